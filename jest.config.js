@@ -1,0 +1,29 @@
+// Jest runs TypeScript as native ESM: @kubernetes/client-node 1.x and execa are ESM-only.
+// Needs NODE_OPTIONS=--experimental-vm-modules (the npm scripts and the Makefile set it).
+const esm = {
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
+  testEnvironment: 'node',
+  // Jest 30's soft deletion of globals between files recurses forever on some modules' globals.
+  testEnvironmentOptions: { globalsCleanup: 'off' },
+};
+
+// e2e tests share the local stack (make stack-up): the Makefile runs them with --runInBand.
+/** @type {import('jest').Config} */
+export default {
+  // e2e tests drive real daemons: a job takes seconds to be negotiated and run. Unit tests finish in ms anyway.
+  testTimeout: 300_000,
+  projects: [
+    {
+      ...esm,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/unit/**/*.test.ts'],
+    },
+    {
+      ...esm,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.e2e.test.ts'],
+    },
+  ],
+};

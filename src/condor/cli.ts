@@ -1,0 +1,113 @@
+/**
+ * Runs HTCondor command-line tools (found on PATH or in a configured bin dir) with a timeout and a bound on
+ * how many run at once, and turns failures into typed CondorErrors. Every call is reported to an observer
+ * (metrics) with its duration and outcome.
+ */
+import { execa } from 'execa';
+import { join } from 'node:path';
+import { CondorError, classifyFailure } from './errors.js';
+import { Semaphore } from './semaphore.js';
+
+export interface CondorCliOptions {
+  /** Directory of the condor_* tools; empty means PATH. */
+  binDir?: string;
+  /** Extra environment for the tools (CONDOR_CONFIG, _CONDOR_* overrides). */
+  env?: Record<string, string>;
+  /** Default timeout per call. */
+  timeoutMs?: number;
+  /** Most tools running at once (the schedd forks a worker per query; do not flood it). */
+  maxConcurrent?: number;
+  /** Told about every call (for metrics). */
+  observer?: (event: CommandEvent) => void;
+}
+
+export interface CommandEvent {
+  tool: string;
+  /** Schedd or pool the call addressed, for labels. */
+  target: string;
+  outcome: 'success' | CondorError['kind'];
+  durationSeconds: number;
+}
+
+export interface RunOptions {
+  input?: string;
+  /** Working directory of the tool (condor_submit -spool records it as the job's submit directory). */
+  cwd?: string;
+  timeoutMs?: number;
+  /** Exit codes that are not failures for this call (condor_rm's 1 for "nothing matched", say). */
+  okExitCodes?: readonly number[];
+  target?: string;
+}
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+export class CondorCli {
+  readonly #binDir: string;
+  readonly #env: Record<string, string>;
+  readonly #timeoutMs: number;
+  readonly #slots: Semaphore;
+  readonly #observer: ((e: CommandEvent) => void) | undefined;
+
+  constructor(o: CondorCliOptions = {}) {
+    this.#binDir = o.binDir ?? '';
+    this.#env = o.env ?? {};
+    this.#timeoutMs = o.timeoutMs ?? 60_000;
+    this.#slots = new Semaphore(o.maxConcurrent ?? 4);
+    this.#observer = o.observer;
+  }
+
+  async run(tool: string, args: readonly string[], o: RunOptions = {}): Promise<RunResult> {
+    const file = this.#binDir ? join(this.#binDir, tool) : tool;
+    const started = process.hrtime.bigint();
+    let outcome: CommandEvent['outcome'] = 'success';
+    const release = await this.#slots.acquire();
+    try {
+      const r = await execa(file, args, {
+        input: o.input,
+        cwd: o.cwd,
+        timeout: o.timeoutMs ?? this.#timeoutMs,
+        env: this.#env,
+        extendEnv: true,
+        reject: false,
+        stripFinalNewline: false,
+        maxBuffer: 512 * 1024 * 1024,
+        // Never let a tool read the operator's terminal.
+        stdin: o.input === undefined ? 'ignore' : 'pipe',
+      });
+      if (r.timedOut) {
+        outcome = 'timeout';
+        throw new CondorError('timeout', tool, undefined, String(r.stderr ?? ''), `${tool} timed out`);
+      }
+      if (r.failed && r.exitCode === undefined) {
+        outcome = 'spawn';
+        throw new CondorError(
+          'spawn',
+          tool,
+          undefined,
+          String(r.stderr ?? ''),
+          `${tool} could not start: ${r.shortMessage}`,
+        );
+      }
+      const exitCode = r.exitCode ?? -1;
+      const result = { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode };
+      if (exitCode !== 0 && !(o.okExitCodes ?? []).includes(exitCode)) {
+        const err = classifyFailure(tool, exitCode, result.stderr);
+        outcome = err.kind;
+        throw err;
+      }
+      return result;
+    } finally {
+      release();
+      this.#observer?.({
+        tool,
+        target: o.target ?? '',
+        outcome,
+        durationSeconds: Number(process.hrtime.bigint() - started) / 1e9,
+      });
+    }
+  }
+}

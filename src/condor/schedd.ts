@@ -1,0 +1,153 @@
+/**
+ * The operator's narrow interface to one schedd: submit, query, history and job actions, each one CLI call
+ * addressed with -name/-pool. Controllers never build command lines themselves.
+ */
+import type { CondorCli, RunResult } from './cli.js';
+import { CondorError } from './errors.js';
+import { parseJsonAds, parseSubmitTerse, type JobAd, type SubmittedRange } from './parse.js';
+import { classAdLiteral } from './submit-description.js';
+
+export interface ScheddTarget {
+  /** Schedd name as advertised in the collector (e.g. schedd@ap.example.org); empty for the local default. */
+  name?: string;
+  /** Collector host[:port]; empty for the configured COLLECTOR_HOST. */
+  pool?: string;
+}
+
+export type JobAction = 'condor_rm' | 'condor_hold' | 'condor_release';
+
+export class ScheddClient {
+  constructor(
+    readonly cli: CondorCli,
+    readonly target: ScheddTarget = {},
+  ) {}
+
+  /** A label for metrics and logs. */
+  get label(): string {
+    return this.target.name || 'local';
+  }
+
+  #addr(): string[] {
+    const a: string[] = [];
+    if (this.target.name) a.push('-name', this.target.name);
+    if (this.target.pool) a.push('-pool', this.target.pool);
+    return a;
+  }
+
+  #run(
+    tool: string,
+    args: string[],
+    o: { input?: string; okExitCodes?: number[]; timeoutMs?: number; cwd?: string } = {},
+  ) {
+    return this.cli.run(tool, [...this.#addr(), ...args], { ...o, target: this.label });
+  }
+
+  /**
+   * Submits a description read from stdin. `spool` uploads the executable and inputs to the schedd, which is
+   * what a remote operator needs (its files are not on the access point).
+   */
+  async submit(description: string, o: { spool?: boolean; cwd?: string } = {}): Promise<SubmittedRange[]> {
+    const args = ['-terse'];
+    if (o.spool !== false) args.push('-spool');
+    args.push('-');
+    const r = await this.#run('condor_submit', args, { input: description, timeoutMs: 120_000, cwd: o.cwd });
+    return parseSubmitTerse(r.stdout);
+  }
+
+  /** condor_q over every owner's jobs that match, projecting only `attributes`. */
+  async query(constraint: string, attributes: readonly string[]): Promise<JobAd[]> {
+    const r = await this.#run('condor_q', [
+      '-allusers',
+      '-constraint',
+      constraint,
+      '-json',
+      '-attributes',
+      withIds(attributes).join(','),
+    ]);
+    return parseJsonAds(r.stdout);
+  }
+
+  /** condor_history of jobs that left the queue, newest first. */
+  async history(
+    constraint: string,
+    attributes: readonly string[],
+    o: { limit?: number; completedSince?: number } = {},
+  ): Promise<JobAd[]> {
+    const args = ['-constraint', constraint, '-json', '-attributes', withIds(attributes).join(',')];
+    if (o.limit !== undefined) args.push('-limit', String(o.limit));
+    if (o.completedSince !== undefined) args.push('-completedsince', String(Math.floor(o.completedSince)));
+    const r = await this.#run('condor_history', args);
+    return parseJsonAds(r.stdout);
+  }
+
+  /**
+   * condor_rm / condor_hold / condor_release by constraint. Returns false when no job matched or all were
+   * already in that state: these tools exit 1 for "not found" and "already done" (reference/htcondor.md §3).
+   */
+  async act(action: JobAction, constraint: string, reason?: string): Promise<boolean> {
+    const args = ['-constraint', constraint];
+    if (reason !== undefined && action !== 'condor_release')
+      args.push('-reason', reason.replace(/[\r\n]+/g, ' '));
+    const r = await this.#run(action, args, { okExitCodes: [1] });
+    if (r.exitCode === 0) return true;
+    if (isNothingMatched(r)) return false;
+    throw new CondorError(
+      'failed',
+      action,
+      r.exitCode,
+      r.stderr,
+      `${action} failed: ${r.stderr.trim().slice(0, 500)}`,
+    );
+  }
+
+  /** condor_qedit of one attribute on every matching job; false when nothing matched. */
+  async edit(constraint: string, attribute: string, value: string | number | boolean): Promise<boolean> {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(attribute)) throw new Error(`invalid attribute name ${attribute}`);
+    const v = typeof value === 'string' ? classAdLiteral(value) : String(value);
+    const r = await this.#run('condor_qedit', ['-constraint', constraint, attribute, v], {
+      okExitCodes: [1],
+    });
+    if (r.exitCode === 0) return true;
+    if (/No jobs match|matching 0 jobs/i.test(r.stderr + r.stdout)) return false;
+    throw new CondorError(
+      'failed',
+      'condor_qedit',
+      r.exitCode,
+      r.stderr,
+      `condor_qedit failed: ${r.stderr.trim().slice(0, 500)}`,
+    );
+  }
+
+  /** Fetches the output sandboxes of matching spooled jobs into their submit-time directories. */
+  async transferData(constraint: string): Promise<void> {
+    await this.#run('condor_transfer_data', ['-constraint', constraint], { timeoutMs: 300_000 });
+  }
+
+  /** A cheap round trip to the schedd (used by /readyz and the SchedulerReachable condition). */
+  async ping(): Promise<void> {
+    await this.#run('condor_q', ['-allusers', '-constraint', 'false', '-af', 'ClusterId'], {
+      timeoutMs: 15_000,
+    });
+  }
+}
+
+function withIds(attributes: readonly string[]): string[] {
+  const set = new Set(['ClusterId', 'ProcId', ...attributes]);
+  return [...set];
+}
+
+function isNothingMatched(r: RunResult): boolean {
+  const text = r.stderr + r.stdout;
+  return (
+    /Couldn't find\/\w+ all jobs matching constraint/i.test(text) ||
+    /There are no jobs in the queue/i.test(text) ||
+    /not found/i.test(text) ||
+    /already (marked for removal|held)|not held to be released/i.test(text)
+  );
+}
+
+/** A ClassAd constraint `Attr == "value"` with the value safely quoted. */
+export function equalsString(attribute: string, value: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(attribute)) throw new Error(`invalid attribute name ${attribute}`);
+  return `${attribute} == ${classAdLiteral(value)}`;
+}

@@ -1,0 +1,233 @@
+/**
+ * Builds HTCondor submit descriptions in which every value is data.
+ *
+ * The submit language is line based (a newline starts a new command, a `queue` line submits), expands
+ * `$(macro)` everywhere, treats a trailing backslash as a line continuation and gives quotes and spaces a
+ * meaning inside `arguments` and `environment`. So each kind of value has its own encoder below, and a value
+ * that one kind cannot carry (a newline in an argument) is refused with an error instead of being mangled.
+ * Callers that must pass arbitrary text (a user's script) pass it base64-encoded in the environment.
+ *
+ * Several jobs go into one description as consecutive `queue 1` blocks (one condor_submit call for a batch).
+ * Submit commands persist from one block to the next, so every block sets every command any job of the
+ * batch uses, with an explicit empty or `undefined` value where a job does not want it.
+ */
+
+/** A value of a ClassAd attribute (`+Name = value`). */
+export type ClassAdValue = string | number | boolean | ClassAdExpr | null;
+
+/** A ClassAd expression kept as an expression (e.g. requirements). Build it with `expr()` after validating it. */
+export interface ClassAdExpr {
+  readonly expr: string;
+}
+
+/** Typed submit command values; each is encoded by its own rules. */
+export type SubmitValue =
+  | { kind: 'string'; value: string }
+  | { kind: 'int'; value: number }
+  | { kind: 'bool'; value: boolean }
+  | { kind: 'expr'; value: ClassAdExpr }
+  | { kind: 'args'; value: readonly string[] }
+  | { kind: 'env'; value: Readonly<Record<string, string>> }
+  | { kind: 'list'; value: readonly string[] };
+
+/** One job: submit commands plus custom ClassAd attributes. */
+export interface SubmitJob {
+  commands: Record<string, SubmitValue>;
+  attributes: Record<string, ClassAdValue>;
+}
+
+export class SubmitDescriptionError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+    this.name = 'SubmitDescriptionError';
+  }
+}
+
+export const s = {
+  string: (value: string): SubmitValue => ({ kind: 'string', value }),
+  int: (value: number): SubmitValue => ({ kind: 'int', value }),
+  bool: (value: boolean): SubmitValue => ({ kind: 'bool', value }),
+  expr: (value: ClassAdExpr): SubmitValue => ({ kind: 'expr', value }),
+  args: (value: readonly string[]): SubmitValue => ({ kind: 'args', value }),
+  env: (value: Readonly<Record<string, string>>): SubmitValue => ({ kind: 'env', value }),
+  list: (value: readonly string[]): SubmitValue => ({ kind: 'list', value }),
+};
+
+export function expr(text: string): ClassAdExpr {
+  return { expr: text };
+}
+
+/** Submit command names and ClassAd attribute names: letters, digits, `_` (and `.` for commands). */
+const COMMAND_NAME = /^[A-Za-z_][A-Za-z0-9_.]*$/;
+const ATTRIBUTE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Characters no line-based value may carry: they would end the line or be cut by the C string reader. */
+const LINE_BREAKERS = /[\n\r\0]/;
+/** Keywords of the submit language that must never start a line of ours (`queue` would submit). */
+const RESERVED_COMMANDS = new Set(['queue', 'include', 'if', 'elif', 'else', 'endif']);
+
+/**
+ * `$` starts a macro everywhere in a submit file. A lone `$` is written `$(DOLLAR)`. But `$(` and `$$` have
+ * no escape that survives both expansions (at submit, `$(DOLLAR)(DOLLAR)` is rescanned into `$`; `$$(` is
+ * kept and expanded again when the job is matched), so values holding them are refused: such text must
+ * travel base64-encoded (the job wrapper's contract does that for everything a user writes).
+ */
+function escapeDollars(text: string, field: string): string {
+  if (/\$[($]/.test(text)) {
+    throw new SubmitDescriptionError(field, 'must not contain "$(" or "$$" (pass such text base64-encoded)');
+  }
+  return text.replace(/\$/g, '$(DOLLAR)');
+}
+
+function refuseLineBreaks(field: string, text: string): void {
+  if (LINE_BREAKERS.test(text)) {
+    throw new SubmitDescriptionError(field, 'must not contain a line break or NUL character');
+  }
+}
+
+/**
+ * A ClassAd string literal for a submit description. condor_submit reads these in the old ClassAd syntax:
+ * `\"` is a quote and any other backslash pair is kept as it is, with no escape for a line break. So a value
+ * with a line break, a backslash right before a quote, or a trailing backslash cannot be written, and is
+ * refused; everything else goes in verbatim, with `"` escaped and `$` escaped for the macro language.
+ */
+export function classAdString(text: string, field = 'string'): string {
+  for (const ch of text) {
+    const code = ch.codePointAt(0) ?? 0;
+    if ((code < 0x20 && ch !== '\t') || code === 0x7f) {
+      throw new SubmitDescriptionError(field, 'must not contain a line break or control character');
+    }
+  }
+  if (text.includes('\\"') || text.endsWith('\\')) {
+    throw new SubmitDescriptionError(
+      field,
+      'must not end with a backslash or have a backslash before a quote',
+    );
+  }
+  return escapeDollars('"' + text.replace(/"/g, '\\"') + '"', field);
+}
+
+/**
+ * A string literal for a ClassAd expression on a tool's command line (a -constraint). Only for the operator's
+ * own identifiers: anything with quotes, backslashes or control characters is refused.
+ */
+export function classAdLiteral(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
+  if (/["\\\x00-\x1f\x7f]/.test(text)) {
+    throw new SubmitDescriptionError(
+      'string',
+      'quotes, backslashes and control characters are not allowed here',
+    );
+  }
+  return '"' + text + '"';
+}
+
+function classAdValue(field: string, v: ClassAdValue): string {
+  if (v === null) return 'undefined';
+  if (typeof v === 'string') return classAdString(v, field);
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new SubmitDescriptionError(field, 'must be a finite number');
+    return String(v);
+  }
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  refuseLineBreaks(field, v.expr);
+  return escapeDollars(v.expr, field);
+}
+
+/** One argument in the "new" (quoted) syntax: single-quoted, `'` doubled, `"` doubled, `$` escaped. */
+function encodeArgument(field: string, arg: string): string {
+  refuseLineBreaks(field, arg);
+  return escapeDollars("'" + arg.replace(/'/g, "''").replace(/"/g, '""') + "'", field);
+}
+
+function encodeValue(field: string, v: SubmitValue): string {
+  switch (v.kind) {
+    case 'string':
+      refuseLineBreaks(field, v.value);
+      // A trailing backslash would continue the line into the next command; HTCondor trims blanks.
+      if (v.value.endsWith('\\')) throw new SubmitDescriptionError(field, 'must not end with a backslash');
+      if (v.value.trim() !== v.value)
+        throw new SubmitDescriptionError(field, 'must not start or end with blanks');
+      return escapeDollars(v.value, field);
+    case 'int':
+      if (!Number.isSafeInteger(v.value)) throw new SubmitDescriptionError(field, 'must be an integer');
+      return String(v.value);
+    case 'bool':
+      return v.value ? 'true' : 'false';
+    case 'expr':
+      return classAdValue(field, v.value);
+    case 'args':
+      return '"' + v.value.map((a) => encodeArgument(field, a)).join(' ') + '"';
+    case 'env':
+      return (
+        '"' +
+        Object.entries(v.value)
+          .map(([name, value]) => {
+            if (!ENV_NAME.test(name))
+              throw new SubmitDescriptionError(field, `invalid variable name ${JSON.stringify(name)}`);
+            return `${name}=${encodeArgument(`${field}.${name}`, value)}`;
+          })
+          .join(' ') +
+        '"'
+      );
+    case 'list':
+      return v.value
+        .map((item) => {
+          refuseLineBreaks(field, item);
+          if (/[,\s]/.test(item))
+            throw new SubmitDescriptionError(field, `list item ${JSON.stringify(item)} has a comma or space`);
+          return escapeDollars(item, field);
+        })
+        .join(',');
+  }
+}
+
+/** Renders one job's lines (without its queue statement). */
+function jobLines(job: SubmitJob, commandNames: string[], attributeNames: string[]): string[] {
+  const lines: string[] = [];
+  for (const name of commandNames) {
+    const v = job.commands[name];
+    // An empty value resets a command a previous block of the batch set.
+    lines.push(v === undefined ? `${name} =` : `${name} = ${encodeValue(name, v)}`);
+  }
+  for (const name of attributeNames) {
+    const v = job.attributes[name];
+    lines.push(`MY.${name} = ${v === undefined ? 'undefined' : classAdValue(name, v)}`);
+  }
+  return lines;
+}
+
+function checkNames(job: SubmitJob): void {
+  for (const name of Object.keys(job.commands)) {
+    if (!COMMAND_NAME.test(name)) throw new SubmitDescriptionError(name, 'invalid submit command name');
+    if (RESERVED_COMMANDS.has(name.toLowerCase())) throw new SubmitDescriptionError(name, 'reserved word');
+  }
+  for (const name of Object.keys(job.attributes)) {
+    if (!ATTRIBUTE_NAME.test(name)) throw new SubmitDescriptionError(name, 'invalid ClassAd attribute name');
+  }
+}
+
+/**
+ * Renders a description that queues each job once, in order: job i becomes the i-th proc submitted.
+ * Throws SubmitDescriptionError when a value cannot be carried safely.
+ */
+export function renderSubmitDescription(jobs: readonly SubmitJob[]): string {
+  if (jobs.length === 0) throw new SubmitDescriptionError('jobs', 'nothing to submit');
+  const commandNames = new Set<string>();
+  const attributeNames = new Set<string>();
+  for (const job of jobs) {
+    checkNames(job);
+    Object.keys(job.commands).forEach((n) => commandNames.add(n));
+    Object.keys(job.attributes).forEach((n) => attributeNames.add(n));
+  }
+  const cmds = [...commandNames];
+  const attrs = [...attributeNames];
+  const out: string[] = [];
+  for (const job of jobs) {
+    out.push(...jobLines(job, cmds, attrs), 'queue 1', '');
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,26 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, parseConfig } from './config.js';
+
+describe('parseConfig', () => {
+  it('uses defaults, then environment, then flags', () => {
+    expect(parseConfig([], {}).workers).toBe(4);
+    expect(parseConfig([], { HPCOP_WORKERS: '8' }).workers).toBe(8);
+    expect(parseConfig(['--workers=2'], { HPCOP_WORKERS: '8' }).workers).toBe(2);
+    expect(parseConfig(['--workers', '3'], {}).workers).toBe(3);
+  });
+
+  it('reads booleans with or without a value', () => {
+    expect(parseConfig([], {}).leaderElect).toBe(true);
+    expect(parseConfig(['--leader-elect=false'], {}).leaderElect).toBe(false);
+    expect(
+      parseConfig(['--leader-elect', '--workers', '1'], { HPCOP_LEADER_ELECT: 'false' }).leaderElect,
+    ).toBe(true);
+  });
+
+  it('refuses unknown flags and bad values with the flag name', () => {
+    expect(() => parseConfig(['--wokers=2'], {})).toThrow(ConfigError);
+    expect(() => parseConfig(['--workers=0'], {})).toThrow(/--workers must be a positive integer/);
+    expect(() => parseConfig(['--leader-elect=maybe'], {})).toThrow(/--leader-elect must be true or false/);
+    expect(() => parseConfig(['--schedd-name'], {})).toThrow(/needs a value/);
+  });
+});

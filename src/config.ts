@@ -1,0 +1,181 @@
+/**
+ * Operator settings from command-line flags, with HPCOP_* environment variables as fallback and explicit
+ * defaults. `--flag=value` and `--flag value` both work; unknown flags are an error.
+ */
+
+export interface OperatorConfig {
+  /** Instance id stamped on every HTCondor job (HPCOperator): two operators sharing a schedd never collide. */
+  operatorId: string;
+  /** Namespace to watch; empty for all. */
+  namespace: string;
+  workers: number;
+  leaderElect: boolean;
+  leaderElectionNamespace: string;
+  leaderElectionId: string;
+  healthProbeBindAddress: string;
+  metricsBindAddress: string;
+  condorBinDir: string;
+  /** Default pool for HPCJobs without a VirtualCluster. */
+  scheddName: string;
+  collector: string;
+  /** The job wrapper shipped as each job's executable. */
+  wrapperPath: string;
+  logLevel: string;
+}
+
+interface FlagSpec {
+  key: keyof OperatorConfig;
+  env: string;
+  help: string;
+  kind: 'string' | 'int' | 'bool';
+  default: string;
+}
+
+export const FLAGS: Record<string, FlagSpec> = {
+  'operator-id': {
+    key: 'operatorId',
+    env: 'HPCOP_OPERATOR_ID',
+    kind: 'string',
+    default: 'hpc-operator',
+    help: 'value of the HPCOperator attribute on every HTCondor job this operator submits',
+  },
+  namespace: {
+    key: 'namespace',
+    env: 'HPCOP_NAMESPACE',
+    kind: 'string',
+    default: '',
+    help: 'namespace to watch (empty: all)',
+  },
+  workers: {
+    key: 'workers',
+    env: 'HPCOP_WORKERS',
+    kind: 'int',
+    default: '4',
+    help: 'concurrent reconciles per controller',
+  },
+  'leader-elect': {
+    key: 'leaderElect',
+    env: 'HPCOP_LEADER_ELECT',
+    kind: 'bool',
+    default: 'true',
+    help: 'elect a leader through a Lease so that only one replica works',
+  },
+  'leader-election-namespace': {
+    key: 'leaderElectionNamespace',
+    env: 'HPCOP_LEADER_ELECTION_NAMESPACE',
+    kind: 'string',
+    default: 'hpc-operator-system',
+    help: 'namespace of the leader election Lease',
+  },
+  'leader-election-id': {
+    key: 'leaderElectionId',
+    env: 'HPCOP_LEADER_ELECTION_ID',
+    kind: 'string',
+    default: 'hpc-operator.hpc.scailfin.io',
+    help: 'name of the leader election Lease',
+  },
+  'health-probe-bind-address': {
+    key: 'healthProbeBindAddress',
+    env: 'HPCOP_HEALTH_PROBE_BIND_ADDRESS',
+    kind: 'string',
+    default: ':8081',
+    help: 'address of /healthz and /readyz',
+  },
+  'metrics-bind-address': {
+    key: 'metricsBindAddress',
+    env: 'HPCOP_METRICS_BIND_ADDRESS',
+    kind: 'string',
+    default: ':8080',
+    help: 'address of /metrics ("0" disables)',
+  },
+  'condor-bin-dir': {
+    key: 'condorBinDir',
+    env: 'HPCOP_CONDOR_BIN_DIR',
+    kind: 'string',
+    default: '',
+    help: 'directory of the condor_* tools (empty: PATH)',
+  },
+  'schedd-name': {
+    key: 'scheddName',
+    env: 'HPCOP_SCHEDD_NAME',
+    kind: 'string',
+    default: '',
+    help: 'schedd of the default pool (empty: the local schedd of the HTCondor configuration)',
+  },
+  collector: {
+    key: 'collector',
+    env: 'HPCOP_COLLECTOR',
+    kind: 'string',
+    default: '',
+    help: 'collector host[:port] of the default pool (empty: COLLECTOR_HOST)',
+  },
+  'wrapper-path': {
+    key: 'wrapperPath',
+    env: 'HPCOP_WRAPPER_PATH',
+    kind: 'string',
+    default: '',
+    help: 'job wrapper script shipped with each job (empty: the one in this package)',
+  },
+  'log-level': {
+    key: 'logLevel',
+    env: 'HPCOP_LOG_LEVEL',
+    kind: 'string',
+    default: 'info',
+    help: 'pino log level',
+  },
+};
+
+export class ConfigError extends Error {}
+
+export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): OperatorConfig {
+  const raw = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument ${arg}`);
+    const eq = arg.indexOf('=');
+    const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+    const spec = FLAGS[name];
+    if (!spec) throw new ConfigError(`unknown flag --${name} (see --help)`);
+    let value: string;
+    if (eq >= 0) value = arg.slice(eq + 1);
+    else if (spec.kind === 'bool' && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--')))
+      value = 'true';
+    else {
+      const next = argv[++i];
+      if (next === undefined) throw new ConfigError(`--${name} needs a value`);
+      value = next;
+    }
+    raw.set(name, value);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(FLAGS)) {
+    const value = raw.get(name) ?? env[spec.env] ?? spec.default;
+    out[spec.key] = convert(name, spec, value);
+  }
+  return out as unknown as OperatorConfig;
+}
+
+function convert(name: string, spec: FlagSpec, value: string): string | number | boolean {
+  switch (spec.kind) {
+    case 'string':
+      return value;
+    case 'int': {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1)
+        throw new ConfigError(`--${name} must be a positive integer, got ${value}`);
+      return n;
+    }
+    case 'bool':
+      if (value === 'true' || value === '1') return true;
+      if (value === 'false' || value === '0') return false;
+      throw new ConfigError(`--${name} must be true or false, got ${value}`);
+  }
+}
+
+export function usage(): string {
+  const lines = ['usage: hpc-operator [flags]', ''];
+  for (const [name, spec] of Object.entries(FLAGS)) {
+    lines.push(`  --${name} (${spec.env}, default ${JSON.stringify(spec.default)})`, `      ${spec.help}`);
+  }
+  return lines.join('\n');
+}

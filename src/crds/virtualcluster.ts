@@ -1,0 +1,301 @@
+/**
+ * VirtualCluster: an HTCondor pool grown onto HPC allocations with pilot jobs sent over SSH (the VC3 idea,
+ * made declarative). The schema below is the single source of the CRD and of the TypeScript types.
+ */
+import { conditionsSchema, duration, secretKeyRef } from './common.js';
+import {
+  arr,
+  dateTime,
+  enumOf,
+  immutable,
+  int,
+  obj,
+  quantity,
+  str,
+  withRules,
+  type Infer,
+} from './schema.js';
+import { ABS_PATH_PATTERN, CONTAINER_RUNTIMES } from './hpcjob.js';
+
+export const VIRTUALCLUSTER_KIND = 'VirtualCluster';
+export const VIRTUALCLUSTER_PLURAL = 'virtualclusters';
+
+export const VC_PHASES = [
+  'Pending',
+  'Validating',
+  'Provisioning',
+  'Running',
+  'Degraded',
+  'Terminating',
+  'Terminated',
+  'Failed',
+] as const;
+export type VCPhase = (typeof VC_PHASES)[number];
+
+export const BATCH_SYSTEMS = ['slurm', 'pbs', 'torque', 'lsf', 'sge', 'htcondor'] as const;
+export type BatchSystem = (typeof BATCH_SYSTEMS)[number];
+
+/** Condition types of a VirtualCluster. */
+export const VirtualClusterConditions = {
+  CredentialsValid: 'CredentialsValid',
+  CredentialExpiring: 'CredentialExpiring',
+  SiteReachable: 'SiteReachable',
+  PoolJoined: 'PoolJoined',
+  Ready: 'Ready',
+} as const;
+
+const HOST_PATTERN = '^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$';
+const SAFE_WORD = '^[A-Za-z0-9_.@%+=:,/-]+$';
+
+const poolSchema = obj(
+  {
+    collectorHost: str({
+      description: 'Collector (central manager) address as host[:port] that the pilots join.',
+      pattern: '^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:[0-9]{1,5})?$',
+      maxLength: 260,
+    }),
+    scheddName: str({
+      description: 'Name of the schedd HPCJobs on this VirtualCluster are submitted to.',
+      pattern: '^[A-Za-z0-9@._-]+$',
+      maxLength: 256,
+    }),
+    pilotTokenSecretRef: secretKeyRef(
+      'Secret holding the IDTOKEN the pilots present to the collector; it should only allow advertising (ADVERTISE_STARTD, ADVERTISE_MASTER, READ).',
+      'token',
+    ),
+  },
+  { description: 'The HTCondor pool the pilots join.', required: ['collectorHost', 'pilotTokenSecretRef'] },
+);
+
+const workersSchema = withRules(
+  obj(
+    {
+      count: int({
+        description: 'Pilots (workers) wanted when not autoscaling.',
+        minimum: 0,
+        maximum: 10000,
+        default: 1,
+      }),
+      min: int({ description: 'With autoscaling: fewest pilots kept.', minimum: 0, maximum: 10000 }),
+      max: int({
+        description: 'Most pilots ever queued or running at once, even after an operator crash.',
+        minimum: 0,
+        maximum: 10000,
+      }),
+      autoscale: enumOf(['Static', 'QueuedJobs'] as const, {
+        description:
+          'Static keeps count pilots; QueuedJobs grows between min and max with the queued HPCJobs that target this VirtualCluster.',
+        default: 'Static',
+      }),
+      cores: int({ description: 'Cores per pilot.', minimum: 1, maximum: 4096, default: 1 }),
+      memory: quantity({ description: 'Memory per pilot, e.g. 4Gi.', default: '2Gi' }),
+      nodes: int({ description: 'Nodes per pilot batch job.', minimum: 1, maximum: 1024, default: 1 }),
+      idleShutdown: duration('A pilot with no job for this long exits (STARTD_NOCLAIM_SHUTDOWN).', '5m'),
+    },
+    { description: 'How many pilots, and how big.', default: {} },
+  ),
+  [
+    { rule: '!has(self.min) || !has(self.max) || self.min <= self.max', message: 'min must not exceed max' },
+    { rule: '!has(self.max) || self.count <= self.max', message: 'count must not exceed max' },
+  ],
+);
+
+const allocationSchema = obj(
+  {
+    name: str({
+      description: 'Name of the allocation, unique in this VirtualCluster (a DNS label).',
+      pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
+      maxLength: 40,
+    }),
+    batchSystem: immutable(
+      enumOf(BATCH_SYSTEMS, { description: 'Batch system of the site.' }),
+      'batchSystem',
+    ),
+    loginHost: str({ description: 'Login node reached over SSH.', pattern: HOST_PATTERN, maxLength: 253 }),
+    port: int({ description: 'SSH port of the login node.', minimum: 1, maximum: 65535, default: 22 }),
+    user: str({
+      description: 'Account name on the login node.',
+      pattern: '^[a-z_][a-z0-9_.-]*$',
+      maxLength: 64,
+    }),
+    credentials: obj(
+      {
+        secretName: str({
+          description:
+            'Secret with the SSH private key (key ssh-privatekey) and, unless hostKey is set, the pinned host key (key known_hosts). Optionally a GSI proxy (key x509-proxy) or a token (key token) whose expiry is watched.',
+          pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
+          maxLength: 253,
+        }),
+        hostKey: str({
+          description:
+            'The login node host public key as in known_hosts, without the host name (e.g. "ssh-ed25519 AAAA..."). Unknown keys are never accepted.',
+          pattern:
+            '^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521) [A-Za-z0-9+/=]+$',
+          maxLength: 2048,
+        }),
+      },
+      { description: 'How to log in, and how to recognise the login node.', required: ['secretName'] },
+    ),
+    account: str({
+      description: 'Project/account charged (sbatch -A, qsub -A, bsub -P).',
+      pattern: SAFE_WORD,
+      maxLength: 128,
+    }),
+    queue: str({
+      description: 'Partition or queue (sbatch -p, qsub -q, bsub -q).',
+      pattern: SAFE_WORD,
+      maxLength: 128,
+    }),
+    walltime: duration('Walltime of each pilot batch job, e.g. 4h.', '1h'),
+    workers: workersSchema,
+    setup: str({
+      description:
+        "Shell lines run by the pilot before it starts HTCondor (e.g. module load htcondor). Run as is on the site, in the pilot batch script, with the user's own rights.",
+      maxLength: 16384,
+    }),
+    condor: obj(
+      {
+        source: enumOf(['path', 'module', 'bundle'] as const, {
+          description:
+            'Where the pilot finds HTCondor: path (installed at binDir/sbinDir), module (module load <module> first), bundle (the operator uploads a tarball once into cacheDir).',
+          default: 'path',
+        }),
+        sbinDir: str({
+          description: 'Directory holding condor_master.',
+          pattern: ABS_PATH_PATTERN,
+          maxLength: 1024,
+          default: '/usr/sbin',
+        }),
+        module: str({
+          description: 'Environment module that provides HTCondor.',
+          pattern: SAFE_WORD,
+          maxLength: 128,
+        }),
+        cacheDir: str({
+          description: 'Directory on the site for the uploaded bundle and pilot scratch (default ~/.hpcop).',
+          pattern: '^(~/|/)[A-Za-z0-9._/+-]*$',
+          maxLength: 1024,
+        }),
+      },
+      { description: 'How the pilot gets HTCondor on the site.', default: {} },
+    ),
+    containerRuntime: enumOf(CONTAINER_RUNTIMES, {
+      description: 'Container runtime the site offers; advertised by pilots as HPCContainerRuntime.',
+      default: 'auto',
+    }),
+    scratchDir: str({
+      description: 'Scratch directory on the workers for pilot state (default: $TMPDIR or /tmp).',
+      pattern: ABS_PATH_PATTERN,
+      maxLength: 1024,
+    }),
+  },
+  {
+    description: 'An HPC allocation (a site account) that pilots are sent to.',
+    required: ['name', 'batchSystem', 'loginHost', 'user', 'credentials'],
+  },
+);
+
+export const virtualClusterSpecSchema = obj(
+  {
+    pool: poolSchema,
+    allocations: arr(allocationSchema, {
+      description: 'Sites that pilots are sent to.',
+      minItems: 0,
+      maxItems: 32,
+      listType: 'map',
+      listMapKeys: ['name'],
+    }),
+    lifetime: duration(
+      'How long the VirtualCluster lives from creation; then its pilots are cancelled and it is Terminated.',
+    ),
+  },
+  { description: 'The pool and the allocations that feed it.', required: ['pool'] },
+);
+
+const countsSchema = {
+  requested: int({ description: 'Pilots the operator wants.', minimum: 0 }),
+  queued: int({ description: 'Pilot batch jobs waiting in the batch system.', minimum: 0 }),
+  running: int({ description: 'Pilot batch jobs running.', minimum: 0 }),
+  idle: int({ description: 'Pilot slots in the pool with no job.', minimum: 0 }),
+  busy: int({ description: 'Pilot slots in the pool running a job.', minimum: 0 }),
+  error: int({ description: 'Pilots that failed recently.', minimum: 0 }),
+};
+
+const allocationStatusSchema = obj(
+  {
+    name: str({ description: 'Allocation name.', maxLength: 40 }),
+    ...countsSchema,
+    nextSequence: int({
+      description: 'Sequence number of the next pilot (pilot names carry it).',
+      minimum: 0,
+    }),
+    lastSubmitTime: dateTime({ description: 'When a pilot was last submitted.' }),
+    message: str({ description: 'Last problem seen on this allocation.', maxLength: 4096 }),
+  },
+  { description: 'Worker counts of one allocation.', required: ['name'] },
+);
+
+export const virtualClusterStatusSchema = obj(
+  {
+    phase: enumOf(VC_PHASES, { description: 'Where the VirtualCluster is in its life cycle.' }),
+    observedGeneration: int({
+      description: 'The .metadata.generation the status was computed from.',
+      format: 'int64',
+    }),
+    conditions: conditionsSchema,
+    workers: obj(countsSchema, { description: 'Worker counts over all allocations.' }),
+    allocations: arr(allocationStatusSchema, {
+      description: 'Worker counts per allocation.',
+      maxItems: 32,
+      listType: 'map',
+      listMapKeys: ['name'],
+    }),
+    expiresAt: dateTime({ description: 'When the lifetime ends.' }),
+    credentialExpiresAt: dateTime({ description: 'Earliest expiry of a credential with an expiry date.' }),
+    message: str({ description: 'Short human-readable state.', maxLength: 4096 }),
+  },
+  { description: 'Observed state, written by the operator only.' },
+);
+
+export type VirtualClusterSpec = Infer<typeof virtualClusterSpecSchema>;
+export type VirtualClusterStatus = Infer<typeof virtualClusterStatusSchema>;
+export type Allocation = Infer<typeof allocationSchema>;
+export type AllocationStatus = Infer<typeof allocationStatusSchema>;
+
+export interface VirtualCluster {
+  apiVersion: string;
+  kind: typeof VIRTUALCLUSTER_KIND;
+  metadata: {
+    name: string;
+    namespace: string;
+    uid?: string;
+    resourceVersion?: string;
+    generation?: number;
+    creationTimestamp?: string;
+    deletionTimestamp?: string;
+    finalizers?: string[];
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  spec: VirtualClusterSpec;
+  status?: VirtualClusterStatus;
+}
+
+export const virtualClusterPrinterColumns = [
+  { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'Life-cycle phase.' },
+  {
+    name: 'Requested',
+    type: 'integer',
+    jsonPath: '.status.workers.requested',
+    description: 'Pilots wanted.',
+  },
+  {
+    name: 'Queued',
+    type: 'integer',
+    jsonPath: '.status.workers.queued',
+    description: 'Pilots queued on the sites.',
+  },
+  { name: 'Running', type: 'integer', jsonPath: '.status.workers.running', description: 'Pilots running.' },
+  { name: 'Error', type: 'integer', jsonPath: '.status.workers.error', description: 'Pilots in error.' },
+  { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+] as const;

@@ -1,0 +1,134 @@
+# shellcheck shell=sh disable=SC2034,SC2154 # sourced by stack.sh, which defines the shared variables
+# The HPC site of the local stack: a SLURM cluster (slurmctld, slurmd, munge) with a login node reached over
+# SSH as a non-root user, in its own network namespace at $HPC_SITE_ADDR: to the operator it is another host.
+# The client side (login key, pinned host key, ssh config) is in $HPC_STACK/site. Sourced by stack.sh.
+
+SITE_STATE="$HPC_STACK/site"
+
+root_uid() { awk -F: -v u="$1" '$1 == u { print $3 }' "$HPC_ROOTFS/etc/passwd"; }
+
+site_config() {
+  up="$SITE_STATE/upper"
+  mkdir -p "$up/etc/slurm" "$up/etc/munge" "$up/etc/ssh" "$up/usr/local/sbin" "$up/home/$HPC_SITE_USER/.ssh"
+  cat >"$up/etc/slurm/slurm.conf" <<CONF
+# Written by test/e2e/stack/site.sh: a one-node SLURM site.
+ClusterName=hpcsite
+SlurmctldHost=$HPC_SITE_NAME($HPC_SITE_ADDR)
+SlurmUser=slurm
+AuthType=auth/munge
+CredType=cred/munge
+StateSaveLocation=/var/lib/slurm/slurmctld
+SlurmdSpoolDir=/var/lib/slurm/slurmd
+SlurmctldPidFile=/run/slurm/slurmctld.pid
+SlurmdPidFile=/run/slurm/slurmd.pid
+SlurmctldLogFile=/var/log/slurm/slurmctld.log
+SlurmdLogFile=/var/log/slurm/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core_Memory
+SlurmdParameters=config_overrides
+ReturnToService=2
+SchedulerType=sched/backfill
+SchedulerParameters=sched_interval=2
+MpiDefault=none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+MinJobAge=300
+KillWait=5
+InactiveLimit=0
+NodeName=$HPC_SITE_NAME NodeAddr=$HPC_SITE_ADDR CPUs=4 RealMemory=8192 State=UNKNOWN
+PartitionName=batch Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+PartitionName=debug Nodes=ALL MaxTime=60 State=UP
+CONF
+  echo "CgroupPlugin=disabled" >"$up/etc/slurm/cgroup.conf"
+  head -c 1024 /dev/urandom >"$up/etc/munge/munge.key"
+  chown "$(root_uid munge)" "$up/etc/munge/munge.key"
+  chmod 400 "$up/etc/munge/munge.key"
+
+  ssh-keygen -q -t ed25519 -N '' -C "$HPC_SITE_NAME" -f "$up/etc/ssh/ssh_host_ed25519_key"
+  cat >"$up/etc/ssh/sshd_config" <<CONF
+ListenAddress $HPC_SITE_ADDR
+Port 22
+HostKey /etc/ssh/ssh_host_ed25519_key
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin no
+UsePAM no
+AllowUsers $HPC_SITE_USER
+AuthorizedKeysFile .ssh/authorized_keys
+PidFile /run/sshd.pid
+Subsystem sftp internal-sftp
+CONF
+  cat >"$up/etc/hosts" <<HOSTS
+127.0.0.1 localhost
+$HPC_POOL_ADDR hpc-pool
+$HPC_SITE_ADDR $HPC_SITE_NAME
+HOSTS
+
+  # The login user's key and the host key the client pins.
+  mkdir -p "$SITE_STATE/client"
+  chmod 700 "$SITE_STATE/client"
+  ssh-keygen -q -t ed25519 -N '' -C "hpcop-local-stack" -f "$SITE_STATE/client/id_ed25519"
+  cp "$SITE_STATE/client/id_ed25519.pub" "$up/home/$HPC_SITE_USER/.ssh/authorized_keys"
+  chown -R "$(root_uid "$HPC_SITE_USER"):$(root_uid "$HPC_SITE_USER")" "$up/home/$HPC_SITE_USER"
+  chmod 700 "$up/home/$HPC_SITE_USER/.ssh"
+  chmod 600 "$up/home/$HPC_SITE_USER/.ssh/authorized_keys"
+  echo "$HPC_SITE_ADDR $(cut -d' ' -f1-2 "$up/etc/ssh/ssh_host_ed25519_key.pub")" >"$SITE_STATE/client/known_hosts"
+  cat >"$SITE_STATE/client/ssh_config" <<CONF
+Host $HPC_SITE_NAME $HPC_SITE_ADDR
+  HostName $HPC_SITE_ADDR
+  User $HPC_SITE_USER
+  IdentityFile $SITE_STATE/client/id_ed25519
+  IdentitiesOnly yes
+  UserKnownHostsFile $SITE_STATE/client/known_hosts
+  StrictHostKeyChecking yes
+  BatchMode yes
+  ConnectTimeout 5
+CONF
+
+  cat >"$up/usr/local/sbin/hpcop-site-init" <<'INIT'
+#!/bin/sh
+# The site's services, as a login node + controller + compute node would run them.
+set -e
+install -d -o munge -g munge -m 0755 /run/munge
+install -d -o slurm -g slurm /var/lib/slurm/slurmctld /var/lib/slurm/slurmd /var/log/slurm /run/slurm
+install -d -m 0755 /run/sshd
+runuser -u munge -- /usr/sbin/munged
+/usr/sbin/slurmctld -D &
+/usr/sbin/slurmd -D &
+/usr/sbin/sshd -D -e &
+wait
+INIT
+  chmod 755 "$up/usr/local/sbin/hpcop-site-init"
+}
+
+site_client() {
+  mkdir -p "$HPC_STACK/bin"
+  cat >"$HPC_STACK/bin/ssh" <<SH
+#!/bin/sh
+# ssh with the local stack's site entry (login key, pinned host key): \`ssh $HPC_SITE_NAME sinfo\`.
+exec /usr/bin/ssh -F "$SITE_STATE/client/ssh_config" "\$@"
+SH
+  chmod 755 "$HPC_STACK/bin/ssh"
+}
+
+site_exec() { nsenter --target "$(cat "$PIDS/site.init")" --net --mount --uts --pid -- "$@"; }
+
+site_ready() {
+  [ "$("$HPC_STACK/bin/ssh" "$HPC_SITE_NAME" sinfo -h -o %T 2>/dev/null | head -1)" = idle ]
+}
+
+site_up() {
+  if ! pid_alive "$PIDS/site.pid"; then
+    rm -rf "$SITE_STATE"
+    site_config
+    start_namespace site "$HPC_NETNS" "$HPC_SITE_NAME" "$SITE_STATE" -- /usr/local/sbin/hpcop-site-init
+  fi
+  site_client
+  wait_for 60 "the SLURM site to answer sinfo over SSH" site_ready
+}
+
+site_status() {
+  status_line slurm-site site "$HPC_SITE_USER@$HPC_SITE_ADDR:22" site_ready
+}
