@@ -20,6 +20,10 @@ export interface OperatorConfig {
   collector: string;
   /** The job wrapper shipped as each job's executable. */
   wrapperPath: string;
+  /** Where spooled stdout/stderr of finished jobs are fetched to. */
+  logDir: string;
+  /** An HPCJob naming a missing VirtualCluster fails after this many seconds. */
+  virtualClusterWaitSeconds: number;
   logLevel: string;
 }
 
@@ -115,6 +119,20 @@ export const FLAGS: Record<string, FlagSpec> = {
     kind: 'string',
     default: '',
     help: 'job wrapper script shipped with each job (empty: the one in this package)',
+  },
+  'log-dir': {
+    key: 'logDir',
+    env: 'HPCOP_LOG_DIR',
+    kind: 'string',
+    default: '/var/lib/hpc-operator/logs',
+    help: 'directory the stdout/stderr of finished jobs are fetched to (a volume in the pod)',
+  },
+  'virtual-cluster-wait-seconds': {
+    key: 'virtualClusterWaitSeconds',
+    env: 'HPCOP_VIRTUAL_CLUSTER_WAIT_SECONDS',
+    kind: 'int',
+    default: '600',
+    help: 'how long an HPCJob waits for a missing VirtualCluster before it fails',
   },
   'log-level': {
     key: 'logLevel',

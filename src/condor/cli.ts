@@ -4,7 +4,7 @@
  * (metrics) with its duration and outcome.
  */
 import { execa } from 'execa';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { CondorError, classifyFailure } from './errors.js';
 import { Semaphore } from './semaphore.js';
 
@@ -53,7 +53,8 @@ export class CondorCli {
   readonly #observer: ((e: CommandEvent) => void) | undefined;
 
   constructor(o: CondorCliOptions = {}) {
-    this.#binDir = o.binDir ?? '';
+    // Absolute: tools run with other working directories (condor_submit in the log directory).
+    this.#binDir = o.binDir ? resolve(o.binDir) : '';
     this.#env = o.env ?? {};
     this.#timeoutMs = o.timeoutMs ?? 60_000;
     this.#slots = new Semaphore(o.maxConcurrent ?? 4);

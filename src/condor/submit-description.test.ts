@@ -4,6 +4,7 @@ import {
   classAdLiteral,
   expr,
   renderSubmitDescription,
+  renderSubmitDescriptions,
   s,
   type SubmitJob,
 } from './submit-description.js';
@@ -33,54 +34,106 @@ function job(overrides: Partial<SubmitJob> = {}): SubmitJob {
   return { commands: { executable: s.string('/bin/true') }, attributes: {}, ...overrides };
 }
 
+function lines(text: string): string[] {
+  return text.split('\n').filter((l) => l !== '');
+}
+
 /** True when a `$` is left that is not part of a $(DOLLAR) escape. */
 function unescapedDollars(line: string): boolean {
   return line.replace(/\$\(DOLLAR\)/g, '').includes('$');
 }
 
-/** The lines of a description that are not ours: every line must be `name = value` or our queue line. */
-function lines(text: string): string[] {
-  return text.split('\n').filter((l) => l !== '');
-}
-
-describe('renderSubmitDescription', () => {
-  it('queues each job once, in order, with every command and attribute set in every block', () => {
-    const text = renderSubmitDescription([
-      job({ attributes: { HPCJobUID: 'a', Extra: 1 } }),
-      job({
-        commands: { executable: s.string('/bin/false'), arguments: s.args(['x']) },
-        attributes: { HPCJobUID: 'b' },
-      }),
-    ]);
-    expect(text).toBe(
+describe('renderSubmitDescriptions', () => {
+  it('writes one job as plain commands and a single queue', () => {
+    expect(
+      renderSubmitDescription([
+        job({
+          commands: {
+            executable: s.string('/bin/echo'),
+            arguments: s.args(['a b']),
+            environment: s.env({ A: 'x' }),
+          },
+          attributes: { Tag: 'u' },
+        }),
+      ]),
+    ).toBe(
       [
-        'executable = /bin/true',
-        'arguments =',
-        'MY.HPCJobUID = "a"',
-        'MY.Extra = 1',
-        'queue 1',
-        '',
-        'executable = /bin/false',
-        'arguments = "\'x\'"',
-        'MY.HPCJobUID = "b"',
-        'MY.Extra = undefined',
+        'arguments = "\'a b\'"',
+        'executable = /bin/echo',
+        'MY.Tag = "u"',
+        'environment = "A=\'x\'"',
         'queue 1',
         '',
       ].join('\n'),
     );
   });
 
+  it('writes what jobs share once and what differs as columns of one queue table', () => {
+    const batches = renderSubmitDescriptions([
+      job({
+        commands: {
+          executable: s.string('/bin/true'),
+          request_memory: s.int(100),
+          environment: s.env({ A: 'a0', B: 'only0' }),
+        },
+        attributes: { HPCJobUID: 'u0', N: 0 },
+      }),
+      job({
+        commands: {
+          executable: s.string('/bin/true'),
+          request_memory: s.int(200),
+          environment: s.env({ A: 'a1' }),
+        },
+        attributes: { HPCJobUID: 'u1' },
+      }),
+    ]);
+    expect(batches).toHaveLength(1);
+    expect(batches[0]?.jobs).toEqual([0, 1]);
+    expect(batches[0]?.description).toBe(
+      [
+        'executable = /bin/true',
+        'request_memory = $(HPCV0)',
+        'MY.HPCJobUID = $(HPCV3)',
+        'MY.N = $(HPCV4)',
+        'environment = "A=$(HPCV1) B=$(HPCV2)"',
+        'queue HPCV0,HPCV1,HPCV2,HPCV3,HPCV4 from (',
+        // A job without a variable gets it empty, without an attribute gets it undefined.
+        `100,'a0','only0',"u0",0`,
+        `200,'a1','',"u1",undefined`,
+        ')',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('splits a batch where differing values cannot sit in a table row, keeping the job order', () => {
+    const batches = renderSubmitDescriptions([
+      job({ commands: { requirements: s.expr(expr('(TARGET.Memory > 1)')) }, attributes: { I: 0 } }),
+      job({ commands: { requirements: s.expr(expr('(TARGET.Memory > 2)')) }, attributes: { I: 1 } }),
+      job({ commands: { requirements: s.expr(expr('(TARGET.Memory > 1)')) }, attributes: { I: 2 } }),
+    ]);
+    expect(batches.map((b) => b.jobs)).toEqual([[0, 2], [1]]);
+    expect(batches[0]?.description).toContain('requirements = (TARGET.Memory > 1)\n');
+    expect(batches[0]?.description).toContain('queue HPCV0 from (\n0\n2\n)\n');
+    expect(batches[1]?.description).toContain('queue 1\n');
+    expect(() =>
+      renderSubmitDescription([
+        job({ commands: { output: s.string('a b') } }),
+        job({ commands: { output: s.string('c') } }),
+      ]),
+    ).toThrow(/need 2 descriptions/);
+  });
+
   it.each(HOSTILE)('keeps %j as data in a ClassAd string attribute', (value) => {
-    const text = renderSubmitDescription([job({ attributes: { HPCNote: value } })]);
-    const body = lines(text);
+    const body = lines(renderSubmitDescription([job({ attributes: { HPCNote: value } })]));
     expect(body).toHaveLength(3);
     expect(body[2]).toBe('queue 1');
     const line = body[1] as string;
     expect(line.startsWith('MY.HPCNote = "')).toBe(true);
     expect(line.endsWith('"')).toBe(true);
-    // No macro survives unescaped, no quote ends the string early.
     expect(unescapedDollars(line)).toBe(false);
-    expect(line.slice('MY.HPCNote = "'.length, -1)).not.toMatch(/(^|[^\\])(\\\\)*"/);
+    // In the old ClassAd syntax only \" escapes: every quote inside must be one.
+    expect(line.slice('MY.HPCNote = "'.length, -1)).not.toMatch(/(^|[^\\])"/);
   });
 
   it.each([...LINE_BREAKING, 'ctrl\x01char', 'ends with\\', 'quote after \\" backslash'])(
@@ -92,48 +145,62 @@ describe('renderSubmitDescription', () => {
     },
   );
 
+  it.each(HOSTILE)('quotes %j as one argument and one environment value', (value) => {
+    const body = lines(
+      renderSubmitDescription([
+        job({
+          commands: {
+            executable: s.string('/bin/echo'),
+            arguments: s.args([value, 'b']),
+            environment: s.env({ V: value }),
+          },
+        }),
+      ]),
+    );
+    expect(body).toHaveLength(4);
+    expect(body[0]).toMatch(/^arguments = "'.*' 'b'"$/s);
+    expect(body[2]).toMatch(/^environment = "V='.*'"$/s);
+    for (const l of [body[0], body[2]]) expect(unescapedDollars(l as string)).toBe(false);
+  });
+
+  it.each(LINE_BREAKING)('refuses %j where a line-based value cannot carry it', (value) => {
+    const variants: SubmitJob['commands'][] = [
+      { arguments: s.args([value]) },
+      { environment: s.env({ V: value }) },
+      { batch_name: s.string(value) },
+      { requirements: s.expr(expr(value)) },
+    ];
+    for (const commands of variants) {
+      expect(() => renderSubmitDescription([job({ commands })])).toThrow(SubmitDescriptionError);
+    }
+  });
+
   it.each(MACROS)('refuses the macro opener %j in every kind of value', (value) => {
-    const attempts: SubmitJob[] = [
+    for (const j of [
       job({ attributes: { HPCNote: value } }),
       job({ commands: { arguments: s.args([value]) } }),
       job({ commands: { environment: s.env({ V: value }) } }),
       job({ commands: { batch_name: s.string(value) } }),
       job({ commands: { requirements: s.expr(expr(value)) } }),
       job({ commands: { transfer_input_files: s.list([value]) } }),
-    ];
-    for (const j of attempts) expect(() => renderSubmitDescription([j])).toThrow(/\$\(" or "\$\$/);
+    ]) {
+      expect(() => renderSubmitDescription([j])).toThrow(/\$\(" or "\$\$/);
+    }
   });
 
-  it.each(HOSTILE)('quotes %j as one argument and one environment value', (value) => {
-    const text = renderSubmitDescription([
+  it('never lets a batch of hostile values add a queue line or a command', () => {
+    const jobs = [...HOSTILE, ...HOSTILE.map((v) => v.toUpperCase())].map((v, i) =>
       job({
-        commands: {
-          executable: s.string('/bin/echo'),
-          arguments: s.args([value, 'b']),
-          environment: s.env({ V: value }),
-        },
+        commands: { arguments: s.args([v]), environment: s.env({ V: v }) },
+        attributes: { HPCNote: v, I: i },
       }),
-    ]);
-    const body = lines(text);
-    expect(body).toHaveLength(4);
-    expect(body[1]).toMatch(/^arguments = "'.*' 'b'"$/s);
-    expect(body[2]).toMatch(/^environment = "V='.*'"$/s);
-    for (const l of body.slice(1, 3)) expect(unescapedDollars(l)).toBe(false);
-  });
-
-  it.each(LINE_BREAKING)('refuses %j where a line-based value cannot carry it', (value) => {
-    expect(() => renderSubmitDescription([job({ commands: { arguments: s.args([value]) } })])).toThrow(
-      SubmitDescriptionError,
     );
-    expect(() => renderSubmitDescription([job({ commands: { environment: s.env({ V: value }) } })])).toThrow(
-      SubmitDescriptionError,
-    );
-    expect(() => renderSubmitDescription([job({ commands: { batch_name: s.string(value) } })])).toThrow(
-      SubmitDescriptionError,
-    );
-    expect(() => renderSubmitDescription([job({ commands: { requirements: s.expr(expr(value)) } })])).toThrow(
-      SubmitDescriptionError,
-    );
+    const batches = renderSubmitDescriptions(jobs);
+    expect(batches.flatMap((b) => b.jobs).sort((a, b) => a - b)).toEqual(jobs.map((_, i) => i));
+    for (const b of batches) {
+      const queueLines = lines(b.description).filter((l) => /^\s*queue\b/i.test(l));
+      expect(queueLines).toHaveLength(1);
+    }
   });
 
   it('refuses names that are not submit commands or attributes, and the queue keyword', () => {
@@ -183,7 +250,7 @@ describe('renderSubmitDescription', () => {
   });
 
   it('refuses an empty batch', () => {
-    expect(() => renderSubmitDescription([])).toThrow(/nothing to submit/);
+    expect(() => renderSubmitDescriptions([])).toThrow(/nothing to submit/);
   });
 });
 

@@ -7,9 +7,8 @@
  * that one kind cannot carry (a newline in an argument) is refused with an error instead of being mangled.
  * Callers that must pass arbitrary text (a user's script) pass it base64-encoded in the environment.
  *
- * Several jobs go into one description as consecutive `queue 1` blocks (one condor_submit call for a batch).
- * Submit commands persist from one block to the next, so every block sets every command any job of the
- * batch uses, with an explicit empty or `undefined` value where a job does not want it.
+ * Several jobs go into one description with a single `queue <vars> from (<table>)` statement: what is
+ * the same for all is written once, what differs is a table column (see renderSubmitDescriptions).
  */
 
 /** A value of a ClassAd attribute (`+Name = value`). */
@@ -162,17 +161,8 @@ function encodeValue(field: string, v: SubmitValue): string {
     case 'args':
       return '"' + v.value.map((a) => encodeArgument(field, a)).join(' ') + '"';
     case 'env':
-      return (
-        '"' +
-        Object.entries(v.value)
-          .map(([name, value]) => {
-            if (!ENV_NAME.test(name))
-              throw new SubmitDescriptionError(field, `invalid variable name ${JSON.stringify(name)}`);
-            return `${name}=${encodeArgument(`${field}.${name}`, value)}`;
-          })
-          .join(' ') +
-        '"'
-      );
+      // Rendered per variable by encodedPairs (so a batch can vary each); never as one value.
+      throw new SubmitDescriptionError(field, 'the environment is rendered per variable');
     case 'list':
       return v.value
         .map((item) => {
@@ -185,19 +175,34 @@ function encodeValue(field: string, v: SubmitValue): string {
   }
 }
 
-/** Renders one job's lines (without its queue statement). */
-function jobLines(job: SubmitJob, commandNames: string[], attributeNames: string[]): string[] {
-  const lines: string[] = [];
+/**
+ * The submit lines of one job, as (key, line-value) pairs in a fixed order. An `environment` is split into
+ * one pair per variable (key `environment.NAME`), so that a batch can vary each variable on its own.
+ */
+function encodedPairs(
+  job: SubmitJob,
+  commandNames: string[],
+  envNames: string[],
+  attributeNames: string[],
+): Map<string, string> {
+  const out = new Map<string, string>();
   for (const name of commandNames) {
     const v = job.commands[name];
-    // An empty value resets a command a previous block of the batch set.
-    lines.push(v === undefined ? `${name} =` : `${name} = ${encodeValue(name, v)}`);
+    // An empty value leaves the command at its default.
+    out.set(`cmd:${name}`, v === undefined ? '' : encodeValue(name, v));
+  }
+  const env = job.commands.environment;
+  if (env && env.kind !== 'env')
+    throw new SubmitDescriptionError('environment', 'use s.env() for the environment');
+  for (const name of envNames) {
+    const value = env?.kind === 'env' ? env.value[name] : undefined;
+    out.set(`env:${name}`, value === undefined ? "''" : encodeArgument(`environment.${name}`, value));
   }
   for (const name of attributeNames) {
     const v = job.attributes[name];
-    lines.push(`MY.${name} = ${v === undefined ? 'undefined' : classAdValue(name, v)}`);
+    out.set(`attr:${name}`, v === undefined ? 'undefined' : classAdValue(name, v));
   }
-  return lines;
+  return out;
 }
 
 function checkNames(job: SubmitJob): void {
@@ -208,26 +213,112 @@ function checkNames(job: SubmitJob): void {
   for (const name of Object.keys(job.attributes)) {
     if (!ATTRIBUTE_NAME.test(name)) throw new SubmitDescriptionError(name, 'invalid ClassAd attribute name');
   }
+  const env = job.commands.environment;
+  if (env?.kind === 'env') {
+    for (const name of Object.keys(env.value)) {
+      if (!ENV_NAME.test(name))
+        throw new SubmitDescriptionError('environment', `invalid variable name ${JSON.stringify(name)}`);
+    }
+  }
 }
 
 /**
- * Renders a description that queues each job once, in order: job i becomes the i-th proc submitted.
- * Throws SubmitDescriptionError when a value cannot be carried safely.
+ * What may vary per job inside one `queue ... from` table: HTCondor 23 splits table rows at commas, spaces
+ * and tabs (a unit separator is not honoured there) and expands macros in the values, so per-job values
+ * are limited to plain tokens. Others (a user's requirements expression, say) split the batch into groups.
  */
-export function renderSubmitDescription(jobs: readonly SubmitJob[]): string {
+const ROW_SAFE = /^[A-Za-z0-9._/:@%+=\-"'*]*$/;
+
+export interface RenderedBatch {
+  /** The submit description: one cluster, one proc per job. */
+  description: string;
+  /** Index in the input of the job that becomes proc i. */
+  jobs: number[];
+}
+
+/**
+ * Renders jobs into as few submit descriptions as possible. Each is one cluster with a single
+ * `queue <vars> from (...)` statement whose table rows carry what differs between its jobs (multiple queue
+ * statements are deprecated and merge environments across procs). Jobs whose differing values cannot sit
+ * in a table row go into separate descriptions. Throws SubmitDescriptionError for a value that cannot be
+ * carried safely at all.
+ */
+export function renderSubmitDescriptions(jobs: readonly SubmitJob[]): RenderedBatch[] {
   if (jobs.length === 0) throw new SubmitDescriptionError('jobs', 'nothing to submit');
   const commandNames = new Set<string>();
+  const envNames = new Set<string>();
   const attributeNames = new Set<string>();
   for (const job of jobs) {
     checkNames(job);
-    Object.keys(job.commands).forEach((n) => commandNames.add(n));
+    for (const n of Object.keys(job.commands)) if (n !== 'environment') commandNames.add(n);
+    const env = job.commands.environment;
+    if (env?.kind === 'env') Object.keys(env.value).forEach((n) => envNames.add(n));
     Object.keys(job.attributes).forEach((n) => attributeNames.add(n));
   }
-  const cmds = [...commandNames];
-  const attrs = [...attributeNames];
-  const out: string[] = [];
-  for (const job of jobs) {
-    out.push(...jobLines(job, cmds, attrs), 'queue 1', '');
+  const cmds = [...commandNames].sort();
+  const envs = [...envNames].sort();
+  const attrs = [...attributeNames].sort();
+  const pairs = jobs.map((j) => encodedPairs(j, cmds, envs, attrs));
+  const keys = [...(pairs[0]?.keys() ?? [])];
+
+  // Group jobs that agree on every value that cannot vary inside a table.
+  const groups = new Map<string, number[]>();
+  pairs.forEach((p, i) => {
+    const fixed = keys.filter((k) => !ROW_SAFE.test(p.get(k) as string)).map((k) => `${k}=${p.get(k)}`);
+    const g = fixed.join('\n');
+    groups.set(g, [...(groups.get(g) ?? []), i]);
+  });
+  return [...groups.values()].map((indexes) =>
+    renderGroup(
+      indexes.map((i) => pairs[i] as Map<string, string>),
+      keys,
+      envs,
+      indexes,
+    ),
+  );
+}
+
+function renderGroup(
+  pairs: Map<string, string>[],
+  keys: string[],
+  envNames: string[],
+  indexes: number[],
+): RenderedBatch {
+  const first = pairs[0] as Map<string, string>;
+  const varying = keys.filter((k) => pairs.some((p) => p.get(k) !== first.get(k)));
+  const macro = new Map(varying.map((k, i) => [k, `HPCV${i}`]));
+  const valueOf = (k: string) => (macro.has(k) ? `$(${macro.get(k)})` : (first.get(k) as string));
+  const lines: string[] = [];
+  for (const k of keys) {
+    if (k.startsWith('cmd:')) {
+      const v = valueOf(k);
+      lines.push(v === '' ? `${k.slice(4)} =` : `${k.slice(4)} = ${v}`);
+    } else if (k.startsWith('attr:')) {
+      lines.push(`MY.${k.slice(5)} = ${valueOf(k)}`);
+    }
   }
-  return out.join('\n');
+  if (envNames.length > 0) {
+    lines.push(`environment = "${envNames.map((n) => `${n}=${valueOf(`env:${n}`)}`).join(' ')}"`);
+  }
+  if (varying.length === 0) {
+    lines.push(`queue ${pairs.length}`);
+  } else {
+    // A table row per job, fields separated by commas (an empty field is an empty value).
+    lines.push(`queue ${varying.map((k) => macro.get(k)).join(',')} from (`);
+    for (const p of pairs) lines.push(varying.map((k) => p.get(k) as string).join(','));
+    lines.push(')');
+  }
+  return { description: lines.join('\n') + '\n', jobs: indexes };
+}
+
+/** Renders jobs that must go in one description (one cluster); throws if they cannot. */
+export function renderSubmitDescription(jobs: readonly SubmitJob[]): string {
+  const batches = renderSubmitDescriptions(jobs);
+  if (batches.length !== 1) {
+    throw new SubmitDescriptionError(
+      'jobs',
+      `these jobs need ${batches.length} descriptions (values that differ cannot share one)`,
+    );
+  }
+  return (batches[0] as RenderedBatch).description;
 }

@@ -412,7 +412,9 @@ const attemptSchema = obj(
     holdCode: int({ description: 'Last HTCondor HoldReasonCode.', minimum: 0 }),
     holdSubCode: int({ description: 'Last HTCondor HoldReasonSubCode.' }),
     holdReason: str({ description: 'Last HTCondor HoldReason.', maxLength: 2048 }),
+    holdTime: dateTime({ description: 'When the last hold began.' }),
     releases: int({ description: 'condor_release calls made for this attempt.', minimum: 0 }),
+    lastReleaseTime: dateTime({ description: 'When the operator last released the job.' }),
     outcome: enumOf(['Running', 'Succeeded', 'Failed', 'Retried', 'Lost', 'Cancelled'] as const, {
       description: 'How the attempt ended (Running while it has not).',
     }),

@@ -6,7 +6,12 @@ import { join } from 'node:path';
 import { JobStatus } from '../../src/condor/job-status.js';
 import { adNumber, adString, jobIdsOf } from '../../src/condor/parse.js';
 import { equalsString } from '../../src/condor/schedd.js';
-import { renderSubmitDescription, s, type SubmitJob } from '../../src/condor/submit-description.js';
+import {
+  renderSubmitDescription,
+  renderSubmitDescriptions,
+  s,
+  type SubmitJob,
+} from '../../src/condor/submit-description.js';
 import { schedd, uniqueName, waitFor } from './helpers/stack.js';
 
 const HOSTILE = [
@@ -80,8 +85,12 @@ describe('src/condor on the local pool', () => {
       // The old ClassAd syntax of submit files cannot carry a trailing backslash: that one is refused (unit test).
       attributes: { HPCJobUID: tag, HPCNote: value.endsWith('\\') ? null : value, HPCIndex: i },
     }));
-    const ranges = await sd.submit(renderSubmitDescription(jobs), { cwd: dir });
-    expect(jobIdsOf(ranges)).toHaveLength(HOSTILE.length);
+    // Values that cannot sit in a queue table row split the batch into several descriptions.
+    let submitted = 0;
+    for (const { description } of renderSubmitDescriptions(jobs)) {
+      submitted += jobIdsOf(await sd.submit(description, { cwd: dir })).length;
+    }
+    expect(submitted).toBe(HOSTILE.length);
     const ads = await waitFor(
       'the hostile jobs to complete',
       async () => {
@@ -102,6 +111,48 @@ describe('src/condor on the local pool', () => {
       expect(readFileSync(join(dir, `out.${i}`), 'utf8')).toBe(`[${value}]\n[end]\n<${value}>`);
     });
     await sd.act('condor_rm', equalsString('HPCJobUID', tag));
+  });
+
+  it('submits a batch with per-job values as one cluster, and each job gets exactly its own values', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hpcop-e2e-'));
+    const tag = uniqueName('batch');
+    const jobs: SubmitJob[] = [0, 1, 2].map((i) => ({
+      commands: {
+        executable: s.string('/bin/sh'),
+        arguments: s.args(['-c', 'printf "%s|%s|%s" "$A" "$B" "$C"']),
+        // Job 0 sets B, the others do not: no variable may leak from one job to another.
+        environment: s.env(i === 0 ? { A: `a${i}`, B: 'only-0' } : { A: `a${i}`, C: `c${i}` }),
+        request_memory: s.int(100 + i),
+        should_transfer_files: s.string('YES'),
+        output: s.string(`batch.${i}`),
+      },
+      attributes: { HPCJobUID: tag, HPCIndex: i },
+    }));
+    const batches = renderSubmitDescriptions(jobs);
+    expect(batches).toHaveLength(1);
+    const ranges = await sd.submit(batches[0]!.description, { cwd: dir });
+    expect(ranges).toHaveLength(1);
+    expect(jobIdsOf(ranges)).toHaveLength(3);
+    const ads = await waitFor(
+      'the batch to complete',
+      async () => {
+        const all = await sd.query(equalsString('HPCJobUID', tag), [
+          'JobStatus',
+          'HPCIndex',
+          'RequestMemory',
+        ]);
+        return all.length === 3 && all.every((a) => adNumber(a, 'JobStatus') === JobStatus.Completed)
+          ? all
+          : undefined;
+      },
+      120_000,
+    );
+    for (const ad of ads)
+      expect(adNumber(ad, 'RequestMemory')).toBe(100 + (adNumber(ad, 'HPCIndex') as number));
+    await sd.transferData(equalsString('HPCJobUID', tag));
+    expect(readFileSync(join(dir, 'batch.0'), 'utf8')).toBe('a0|only-0|');
+    expect(readFileSync(join(dir, 'batch.1'), 'utf8')).toBe('a1||c1');
+    expect(readFileSync(join(dir, 'batch.2'), 'utf8')).toBe('a2||c2');
   });
 
   it('reads no match as an empty list and reports an unreachable schedd as unavailable', async () => {

@@ -24,3 +24,141 @@ export async function installCRDs(kc: k8s.KubeConfig): Promise<void> {
     });
   }
 }
+
+export const HPCJOBS = { group: 'hpc.scailfin.io', version: 'v1alpha1', plural: 'hpcjobs' };
+
+/** A namespace for one test file. */
+export async function createNamespace(kc: k8s.KubeConfig, name: string): Promise<void> {
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name, labels: { 'hpc.scailfin.io/e2e': 'true' } } } });
+}
+
+export async function deleteNamespace(kc: k8s.KubeConfig, name: string): Promise<void> {
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  await core.deleteNamespace({ name }).catch(() => undefined);
+}
+
+export interface HPCJobObject {
+  metadata: {
+    name: string;
+    namespace: string;
+    uid: string;
+    finalizers?: string[];
+    deletionTimestamp?: string;
+  };
+  spec: Record<string, unknown>;
+  status?: {
+    phase?: string;
+    attempt?: number;
+    jobId?: string;
+    message?: string;
+    conditions?: {
+      type: string;
+      status: string;
+      reason: string;
+      message: string;
+      observedGeneration?: number;
+    }[];
+    attempts?: {
+      attempt: number;
+      jobId?: string;
+      outcome?: string;
+      exitCode?: number;
+      signal?: number;
+      holdCode?: number;
+      holdSubCode?: number;
+      holdReason?: string;
+      failureCategory?: string;
+      releases?: number;
+      host?: string;
+      memory?: string;
+      startTime?: string;
+      endTime?: string;
+    }[];
+    logs?: { stdout?: string; stderr?: string };
+    startTime?: string;
+    completionTime?: string;
+  };
+}
+
+export async function createHPCJob(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  name: string,
+  spec: Record<string, unknown>,
+): Promise<HPCJobObject> {
+  const co = kc.makeApiClient(k8s.CustomObjectsApi);
+  return (await co.createNamespacedCustomObject({
+    ...HPCJOBS,
+    namespace,
+    body: { apiVersion: 'hpc.scailfin.io/v1alpha1', kind: 'HPCJob', metadata: { name, namespace }, spec },
+  })) as HPCJobObject;
+}
+
+export async function getHPCJob(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  name: string,
+): Promise<HPCJobObject | undefined> {
+  const co = kc.makeApiClient(k8s.CustomObjectsApi);
+  try {
+    return (await co.getNamespacedCustomObject({ ...HPCJOBS, namespace, name })) as HPCJobObject;
+  } catch (e) {
+    if ((e as k8s.ApiException<unknown>).code === 404) return undefined;
+    throw e;
+  }
+}
+
+export async function patchHPCJob(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  name: string,
+  body: object,
+): Promise<void> {
+  const co = kc.makeApiClient(k8s.CustomObjectsApi);
+  await co.patchNamespacedCustomObject(
+    { ...HPCJOBS, namespace, name, body },
+    k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+  );
+}
+
+export async function deleteHPCJob(kc: k8s.KubeConfig, namespace: string, name: string): Promise<void> {
+  const co = kc.makeApiClient(k8s.CustomObjectsApi);
+  await co
+    .deleteNamespacedCustomObject({ ...HPCJOBS, namespace, name })
+    .catch((e: k8s.ApiException<unknown>) => {
+      if (e.code !== 404) throw e;
+    });
+}
+
+/** Waits for the HPCJob to reach one of `phases` and returns it. */
+export async function waitForPhase(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  name: string,
+  phases: string[],
+  timeoutMs = 120_000,
+): Promise<HPCJobObject> {
+  return waitFor(
+    `HPCJob ${namespace}/${name} to reach ${phases.join(' or ')}`,
+    async () => {
+      const j = await getHPCJob(kc, namespace, name);
+      return j?.status?.phase && phases.includes(j.status.phase) ? j : undefined;
+    },
+    timeoutMs,
+    200,
+  );
+}
+
+/** Events (events.k8s.io/v1) about one object, oldest first. */
+export async function eventsFor(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  name: string,
+): Promise<k8s.EventsV1Event[]> {
+  const api = kc.makeApiClient(k8s.EventsV1Api);
+  const list = await api.listNamespacedEvent({ namespace });
+  return list.items
+    .filter((e) => e.regarding?.name === name)
+    .sort((a, b) => new Date(a.eventTime ?? 0).getTime() - new Date(b.eventTime ?? 0).getTime());
+}

@@ -1,0 +1,93 @@
+/**
+ * The HTCondor job for one attempt of an HPCJob. The executable is the job wrapper, shipped with the job
+ * (spooled by condor_submit -spool, never assumed present on the site); everything the user wrote goes to
+ * the wrapper base64-encoded in its environment. Tags identify the attempt for tracking and adoption.
+ */
+import { expr, s, type SubmitJob } from '../../condor/submit-description.js';
+import { LEAVE_IN_QUEUE, Tag } from '../../condor/tags.js';
+import type { HPCJob } from '../../crds/hpcjob.js';
+import { durationMs, quantityKiB, quantityMiB } from '../../util/units.js';
+import { WrapperEnv, b64, b64Words } from '../../wrapper-contract.js';
+
+export interface DescriptionOptions {
+  operatorId: string;
+  /** Local path of the wrapper script (uploaded with the job). */
+  wrapperPath: string;
+  /** Local directory the job's spooled stdout/stderr come back to (condor_transfer_data). */
+  logDir: string;
+  /** namespace/name of the VirtualCluster the job must run on, if any. */
+  virtualCluster?: string;
+  /** Memory for this attempt, when a retry rule raised it. */
+  memoryMiB?: number;
+}
+
+export const STDOUT_FILE = 'hpc.stdout';
+export const STDERR_FILE = 'hpc.stderr';
+
+export function attemptLogDir(logDir: string, job: HPCJob, attempt: number): string {
+  return `${logDir}/${job.metadata.namespace}/${job.metadata.name}/${attempt}`;
+}
+
+export function memoryMiBOf(job: HPCJob): number {
+  return quantityMiB(job.spec.resources?.memory ?? '1Gi');
+}
+
+export function buildSubmitJob(job: HPCJob, attempt: number, o: DescriptionOptions): SubmitJob {
+  const spec = job.spec;
+  const ref = `${job.metadata.namespace}/${job.metadata.name}`;
+  const env: Record<string, string> = {
+    [WrapperEnv.Job]: ref,
+    [WrapperEnv.Attempt]: String(attempt),
+    [WrapperEnv.Runtime]: spec.image ? (spec.containerRuntime ?? 'auto') : 'none',
+  };
+  if (spec.command) env[WrapperEnv.Argv] = b64Words([...spec.command, ...(spec.args ?? [])]);
+  if (spec.script !== undefined) env[WrapperEnv.Script] = b64(spec.script);
+  if (spec.env?.length) env[WrapperEnv.Env] = b64Words(spec.env.map((e) => `${e.name}=${e.value ?? ''}`));
+  if (spec.image) env[WrapperEnv.Image] = b64(spec.image);
+  if (spec.workspace) {
+    env[WrapperEnv.Workspace] = b64(spec.workspace.path);
+    env[WrapperEnv.Staging] = spec.workspace.staging ?? 'chirp';
+    if (spec.workspace.inputs?.length) env[WrapperEnv.Inputs] = b64Words(spec.workspace.inputs);
+    if (spec.workspace.outputs?.length) env[WrapperEnv.Outputs] = b64Words(spec.workspace.outputs);
+  }
+  if (spec.workingDir) env[WrapperEnv.Workdir] = b64(spec.workingDir);
+
+  // Pilot slots advertise VirtualCluster; a job runs only where it matches its own (undefined: plain slots).
+  // Written against the job's attribute so that the expression is the same for a whole batch.
+  const requirements = ['(TARGET.VirtualCluster =?= MY.HPCVirtualCluster)'];
+  if (spec.requirements) requirements.push(`(${spec.requirements})`);
+
+  const r = spec.resources ?? {};
+  const commands: SubmitJob['commands'] = {
+    universe: s.string('vanilla'),
+    executable: s.string(o.wrapperPath),
+    transfer_executable: s.bool(true),
+    environment: s.env(env),
+    initialdir: s.string(attemptLogDir(o.logDir, job, attempt)),
+    output: s.string(STDOUT_FILE),
+    error: s.string(STDERR_FILE),
+    should_transfer_files: s.string('YES'),
+    // Logs and partial results come back even when the job is evicted or fails.
+    when_to_transfer_output: s.string('ON_EXIT_OR_EVICT'),
+    request_cpus: s.int(r.cpus ?? 1),
+    request_memory: s.int(o.memoryMiB ?? memoryMiBOf(job)),
+    // The wrapper reports its result and stages through the job's IO proxy (condor_chirp).
+    want_io_proxy: s.bool(true),
+    batch_name: s.string(ref),
+    leave_in_queue: s.expr(expr(LEAVE_IN_QUEUE)),
+  };
+  if (r.disk !== undefined) commands.request_disk = s.int(quantityKiB(r.disk));
+  if (r.gpus) commands.request_gpus = s.int(r.gpus);
+  if (r.walltime) commands.allowed_execute_duration = s.int(Math.ceil(durationMs(r.walltime) / 1000));
+  commands.requirements = s.expr(expr(requirements.join(' && ')));
+  if (spec.accountingGroup) commands.accounting_group = s.string(spec.accountingGroup);
+
+  const attributes: SubmitJob['attributes'] = {
+    [Tag.Operator]: o.operatorId,
+    [Tag.JobUID]: job.metadata.uid as string,
+    [Tag.Attempt]: attempt,
+    [Tag.Ref]: ref,
+  };
+  attributes.HPCVirtualCluster = o.virtualCluster ?? null;
+  return { commands, attributes };
+}

@@ -1,0 +1,162 @@
+/** What an HTCondor job ad says about an attempt, in the HPCJob's terms (pure; unit tested). */
+import { JobStatus, HoldCode } from '../../condor/job-status.js';
+import { adBool, adNumber, adString, type JobAd } from '../../condor/parse.js';
+import type { TrackedJob } from '../../condor/tracker.js';
+import { Tag } from '../../condor/tags.js';
+import type { FailureCategory } from '../../crds/hpcjob.js';
+import { WrapperExit, type WrapperResult } from '../../wrapper-contract.js';
+
+/** Reason text the operator puts on holds it makes for spec.suspend. */
+export const SUSPEND_REASON = 'HPCJob suspended (spec.suspend is true)';
+
+export interface Hold {
+  code: number;
+  subCode?: number;
+  reason: string;
+  since?: number;
+}
+
+export type Observation =
+  | { state: 'submitted' }
+  | { state: 'queued' }
+  | { state: 'running'; host?: string; startedAt?: number }
+  | { state: 'suspended'; hold: Hold }
+  | { state: 'held'; hold: Hold }
+  | { state: 'succeeded'; exitCode: number; endedAt?: number; host?: string; result?: WrapperResult }
+  | {
+      state: 'failed';
+      category: FailureCategory;
+      exitCode?: number;
+      signal?: number;
+      endedAt?: number;
+      host?: string;
+      message: string;
+      result?: WrapperResult;
+    }
+  | { state: 'removed'; reason: string; endedAt?: number };
+
+export function observe(job: TrackedJob): Observation {
+  if (job.source === 'submitted') return { state: 'submitted' };
+  const ad = job.ad;
+  const status = adNumber(ad, 'JobStatus');
+  const host = adString(ad, 'RemoteHost') ?? adString(ad, 'LastRemoteHost');
+  const entered = adNumber(ad, 'EnteredCurrentStatus');
+  switch (status) {
+    case JobStatus.Running:
+    case JobStatus.TransferringOutput:
+      return {
+        state: 'running',
+        host,
+        startedAt: adNumber(ad, 'JobCurrentStartDate') ?? adNumber(ad, 'JobStartDate'),
+      };
+    case JobStatus.Held: {
+      const hold: Hold = {
+        code: adNumber(ad, 'HoldReasonCode') ?? 0,
+        subCode: adNumber(ad, 'HoldReasonSubCode'),
+        reason: adString(ad, 'HoldReason') ?? '',
+        since: entered,
+      };
+      // Spooling input is part of a -spool submission, not a problem.
+      if (hold.code === HoldCode.SpoolingInput) return { state: 'submitted' };
+      if (hold.code === HoldCode.UserRequest && hold.reason.startsWith(SUSPEND_REASON))
+        return { state: 'suspended', hold };
+      return { state: 'held', hold };
+    }
+    case JobStatus.Completed:
+      return completed(ad, host, entered);
+    case JobStatus.Removed:
+      return { state: 'removed', reason: adString(ad, 'RemoveReason') ?? 'removed', endedAt: entered };
+    case JobStatus.Suspended:
+      return { state: 'running', host };
+    default:
+      // Idle, and future states (8-10 exist in code, undocumented): treat as waiting.
+      return { state: 'queued' };
+  }
+}
+
+function completed(ad: JobAd, host: string | undefined, endedAt: number | undefined): Observation {
+  const result = wrapperResult(ad);
+  const bySignal = adBool(ad, 'ExitBySignal') === true;
+  if (bySignal) {
+    const signal = adNumber(ad, 'ExitSignal');
+    return {
+      state: 'failed',
+      category: 'Signal',
+      signal,
+      endedAt,
+      host,
+      result,
+      message: `killed by signal ${signal ?? '?'}`,
+    };
+  }
+  const exitCode = adNumber(ad, 'ExitCode') ?? -1;
+  if (exitCode === 0) return { state: 'succeeded', exitCode, endedAt, host, result };
+  // The wrapper's own failures have their own exit codes (and category in its report).
+  const category = wrapperCategory(result, exitCode);
+  if (category)
+    return {
+      state: 'failed',
+      category,
+      exitCode: result?.exitCode ?? exitCode,
+      endedAt,
+      host,
+      result,
+      message: result?.message ?? category,
+    };
+  if (result?.category === 'signal' && result.signal) {
+    return {
+      state: 'failed',
+      category: 'Signal',
+      signal: result.signal,
+      endedAt,
+      host,
+      result,
+      message: `killed by signal ${result.signal}`,
+    };
+  }
+  return {
+    state: 'failed',
+    category: 'ExitCode',
+    exitCode,
+    endedAt,
+    host,
+    result,
+    message: `exited with code ${exitCode}`,
+  };
+}
+
+function wrapperCategory(result: WrapperResult | undefined, exitCode: number): FailureCategory | undefined {
+  switch (result?.category) {
+    case 'no-runtime':
+      return 'NoRuntime';
+    case 'stage-in':
+      return 'StageIn';
+    case 'stage-out':
+      return 'StageOut';
+    case 'wrapper':
+      return 'WrapperError';
+  }
+  if (result) return undefined;
+  switch (exitCode) {
+    case WrapperExit.NoRuntime:
+      return 'NoRuntime';
+    case WrapperExit.StageInFailed:
+      return 'StageIn';
+    case WrapperExit.StageOutFailed:
+      return 'StageOut';
+    case WrapperExit.UsageError:
+      return 'WrapperError';
+  }
+  return undefined;
+}
+
+export function wrapperResult(ad: JobAd): WrapperResult | undefined {
+  const raw = adString(ad, Tag.WrapperResult);
+  if (!raw) return undefined;
+  try {
+    const v = JSON.parse(raw) as unknown;
+    return typeof v === 'object' && v !== null ? (v as WrapperResult) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,63 @@
+import { describe, expect, it } from '@jest/globals';
+import { classAdProblem, imageProblem, validateSpec } from './validate.js';
+
+describe('classAdProblem', () => {
+  it.each([
+    '(TARGET.Memory >= 2048)',
+    'TARGET.OpSysMajorVer >= 9 && (Arch == "X86_64" || Arch == "aarch64")',
+    'member("x", {"x", "y"}) && !isUndefined(TARGET.HasDocker)',
+    'TARGET.Foo =?= undefined',
+    'a ? b : c',
+  ])('accepts %j', (e) => expect(classAdProblem(e)).toBeUndefined());
+
+  it.each([
+    ['', /empty/],
+    ['(TARGET.Memory > 1', /unclosed/],
+    ['TARGET.Memory > 1)', /unbalanced/],
+    ['Arch == "X86', /unterminated/],
+    ['$$(Memory) > 1', /unexpected character "\$"/],
+    ['true\nqueue 10', /line breaks/],
+    ['true; rm -rf /', /unexpected character ";"/],
+    ['`id`', /unexpected/],
+  ])('refuses %j', (e, why) => expect(classAdProblem(e)).toMatch(why));
+});
+
+describe('imageProblem', () => {
+  it.each([
+    'docker://ghcr.io/org/step:1.2',
+    'docker://python:3.12-slim',
+    'reanahub/reana-env-root6:6.18.04',
+    'dir:///images/debian13',
+    '/cvmfs/unpacked.cern.ch/registry.hub.docker.com/library/centos:7',
+    '/scratch/images/root.sif',
+    'oras://ghcr.io/org/img:latest',
+    'docker://registry.example.org:5000/a/b@sha256:' + 'a'.repeat(64),
+  ])('accepts %j', (i) => expect(imageProblem(i)).toBeUndefined());
+
+  it.each([
+    'docker://UPPER/case',
+    'dir://relative/path',
+    'ftp://x/y',
+    'img:tag with space',
+    '/path/$(id)',
+    'docker://a/b:"x"',
+  ])('refuses %j', (i) => expect(imageProblem(i)).toBeDefined());
+});
+
+describe('validateSpec', () => {
+  it('accepts a plain spec', () => {
+    expect(validateSpec({ command: ['true'] })).toBeUndefined();
+  });
+
+  it('names the field of a problem', () => {
+    expect(validateSpec({ command: ['true'], requirements: '(x' })?.field).toBe('spec.requirements');
+    expect(validateSpec({ command: ['true'], image: 'ftp://x' })?.field).toBe('spec.image');
+    expect(validateSpec({ command: ['true'], workspace: { path: '/reana/other/place' } })?.field).toBe(
+      'spec.workspace.path',
+    );
+    expect(validateSpec({ script: 'x'.repeat(200 * 1024) })).toMatchObject({
+      field: 'spec.script',
+      reason: 'TooLarge',
+    });
+  });
+});

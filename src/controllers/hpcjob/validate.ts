@@ -1,0 +1,167 @@
+/**
+ * Validation beyond what the CRD schema and CEL rules can say: that the requirements are a sane ClassAd
+ * expression, that a REANA workspace path has the REANA layout, that the image is a reference a container
+ * runtime can take, and that what goes to the wrapper fits in a job environment. A failure never reaches a
+ * batch system: the HPCJob gets Accepted=False with the field and the reason.
+ */
+import type { HPCJobSpec } from '../../crds/hpcjob.js';
+import { quantityMiB } from '../../util/units.js';
+import { b64, b64Words } from '../../wrapper-contract.js';
+
+export interface ValidationError {
+  field: string;
+  reason: string;
+  message: string;
+}
+
+/** Largest base64 payload per environment variable: execve refuses strings over 128 KiB (MAX_ARG_STRLEN). */
+export const MAX_ENV_VALUE = 120 * 1024;
+/** Largest total payload, so that the job ad and the environment stay small. */
+export const MAX_TOTAL_PAYLOAD = 512 * 1024;
+
+const REANA_WORKSPACE = /^\/reana\/users\/[A-Za-z0-9._-]+\/workflows\/[A-Za-z0-9._-]+(\/.*)?$/;
+/** An OCI image reference: [registry[:port]/]name[:tag][@digest]; a registry has a dot, a port or is localhost. */
+const OCI_REF =
+  /^(?:(?:[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+|localhost)(?::[0-9]+)?\/|[a-zA-Z0-9-]+:[0-9]+\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+const SAFE_PATH = /^\/[A-Za-z0-9._+@%=:,~/-]*$/;
+
+export function validateSpec(spec: HPCJobSpec): ValidationError | undefined {
+  if (spec.requirements !== undefined) {
+    const problem = classAdProblem(spec.requirements);
+    if (problem)
+      return {
+        field: 'spec.requirements',
+        reason: 'InvalidRequirements',
+        message: `spec.requirements is not a usable ClassAd expression: ${problem}`,
+      };
+  }
+  if (spec.image !== undefined) {
+    const problem = imageProblem(spec.image);
+    if (problem)
+      return {
+        field: 'spec.image',
+        reason: 'InvalidImage',
+        message: `spec.image ${JSON.stringify(spec.image)}: ${problem}`,
+      };
+  }
+  if (spec.workspace?.path.startsWith('/reana/') && !REANA_WORKSPACE.test(spec.workspace.path)) {
+    return {
+      field: 'spec.workspace.path',
+      reason: 'InvalidWorkspace',
+      message: `spec.workspace.path ${JSON.stringify(spec.workspace.path)} is under /reana but not in the REANA layout /reana/users/<uuid>/workflows/<id>`,
+    };
+  }
+  try {
+    quantityMiB(spec.resources?.memory ?? '1Gi');
+  } catch {
+    return {
+      field: 'spec.resources.memory',
+      reason: 'InvalidQuantity',
+      message: 'spec.resources.memory is not a quantity',
+    };
+  }
+  const payloads: [string, string][] = [
+    ['spec.command/args', b64Words([...(spec.command ?? []), ...(spec.args ?? [])])],
+    ['spec.script', spec.script !== undefined ? b64(spec.script) : ''],
+    ['spec.env', b64Words((spec.env ?? []).map((e) => `${e.name}=${e.value ?? ''}`))],
+    ['spec.workspace.inputs', b64Words(spec.workspace?.inputs ?? [])],
+    ['spec.workspace.outputs', b64Words(spec.workspace?.outputs ?? [])],
+  ];
+  let total = 0;
+  for (const [field, encoded] of payloads) {
+    total += encoded.length;
+    if (encoded.length > MAX_ENV_VALUE) {
+      return {
+        field,
+        reason: 'TooLarge',
+        message: `${field} is ${encoded.length} bytes once encoded; at most ${MAX_ENV_VALUE} fit in a job environment variable`,
+      };
+    }
+  }
+  if (total > MAX_TOTAL_PAYLOAD) {
+    return {
+      field: 'spec',
+      reason: 'TooLarge',
+      message: `command, script, env and staging lists are ${total} bytes once encoded; at most ${MAX_TOTAL_PAYLOAD}`,
+    };
+  }
+  return undefined;
+}
+
+export function imageProblem(image: string): string | undefined {
+  if (image.startsWith('dir://')) {
+    return SAFE_PATH.test(image.slice('dir://'.length))
+      ? undefined
+      : 'dir:// needs an absolute path of plain characters';
+  }
+  if (image.startsWith('/'))
+    return SAFE_PATH.test(image) ? undefined : 'a local image path must be absolute and of plain characters';
+  for (const scheme of ['docker://', 'oras://', 'shifter://']) {
+    if (image.startsWith(scheme))
+      return OCI_REF.test(image.slice(scheme.length)) ? undefined : 'not a valid image reference';
+  }
+  if (/^[a-z]+:\/\//.test(image))
+    return 'unknown scheme (use docker://, oras://, shifter://, dir:// or an absolute path)';
+  return OCI_REF.test(image) ? undefined : 'not a valid image reference';
+}
+
+/**
+ * Checks a ClassAd expression's lexical sanity: known tokens only (no `$` macros, no statement
+ * separators), terminated strings, balanced brackets, at least one token. HTCondor itself has the last
+ * word, but this keeps junk and injection attempts away from condor_submit.
+ */
+export function classAdProblem(expr: string): string | undefined {
+  const stack: string[] = [];
+  let tokens = 0;
+  let i = 0;
+  const close: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
+  while (i < expr.length) {
+    const ch = expr[i] as string;
+    if (/\s/.test(ch)) {
+      if (ch === '\n' || ch === '\r') return 'line breaks are not allowed';
+      i++;
+      continue;
+    }
+    tokens++;
+    if (ch === '"') {
+      let j = i + 1;
+      while (j < expr.length && expr[j] !== '"') {
+        if (expr[j] === '\\') j++;
+        j++;
+      }
+      if (j >= expr.length) return 'unterminated string';
+      i = j + 1;
+      continue;
+    }
+    if (/[A-Za-z_]/.test(ch)) {
+      const m = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*/.exec(expr.slice(i));
+      i += (m?.[0] ?? ch).length;
+      continue;
+    }
+    if (/[0-9.]/.test(ch)) {
+      const m = /^([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?/.exec(expr.slice(i));
+      if (!m) return `unexpected ${JSON.stringify(ch)}`;
+      i += m[0].length;
+      continue;
+    }
+    const op = /^(=\?=|=!=|==|!=|<=|>=|&&|\|\||<<|>>>|>>|[<>!+\-*/%&|^~?:,])/.exec(expr.slice(i));
+    if (op) {
+      i += op[0].length;
+      continue;
+    }
+    if ('([{'.includes(ch)) {
+      stack.push(ch);
+      i++;
+      continue;
+    }
+    if (ch in close) {
+      if (stack.pop() !== close[ch]) return `unbalanced ${JSON.stringify(ch)}`;
+      i++;
+      continue;
+    }
+    return `unexpected character ${JSON.stringify(ch)}`;
+  }
+  if (stack.length > 0) return `unclosed ${JSON.stringify(stack[stack.length - 1])}`;
+  if (tokens === 0) return 'empty expression';
+  return undefined;
+}

@@ -1,0 +1,56 @@
+/**
+ * The contract between the operator and the job wrapper (wrapper/hpc-wrapper.sh), documented for sites in
+ * wrapper/README.md. Everything a user wrote travels base64-encoded, one word per item, so no value can
+ * inject into the submit description or the wrapper's shell.
+ */
+
+/** Environment variables the operator sets for the wrapper. */
+export const WrapperEnv = {
+  Job: 'HPC_JOB',
+  Attempt: 'HPC_ATTEMPT',
+  /** Space-separated base64 words: argv of the step (command then args). */
+  Argv: 'HPC_ARGV',
+  /** base64 of a shell script (instead of argv). */
+  Script: 'HPC_SCRIPT',
+  /** Space-separated base64 words, each NAME=VALUE. */
+  Env: 'HPC_ENV',
+  Image: 'HPC_IMAGE',
+  Runtime: 'HPC_RUNTIME',
+  Workspace: 'HPC_WORKSPACE',
+  Staging: 'HPC_STAGING',
+  Workdir: 'HPC_WORKDIR',
+  /** Space-separated base64 words: paths/globs relative to the workspace. */
+  Inputs: 'HPC_INPUTS',
+  Outputs: 'HPC_OUTPUTS',
+} as const;
+
+/** Exit codes the wrapper uses for its own failures; anything else is the step's own exit code. */
+export const WrapperExit = {
+  UsageError: 120,
+  NoRuntime: 121,
+  StageInFailed: 122,
+  StageOutFailed: 123,
+} as const;
+
+/** The wrapper's report, set on the job ad as HPCWrapperResult (JSON) and written to a file. */
+export interface WrapperResult {
+  exitCode?: number;
+  signal?: number;
+  category?: 'ok' | 'exit' | 'signal' | 'no-runtime' | 'stage-in' | 'stage-out' | 'wrapper';
+  runtime?: string;
+  stageInSeconds?: number;
+  runSeconds?: number;
+  stageOutSeconds?: number;
+  bytesIn?: number;
+  bytesOut?: number;
+  message?: string;
+}
+
+/** Encodes one value as a base64 word (UTF-8). */
+export function b64(value: string): string {
+  return Buffer.from(value, 'utf8').toString('base64');
+}
+
+export function b64Words(values: readonly string[]): string {
+  return values.map(b64).join(' ');
+}

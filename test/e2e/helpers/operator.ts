@@ -1,0 +1,129 @@
+/**
+ * Runs the operator as a real process against the local stack, the way `make run` does, with its own
+ * operator id, namespace and ports so that test files do not see each other's jobs.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdtempSync, type WriteStream } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO, STACK, loadStackEnv, waitFor } from './stack.js';
+
+export interface OperatorOptions {
+  namespace: string;
+  operatorId: string;
+  extraArgs?: string[];
+  env?: Record<string, string>;
+  logDir?: string;
+  /** Where the operator's own output goes (a file per start). */
+  logFile?: string;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export class OperatorProcess {
+  readonly logDir: string;
+  readonly logFile: string;
+  metricsPort = 0;
+  healthPort = 0;
+  #child: ChildProcess | undefined;
+  #out: WriteStream | undefined;
+  #exit: Promise<number | null> = Promise.resolve(null);
+
+  constructor(readonly o: OperatorOptions) {
+    this.logDir = o.logDir ?? mkdtempSync(join(tmpdir(), 'hpcop-logs-'));
+    this.logFile = o.logFile ?? join(mkdtempSync(join(tmpdir(), 'hpcop-operator-')), 'operator.log');
+  }
+
+  /** Starts the process and waits until it reports ready on /readyz. */
+  async start(o: { env?: Record<string, string>; waitReady?: boolean } = {}): Promise<void> {
+    const env = loadStackEnv();
+    this.metricsPort = await freePort();
+    this.healthPort = await freePort();
+    const args = [
+      join(REPO, 'node_modules/tsx/dist/cli.mjs'),
+      join(REPO, 'src/main.ts'),
+      `--namespace=${this.o.namespace}`,
+      `--operator-id=${this.o.operatorId}`,
+      `--schedd-name=${env.HPC_SCHEDD_NAME}`,
+      `--collector=${env.HPC_COLLECTOR}`,
+      `--condor-bin-dir=${join(STACK, 'bin')}`,
+      `--log-dir=${this.logDir}`,
+      `--metrics-bind-address=127.0.0.1:${this.metricsPort}`,
+      `--health-probe-bind-address=127.0.0.1:${this.healthPort}`,
+      '--leader-elect=false',
+      '--log-level=debug',
+      ...(this.o.extraArgs ?? []),
+    ];
+    this.#out = createWriteStream(this.logFile, { flags: 'a' });
+    const child = spawn(process.execPath, args, {
+      env: { ...process.env, ...this.o.env, ...o.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.pipe(this.#out, { end: false });
+    child.stderr?.pipe(this.#out, { end: false });
+    this.#child = child;
+    this.#exit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    if (o.waitReady !== false) {
+      await waitFor(
+        `the operator to be ready (log: ${this.logFile})`,
+        async () => {
+          if (child.exitCode !== null)
+            throw new Error(`the operator exited with ${child.exitCode}; log: ${this.logFile}`);
+          const r = await fetch(`http://127.0.0.1:${this.healthPort}/readyz`).catch(() => undefined);
+          return r?.ok;
+        },
+        60_000,
+      );
+    }
+  }
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** Resolves with the exit code once the process ends. */
+  exited(): Promise<number | null> {
+    return this.#exit;
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.#child && this.#child.exitCode === null && this.#child.signalCode === null)
+      this.#child.kill(signal);
+    const code = await this.#exit;
+    this.#out?.end();
+    return code;
+  }
+
+  /** The Prometheus text exposition, parsed into `name{labels}` -> value. */
+  async metrics(): Promise<Map<string, number>> {
+    const text = await (await fetch(`http://127.0.0.1:${this.metricsPort}/metrics`)).text();
+    const out = new Map<string, number>();
+    for (const line of text.split('\n')) {
+      if (line.startsWith('#') || line.trim() === '') continue;
+      const i = line.lastIndexOf(' ');
+      out.set(line.slice(0, i), Number(line.slice(i + 1)));
+    }
+    return out;
+  }
+
+  /** Sum of a metric over the series whose labels contain all of `labels`. */
+  async metric(name: string, labels: Record<string, string> = {}): Promise<number> {
+    let sum = 0;
+    for (const [series, value] of await this.metrics()) {
+      const m = /^([^{]+)(?:\{(.*)\})?$/.exec(series);
+      if (!m || m[1] !== name) continue;
+      const got = m[2] ?? '';
+      if (Object.entries(labels).every(([k, v]) => got.includes(`${k}="${v}"`))) sum += value;
+    }
+    return sum;
+  }
+}
