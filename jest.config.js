@@ -5,6 +5,8 @@ const esm = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
   testEnvironment: 'node',
+  // Only our sources: .stack/ (etcd's *.snap files look like Jest snapshots) and .cache/ (a Debian root) stay out.
+  roots: ['<rootDir>/src', '<rootDir>/test'],
   // Jest 30's soft deletion of globals between files recurses forever on some modules' globals.
   testEnvironmentOptions: { globalsCleanup: 'off' },
 };

@@ -20,6 +20,7 @@ import { Controller } from './runtime/controller.js';
 import { EventRecorder } from './runtime/events.js';
 import { Probes, serveMetrics, serveProbes } from './runtime/health.js';
 import { Informer, objectKey } from './runtime/informer.js';
+import { poolAgents } from './runtime/kubeconfig.js';
 import { LeaderElector } from './runtime/leader.js';
 import { Metrics } from './runtime/metrics.js';
 import { ObjectWriter } from './runtime/objects.js';
@@ -51,6 +52,7 @@ export async function startManager(
   const log = pino({ level: config.logLevel, base: { operator: config.operatorId } });
   const kc = o.kubeConfig ?? new k8s.KubeConfig();
   if (!o.kubeConfig) kc.loadFromDefault();
+  const closeAgents = poolAgents(kc);
   const metrics = new Metrics();
   const identity = `${hostname()}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   const wrapperPath = config.wrapperPath || defaultWrapperPath();
@@ -60,7 +62,7 @@ export async function startManager(
     binDir: config.condorBinDir || undefined,
     observer: (e) =>
       metrics.condorCommandDuration.observe(
-        { command: e.tool, schedd: e.target || 'local', outcome: e.outcome },
+        { command: e.tool, schedd: e.target || 'local', purpose: e.purpose, outcome: e.outcome },
         e.durationSeconds,
       ),
   });
@@ -133,6 +135,7 @@ export async function startManager(
   });
 
   // Probes and metrics serve from the start, leader or not.
+  let working = false;
   const probes = new Probes();
   probes.addHealthzCheck('ping', () => undefined);
   probes.addReadyzCheck('informers', () => {
@@ -141,6 +144,13 @@ export async function startManager(
   const defaultSchedd = new ScheddClient(cli, defaultTarget);
   let lastPing = { at: 0, error: undefined as string | undefined };
   probes.addReadyzCheck('schedd', async () => {
+    // As leader the tracker polls anyway: use what it saw. A standby asks the schedd (at most every 10 s).
+    const tracker = working ? backends.for(defaultTarget).tracker : undefined;
+    if (tracker?.synced) {
+      if (!tracker.reachable)
+        throw new Error(`schedd ${tracker.name} does not answer: ${(tracker.lastError ?? '').slice(0, 200)}`);
+      return;
+    }
     if (Date.now() - lastPing.at > 10_000) {
       try {
         await defaultSchedd.ping();
@@ -177,6 +187,7 @@ export async function startManager(
     virtualClusters.stop();
     await elector?.release();
     for (const s of servers) s?.close();
+    closeAgents();
     log.info('stopped');
   };
 
@@ -207,6 +218,7 @@ export async function startManager(
   backends.for(defaultTarget);
   backends.start();
   controller.start();
+  working = true;
   log.info(
     { workers: config.workers, schedd: defaultTarget.name ?? 'local', wrapper: wrapperPath },
     'operator running',

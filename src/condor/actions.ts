@@ -19,6 +19,8 @@ export interface ActionOptions {
   lingerMs?: number;
   /** Targets per call. */
   maxBatch?: number;
+  /** The same action on the same target is not sent again within this time. */
+  repeatAfterMs?: number;
 }
 
 export class ActionBatcher {
@@ -30,6 +32,11 @@ export class ActionBatcher {
     string,
     { action: JobAction; reason: string | undefined; targets: Map<string, ActionTarget> }
   >();
+  /**
+   * Actions sent recently, by action and target: the tracker needs a poll to show their effect, and a
+   * level-triggered reconcile asks again meanwhile; asking the schedd twice helps nobody.
+   */
+  readonly #recent = new Map<string, number>();
   /** condor_transfer_data requests and results, by job id. */
   readonly #fetches = new Map<string, 'pending' | 'done' | 'failed'>();
   #timer: NodeJS.Timeout | undefined;
@@ -39,7 +46,7 @@ export class ActionBatcher {
   constructor(schedd: ScheddClient, tracker: JobTracker, o: ActionOptions) {
     this.#schedd = schedd;
     this.#tracker = tracker;
-    this.#o = { lingerMs: 50, maxBatch: 200, ...o };
+    this.#o = { lingerMs: 100, maxBatch: 200, repeatAfterMs: 10_000, ...o };
   }
 
   get lastError(): string | undefined {
@@ -64,13 +71,17 @@ export class ActionBatcher {
   }
 
   request(action: JobAction, target: ActionTarget, reason?: string): void {
+    const targetKey = 'jobId' in target ? `j:${target.jobId}` : `u:${target.uid}`;
+    const recentKey = `${action}\0${targetKey}`;
+    const sentAt = this.#recent.get(recentKey);
+    if (sentAt !== undefined && Date.now() - sentAt < this.#o.repeatAfterMs) return;
     const k = `${action}\0${reason ?? ''}`;
     let group = this.#pending.get(k);
     if (!group) {
       group = { action, reason, targets: new Map() };
       this.#pending.set(k, group);
     }
-    group.targets.set('jobId' in target ? `j:${target.jobId}` : `u:${target.uid}`, target);
+    group.targets.set(targetKey, target);
     this.#arm();
   }
 
@@ -119,6 +130,9 @@ export class ActionBatcher {
         try {
           await this.#schedd.act(g.action, constraint, g.reason);
           this.#lastError = undefined;
+          const now = Date.now();
+          for (const t of chunk)
+            this.#recent.set(`${g.action}\0${'jobId' in t ? `j:${t.jobId}` : `u:${t.uid}`}`, now);
         } catch (e) {
           // The reconcile asks again while the job is not in the wanted state; just report it.
           this.#lastError = e instanceof Error ? e.message : String(e);
@@ -129,6 +143,7 @@ export class ActionBatcher {
         }
       }
     }
+    for (const [k, at] of this.#recent) if (Date.now() - at > this.#o.repeatAfterMs) this.#recent.delete(k);
     this.#tracker.nudge();
   }
 }

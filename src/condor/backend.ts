@@ -20,7 +20,7 @@ export interface BackendsOptions {
   /** A schedd became unreachable or reachable again. */
   onReachability?: (schedd: string, reachable: boolean) => void;
   tracker?: { minIntervalMs?: number; maxIntervalMs?: number; absentAfterMs?: number };
-  coalescer?: { maxBatch?: number; lingerMs?: number; maxInFlight?: number };
+  coalescer?: { maxBatch?: number; lingerMs?: number; maxLingerMs?: number; maxInFlight?: number };
   /** Test-only failpoint, run right after a successful condor_submit and before anything is recorded. */
   afterSubmit?: () => void;
 }

@@ -25,6 +25,8 @@ export interface CommandEvent {
   tool: string;
   /** Schedd or pool the call addressed, for labels. */
   target: string;
+  /** Why the operator ran it (track, adopt, submit, action, logs, probe), to see what drives the load. */
+  purpose: string;
   outcome: 'success' | CondorError['kind'];
   durationSeconds: number;
 }
@@ -37,6 +39,7 @@ export interface RunOptions {
   /** Exit codes that are not failures for this call (condor_rm's 1 for "nothing matched", say). */
   okExitCodes?: readonly number[];
   target?: string;
+  purpose?: string;
 }
 
 export interface RunResult {
@@ -106,6 +109,7 @@ export class CondorCli {
       this.#observer?.({
         tool,
         target: o.target ?? '',
+        purpose: o.purpose ?? 'other',
         outcome,
         durationSeconds: Number(process.hrtime.bigint() - started) / 1e9,
       });

@@ -1,8 +1,8 @@
 /**
- * Coalesces submissions that arrive together into one condor_submit (many `queue 1` blocks), bounded by a
- * batch size and a short linger, with at most `maxInFlight` calls per schedd at once. Requests are fire and
- * forget: the result lands in the tracker (expect) and the HPCJob is told to reconcile again, so workers
- * never wait on a submit and batches grow with the load.
+ * Coalesces submissions that arrive together into one condor_submit (one cluster, a row per job), bounded
+ * by a batch size and a short linger, with one call per schedd in flight at a time: what arrives while a
+ * call runs forms the next batch, so batches grow with the load. Requests are fire and forget: the result
+ * lands in the tracker (expect) and the HPCJob is told to reconcile again, so workers never wait on a submit.
  *
  * Before each condor_submit one condor_q looks for jobs of the batch that already exist (same HPCJobUID and
  * HPCJobAttempt: a submission whose status write was lost, or another replica's), and adopts them. A batch
@@ -44,7 +44,10 @@ export interface CoalescerOptions {
   /** Told (namespace/name) when a request finished, successfully or not. */
   onDone: (ref: string) => void;
   maxBatch?: number;
+  /** Quiet time after the last request before a batch goes out. */
   lingerMs?: number;
+  /** Longest a request waits for its batch to fill. */
+  maxLingerMs?: number;
   maxInFlight?: number;
   /** Directory condor_submit runs in (relative paths in descriptions are relative to it). */
   cwd?: string;
@@ -67,7 +70,7 @@ export class SubmitCoalescer {
   constructor(schedd: ScheddClient, tracker: JobTracker, o: CoalescerOptions) {
     this.#schedd = schedd;
     this.#tracker = tracker;
-    this.#o = { maxBatch: 200, lingerMs: 100, maxInFlight: 2, ...o };
+    this.#o = { maxBatch: 500, lingerMs: 100, maxLingerMs: 1000, maxInFlight: 1, ...o };
   }
 
   /** What became of the request for this attempt (undefined: never asked, or already taken). */
@@ -94,25 +97,37 @@ export class SubmitCoalescer {
     return this.#pending.length;
   }
 
+  /**
+   * Flushes once requests stop arriving for `lingerMs` (a burst keeps extending it, up to `maxLingerMs`
+   * from the first request), at once when a batch is full, and never while a call is in flight.
+   */
   #kick(): void {
     if (this.#inFlight >= this.#o.maxInFlight || this.#pending.length === 0) return;
     if (this.#pending.length >= this.#o.maxBatch) {
       this.#flush();
       return;
     }
-    if (!this.#timer) {
-      this.#timer = setTimeout(() => {
+    const now = Date.now();
+    if (this.#firstPendingAt === undefined) this.#firstPendingAt = now;
+    const due = Math.min(now + this.#o.lingerMs, this.#firstPendingAt + this.#o.maxLingerMs);
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(
+      () => {
         this.#timer = undefined;
         this.#flush();
-      }, this.#o.lingerMs);
-    }
+      },
+      Math.max(0, due - now),
+    );
   }
+
+  #firstPendingAt: number | undefined;
 
   #flush(): void {
     if (this.#timer) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
+    this.#firstPendingAt = undefined;
     while (this.#inFlight < this.#o.maxInFlight && this.#pending.length > 0) {
       const batch = this.#pending.splice(0, this.#o.maxBatch);
       this.#inFlight++;
@@ -166,7 +181,7 @@ export class SubmitCoalescer {
   async #adoptExisting(batch: SubmitRequest[]): Promise<SubmitRequest[]> {
     const uids = [...new Set(batch.map((r) => r.uid))];
     const constraint = `${Tag.Operator} == ${classAdLiteral(this.#o.operatorId)} && member(${Tag.JobUID}, {${uids.map(classAdLiteral).join(', ')}})`;
-    const ads = await this.#schedd.query(constraint, [Tag.JobUID, Tag.Attempt]);
+    const ads = await this.#schedd.query(constraint, [Tag.JobUID, Tag.Attempt], 'adopt');
     const existing = new Map<string, string>();
     for (const ad of ads) {
       const uid = adString(ad, Tag.JobUID);

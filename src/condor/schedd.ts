@@ -37,7 +37,7 @@ export class ScheddClient {
   #run(
     tool: string,
     args: string[],
-    o: { input?: string; okExitCodes?: number[]; timeoutMs?: number; cwd?: string } = {},
+    o: { input?: string; okExitCodes?: number[]; timeoutMs?: number; cwd?: string; purpose?: string } = {},
   ) {
     return this.cli.run(tool, [...this.#addr(), ...args], { ...o, target: this.label });
   }
@@ -50,20 +50,22 @@ export class ScheddClient {
     const args = ['-terse'];
     if (o.spool !== false) args.push('-spool');
     args.push('-');
-    const r = await this.#run('condor_submit', args, { input: description, timeoutMs: 120_000, cwd: o.cwd });
+    const r = await this.#run('condor_submit', args, {
+      input: description,
+      timeoutMs: 120_000,
+      cwd: o.cwd,
+      purpose: 'submit',
+    });
     return parseSubmitTerse(r.stdout);
   }
 
   /** condor_q over every owner's jobs that match, projecting only `attributes`. */
-  async query(constraint: string, attributes: readonly string[]): Promise<JobAd[]> {
-    const r = await this.#run('condor_q', [
-      '-allusers',
-      '-constraint',
-      constraint,
-      '-json',
-      '-attributes',
-      withIds(attributes).join(','),
-    ]);
+  async query(constraint: string, attributes: readonly string[], purpose = 'track'): Promise<JobAd[]> {
+    const r = await this.#run(
+      'condor_q',
+      ['-allusers', '-constraint', constraint, '-json', '-attributes', withIds(attributes).join(',')],
+      { purpose },
+    );
     return parseJsonAds(r.stdout);
   }
 
@@ -76,7 +78,7 @@ export class ScheddClient {
     const args = ['-constraint', constraint, '-json', '-attributes', withIds(attributes).join(',')];
     if (o.limit !== undefined) args.push('-limit', String(o.limit));
     if (o.completedSince !== undefined) args.push('-completedsince', String(Math.floor(o.completedSince)));
-    const r = await this.#run('condor_history', args);
+    const r = await this.#run('condor_history', args, { purpose: 'track' });
     return parseJsonAds(r.stdout);
   }
 
@@ -88,7 +90,7 @@ export class ScheddClient {
     const args = ['-constraint', constraint];
     if (reason !== undefined && action !== 'condor_release')
       args.push('-reason', reason.replace(/[\r\n]+/g, ' '));
-    const r = await this.#run(action, args, { okExitCodes: [1] });
+    const r = await this.#run(action, args, { okExitCodes: [1], purpose: 'action' });
     if (r.exitCode === 0) return true;
     if (isNothingMatched(r)) return false;
     throw new CondorError(
@@ -120,7 +122,10 @@ export class ScheddClient {
 
   /** Fetches the output sandboxes of matching spooled jobs into their submit-time directories. */
   async transferData(constraint: string): Promise<void> {
-    await this.#run('condor_transfer_data', ['-constraint', constraint], { timeoutMs: 300_000 });
+    await this.#run('condor_transfer_data', ['-constraint', constraint], {
+      timeoutMs: 300_000,
+      purpose: 'logs',
+    });
   }
 
   /** A cheap round trip to the schedd (used by /readyz and the SchedulerReachable condition). */

@@ -131,8 +131,8 @@ export class Metrics {
   });
   readonly condorCommandDuration = new Histogram({
     name: 'hpc_condor_command_duration_seconds',
-    help: 'Duration of HTCondor command-line tool calls by command, schedd and outcome',
-    labelNames: ['command', 'schedd', 'outcome'] as const,
+    help: 'Duration of HTCondor command-line tool calls by command, schedd, purpose and outcome',
+    labelNames: ['command', 'schedd', 'purpose', 'outcome'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
     registers: [this.registry],
   });

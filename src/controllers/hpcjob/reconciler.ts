@@ -77,12 +77,12 @@ export class HPCJobReconciler {
   }
 
   reconcile = async (key: string, log: Logger): Promise<Result> => {
-    const job = this.#d.jobs.getByKey(key);
+    let job = this.#d.jobs.getByKey(key);
     if (!job) return {};
     if (job.metadata.deletionTimestamp) return this.#finalize(job, log);
     if (!job.metadata.finalizers?.includes(FINALIZER)) {
-      await this.#d.writer.addFinalizer(job, FINALIZER);
-      return {};
+      // Continue with the updated object: one reconcile both guards the job and starts it.
+      job = (await this.#d.writer.addFinalizer(job, FINALIZER)) ?? job;
     }
     const w: Work = {
       job,
@@ -730,10 +730,11 @@ export class HPCJobReconciler {
       const left = backend.tracker.inQueue(uid);
       const pending = backend.submissions.outcome(uid, (job.status?.attempt ?? 0) + 1);
       if (left.length > 0 || pending?.state === 'in-flight') {
-        for (const tj of left) {
-          if (!backend.tracker.isAcked(tj.jobId)) backend.tracker.ack(tj.jobId);
+        // Acknowledged, a removed job leaves the queue; one still idle, running or held is removed first.
+        for (const tj of left) if (!backend.tracker.isAcked(tj.jobId)) backend.tracker.ack(tj.jobId);
+        if (pending?.state === 'in-flight' || left.some((tj) => adNumber(tj.ad, 'JobStatus') !== 3)) {
+          backend.actions.request('condor_rm', { uid }, 'HPCJob deleted');
         }
-        backend.actions.request('condor_rm', { uid }, 'HPCJob deleted');
         return { requeueAfterMs: 1000 };
       }
       // Nothing of it in the queue as of a poll that started after this reconcile's view: done.

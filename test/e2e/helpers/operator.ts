@@ -115,10 +115,14 @@ export class OperatorProcess {
     return out;
   }
 
-  /** Sum of a metric over the series whose labels contain all of `labels`. */
-  async metric(name: string, labels: Record<string, string> = {}): Promise<number> {
+  /** Sum of a metric over the series whose labels contain all of `labels` (from `snapshot` if given). */
+  async metric(
+    name: string,
+    labels: Record<string, string> = {},
+    snapshot?: Map<string, number>,
+  ): Promise<number> {
     let sum = 0;
-    for (const [series, value] of await this.metrics()) {
+    for (const [series, value] of snapshot ?? (await this.metrics())) {
       const m = /^([^{]+)(?:\{(.*)\})?$/.exec(series);
       if (!m || m[1] !== name) continue;
       const got = m[2] ?? '';
