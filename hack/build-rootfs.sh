@@ -2,7 +2,8 @@
 # Builds the Debian 13 (trixie) root file system that the local stack runs HTCondor and SLURM from:
 # HTCondor exists only in Debian 13, so it is not installed on the (Debian 12) host.
 # The finished root is read-only input: each stack component mounts it as the lower layer of an overlay.
-# A stamp of this script makes a second run a no-op.
+# A stamp of the package list and ROOTFS_RECIPE makes a second run a no-op: bump ROOTFS_RECIPE when the
+# steps below change.
 set -eu
 HPC_REPO=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=hack/lib.sh
@@ -13,11 +14,18 @@ need_root
 PACKAGES="htcondor slurmctld slurmd slurm-client munge openssh-server openssh-client
   charliecloud-runtime coop-computing-tools python3 procps iproute2 busybox tini"
 
+ROOTFS_RECIPE=2
 stamp="$HPC_ROOTFS/.hpcop-stamp"
-want=$(sha256sum "$0" | cut -c1-16)
+want=$(printf '%s %s' "$ROOTFS_RECIPE" "$PACKAGES" | sha256sum | cut -c1-16)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   exit 0
 fi
+# Never swap the root under a running stack: its overlays use it as their lower layer.
+for pidfile in "$HPC_STACK"/pids/*.pid; do
+  if pid_alive "$pidfile"; then
+    die "the Debian 13 root is out of date but the local stack is running: make stack-down first"
+  fi
+done
 command -v debootstrap >/dev/null || die "debootstrap is missing (apt-get install debootstrap)"
 
 tmp="$HPC_CACHE/rootfs.tmp"

@@ -108,6 +108,12 @@ cp_up() {
   fi
 }
 
+# The namespace the operator's leader election Lease lives in (config/manager uses the same).
+cp_namespaces() {
+  "$HPC_BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE" get namespace hpc-operator-system >/dev/null 2>&1 ||
+    "$HPC_BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE" create namespace hpc-operator-system >/dev/null
+}
+
 cp_status() {
   status_line etcd etcd "http://127.0.0.1:$HPC_ETCD_PORT" curl -sf "http://127.0.0.1:$HPC_ETCD_PORT/health"
   status_line kube-apiserver kube-apiserver "https://127.0.0.1:$HPC_APISERVER_PORT" cp_apiserver_ready

@@ -72,6 +72,12 @@ export HPC_STACK="$HPC_STACK"
 export HPC_SCHEDD_NAME="schedd@hpc-pool"
 export HPC_COLLECTOR="$HPC_POOL_ADDR:9618"
 export HPC_SITE_HOST="$HPC_SITE_ADDR"
+# Operator settings for \`make run\` against this stack.
+export HPCOP_SCHEDD_NAME="schedd@hpc-pool"
+export HPCOP_COLLECTOR="$HPC_POOL_ADDR:9618"
+export HPCOP_CONDOR_BIN_DIR="$HPC_STACK/bin"
+export HPCOP_LOG_DIR="$HPC_STACK/operator/logs"
+export HPCOP_LEADER_ELECTION_NAMESPACE="hpc-operator-system"
 ENV
 }
 
@@ -84,6 +90,8 @@ up)
   any_alive || rm -rf "$HPC_STACK"
   mkdir -p "$HPC_STACK"
   cp_up
+  wait_for 60 "the default namespace" "$HPC_BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE" get namespace default
+  cp_namespaces
   net_up
   pool_up
   site_up
