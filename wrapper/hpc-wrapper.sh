@@ -1,14 +1,29 @@
 #!/bin/sh
 # hpc-wrapper.sh: runs one HPCJob step on an HTCondor worker (POSIX sh; dash, bash and busybox sh).
-# The operator ships it as the job's executable and passes everything in the environment; what a user
-# wrote arrives base64-encoded, one word per item, so no value is ever parsed by this shell.
-# The contract (variables, exit codes, the result report) is documented in wrapper/README.md.
+#
+# The operator ships this file as the job's executable and passes everything in the environment; what a user
+# wrote arrives base64-encoded, one word per item, so no value is ever parsed by this shell. It stages the
+# workspace in, finds a container runtime, runs the step with the workspace at its original path, stages
+# new and changed files back (also when the step failed), reports what happened and exits with the step's
+# code. The contract (variables, exit codes, the report) is in wrapper/README.md.
 set -u
 
-WRAPPER_USAGE=120
-WRAPPER_NO_RUNTIME=121
+EXIT_USAGE=120
+EXIT_NO_RUNTIME=121
+EXIT_STAGE_IN=122
+EXIT_STAGE_OUT=123
+
+DEFAULT_RUNTIME_ORDER="apptainer singularity shifter charliecloud podman docker"
 
 log() { printf 'hpc-wrapper: %s\n' "$*" >&2; }
+
+now() {
+  _t=$(date +%s.%N 2>/dev/null)
+  case "$_t" in *N* | '') date +%s ;; *) printf '%s\n' "$_t" | cut -c1-14 ;; esac
+}
+
+# elapsed START: seconds since START (from now()), with 3 decimals where the clock has them.
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
 
 # decode WORD: sets DECODED to the base64-decoded WORD, trailing newlines included.
 decode() {
@@ -16,72 +31,518 @@ decode() {
   DECODED=${DECODED%x}
 }
 
-# chirp_result JSON: reports the result on the job ad (HPCWrapperResult) when the IO proxy is there.
-chirp_result() {
-  chirp=${HPC_CONDOR_CHIRP:-}
-  [ -n "$chirp" ] || for c in condor_chirp /usr/libexec/condor/condor_chirp; do
-    if command -v "$c" >/dev/null 2>&1; then chirp=$c; break; fi
-  done
-  [ -n "$chirp" ] && [ -n "${_CONDOR_CHIRP_CONFIG:-}" ] || return 0
-  # A ClassAd string literal: the JSON has no newlines; quotes and backslashes are escaped.
-  escaped=$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')
-  "$chirp" set_job_attr HPCWrapperResult "\"$escaped\"" >/dev/null 2>&1 || log "could not report the result through chirp"
+# json_string TEXT: TEXT as a JSON string literal (control characters dropped).
+json_string() {
+  printf '"%s"' "$(printf '%s' "$1" | tr -d '\000-\010\013-\037' | tr '\n\t' '  ' | sed 's/\\/\\\\/g; s/"/\\"/g')"
 }
 
-# finish CODE CATEGORY MESSAGE: report and exit.
+# ------------------------------------------------------------------------------------------ chirp
+# condor_chirp talks to the job's IO proxy (want_io_proxy), reaching the submit side's files.
+
+find_chirp() {
+  CHIRP=${HPC_CONDOR_CHIRP:-}
+  if [ -z "$CHIRP" ]; then
+    for c in condor_chirp /usr/libexec/condor/condor_chirp; do
+      if command -v "$c" >/dev/null 2>&1; then CHIRP=$c; break; fi
+    done
+  fi
+  if [ -z "$CHIRP" ] && command -v condor_config_val >/dev/null 2>&1; then
+    c="$(condor_config_val LIBEXEC 2>/dev/null)/condor_chirp"
+    [ -x "$c" ] && CHIRP=$c
+  fi
+  [ -n "$CHIRP" ]
+}
+
+# chirp_result JSON: the report on the job ad (HPCWrapperResult), when the IO proxy is there.
+chirp_result() {
+  [ -n "${_CONDOR_CHIRP_CONFIG:-}" ] && find_chirp || return 0
+  escaped=$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')
+  "$CHIRP" set_job_attr HPCWrapperResult "\"$escaped\"" >/dev/null 2>&1 || log "could not report the result through chirp"
+  if [ -s "$H/stderr" ]; then
+    tail_text=$(tail -c 2048 "$H/stderr" | tail -n 20 | tr -d '\000-\010\013-\037' | sed 's/\\/\\\\/g; s/"/\\"/g' | tr '\n' '\r' | sed 's/\r/\\n/g')
+    "$CHIRP" set_job_attr HPCStderrTail "\"$tail_text\"" >/dev/null 2>&1 || true
+  fi
+}
+
+# chirp_mkdir REMOTE-DIR: the chirp protocol has mkdir, condor_chirp does not expose it: speak it through
+# whatever the worker has (python3, perl, bash's /dev/tcp). Succeeds when the directory exists afterwards.
+chirp_mkdir() {
+  cfg=${_CONDOR_CHIRP_CONFIG:-}
+  [ -r "$cfg" ] || return 1
+  if command -v python3 >/dev/null 2>&1; then
+    python3 - "$cfg" "$1" <<'PY'
+import socket, sys
+host, port, cookie = open(sys.argv[1]).read().split()[:3]
+def word(s):
+    return s.replace("\\", "\\\\").replace(" ", "\\ ").replace("\t", "\\\t")
+s = socket.create_connection((host, int(port)), timeout=60)
+f = s.makefile("rw", newline="\n")
+f.write("cookie %s\n" % cookie); f.flush()
+if int(f.readline()) < 0: sys.exit(1)
+f.write("mkdir %s %d\n" % (word(sys.argv[2]), 0o755)); f.flush()
+r = int(f.readline())
+sys.exit(0 if r >= 0 or r == -4 else 1)
+PY
+    return $?
+  fi
+  if command -v perl >/dev/null 2>&1; then
+    perl -MIO::Socket::INET -e '
+      open(my $c, "<", $ARGV[0]) or exit 1; my ($h, $p, $k) = split(" ", join("", <$c>));
+      my $s = IO::Socket::INET->new(PeerAddr => $h, PeerPort => $p, Timeout => 60) or exit 1;
+      (my $w = $ARGV[1]) =~ s/([\\ \t])/\\$1/g;
+      print $s "cookie $k\n"; exit 1 if <$s> < 0;
+      print $s "mkdir $w 493\n"; my $r = <$s>; exit(($r >= 0 || $r == -4) ? 0 : 1);' "$cfg" "$1"
+    return $?
+  fi
+  if [ -n "${BASH_VERSION:-}" ]; then
+    read -r host port cookie <"$cfg" || return 1
+    w=$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/ /\\ /g')
+    # shellcheck disable=SC3025 # bash only, guarded by BASH_VERSION
+    { exec 9<>"/dev/tcp/$host/$port"; } 2>/dev/null || return 1
+    printf 'cookie %s\nmkdir %s 493\n' "$cookie" "$w" >&9
+    read -r a <&9 && read -r b <&9
+    exec 9>&-
+    [ "${a:--1}" -ge 0 ] && { [ "${b:--1}" -ge 0 ] || [ "${b:--1}" = -4 ]; }
+    return $?
+  fi
+  return 1
+}
+
+# chirp_tree: prints "d REL" or "f SIZE REL" for every entry below the workspace, breadth first.
+chirp_tree() {
+  printf '\n' >"$H/queue"
+  n=1
+  while :; do
+    rel=$(sed -n "${n}p" "$H/queue")
+    [ "$n" -gt "$(wc -l <"$H/queue")" ] && break
+    n=$((n + 1))
+    dir=$WS${rel:+/$rel}
+    "$CHIRP" getdir -l "$dir" >"$H/listing" 2>"$H/chirp.err" || return 1
+    # getdir -l prints a name line, then tab-indented "field: value" stat lines.
+    awk -v rel="$rel" '
+      /^\t/ { if ($1 == "mode:") mode = $2; if ($1 == "size:") size = $2; next }
+      { if (name != "") emit(); name = $0; mode = ""; size = "" }
+      END { if (name != "") emit() }
+      function emit() {
+        if (name == "." || name == "..") return
+        p = (rel == "") ? name : rel "/" name
+        if (int(mode / 4096) % 16 == 4) print "d " p; else print "f " size " " p
+      }' "$H/listing" >"$H/entries" || return 1
+    cat "$H/entries"
+    sed -n 's/^d //p' "$H/entries" >>"$H/queue"
+  done
+}
+
+# chirp_size REMOTE-FILE: its size, from condor_chirp stat.
+chirp_size() { "$CHIRP" stat "$1" 2>/dev/null | awk '$1 == "size:" { print $2 }'; }
+
+# --------------------------------------------------------------------------------------- patterns
+# wanted REL LIST: true when REL matches a pattern of the newline-separated LIST (or LIST is empty).
+wanted() {
+  [ -z "$2" ] && return 0
+  printf '%s\n' "$2" | {
+    while IFS= read -r pat; do
+      pat=${pat%/}
+      # shellcheck disable=SC2254 # patterns are globs by design
+      case "$1" in $pat | $pat/*) exit 0 ;; esac
+    done
+    exit 1
+  }
+}
+
+# decode_words WORDS: the decoded items, one per line (items never hold newlines: the CRD forbids it).
+decode_words() {
+  for w in $1; do
+    decode "$w" || return 1
+    printf '%s\n' "$DECODED"
+  done
+}
+
+# ---------------------------------------------------------------------------------------- staging
+
+# snapshot DIR FILE: "cksum size path" of every file below DIR, sorted, into FILE.
+snapshot() {
+  (cd "$1" && find . -type f ! -path './.hpc/*' -exec cksum {} + 2>/dev/null) | sed 's| \./| |' | sort -k3 >"$2"
+}
+
+stage_in() {
+  BYTES_IN=0
+  case "$STAGING" in
+    chirp)
+      find_chirp || { STAGE_ERROR="condor_chirp is not available on this worker"; return 1; }
+      mkdir -p "$LOCAL_WS"
+      chirp_tree >"$H/remote-tree" || { STAGE_ERROR="cannot list $WS through chirp: $(head -c 300 "$H/chirp.err")"; return 1; }
+      grep '^d ' "$H/remote-tree" | cut -c3- >"$H/remote-dirs"
+      while IFS= read -r line; do
+        case "$line" in
+          "f "*) rest=${line#f } size=${rest%% *} rel=${rest#* } ;;
+          *) continue ;;
+        esac
+        wanted "$rel" "$INPUTS" || continue
+        mkdir -p "$LOCAL_WS/$(dirname "$rel")"
+        "$CHIRP" fetch "$WS/$rel" "$LOCAL_WS/$rel" >/dev/null 2>"$H/chirp.err" ||
+          { STAGE_ERROR="fetch $rel: $(head -c 300 "$H/chirp.err")"; return 1; }
+        got=$(wc -c <"$LOCAL_WS/$rel" | tr -d ' ')
+        [ "$got" = "$size" ] || { STAGE_ERROR="fetch $rel: got $got bytes, expected $size"; return 1; }
+        BYTES_IN=$((BYTES_IN + got))
+      done <"$H/remote-tree"
+      ;;
+    cctools)
+      command -v chirp_get >/dev/null 2>&1 || { STAGE_ERROR="chirp_get (cctools) is not available on this worker"; return 1; }
+      [ -n "${HPC_CHIRP_SERVER:-}" ] || { STAGE_ERROR="HPC_CHIRP_SERVER is not set"; return 1; }
+      mkdir -p "$(dirname "$LOCAL_WS")"
+      rm -rf "$LOCAL_WS"
+      if [ -z "$INPUTS" ]; then
+        cct chirp_get "$HPC_CHIRP_SERVER" "$WS" "$LOCAL_WS" >"$H/chirp.err" 2>&1 ||
+          { STAGE_ERROR="chirp_get $WS: $(head -c 300 "$H/chirp.err")"; return 1; }
+      else
+        mkdir -p "$LOCAL_WS"
+        printf '%s\n' "$INPUTS" | while IFS= read -r rel; do
+          mkdir -p "$LOCAL_WS/$(dirname "$rel")"
+          cct chirp_get "$HPC_CHIRP_SERVER" "$WS/$rel" "$LOCAL_WS/$rel" >"$H/chirp.err" 2>&1 || exit 1
+        done || { STAGE_ERROR="chirp_get: $(head -c 300 "$H/chirp.err")"; return 1; }
+      fi
+      BYTES_IN=$(du -sk "$LOCAL_WS" | awk '{ print $1 * 1024 }')
+      ;;
+    condor-transfer)
+      # HTCondor put the workspace's files into the scratch directory; lay them out at the REANA path.
+      mkdir -p "$LOCAL_WS"
+      if [ -d "$SCRATCH/hpc-workspace" ]; then
+        (cd "$SCRATCH/hpc-workspace" && tar cf - .) | (cd "$LOCAL_WS" && tar xf -) || { STAGE_ERROR="cannot lay out the transferred workspace"; return 1; }
+        rm -rf "$SCRATCH/hpc-workspace"
+      fi
+      BYTES_IN=$(du -sk "$LOCAL_WS" | awk '{ print $1 * 1024 }')
+      ;;
+    shared-fs | parrot | none) ;;
+    *)
+      STAGE_ERROR="unknown staging mode $STAGING"
+      return 1
+      ;;
+  esac
+  return 0
+}
+
+# stage_out: new and changed files (or those matching HPC_OUTPUTS) back to the workspace.
+stage_out() {
+  BYTES_OUT=0
+  case "$STAGING" in
+    chirp | cctools | condor-transfer) ;;
+    *) return 0 ;;
+  esac
+  snapshot "$LOCAL_WS" "$H/after"
+  # Lines of "after" not in "before": created or changed (by checksum and size).
+  sort "$H/before" >"$H/before.sorted"
+  sort "$H/after" | comm -13 "$H/before.sorted" - | cut -d' ' -f3- >"$H/changed"
+  case "$STAGING" in
+    chirp)
+      : >"$H/made-dirs"
+      while IFS= read -r rel; do
+        wanted "$rel" "$OUTPUTS" || continue
+        ensure_remote_dir "$(dirname "$rel")" || { STAGE_ERROR="cannot create $WS/$(dirname "$rel") through chirp"; return 1; }
+        "$CHIRP" put "$LOCAL_WS/$rel" "$WS/$rel" >/dev/null 2>"$H/chirp.err" ||
+          { STAGE_ERROR="put $rel: $(head -c 300 "$H/chirp.err")"; return 1; }
+        size=$(wc -c <"$LOCAL_WS/$rel" | tr -d ' ')
+        [ "$(chirp_size "$WS/$rel")" = "$size" ] || { STAGE_ERROR="put $rel: the size on the submit side differs"; return 1; }
+        BYTES_OUT=$((BYTES_OUT + size))
+      done <"$H/changed"
+      ;;
+    cctools)
+      while IFS= read -r rel; do
+        wanted "$rel" "$OUTPUTS" || continue
+        cct chirp "$HPC_CHIRP_SERVER" mkdir -p "$WS/$(dirname "$rel")" >/dev/null 2>&1
+        cct chirp_put "$LOCAL_WS/$rel" "$HPC_CHIRP_SERVER" "$WS/$rel" >"$H/chirp.err" 2>&1 ||
+          { STAGE_ERROR="chirp_put $rel: $(head -c 300 "$H/chirp.err")"; return 1; }
+        BYTES_OUT=$((BYTES_OUT + $(wc -c <"$LOCAL_WS/$rel" | tr -d ' ')))
+      done <"$H/changed"
+      ;;
+    condor-transfer)
+      # Hand the changed files to HTCondor's output transfer, under the directory it brings back.
+      mkdir -p "$SCRATCH/hpc-results"
+      while IFS= read -r rel; do
+        wanted "$rel" "$OUTPUTS" || continue
+        mkdir -p "$SCRATCH/hpc-results/$(dirname "$rel")"
+        cp -p "$LOCAL_WS/$rel" "$SCRATCH/hpc-results/$rel" || { STAGE_ERROR="cannot hand $rel to HTCondor"; return 1; }
+        BYTES_OUT=$((BYTES_OUT + $(wc -c <"$LOCAL_WS/$rel" | tr -d ' ')))
+      done <"$H/changed"
+      ;;
+  esac
+  return 0
+}
+
+# ensure_remote_dir REL: the workspace subdirectory REL exists on the submit side.
+ensure_remote_dir() {
+  [ "$1" = . ] && return 0
+  grep -qxF "$1" "$H/remote-dirs" "$H/made-dirs" 2>/dev/null && return 0
+  ensure_remote_dir "$(dirname "$1")" || return 1
+  chirp_mkdir "$WS/$1" || return 1
+  printf '%s\n' "$1" >>"$H/made-dirs"
+}
+
+# logs_to_workspace: the step's stdout, stderr and the report, into <workspace>/.hpc/<name>/<attempt>/.
+logs_to_workspace() {
+  [ -n "$WS" ] || return 0
+  rel=".hpc/${HPC_JOB##*/}/${HPC_ATTEMPT:-1}"
+  case "$STAGING" in
+    chirp)
+      [ -n "${CHIRP:-}" ] || return 0
+      for d in .hpc ".hpc/${HPC_JOB##*/}" "$rel"; do
+        grep -qxF "$d" "$H/remote-dirs" "$H/made-dirs" 2>/dev/null || { chirp_mkdir "$WS/$d" && printf '%s\n' "$d" >>"$H/made-dirs"; } || return 1
+      done
+      for f in stdout stderr result.json; do
+        [ -f "$H/$f" ] && "$CHIRP" put "$H/$f" "$WS/$rel/$f" >/dev/null 2>&1
+      done
+      ;;
+    shared-fs | parrot)
+      mkdir -p "$WS/$rel" 2>/dev/null && cp "$H/stdout" "$H/stderr" "$H/result.json" "$WS/$rel/" 2>/dev/null
+      ;;
+    cctools)
+      cct chirp "$HPC_CHIRP_SERVER" mkdir -p "$WS/$rel" >/dev/null 2>&1
+      for f in stdout stderr result.json; do
+        [ -f "$H/$f" ] && cct chirp_put "$H/$f" "$HPC_CHIRP_SERVER" "$WS/$rel/$f" >/dev/null 2>&1
+      done
+      ;;
+    condor-transfer)
+      mkdir -p "$SCRATCH/hpc-results/$rel" && cp "$H/stdout" "$H/stderr" "$H/result.json" "$SCRATCH/hpc-results/$rel/" 2>/dev/null
+      ;;
+  esac
+  return 0
+}
+
+# ---------------------------------------------------------------------------------------- runtimes
+
+# try_module NAME: make NAME available with `module load` (Lmod or Environment Modules), if there is one.
+try_module() {
+  if ! command -v module >/dev/null 2>&1; then
+    for init in "${LMOD_PKG:-/usr/share/lmod/lmod}/init/sh" /usr/share/lmod/lmod/init/sh /etc/profile.d/lmod.sh \
+      /usr/share/modules/init/sh /etc/profile.d/modules.sh; do
+      # shellcheck disable=SC1090 # the site's module system
+      if [ -r "$init" ]; then . "$init" >/dev/null 2>&1 && break; fi
+    done
+  fi
+  command -v module >/dev/null 2>&1 || return 1
+  module load "$1" >/dev/null 2>&1
+}
+
+runtime_binary() {
+  case "$1" in
+    charliecloud) echo ch-run ;;
+    *) echo "$1" ;;
+  esac
+}
+
+# image_kind: docker (a registry reference), sif (a file), dir (an unpacked root), none.
+image_kind() {
+  case "$IMAGE" in
+    '') echo none ;;
+    dir://*) echo dir ;;
+    docker://* | oras://* | shifter://*) echo docker ;;
+    /*) if [ -d "$IMAGE" ]; then echo dir; else echo sif; fi ;;
+    *) echo docker ;;
+  esac
+}
+
+# runtime_fits RUNTIME: can RUNTIME run this kind of image here?
+runtime_fits() {
+  kind=$(image_kind)
+  case "$1" in
+    apptainer | singularity) return 0 ;;
+    shifter) [ "$kind" = docker ] ;;
+    charliecloud) [ "$kind" = dir ] || { [ "$kind" = docker ] && command -v ch-image >/dev/null 2>&1; } ;;
+    podman | docker) [ "$kind" = docker ] ;;
+    none) [ "$kind" = none ] || [ "$HPC_RUNTIME" = none ] ;;
+    *) return 1 ;;
+  esac
+}
+
+# find_runtime: sets RUNTIME_USED to the first runtime that is (or can be made) available and fits.
+find_runtime() {
+  if [ -z "$IMAGE" ]; then
+    RUNTIME_USED=none
+    return 0
+  fi
+  if [ "$HPC_RUNTIME" = auto ]; then order=${HPC_RUNTIME_ORDER:-$DEFAULT_RUNTIME_ORDER}; else order=$HPC_RUNTIME; fi
+  for rt in $order; do
+    [ "$rt" = none ] && { RUNTIME_USED=none; return 0; }
+    runtime_fits "$rt" || continue
+    bin=$(runtime_binary "$rt")
+    if command -v "$bin" >/dev/null 2>&1 || { try_module "$rt" && command -v "$bin" >/dev/null 2>&1; }; then
+      RUNTIME_USED=$rt
+      return 0
+    fi
+  done
+  return 1
+}
+
+# image_ref: the image as the chosen runtime wants it.
+image_ref() {
+  case "$IMAGE" in
+    dir://*) echo "${IMAGE#dir://}" ;;
+    docker://*) case "$RUNTIME_USED" in apptainer | singularity) echo "$IMAGE" ;; shifter) echo "docker:${IMAGE#docker://}" ;; *) echo "${IMAGE#docker://}" ;; esac ;;
+    shifter://*) echo "docker:${IMAGE#shifter://}" ;;
+    /*) echo "$IMAGE" ;;
+    *) case "$RUNTIME_USED" in apptainer | singularity) echo "docker://$IMAGE" ;; shifter) echo "docker:$IMAGE" ;; *) echo "$IMAGE" ;; esac ;;
+  esac
+}
+
+# runtime_command ARGV...: the full command line (launcher, runtime, step) into $CMD_FILE, one base64 word
+# per line (a function cannot set the caller's positional parameters).
+runtime_command() {
+  bind_src=$LOCAL_WS
+  bind_dst=$WS
+  ref=$(image_ref)
+  case "$RUNTIME_USED" in
+    none) ;;
+    apptainer | singularity)
+      prefix=$(printf '%s' "$RUNTIME_USED" | tr '[:lower:]' '[:upper:]')
+      mkdir -p "$H/cache" "$H/tmp"
+      export "${prefix}_CACHEDIR=$H/cache" "${prefix}_TMPDIR=$H/tmp"
+      set -- "$RUNTIME_USED" exec --cleanenv --contain --pwd "$WORKDIR" ${WS:+--bind "$bind_src:$bind_dst"} "$ref" "$@"
+      ;;
+    shifter)
+      if command -v shifterimg >/dev/null 2>&1; then shifterimg pull "$ref" >/dev/null 2>&1 || log "shifterimg pull $ref failed; trying anyway"; fi
+      set -- shifter "--image=$ref" ${WS:+"--volume=$bind_src:$bind_dst"} "--workdir=$WORKDIR" -- "$@"
+      ;;
+    charliecloud)
+      if [ "$(image_kind)" = docker ]; then
+        mkdir -p "$H/ch"
+        CH_IMAGE_STORAGE="$H/ch/storage" ch-image pull "$ref" >/dev/null 2>&1 &&
+          CH_IMAGE_STORAGE="$H/ch/storage" ch-convert "$ref" "$H/ch/image" >/dev/null 2>&1 || return 1
+        ref="$H/ch/image"
+      fi
+      set -- ch-run --write-fake ${WS:+-b "$bind_src:$bind_dst"} -c "$WORKDIR" "$ref" -- "$@"
+      ;;
+    podman | docker)
+      extra=""
+      [ "$RUNTIME_USED" = podman ] && extra="--root=$H/podman/root --runroot=$H/podman/run"
+      envflags=""
+      for kv in $ENV_NAMES; do envflags="$envflags -e $kv"; done
+      # shellcheck disable=SC2086 # extra and envflags are lists of plain words built above
+      set -- "$RUNTIME_USED" $extra run --rm $envflags ${WS:+-v "$bind_src:$bind_dst"} -w "$WORKDIR" "$ref" "$@"
+      ;;
+  esac
+  if [ -n "${HPC_LAUNCHER:-}" ]; then
+    # shellcheck disable=SC2086 # the site's launcher prefix, e.g. "srun -n 1" or "aprun -n 1"
+    set -- $HPC_LAUNCHER "$@"
+  fi
+  CMD_FILE="$H/command"
+  : >"$CMD_FILE"
+  for a in "$@"; do printf '%s' "$a" | base64 | tr -d '\n' >>"$CMD_FILE"; printf '\n' >>"$CMD_FILE"; done
+}
+
+# --------------------------------------------------------------------------------------- reporting
+
+# finish CODE CATEGORY MESSAGE: report, send logs, exit.
 finish() {
   code=$1 category=$2 message=$3
-  # shellcheck disable=SC1003 # tr deletes quotes and backslashes, so the message stays valid JSON
-  json=$(printf '{"exitCode":%d,"category":"%s","runtime":"%s","message":"%s"}' \
-    "$code" "$category" "${RUNTIME_USED:-none}" "$(printf '%s' "$message" | tr -d '"\\' | tr '\n' ' ')")
-  printf '%s\n' "$json" >"${_CONDOR_SCRATCH_DIR:-.}/hpc-result.json" 2>/dev/null || true
+  json=$(printf '{"exitCode":%d,"category":"%s","runtime":"%s","stageInSeconds":%s,"runSeconds":%s,"stageOutSeconds":%s,"bytesIn":%s,"bytesOut":%s,"message":%s}' \
+    "$code" "$category" "${RUNTIME_USED:-none}" "${T_IN:-0}" "${T_RUN:-0}" "${T_OUT:-0}" "${BYTES_IN:-0}" "${BYTES_OUT:-0}" "$(json_string "$message")")
+  [ -n "${SIGNAL:-}" ] && json=$(printf '%s' "$json" | sed "s/^{/{\"signal\":$SIGNAL,/")
+  printf '%s\n' "$json" >"$H/result.json" 2>/dev/null
+  cp "$H/result.json" "$SCRATCH/hpc-result.json" 2>/dev/null
+  [ "$category" = stage-out ] || logs_to_workspace || log "could not copy the logs into the workspace"
   chirp_result "$json"
+  if [ -n "${SIGNAL:-}" ]; then
+    # Killed by a signal: die the same way, so that HTCondor records ExitBySignal.
+    trap - "$SIGNAL" 2>/dev/null
+    kill "-$SIGNAL" $$
+  fi
   exit "$code"
 }
 
+# ------------------------------------------------------------------------------------------- main
+
+SCRATCH=${_CONDOR_SCRATCH_DIR:-$(pwd)}
+H="$SCRATCH/.hpc"
+mkdir -p "$H" || { log "cannot create $H"; exit "$EXIT_USAGE"; }
+: >"$H/stdout"
+: >"$H/stderr"
+T_IN=0 T_RUN=0 T_OUT=0 BYTES_IN=0 BYTES_OUT=0 RUNTIME_USED=none SIGNAL=""
+HPC_JOB=${HPC_JOB:-job} HPC_RUNTIME=${HPC_RUNTIME:-auto} STAGING=${HPC_STAGING:-shared-fs}
+IMAGE="" WS="" LOCAL_WS="" WORKDIR="" INPUTS="" OUTPUTS="" CHIRP="" ENV_PAIRS="" ENV_NAMES="" CMD_FILE=""
+
 # The step's argv: HPC_ARGV words, or the script run by /bin/sh -c.
 if [ -n "${HPC_SCRIPT:-}" ]; then
-  decode "$HPC_SCRIPT" || finish "$WRAPPER_USAGE" wrapper "HPC_SCRIPT is not base64"
+  decode "$HPC_SCRIPT" || finish "$EXIT_USAGE" wrapper "HPC_SCRIPT is not base64"
   set -- /bin/sh -c "$DECODED" hpc-step
 elif [ -n "${HPC_ARGV:-}" ]; then
   words=$HPC_ARGV
   set --
   for w in $words; do
-    decode "$w" || finish "$WRAPPER_USAGE" wrapper "HPC_ARGV is not base64"
+    decode "$w" || finish "$EXIT_USAGE" wrapper "HPC_ARGV is not base64"
     set -- "$@" "$DECODED"
   done
 else
-  finish "$WRAPPER_USAGE" wrapper "neither HPC_ARGV nor HPC_SCRIPT is set"
+  finish "$EXIT_USAGE" wrapper "neither HPC_ARGV nor HPC_SCRIPT is set"
 fi
 
-# The step's own environment.
-for w in ${HPC_ENV:-}; do
-  decode "$w" || finish "$WRAPPER_USAGE" wrapper "HPC_ENV is not base64"
-  # shellcheck disable=SC2163 # exporting the NAME=VALUE held in DECODED is the point
-  export "$DECODED" || finish "$WRAPPER_USAGE" wrapper "cannot set an environment variable"
-done
+if [ -n "${HPC_IMAGE:-}" ]; then decode "$HPC_IMAGE" || finish "$EXIT_USAGE" wrapper "HPC_IMAGE is not base64"; IMAGE=$DECODED; fi
+if [ -n "${HPC_WORKSPACE:-}" ]; then decode "$HPC_WORKSPACE" || finish "$EXIT_USAGE" wrapper "HPC_WORKSPACE is not base64"; WS=$DECODED; fi
+if [ -n "${HPC_WORKDIR:-}" ]; then decode "$HPC_WORKDIR" || finish "$EXIT_USAGE" wrapper "HPC_WORKDIR is not base64"; WORKDIR=$DECODED; fi
+INPUTS=$(decode_words "${HPC_INPUTS:-}") || finish "$EXIT_USAGE" wrapper "HPC_INPUTS is not base64"
+OUTPUTS=$(decode_words "${HPC_OUTPUTS:-}") || finish "$EXIT_USAGE" wrapper "HPC_OUTPUTS is not base64"
+[ -n "$WS" ] || STAGING=none
+# A cctools ticket shipped with the job (cct uses it).
+TICKET=""
+# shellcheck disable=SC2034 # read by cct
+[ -r "$SCRATCH/hpc-chirp.ticket" ] && TICKET="$SCRATCH/hpc-chirp.ticket"
 
-if [ -n "${HPC_WORKDIR:-}" ]; then
-  if decode "$HPC_WORKDIR" && [ -d "$DECODED" ]; then
-    cd "$DECODED" || finish "$WRAPPER_USAGE" wrapper "cannot enter the working directory"
-  fi
-fi
+# Where the workspace lives on this worker: a copy under scratch in the REANA layout, or the original.
+case "$STAGING" in
+  shared-fs | parrot | none) LOCAL_WS=$WS ;;
+  *) LOCAL_WS="$H/root$WS" ;;
+esac
+[ -n "$WORKDIR" ] || WORKDIR=${WS:-$SCRATCH}
 
-runtime=${HPC_RUNTIME:-none}
-if [ "$runtime" != none ]; then
-  finish "$WRAPPER_NO_RUNTIME" no-runtime "container runtime $runtime is not available in this wrapper"
-fi
-RUNTIME_USED=none
+# Stage in, then remember what is there to send back only what the step creates or changes.
+t0=$(now)
+STAGE_ERROR=""
+stage_in || { T_IN=$(elapsed "$t0"); finish "$EXIT_STAGE_IN" stage-in "stage-in failed: $STAGE_ERROR"; }
+T_IN=$(elapsed "$t0")
+case "$STAGING" in chirp | cctools | condor-transfer) snapshot "$LOCAL_WS" "$H/before" ;; esac
 
-"$@"
+find_runtime || finish "$EXIT_NO_RUNTIME" no-runtime "no container runtime among: ${HPC_RUNTIME_ORDER:-$DEFAULT_RUNTIME_ORDER} (requested: $HPC_RUNTIME) can run $IMAGE"
+
+# The user's environment goes to the step only.
+ENV_PAIRS=$(decode_words "${HPC_ENV:-}") || finish "$EXIT_USAGE" wrapper "HPC_ENV is not base64"
+ENV_NAMES=$(printf '%s\n' "$ENV_PAIRS" | sed -n 's/=.*//p' | tr '\n' ' ')
+runtime_command "$@" || finish "$EXIT_NO_RUNTIME" no-runtime "$RUNTIME_USED could not prepare $IMAGE"
+if [ "$RUNTIME_USED" = none ] && [ "$STAGING" != none ] && [ "$WORKDIR" = "$WS" ]; then WORKDIR=$LOCAL_WS; fi
+# The command line, rebuilt from its file (each word base64 on its own line: any byte survives).
+set --
+while IFS= read -r w; do decode "$w" || finish "$EXIT_USAGE" wrapper "internal: bad command word"; set -- "$@" "$DECODED"; done <"$CMD_FILE"
+
+t0=$(now)
+(
+  printf '%s\n' "$ENV_PAIRS" | while IFS= read -r kv; do [ -n "$kv" ] && printf '%s\n' "$kv"; done >"$H/env.list"
+  while IFS= read -r kv; do
+    [ -n "$kv" ] || continue
+    # shellcheck disable=SC2163 # exporting the NAME=VALUE held in kv is the point
+    case "$RUNTIME_USED" in
+      apptainer) export "APPTAINERENV_$kv" ;;
+      singularity) export "SINGULARITYENV_$kv" ;;
+      *) export "$kv" ;;
+    esac
+  done <"$H/env.list"
+  # Natively the step starts in its working directory; the runtimes are told with their own flags.
+  if [ "$RUNTIME_USED" = none ]; then cd "$WORKDIR" 2>/dev/null || cd "$SCRATCH" || exit "$EXIT_USAGE"; fi
+  exec "$@"
+) >"$H/stdout" 2>"$H/stderr"
 code=$?
-if [ "$code" -gt 128 ] && [ "$code" -lt 160 ]; then
-  # Killed by a signal: die the same way, so HTCondor records ExitBySignal.
-  sig=$((code - 128))
-  json=$(printf '{"exitCode":%d,"category":"signal","signal":%d,"runtime":"%s"}' "$code" "$sig" "$RUNTIME_USED")
-  chirp_result "$json"
-  trap - "$sig" 2>/dev/null
-  kill "-$sig" $$
+T_RUN=$(elapsed "$t0")
+cat "$H/stdout"
+cat "$H/stderr" >&2
+
+# Results go back whatever the exit code: a failed step's outputs are evidence.
+t0=$(now)
+if [ -n "$WS" ] && ! stage_out; then
+  T_OUT=$(elapsed "$t0")
+  finish "$EXIT_STAGE_OUT" stage-out "stage-out failed: $STAGE_ERROR"
 fi
-if [ "$code" = 0 ]; then finish 0 ok "exited 0"; fi
+T_OUT=$(elapsed "$t0")
+
+if [ "$code" -gt 128 ] && [ "$code" -lt 160 ]; then
+  SIGNAL=$((code - 128))
+  finish "$code" signal "killed by signal $SIGNAL"
+fi
+[ "$code" = 0 ] && finish 0 ok "exited 0"
 finish "$code" exit "exited with code $code"

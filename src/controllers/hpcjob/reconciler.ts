@@ -36,7 +36,7 @@ import { validateSpec } from './validate.js';
 export const FINALIZER = 'hpc.scailfin.io/condor-cleanup';
 /** Most attempts kept in status (the CRD's maxItems). */
 const MAX_ATTEMPTS_KEPT = 50;
-/** How long a failed attempt waits for its stderr to come back before the status is written without it. */
+/** How long a finished attempt waits for its stdout/stderr to come back before the status is written without. */
 const LOG_WAIT_MS = 15_000;
 
 export interface HPCJobReconcilerDeps {
@@ -407,23 +407,23 @@ export class HPCJobReconciler {
         this.#held(w, backend, current, tj, obs.hold, log);
         break;
       case 'succeeded': {
+        // The logs come back first, so that whoever sees Succeeded can read them.
         const fetch = this.#fetchLogs(w, backend, tj);
+        const endedAt = (obs.endedAt ?? this.#now() / 1000) * 1000;
+        if (fetch === 'pending' && this.#now() - endedAt < LOG_WAIT_MS) {
+          w.requeueAfterMs = 1000;
+          return;
+        }
         current.outcome = 'Succeeded';
         current.exitCode = obs.exitCode;
         current.endTime = isoOf(obs.endedAt) ?? this.#iso();
         if (obs.host) current.host = obs.host;
         if (obs.result?.runtime) current.runtime = obs.result.runtime;
         current.message = 'exited 0';
-        if (fetch !== 'pending') w.acks.push(tj.jobId);
-        else w.requeueAfterMs = 2000;
+        w.acks.push(tj.jobId);
         this.#cond(w, { type: C.Running, status: 'False', reason: 'Completed', message: '' });
         this.#condIfPresent(w, { type: C.Held, status: 'False', reason: 'NotHeld', message: '' });
-        this.#cond(w, {
-          type: C.Succeeded,
-          status: 'True',
-          reason: 'ExitedZero',
-          message: `attempt ${current.attempt} exited 0`,
-        });
+        this.#cond(w, { type: C.Succeeded, status: 'True', reason: 'ExitedZero', message: `attempt ${current.attempt} exited 0` });
         this.#end(w, 'Succeeded', `attempt ${current.attempt} succeeded`);
         break;
       }
