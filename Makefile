@@ -8,7 +8,7 @@ STACK := test/e2e/stack/stack.sh
 SHELL_SCRIPTS := $(shell git ls-files '*.sh' 2>/dev/null) .ci/run
 
 .PHONY: help deps build manifests lint typecheck test test-unit test-e2e stack-up stack-down stack-status \
-	run demo clean
+	run demo bench clean
 
 help: ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -63,6 +63,9 @@ run: build ## The operator in the foreground against the current KUBECONFIG.
 
 demo: build stack-up ## The whole story on the local stack: CRDs, operator, samples, their final state.
 	test/e2e/demo.sh
+
+bench: deps stack-up ## Benchmarks on the local stack (prints tables; see docs/performance.md).
+	node --import tsx bench/staging.ts
 
 clean: ## Remove build output (keeps the cached control plane and Debian root in .cache/).
 	rm -rf dist coverage

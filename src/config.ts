@@ -24,6 +24,8 @@ export interface OperatorConfig {
   logDir: string;
   /** An HPCJob naming a missing VirtualCluster fails after this many seconds. */
   virtualClusterWaitSeconds: number;
+  /** Where workspaces are mounted in the operator, as "remote-prefix=local-dir" pairs (for condor-transfer staging). */
+  workspaceMounts: string;
   logLevel: string;
 }
 
@@ -133,6 +135,13 @@ export const FLAGS: Record<string, FlagSpec> = {
     kind: 'int',
     default: '600',
     help: 'how long an HPCJob waits for a missing VirtualCluster before it fails',
+  },
+  'workspace-mount': {
+    key: 'workspaceMounts',
+    env: 'HPCOP_WORKSPACE_MOUNT',
+    kind: 'string',
+    default: '',
+    help: 'workspace volumes mounted in the operator, e.g. /reana=/mnt/reana (comma-separated; needed for staging condor-transfer)',
   },
   'log-level': {
     key: 'logLevel',

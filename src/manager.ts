@@ -16,6 +16,8 @@ import { GROUP, VERSION } from './crds/common.js';
 import { HPCJOB_PLURAL, PHASES, type HPCJob } from './crds/hpcjob.js';
 import { VIRTUALCLUSTER_PLURAL, type VirtualCluster } from './crds/virtualcluster.js';
 import { HPCJobReconciler } from './controllers/hpcjob/reconciler.js';
+import { parseWorkspaceMounts } from './controllers/hpcjob/staging.js';
+import { KubeSecrets } from './runtime/secrets.js';
 import { Controller } from './runtime/controller.js';
 import { EventRecorder } from './runtime/events.js';
 import { Probes, serveMetrics, serveProbes } from './runtime/health.js';
@@ -113,6 +115,8 @@ export async function startManager(
     logDir: config.logDir,
     defaultTarget,
     virtualClusterWaitMs: config.virtualClusterWaitSeconds * 1000,
+    workspaceMounts: parseWorkspaceMounts(config.workspaceMounts),
+    secrets: new KubeSecrets(kc),
   });
   const controller = new Controller({
     name: 'hpcjob',

@@ -22,6 +22,12 @@ export const WrapperEnv = {
   /** Space-separated base64 words: paths/globs relative to the workspace. */
   Inputs: 'HPC_INPUTS',
   Outputs: 'HPC_OUTPUTS',
+  /** staging cctools: host:port of the chirp_server. */
+  ChirpServer: 'HPC_CHIRP_SERVER',
+  /** staging cctools: base64 of the workspace-path prefix the chirp_server exports as its root. */
+  ChirpRoot: 'HPC_CHIRP_ROOT',
+  /** staging condor-transfer: the scratch subdirectory HTCondor put the workspace in. */
+  TransferDir: 'HPC_TRANSFER_DIR',
 } as const;
 
 /** Exit codes the wrapper uses for its own failures; anything else is the step's own exit code. */

@@ -117,14 +117,17 @@ chirp_tree() {
     [ "$n" -gt "$(wc -l <"$H/queue")" ] && break
     n=$((n + 1))
     dir=$WS${rel:+/$rel}
-    "$CHIRP" getdir -l "$dir" >"$H/listing" 2>"$H/chirp.err" || return 1
+    # condor_chirp getdir exits with a byte count, not 0, on success: judge by its error output.
+    "$CHIRP" getdir -l "$dir" >"$H/listing" 2>"$H/chirp.err"
+    [ -s "$H/chirp.err" ] && return 1
     # getdir -l prints a name line, then tab-indented "field: value" stat lines.
     awk -v rel="$rel" '
       /^\t/ { if ($1 == "mode:") mode = $2; if ($1 == "size:") size = $2; next }
       { if (name != "") emit(); name = $0; mode = ""; size = "" }
       END { if (name != "") emit() }
       function emit() {
-        if (name == "." || name == "..") return
+        # chirp_server ACL files are server metadata, not workflow data.
+        if (name == "." || name == ".." || name == ".__acl" || (rel == "" && name == ".hpc")) return
         p = (rel == "") ? name : rel "/" name
         if (int(mode / 4096) % 16 == 4) print "d " p; else print "f " size " " p
       }' "$H/listing" >"$H/entries" || return 1
@@ -160,9 +163,21 @@ decode_words() {
 
 # ---------------------------------------------------------------------------------------- staging
 
+# cct TOOL ARGS...: a cctools chirp client, with the job's ticket when one came with it, giving up after
+# HPC_CHIRP_TIMEOUT seconds (cctools clients otherwise retry forever).
+cct() {
+  _tool=$1
+  shift
+  if [ -n "${TICKET:-}" ]; then
+    "$_tool" -t "${HPC_CHIRP_TIMEOUT:-300}" -a ticket -i "$TICKET" "$@"
+  else
+    "$_tool" -t "${HPC_CHIRP_TIMEOUT:-300}" "$@"
+  fi
+}
+
 # snapshot DIR FILE: "cksum size path" of every file below DIR, sorted, into FILE.
 snapshot() {
-  (cd "$1" && find . -type f ! -path './.hpc/*' -exec cksum {} + 2>/dev/null) | sed 's| \./| |' | sort -k3 >"$2"
+  (cd "$1" && find . -type f ! -path './.hpc/*' ! -name .__acl -exec cksum {} + 2>/dev/null) | sed 's| \./| |' | sort -k3 >"$2"
 }
 
 stage_in() {
@@ -193,13 +208,13 @@ stage_in() {
       mkdir -p "$(dirname "$LOCAL_WS")"
       rm -rf "$LOCAL_WS"
       if [ -z "$INPUTS" ]; then
-        cct chirp_get "$HPC_CHIRP_SERVER" "$WS" "$LOCAL_WS" >"$H/chirp.err" 2>&1 ||
-          { STAGE_ERROR="chirp_get $WS: $(head -c 300 "$H/chirp.err")"; return 1; }
+        cct chirp_get "$HPC_CHIRP_SERVER" "$CWS" "$LOCAL_WS" >"$H/chirp.err" 2>&1 ||
+          { STAGE_ERROR="chirp_get $CWS: $(head -c 300 "$H/chirp.err")"; return 1; }
       else
         mkdir -p "$LOCAL_WS"
         printf '%s\n' "$INPUTS" | while IFS= read -r rel; do
           mkdir -p "$LOCAL_WS/$(dirname "$rel")"
-          cct chirp_get "$HPC_CHIRP_SERVER" "$WS/$rel" "$LOCAL_WS/$rel" >"$H/chirp.err" 2>&1 || exit 1
+          cct chirp_get "$HPC_CHIRP_SERVER" "$CWS/$rel" "$LOCAL_WS/$rel" >"$H/chirp.err" 2>&1 || exit 1
         done || { STAGE_ERROR="chirp_get: $(head -c 300 "$H/chirp.err")"; return 1; }
       fi
       BYTES_IN=$(du -sk "$LOCAL_WS" | awk '{ print $1 * 1024 }')
@@ -207,13 +222,23 @@ stage_in() {
     condor-transfer)
       # HTCondor put the workspace's files into the scratch directory; lay them out at the REANA path.
       mkdir -p "$LOCAL_WS"
-      if [ -d "$SCRATCH/hpc-workspace" ]; then
-        (cd "$SCRATCH/hpc-workspace" && tar cf - .) | (cd "$LOCAL_WS" && tar xf -) || { STAGE_ERROR="cannot lay out the transferred workspace"; return 1; }
-        rm -rf "$SCRATCH/hpc-workspace"
+      src="$SCRATCH/${HPC_TRANSFER_DIR:-}"
+      if [ -n "${HPC_TRANSFER_DIR:-}" ] && [ -d "$src" ]; then
+        (cd "$src" && tar cf - .) | (cd "$LOCAL_WS" && tar xf -) || { STAGE_ERROR="cannot lay out the transferred workspace"; return 1; }
+        rm -rf "$src"
+      elif [ -n "${HPC_TRANSFER_DIR:-}" ]; then
+        STAGE_ERROR="HTCondor did not transfer the workspace ($HPC_TRANSFER_DIR)"
+        return 1
       fi
       BYTES_IN=$(du -sk "$LOCAL_WS" | awk '{ print $1 * 1024 }')
       ;;
-    shared-fs | parrot | none) ;;
+    parrot)
+      command -v parrot_run >/dev/null 2>&1 || { STAGE_ERROR="parrot_run (cctools) is not available on this worker"; return 1; }
+      [ -r "${_CONDOR_CHIRP_CONFIG:-}" ] || { STAGE_ERROR="parrot staging needs the job's chirp IO proxy"; return 1; }
+      # Parrot finds the IO proxy through .chirp.config in the working directory.
+      cp "$_CONDOR_CHIRP_CONFIG" "$SCRATCH/.chirp.config" 2>/dev/null || true
+      ;;
+    shared-fs | none) ;;
     *)
       STAGE_ERROR="unknown staging mode $STAGING"
       return 1
@@ -249,8 +274,8 @@ stage_out() {
     cctools)
       while IFS= read -r rel; do
         wanted "$rel" "$OUTPUTS" || continue
-        cct chirp "$HPC_CHIRP_SERVER" mkdir -p "$WS/$(dirname "$rel")" >/dev/null 2>&1
-        cct chirp_put "$LOCAL_WS/$rel" "$HPC_CHIRP_SERVER" "$WS/$rel" >"$H/chirp.err" 2>&1 ||
+        cct chirp "$HPC_CHIRP_SERVER" mkdir -p "$CWS/$(dirname "$rel")" >/dev/null 2>&1
+        cct chirp_put "$LOCAL_WS/$rel" "$HPC_CHIRP_SERVER" "$CWS/$rel" >"$H/chirp.err" 2>&1 ||
           { STAGE_ERROR="chirp_put $rel: $(head -c 300 "$H/chirp.err")"; return 1; }
         BYTES_OUT=$((BYTES_OUT + $(wc -c <"$LOCAL_WS/$rel" | tr -d ' ')))
       done <"$H/changed"
@@ -296,9 +321,9 @@ logs_to_workspace() {
       mkdir -p "$WS/$rel" 2>/dev/null && cp "$H/stdout" "$H/stderr" "$H/result.json" "$WS/$rel/" 2>/dev/null
       ;;
     cctools)
-      cct chirp "$HPC_CHIRP_SERVER" mkdir -p "$WS/$rel" >/dev/null 2>&1
+      cct chirp "$HPC_CHIRP_SERVER" mkdir -p "$CWS/$rel" >/dev/null 2>&1
       for f in stdout stderr result.json; do
-        [ -f "$H/$f" ] && cct chirp_put "$H/$f" "$HPC_CHIRP_SERVER" "$WS/$rel/$f" >/dev/null 2>&1
+        [ -f "$H/$f" ] && cct chirp_put "$H/$f" "$HPC_CHIRP_SERVER" "$CWS/$rel/$f" >/dev/null 2>&1
       done
       ;;
     condor-transfer)
@@ -403,6 +428,8 @@ runtime_command() {
       set -- shifter "--image=$ref" ${WS:+"--volume=$bind_src:$bind_dst"} "--workdir=$WORKDIR" -- "$@"
       ;;
     charliecloud)
+      # ch-run refuses to start without USER, which batch systems do not always set.
+      [ -n "${USER:-}" ] || { USER=$(id -un 2>/dev/null || echo hpc) && export USER; }
       if [ "$(image_kind)" = docker ]; then
         mkdir -p "$H/ch"
         CH_IMAGE_STORAGE="$H/ch/storage" ch-image pull "$ref" >/dev/null 2>&1 &&
@@ -420,6 +447,10 @@ runtime_command() {
       set -- "$RUNTIME_USED" $extra run --rm $envflags ${WS:+-v "$bind_src:$bind_dst"} -w "$WORKDIR" "$ref" "$@"
       ;;
   esac
+  if [ "$STAGING" = parrot ]; then
+    # The workspace path is served by Parrot from the submit side through the job's IO proxy.
+    set -- parrot_run -M "$WS=/chirp/CONDOR$WS" -w "$WORKDIR" "$@"
+  fi
   if [ -n "${HPC_LAUNCHER:-}" ]; then
     # shellcheck disable=SC2086 # the site's launcher prefix, e.g. "srun -n 1" or "aprun -n 1"
     set -- $HPC_LAUNCHER "$@"
@@ -453,12 +484,17 @@ finish() {
 
 SCRATCH=${_CONDOR_SCRATCH_DIR:-$(pwd)}
 H="$SCRATCH/.hpc"
+# HTCondor starts jobs with a minimal environment; runtimes and steps want a PATH.
+PATH=${PATH:-/usr/local/bin:/usr/bin:/bin}
+export PATH
+# condor-transfer brings back what is in hpc-results: it must exist even if nothing changed.
+[ "${HPC_STAGING:-}" = condor-transfer ] && mkdir -p "$SCRATCH/hpc-results"
 mkdir -p "$H" || { log "cannot create $H"; exit "$EXIT_USAGE"; }
 : >"$H/stdout"
 : >"$H/stderr"
 T_IN=0 T_RUN=0 T_OUT=0 BYTES_IN=0 BYTES_OUT=0 RUNTIME_USED=none SIGNAL=""
 HPC_JOB=${HPC_JOB:-job} HPC_RUNTIME=${HPC_RUNTIME:-auto} STAGING=${HPC_STAGING:-shared-fs}
-IMAGE="" WS="" LOCAL_WS="" WORKDIR="" INPUTS="" OUTPUTS="" CHIRP="" ENV_PAIRS="" ENV_NAMES="" CMD_FILE=""
+IMAGE="" WS="" CWS="" LOCAL_WS="" WORKDIR="" INPUTS="" OUTPUTS="" CHIRP="" ENV_PAIRS="" ENV_NAMES="" CMD_FILE=""
 
 # The step's argv: HPC_ARGV words, or the script run by /bin/sh -c.
 if [ -n "${HPC_SCRIPT:-}" ]; then
@@ -481,6 +517,12 @@ if [ -n "${HPC_WORKDIR:-}" ]; then decode "$HPC_WORKDIR" || finish "$EXIT_USAGE"
 INPUTS=$(decode_words "${HPC_INPUTS:-}") || finish "$EXIT_USAGE" wrapper "HPC_INPUTS is not base64"
 OUTPUTS=$(decode_words "${HPC_OUTPUTS:-}") || finish "$EXIT_USAGE" wrapper "HPC_OUTPUTS is not base64"
 [ -n "$WS" ] || STAGING=none
+# cctools: the workspace's path on the chirp_server, below the prefix it exports as its root.
+CWS=$WS
+if [ -n "${HPC_CHIRP_ROOT:-}" ]; then
+  decode "$HPC_CHIRP_ROOT" || finish "$EXIT_USAGE" wrapper "HPC_CHIRP_ROOT is not base64"
+  CWS="/${WS#"${DECODED%/}"/}"
+fi
 # A cctools ticket shipped with the job (cct uses it).
 TICKET=""
 # shellcheck disable=SC2034 # read by cct

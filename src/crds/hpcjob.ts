@@ -2,7 +2,7 @@
  * HPCJob: one workflow step on HPC, reconciled into an HTCondor job.
  * The schema below is the single source of the CRD (config/crd) and of the TypeScript types.
  */
-import { conditionsSchema, duration, localRefSchema, type Condition } from './common.js';
+import { conditionsSchema, duration, localRefSchema, secretKeyRef, type Condition } from './common.js';
 import {
   arr,
   bool,
@@ -175,8 +175,40 @@ const workspaceSchema = obj(
         listType: 'atomic',
       },
     ),
+    chirp: obj(
+      {
+        server: str({
+          description: 'host:port of the cctools chirp_server that serves the workspace.',
+          pattern: '^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?:[0-9]{1,5}$',
+          maxLength: 260,
+        }),
+        ticketSecretRef: secretKeyRef(
+          'Secret holding a chirp ticket (chirp ticket_create) that grants access to the workspace; shipped with the job.',
+          'ticket',
+        ),
+        root: withRules(
+          str({
+            description:
+              'The workspace-path prefix that the chirp_server exports as its root (chirp_server -r); default /.',
+            pattern: ABS_PATH_PATTERN,
+            maxLength: 1024,
+          }),
+          [NO_DOT_SEGMENTS],
+        ),
+      },
+      { description: 'The chirp_server for staging: cctools.', required: ['server'] },
+    ),
   },
-  { description: 'The workflow workspace the step reads and writes.', required: ['path'] },
+  {
+    description: 'The workflow workspace the step reads and writes.',
+    required: ['path'],
+    rules: [
+      {
+        rule: "!has(self.staging) || self.staging != 'cctools' || has(self.chirp)",
+        message: 'staging cctools needs chirp.server (and usually chirp.ticketSecretRef)',
+      },
+    ],
+  },
 );
 
 const retryRuleSchema = withRules(

@@ -6,18 +6,43 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const WRAPPER = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'wrapper', 'hpc-wrapper.sh');
-const SHELLS = [['dash'], ['bash', '--posix'], ['busybox', 'sh']].filter(([sh]) => spawnSync('sh', ['-c', `command -v ${sh}`]).status === 0);
+const SHELLS = [['dash'], ['bash', '--posix'], ['busybox', 'sh']].filter(
+  ([sh]) => spawnSync('sh', ['-c', `command -v ${sh}`]).status === 0,
+);
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 const words = (items: string[]) => items.map(b64).join(' ');
 
 /** Runtimes and module systems that must come only from stubs, never from this machine. */
-const RUNTIMES = new Set(['apptainer', 'singularity', 'shifter', 'shifterimg', 'ch-run', 'ch-image', 'ch-convert', 'podman', 'docker', 'module', 'srun', 'aprun']);
+const RUNTIMES = new Set([
+  'apptainer',
+  'singularity',
+  'shifter',
+  'shifterimg',
+  'ch-run',
+  'ch-image',
+  'ch-convert',
+  'podman',
+  'docker',
+  'module',
+  'srun',
+  'aprun',
+  'parrot_run',
+]);
 
 /** /usr/bin and /bin as symlinks, minus any real container runtime the test machine happens to have. */
 const BASE_BIN = (() => {
@@ -47,13 +72,20 @@ function stubDir(names: string[], log: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'hpcop-stubs-'));
   for (const name of names) {
     const path = join(dir, name);
-    writeFileSync(path, `#!/bin/sh\n# STUB ${name}: records its command line for the test\n{ printf '%s\\0' "$(basename "$0")" "$@"; printf '\\n'; } >> '${log}'\n`);
+    writeFileSync(
+      path,
+      `#!/bin/sh\n# STUB ${name}: records its command line for the test\n{ printf '%s\\0' "$(basename "$0")" "$@"; printf '\\n'; } >> '${log}'\n`,
+    );
     chmodSync(path, 0o755);
   }
   return dir;
 }
 
-function runWrapper(shell: string[], env: Record<string, string>, o: { stubs?: string[]; path?: string[] } = {}): Run {
+function runWrapper(
+  shell: string[],
+  env: Record<string, string>,
+  o: { stubs?: string[]; path?: string[] } = {},
+): Run {
   const scratch = mkdtempSync(join(tmpdir(), 'hpcop-scratch-'));
   const log = join(scratch, 'stub-calls.log');
   const dirs = [...(o.path ?? [])];
@@ -80,7 +112,9 @@ function runWrapper(shell: string[], env: Record<string, string>, o: { stubs?: s
     signal: r.signal,
     stdout: r.stdout,
     stderr: r.stderr,
-    result: existsSync(resultFile) ? (JSON.parse(readFileSync(resultFile, 'utf8')) as Record<string, unknown>) : {},
+    result: existsSync(resultFile)
+      ? (JSON.parse(readFileSync(resultFile, 'utf8')) as Record<string, unknown>)
+      : {},
     calls,
     scratch,
   };
@@ -88,7 +122,10 @@ function runWrapper(shell: string[], env: Record<string, string>, o: { stubs?: s
 
 describe.each(SHELLS)('the job wrapper under %s', (...shell: string[]) => {
   it('runs argv exactly, passes the exit code through and reports it', () => {
-    const r = runWrapper(shell, { HPC_ARGV: words(['printf', '[%s]\n', 'a b', "it's", '$(id)', 'tail\n']), HPC_ATTEMPT: '2' });
+    const r = runWrapper(shell, {
+      HPC_ARGV: words(['printf', '[%s]\n', 'a b', "it's", '$(id)', 'tail\n']),
+      HPC_ATTEMPT: '2',
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("[a b]\n[it's]\n[$(id)]\n[tail\n]\n");
     expect(r.result).toMatchObject({ exitCode: 0, category: 'ok', runtime: 'none' });
@@ -129,7 +166,9 @@ describe.each(SHELLS)('the job wrapper under %s', (...shell: string[]) => {
     expect(r.code).toBe(0);
     expect(readFileSync(join(ws, 'out.txt'), 'utf8')).toBe('input');
     expect(readFileSync(join(ws, '.hpc/step1/1/stdout'), 'utf8')).toBe('done\n');
-    expect(JSON.parse(readFileSync(join(ws, '.hpc/step1/1/result.json'), 'utf8'))).toMatchObject({ category: 'ok' });
+    expect(JSON.parse(readFileSync(join(ws, '.hpc/step1/1/result.json'), 'utf8'))).toMatchObject({
+      category: 'ok',
+    });
   });
 
   it('fails stage-in with its own exit code and category when the staging tool is missing', () => {
@@ -148,8 +187,12 @@ describe.each(SHELLS)('the job wrapper under %s', (...shell: string[]) => {
     const base = { HPC_ARGV: words(['python', 'fit.py', '--n', '3']), HPC_IMAGE: image, HPC_RUNTIME: 'auto' };
 
     it('takes the first available runtime in the default order', () => {
-      expect(runWrapper(shell, base, { stubs: ['singularity', 'podman', 'docker'] }).calls[0]?.[0]).toBe('singularity');
-      expect(runWrapper(shell, base, { stubs: ['apptainer', 'singularity'] }).calls[0]?.[0]).toBe('apptainer');
+      expect(runWrapper(shell, base, { stubs: ['singularity', 'podman', 'docker'] }).calls[0]?.[0]).toBe(
+        'singularity',
+      );
+      expect(runWrapper(shell, base, { stubs: ['apptainer', 'singularity'] }).calls[0]?.[0]).toBe(
+        'apptainer',
+      );
       expect(runWrapper(shell, base, { stubs: ['podman', 'docker'] }).calls[0]?.[0]).toBe('podman');
       const r = runWrapper(shell, base, { stubs: ['docker'] });
       expect(r.calls[0]?.[0]).toBe('docker');
@@ -157,8 +200,17 @@ describe.each(SHELLS)('the job wrapper under %s', (...shell: string[]) => {
     });
 
     it('follows a site order and a forced choice', () => {
-      expect(runWrapper(shell, { ...base, HPC_RUNTIME_ORDER: 'docker apptainer' }, { stubs: ['apptainer', 'docker'] }).calls[0]?.[0]).toBe('docker');
-      expect(runWrapper(shell, { ...base, HPC_RUNTIME: 'shifter' }, { stubs: ['apptainer', 'shifter'] }).calls[0]?.[0]).toBe('shifter');
+      expect(
+        runWrapper(
+          shell,
+          { ...base, HPC_RUNTIME_ORDER: 'docker apptainer' },
+          { stubs: ['apptainer', 'docker'] },
+        ).calls[0]?.[0],
+      ).toBe('docker');
+      expect(
+        runWrapper(shell, { ...base, HPC_RUNTIME: 'shifter' }, { stubs: ['apptainer', 'shifter'] })
+          .calls[0]?.[0],
+      ).toBe('shifter');
       const forcedMissing = runWrapper(shell, { ...base, HPC_RUNTIME: 'shifter' }, { stubs: ['apptainer'] });
       expect(forcedMissing.code).toBe(121);
       expect(forcedMissing.result).toMatchObject({ category: 'no-runtime' });
@@ -166,7 +218,11 @@ describe.each(SHELLS)('the job wrapper under %s', (...shell: string[]) => {
 
     it('skips a runtime that cannot take the image (podman cannot run an unpacked directory)', () => {
       const dir = mkdtempSync(join(tmpdir(), 'hpcop-img-'));
-      const r = runWrapper(shell, { ...base, HPC_IMAGE: b64(`dir://${dir}`), HPC_RUNTIME_ORDER: 'podman apptainer' }, { stubs: ['podman', 'apptainer'] });
+      const r = runWrapper(
+        shell,
+        { ...base, HPC_IMAGE: b64(`dir://${dir}`), HPC_RUNTIME_ORDER: 'podman apptainer' },
+        { stubs: ['podman', 'apptainer'] },
+      );
       expect(r.calls[0]?.[0]).toBe('apptainer');
       expect(r.calls[0]).toContain(dir);
     });
@@ -195,7 +251,12 @@ describe.each(SHELLS)('the job wrapper under %s', (...shell: string[]) => {
     });
 
     const wsPath = '/reana/users/0f0e/workflows/7a7b';
-    const withWs = { ...base, HPC_WORKSPACE: b64(wsPath), HPC_STAGING: 'shared-fs', HPC_ENV: words(['MODE=fast lane']) };
+    const withWs = {
+      ...base,
+      HPC_WORKSPACE: b64(wsPath),
+      HPC_STAGING: 'shared-fs',
+      HPC_ENV: words(['MODE=fast lane']),
+    };
 
     it('calls apptainer with the workspace bound at its own path, cache on scratch, env through APPTAINERENV_', () => {
       const r = runWrapper(shell, withWs, { stubs: ['apptainer'] });
@@ -216,7 +277,10 @@ describe.each(SHELLS)('the job wrapper under %s', (...shell: string[]) => {
       ]);
       // A STUB that prints its environment shows what the runtime receives.
       const envProbe = mkdtempSync(join(tmpdir(), 'hpcop-env-'));
-      writeFileSync(join(envProbe, 'apptainer'), '#!/bin/sh\n# STUB apptainer: prints its environment\nenv\n');
+      writeFileSync(
+        join(envProbe, 'apptainer'),
+        '#!/bin/sh\n# STUB apptainer: prints its environment\nenv\n',
+      );
       chmodSync(join(envProbe, 'apptainer'), 0o755);
       const env = runWrapper(shell, withWs, { path: [envProbe] });
       expect(env.code).toBe(0);
@@ -228,7 +292,11 @@ describe.each(SHELLS)('the job wrapper under %s', (...shell: string[]) => {
     it('calls singularity, shifter, podman and docker with their own flags', () => {
       const sing = runWrapper(shell, { ...withWs, HPC_RUNTIME: 'singularity' }, { stubs: ['singularity'] });
       expect(sing.calls[0]?.slice(0, 4)).toEqual(['singularity', 'exec', '--cleanenv', '--contain']);
-      const shifter = runWrapper(shell, { ...withWs, HPC_RUNTIME: 'shifter' }, { stubs: ['shifter', 'shifterimg'] });
+      const shifter = runWrapper(
+        shell,
+        { ...withWs, HPC_RUNTIME: 'shifter' },
+        { stubs: ['shifter', 'shifterimg'] },
+      );
       expect(shifter.calls).toContainEqual(['shifterimg', 'pull', 'docker:ghcr.io/org/step:1.2']);
       expect(shifter.calls.find((c) => c[0] === 'shifter')).toEqual([
         'shifter',
@@ -261,7 +329,51 @@ describe.each(SHELLS)('the job wrapper under %s', (...shell: string[]) => {
         '3',
       ]);
       const docker = runWrapper(shell, { ...withWs, HPC_RUNTIME: 'docker' }, { stubs: ['docker'] });
-      expect(docker.calls[0]?.slice(0, 8)).toEqual(['docker', 'run', '--rm', '-e', 'MODE', '-v', `${wsPath}:${wsPath}`, '-w']);
+      expect(docker.calls[0]?.slice(0, 8)).toEqual([
+        'docker',
+        'run',
+        '--rm',
+        '-e',
+        'MODE',
+        '-v',
+        `${wsPath}:${wsPath}`,
+        '-w',
+      ]);
+    });
+
+    it('runs the step under parrot_run with the workspace mounted from the chirp IO proxy', () => {
+      const cfg = join(mkdtempSync(join(tmpdir(), 'hpcop-chirpcfg-')), '.chirp.config');
+      writeFileSync(cfg, '127.0.0.1 9999 cookie\n');
+      const r = runWrapper(
+        shell,
+        {
+          ...base,
+          HPC_IMAGE: '',
+          HPC_WORKSPACE: b64(wsPath),
+          HPC_STAGING: 'parrot',
+          _CONDOR_CHIRP_CONFIG: cfg,
+        },
+        { stubs: ['parrot_run'] },
+      );
+      expect(r.calls[0]).toEqual([
+        'parrot_run',
+        '-M',
+        `${wsPath}=/chirp/CONDOR${wsPath}`,
+        '-w',
+        wsPath,
+        'python',
+        'fit.py',
+        '--n',
+        '3',
+      ]);
+      const missing = runWrapper(shell, {
+        ...base,
+        HPC_IMAGE: '',
+        HPC_WORKSPACE: b64(wsPath),
+        HPC_STAGING: 'parrot',
+        _CONDOR_CHIRP_CONFIG: cfg,
+      });
+      expect(missing.code).toBe(122);
     });
 
     it('puts the site launcher in front (Cray aprun, srun)', () => {

@@ -19,6 +19,10 @@ export interface DescriptionOptions {
   virtualCluster?: string;
   /** Memory for this attempt, when a retry rule raised it. */
   memoryMiB?: number;
+  /** Local files shipped with the job into its scratch directory (a chirp ticket; the workspace for condor-transfer). */
+  inputFiles?: string[];
+  /** staging condor-transfer: the directory name the workspace arrives under in scratch. */
+  transferDir?: string;
 }
 
 export const STDOUT_FILE = 'hpc.stdout';
@@ -47,6 +51,9 @@ export function buildSubmitJob(job: HPCJob, attempt: number, o: DescriptionOptio
   if (spec.workspace) {
     env[WrapperEnv.Workspace] = b64(spec.workspace.path);
     env[WrapperEnv.Staging] = spec.workspace.staging ?? 'chirp';
+    if (spec.workspace.chirp?.server) env[WrapperEnv.ChirpServer] = spec.workspace.chirp.server;
+    if (spec.workspace.chirp?.root) env[WrapperEnv.ChirpRoot] = b64(spec.workspace.chirp.root);
+    if (o.transferDir) env[WrapperEnv.TransferDir] = o.transferDir;
     if (spec.workspace.inputs?.length) env[WrapperEnv.Inputs] = b64Words(spec.workspace.inputs);
     if (spec.workspace.outputs?.length) env[WrapperEnv.Outputs] = b64Words(spec.workspace.outputs);
   }
@@ -76,6 +83,9 @@ export function buildSubmitJob(job: HPCJob, attempt: number, o: DescriptionOptio
     batch_name: s.string(ref),
     leave_in_queue: s.expr(expr(LEAVE_IN_QUEUE)),
   };
+  if (o.inputFiles?.length) commands.transfer_input_files = s.list(o.inputFiles);
+  // condor-transfer: the wrapper hands changed files over in hpc-results; its report comes along.
+  if (o.transferDir) commands.transfer_output_files = s.list(['hpc-results', 'hpc-result.json']);
   if (r.disk !== undefined) commands.request_disk = s.int(quantityKiB(r.disk));
   if (r.gpus) commands.request_gpus = s.int(r.gpus);
   if (r.walltime) commands.allowed_execute_duration = s.int(Math.ceil(durationMs(r.walltime) / 1000));

@@ -32,6 +32,7 @@ import { STDERR_FILE, STDOUT_FILE, attemptLogDir, buildSubmitJob, memoryMiBOf } 
 import { SUSPEND_REASON, observe, type Hold, type Observation } from './observe.js';
 import { backoffMs, decide, type Failure } from './retry.js';
 import { validateSpec } from './validate.js';
+import { dropSecretFiles, mergeTransferredResults, planStaging, type SecretSource } from './staging.js';
 
 export const FINALIZER = 'hpc.scailfin.io/condor-cleanup';
 /** Most attempts kept in status (the CRD's maxItems). */
@@ -53,6 +54,10 @@ export interface HPCJobReconcilerDeps {
   defaultTarget: ScheddTarget;
   /** An HPCJob naming a missing VirtualCluster fails after waiting this long. */
   virtualClusterWaitMs?: number;
+  /** Workspace volumes mounted in the operator (condor-transfer staging). */
+  workspaceMounts?: { remote: string; local: string }[];
+  /** Reads chirp tickets for cctools staging. */
+  secrets?: SecretSource;
   now?: () => number;
 }
 
@@ -250,6 +255,19 @@ export class HPCJobReconciler {
         const memoryMiB = this.#memoryFor(w, next);
         const logDir = attemptLogDir(this.#d.logDir, job, next);
         mkdirSync(logDir, { recursive: true, mode: 0o700 });
+        const plan = await planStaging(job, logDir, this.#d.workspaceMounts ?? [], this.#d.secrets);
+        if ('reason' in plan) {
+          if (!plan.transient) {
+            this.#cond(w, { type: C.Accepted, status: 'False', reason: plan.reason, message: plan.message });
+            this.#end(w, 'Failed', plan.message, plan.reason);
+            return;
+          }
+          this.#cond(w, { type: C.Submitted, status: 'False', reason: plan.reason, message: plan.message });
+          status.phase = status.phase ?? 'Pending';
+          status.message = `waiting: ${plan.message}`;
+          w.requeueAfterMs = 10_000;
+          return;
+        }
         backend.submissions.request({
           uid,
           attempt: next,
@@ -260,6 +278,8 @@ export class HPCJobReconciler {
             logDir: this.#d.logDir,
             virtualCluster,
             memoryMiB,
+            inputFiles: plan.inputFiles,
+            transferDir: plan.transferDir,
           }),
         });
         status.phase = status.phase ?? 'Pending';
@@ -308,6 +328,8 @@ export class HPCJobReconciler {
       jobId = outcome.jobId;
       adopted = outcome.adopted;
     }
+    // Spooled with the job: a ticket copy is not needed any more.
+    dropSecretFiles(attemptLogDir(this.#d.logDir, job, next));
     const [cluster, proc] = jobId.split('.').map(Number);
     status.attempt = next;
     status.jobId = jobId;
@@ -423,7 +445,12 @@ export class HPCJobReconciler {
         w.acks.push(tj.jobId);
         this.#cond(w, { type: C.Running, status: 'False', reason: 'Completed', message: '' });
         this.#condIfPresent(w, { type: C.Held, status: 'False', reason: 'NotHeld', message: '' });
-        this.#cond(w, { type: C.Succeeded, status: 'True', reason: 'ExitedZero', message: `attempt ${current.attempt} exited 0` });
+        this.#cond(w, {
+          type: C.Succeeded,
+          status: 'True',
+          reason: 'ExitedZero',
+          message: `attempt ${current.attempt} exited 0`,
+        });
         this.#end(w, 'Succeeded', `attempt ${current.attempt} succeeded`);
         break;
       }
@@ -787,7 +814,15 @@ export class HPCJobReconciler {
     if (tj.source === 'history') return 'failed';
     const state = backend.actions.fetchOutput(tj.jobId);
     const dir = attemptLogDir(this.#d.logDir, w.job, tj.attempt);
-    w.status.logs = { stdout: `${dir}/${STDOUT_FILE}`, stderr: `${dir}/${STDERR_FILE}` };
+    const ws = w.job.spec.workspace?.path;
+    // With a workspace the wrapper also puts the logs there, where the workflow (and REANA) can read them.
+    w.status.logs = ws
+      ? {
+          stdout: `${ws}/.hpc/${w.job.metadata.name}/${tj.attempt}/stdout`,
+          stderr: `${ws}/.hpc/${w.job.metadata.name}/${tj.attempt}/stderr`,
+        }
+      : { stdout: `${dir}/${STDOUT_FILE}`, stderr: `${dir}/${STDERR_FILE}` };
+    if (state === 'done') mergeTransferredResults(w.job, dir, this.#d.workspaceMounts ?? []);
     return state;
   }
 

@@ -1,0 +1,26 @@
+/**
+ * Reads single keys of Secrets on demand (no informer: the operator never caches Secrets, and RBAC can
+ * scope `get` to what its resources reference). Values are returned, never logged.
+ */
+import * as k8s from '@kubernetes/client-node';
+import { isNotFound } from './controller.js';
+
+export class KubeSecrets {
+  readonly #api: k8s.CoreV1Api;
+
+  constructor(kc: k8s.KubeConfig) {
+    this.#api = kc.makeApiClient(k8s.CoreV1Api);
+  }
+
+  /** The decoded value of `key`, or undefined when the Secret or the key does not exist. */
+  async read(namespace: string, name: string, key: string): Promise<string | undefined> {
+    try {
+      const secret = await this.#api.readNamespacedSecret({ namespace, name });
+      const value = secret.data?.[key];
+      return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+}
