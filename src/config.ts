@@ -26,6 +26,13 @@ export interface OperatorConfig {
   virtualClusterWaitSeconds: number;
   /** Where workspaces are mounted in the operator, as "remote-prefix=local-dir" pairs (for condor-transfer staging). */
   workspaceMounts: string;
+  /** How often pilots report to the collector (s). */
+  pilotUpdateIntervalSeconds: number;
+  /** VirtualCluster reconcile period while pilots come and go, and when steady (s). */
+  pilotActivePollSeconds: number;
+  pilotSteadyPollSeconds: number;
+  /** An HTCondor release tarball uploaded for allocations with condor.source bundle. */
+  pilotBundle: string;
   logLevel: string;
 }
 
@@ -142,6 +149,34 @@ export const FLAGS: Record<string, FlagSpec> = {
     kind: 'string',
     default: '',
     help: 'workspace volumes mounted in the operator, e.g. /reana=/mnt/reana (comma-separated; needed for staging condor-transfer)',
+  },
+  'pilot-update-interval-seconds': {
+    key: 'pilotUpdateIntervalSeconds',
+    env: 'HPCOP_PILOT_UPDATE_INTERVAL_SECONDS',
+    kind: 'int',
+    default: '60',
+    help: 'how often pilots report to the collector',
+  },
+  'pilot-active-poll-seconds': {
+    key: 'pilotActivePollSeconds',
+    env: 'HPCOP_PILOT_ACTIVE_POLL_SECONDS',
+    kind: 'int',
+    default: '10',
+    help: 'VirtualCluster check period while pilots come and go',
+  },
+  'pilot-steady-poll-seconds': {
+    key: 'pilotSteadyPollSeconds',
+    env: 'HPCOP_PILOT_STEADY_POLL_SECONDS',
+    kind: 'int',
+    default: '60',
+    help: 'VirtualCluster check period when steady',
+  },
+  'pilot-bundle': {
+    key: 'pilotBundle',
+    env: 'HPCOP_PILOT_BUNDLE',
+    kind: 'string',
+    default: '',
+    help: 'HTCondor release tarball uploaded to sites whose allocations use condor.source bundle',
   },
   'log-level': {
     key: 'logLevel',

@@ -4,7 +4,8 @@
  * release the lease) or until leadership is lost (exit at once, like controller-runtime).
  */
 import * as k8s from '@kubernetes/client-node';
-import { mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
@@ -17,6 +18,7 @@ import { HPCJOB_PLURAL, PHASES, type HPCJob } from './crds/hpcjob.js';
 import { VIRTUALCLUSTER_PLURAL, type VirtualCluster } from './crds/virtualcluster.js';
 import { HPCJobReconciler } from './controllers/hpcjob/reconciler.js';
 import { parseWorkspaceMounts } from './controllers/hpcjob/staging.js';
+import { VirtualClusterReconciler } from './controllers/virtualcluster/reconciler.js';
 import { KubeSecrets } from './runtime/secrets.js';
 import { Controller } from './runtime/controller.js';
 import { EventRecorder } from './runtime/events.js';
@@ -98,6 +100,7 @@ export async function startManager(
     afterSubmit,
   });
 
+  const secretsForJobs = new KubeSecrets(kc);
   const reconciler = new HPCJobReconciler({
     log,
     jobs: hpcJobs,
@@ -116,7 +119,7 @@ export async function startManager(
     defaultTarget,
     virtualClusterWaitMs: config.virtualClusterWaitSeconds * 1000,
     workspaceMounts: parseWorkspaceMounts(config.workspaceMounts),
-    secrets: new KubeSecrets(kc),
+    secrets: { read: (ns, name, key) => secretsForJobs.read(ns, name, key) },
   });
   const controller = new Controller({
     name: 'hpcjob',
@@ -126,9 +129,49 @@ export async function startManager(
     metrics,
   });
   late.controller = controller;
-  hpcJobs.on((_type, obj) => controller.queue.add(objectKey(obj)));
+  const secrets = new KubeSecrets(kc);
+  const bundle = config.pilotBundle
+    ? {
+        path: config.pilotBundle,
+        sha256: createHash('sha256').update(readFileSync(config.pilotBundle)).digest('hex').slice(0, 16),
+        content: () => readFileSync(config.pilotBundle),
+      }
+    : undefined;
+  const vcReconciler = new VirtualClusterReconciler({
+    log,
+    clusters: virtualClusters,
+    jobs: hpcJobs,
+    writer: new ObjectWriter(kc, { group: GROUP, version: VERSION, plural: VIRTUALCLUSTER_PLURAL }),
+    recorder: new EventRecorder(kc, {
+      controller: 'hpc.scailfin.io/virtualcluster-controller',
+      instance: identity,
+      log,
+    }),
+    secrets,
+    cli,
+    metrics,
+    pilotUpdateIntervalSeconds: config.pilotUpdateIntervalSeconds,
+    activePollMs: config.pilotActivePollSeconds * 1000,
+    steadyPollMs: config.pilotSteadyPollSeconds * 1000,
+    bundle,
+  });
+  const vcController = new Controller({
+    name: 'virtualcluster',
+    reconcile: vcReconciler.reconcile,
+    workers: Math.max(1, Math.min(config.workers, 4)),
+    log,
+    metrics,
+  });
+
+  hpcJobs.on((_type, obj) => {
+    controller.queue.add(objectKey(obj));
+    // The VirtualCluster an HPCJob names scales with its queued jobs.
+    const vc = obj.spec.virtualClusterRef?.name;
+    if (vc) vcController.queue.add(`${obj.metadata.namespace}/${vc}`);
+  });
   // A VirtualCluster change may unblock (or block) the HPCJobs that name it.
   virtualClusters.on((_type, vc) => {
+    vcController.queue.add(objectKey(vc));
     for (const j of hpcJobs.list()) {
       if (
         j.metadata.namespace === vc.metadata.namespace &&
@@ -185,7 +228,7 @@ export async function startManager(
     stopping = true;
     log.info('shutting down: finishing in-flight reconciles');
     clearInterval(phaseGauge);
-    await controller.stop();
+    await Promise.all([controller.stop(), vcController.stop()]);
     await backends.stop();
     hpcJobs.stop();
     virtualClusters.stop();
@@ -222,6 +265,7 @@ export async function startManager(
   backends.for(defaultTarget);
   backends.start();
   controller.start();
+  vcController.start();
   working = true;
   log.info(
     { workers: config.workers, schedd: defaultTarget.name ?? 'local', wrapper: wrapperPath },

@@ -12,6 +12,20 @@ export class KubeSecrets {
     this.#api = kc.makeApiClient(k8s.CoreV1Api);
   }
 
+  /** All keys of a Secret, decoded; undefined when it does not exist. */
+  async readAll(namespace: string, name: string): Promise<Record<string, string> | undefined> {
+    try {
+      const secret = await this.#api.readNamespacedSecret({ namespace, name });
+      const out: Record<string, string> = {};
+      for (const [k, v] of Object.entries(secret.data ?? {}))
+        out[k] = Buffer.from(v, 'base64').toString('utf8');
+      return out;
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
   /** The decoded value of `key`, or undefined when the Secret or the key does not exist. */
   async read(namespace: string, name: string, key: string): Promise<string | undefined> {
     try {

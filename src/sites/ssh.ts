@@ -3,7 +3,10 @@
  * unknown host key accepted. Commands run through the remote user's shell, so callers pass argv and this
  * module quotes it.
  */
-import { Client, utils, type ConnectConfig } from 'ssh2';
+// ssh2 is CommonJS: Node's ESM loader cannot see its named exports, so take them from the default export.
+import ssh2, { type Client as SshClient, type ConnectConfig } from 'ssh2';
+
+const { Client, utils } = ssh2;
 import { shellCommand } from './shell.js';
 
 export interface SshTarget {
@@ -60,8 +63,8 @@ export function checkPrivateKey(privateKey: string): string | undefined {
 
 export class SshTransport {
   readonly #target: SshTarget;
-  #client: Client | undefined;
-  #connecting: Promise<Client> | undefined;
+  #client: SshClient | undefined;
+  #connecting: Promise<SshClient> | undefined;
 
   constructor(target: SshTarget) {
     this.#target = target;
@@ -71,7 +74,7 @@ export class SshTransport {
     return `${this.#target.username}@${this.#target.host}:${this.#target.port}`;
   }
 
-  async #connect(): Promise<Client> {
+  async #connect(): Promise<SshClient> {
     if (this.#client) return this.#client;
     if (this.#connecting) return this.#connecting;
     const t = this.#target;
@@ -79,7 +82,7 @@ export class SshTransport {
     if (pinned.size === 0)
       throw new SshError('host-key', `no pinned host key for ${t.host}: refusing to connect`);
     let hostKeyRejected = false;
-    this.#connecting = new Promise<Client>((resolve, reject) => {
+    this.#connecting = new Promise<SshClient>((resolve, reject) => {
       const client = new Client();
       const cfg: ConnectConfig = {
         host: t.host,
@@ -115,12 +118,18 @@ export class SshTransport {
   }
 
   /** Runs argv on the login node (quoted for its shell), optionally feeding stdin. */
-  async exec(argv: readonly string[], o: { input?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
+  async exec(
+    argv: readonly string[],
+    o: { input?: string | Buffer; timeoutMs?: number } = {},
+  ): Promise<ExecResult> {
     return this.execScript(shellCommand(argv), o);
   }
 
   /** Runs a command line that the caller already quoted. */
-  async execScript(command: string, o: { input?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
+  async execScript(
+    command: string,
+    o: { input?: string | Buffer; timeoutMs?: number } = {},
+  ): Promise<ExecResult> {
     const client = await this.#connect();
     return new Promise<ExecResult>((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -59,6 +59,8 @@ AllowUsers $HPC_SITE_USER
 AuthorizedKeysFile .ssh/authorized_keys
 PidFile /run/sshd.pid
 Subsystem sftp internal-sftp
+# Tests log in with wrong keys on purpose; OpenSSH >= 9.8 would then refuse the test host for a while.
+PerSourcePenalties no
 CONF
   cat >"$up/etc/hosts" <<HOSTS
 127.0.0.1 localhost

@@ -1,0 +1,155 @@
+/**
+ * Pilot adapters. SLURM's listing is output recorded from the local stack's SLURM 24.11; PBS Pro, Torque,
+ * LSF and SGE cannot run here, so their parsers are checked against output in each tool's documented
+ * format (test/fixtures/batch, RECORDED FROM THE DOCUMENTED FORMAT, not from a live system).
+ */
+import { describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { adapterFor, hms, lsf, pbs, sge, slurm, torque, type PilotRequest } from './batch.js';
+
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test', 'fixtures', 'batch');
+const fixture = (name: string) => readFileSync(join(fixtures, name), 'utf8');
+const prefix = 'hp69d2c775-';
+const mine = <T extends { name: string }>(jobs: T[]) => jobs.filter((j) => j.name.startsWith(prefix));
+
+const request: PilotRequest = {
+  name: 'hp69d2c775-7',
+  account: 'phy123',
+  queue: 'batch',
+  walltimeSeconds: 5400,
+  nodes: 1,
+  cores: 4,
+  memoryMiB: 8192,
+  logDir: 'logs',
+};
+
+describe('SLURM (output recorded from the local stack)', () => {
+  it('parses squeue and maps states', () => {
+    expect(mine(slurm.parseList(fixture('slurm-squeue.txt'))).map((j) => [j.id, j.state])).toEqual([
+      ['101', 'queued'],
+      ['102', 'running'],
+      ['103', 'done'],
+      ['104', 'failed'],
+      ['106', 'running'],
+    ]);
+  });
+
+  it('reads sbatch --parsable, with or without a cluster', () => {
+    expect(slurm.parseSubmit('4242\n')).toBe('4242');
+    expect(slurm.parseSubmit('4242;cluster2\n')).toBe('4242');
+    expect(() => slurm.parseSubmit('sbatch: error: Batch job submission failed')).toThrow(
+      /unexpected sbatch/,
+    );
+  });
+
+  it('writes the directives', () => {
+    expect(slurm.directives(request)).toEqual([
+      '#SBATCH --job-name=hp69d2c775-7',
+      '#SBATCH --time=01:30:00',
+      '#SBATCH --nodes=1',
+      '#SBATCH --ntasks=1',
+      '#SBATCH --cpus-per-task=4',
+      '#SBATCH --mem=8192M',
+      '#SBATCH --output=logs/%x-%j.out',
+      '#SBATCH --account=phy123',
+      '#SBATCH --partition=batch',
+    ]);
+  });
+});
+
+describe('PBS Pro and Torque (RECORDED FROM THE DOCUMENTED qstat FORMAT)', () => {
+  it('parses qstat -u of PBS Pro', () => {
+    expect(mine(pbs.parseList(fixture('pbspro-qstat.txt'))).map((j) => [j.id, j.name, j.state])).toEqual([
+      ['4101.pbs01', 'hp69d2c775-0', 'queued'],
+      ['4102.pbs01', 'hp69d2c775-1', 'running'],
+      ['4103.pbs01', 'hp69d2c775-2', 'done'],
+    ]);
+  });
+
+  it('parses qstat -u of Torque', () => {
+    expect(mine(torque.parseList(fixture('torque-qstat.txt'))).map((j) => [j.id, j.state])).toEqual([
+      ['7001.torque-head', 'queued'],
+      ['7002.torque-head', 'running'],
+      ['7003.torque-head', 'done'],
+    ]);
+  });
+
+  it('reads the job id qsub prints and writes each flavour of resource request', () => {
+    expect(pbs.parseSubmit('4105.pbs01\n')).toBe('4105.pbs01');
+    expect(torque.directives(request)).toContain('#PBS -l nodes=1:ppn=4');
+    expect(pbs.directives(request)).toContain('#PBS -l select=1:ncpus=4:mem=8192mb');
+    expect(pbs.directives(request)).toContain('#PBS -A phy123');
+    expect(pbs.cancel(['1.a', '2.a'])).toEqual(['qdel', '1.a', '2.a']);
+  });
+});
+
+describe('LSF (RECORDED FROM THE DOCUMENTED bjobs FORMAT)', () => {
+  it('parses bjobs -a -w', () => {
+    expect(mine(lsf.parseList(fixture('lsf-bjobs.txt'))).map((j) => [j.id, j.state])).toEqual([
+      ['9001', 'queued'],
+      ['9002', 'running'],
+      ['9003', 'done'],
+      ['9004', 'failed'],
+    ]);
+  });
+
+  it('reads bsub output, treats "No job found" as empty, and writes the directives', () => {
+    expect(lsf.parseSubmit('Job <9010> is submitted to queue <normal>.\n')).toBe('9010');
+    expect(lsf.isEmptyListError?.('No unfinished job found\n')).toBe(true);
+    expect(lsf.directives(request)).toEqual(
+      expect.arrayContaining(['#BSUB -W 1:30', '#BSUB -n 4', '#BSUB -P phy123', '#BSUB -q batch']),
+    );
+    expect(lsf.submit('pilots/x.sh')).toEqual(['sh', '-c', 'bsub < pilots/x.sh']);
+  });
+});
+
+describe('SGE (RECORDED FROM THE DOCUMENTED qstat -xml FORMAT)', () => {
+  it('parses qstat -xml with the full job names', () => {
+    expect(mine(sge.parseList(fixture('sge-qstat.xml'))).map((j) => [j.id, j.name, j.state])).toEqual([
+      ['3301', 'hp69d2c775-1', 'running'],
+      ['3302', 'hp69d2c775-2', 'queued'],
+      ['3303', 'hp69d2c775-3', 'failed'],
+    ]);
+  });
+
+  it('reads qsub -terse and the verbose form', () => {
+    expect(sge.parseSubmit('3310\n')).toBe('3310');
+    expect(sge.parseSubmit('Your job 3311 ("hp69d2c775-9") has been submitted\n')).toBe('3311');
+    expect(sge.directives(request)).toEqual(
+      expect.arrayContaining(['#$ -l h_rt=01:30:00', '#$ -pe smp 4', '#$ -cwd']),
+    );
+  });
+});
+
+describe('all adapters', () => {
+  it.each(['slurm', 'pbs', 'torque', 'lsf', 'sge'])(
+    '%s refuses directive values that could break the script',
+    (name) => {
+      const a = adapterFor(name);
+      expect(() => a.directives({ ...request, account: 'x\n#SBATCH --uid=0' })).toThrow(/cannot carry/);
+      expect(() => a.directives({ ...request, queue: 'q; rm -rf ~' })).toThrow(/cannot carry/);
+    },
+  );
+
+  it('formats walltimes', () => {
+    expect(hms(5400)).toBe('01:30:00');
+    expect(hms(30)).toBe('00:01:00');
+    expect(hms(90061)).toBe('25:01:01');
+  });
+
+  it('has no adapter for an unknown batch system', () => {
+    expect(() => adapterFor('htcondor')).toThrow(/no pilot adapter/);
+  });
+
+  it('writes commands that a shell reads back intact', () => {
+    const argv = sge.list("o'brien");
+    const out = execFileSync('/bin/sh', [
+      '-c',
+      `printf '[%s]' ${argv.map((w) => `'${w.replace(/'/g, "'\\''")}'`).join(' ')}`,
+    ]).toString();
+    expect(out).toBe("[qstat][-xml][-u][o'brien]");
+  });
+});

@@ -1,0 +1,149 @@
+/**
+ * The pilot batch script: a job on the HPC site that starts an HTCondor startd joining the VirtualCluster's
+ * pool, advertises `VirtualCluster = "<ns>/<name>"`, runs only that VirtualCluster's jobs, exits when idle
+ * and before its walltime ends. Every value is quoted for the shell; the VirtualCluster's setup snippet is
+ * embedded base64-encoded, so it cannot break the script around it.
+ */
+import type { BatchSystemAdapter, PilotRequest } from './batch.js';
+import { shellQuote } from './shell.js';
+
+export type CondorSource =
+  /** condor_master is installed on the site, in sbinDir. */
+  | { source: 'path'; sbinDir: string }
+  /** `module load <module>` provides condor_master. */
+  | { source: 'module'; module: string }
+  /** The operator uploaded an HTCondor release tarball (bin/, sbin/, lib/, libexec/) to `tarball`. */
+  | { source: 'bundle'; tarball: string };
+
+export interface PilotOptions {
+  adapter: BatchSystemAdapter;
+  request: PilotRequest;
+  /** namespace/name of the VirtualCluster. */
+  virtualCluster: string;
+  allocation: string;
+  collectorHost: string;
+  /** The pool's trust domain (the token's issuer). */
+  trustDomain: string;
+  /** Site path of the pilot token (uploaded by the operator, mode 0600). */
+  tokenPath: string;
+  condor: CondorSource;
+  setup?: string;
+  idleShutdownSeconds: number;
+  /** Seconds before the walltime ends at which the pilot shuts down gracefully. */
+  shutdownMarginSeconds?: number;
+  scratchDir?: string;
+  /** The allocation's container runtime hint (auto: let the wrapper choose). */
+  containerRuntime?: string;
+  updateIntervalSeconds?: number;
+}
+
+/** A site path: `~/x` becomes `"$HOME"/'x'` (expanded by the site's shell), anything else is quoted. */
+export function sitePath(p: string): string {
+  if (p === '~') return '"$HOME"';
+  if (p.startsWith('~/')) return `"$HOME"/${shellQuote(p.slice(2))}`;
+  return shellQuote(p);
+}
+
+export function pilotScript(o: PilotOptions): string {
+  const q = shellQuote;
+  const margin = o.shutdownMarginSeconds ?? Math.min(600, Math.floor(o.request.walltimeSeconds / 10));
+  const lifetime = Math.max(60, o.request.walltimeSeconds - margin);
+  const env: [string, string][] = [
+    ['_CONDOR_CONDOR_HOST', o.collectorHost],
+    ['_CONDOR_COLLECTOR_HOST', o.collectorHost],
+    // Sites put workers behind NAT: the schedd reaches the startd through the collector.
+    ['_CONDOR_CCB_ADDRESS', '$(COLLECTOR_HOST)'],
+    ['_CONDOR_TRUST_DOMAIN', o.trustDomain],
+    ['_CONDOR_UID_DOMAIN', o.trustDomain],
+    ['_CONDOR_SEC_CLIENT_AUTHENTICATION_METHODS', 'IDTOKENS,FS'],
+    ['_CONDOR_DAEMON_LIST', 'MASTER, STARTD'],
+    ['_CONDOR_USE_SHARED_PORT', 'False'],
+    ['_CONDOR_NUM_CPUS', String(o.request.cores)],
+    ['_CONDOR_MEMORY', String(o.request.memoryMiB)],
+    ['_CONDOR_NUM_SLOTS_TYPE_1', '1'],
+    ['_CONDOR_SLOT_TYPE_1', '100%'],
+    ['_CONDOR_SLOT_TYPE_1_PARTITIONABLE', 'True'],
+    ['_CONDOR_VirtualCluster', JSON.stringify(o.virtualCluster)],
+    ['_CONDOR_HPCAllocation', JSON.stringify(o.allocation)],
+    ['_CONDOR_HPCPilot', JSON.stringify(o.request.name)],
+    ['_CONDOR_HPCContainerRuntime', JSON.stringify(o.containerRuntime ?? 'auto')],
+    ['_CONDOR_STARTD_ATTRS', 'VirtualCluster HPCAllocation HPCPilot HPCContainerRuntime'],
+    // Only this VirtualCluster's jobs.
+    ['_CONDOR_START', `(TARGET.HPCVirtualCluster =?= ${JSON.stringify(o.virtualCluster)})`],
+    ['_CONDOR_STARTD_NOCLAIM_SHUTDOWN', String(o.idleShutdownSeconds)],
+    // Every daemon (the master last) shuts down gracefully before the batch system kills the pilot.
+    ['_CONDOR_DAEMON_SHUTDOWN', `(time() - DaemonStartTime) > ${lifetime}`],
+    ['_CONDOR_UPDATE_INTERVAL', String(o.updateIntervalSeconds ?? 60)],
+    ['_CONDOR_RUNBENCHMARKS', 'False'],
+    // An unprivileged startd cannot use these on a shared HPC node.
+    ['_CONDOR_MOUNT_UNDER_SCRATCH', ''],
+    ['_CONDOR_USE_PID_NAMESPACES', 'False'],
+    ['_CONDOR_BASE_CGROUP', ''],
+    ['_CONDOR_CGROUP_MEMORY_LIMIT_POLICY', 'none'],
+  ];
+  if (o.containerRuntime && o.containerRuntime !== 'auto') {
+    env.push(['_CONDOR_STARTER_JOB_ENVIRONMENT', `HPC_RUNTIME_ORDER=${o.containerRuntime}`]);
+  }
+
+  const lines: string[] = ['#!/bin/sh', ...o.adapter.directives(o.request)];
+  lines.push(
+    `# Pilot ${o.request.name} of VirtualCluster ${o.virtualCluster}, allocation ${o.allocation}.`,
+    '# Written by the HPC operator; it starts an HTCondor startd that joins the pool, then exits when idle.',
+    'set -u',
+    `D=${o.scratchDir ? sitePath(o.scratchDir) : '"${TMPDIR:-/tmp}"'}/hpcop-pilot-${q(o.request.name)}-$$`,
+    'mkdir -p "$D/log" "$D/spool" "$D/execute" "$D/lock" "$D/run" "$D/tokens.d" || exit 1',
+    'chmod 700 "$D"',
+    'trap \'rm -rf "$D"\' EXIT',
+    "trap 'exit 143' TERM INT",
+  );
+  if (o.setup) {
+    lines.push(`# The VirtualCluster's setup (base64 of spec.allocations[].setup).`);
+    lines.push(`eval "$(printf '%s' ${q(Buffer.from(o.setup, 'utf8').toString('base64'))} | base64 -d)"`);
+  }
+  switch (o.condor.source) {
+    case 'path':
+      lines.push(`MASTER=${sitePath(o.condor.sbinDir)}/condor_master`);
+      break;
+    case 'module':
+      lines.push(
+        'if ! command -v module >/dev/null 2>&1; then',
+        '  for init in /usr/share/lmod/lmod/init/sh /etc/profile.d/lmod.sh /usr/share/modules/init/sh /etc/profile.d/modules.sh; do',
+        '    if [ -r "$init" ]; then . "$init" && break; fi',
+        '  done',
+        'fi',
+        `module load ${q(o.condor.module)} || { echo "hpc pilot: module load ${o.condor.module} failed" >&2; exit 1; }`,
+        'MASTER=$(command -v condor_master)',
+      );
+      break;
+    case 'bundle':
+      lines.push(
+        'mkdir -p "$D/release" && tar -xzf ' +
+          sitePath(o.condor.tarball) +
+          ' -C "$D/release" --strip-components=1 || exit 1',
+        'export PATH="$D/release/bin:$D/release/sbin:$PATH"',
+        'export LD_LIBRARY_PATH="$D/release/lib:$D/release/lib/condor${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"',
+        'export _CONDOR_RELEASE_DIR="$D/release" _CONDOR_LIBEXEC="$D/release/libexec"',
+        'MASTER="$D/release/sbin/condor_master"',
+      );
+      break;
+  }
+  lines.push(
+    '[ -x "$MASTER" ] || { echo "hpc pilot: no condor_master at $MASTER" >&2; exit 1; }',
+    `cp ${sitePath(o.tokenPath)} "$D/tokens.d/pilot" && chmod 600 "$D/tokens.d/pilot" || exit 1`,
+    'export _CONDOR_LOCAL_DIR="$D" _CONDOR_LOG="$D/log" _CONDOR_SPOOL="$D/spool" _CONDOR_EXECUTE="$D/execute"',
+    'export _CONDOR_LOCK="$D/lock" _CONDOR_RUN="$D/run" _CONDOR_SEC_TOKEN_DIRECTORY="$D/tokens.d"',
+    `export _CONDOR_MASTER_NAME=${q(o.request.name)}-"\${SLURM_JOB_ID:-\${PBS_JOBID:-\${LSB_JOBID:-\${JOB_ID:-$$}}}}"`,
+    'export _CONDOR_STARTD_NAME="$_CONDOR_MASTER_NAME"',
+  );
+  for (const [k, v] of env) lines.push(`export ${k}=${q(v)}`);
+  lines.push(
+    '# The master runs in the foreground: the batch job lives exactly as long as the pilot.',
+    '"$MASTER" -f',
+    'status=$?',
+    // condor_master exits 99 after DAEMON_SHUTDOWN: that is the normal end of a pilot.
+    '[ "$status" = 99 ] && status=0',
+    'exit "$status"',
+    '',
+  );
+  return lines.join('\n');
+}

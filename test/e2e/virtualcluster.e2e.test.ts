@@ -1,0 +1,322 @@
+/**
+ * VirtualCluster end to end: pilots sent over real SSH to the local stack's SLURM site (its own network
+ * namespace), joining the real HTCondor pool, running HPCJobs, scaled down, cleaned up; bad credentials;
+ * the site going away and coming back.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as k8s from '@kubernetes/client-node';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { adString } from '../../src/condor/parse.js';
+import { CollectorClient } from '../../src/condor/collector.js';
+import { pilotPrefix } from '../../src/controllers/virtualcluster/planning.js';
+import { slurm } from '../../src/sites/batch.js';
+import { SshTransport } from '../../src/sites/ssh.js';
+import {
+  createHPCJob,
+  createNamespace,
+  deleteNamespace,
+  eventsFor,
+  installCRDs,
+  waitForPhase,
+} from './helpers/kube.js';
+import { OperatorProcess } from './helpers/operator.js';
+import {
+  STACK,
+  condorCli,
+  kubeConfig,
+  loadStackEnv,
+  siteLogin,
+  uniqueName,
+  waitFor,
+} from './helpers/stack.js';
+
+const kc = kubeConfig();
+const env = loadStackEnv();
+const co = kc.makeApiClient(k8s.CustomObjectsApi);
+const core = kc.makeApiClient(k8s.CoreV1Api);
+const ns = uniqueName('e2e-vc');
+const op = new OperatorProcess({
+  namespace: ns,
+  operatorId: ns,
+  extraArgs: [
+    '--pilot-update-interval-seconds=5',
+    '--pilot-active-poll-seconds=2',
+    '--pilot-steady-poll-seconds=5',
+  ],
+});
+const login = siteLogin();
+const ssh = new SshTransport({ ...login, hostKeys: [login.knownHosts] });
+const VCS = { group: 'hpc.scailfin.io', version: 'v1alpha1', plural: 'virtualclusters', namespace: ns };
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+
+interface VC {
+  metadata: { name: string; uid: string };
+  status?: {
+    phase?: string;
+    message?: string;
+    workers?: Record<string, number>;
+    allocations?: { name: string; nextSequence?: number }[];
+    conditions?: { type: string; status: string; reason: string; message: string }[];
+  };
+}
+
+function vcSpec(secretName: string, count: number) {
+  return {
+    pool: {
+      collectorHost: env.HPC_COLLECTOR,
+      scheddName: env.HPC_SCHEDD_NAME,
+      pilotTokenSecretRef: { name: 'pilot-token' },
+    },
+    allocations: [
+      {
+        name: 'site1',
+        batchSystem: 'slurm',
+        loginHost: env.HPC_SITE_HOST,
+        user: login.username,
+        credentials: { secretName },
+        queue: 'batch',
+        walltime: '1h',
+        workers: { count, cores: 1, memory: '512Mi', idleShutdown: '10m' },
+      },
+    ],
+  };
+}
+
+async function createVC(name: string, secretName: string, count: number): Promise<VC> {
+  return (await co.createNamespacedCustomObject({
+    ...VCS,
+    body: {
+      apiVersion: 'hpc.scailfin.io/v1alpha1',
+      kind: 'VirtualCluster',
+      metadata: { name },
+      spec: vcSpec(secretName, count),
+    },
+  })) as VC;
+}
+
+async function getVC(name: string): Promise<VC | undefined> {
+  try {
+    return (await co.getNamespacedCustomObject({ ...VCS, name })) as VC;
+  } catch (e) {
+    if ((e as k8s.ApiException<unknown>).code === 404) return undefined;
+    throw e;
+  }
+}
+
+async function waitVC(name: string, what: string, ok: (vc: VC) => boolean, timeoutMs = 120_000): Promise<VC> {
+  return waitFor(
+    `VirtualCluster ${name}: ${what}`,
+    async () => {
+      const vc = await getVC(name);
+      return vc && ok(vc) ? vc : undefined;
+    },
+    timeoutMs,
+    500,
+  );
+}
+
+/** Our pilots in SLURM for this VirtualCluster (active ones only). */
+async function activePilots(vc: VC): Promise<string[]> {
+  const prefix = pilotPrefix(vc.metadata.uid, 'site1', sha);
+  const r = await ssh.exec(slurm.list(login.username));
+  return slurm
+    .parseList(r.stdout)
+    .filter((j) => j.name.startsWith(prefix) && (j.state === 'queued' || j.state === 'running'))
+    .map((j) => j.name);
+}
+
+async function joinedSlots(name: string): Promise<string[]> {
+  const ads = await new CollectorClient(condorCli(), env.HPC_COLLECTOR).slots(
+    `VirtualCluster == "${ns}/${name}"`,
+    ['HPCPilot'],
+  );
+  return ads.map((a) => adString(a, 'HPCPilot') as string);
+}
+
+function condition(vc: VC, type: string) {
+  return vc.status?.conditions?.find((c) => c.type === type);
+}
+
+/** Stops or starts the site's sshd inside its namespaces: the site becomes unreachable over SSH. */
+function siteSshd(action: 'stop' | 'start'): void {
+  const init = readFileSync(join(STACK, 'pids/site.init'), 'utf8').trim();
+  const enter = ['-t', init, '-n', '-m', '-u', '-p', '--'];
+  // sshd-session: OpenSSH >= 9.8 serves each established connection from its own process.
+  if (action === 'stop')
+    execFileSync('nsenter', [...enter, 'sh', '-c', 'pkill -x sshd; pkill -x sshd-session; true']);
+  else execFileSync('nsenter', [...enter, '/usr/sbin/sshd', '-e']);
+}
+
+beforeAll(async () => {
+  await installCRDs(kc);
+  await createNamespace(kc, ns);
+  await core.createNamespacedSecret({
+    namespace: ns,
+    body: {
+      metadata: { name: 'site-ssh' },
+      stringData: { 'ssh-privatekey': login.privateKey, known_hosts: login.knownHosts },
+    },
+  });
+  await core.createNamespacedSecret({
+    namespace: ns,
+    body: {
+      metadata: { name: 'pilot-token' },
+      stringData: { token: readFileSync(join(STACK, 'condor/pilot.token'), 'utf8') },
+    },
+  });
+  await op.start();
+});
+
+afterAll(async () => {
+  ssh.close();
+  await op.stop();
+  await deleteNamespace(kc, ns);
+});
+
+describe('VirtualCluster on the SLURM site', () => {
+  it('sends 2 pilots that join the pool, runs HPCJobs on them, scales to 0 and cleans up when deleted', async () => {
+    const created = await createVC('grow', 'site-ssh', 2);
+    const running = await waitVC(
+      'grow',
+      'Running with 2 pilots joined',
+      (v) =>
+        v.status?.phase === 'Running' &&
+        v.status.workers?.running === 2 &&
+        (v.status.workers?.idle ?? 0) + (v.status.workers?.busy ?? 0) === 2,
+    );
+    expect(running.status?.workers).toMatchObject({ requested: 2, queued: 0, running: 2, error: 0 });
+    expect(condition(running, 'CredentialsValid')?.status).toBe('True');
+    expect(condition(running, 'SiteReachable')?.status).toBe('True');
+    expect(condition(running, 'PoolJoined')?.status).toBe('True');
+    expect((await activePilots(created)).sort()).toHaveLength(2);
+    expect((await joinedSlots('grow')).sort()).toEqual((await activePilots(created)).sort());
+    const printed = execFileSync('kubectl', ['get', 'virtualclusters', '-n', ns, 'grow'], {
+      env: process.env,
+    }).toString();
+    expect(printed.split('\n')[0]?.split(/\s+/)).toEqual([
+      'NAME',
+      'PHASE',
+      'REQUESTED',
+      'QUEUED',
+      'RUNNING',
+      'ERROR',
+      'AGE',
+    ]);
+    expect(printed.split('\n')[1]).toMatch(/^grow\s+Running\s+2\s+0\s+2\s+0\s+/);
+
+    // HPCJobs that name the VirtualCluster run on the pilots, at the site.
+    // (The pilots offer 512Mi each: the jobs ask for less, or they would never match.)
+    await Promise.all(
+      [1, 2, 3].map((i) =>
+        createHPCJob(kc, ns, `on-vc-${i}`, {
+          virtualClusterRef: { name: 'grow' },
+          command: ['/bin/sh', '-c', 'hostname'],
+          resources: { memory: '128Mi' },
+        }),
+      ),
+    );
+    for (const i of [1, 2, 3]) {
+      const j = await waitForPhase(kc, ns, `on-vc-${i}`, ['Succeeded', 'Failed']);
+      expect(j.status?.phase).toBe('Succeeded');
+      expect(j.status?.attempts?.[0]?.host).toMatch(/@hp[0-9a-f]{8}-\d+-\d+@hpc-site$/);
+    }
+
+    // Scale to 0: the (now idle) pilots are cancelled and leave the pool.
+    await co.patchNamespacedCustomObject(
+      { ...VCS, name: 'grow', body: { spec: vcSpec('site-ssh', 0) } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    const empty = await waitVC(
+      'grow',
+      'no pilots',
+      (v) =>
+        v.status?.workers?.queued === 0 &&
+        v.status.workers?.running === 0 &&
+        v.status.workers?.requested === 0,
+    );
+    expect(empty.status?.phase).toBe('Running');
+    expect(await activePilots(created)).toEqual([]);
+    await waitFor(
+      'the pilots to leave the pool',
+      async () => (await joinedSlots('grow')).length === 0,
+      60_000,
+    );
+    expect((await eventsFor(kc, ns, 'grow')).map((e) => e.reason)).toEqual(
+      expect.arrayContaining(['PilotsSubmitted', 'PilotsCancelled']),
+    );
+
+    // Deletion: the finalizer confirms no pilot is left and removes the token from the site.
+    await co.deleteNamespacedCustomObject({ ...VCS, name: 'grow' });
+    await waitFor('the VirtualCluster to be gone', async () => (await getVC('grow')) === undefined, 60_000);
+    const token = await ssh.exec(['sh', '-c', `ls ~/.hpcop/${created.metadata.uid.slice(0, 8)}-site1/`]);
+    expect(token.stdout).not.toContain('pilot.token');
+  });
+
+  it('refuses a wrong SSH key and an unknown host key with a clear condition, submitting nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hpcop-badkey-'));
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'k')]);
+    const wrongHost = `${env.HPC_SITE_HOST} ${readFileSync(join(dir, 'k.pub'), 'utf8').split(' ').slice(0, 2).join(' ')}`;
+    await core.createNamespacedSecret({
+      namespace: ns,
+      body: {
+        metadata: { name: 'wrong-key' },
+        stringData: { 'ssh-privatekey': readFileSync(join(dir, 'k'), 'utf8'), known_hosts: login.knownHosts },
+      },
+    });
+    await core.createNamespacedSecret({
+      namespace: ns,
+      body: {
+        metadata: { name: 'wrong-host' },
+        stringData: { 'ssh-privatekey': login.privateKey, known_hosts: wrongHost },
+      },
+    });
+    const badKey = await createVC('bad-key', 'wrong-key', 1);
+    const badHost = await createVC('bad-host', 'wrong-host', 1);
+    const k = await waitVC(
+      'bad-key',
+      'CredentialsValid=False',
+      (v) => condition(v, 'CredentialsValid')?.status === 'False',
+    );
+    expect(condition(k, 'CredentialsValid')?.message).toMatch(/refused the SSH key/);
+    expect(k.status?.phase).toBe('Failed');
+    const h = await waitVC(
+      'bad-host',
+      'CredentialsValid=False',
+      (v) => condition(v, 'CredentialsValid')?.status === 'False',
+    );
+    expect(condition(h, 'CredentialsValid')?.message).toMatch(/does not match the pinned key/);
+    expect(await activePilots(badKey)).toEqual([]);
+    expect(await activePilots(badHost)).toEqual([]);
+    for (const name of ['bad-key', 'bad-host']) await co.deleteNamespacedCustomObject({ ...VCS, name });
+  });
+
+  it('is Degraded while the site is unreachable and recovers without a burst of pilots', async () => {
+    const vc = await createVC('flaky', 'site-ssh', 2);
+    await waitVC('flaky', 'Running', (v) => v.status?.phase === 'Running' && v.status.workers?.running === 2);
+    siteSshd('stop');
+    try {
+      const degraded = await waitVC('flaky', 'Degraded', (v) => v.status?.phase === 'Degraded');
+      expect(condition(degraded, 'SiteReachable')).toMatchObject({ status: 'False', reason: 'Unreachable' });
+      // Counts keep their last known values rather than dropping to zero.
+      expect(degraded.status?.workers?.running).toBe(2);
+    } finally {
+      siteSshd('start');
+    }
+    const back = await waitVC(
+      'flaky',
+      'Running again',
+      (v) => v.status?.phase === 'Running' && condition(v, 'SiteReachable')?.status === 'True',
+    );
+    expect(back.status?.workers).toMatchObject({ requested: 2, running: 2 });
+    // No pilot was submitted while blind or after: still the first two.
+    expect(back.status?.allocations?.[0]?.nextSequence).toBe(2);
+    expect((await activePilots(vc)).length).toBe(2);
+    await co.deleteNamespacedCustomObject({ ...VCS, name: 'flaky' });
+    await waitFor('the VirtualCluster to be gone', async () => (await getVC('flaky')) === undefined, 60_000);
+    expect(await activePilots(vc)).toEqual([]);
+  });
+});
