@@ -46,6 +46,7 @@ const op = new OperatorProcess({
     '--pilot-update-interval-seconds=5',
     '--pilot-active-poll-seconds=2',
     '--pilot-steady-poll-seconds=5',
+    '--virtual-cluster-wait-seconds=8',
   ],
 });
 const login = siteLogin();
@@ -64,7 +65,12 @@ interface VC {
   };
 }
 
-function vcSpec(secretName: string, count: number) {
+function vcSpec(
+  secretName: string,
+  count: number,
+  extra: Record<string, unknown> = {},
+  workers: Record<string, unknown> = {},
+) {
   return {
     pool: {
       collectorHost: env.HPC_COLLECTOR,
@@ -80,20 +86,27 @@ function vcSpec(secretName: string, count: number) {
         credentials: { secretName },
         queue: 'batch',
         walltime: '1h',
-        workers: { count, cores: 1, memory: '512Mi', idleShutdown: '10m' },
+        workers: { count, cores: 1, memory: '512Mi', idleShutdown: '10m', ...workers },
       },
     ],
+    ...extra,
   };
 }
 
-async function createVC(name: string, secretName: string, count: number): Promise<VC> {
+async function createVC(
+  name: string,
+  secretName: string,
+  count: number,
+  extra: Record<string, unknown> = {},
+  workers: Record<string, unknown> = {},
+): Promise<VC> {
   return (await co.createNamespacedCustomObject({
     ...VCS,
     body: {
       apiVersion: 'hpc.scailfin.io/v1alpha1',
       kind: 'VirtualCluster',
       metadata: { name },
-      spec: vcSpec(secretName, count),
+      spec: vcSpec(secretName, count, extra, workers),
     },
   })) as VC;
 }
@@ -318,5 +331,73 @@ describe('VirtualCluster on the SLURM site', () => {
     await co.deleteNamespacedCustomObject({ ...VCS, name: 'flaky' });
     await waitFor('the VirtualCluster to be gone', async () => (await getVC('flaky')) === undefined, 60_000);
     expect(await activePilots(vc)).toEqual([]);
+  });
+
+  it('grows with queued HPCJobs between min and max, and shrinks back when they are done', async () => {
+    const vc = await createVC('auto', 'site-ssh', 0, {}, { autoscale: 'QueuedJobs', min: 0, max: 2 });
+    const idle = await waitVC('auto', 'Running with no demand', (v) => v.status?.phase === 'Running');
+    expect(idle.status?.workers).toMatchObject({ requested: 0, queued: 0, running: 0 });
+    await Promise.all(
+      [1, 2, 3].map((i) =>
+        createHPCJob(kc, ns, `auto-${i}`, {
+          virtualClusterRef: { name: 'auto' },
+          command: ['/bin/sleep', '3'],
+          resources: { memory: '128Mi' },
+        }),
+      ),
+    );
+    // Three one-core jobs, max two pilots: never more than two.
+    const grown = await waitVC(
+      'auto',
+      'two pilots',
+      (v) => v.status?.workers?.requested === 2 && v.status.workers?.running === 2,
+    );
+    expect(grown.status?.workers?.requested).toBe(2);
+    for (const i of [1, 2, 3])
+      expect((await waitForPhase(kc, ns, `auto-${i}`, ['Succeeded', 'Failed'])).status?.phase).toBe(
+        'Succeeded',
+      );
+    await waitVC(
+      'auto',
+      'back to no pilots',
+      (v) =>
+        v.status?.workers?.requested === 0 &&
+        v.status.workers?.running === 0 &&
+        v.status.workers?.queued === 0,
+    );
+    expect(await activePilots(vc)).toEqual([]);
+    await co.deleteNamespacedCustomObject({ ...VCS, name: 'auto' });
+  });
+
+  it('terminates at the end of its lifetime, cancelling its pilots', async () => {
+    const vc = await createVC('short', 'site-ssh', 1, { lifetime: '25s' });
+    await waitVC('short', 'a running pilot', (v) => v.status?.workers?.running === 1);
+    const ended = await waitVC('short', 'Terminated', (v) => v.status?.phase === 'Terminated', 90_000);
+    expect(ended.status?.workers).toMatchObject({ queued: 0, running: 0 });
+    expect(await activePilots(vc)).toEqual([]);
+    expect((await eventsFor(kc, ns, 'short')).map((e) => e.reason)).toContain('Terminated');
+    // HPCJobs that name a terminated VirtualCluster wait, then fail after the configured deadline.
+    await createHPCJob(kc, ns, 'late', { virtualClusterRef: { name: 'short' }, command: ['true'] });
+    const late = await waitForPhase(kc, ns, 'late', ['Failed'], 60_000);
+    expect(late.status?.conditions?.find((c) => c.type === 'VirtualClusterReady')).toMatchObject({
+      status: 'False',
+      reason: 'NotUsable',
+    });
+    expect(late.status?.message).toContain('VirtualCluster short is Terminated');
+    await co.deleteNamespacedCustomObject({ ...VCS, name: 'short' });
+  });
+
+  it('keeps an HPCJob that names a missing VirtualCluster waiting with a condition', async () => {
+    await createHPCJob(kc, ns, 'orphan', { virtualClusterRef: { name: 'nowhere' }, command: ['true'] });
+    const waiting = await waitFor('the HPCJob to say what it waits for', async () => {
+      const j = await waitForPhase(kc, ns, 'orphan', ['Pending', 'Failed']);
+      return j.status?.conditions?.some((c) => c.type === 'VirtualClusterReady') ? j : undefined;
+    });
+    expect(waiting.status?.conditions?.find((c) => c.type === 'VirtualClusterReady')).toMatchObject({
+      status: 'False',
+      reason: 'NotFound',
+    });
+    const failed = await waitForPhase(kc, ns, 'orphan', ['Failed'], 60_000);
+    expect(failed.status?.message).toContain('VirtualCluster nowhere does not exist');
   });
 });
