@@ -33,6 +33,13 @@ export interface OperatorConfig {
   pilotSteadyPollSeconds: number;
   /** An HTCondor release tarball uploaded for allocations with condor.source bundle. */
   pilotBundle: string;
+  /** Tracker poll interval while things change, the longest while jobs are queued, and while idle (ms). */
+  trackerMinIntervalMs: number;
+  trackerActiveMaxIntervalMs: number;
+  trackerIdleMaxIntervalMs: number;
+  /** Submission coalescing: most jobs per condor_submit, and the quiet time before a batch goes (ms). */
+  submitBatchSize: number;
+  submitLingerMs: number;
   logLevel: string;
 }
 
@@ -177,6 +184,41 @@ export const FLAGS: Record<string, FlagSpec> = {
     kind: 'string',
     default: '',
     help: 'HTCondor release tarball uploaded to sites whose allocations use condor.source bundle',
+  },
+  'tracker-min-interval-ms': {
+    key: 'trackerMinIntervalMs',
+    env: 'HPCOP_TRACKER_MIN_INTERVAL_MS',
+    kind: 'int',
+    default: '1000',
+    help: 'condor_q interval while jobs change',
+  },
+  'tracker-active-max-interval-ms': {
+    key: 'trackerActiveMaxIntervalMs',
+    env: 'HPCOP_TRACKER_ACTIVE_MAX_INTERVAL_MS',
+    kind: 'int',
+    default: '2000',
+    help: 'longest condor_q interval while jobs of this operator are queued (bounds status latency)',
+  },
+  'tracker-idle-max-interval-ms': {
+    key: 'trackerIdleMaxIntervalMs',
+    env: 'HPCOP_TRACKER_IDLE_MAX_INTERVAL_MS',
+    kind: 'int',
+    default: '30000',
+    help: 'longest condor_q interval with no job queued',
+  },
+  'submit-batch-size': {
+    key: 'submitBatchSize',
+    env: 'HPCOP_SUBMIT_BATCH_SIZE',
+    kind: 'int',
+    default: '500',
+    help: 'most jobs per condor_submit',
+  },
+  'submit-linger-ms': {
+    key: 'submitLingerMs',
+    env: 'HPCOP_SUBMIT_LINGER_MS',
+    kind: 'int',
+    default: '100',
+    help: 'quiet time after the last request before a submission batch goes out',
   },
   'log-level': {
     key: 'logLevel',

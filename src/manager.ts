@@ -98,6 +98,12 @@ export async function startManager(
         if (!j.status?.schedd || j.status.schedd === schedd) late.controller?.queue.add(objectKey(j));
     },
     afterSubmit,
+    tracker: {
+      minIntervalMs: config.trackerMinIntervalMs,
+      activeMaxIntervalMs: config.trackerActiveMaxIntervalMs,
+      maxIntervalMs: config.trackerIdleMaxIntervalMs,
+    },
+    coalescer: { maxBatch: config.submitBatchSize, lingerMs: config.submitLingerMs },
   });
 
   const secretsForJobs = new KubeSecrets(kc);
@@ -105,11 +111,12 @@ export async function startManager(
     log,
     jobs: hpcJobs,
     virtualClusters,
-    writer: new ObjectWriter(kc, { group: GROUP, version: VERSION, plural: HPCJOB_PLURAL }),
+    writer: new ObjectWriter(kc, { group: GROUP, version: VERSION, plural: HPCJOB_PLURAL }, metrics),
     recorder: new EventRecorder(kc, {
       controller: 'hpc.scailfin.io/hpcjob-controller',
       instance: identity,
       log,
+      metrics,
     }),
     backends,
     metrics,
@@ -141,11 +148,12 @@ export async function startManager(
     log,
     clusters: virtualClusters,
     jobs: hpcJobs,
-    writer: new ObjectWriter(kc, { group: GROUP, version: VERSION, plural: VIRTUALCLUSTER_PLURAL }),
+    writer: new ObjectWriter(kc, { group: GROUP, version: VERSION, plural: VIRTUALCLUSTER_PLURAL }, metrics),
     recorder: new EventRecorder(kc, {
       controller: 'hpc.scailfin.io/virtualcluster-controller',
       instance: identity,
       log,
+      metrics,
     }),
     secrets,
     cli,

@@ -19,7 +19,12 @@ export interface BackendsOptions {
   onChange: (ref: string) => void;
   /** A schedd became unreachable or reachable again. */
   onReachability?: (schedd: string, reachable: boolean) => void;
-  tracker?: { minIntervalMs?: number; maxIntervalMs?: number; absentAfterMs?: number };
+  tracker?: {
+    minIntervalMs?: number;
+    activeMaxIntervalMs?: number;
+    maxIntervalMs?: number;
+    absentAfterMs?: number;
+  };
   coalescer?: { maxBatch?: number; lingerMs?: number; maxLingerMs?: number; maxInFlight?: number };
   /** Test-only failpoint, run right after a successful condor_submit and before anything is recorded. */
   afterSubmit?: () => void;

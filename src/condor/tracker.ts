@@ -35,7 +35,11 @@ export interface TrackerOptions {
   onChange: (ref: string) => void;
   /** Called when the schedd becomes unreachable or reachable again. */
   onReachability?: (reachable: boolean, error?: string) => void;
+  /** Poll interval while things change. */
   minIntervalMs?: number;
+  /** Longest interval while jobs are in the queue (they may change at any moment: this bounds status latency). */
+  activeMaxIntervalMs?: number;
+  /** Longest interval with no job of ours in the queue. */
   maxIntervalMs?: number;
   /** A submitted job neither in the queue nor in the history for this long is absent (lost). */
   absentAfterMs?: number;
@@ -49,6 +53,8 @@ export class JobTracker {
     Pick<TrackerOptions, 'metrics' | 'onReachability'>;
   /** The last queue snapshot, by job id. */
   #queue = new Map<string, TrackedJob>();
+  /** Job ids in the queue snapshot, by HPCJob uid. */
+  #byUid = new Map<string, Set<string>>();
   /** Jobs found in the history, by job id (kept for an hour). */
   readonly #history = new Map<string, { job: TrackedJob; at: number }>();
   /** uid#attempt -> job id, over queue and history. */
@@ -75,7 +81,13 @@ export class JobTracker {
 
   constructor(schedd: ScheddClient, o: TrackerOptions) {
     this.#schedd = schedd;
-    this.#o = { minIntervalMs: 1000, maxIntervalMs: 30_000, absentAfterMs: 60_000, ...o };
+    this.#o = {
+      minIntervalMs: 1000,
+      activeMaxIntervalMs: 2000,
+      maxIntervalMs: 30_000,
+      absentAfterMs: 60_000,
+      ...o,
+    };
     this.#interval = this.#o.minIntervalMs;
   }
 
@@ -131,7 +143,12 @@ export class JobTracker {
 
   /** Every job of an HPCJob (any attempt) currently in the queue. */
   inQueue(uid: string): TrackedJob[] {
-    return [...this.#queue.values()].filter((j) => j.uid === uid);
+    const ids = this.#byUid.get(uid);
+    if (!ids) return [];
+    return [...ids].flatMap((id) => {
+      const j = this.#queue.get(id);
+      return j ? [j] : [];
+    });
   }
 
   /** The job id recorded for an attempt just submitted (before any poll saw it). */
@@ -161,6 +178,7 @@ export class JobTracker {
     this.#byAttempt.set(k, jobId);
     if (!this.#queue.has(jobId)) {
       this.#queue.set(jobId, { jobId, uid, attempt, ref, ad: {}, source: 'submitted', acked: false });
+      this.#byUid.set(uid, new Set([...(this.#byUid.get(uid) ?? []), jobId]));
     }
     this.nudge();
   }
@@ -231,7 +249,12 @@ export class JobTracker {
     const busy =
       changed || nudged || this.#expected.size > 0 || this.#departed.size > 0 || this.#ackQueue.size > 0;
     this.#interval =
-      busy && this.#reachable ? this.#o.minIntervalMs : Math.min(this.#o.maxIntervalMs, this.#interval * 2);
+      busy && this.#reachable
+        ? this.#o.minIntervalMs
+        : Math.min(
+            this.#queue.size > 0 && this.#reachable ? this.#o.activeMaxIntervalMs : this.#o.maxIntervalMs,
+            this.#interval * 2,
+          );
   }
 
   #setReachable(reachable: boolean, error?: string): void {
@@ -276,8 +299,19 @@ export class JobTracker {
       changedRefs.add(old.ref);
     }
     this.#queue = next;
+    this.#indexByUid();
     for (const ref of changedRefs) this.#o.onChange(ref);
     return changedRefs.size > 0;
+  }
+
+  #indexByUid(): void {
+    const index = new Map<string, Set<string>>();
+    for (const j of this.#queue.values()) {
+      let ids = index.get(j.uid);
+      if (!ids) index.set(j.uid, (ids = new Set()));
+      ids.add(j.jobId);
+    }
+    this.#byUid = index;
   }
 
   /** One condor_history for the jobs that left the queue unacknowledged. */

@@ -65,6 +65,16 @@ export type FailureCategory = (typeof FAILURE_CATEGORIES)[number];
 
 export const RETRY_ACTIONS = ['retry', 'release', 'fail'] as const;
 
+/**
+ * Annotations a person (or kubectl hpc) sets to ask for an action; any new value asks again.
+ * retry: start a new attempt of a finished HPCJob (history kept). cancel: remove the HTCondor job and end the
+ * HPCJob as Failed (reason Cancelled) without deleting it.
+ */
+export const HPCJobAnnotations = {
+  Retry: 'hpc.scailfin.io/retry',
+  Cancel: 'hpc.scailfin.io/cancel',
+} as const;
+
 /** Condition types of an HPCJob. */
 export const HPCJobConditions = {
   /** The spec passed the operator's validation; False means it will never be submitted. */
@@ -480,6 +490,14 @@ export const hpcJobStatusSchema = obj(
     startTime: dateTime({ description: 'When the first attempt started executing.' }),
     completionTime: dateTime({ description: 'When the job reached a final phase.' }),
     nextRetryTime: dateTime({ description: 'When the next attempt or release is due, while backing off.' }),
+    retryToken: str({
+      description: 'The last hpc.scailfin.io/retry annotation value acted on (kubectl hpc retry).',
+      maxLength: 128,
+    }),
+    cancelToken: str({
+      description: 'The last hpc.scailfin.io/cancel annotation value acted on (kubectl hpc cancel).',
+      maxLength: 128,
+    }),
     message: str({
       description: 'Short human-readable state, with the last lines of stderr on failure.',
       maxLength: 8192,

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { errorMessage } from './controller.js';
 import type { KubeObject } from './informer.js';
+import type { Metrics } from './metrics.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -16,7 +17,13 @@ export class EventRecorder {
   readonly #instance: string;
   readonly #log: Logger;
 
-  constructor(kc: k8s.KubeConfig, o: { controller: string; instance: string; log: Logger }) {
+  readonly #metrics: Metrics | undefined;
+
+  constructor(
+    kc: k8s.KubeConfig,
+    o: { controller: string; instance: string; log: Logger; metrics?: Metrics },
+  ) {
+    this.#metrics = o.metrics;
     this.#api = kc.makeApiClient(k8s.EventsV1Api);
     this.#controller = o.controller;
     this.#instance = `${o.controller}-${o.instance}`.slice(0, 128);
@@ -53,11 +60,15 @@ export class EventRecorder {
         resourceVersion: obj.metadata.resourceVersion,
       },
     };
-    this.#api.createNamespacedEvent({ namespace, body }).catch((e: unknown) => {
-      this.#log.warn(
-        { err: errorMessage(e), reason, key: `${namespace}/${obj.metadata.name}` },
-        'could not record event',
-      );
-    });
+    this.#api
+      .createNamespacedEvent({ namespace, body })
+      .then(() => this.#metrics?.kubeWrites.inc({ resource: 'events', verb: 'create', outcome: 'success' }))
+      .catch((e: unknown) => {
+        this.#metrics?.kubeWrites.inc({ resource: 'events', verb: 'create', outcome: 'error' });
+        this.#log.warn(
+          { err: errorMessage(e), reason, key: `${namespace}/${obj.metadata.name}` },
+          'could not record event',
+        );
+      });
   }
 }

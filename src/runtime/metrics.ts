@@ -111,6 +111,12 @@ export class Metrics {
   });
 
   // The operator's own.
+  readonly kubeWrites = new Counter({
+    name: 'hpc_kube_writes_total',
+    help: 'Writes to the Kubernetes API by resource, verb and outcome (status patches, finalizers, deletes, events)',
+    labelNames: ['resource', 'verb', 'outcome'] as const,
+    registers: [this.registry],
+  });
   readonly informerEvents = new Counter({
     name: 'hpc_informer_events_total',
     help: 'Watch events received per resource and type',

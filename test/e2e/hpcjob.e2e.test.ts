@@ -206,6 +206,37 @@ describe('HPCJob on the local pool', () => {
     expect(done.status?.attempts).toHaveLength(1);
   });
 
+  it('cancels a Running HPCJob by annotation and runs one more attempt of a finished one by annotation', async () => {
+    const created = await createHPCJob(kc, ns, 'cancelme', { command: ['/bin/sleep', '600'] });
+    await waitForPhase(kc, ns, 'cancelme', ['Running']);
+    await patchHPCJob(kc, ns, 'cancelme', { metadata: { annotations: { 'hpc.scailfin.io/cancel': 'c1' } } });
+    const cancelled = await waitForPhase(kc, ns, 'cancelme', ['Failed']);
+    expect(cancelled.status?.cancelToken).toBe('c1');
+    expect(condition(cancelled, 'Failed')?.reason).toBe('Cancelled');
+    expect(cancelled.status?.attempts?.[0]?.outcome).toBe('Cancelled');
+    await waitFor(
+      'the cancelled job to leave the queue',
+      async () => (await condorJobsOf(created.metadata.uid)).queue.length === 0,
+    );
+    // Still there, history kept; a retry annotation starts attempt 2 (a new HTCondor job, the first stays removed).
+    await patchHPCJob(kc, ns, 'cancelme', {
+      metadata: { annotations: { 'hpc.scailfin.io/retry': 'r1' } },
+      spec: { command: ['/bin/true'] },
+    });
+    const retried = await waitFor('attempt 2 to succeed', async () => {
+      const j = await getHPCJob(kc, ns, 'cancelme');
+      return j?.status?.phase === 'Succeeded' ? j : undefined;
+    });
+    expect(retried?.status?.retryToken).toBe('r1');
+    expect(retried?.status?.attempts?.map((a) => a.outcome)).toEqual(['Cancelled', 'Succeeded']);
+    const jobs = await condorJobsOf(created.metadata.uid);
+    expect(jobs.all.map((a) => adNumber(a, 'HPCJobAttempt')).sort()).toEqual([1, 2]);
+    // The same annotation value again asks for nothing.
+    await patchHPCJob(kc, ns, 'cancelme', { metadata: { labels: { touched: 'yes' } } });
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await getHPCJob(kc, ns, 'cancelme'))?.status?.attempts).toHaveLength(2);
+  });
+
   it('marks an invalid spec Accepted=False and submits nothing', async () => {
     const created = await createHPCJob(kc, ns, 'invalid', {
       command: ['true'],

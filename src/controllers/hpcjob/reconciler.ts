@@ -13,6 +13,7 @@ import { API_VERSION, type Condition } from '../../crds/common.js';
 import {
   FINAL_PHASES,
   HPCJOB_KIND,
+  HPCJobAnnotations,
   HPCJobConditions as C,
   type Attempt,
   type FailureCategory,
@@ -104,6 +105,33 @@ export class HPCJobReconciler {
 
   async #step(w: Work, log: Logger): Promise<void> {
     const { job, status } = w;
+    const annotations = job.metadata.annotations ?? {};
+    const cancel = annotations[HPCJobAnnotations.Cancel];
+    if (cancel && cancel !== status.cancelToken) {
+      this.#cancel(w, cancel, log);
+      return;
+    }
+    const retry = annotations[HPCJobAnnotations.Retry];
+    if (retry && retry !== status.retryToken && status.phase && FINAL_PHASES.includes(status.phase)) {
+      // A person asked for one more attempt: back to Pending, history kept; the next reconcile submits it.
+      status.retryToken = retry;
+      status.phase = 'Pending';
+      status.completionTime = undefined;
+      status.nextRetryTime = undefined;
+      status.message = `attempt ${(status.attempt ?? 0) + 1} requested by hand`;
+      w.conditions = w.conditions.filter((c) => c.type !== C.Succeeded && c.type !== C.Failed);
+      this.#event(
+        w,
+        'Normal',
+        'RetryRequested',
+        'Retry',
+        `a new attempt was asked for (${HPCJobAnnotations.Retry}=${retry})`,
+      );
+      w.requeueAfterMs = 1;
+      log.info({ token: retry }, 'retry requested');
+      return;
+    }
+    if (retry && retry !== status.retryToken) status.retryToken = retry;
     if (status.phase && FINAL_PHASES.includes(status.phase)) {
       await this.#finished(w);
       return;
@@ -392,6 +420,8 @@ export class HPCJobReconciler {
         this.#phase(w, 'Submitted');
         break;
       case 'queued':
+        // Released (by us or by hand): a pending release time is moot.
+        w.status.nextRetryTime = undefined;
         this.#phase(w, 'Queued');
         this.#cond(w, { type: C.Running, status: 'False', reason: 'Queued', message: 'waiting for a slot' });
         this.#condIfPresent(w, { type: C.Held, status: 'False', reason: 'NotHeld', message: '' });
@@ -665,6 +695,24 @@ export class HPCJobReconciler {
     }
     const why = decision.action === 'fail' ? decision.because : `retry limit ${limit} reached`;
     this.#end(w, f.category === 'Lost' ? 'Lost' : 'Failed', `${message} (${why})`, f.category);
+  }
+
+  /** A person asked to cancel: the HTCondor job is removed (by the final-phase cleanup) and the HPCJob ends. */
+  #cancel(w: Work, token: string, log: Logger): void {
+    const { status } = w;
+    status.cancelToken = token;
+    if (status.phase && FINAL_PHASES.includes(status.phase)) return;
+    const current = status.attempts?.find((a) => a.attempt === status.attempt);
+    if (current && current.outcome === 'Running') {
+      current.outcome = 'Cancelled';
+      current.endTime = this.#iso();
+      current.message = 'cancelled by hand';
+    }
+    this.#cond(w, { type: C.Running, status: 'False', reason: 'Cancelled', message: '' });
+    this.#end(w, 'Failed', `cancelled (${HPCJobAnnotations.Cancel}=${token})`, 'Cancelled');
+    // The final-phase pass removes the job from the queue and acknowledges it.
+    w.requeueAfterMs = 1;
+    log.info({ token }, 'cancel requested');
   }
 
   /** Marks the HPCJob final. */

@@ -17,6 +17,8 @@ export interface OperatorOptions {
   logDir?: string;
   /** Where the operator's own output goes (a file per start). */
   logFile?: string;
+  /** Run the TypeScript sources through tsx (default) or the compiled dist/main.js (one process: benchmarks). */
+  entry?: 'src' | 'dist';
 }
 
 export async function freePort(): Promise<number> {
@@ -48,9 +50,12 @@ export class OperatorProcess {
     const env = loadStackEnv();
     this.metricsPort = await freePort();
     this.healthPort = await freePort();
+    const entry =
+      this.o.entry === 'dist'
+        ? [join(REPO, 'dist/main.js')]
+        : [join(REPO, 'node_modules/tsx/dist/cli.mjs'), join(REPO, 'src/main.ts')];
     const args = [
-      join(REPO, 'node_modules/tsx/dist/cli.mjs'),
-      join(REPO, 'src/main.ts'),
+      ...entry,
       `--namespace=${this.o.namespace}`,
       `--operator-id=${this.o.operatorId}`,
       `--schedd-name=${env.HPC_SCHEDD_NAME}`,
