@@ -6,6 +6,7 @@ kubernetes client's generated API. RBAC needed: hpcjobs create, get, list, watch
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
@@ -29,7 +30,8 @@ def api_client() -> client.ApiClient:
             try:
                 config.load_incluster_config(client_configuration=configuration)
             except config.ConfigException:
-                config.load_kube_config(client_configuration=configuration)
+                # KUBECONFIG read now, not when the kubernetes package was imported.
+                config.load_kube_config(config_file=os.environ.get("KUBECONFIG"), client_configuration=configuration)
             _api_client = client.ApiClient(configuration)
         return _api_client
 

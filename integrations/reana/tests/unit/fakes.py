@@ -2,6 +2,7 @@
 
 import copy
 import itertools
+import threading
 
 from kubernetes.client.rest import ApiException
 
@@ -57,6 +58,9 @@ class FakeHPCJobsApi:
         return [copy.deepcopy(o) for o in self.objects.values()], rv
 
     def watch(self, label_selector, resource_version, timeout_seconds):
-        for rv, kind, obj in list(self.changes):
-            if rv > int(resource_version):
-                yield {"type": kind, "object": copy.deepcopy(obj)}
+        new = [c for c in list(self.changes) if c[0] > int(resource_version)]
+        if not new:
+            # Like a real watch that has nothing to say: wait a little instead of returning at once.
+            threading.Event().wait(0.02)
+        for rv, kind, obj in new:
+            yield {"type": kind, "object": copy.deepcopy(obj)}

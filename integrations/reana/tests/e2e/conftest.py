@@ -1,0 +1,51 @@
+"""Fixtures of the e2e tests: the stack, a namespace, the operator, and RJC's stand-in wired to the real API."""
+
+import os
+import secrets
+import subprocess
+
+import pytest
+
+import stack
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def stack_env():
+    env = stack.load_env()
+    crd = subprocess.run(["kubectl", "get", "crd", "hpcjobs.hpc.scailfin.io"], capture_output=True)
+    if crd.returncode != 0:
+        subprocess.run(
+            ["kubectl", "apply", "--server-side", "-f", os.path.join(stack.REPO, "config/crd/bases")], check=True
+        )
+        subprocess.run(
+            ["kubectl", "wait", "--for=condition=Established", "crd/hpcjobs.hpc.scailfin.io", "--timeout=60s"],
+            check=True,
+        )
+    return env
+
+
+@pytest.fixture(scope="module")
+def namespace(stack_env):
+    ns = f"reana-e2e-{secrets.token_hex(3)}"
+    subprocess.run(["kubectl", "create", "namespace", ns], check=True, capture_output=True)
+    yield ns
+    subprocess.run(["kubectl", "delete", "namespace", ns, "--wait=false"], capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def operator(namespace):
+    op = stack.Operator(namespace)
+    op.start()
+    yield op
+    # Delete the HPCJobs while the operator runs: its finalizer removes their HTCondor jobs.
+    subprocess.run(
+        ["kubectl", "delete", "hpcjobs", "--all", "-n", namespace, "--wait=true", "--timeout=120s"],
+        capture_output=True,
+    )
+    op.stop()
