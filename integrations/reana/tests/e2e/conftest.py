@@ -9,12 +9,6 @@ import pytest
 import stack
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "/e2e/" in str(item.fspath):
-            item.add_marker(pytest.mark.e2e)
-
-
 @pytest.fixture(scope="session")
 def stack_env():
     env = stack.load_env()

@@ -23,6 +23,8 @@ from reana_hpc.backend import HPCBackend
 from reana_hpc.kube import HPCJobsApi
 from reana_hpc.settings import Settings
 
+pytestmark = pytest.mark.e2e
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 STEP_TIMEOUT = 600  # generous: the pool may be busy with other tests' jobs
 HOSTILE = "it's \"quoted\" $(touch /tmp/pwned) `id` ; rm -rf / & \\ back\\slash\t* ? ${HOME} 'x'=y"
