@@ -38,8 +38,14 @@ def operator(namespace):
     op.start()
     yield op
     # Delete the HPCJobs while the operator runs: its finalizer removes their HTCondor jobs.
-    subprocess.run(
-        ["kubectl", "delete", "hpcjobs", "--all", "-n", namespace, "--wait=true", "--timeout=120s"],
-        capture_output=True,
-    )
-    op.stop()
+    try:
+        subprocess.run(
+            ["kubectl", "delete", "hpcjobs", "--all", "-n", namespace, "--wait=true", "--timeout=120s"],
+            capture_output=True,
+        )
+        left = subprocess.run(
+            ["kubectl", "get", "hpcjobs", "-n", namespace, "-o", "name"], capture_output=True, text=True
+        ).stdout.split()
+        assert not left, f"HPCJobs not finalized by the operator (log: {op.log_file}): {left}"
+    finally:
+        op.stop()
