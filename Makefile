@@ -25,6 +25,10 @@ build: deps ## Compile TypeScript into dist/.
 manifests: deps ## Regenerate config/crd from src/crds.
 	node_modules/.bin/tsx src/crds/generate.ts
 
+.PHONY: docs
+docs: deps ## Regenerate docs/reference from src/crds
+	node_modules/.bin/tsx src/crds/docs.ts
+
 typecheck: deps
 	node_modules/.bin/tsc -p tsconfig.json --noEmit
 
@@ -33,6 +37,7 @@ lint: deps typecheck ## eslint, prettier --check, shellcheck, and the CRD YAML u
 	node_modules/.bin/prettier --check .
 	shellcheck -x $(SHELL_SCRIPTS)
 	node_modules/.bin/tsx src/crds/generate.ts --check
+	node_modules/.bin/tsx src/crds/docs.ts --check
 
 test-unit: deps ## Unit tests (no stack needed).
 	$(JEST) --selectProjects unit
