@@ -250,7 +250,7 @@ function fieldTable(schema: JSONSchemaProps, root: string, required: boolean): s
       for (const x of under.rules) below.push(`  - ${ruleText(x, false)}`);
     }
   }
-  if (below.length > 0) lines.push('', 'Rules on objects:', '', ...below);
+  if (below.length > 0) lines.push('', 'CEL rules on objects and list items:', '', ...below);
   return lines;
 }
 
