@@ -134,12 +134,6 @@ def env_list(env_vars: Optional[Mapping[str, Any]], settings: Settings) -> List[
             )
         text = "" if value is None else str(value)
         _check_text(f"environment variable {name}", text, MAX_ENV_VALUE)
-        if "\n" in text:
-            # The job wrapper (wrapper/hpc-wrapper.sh) splits its decoded NAME=VALUE list on newlines, so a
-            # newline in a value would end the variable there and turn the rest into another variable.
-            raise InvalidRequest(
-                f"environment variable {name} contains a newline, which the HPC job wrapper cannot pass yet"
-            )
         env.append({"name": name, "value": settings.rewrite_text(text)})
     if len(env) > MAX_ENV:
         raise InvalidRequest(f"{len(env)} environment variables; the limit is {MAX_ENV}")

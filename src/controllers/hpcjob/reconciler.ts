@@ -616,12 +616,13 @@ export class HPCJobReconciler {
       log.info({ jobId: tj.jobId, code: hold.code }, 'released a held job');
       return;
     }
-    const why = decision.action === 'release' ? `released ${releaseLimit} times already` : decision.because;
+    // #failure adds the rule's reason itself; only the exhausted releases are news here.
+    const exhausted = decision.action === 'release' ? ` (released ${releaseLimit} times already)` : '';
     this.#failure(
       w,
       backend,
       failure,
-      `attempt ${current.attempt} held: ${heldMsg} (${why})`,
+      `attempt ${current.attempt} held: ${heldMsg}${exhausted}`,
       tj,
       log,
       undefined,

@@ -24,7 +24,7 @@ import {
 import { rfc3339, setStatusCondition, type NewCondition } from '../../runtime/conditions.js';
 import { errorMessage, isConflict, isNotFound, type Result } from '../../runtime/controller.js';
 import type { EventRecorder, EventType } from '../../runtime/events.js';
-import type { Informer } from '../../runtime/informer.js';
+import { splitKey, type Informer } from '../../runtime/informer.js';
 import type { Metrics } from '../../runtime/metrics.js';
 import type { ObjectWriter } from '../../runtime/objects.js';
 import { adapterFor, type BatchJob } from '../../sites/batch.js';
@@ -96,6 +96,13 @@ export class VirtualClusterReconciler {
   /** Pilots seen failing, and the submission backoff that follows, per VC uid + allocation. */
   readonly #failures = new Map<string, { seen: Set<string>; count: number; nextSubmitAt: number }>();
 
+  /** Drops a deleted VirtualCluster's worker gauges. */
+  #forgetWorkers(key: string): void {
+    const { namespace, name } = splitKey(key);
+    for (const state of ['requested', 'queued', 'running', 'idle', 'busy', 'error'])
+      this.#d.metrics.virtualClusterWorkers.remove({ namespace, name, state });
+  }
+
   constructor(deps: VirtualClusterReconcilerDeps) {
     this.#d = deps;
     this.#now = deps.now ?? Date.now;
@@ -105,6 +112,7 @@ export class VirtualClusterReconciler {
     let vc = this.#d.clusters.getByKey(key);
     if (!vc) {
       this.#closeSessions(key);
+      this.#forgetWorkers(key);
       return {};
     }
     if (vc.metadata.deletionTimestamp) return this.#finalize(vc, log);
@@ -183,6 +191,11 @@ export class VirtualClusterReconciler {
     }
     status.allocations = allocStatus;
     status.workers = total;
+    for (const [state, n] of Object.entries(total))
+      this.#d.metrics.virtualClusterWorkers.set(
+        { namespace: vc.metadata.namespace, name: vc.metadata.name, state },
+        n,
+      );
 
     if (badCreds.length > 0) {
       if (

@@ -199,13 +199,11 @@ def test_stop_cancels_a_running_step_through_rjc_standin(rjc, workflow):
     assert stack.condor("condor_history", condor_id, "-af", "JobStatus", "-limit", "1").strip() == "3"
 
 
-def test_env_value_with_newline_is_refused_at_submission_through_rjc_standin(rjc, workflow):
-    """The wrapper cannot pass a newline in an env value yet (it would start a second variable): the
-    user gets RJC's submission error at once instead of a failing step on the worker."""
-    from reana_job_controller import rest
-    from reana_job_controller.job_db import JOB_DB
-
-    before = set(JOB_DB)
-    with pytest.raises(rest.SubmissionFailed, match="environment variable X contains a newline"):
-        submit(workflow, "bad env", "true", env_vars={"X": "a\nLD_PRELOAD=/tmp/x.so"})
-    assert set(JOB_DB) == before
+def test_env_value_with_newline_arrives_as_data_through_rjc_standin(rjc, workflow):
+    """A newline in an env value is part of the value: the step sees it byte for byte, and the line after
+    it does not become a second variable."""
+    value = "a\nLD_PRELOAD=/tmp/x.so\nlast line"
+    job = submit(workflow, "newline env", "printf '%s|%s' \"$X\" \"${LD_PRELOAD:-unset}\" > newline.txt",
+                 env_vars={"X": value})
+    assert final_status(job) == "finished", logs_of(job)
+    assert read(workflow, "newline.txt") == value + "|unset"
