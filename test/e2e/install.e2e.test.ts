@@ -348,8 +348,7 @@ describe('config/samples', () => {
     const batch = vcs.flatMap((s) =>
       ((s.o.spec as { allocations: { batchSystem: string }[] }).allocations ?? []).map((a) => a.batchSystem),
     );
-    // htcondor (a pool behind a remote schedd) is the one batch system without a site sample.
-    expect(new Set(batch)).toEqual(new Set(BATCH_SYSTEMS.filter((b) => b !== 'htcondor')));
+    expect(new Set(batch)).toEqual(new Set(BATCH_SYSTEMS));
     const staging = samples
       .filter((s) => s.o.kind === 'HPCJob')
       .map((s) => (s.o.spec as { workspace?: { staging?: string } }).workspace?.staging)
