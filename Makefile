@@ -8,7 +8,7 @@ STACK := test/e2e/stack/stack.sh
 SHELL_SCRIPTS := $(shell git ls-files '*.sh' 2>/dev/null) .ci/run
 
 .PHONY: help deps build manifests lint typecheck test test-unit test-e2e stack-up stack-down stack-status \
-	run demo bench clean
+	run demo bench clean helm hadolint install-check
 
 help: ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -22,8 +22,9 @@ deps: node_modules/.stamp ## Install npm dependencies (npm ci).
 build: deps ## Compile TypeScript into dist/.
 	node_modules/.bin/tsc -p tsconfig.build.json
 
-manifests: deps ## Regenerate config/crd from src/crds.
+manifests: deps ## Regenerate config/crd from src/crds (and the Helm chart's copies).
 	node_modules/.bin/tsx src/crds/generate.ts
+	charts/sync-crds.sh
 
 .PHONY: docs
 docs: deps ## Regenerate docs/reference from src/crds
@@ -38,11 +39,12 @@ lint: deps typecheck ## eslint, prettier --check, shellcheck, and the CRD YAML u
 	shellcheck -x $(SHELL_SCRIPTS)
 	node_modules/.bin/tsx src/crds/generate.ts --check
 	node_modules/.bin/tsx src/crds/docs.ts --check
+	charts/sync-crds.sh --check
 
-test-unit: deps ## Unit tests (no stack needed).
+test-unit: deps hadolint ## Unit tests (no stack needed).
 	$(JEST) --selectProjects unit
 
-test-e2e: deps stack-up ## e2e tests against the local stack (started if needed, left running).
+test-e2e: deps helm stack-up ## e2e tests against the local stack (started if needed, left running).
 	$(JEST) --selectProjects e2e --runInBand
 
 # The README's test command: lint, unit tests, then e2e on a stack it starts and stops, and proof that
@@ -53,6 +55,16 @@ test: lint test-unit ## Everything: lint, unit, e2e on a fresh stack, stack-down
 	$(MAKE) --no-print-directory stack-down || status=1; \
 	test/e2e/stack/verify-down.sh || status=1; \
 	exit $$status
+
+helm: ## Build the helm CLI pinned in hack/tools/go.mod into .cache/bin (cached).
+	hack/build-helm.sh
+
+hadolint: ## Fetch the Dockerfile linter into .cache/bin (cached).
+	hack/tools/install-hadolint.sh
+
+# Install checks only: kustomize and Helm dry runs, chart drift, the token setup, RBAC as the ServiceAccount.
+install-check: deps helm stack-up ## The install e2e test (config/, charts/, RBAC) on the local stack.
+	$(JEST) --selectProjects e2e --runInBand test/e2e/install.e2e.test.ts
 
 stack-up: ## Start the local stack (kube-apiserver, etcd, HTCondor pool, SLURM site); idempotent.
 	$(STACK) up

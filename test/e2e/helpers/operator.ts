@@ -19,6 +19,10 @@ export interface OperatorOptions {
   logFile?: string;
   /** Run the TypeScript sources through tsx (default) or the compiled dist/main.js (one process: benchmarks). */
   entry?: 'src' | 'dist';
+  /** A kubeconfig to run as (e.g. a ServiceAccount token); default the stack's admin kubeconfig. */
+  kubeconfig?: string;
+  /** Leader election on, with this Lease (default off: test files run operators side by side). */
+  leaderElection?: { namespace: string; id: string };
 }
 
 export async function freePort(): Promise<number> {
@@ -64,13 +68,24 @@ export class OperatorProcess {
       `--log-dir=${this.logDir}`,
       `--metrics-bind-address=127.0.0.1:${this.metricsPort}`,
       `--health-probe-bind-address=127.0.0.1:${this.healthPort}`,
-      '--leader-elect=false',
+      ...(this.o.leaderElection
+        ? [
+            '--leader-elect=true',
+            `--leader-election-namespace=${this.o.leaderElection.namespace}`,
+            `--leader-election-id=${this.o.leaderElection.id}`,
+          ]
+        : ['--leader-elect=false']),
       '--log-level=debug',
       ...(this.o.extraArgs ?? []),
     ];
     this.#out = createWriteStream(this.logFile, { flags: 'a' });
     const child = spawn(process.execPath, args, {
-      env: { ...process.env, ...this.o.env, ...o.env },
+      env: {
+        ...process.env,
+        ...(this.o.kubeconfig ? { KUBECONFIG: this.o.kubeconfig } : {}),
+        ...this.o.env,
+        ...o.env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.pipe(this.#out, { end: false });
