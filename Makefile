@@ -7,8 +7,8 @@ JEST := NODE_OPTIONS=--experimental-vm-modules node_modules/.bin/jest
 STACK := test/e2e/stack/stack.sh
 SHELL_SCRIPTS := $(shell git ls-files '*.sh' 2>/dev/null) .ci/run
 
-.PHONY: help deps build manifests lint typecheck test test-unit test-e2e stack-up stack-down stack-status \
-	run demo bench clean helm hadolint install-check
+.PHONY: help deps build manifests lint typecheck test test-unit test-e2e test-chaos test-audit test-reana \
+	test-reana-unit stack-up stack-down stack-status run demo demo-down bench clean helm hadolint install-check
 
 help: ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -47,11 +47,33 @@ test-unit: deps hadolint ## Unit tests (no stack needed).
 test-e2e: deps helm stack-up ## e2e tests against the local stack (started if needed, left running).
 	$(JEST) --selectProjects e2e --runInBand
 
-# The README's test command: lint, unit tests, then e2e on a stack it starts and stops, and proof that
-# stopping it left no process or mount behind.
-test: lint test-unit ## Everything: lint, unit, e2e on a fresh stack, stack-down leaves nothing behind.
+REANA_VENV := integrations/reana/.venv
+
+$(REANA_VENV)/.stamp: integrations/reana/pyproject.toml
+	python3 -m venv $(REANA_VENV)
+	$(REANA_VENV)/bin/pip install --quiet -e 'integrations/reana[test]'
+	@touch $@
+
+test-reana-unit: $(REANA_VENV)/.stamp ## REANA backend unit tests (pytest, no stack needed).
+	$(REANA_VENV)/bin/python -m pytest integrations/reana -q -m 'not e2e'
+
+test-reana: deps $(REANA_VENV)/.stamp stack-up ## REANA backend: unit and e2e tests (pytest) on the local stack.
+	$(REANA_VENV)/bin/python -m pytest integrations/reana -q
+
+test-chaos: deps stack-up ## Faults on the local stack: kill -9 rounds, leader failover, schedd/apiserver/site outages.
+	$(JEST) --selectProjects chaos --runInBand
+
+test-audit: deps ## After a run: no key or token material in operator logs, Events or CR status.
+	$(JEST) --selectProjects audit --runInBand
+
+# The README's test command: lint, unit tests, then e2e and the fault suite on a stack it starts and stops,
+# the secrets audit over what they left, and proof that stopping the stack left no process or mount behind.
+test: lint test-unit ## Everything: lint, unit, e2e + faults on a fresh stack, audit, clean stack-down.
 	@status=0; \
 	$(MAKE) --no-print-directory test-e2e || status=$$?; \
+	$(MAKE) --no-print-directory test-reana || status=$$?; \
+	$(MAKE) --no-print-directory test-chaos || status=$$?; \
+	$(MAKE) --no-print-directory test-audit || status=$$?; \
 	$(MAKE) --no-print-directory stack-down || status=1; \
 	test/e2e/stack/verify-down.sh || status=1; \
 	exit $$status
@@ -78,10 +100,14 @@ stack-status: ## Each component of the local stack with pid, address and health.
 run: build ## The operator in the foreground against the current KUBECONFIG.
 	node dist/main.js
 
-demo: build stack-up ## The whole story on the local stack: CRDs, operator, samples, their final state.
-	test/e2e/demo.sh
+demo: build stack-up ## The whole story: CRDs, operator, a VirtualCluster on SLURM, HPCJobs, live table, summary.
+	demo/demo.sh
 
-bench: deps stack-up ## Benchmarks on the local stack (prints tables; see docs/performance.md).
+demo-down: ## Remove what make demo made (HPCJobs, pilots, the demo operator); the stack keeps running.
+	demo/demo-down.sh
+
+bench: build stack-up ## Benchmarks on the local stack (prints tables; see docs/performance.md).
+	node --import tsx bench/hpcjobs.ts
 	node --import tsx bench/staging.ts
 
 clean: ## Remove build output (keeps the cached control plane and Debian root in .cache/).

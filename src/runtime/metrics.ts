@@ -162,6 +162,12 @@ export class Metrics {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
+  readonly trackerPolls = new Counter({
+    name: 'hpc_condor_tracker_polls_total',
+    help: 'Tracker polls per schedd by kind: full (the whole queue) or delta (only jobs whose status changed)',
+    labelNames: ['schedd', 'kind'] as const,
+    registers: [this.registry],
+  });
   readonly trackerJobs = new Gauge({
     name: 'hpc_condor_tracked_jobs',
     help: 'HTCondor jobs of this operator seen in the queue per schedd',

@@ -27,6 +27,7 @@ import type { EventRecorder, EventType } from '../../runtime/events.js';
 import { splitKey, type Informer } from '../../runtime/informer.js';
 import type { Metrics } from '../../runtime/metrics.js';
 import type { ObjectWriter } from '../../runtime/objects.js';
+import { SecretAccessError } from '../../runtime/secrets.js';
 import { adapterFor, type BatchJob } from '../../sites/batch.js';
 import { pilotScript, sitePath, type CondorSource } from '../../sites/pilot.js';
 import { shellCommand } from '../../sites/shell.js';
@@ -133,7 +134,16 @@ export class VirtualClusterReconciler {
 
     // The pilot token: who the pilots are to the pool, and the pool's trust domain.
     const tokenRef = vc.spec.pool.pilotTokenSecretRef;
-    const tokenData = await this.#d.secrets.readAll(vc.metadata.namespace, tokenRef.name);
+    let tokenData: Record<string, string> | undefined;
+    try {
+      tokenData = await this.#d.secrets.readAll(vc.metadata.namespace, tokenRef.name);
+    } catch (e) {
+      if (!(e instanceof SecretAccessError)) throw e;
+      cond({ type: C.PoolJoined, status: 'False', reason: 'SecretForbidden', message: e.message });
+      status.phase = 'Failed';
+      status.message = e.message;
+      return this.#commit(vc, status, conditions, events, log, 30_000);
+    }
     const token = tokenData?.[tokenRef.key ?? 'token']?.trim();
     const trustDomain = token ? (jwtClaims(token)?.iss as string | undefined) : undefined;
 
@@ -537,7 +547,13 @@ export class VirtualClusterReconciler {
   }
 
   async #session(vc: VirtualCluster, a: Allocation): Promise<Session | { reason: string; message: string }> {
-    const data = await this.#d.secrets.readAll(vc.metadata.namespace, a.credentials.secretName);
+    let data: Record<string, string> | undefined;
+    try {
+      data = await this.#d.secrets.readAll(vc.metadata.namespace, a.credentials.secretName);
+    } catch (e) {
+      if (e instanceof SecretAccessError) return { reason: 'SecretForbidden', message: e.message };
+      throw e;
+    }
     const creds = credentialsFrom(a, data);
     if ('reason' in creds) return creds;
     const key = `${vc.metadata.namespace}/${vc.metadata.name}/${a.name}`;
@@ -659,10 +675,14 @@ export class VirtualClusterReconciler {
   async #credentialExpiry(vc: VirtualCluster): Promise<Date | undefined> {
     let earliest: Date | undefined;
     for (const a of vc.spec.allocations ?? []) {
-      const creds = credentialsFrom(
-        a,
-        await this.#d.secrets.readAll(vc.metadata.namespace, a.credentials.secretName),
-      );
+      // A Secret the operator may not read is reported by the session check; no expiry to tell here.
+      const data = await this.#d.secrets
+        .readAll(vc.metadata.namespace, a.credentials.secretName)
+        .catch((e: unknown) => {
+          if (e instanceof SecretAccessError) return undefined;
+          throw e;
+        });
+      const creds = credentialsFrom(a, data);
       const e = (creds as SiteCredentials).expiresAt;
       if (e && (!earliest || e < earliest)) earliest = e;
     }

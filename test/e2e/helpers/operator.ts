@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO, STACK, loadStackEnv, waitFor } from './stack.js';
 
@@ -57,7 +57,8 @@ export class OperatorProcess {
     const entry =
       this.o.entry === 'dist'
         ? [join(REPO, 'dist/main.js')]
-        : [join(REPO, 'node_modules/tsx/dist/cli.mjs'), join(REPO, 'src/main.ts')];
+        : // tsx as a loader in this one process (its CLI would fork a child): kill -9 hits the operator itself.
+          ['--import', 'tsx', join(REPO, 'src/main.ts')];
     const args = [
       ...entry,
       `--namespace=${this.o.namespace}`,
@@ -80,6 +81,7 @@ export class OperatorProcess {
     ];
     this.#out = createWriteStream(this.logFile, { flags: 'a' });
     const child = spawn(process.execPath, args, {
+      cwd: REPO,
       env: {
         ...process.env,
         ...(this.o.kubeconfig ? { KUBECONFIG: this.o.kubeconfig } : {}),
@@ -91,7 +93,12 @@ export class OperatorProcess {
     child.stdout?.pipe(this.#out, { end: false });
     child.stderr?.pipe(this.#out, { end: false });
     this.#child = child;
-    this.#exit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    // A signal reads as the shell shows it: 128 + its number (137 for SIGKILL).
+    this.#exit = new Promise((resolve) =>
+      child.once('exit', (code, signal) =>
+        resolve(code ?? (signal ? 128 + constants.signals[signal] : null)),
+      ),
+    );
     if (o.waitReady !== false) {
       await waitFor(
         `the operator to be ready (log: ${this.logFile})`,
@@ -108,6 +115,19 @@ export class OperatorProcess {
 
   get pid(): number | undefined {
     return this.#child?.pid;
+  }
+
+  /** SIGKILL, as a crash would; resolves once the process is gone. */
+  async kill9(): Promise<void> {
+    if (this.#child && this.#child.exitCode === null && this.#child.signalCode === null)
+      this.#child.kill('SIGKILL');
+    await this.#exit;
+    this.#out?.end();
+  }
+
+  /** True while the process runs. */
+  get running(): boolean {
+    return !!this.#child && this.#child.exitCode === null && this.#child.signalCode === null;
   }
 
   /** Resolves with the exit code once the process ends. */
