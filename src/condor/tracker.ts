@@ -381,13 +381,7 @@ export class JobTracker {
     for (const [id, h] of this.#history) if (h.at < hour) this.#history.delete(id);
     if (this.#departed.size === 0) return false;
     const ids = [...this.#departed].slice(0, 200);
-    const idConstraint = ids
-      .map((id) => {
-        const [c, p] = id.split('.');
-        return `(ClusterId == ${Number(c)} && ProcId == ${Number(p)})`;
-      })
-      .join(' || ');
-    const constraint = `${Tag.Operator} == ${classAdLiteral(this.#o.operatorId)} && (${idConstraint})`;
+    const constraint = this.#ofIds(ids);
     const ads = await this.#schedd.history(constraint, TRACKED_ATTRIBUTES, { limit: ids.length });
     const found = new Set<string>();
     for (const ad of ads) {
@@ -406,17 +400,22 @@ export class JobTracker {
     return found.size > 0;
   }
 
-  /** One condor_qedit HPCAck=true for every job acknowledged since the last tick. */
-  async #flushAcks(): Promise<void> {
-    if (this.#ackQueue.size === 0) return;
-    const ids = [...this.#ackQueue].slice(0, 200);
-    const idConstraint = ids
+  /** This operator's jobs among `ids` (ClusterId.ProcId), as one constraint. */
+  #ofIds(ids: string[]): string {
+    const any = ids
       .map((id) => {
         const [c, p] = id.split('.');
         return `(ClusterId == ${Number(c)} && ProcId == ${Number(p)})`;
       })
       .join(' || ');
-    const constraint = `${Tag.Operator} == ${classAdLiteral(this.#o.operatorId)} && (${idConstraint})`;
+    return `${Tag.Operator} == ${classAdLiteral(this.#o.operatorId)} && (${any})`;
+  }
+
+  /** One condor_qedit HPCAck=true for every job acknowledged since the last tick. */
+  async #flushAcks(): Promise<void> {
+    if (this.#ackQueue.size === 0) return;
+    const ids = [...this.#ackQueue].slice(0, 200);
+    const constraint = this.#ofIds(ids);
     await this.#schedd.edit(constraint, Tag.Ack, true);
     for (const id of ids) this.#ackQueue.delete(id);
   }

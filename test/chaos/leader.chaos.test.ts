@@ -75,14 +75,21 @@ describe('two operator replicas with leader election', () => {
     // It waits for the dead leader's Lease to expire, and not much longer (one retry period, jittered).
     expect(takeoverSeconds).toBeLessThan(2 * LEASE_SECONDS);
 
-    const jobs = await waitAllFinal(ns, JOBS, 600_000);
+    // Work that arrives after the failover goes out through the new leader.
+    await createMany(
+      ns,
+      Array.from({ length: 20 }, (_, i) => `after-${i}`),
+      { command: ['/bin/sh', '-c', 'echo done'] },
+    );
+    const jobs = await waitAllFinal(ns, JOBS + 20, 600_000);
     await waitQueueEmpty(ns);
     expect(jobs.filter((j) => j.status?.phase !== 'Succeeded').map((j) => j.metadata.name)).toEqual([]);
     const l = await ledger(ns, jobs);
     expect(l.doubled).toEqual([]);
     expect(l.orphans).toEqual([]);
     expect(l.mismatched).toEqual([]);
-    expect(l.condorJobs).toBe(JOBS);
+    expect(l.condorJobs).toBe(JOBS + 20);
     expect(await submitsOf(b)).toBeGreaterThan(0);
+    expect(await b.metric('controller_runtime_reconcile_total')).toBeGreaterThan(0);
   });
 });

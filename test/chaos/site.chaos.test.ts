@@ -5,21 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { pilotPrefix } from '../../src/controllers/virtualcluster/planning.js';
-import { slurm } from '../../src/sites/batch.js';
-import { SshTransport } from '../../src/sites/ssh.js';
 import { createNamespace, deleteNamespace, installCRDs } from '../e2e/helpers/kube.js';
 import { OperatorProcess } from '../e2e/helpers/operator.js';
-import { STACK, kubeConfig, loadStackEnv, siteLogin, uniqueName, waitFor } from '../e2e/helpers/stack.js';
+import { activePilots, createSiteSecrets, slurmSpec, VIRTUALCLUSTERS } from '../e2e/helpers/site.js';
+import { kubeConfig, uniqueName, waitFor } from '../e2e/helpers/stack.js';
 import { healSite, partitionSite } from './helpers/faults.js';
 
 const kc = kubeConfig();
-const env = loadStackEnv();
 const co = kc.makeApiClient(k8s.CustomObjectsApi);
-const core = kc.makeApiClient(k8s.CoreV1Api);
 const ns = uniqueName('chaos-site');
 const OUTAGE_SECONDS = Number(process.env.CHAOS_SITE_OUTAGE_SECONDS ?? 60);
 const op = new OperatorProcess({
@@ -32,8 +25,7 @@ const op = new OperatorProcess({
     '--log-level=info',
   ],
 });
-const login = siteLogin();
-const VCS = { group: 'hpc.scailfin.io', version: 'v1alpha1', plural: 'virtualclusters', namespace: ns };
+const VCS = { ...VIRTUALCLUSTERS, namespace: ns };
 
 interface VC {
   metadata: { name: string; uid: string };
@@ -48,38 +40,10 @@ interface VC {
 const getVC = async () => (await co.getNamespacedCustomObject({ ...VCS, name: 'partitioned' })) as VC;
 const cond = (vc: VC, type: string) => vc.status?.conditions?.find((c) => c.type === type);
 
-/** Our active pilots in SLURM, asked over a fresh SSH connection (the test's own, not the operator's). */
-async function activePilots(vc: VC): Promise<string[]> {
-  const ssh = new SshTransport({ ...login, hostKeys: [login.knownHosts] });
-  try {
-    const prefix = pilotPrefix(vc.metadata.uid, 'site1', (s) => createHash('sha256').update(s).digest('hex'));
-    const r = await ssh.exec(slurm.list(login.username));
-    return slurm
-      .parseList(r.stdout)
-      .filter((j) => j.name.startsWith(prefix) && (j.state === 'queued' || j.state === 'running'))
-      .map((j) => j.name);
-  } finally {
-    ssh.close();
-  }
-}
-
 beforeAll(async () => {
   await installCRDs(kc);
   await createNamespace(kc, ns);
-  await core.createNamespacedSecret({
-    namespace: ns,
-    body: {
-      metadata: { name: 'site-ssh' },
-      stringData: { 'ssh-privatekey': login.privateKey, known_hosts: login.knownHosts },
-    },
-  });
-  await core.createNamespacedSecret({
-    namespace: ns,
-    body: {
-      metadata: { name: 'pilot-token' },
-      stringData: { token: readFileSync(join(STACK, 'condor/pilot.token'), 'utf8') },
-    },
-  });
+  await createSiteSecrets(kc, ns);
   await op.start();
 });
 
@@ -111,25 +75,7 @@ describe(`the SSH site unreachable for ${OUTAGE_SECONDS} s`, () => {
         apiVersion: 'hpc.scailfin.io/v1alpha1',
         kind: 'VirtualCluster',
         metadata: { name: 'partitioned' },
-        spec: {
-          pool: {
-            collectorHost: env.HPC_COLLECTOR,
-            scheddName: env.HPC_SCHEDD_NAME,
-            pilotTokenSecretRef: { name: 'pilot-token' },
-          },
-          allocations: [
-            {
-              name: 'site1',
-              batchSystem: 'slurm',
-              loginHost: env.HPC_SITE_HOST,
-              user: login.username,
-              credentials: { secretName: 'site-ssh' },
-              queue: 'batch',
-              walltime: '1h',
-              workers: { count: 2, cores: 1, memory: '512Mi', idleShutdown: '10m' },
-            },
-          ],
-        },
+        spec: slurmSpec(2),
       },
     });
     const running = await waitFor(
@@ -175,6 +121,6 @@ describe(`the SSH site unreachable for ${OUTAGE_SECONDS} s`, () => {
     expect(back.status?.workers).toMatchObject({ requested: 2, running: 2 });
     // No pilot storm: still the first two pilots, none submitted during or after the partition.
     expect(back.status?.allocations?.[0]?.nextSequence).toBe(2);
-    expect((await activePilots(running)).length).toBe(2);
+    expect((await activePilots(running.metadata.uid)).length).toBe(2);
   });
 });

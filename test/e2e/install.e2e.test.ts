@@ -41,7 +41,8 @@ import {
   waitForPhase,
 } from './helpers/kube.js';
 import { OperatorProcess } from './helpers/operator.js';
-import { REPO, STACK, kubeConfig, loadStackEnv, siteLogin, uniqueName, waitFor } from './helpers/stack.js';
+import { createSiteSecrets, slurmSpec } from './helpers/site.js';
+import { REPO, STACK, kubeConfig, loadStackEnv, uniqueName, waitFor } from './helpers/stack.js';
 
 const kc = kubeConfig();
 const env = loadStackEnv();
@@ -561,21 +562,7 @@ describe('config/rbac, proven by running the operator as its ServiceAccount', ()
       { mode: 0o600 },
     );
     // Secrets for the VirtualCluster below, created by an admin, as a tenant would.
-    const login = siteLogin();
-    await core.createNamespacedSecret({
-      namespace: ns,
-      body: {
-        metadata: { name: 'site-ssh' },
-        stringData: { 'ssh-privatekey': login.privateKey, known_hosts: login.knownHosts },
-      },
-    });
-    await core.createNamespacedSecret({
-      namespace: ns,
-      body: {
-        metadata: { name: 'pilot-token' },
-        stringData: { token: readFileSync(join(STACK, 'condor/pilot.token'), 'utf8') },
-      },
-    });
+    await createSiteSecrets(kc, ns);
     op = new OperatorProcess({
       namespace: ns,
       operatorId: ns,
@@ -717,32 +704,14 @@ describe('config/rbac, proven by running the operator as its ServiceAccount', ()
   });
 
   it('cannot read a VirtualCluster Secret where the secret reader is not bound, and can once it is', async () => {
-    const login = siteLogin();
     await co.createNamespacedCustomObject({
       ...VCS,
       body: {
         apiVersion: 'hpc.scailfin.io/v1alpha1',
         kind: 'VirtualCluster',
         metadata: { name: 'site' },
-        spec: {
-          pool: {
-            collectorHost: env.HPC_COLLECTOR,
-            scheddName: env.HPC_SCHEDD_NAME,
-            pilotTokenSecretRef: { name: 'pilot-token' },
-          },
-          // No pilots: the check is the SSH login with the key from the Secret.
-          allocations: [
-            {
-              name: 'site1',
-              batchSystem: 'slurm',
-              loginHost: env.HPC_SITE_HOST,
-              user: login.username,
-              credentials: { secretName: 'site-ssh' },
-              queue: 'batch',
-              workers: { count: 0 },
-            },
-          ],
-        },
+        // No pilots: the check is the SSH login with the key from the Secret.
+        spec: slurmSpec(0),
       },
     });
     const getVC = async () =>
