@@ -4,6 +4,9 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 JEST := NODE_OPTIONS=--experimental-vm-modules node_modules/.bin/jest
+# Suites that drive real processes end with --forceExit and under a timeout, so that a handle left open by
+# a failed test can never hang CI: the failure is reported, the run goes on.
+JEST_STACK := NODE_OPTIONS=--experimental-vm-modules timeout --kill-after=30 2400 node_modules/.bin/jest --runInBand --forceExit
 STACK := test/e2e/stack/stack.sh
 SHELL_SCRIPTS := $(shell git ls-files '*.sh' 2>/dev/null) .ci/run
 
@@ -45,7 +48,7 @@ test-unit: deps hadolint ## Unit tests (no stack needed).
 	$(JEST) --selectProjects unit
 
 test-e2e: deps helm stack-up ## e2e tests against the local stack (started if needed, left running).
-	$(JEST) --selectProjects e2e --runInBand
+	$(JEST_STACK) --selectProjects e2e
 
 REANA_VENV := integrations/reana/.venv
 
@@ -61,10 +64,10 @@ test-reana: deps $(REANA_VENV)/.stamp stack-up ## REANA backend: unit and e2e te
 	$(REANA_VENV)/bin/python -m pytest integrations/reana -q
 
 test-chaos: deps stack-up ## Faults on the local stack: kill -9 rounds, leader failover, schedd/apiserver/site outages.
-	$(JEST) --selectProjects chaos --runInBand
+	$(JEST_STACK) --selectProjects chaos
 
 test-audit: deps ## After a run: no key or token material in operator logs, Events or CR status.
-	$(JEST) --selectProjects audit --runInBand
+	$(JEST_STACK) --selectProjects audit
 
 # The README's test command: lint, unit tests, then e2e and the fault suite on a stack it starts and stops,
 # the secrets audit over what they left, and proof that stopping the stack left no process or mount behind.
@@ -86,7 +89,7 @@ hadolint: ## Fetch the Dockerfile linter into .cache/bin (cached).
 
 # Install checks only: kustomize and Helm dry runs, chart drift, the token setup, RBAC as the ServiceAccount.
 install-check: deps helm stack-up ## The install e2e test (config/, charts/, RBAC) on the local stack.
-	$(JEST) --selectProjects e2e --runInBand test/e2e/install.e2e.test.ts
+	$(JEST_STACK) --selectProjects e2e test/e2e/install.e2e.test.ts
 
 stack-up: ## Start the local stack (kube-apiserver, etcd, HTCondor pool, SLURM site); idempotent.
 	$(STACK) up

@@ -118,7 +118,10 @@ export async function killApiserver(): Promise<void> {
 
 /** Starts what is not running (stack.sh up is idempotent), i.e. the kube-apiserver, and waits for it. */
 export function startStack(): void {
-  execFileSync(join(REPO, 'test/e2e/stack/stack.sh'), ['up'], { stdio: 'ignore', env: process.env });
+  execFileSync(join(REPO, 'test/e2e/stack/stack.sh'), ['up'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: process.env,
+  });
 }
 
 /**
@@ -132,7 +135,11 @@ export function partitionSite(): void {
 
 export function healSite(): void {
   const env = loadStackEnv();
-  execFileSync('ip', ['route', 'del', 'blackhole', `${env.HPC_SITE_HOST}/32`], { stdio: 'ignore' });
+  try {
+    execFileSync('ip', ['route', 'del', 'blackhole', `${env.HPC_SITE_HOST}/32`], { stdio: 'ignore' });
+  } catch {
+    // Already healed (the test heals, and afterAll heals again in case it failed midway).
+  }
 }
 
 /** Random integer in [lo, hi]. */
