@@ -299,18 +299,25 @@ export class JobTracker {
     this.#o.onReachability?.(reachable, error);
   }
 
+  /** A job ad read from the queue: indexed by attempt, no longer expected or missing, acked if it was. */
+  #seen(ad: JobAd): TrackedJob | undefined {
+    const job = toTracked(ad, 'queue');
+    if (!job) return undefined;
+    job.acked = job.acked || this.#acked.has(job.jobId);
+    if (job.acked) this.#acked.add(job.jobId);
+    this.#byAttempt.set(attemptKey(job.uid, job.attempt), job.jobId);
+    this.#expected.delete(attemptKey(job.uid, job.attempt));
+    this.#missing.delete(job.jobId);
+    return job;
+  }
+
   /** Replaces the queue snapshot; returns true when anything changed. */
   #applyQueue(ads: JobAd[], pollStarted: number): boolean {
     const next = new Map<string, TrackedJob>();
     const changedRefs = new Set<string>();
     for (const ad of ads) {
-      const job = toTracked(ad, 'queue');
+      const job = this.#seen(ad);
       if (!job) continue;
-      job.acked = job.acked || this.#acked.has(job.jobId);
-      if (job.acked) this.#acked.add(job.jobId);
-      this.#byAttempt.set(attemptKey(job.uid, job.attempt), job.jobId);
-      this.#expected.delete(attemptKey(job.uid, job.attempt));
-      this.#missing.delete(job.jobId);
       const old = this.#queue.get(job.jobId);
       // An unchanged job keeps its object: the new one is garbage at once, not kept until the next read.
       if (old && old.source === 'queue' && old.acked === job.acked && sameAd(old.ad, job.ad)) {
@@ -343,13 +350,8 @@ export class JobTracker {
   #applyDelta(ads: JobAd[]): boolean {
     const changedRefs = new Set<string>();
     for (const ad of ads) {
-      const job = toTracked(ad, 'queue');
+      const job = this.#seen(ad);
       if (!job) continue;
-      job.acked = job.acked || this.#acked.has(job.jobId);
-      if (job.acked) this.#acked.add(job.jobId);
-      this.#byAttempt.set(attemptKey(job.uid, job.attempt), job.jobId);
-      this.#expected.delete(attemptKey(job.uid, job.attempt));
-      this.#missing.delete(job.jobId);
       const old = this.#queue.get(job.jobId);
       if (old && sameAd(old.ad, job.ad)) continue;
       this.#queue.set(job.jobId, job);

@@ -468,12 +468,7 @@ export class HPCJobReconciler {
         break;
       case 'succeeded': {
         // The logs come back first, so that whoever sees Succeeded can read them.
-        const fetch = this.#fetchLogs(w, backend, tj);
-        const endedAt = (obs.endedAt ?? this.#now() / 1000) * 1000;
-        if (fetch === 'pending' && this.#now() - endedAt < LOG_WAIT_MS) {
-          w.requeueAfterMs = 1000;
-          return;
-        }
+        if (this.#waitForLogs(w, backend, tj, obs.endedAt)) return;
         this.#backfillStart(w, current, obs.startedAt);
         current.outcome = 'Succeeded';
         current.exitCode = obs.exitCode;
@@ -494,12 +489,7 @@ export class HPCJobReconciler {
         break;
       }
       case 'failed': {
-        const fetch = this.#fetchLogs(w, backend, tj);
-        const endedAt = (obs.endedAt ?? this.#now() / 1000) * 1000;
-        if (fetch === 'pending' && this.#now() - endedAt < LOG_WAIT_MS) {
-          w.requeueAfterMs = 1000;
-          return;
-        }
+        if (this.#waitForLogs(w, backend, tj, obs.endedAt)) return;
         this.#backfillStart(w, current, obs.startedAt);
         current.exitCode = obs.exitCode;
         current.signal = obs.signal;
@@ -530,6 +520,20 @@ export class HPCJobReconciler {
         );
         break;
     }
+  }
+
+  /** Fetches the attempt's logs; true (with a requeue) while they are on their way, for at most LOG_WAIT_MS. */
+  #waitForLogs(
+    w: Work,
+    backend: SchedulerBackend,
+    tj: TrackedJob,
+    endedAtSeconds: number | undefined,
+  ): boolean {
+    const fetch = this.#fetchLogs(w, backend, tj);
+    const endedAt = (endedAtSeconds ?? this.#now() / 1000) * 1000;
+    if (fetch !== 'pending' || this.#now() - endedAt >= LOG_WAIT_MS) return false;
+    w.requeueAfterMs = 1000;
+    return true;
   }
 
   /** A run that started and ended between two looks (or while the API server was away) still gets its start. */
