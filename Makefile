@@ -4,11 +4,14 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 JEST := NODE_OPTIONS=--experimental-vm-modules node_modules/.bin/jest
+# Suites that drive real processes end with --forceExit and under a timeout, so that a handle left open by
+# a failed test can never hang CI: the failure is reported, the run goes on.
+JEST_STACK := NODE_OPTIONS=--experimental-vm-modules timeout --kill-after=30 2400 node_modules/.bin/jest --runInBand --forceExit
 STACK := test/e2e/stack/stack.sh
 SHELL_SCRIPTS := $(shell git ls-files '*.sh' 2>/dev/null) .ci/run
 
-.PHONY: help deps build manifests lint typecheck test test-unit test-e2e stack-up stack-down stack-status \
-	run demo bench clean
+.PHONY: help deps build manifests lint typecheck test test-unit test-e2e test-chaos test-audit test-reana \
+	test-reana-unit stack-up stack-down stack-status run demo demo-down bench clean helm hadolint install-check
 
 help: ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -22,8 +25,13 @@ deps: node_modules/.stamp ## Install npm dependencies (npm ci).
 build: deps ## Compile TypeScript into dist/.
 	node_modules/.bin/tsc -p tsconfig.build.json
 
-manifests: deps ## Regenerate config/crd from src/crds.
+manifests: deps ## Regenerate config/crd from src/crds (and the Helm chart's copies).
 	node_modules/.bin/tsx src/crds/generate.ts
+	charts/sync-crds.sh
+
+.PHONY: docs
+docs: deps ## Regenerate docs/reference from src/crds
+	node_modules/.bin/tsx src/crds/docs.ts
 
 typecheck: deps
 	node_modules/.bin/tsc -p tsconfig.json --noEmit
@@ -33,21 +41,55 @@ lint: deps typecheck ## eslint, prettier --check, shellcheck, and the CRD YAML u
 	node_modules/.bin/prettier --check .
 	shellcheck -x $(SHELL_SCRIPTS)
 	node_modules/.bin/tsx src/crds/generate.ts --check
+	node_modules/.bin/tsx src/crds/docs.ts --check
+	charts/sync-crds.sh --check
 
-test-unit: deps ## Unit tests (no stack needed).
+test-unit: deps hadolint ## Unit tests (no stack needed).
 	$(JEST) --selectProjects unit
 
-test-e2e: deps stack-up ## e2e tests against the local stack (started if needed, left running).
-	$(JEST) --selectProjects e2e --runInBand
+test-e2e: deps helm stack-up ## e2e tests against the local stack (started if needed, left running).
+	$(JEST_STACK) --selectProjects e2e
 
-# The README's test command: lint, unit tests, then e2e on a stack it starts and stops, and proof that
-# stopping it left no process or mount behind.
-test: lint test-unit ## Everything: lint, unit, e2e on a fresh stack, stack-down leaves nothing behind.
+REANA_VENV := integrations/reana/.venv
+
+$(REANA_VENV)/.stamp: integrations/reana/pyproject.toml
+	python3 -m venv $(REANA_VENV)
+	$(REANA_VENV)/bin/pip install --quiet -e 'integrations/reana[test]'
+	@touch $@
+
+test-reana-unit: $(REANA_VENV)/.stamp ## REANA backend unit tests (pytest, no stack needed).
+	$(REANA_VENV)/bin/python -m pytest integrations/reana -q -m 'not e2e'
+
+test-reana: deps $(REANA_VENV)/.stamp stack-up ## REANA backend: unit and e2e tests (pytest) on the local stack.
+	$(REANA_VENV)/bin/python -m pytest integrations/reana -q
+
+test-chaos: deps stack-up ## Faults on the local stack: kill -9 rounds, leader failover, schedd/apiserver/site outages.
+	$(JEST_STACK) --selectProjects chaos
+
+test-audit: deps ## After a run: no key or token material in operator logs, Events or CR status.
+	$(JEST_STACK) --selectProjects audit
+
+# The README's test command: lint, unit tests, then e2e and the fault suite on a stack it starts and stops,
+# the secrets audit over what they left, and proof that stopping the stack left no process or mount behind.
+test: lint test-unit ## Everything: lint, unit, e2e + faults on a fresh stack, audit, clean stack-down.
 	@status=0; \
 	$(MAKE) --no-print-directory test-e2e || status=$$?; \
+	$(MAKE) --no-print-directory test-reana || status=$$?; \
+	$(MAKE) --no-print-directory test-chaos || status=$$?; \
+	$(MAKE) --no-print-directory test-audit || status=$$?; \
 	$(MAKE) --no-print-directory stack-down || status=1; \
 	test/e2e/stack/verify-down.sh || status=1; \
 	exit $$status
+
+helm: ## Build the helm CLI pinned in hack/tools/go.mod into .cache/bin (cached).
+	hack/build-helm.sh
+
+hadolint: ## Fetch the Dockerfile linter into .cache/bin (cached).
+	hack/tools/install-hadolint.sh
+
+# Install checks only: kustomize and Helm dry runs, chart drift, the token setup, RBAC as the ServiceAccount.
+install-check: deps helm stack-up ## The install e2e test (config/, charts/, RBAC) on the local stack.
+	$(JEST_STACK) --selectProjects e2e test/e2e/install.e2e.test.ts
 
 stack-up: ## Start the local stack (kube-apiserver, etcd, HTCondor pool, SLURM site); idempotent.
 	$(STACK) up
@@ -61,10 +103,14 @@ stack-status: ## Each component of the local stack with pid, address and health.
 run: build ## The operator in the foreground against the current KUBECONFIG.
 	node dist/main.js
 
-demo: build stack-up ## The whole story on the local stack: CRDs, operator, samples, their final state.
-	test/e2e/demo.sh
+demo: build stack-up ## The whole story: CRDs, operator, a VirtualCluster on SLURM, HPCJobs, live table, summary.
+	demo/demo.sh
 
-bench: deps stack-up ## Benchmarks on the local stack (prints tables; see docs/performance.md).
+demo-down: ## Remove what make demo made (HPCJobs, pilots, the demo operator); the stack keeps running.
+	demo/demo-down.sh
+
+bench: build stack-up ## Benchmarks on the local stack (prints tables; see docs/performance.md).
+	node --import tsx bench/hpcjobs.ts
 	node --import tsx bench/staging.ts
 
 clean: ## Remove build output (keeps the cached control plane and Debian root in .cache/).

@@ -27,5 +27,17 @@ export default {
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e.test.ts'],
     },
+    // Real faults injected into the stack (make test-chaos): run after e2e, never alongside it.
+    {
+      ...esm,
+      displayName: 'chaos',
+      testMatch: ['<rootDir>/test/chaos/**/*.chaos.test.ts'],
+    },
+    // Checks over what the whole run left behind (logs, Events, objects): last.
+    {
+      ...esm,
+      displayName: 'audit',
+      testMatch: ['<rootDir>/test/audit/**/*.audit.test.ts'],
+    },
   ],
 };

@@ -494,7 +494,7 @@ mkdir -p "$H" || { log "cannot create $H"; exit "$EXIT_USAGE"; }
 : >"$H/stderr"
 T_IN=0 T_RUN=0 T_OUT=0 BYTES_IN=0 BYTES_OUT=0 RUNTIME_USED=none SIGNAL=""
 HPC_JOB=${HPC_JOB:-job} HPC_RUNTIME=${HPC_RUNTIME:-auto} STAGING=${HPC_STAGING:-shared-fs}
-IMAGE="" WS="" CWS="" LOCAL_WS="" WORKDIR="" INPUTS="" OUTPUTS="" CHIRP="" ENV_PAIRS="" ENV_NAMES="" CMD_FILE=""
+IMAGE="" WS="" CWS="" LOCAL_WS="" WORKDIR="" INPUTS="" OUTPUTS="" CHIRP="" ENV_NAMES="" CMD_FILE=""
 
 # The step's argv: HPC_ARGV words, or the script run by /bin/sh -c.
 if [ -n "${HPC_SCRIPT:-}" ]; then
@@ -545,8 +545,16 @@ case "$STAGING" in chirp | cctools | condor-transfer) snapshot "$LOCAL_WS" "$H/b
 find_runtime || finish "$EXIT_NO_RUNTIME" no-runtime "no container runtime among: ${HPC_RUNTIME_ORDER:-$DEFAULT_RUNTIME_ORDER} (requested: $HPC_RUNTIME) can run $IMAGE"
 
 # The user's environment goes to the step only.
-ENV_PAIRS=$(decode_words "${HPC_ENV:-}") || finish "$EXIT_USAGE" wrapper "HPC_ENV is not base64"
-ENV_NAMES=$(printf '%s\n' "$ENV_PAIRS" | sed -n 's/=.*//p' | tr '\n' ' ')
+# Each pair stays base64 until it is exported, so a value may hold any byte, newlines included.
+ENV_NAMES=""
+for w in ${HPC_ENV:-}; do
+  decode "$w" || finish "$EXIT_USAGE" wrapper "HPC_ENV is not base64"
+  _name=${DECODED%%=*}
+  case "$_name" in
+    "$DECODED" | "" | [0-9]* | *[!A-Za-z0-9_]*) finish "$EXIT_USAGE" wrapper "HPC_ENV: not a NAME=VALUE pair with a valid name" ;;
+  esac
+  ENV_NAMES="$ENV_NAMES $_name"
+done
 runtime_command "$@" || finish "$EXIT_NO_RUNTIME" no-runtime "$RUNTIME_USED could not prepare $IMAGE"
 if [ "$RUNTIME_USED" = none ] && [ "$STAGING" != none ] && [ "$WORKDIR" = "$WS" ]; then WORKDIR=$LOCAL_WS; fi
 # The command line, rebuilt from its file (each word base64 on its own line: any byte survives).
@@ -555,16 +563,16 @@ while IFS= read -r w; do decode "$w" || finish "$EXIT_USAGE" wrapper "internal: 
 
 t0=$(now)
 (
-  printf '%s\n' "$ENV_PAIRS" | while IFS= read -r kv; do [ -n "$kv" ] && printf '%s\n' "$kv"; done >"$H/env.list"
-  while IFS= read -r kv; do
-    [ -n "$kv" ] || continue
+  for w in ${HPC_ENV:-}; do
+    decode "$w"
+    kv=$DECODED
     # shellcheck disable=SC2163 # exporting the NAME=VALUE held in kv is the point
     case "$RUNTIME_USED" in
       apptainer) export "APPTAINERENV_$kv" ;;
       singularity) export "SINGULARITYENV_$kv" ;;
       *) export "$kv" ;;
     esac
-  done <"$H/env.list"
+  done
   # Natively the step starts in its working directory; the runtimes are told with their own flags.
   if [ "$RUNTIME_USED" = none ]; then cd "$WORKDIR" 2>/dev/null || cd "$SCRATCH" || exit "$EXIT_USAGE"; fi
   exec "$@"

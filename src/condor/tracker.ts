@@ -4,6 +4,11 @@
  * one condor_history for jobs that left the queue without being acknowledged. The interval adapts: about
  * a second while things change (or right after a submission or action), backing off to 30 s when idle.
  * Each change is reported as the HPCJob's namespace/name so its reconcile runs; reconciles read from here.
+ *
+ * Most ticks ask only for the jobs whose status changed since the last good tick (EnteredCurrentStatus,
+ * judged by the schedd's own clock): every attribute the status needs changes together with JobStatus, so
+ * with thousands of queued jobs a tick reads a handful of ads instead of all of them. A full read every
+ * `fullPollIntervalMs` finds the jobs that left the queue and is the safety net for anything a delta missed.
  */
 import type { Logger } from 'pino';
 import type { Metrics } from '../runtime/metrics.js';
@@ -43,7 +48,12 @@ export interface TrackerOptions {
   maxIntervalMs?: number;
   /** A submitted job neither in the queue nor in the history for this long is absent (lost). */
   absentAfterMs?: number;
+  /** Read the whole queue at least this often; ticks in between read only what changed. 0: always whole. */
+  fullPollIntervalMs?: number;
 }
+
+/** Seconds of overlap between delta windows: status writes the schedd commits a little late are not missed. */
+const DELTA_MARGIN_SECONDS = 10;
 
 const attemptKey = (uid: string, attempt: number) => `${uid}#${attempt}`;
 
@@ -77,6 +87,8 @@ export class JobTracker {
   #lastError: string | undefined;
   #lastPollStart = 0;
   #lastPollOk = 0;
+  /** Start of the last successful whole-queue read: only it can tell that a job is gone. */
+  #lastFullPollOk = 0;
   #nudged = false;
 
   constructor(schedd: ScheddClient, o: TrackerOptions) {
@@ -86,6 +98,7 @@ export class JobTracker {
       activeMaxIntervalMs: 2000,
       maxIntervalMs: 30_000,
       absentAfterMs: 60_000,
+      fullPollIntervalMs: 30_000,
       ...o,
     };
     this.#interval = this.#o.minIntervalMs;
@@ -162,7 +175,7 @@ export class JobTracker {
    */
   presence(uid: string, attempt: number, submittedAt: number): Presence {
     if (this.find(uid, attempt)) return 'present';
-    if (!this.#synced || this.#lastPollOk < submittedAt) return 'pending';
+    if (!this.#synced || this.#lastFullPollOk < submittedAt) return 'pending';
     const id =
       this.#byAttempt.get(attemptKey(uid, attempt)) ?? this.#expected.get(attemptKey(uid, attempt))?.jobId;
     const missedAt = id ? this.#missing.get(id) : undefined;
@@ -224,11 +237,28 @@ export class JobTracker {
     let changed = false;
     try {
       await this.#flushAcks();
-      const constraint = `${Tag.Operator} == ${classAdLiteral(this.#o.operatorId)}`;
-      const ads = await this.#schedd.query(constraint, TRACKED_ATTRIBUTES);
-      changed = this.#applyQueue(ads, started);
+      const ours = `${Tag.Operator} == ${classAdLiteral(this.#o.operatorId)}`;
+      const full =
+        !this.#synced ||
+        this.#o.fullPollIntervalMs <= 0 ||
+        started - this.#lastFullPollOk >= this.#o.fullPollIntervalMs ||
+        // Never let a delta window grow long: after an outage, read everything.
+        started - this.#lastPollOk >= this.#o.fullPollIntervalMs;
+      if (full) {
+        const ads = await this.#schedd.query(ours, TRACKED_ATTRIBUTES);
+        changed = this.#applyQueue(ads, started);
+      } else {
+        const windowSeconds = Math.ceil((started - this.#lastPollOk) / 1000) + DELTA_MARGIN_SECONDS;
+        const ads = await this.#schedd.query(
+          `${ours} && EnteredCurrentStatus >= time() - ${windowSeconds}`,
+          TRACKED_ATTRIBUTES,
+        );
+        changed = this.#applyDelta(ads);
+      }
+      this.#o.metrics?.trackerPolls.inc({ schedd: this.name, kind: full ? 'full' : 'delta' });
       changed = (await this.#lookUpDeparted(started)) || changed;
       this.#lastPollOk = started;
+      if (full) this.#lastFullPollOk = started;
       if (!this.#synced) {
         this.#synced = true;
         changed = true;
@@ -278,12 +308,17 @@ export class JobTracker {
       if (!job) continue;
       job.acked = job.acked || this.#acked.has(job.jobId);
       if (job.acked) this.#acked.add(job.jobId);
-      next.set(job.jobId, job);
       this.#byAttempt.set(attemptKey(job.uid, job.attempt), job.jobId);
       this.#expected.delete(attemptKey(job.uid, job.attempt));
       this.#missing.delete(job.jobId);
       const old = this.#queue.get(job.jobId);
-      if (!old || !sameAd(old.ad, job.ad)) changedRefs.add(job.ref);
+      // An unchanged job keeps its object: the new one is garbage at once, not kept until the next read.
+      if (old && old.source === 'queue' && old.acked === job.acked && sameAd(old.ad, job.ad)) {
+        next.set(job.jobId, old);
+        continue;
+      }
+      next.set(job.jobId, job);
+      changedRefs.add(job.ref);
     }
     for (const [id, old] of this.#queue) {
       if (next.has(id)) continue;
@@ -300,6 +335,31 @@ export class JobTracker {
     }
     this.#queue = next;
     this.#indexByUid();
+    for (const ref of changedRefs) this.#o.onChange(ref);
+    return changedRefs.size > 0;
+  }
+
+  /** Merges the jobs whose status changed into the snapshot (nothing leaves it: only a full read says so). */
+  #applyDelta(ads: JobAd[]): boolean {
+    const changedRefs = new Set<string>();
+    for (const ad of ads) {
+      const job = toTracked(ad, 'queue');
+      if (!job) continue;
+      job.acked = job.acked || this.#acked.has(job.jobId);
+      if (job.acked) this.#acked.add(job.jobId);
+      this.#byAttempt.set(attemptKey(job.uid, job.attempt), job.jobId);
+      this.#expected.delete(attemptKey(job.uid, job.attempt));
+      this.#missing.delete(job.jobId);
+      const old = this.#queue.get(job.jobId);
+      if (old && sameAd(old.ad, job.ad)) continue;
+      this.#queue.set(job.jobId, job);
+      if (!old) {
+        let ids = this.#byUid.get(job.uid);
+        if (!ids) this.#byUid.set(job.uid, (ids = new Set()));
+        ids.add(job.jobId);
+      }
+      changedRefs.add(job.ref);
+    }
     for (const ref of changedRefs) this.#o.onChange(ref);
     return changedRefs.size > 0;
   }
@@ -321,13 +381,7 @@ export class JobTracker {
     for (const [id, h] of this.#history) if (h.at < hour) this.#history.delete(id);
     if (this.#departed.size === 0) return false;
     const ids = [...this.#departed].slice(0, 200);
-    const idConstraint = ids
-      .map((id) => {
-        const [c, p] = id.split('.');
-        return `(ClusterId == ${Number(c)} && ProcId == ${Number(p)})`;
-      })
-      .join(' || ');
-    const constraint = `${Tag.Operator} == ${classAdLiteral(this.#o.operatorId)} && (${idConstraint})`;
+    const constraint = this.#ofIds(ids);
     const ads = await this.#schedd.history(constraint, TRACKED_ATTRIBUTES, { limit: ids.length });
     const found = new Set<string>();
     for (const ad of ads) {
@@ -346,17 +400,22 @@ export class JobTracker {
     return found.size > 0;
   }
 
-  /** One condor_qedit HPCAck=true for every job acknowledged since the last tick. */
-  async #flushAcks(): Promise<void> {
-    if (this.#ackQueue.size === 0) return;
-    const ids = [...this.#ackQueue].slice(0, 200);
-    const idConstraint = ids
+  /** This operator's jobs among `ids` (ClusterId.ProcId), as one constraint. */
+  #ofIds(ids: string[]): string {
+    const any = ids
       .map((id) => {
         const [c, p] = id.split('.');
         return `(ClusterId == ${Number(c)} && ProcId == ${Number(p)})`;
       })
       .join(' || ');
-    const constraint = `${Tag.Operator} == ${classAdLiteral(this.#o.operatorId)} && (${idConstraint})`;
+    return `${Tag.Operator} == ${classAdLiteral(this.#o.operatorId)} && (${any})`;
+  }
+
+  /** One condor_qedit HPCAck=true for every job acknowledged since the last tick. */
+  async #flushAcks(): Promise<void> {
+    if (this.#ackQueue.size === 0) return;
+    const ids = [...this.#ackQueue].slice(0, 200);
+    const constraint = this.#ofIds(ids);
     await this.#schedd.edit(constraint, Tag.Ack, true);
     for (const id of ids) this.#ackQueue.delete(id);
   }
@@ -372,8 +431,15 @@ function toTracked(ad: JobAd, source: 'queue' | 'history'): TrackedJob | undefin
   return { jobId: `${c}.${p}`, uid, attempt, ref, ad, source, acked: adBool(ad, Tag.Ack) === true };
 }
 
-function sameAd(a: JobAd, b: JobAd): boolean {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  for (const k of keys) if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) return false;
+/** Equal ads; values are JSON scalars but for the odd list or nested ad, compared as JSON. */
+export function sameAd(a: JobAd, b: JobAd): boolean {
+  for (const k in a) {
+    const x = a[k];
+    const y = b[k];
+    if (x === y) continue;
+    if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return false;
+    if (JSON.stringify(x) !== JSON.stringify(y)) return false;
+  }
+  for (const k in b) if (!(k in a)) return false;
   return true;
 }

@@ -32,7 +32,7 @@ export const VC_PHASES = [
 ] as const;
 export type VCPhase = (typeof VC_PHASES)[number];
 
-export const BATCH_SYSTEMS = ['slurm', 'pbs', 'torque', 'lsf', 'sge', 'htcondor'] as const;
+export const BATCH_SYSTEMS = ['slurm', 'pbs', 'torque', 'lsf', 'sge'] as const;
 export type BatchSystem = (typeof BATCH_SYSTEMS)[number];
 
 /** Condition types of a VirtualCluster. */

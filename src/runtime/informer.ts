@@ -45,6 +45,23 @@ export interface InformerOptions {
   pageSize?: number;
 }
 
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * What the cache does not keep: managedFields (often larger than the object; client-go's informers drop them
+ * too) and kubectl's last-applied copy of the spec. Nothing in the operator reads either, and with thousands of
+ * HPCJobs they are most of the memory.
+ */
+export function trimForCache<T extends KubeObject>(obj: T): T {
+  const meta = obj.metadata as KubeObject['metadata'] & {
+    managedFields?: unknown;
+    annotations?: Record<string, string>;
+  };
+  delete meta.managedFields;
+  if (meta.annotations) delete meta.annotations[LAST_APPLIED];
+  return obj;
+}
+
 export function objectKey(o: KubeObject): string {
   return o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name;
 }
@@ -176,7 +193,7 @@ export class Informer<T extends KubeObject> {
           ? await this.#api.listNamespacedCustomObject({ ...common, namespace: this.#ref.namespace })
           : await this.#api.listClusterCustomObject(common)
       ) as { items: T[]; metadata?: { continue?: string; resourceVersion?: string } };
-      for (const item of page.items) seen.set(objectKey(item), item);
+      for (const item of page.items) seen.set(objectKey(item), trimForCache(item));
       cont = page.metadata?.continue || undefined;
       rv = page.metadata?.resourceVersion ?? rv;
     } while (cont);
@@ -274,7 +291,7 @@ export class Informer<T extends KubeObject> {
               case 'MODIFIED': {
                 const key = objectKey(obj);
                 const old = this.#cache.get(key);
-                this.#cache.set(key, obj);
+                this.#cache.set(key, trimForCache(obj));
                 this.#resourceVersion = obj.metadata.resourceVersion ?? this.#resourceVersion;
                 this.#failures = 0;
                 this.#emit(old ? 'update' : 'add', obj, old);

@@ -162,6 +162,12 @@ export class Metrics {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
+  readonly trackerPolls = new Counter({
+    name: 'hpc_condor_tracker_polls_total',
+    help: 'Tracker polls per schedd by kind: full (the whole queue) or delta (only jobs whose status changed)',
+    labelNames: ['schedd', 'kind'] as const,
+    registers: [this.registry],
+  });
   readonly trackerJobs = new Gauge({
     name: 'hpc_condor_tracked_jobs',
     help: 'HTCondor jobs of this operator seen in the queue per schedd',
@@ -196,6 +202,12 @@ export class Metrics {
     name: 'hpc_hpcjobs',
     help: 'HPCJobs in the informer cache by phase',
     labelNames: ['phase'] as const,
+    registers: [this.registry],
+  });
+  readonly virtualClusterWorkers = new Gauge({
+    name: 'hpc_virtualcluster_workers',
+    help: 'Workers of each VirtualCluster by state, as in its status (requested, queued, running, idle, busy, error)',
+    labelNames: ['namespace', 'name', 'state'] as const,
     registers: [this.registry],
   });
 

@@ -5,6 +5,26 @@
 import * as k8s from '@kubernetes/client-node';
 import { isNotFound } from './controller.js';
 
+/**
+ * The operator may not read a Secret (403): its ServiceAccount is not bound to the secret-reader ClusterRole
+ * in that namespace. A configuration problem the resource reports in a condition, not a crash.
+ */
+export class SecretAccessError extends Error {
+  constructor(
+    readonly namespace: string,
+    readonly secretName: string,
+  ) {
+    super(
+      `the operator may not read Secret ${namespace}/${secretName}: bind the ClusterRole hpc-operator-secret-reader to its ServiceAccount in namespace ${namespace} (docs/install.md)`,
+    );
+    this.name = 'SecretAccessError';
+  }
+}
+
+function forbidden(e: unknown): boolean {
+  return (e as { code?: number }).code === 403;
+}
+
 export class KubeSecrets {
   readonly #api: k8s.CoreV1Api;
 
@@ -22,6 +42,7 @@ export class KubeSecrets {
       return out;
     } catch (e) {
       if (isNotFound(e)) return undefined;
+      if (forbidden(e)) throw new SecretAccessError(namespace, name);
       throw e;
     }
   }
@@ -34,6 +55,7 @@ export class KubeSecrets {
       return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
     } catch (e) {
       if (isNotFound(e)) return undefined;
+      if (forbidden(e)) throw new SecretAccessError(namespace, name);
       throw e;
     }
   }

@@ -207,7 +207,10 @@ describe('HPCJob on the local pool', () => {
   });
 
   it('cancels a Running HPCJob by annotation and runs one more attempt of a finished one by annotation', async () => {
-    const created = await createHPCJob(kc, ns, 'cancelme', { command: ['/bin/sleep', '600'] });
+    // Attempt 1 sleeps until cancelled; any later attempt succeeds at once.
+    const created = await createHPCJob(kc, ns, 'cancelme', {
+      script: '[ "$HPC_ATTEMPT" -ge 2 ] || sleep 600',
+    });
     await waitForPhase(kc, ns, 'cancelme', ['Running']);
     await patchHPCJob(kc, ns, 'cancelme', { metadata: { annotations: { 'hpc.scailfin.io/cancel': 'c1' } } });
     const cancelled = await waitForPhase(kc, ns, 'cancelme', ['Failed']);
@@ -219,10 +222,7 @@ describe('HPCJob on the local pool', () => {
       async () => (await condorJobsOf(created.metadata.uid)).queue.length === 0,
     );
     // Still there, history kept; a retry annotation starts attempt 2 (a new HTCondor job, the first stays removed).
-    await patchHPCJob(kc, ns, 'cancelme', {
-      metadata: { annotations: { 'hpc.scailfin.io/retry': 'r1' } },
-      spec: { command: ['/bin/true'] },
-    });
+    await patchHPCJob(kc, ns, 'cancelme', { metadata: { annotations: { 'hpc.scailfin.io/retry': 'r1' } } });
     const retried = await waitFor('attempt 2 to succeed', async () => {
       const j = await getHPCJob(kc, ns, 'cancelme');
       return j?.status?.phase === 'Succeeded' ? j : undefined;

@@ -6,14 +6,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adString } from '../../src/condor/parse.js';
 import { CollectorClient } from '../../src/condor/collector.js';
-import { pilotPrefix } from '../../src/controllers/virtualcluster/planning.js';
-import { slurm } from '../../src/sites/batch.js';
 import { SshTransport } from '../../src/sites/ssh.js';
 import {
   createHPCJob,
@@ -24,6 +21,7 @@ import {
   waitForPhase,
 } from './helpers/kube.js';
 import { OperatorProcess } from './helpers/operator.js';
+import { activePilots as sitePilots, createSiteSecrets, slurmSpec } from './helpers/site.js';
 import {
   STACK,
   condorCli,
@@ -52,7 +50,6 @@ const op = new OperatorProcess({
 const login = siteLogin();
 const ssh = new SshTransport({ ...login, hostKeys: [login.knownHosts] });
 const VCS = { group: 'hpc.scailfin.io', version: 'v1alpha1', plural: 'virtualclusters', namespace: ns };
-const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 interface VC {
   metadata: { name: string; uid: string };
@@ -71,26 +68,7 @@ function vcSpec(
   extra: Record<string, unknown> = {},
   workers: Record<string, unknown> = {},
 ) {
-  return {
-    pool: {
-      collectorHost: env.HPC_COLLECTOR,
-      scheddName: env.HPC_SCHEDD_NAME,
-      pilotTokenSecretRef: { name: 'pilot-token' },
-    },
-    allocations: [
-      {
-        name: 'site1',
-        batchSystem: 'slurm',
-        loginHost: env.HPC_SITE_HOST,
-        user: login.username,
-        credentials: { secretName },
-        queue: 'batch',
-        walltime: '1h',
-        workers: { count, cores: 1, memory: '512Mi', idleShutdown: '10m', ...workers },
-      },
-    ],
-    ...extra,
-  };
+  return slurmSpec(count, { secretName, workers, extra });
 }
 
 async function createVC(
@@ -132,14 +110,9 @@ async function waitVC(name: string, what: string, ok: (vc: VC) => boolean, timeo
   );
 }
 
-/** Our pilots in SLURM for this VirtualCluster (active ones only). */
-async function activePilots(vc: VC): Promise<string[]> {
-  const prefix = pilotPrefix(vc.metadata.uid, 'site1', sha);
-  const r = await ssh.exec(slurm.list(login.username));
-  return slurm
-    .parseList(r.stdout)
-    .filter((j) => j.name.startsWith(prefix) && (j.state === 'queued' || j.state === 'running'))
-    .map((j) => j.name);
+/** Our pilots in SLURM for this VirtualCluster (active ones only), over the test's SSH connection. */
+function activePilots(vc: VC): Promise<string[]> {
+  return sitePilots(vc.metadata.uid, ssh);
 }
 
 async function joinedSlots(name: string): Promise<string[]> {
@@ -167,20 +140,7 @@ function siteSshd(action: 'stop' | 'start'): void {
 beforeAll(async () => {
   await installCRDs(kc);
   await createNamespace(kc, ns);
-  await core.createNamespacedSecret({
-    namespace: ns,
-    body: {
-      metadata: { name: 'site-ssh' },
-      stringData: { 'ssh-privatekey': login.privateKey, known_hosts: login.knownHosts },
-    },
-  });
-  await core.createNamespacedSecret({
-    namespace: ns,
-    body: {
-      metadata: { name: 'pilot-token' },
-      stringData: { token: readFileSync(join(STACK, 'condor/pilot.token'), 'utf8') },
-    },
-  });
+  await createSiteSecrets(kc, ns);
   await op.start();
 });
 

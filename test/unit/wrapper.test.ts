@@ -142,6 +142,17 @@ describe.each(SHELLS)('the job wrapper under %s', (...shell: string[]) => {
     expect(r.result).toMatchObject({ exitCode: 3, category: 'exit' });
   });
 
+  it('passes env values with newlines as data: no second variable, no broken step', () => {
+    const r = runWrapper(shell, {
+      HPC_SCRIPT: b64('printf "[%s][%s]" "$MULTI" "${LD_PRELOAD:-unset}"'),
+      HPC_ENV: words(['MULTI=line one\nLD_PRELOAD=/evil.so\nlast=line']),
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('[line one\nLD_PRELOAD=/evil.so\nlast=line][unset]');
+    // A pair without a valid name is a broken contract, refused before anything runs.
+    expect(runWrapper(shell, { HPC_ARGV: words(['true']), HPC_ENV: words(['BAD NAME=x']) }).code).toBe(120);
+  });
+
   it('dies by the signal that killed the step', () => {
     const r = runWrapper(shell, { HPC_SCRIPT: b64('kill -TERM $$') });
     expect(r.signal).toBe('SIGTERM');

@@ -22,12 +22,20 @@ export type Observation =
   | { state: 'running'; host?: string; startedAt?: number }
   | { state: 'suspended'; hold: Hold }
   | { state: 'held'; hold: Hold }
-  | { state: 'succeeded'; exitCode: number; endedAt?: number; host?: string; result?: WrapperResult }
+  | {
+      state: 'succeeded';
+      exitCode: number;
+      startedAt?: number;
+      endedAt?: number;
+      host?: string;
+      result?: WrapperResult;
+    }
   | {
       state: 'failed';
       category: FailureCategory;
       exitCode?: number;
       signal?: number;
+      startedAt?: number;
       endedAt?: number;
       host?: string;
       message: string;
@@ -76,6 +84,9 @@ export function observe(job: TrackedJob): Observation {
 
 function completed(ad: JobAd, host: string | undefined, endedAt: number | undefined): Observation {
   const result = wrapperResult(ad);
+  // Carried so that a run the operator never saw (it ended while the API server was away) still has its
+  // start on record.
+  const startedAt = adNumber(ad, 'JobCurrentStartDate') ?? adNumber(ad, 'JobStartDate');
   const bySignal = adBool(ad, 'ExitBySignal') === true;
   if (bySignal) {
     const signal = adNumber(ad, 'ExitSignal');
@@ -83,6 +94,7 @@ function completed(ad: JobAd, host: string | undefined, endedAt: number | undefi
       state: 'failed',
       category: 'Signal',
       signal,
+      startedAt,
       endedAt,
       host,
       result,
@@ -90,7 +102,7 @@ function completed(ad: JobAd, host: string | undefined, endedAt: number | undefi
     };
   }
   const exitCode = adNumber(ad, 'ExitCode') ?? -1;
-  if (exitCode === 0) return { state: 'succeeded', exitCode, endedAt, host, result };
+  if (exitCode === 0) return { state: 'succeeded', exitCode, startedAt, endedAt, host, result };
   // The wrapper's own failures have their own exit codes (and category in its report).
   const category = wrapperCategory(result, exitCode);
   if (category)
@@ -98,6 +110,7 @@ function completed(ad: JobAd, host: string | undefined, endedAt: number | undefi
       state: 'failed',
       category,
       exitCode: result?.exitCode ?? exitCode,
+      startedAt,
       endedAt,
       host,
       result,
@@ -108,6 +121,7 @@ function completed(ad: JobAd, host: string | undefined, endedAt: number | undefi
       state: 'failed',
       category: 'Signal',
       signal: result.signal,
+      startedAt,
       endedAt,
       host,
       result,
@@ -118,6 +132,7 @@ function completed(ad: JobAd, host: string | undefined, endedAt: number | undefi
     state: 'failed',
     category: 'ExitCode',
     exitCode,
+    startedAt,
     endedAt,
     host,
     result,

@@ -466,6 +466,7 @@ export class HPCJobReconciler {
           w.requeueAfterMs = 1000;
           return;
         }
+        this.#backfillStart(w, current, obs.startedAt);
         current.outcome = 'Succeeded';
         current.exitCode = obs.exitCode;
         current.endTime = isoOf(obs.endedAt) ?? this.#iso();
@@ -491,6 +492,7 @@ export class HPCJobReconciler {
           w.requeueAfterMs = 1000;
           return;
         }
+        this.#backfillStart(w, current, obs.startedAt);
         current.exitCode = obs.exitCode;
         current.signal = obs.signal;
         if (obs.host) current.host = obs.host;
@@ -520,6 +522,14 @@ export class HPCJobReconciler {
         );
         break;
     }
+  }
+
+  /** A run that started and ended between two looks (or while the API server was away) still gets its start. */
+  #backfillStart(w: Work, current: Attempt, startedAt: number | undefined): void {
+    const started = isoOf(startedAt);
+    if (!started) return;
+    current.startTime = current.startTime ?? started;
+    w.status.startTime = w.status.startTime ?? started;
   }
 
   #running(w: Work, current: Attempt, obs: Extract<Observation, { state: 'running' }>): void {
@@ -616,12 +626,13 @@ export class HPCJobReconciler {
       log.info({ jobId: tj.jobId, code: hold.code }, 'released a held job');
       return;
     }
-    const why = decision.action === 'release' ? `released ${releaseLimit} times already` : decision.because;
+    // #failure adds the rule's reason itself; only the exhausted releases are news here.
+    const exhausted = decision.action === 'release' ? ` (released ${releaseLimit} times already)` : '';
     this.#failure(
       w,
       backend,
       failure,
-      `attempt ${current.attempt} held: ${heldMsg} (${why})`,
+      `attempt ${current.attempt} held: ${heldMsg}${exhausted}`,
       tj,
       log,
       undefined,

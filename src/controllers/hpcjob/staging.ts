@@ -7,6 +7,7 @@
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { HPCJob } from '../../crds/hpcjob.js';
+import { SecretAccessError } from '../../runtime/secrets.js';
 
 /** Reads one key of a Secret; undefined when the Secret or key does not exist. Never logs the value. */
 export interface SecretSource {
@@ -59,9 +60,16 @@ export async function planStaging(
   const staging = ws.staging ?? 'chirp';
   if (staging === 'cctools' && ws.chirp?.ticketSecretRef) {
     const ref = ws.chirp.ticketSecretRef;
-    const ticket = secrets
-      ? await secrets.read(job.metadata.namespace, ref.name, ref.key ?? 'ticket')
-      : undefined;
+    let ticket: string | undefined;
+    try {
+      ticket = secrets
+        ? await secrets.read(job.metadata.namespace, ref.name, ref.key ?? 'ticket')
+        : undefined;
+    } catch (e) {
+      if (e instanceof SecretAccessError)
+        return { reason: 'SecretForbidden', message: e.message, transient: true };
+      throw e;
+    }
     if (ticket === undefined) {
       return {
         reason: 'SecretNotFound',

@@ -24,9 +24,10 @@ import {
 import { rfc3339, setStatusCondition, type NewCondition } from '../../runtime/conditions.js';
 import { errorMessage, isConflict, isNotFound, type Result } from '../../runtime/controller.js';
 import type { EventRecorder, EventType } from '../../runtime/events.js';
-import type { Informer } from '../../runtime/informer.js';
+import { splitKey, type Informer } from '../../runtime/informer.js';
 import type { Metrics } from '../../runtime/metrics.js';
 import type { ObjectWriter } from '../../runtime/objects.js';
+import { SecretAccessError } from '../../runtime/secrets.js';
 import { adapterFor, type BatchJob } from '../../sites/batch.js';
 import { SshError, SshTransport } from '../../sites/ssh.js';
 import { durationMs } from '../../util/units.js';
@@ -96,6 +97,13 @@ export class VirtualClusterReconciler {
   /** Pilots seen failing, and the submission backoff that follows, per VC uid + allocation. */
   readonly #failures = new Map<string, { seen: Set<string>; count: number; nextSubmitAt: number }>();
 
+  /** Drops a deleted VirtualCluster's worker gauges. */
+  #forgetWorkers(key: string): void {
+    const { namespace, name } = splitKey(key);
+    for (const state of ['requested', 'queued', 'running', 'idle', 'busy', 'error'])
+      this.#d.metrics.virtualClusterWorkers.remove({ namespace, name, state });
+  }
+
   constructor(deps: VirtualClusterReconcilerDeps) {
     this.#d = deps;
     this.#now = deps.now ?? Date.now;
@@ -105,6 +113,7 @@ export class VirtualClusterReconciler {
     let vc = this.#d.clusters.getByKey(key);
     if (!vc) {
       this.#closeSessions(key);
+      this.#forgetWorkers(key);
       return {};
     }
     if (vc.metadata.deletionTimestamp) return this.#finalize(vc, log);
@@ -134,7 +143,16 @@ export class VirtualClusterReconciler {
 
     // The pilot token: who the pilots are to the pool, and the pool's trust domain.
     const tokenRef = vc.spec.pool.pilotTokenSecretRef;
-    const tokenData = await this.#d.secrets.readAll(vc.metadata.namespace, tokenRef.name);
+    let tokenData: Record<string, string> | undefined;
+    try {
+      tokenData = await this.#d.secrets.readAll(vc.metadata.namespace, tokenRef.name);
+    } catch (e) {
+      if (!(e instanceof SecretAccessError)) throw e;
+      cond({ type: C.PoolJoined, status: 'False', reason: 'SecretForbidden', message: e.message });
+      status.phase = 'Failed';
+      status.message = e.message;
+      return this.#commit(vc, status, conditions, events, log, 30_000);
+    }
     const token = tokenData?.[tokenRef.key ?? 'token']?.trim();
     const trustDomain = token ? (jwtClaims(token)?.iss as string | undefined) : undefined;
 
@@ -192,6 +210,11 @@ export class VirtualClusterReconciler {
     }
     status.allocations = allocStatus;
     status.workers = total;
+    for (const [state, n] of Object.entries(total))
+      this.#d.metrics.virtualClusterWorkers.set(
+        { namespace: vc.metadata.namespace, name: vc.metadata.name, state },
+        n,
+      );
 
     if (badCreds.length > 0) {
       if (
@@ -532,7 +555,13 @@ export class VirtualClusterReconciler {
   }
 
   async #session(vc: VirtualCluster, a: Allocation): Promise<Session | { reason: string; message: string }> {
-    const data = await this.#d.secrets.readAll(vc.metadata.namespace, a.credentials.secretName);
+    let data: Record<string, string> | undefined;
+    try {
+      data = await this.#d.secrets.readAll(vc.metadata.namespace, a.credentials.secretName);
+    } catch (e) {
+      if (e instanceof SecretAccessError) return { reason: 'SecretForbidden', message: e.message };
+      throw e;
+    }
     const creds = credentialsFrom(a, data);
     if ('reason' in creds) return creds;
     const key = `${vc.metadata.namespace}/${vc.metadata.name}/${a.name}`;
@@ -609,10 +638,14 @@ export class VirtualClusterReconciler {
   async #credentialExpiry(vc: VirtualCluster): Promise<Date | undefined> {
     let earliest: Date | undefined;
     for (const a of vc.spec.allocations ?? []) {
-      const creds = credentialsFrom(
-        a,
-        await this.#d.secrets.readAll(vc.metadata.namespace, a.credentials.secretName),
-      );
+      // A Secret the operator may not read is reported by the session check; no expiry to tell here.
+      const data = await this.#d.secrets
+        .readAll(vc.metadata.namespace, a.credentials.secretName)
+        .catch((e: unknown) => {
+          if (e instanceof SecretAccessError) return undefined;
+          throw e;
+        });
+      const creds = credentialsFrom(a, data);
       const e = (creds as SiteCredentials).expiresAt;
       if (e && (!earliest || e < earliest)) earliest = e;
     }

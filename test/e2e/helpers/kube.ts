@@ -1,7 +1,11 @@
 /** Kubernetes helpers for e2e tests. */
 import * as k8s from '@kubernetes/client-node';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { allCRDs } from '../../../src/crds/crd.js';
-import { waitFor } from './stack.js';
+import { STACK, waitFor } from './stack.js';
+
+export const HPCJOBS = { group: 'hpc.scailfin.io', version: 'v1alpha1', plural: 'hpcjobs' };
 
 /** Creates or updates the CRDs from src/crds and waits until they are Established. */
 export async function installCRDs(kc: k8s.KubeConfig): Promise<void> {
@@ -25,8 +29,6 @@ export async function installCRDs(kc: k8s.KubeConfig): Promise<void> {
   }
 }
 
-export const HPCJOBS = { group: 'hpc.scailfin.io', version: 'v1alpha1', plural: 'hpcjobs' };
-
 /** A namespace for one test file. */
 export async function createNamespace(kc: k8s.KubeConfig, name: string): Promise<void> {
   const core = kc.makeApiClient(k8s.CoreV1Api);
@@ -35,7 +37,30 @@ export async function createNamespace(kc: k8s.KubeConfig, name: string): Promise
 
 export async function deleteNamespace(kc: k8s.KubeConfig, name: string): Promise<void> {
   const core = kc.makeApiClient(k8s.CoreV1Api);
+  await keepForAudit(kc, name).catch(() => undefined);
   await core.deleteNamespace({ name }).catch(() => undefined);
+}
+
+/** Where deleted test namespaces leave their Events and custom resources, for the secrets audit. */
+export const AUDIT_DIR = join(STACK, 'audit');
+
+/**
+ * Saves the Events, HPCJobs and VirtualClusters of a namespace before it goes, so that the audit at the end
+ * of the run (test/audit) can check that none of them carries key or token material.
+ */
+async function keepForAudit(kc: k8s.KubeConfig, namespace: string): Promise<void> {
+  const events = kc.makeApiClient(k8s.EventsV1Api);
+  const co = kc.makeApiClient(k8s.CustomObjectsApi);
+  const [ev, jobs, vcs] = await Promise.all([
+    events.listNamespacedEvent({ namespace }),
+    co.listNamespacedCustomObject({ ...HPCJOBS, namespace }),
+    co.listNamespacedCustomObject({ ...HPCJOBS, plural: 'virtualclusters', namespace }),
+  ]);
+  mkdirSync(AUDIT_DIR, { recursive: true });
+  writeFileSync(
+    join(AUDIT_DIR, `${namespace}.json`),
+    JSON.stringify({ events: ev.items, hpcjobs: jobs, virtualclusters: vcs }),
+  );
 }
 
 export interface HPCJobObject {
@@ -52,6 +77,8 @@ export interface HPCJobObject {
     attempt?: number;
     jobId?: string;
     message?: string;
+    retryToken?: string;
+    cancelToken?: string;
     conditions?: {
       type: string;
       status: string;

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO, STACK, loadStackEnv, waitFor } from './stack.js';
 
@@ -19,6 +19,10 @@ export interface OperatorOptions {
   logFile?: string;
   /** Run the TypeScript sources through tsx (default) or the compiled dist/main.js (one process: benchmarks). */
   entry?: 'src' | 'dist';
+  /** A kubeconfig to run as (e.g. a ServiceAccount token); default the stack's admin kubeconfig. */
+  kubeconfig?: string;
+  /** Leader election on, with this Lease (default off: test files run operators side by side). */
+  leaderElection?: { namespace: string; id: string };
 }
 
 export async function freePort(): Promise<number> {
@@ -53,7 +57,8 @@ export class OperatorProcess {
     const entry =
       this.o.entry === 'dist'
         ? [join(REPO, 'dist/main.js')]
-        : [join(REPO, 'node_modules/tsx/dist/cli.mjs'), join(REPO, 'src/main.ts')];
+        : // tsx as a loader in this one process (its CLI would fork a child): kill -9 hits the operator itself.
+          ['--import', 'tsx', join(REPO, 'src/main.ts')];
     const args = [
       ...entry,
       `--namespace=${this.o.namespace}`,
@@ -64,19 +69,36 @@ export class OperatorProcess {
       `--log-dir=${this.logDir}`,
       `--metrics-bind-address=127.0.0.1:${this.metricsPort}`,
       `--health-probe-bind-address=127.0.0.1:${this.healthPort}`,
-      '--leader-elect=false',
+      ...(this.o.leaderElection
+        ? [
+            '--leader-elect=true',
+            `--leader-election-namespace=${this.o.leaderElection.namespace}`,
+            `--leader-election-id=${this.o.leaderElection.id}`,
+          ]
+        : ['--leader-elect=false']),
       '--log-level=debug',
       ...(this.o.extraArgs ?? []),
     ];
     this.#out = createWriteStream(this.logFile, { flags: 'a' });
     const child = spawn(process.execPath, args, {
-      env: { ...process.env, ...this.o.env, ...o.env },
+      cwd: REPO,
+      env: {
+        ...process.env,
+        ...(this.o.kubeconfig ? { KUBECONFIG: this.o.kubeconfig } : {}),
+        ...this.o.env,
+        ...o.env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.pipe(this.#out, { end: false });
     child.stderr?.pipe(this.#out, { end: false });
     this.#child = child;
-    this.#exit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    // A signal reads as the shell shows it: 128 + its number (137 for SIGKILL).
+    this.#exit = new Promise((resolve) =>
+      child.once('exit', (code, signal) =>
+        resolve(code ?? (signal ? 128 + constants.signals[signal] : null)),
+      ),
+    );
     if (o.waitReady !== false) {
       await waitFor(
         `the operator to be ready (log: ${this.logFile})`,
@@ -93,6 +115,19 @@ export class OperatorProcess {
 
   get pid(): number | undefined {
     return this.#child?.pid;
+  }
+
+  /** SIGKILL, as a crash would; resolves once the process is gone. */
+  async kill9(): Promise<void> {
+    if (this.#child && this.#child.exitCode === null && this.#child.signalCode === null)
+      this.#child.kill('SIGKILL');
+    await this.#exit;
+    this.#out?.end();
+  }
+
+  /** True while the process runs. */
+  get running(): boolean {
+    return !!this.#child && this.#child.exitCode === null && this.#child.signalCode === null;
   }
 
   /** Resolves with the exit code once the process ends. */

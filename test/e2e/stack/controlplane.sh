@@ -96,14 +96,15 @@ cp_up() {
   fi
   wait_for 90 "kube-apiserver /readyz" cp_apiserver_ready
   if ! pid_alive "$PIDS/kube-controller-manager.pid"; then
-    # Namespace deletion, garbage collection of owned objects and service-account tokens need it.
+    # Namespace deletion, garbage collection of owned objects and service-account tokens need it. Each
+    # controller acts as its own ServiceAccount, with the bootstrap RBAC roles made for it.
     start_daemon kube-controller-manager "$HPC_BIN/kube-controller-manager" \
       --kubeconfig "$CP_PKI/controller-manager.kubeconfig" \
       --authentication-kubeconfig "$CP_PKI/controller-manager.kubeconfig" \
       --authorization-kubeconfig "$CP_PKI/controller-manager.kubeconfig" \
       --bind-address 127.0.0.1 --secure-port 0 --leader-elect=false \
       --service-account-private-key-file "$CP_PKI/sa.key" --root-ca-file "$CP_PKI/ca.crt" \
-      --use-service-account-credentials=false \
+      --use-service-account-credentials=true \
       --controllers 'namespace-controller,garbage-collector-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller,clusterrole-aggregation-controller'
   fi
 }

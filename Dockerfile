@@ -1,0 +1,41 @@
+# syntax=docker/dockerfile:1
+# The operator image. It is built with the same steps as `make build` and run as `make run` runs it on the
+# local stack: npm ci, tsc -p tsconfig.build.json, node dist/main.js (test/unit/dockerfile.test.ts checks that
+# they stay the same). Debian 13 both times: its nodejs (20.19) runs the operator, its htcondor package gives
+# the condor_* client tools the operator calls (the local stack's pool is the same HTCondor 23.9 from Debian 13).
+#   docker build -t ghcr.io/scailfin/hpc-operator:0.1.0 .
+
+FROM debian:13.8-slim AS build
+# The versions come with the pinned Debian point release.
+# hadolint ignore=DL3008
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends nodejs npm \
+  && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN node_modules/.bin/tsc -p tsconfig.build.json \
+  && npm prune --omit=dev --no-audit --no-fund
+
+FROM debian:13.8-slim
+# hadolint ignore=DL3008
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends nodejs htcondor ca-certificates \
+  && rm -rf /var/lib/apt/lists/* \
+  && groupadd --system --gid 10001 hpc-operator \
+  && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home \
+    --shell /usr/sbin/nologin hpc-operator
+WORKDIR /opt/hpc-operator
+COPY --from=build /src/package.json ./
+COPY --from=build /src/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+# The job wrapper shipped as each HTCondor job's executable (src/manager.ts: ../wrapper from dist/).
+COPY wrapper/hpc-wrapper.sh ./wrapper/hpc-wrapper.sh
+# Where config/manager mounts the HTCondor client configuration.
+ENV NODE_ENV=production \
+  CONDOR_CONFIG=/etc/hpc-operator/condor/condor_config
+USER 10001:10001
+EXPOSE 8080 8081
+ENTRYPOINT ["node", "dist/main.js"]

@@ -1,0 +1,73 @@
+-- Argo CD health of an HPCJob (hpc.scailfin.io/v1alpha1), read from the status the operator writes
+-- (status.phase, status.conditions, status.message: see src/crds/hpcjob.ts). Plain Lua 5.1, as Argo CD's
+-- gopher-lua runs it; test/unit/argocd-health.test.ts runs it with lua5.1 and lua5.4 on testdata/.
+local hs = { status = "Progressing", message = "Waiting for the operator to pick the HPCJob up" }
+
+local function condition(kind)
+  if obj.status == nil or obj.status.conditions == nil then
+    return nil
+  end
+  for _, c in ipairs(obj.status.conditions) do
+    if c.type == kind then
+      return c
+    end
+  end
+  return nil
+end
+
+local function text(value, fallback)
+  if value ~= nil and value ~= "" then
+    return value
+  end
+  return fallback
+end
+
+if obj.status == nil or obj.status.phase == nil then
+  return hs
+end
+
+local phase = obj.status.phase
+-- A status computed from an older spec says nothing about the current one.
+local generation = obj.metadata and obj.metadata.generation
+local observed = obj.status.observedGeneration
+if generation ~= nil and observed ~= nil and observed < generation then
+  hs.message = "Waiting for the operator to observe generation " .. tostring(generation)
+  return hs
+end
+
+local accepted = condition("Accepted")
+local suspended = condition("Suspended")
+local held = condition("Held")
+
+if phase == "Succeeded" then
+  hs.status = "Healthy"
+  hs.message = text(obj.status.message, "Succeeded")
+elseif phase == "Failed" or phase == "Lost" then
+  hs.status = "Degraded"
+  hs.message = text(obj.status.message, phase)
+elseif accepted ~= nil and accepted.status == "False" then
+  -- The operator refused the spec: it will never be submitted.
+  hs.status = "Degraded"
+  hs.message = text(accepted.message, "The spec was not accepted")
+elseif suspended ~= nil and suspended.status == "True" then
+  hs.status = "Suspended"
+  hs.message = text(suspended.message, "Suspended (spec.suspend is true)")
+elseif phase == "Held" then
+  hs.message = text(obj.status.message, text(held and held.message, "Held by HTCondor"))
+  local attempts = obj.status.attempts
+  local last = attempts and attempts[#attempts]
+  local released = last ~= nil and last.lastReleaseTime ~= nil and last.holdTime ~= nil
+    and last.lastReleaseTime > last.holdTime
+  if obj.status.nextRetryTime == nil and not released then
+    -- Nothing will release or resubmit it: it waits for a person.
+    hs.status = "Degraded"
+  end
+  -- Otherwise the retry policy releases or resubmits it (nextRetryTime), or just did: still on its way.
+else
+  -- Pending, Submitted, Queued, Running.
+  hs.message = phase
+  if obj.status.message ~= nil and obj.status.message ~= "" then
+    hs.message = phase .. ": " .. obj.status.message
+  end
+end
+return hs

@@ -1,0 +1,59 @@
+"""HPCJob phase -> REANA job status.
+
+REANA's job statuses (reana-db ``JobStatus``): created, running, finished, failed, stopped, queued.
+REANA's workflow engines wait until a job is ``finished``, ``failed`` or ``stopped``, so reporting
+``queued`` while a step waits for an HPC slot is safe, and it is the point of this backend: the
+upstream HTCondor and SLURM backends report ``running`` from submission on.
+
+``Held`` maps to ``queued``: a held HTCondor job is not running and the operator either releases it,
+retries it, or fails it by the HPCJob's retryPolicy, so it is waiting, not finished. A held step
+therefore shows up as queued in REANA; ``kubectl get hpcjob`` shows the hold and its reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional
+
+QUEUED = "queued"
+RUNNING = "running"
+FINISHED = "finished"
+FAILED = "failed"
+STOPPED = "stopped"
+
+FINAL_STATUSES = (FINISHED, FAILED, STOPPED)
+
+PHASE_TO_STATUS = {
+    "Pending": QUEUED,
+    "Submitted": QUEUED,
+    "Queued": QUEUED,
+    "Held": QUEUED,
+    "Running": RUNNING,
+    "Succeeded": FINISHED,
+    "Failed": FAILED,
+    "Lost": FAILED,
+}
+
+
+def phase_of(hpcjob: Optional[Mapping[str, Any]]) -> Optional[str]:
+    """The phase of an HPCJob object (``None`` before the operator has written a status)."""
+    if not hpcjob:
+        return None
+    return (hpcjob.get("status") or {}).get("phase")
+
+
+def reana_status(phase: Optional[str], deleted: bool = False) -> str:
+    """REANA status of an HPCJob in ``phase``; ``deleted`` when the HPCJob no longer exists.
+
+    A new HPCJob without a status yet is ``queued``. An HPCJob deleted before it finished was
+    cancelled (``stopped``); one deleted after it finished keeps its outcome (e.g. removed by its
+    ``ttlSecondsAfterFinished``).
+    """
+    status = PHASE_TO_STATUS.get(phase or "Pending", QUEUED)
+    if deleted and status not in (FINISHED, FAILED):
+        return STOPPED
+    return status
+
+
+def is_final(status: Optional[str]) -> bool:
+    """Whether a REANA status is terminal (nothing changes it afterwards)."""
+    return status in FINAL_STATUSES

@@ -1,0 +1,185 @@
+/**
+ * `kubectl hpc describe`: one HPCJob for a person: what it runs, where it is, every attempt, what comes next
+ * and the recent Events. Reads like `kubectl describe`, but knows the attempt history and the hold codes.
+ */
+import type * as k8s from '@kubernetes/client-node';
+import { holdLabel } from '../../condor/hold-codes.js';
+import type { HPCJob, RetryRule } from '../../crds/hpcjob.js';
+import { intFlag } from '../args.js';
+import { COMMON_FLAGS, NAMESPACE, namespaceOf, type CliContext, type Command } from '../command.js';
+import { age, between, indent, oneLine, shortTime, table, timeWithAge } from '../format.js';
+import { exitOf, isFinal } from '../jobs.js';
+import { eventTime } from '../kube.js';
+import { requireName } from './util.js';
+
+export const describe: Command = {
+  name: 'describe',
+  summary: 'Show an HPCJob in detail: spec, conditions, attempt history, next retry and recent Events.',
+  usage: ['describe HPCJOB [-n NS] [--events N]'],
+  flags: [
+    NAMESPACE,
+    { name: 'events', type: 'int', placeholder: 'N', help: 'How many recent Events to show (default 20).' },
+    ...COMMON_FLAGS,
+  ],
+  async run(ctx: CliContext): Promise<number> {
+    const name = requireName(ctx, 'describe');
+    const kube = ctx.kube();
+    const job = await kube.getHPCJob(namespaceOf(ctx), name);
+    // Events are a help, not the point: describe the job even when they cannot be read.
+    const events = await kube.eventsFor(job).catch((e: Error) => e);
+    ctx.out.write(
+      describeHPCJob(job, events, { now: ctx.now(), maxEvents: intFlag(ctx.args, 'events') ?? 20 }),
+    );
+    return 0;
+  },
+};
+
+export function describeHPCJob(
+  job: HPCJob,
+  events: k8s.EventsV1Event[] | Error,
+  o: { now: number; maxEvents: number },
+): string {
+  const s = job.status ?? {};
+  const spec = job.spec;
+  const out: string[] = [];
+  const field = (label: string, value: string | undefined, pad = 0) => {
+    if (value !== undefined && value !== '')
+      out.push(`${' '.repeat(pad)}${(label + ':').padEnd(18 - pad)}${value}`);
+  };
+  field('Name', job.metadata.name);
+  field('Namespace', job.metadata.namespace);
+  field('Created', timeWithAge(job.metadata.creationTimestamp, o.now));
+  field('Phase', s.phase ?? 'Pending (not seen by the operator yet)');
+  field('Message', s.message?.split('\n')[0]);
+
+  out.push('Spec:');
+  if (spec.command) field('Command', [...spec.command, ...(spec.args ?? [])].map(shellWord).join(' '), 2);
+  if (spec.script !== undefined) {
+    const lines = spec.script.trimEnd().split('\n');
+    field('Script', oneLine(lines[0], 70) + (lines.length > 1 ? ` (${lines.length} lines)` : ''), 2);
+  }
+  field(
+    'Image',
+    spec.image ? `${spec.image} (runtime ${spec.containerRuntime ?? 'auto'})` : 'none (runs natively)',
+    2,
+  );
+  const r = spec.resources ?? {};
+  const res = [`cpus ${r.cpus ?? 1}`, `memory ${r.memory ?? '1Gi'}`];
+  if (r.disk !== undefined) res.push(`disk ${r.disk}`);
+  if (r.gpus) res.push(`gpus ${r.gpus}`);
+  if (r.walltime) res.push(`walltime ${r.walltime}`);
+  field('Resources', res.join(', '), 2);
+  if (spec.workspace)
+    field('Workspace', `${spec.workspace.path} (staging ${spec.workspace.staging ?? 'chirp'})`, 2);
+  field('VirtualCluster', spec.virtualClusterRef?.name, 2);
+  field('Requirements', spec.requirements, 2);
+  field('Retry policy', retryPolicyText(job), 2);
+  if (spec.activeDeadlineSeconds)
+    field('Deadline', `${spec.activeDeadlineSeconds}s after the first submission`, 2);
+  if (spec.suspend) field('Suspend', 'true (the HTCondor job is held)', 2);
+
+  out.push('Status:');
+  const limit = spec.retryPolicy?.limit ?? 3;
+  field('Attempt', s.attempt ? `${s.attempt} (at most ${limit + 1})` : 'none yet', 2);
+  if (s.jobId) field('HTCondor job', `${s.jobId}${s.schedd ? ` on ${s.schedd}` : ''}`, 2);
+  field('Started', timeWithAge(s.startTime, o.now), 2);
+  field('Completed', timeWithAge(s.completionTime, o.now), 2);
+  field('Next retry', s.nextRetryTime && !isFinal(s.phase) ? timeWithAge(s.nextRetryTime, o.now) : 'none', 2);
+  field('Retry token', s.retryToken, 2);
+  field('Cancel token', s.cancelToken, 2);
+  if (s.logs?.stdout) field('Stdout', s.logs.stdout, 2);
+  if (s.logs?.stderr) field('Stderr', s.logs.stderr, 2);
+
+  const conditions = s.conditions ?? [];
+  out.push(`Conditions:${conditions.length === 0 ? ' none' : ''}`);
+  if (conditions.length > 0) {
+    const rows = conditions.map((c) => [
+      c.type,
+      c.status,
+      c.reason,
+      age(c.lastTransitionTime, o.now),
+      oneLine(c.message, 70),
+    ]);
+    out.push(indent(table(['TYPE', 'STATUS', 'REASON', 'AGE', 'MESSAGE'], rows)).trimEnd());
+  }
+
+  const attempts = s.attempts ?? [];
+  out.push(`Attempts:${attempts.length === 0 ? ' none' : ''}`);
+  if (attempts.length > 0) {
+    const rows = attempts.map((a) => [
+      String(a.attempt),
+      a.jobId ?? '',
+      a.outcome ?? '',
+      exitOf(a),
+      a.holdCode !== undefined ? holdLabel(a.holdCode, a.holdSubCode) : '',
+      a.host ?? '',
+      a.runtime ?? '',
+      shortTime(a.startTime),
+      shortTime(a.endTime),
+      between(a.startTime, a.endTime),
+    ]);
+    const header = ['ATTEMPT', 'JOB', 'OUTCOME', 'EXIT', 'HOLD', 'HOST', 'RUNTIME', 'START', 'END', 'RAN'];
+    out.push(indent(table(header, rows)).trimEnd());
+    // Reasons are long: under the table, whole, instead of cut down inside it.
+    for (const a of attempts) {
+      const notes: string[] = [];
+      // The operator's message usually quotes the hold reason already: say it once.
+      if (a.holdReason && !a.message?.includes(a.holdReason)) {
+        notes.push(`hold: ${oneLine(a.holdReason, 300)}`);
+      }
+      if (a.releases) notes.push(`released ${a.releases}x`);
+      if (a.failureCategory) notes.push(`failure: ${a.failureCategory}`);
+      if (a.message && a.outcome !== 'Succeeded') notes.push(oneLine(a.message, 200));
+      if (notes.length > 0) out.push(`  #${a.attempt}: ${notes.join('; ')}`);
+    }
+  }
+
+  if (events instanceof Error) {
+    out.push(`Events: cannot be read (${events.message})`);
+  } else {
+    const recent = events.slice(-Math.max(0, o.maxEvents));
+    out.push(`Events:${recent.length === 0 ? ' none' : ''}`);
+    if (recent.length > 0) {
+      const rows = recent.map((e) => {
+        const count = e.series?.count ?? e.deprecatedCount;
+        return [
+          humanAgo(eventTime(e), o.now),
+          e.type ?? '',
+          e.reason ?? '',
+          oneLine(e.note, 100) + (count && count > 1 ? ` (x${count})` : ''),
+        ];
+      });
+      out.push(indent(table(['LAST SEEN', 'TYPE', 'REASON', 'MESSAGE'], rows)).trimEnd());
+    }
+  }
+  return out.join('\n') + '\n';
+}
+
+function humanAgo(ms: number, now: number): string {
+  return ms === 0 ? '' : age(new Date(ms).toISOString(), now);
+}
+
+/** A word as a POSIX shell would need it quoted, so the command line reads as it would be typed. */
+export function shellWord(w: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
+}
+
+function retryPolicyText(job: HPCJob): string {
+  const p = job.spec.retryPolicy ?? {};
+  const b = p.backoff ?? {};
+  const head =
+    `limit ${p.limit ?? 3}, release limit ${p.releaseLimit ?? 3}, ` +
+    `backoff ${b.initial ?? '10s'} x${b.factor ?? 2} up to ${b.max ?? '10m'}`;
+  const rules = (p.rules ?? []).map(ruleText);
+  return rules.length === 0 ? `${head}; default rules` : `${head}; rules: ${rules.join('; ')}`;
+}
+
+export function ruleText(r: RetryRule): string {
+  const on: string[] = [];
+  if (r.onHoldCodes)
+    on.push(`hold ${r.onHoldCodes.join(',')}${r.onHoldSubCodes ? `/${r.onHoldSubCodes.join(',')}` : ''}`);
+  if (r.onExitCodes) on.push(`exit ${r.onExitCodes.join(',')}`);
+  if (r.onSignals) on.push(`signal ${r.onSignals.join(',')}`);
+  if (r.onCategories) on.push(r.onCategories.join(','));
+  return `${on.join(' + ')} -> ${r.action}${r.memoryFactor ? ` (memory x${r.memoryFactor})` : ''}`;
+}

@@ -1,0 +1,219 @@
+/** `kubectl hpc status`: HPCJobs and VirtualClusters at a glance, once or kept up to date. */
+import type { HPCJob } from '../../crds/hpcjob.js';
+import type { VirtualCluster } from '../../crds/virtualcluster.js';
+import { UsageError, boolFlag, stringFlag, type FlagSpec } from '../args.js';
+import {
+  ALL_NAMESPACES,
+  COMMON_FLAGS,
+  NAMESPACE,
+  namespaceOf,
+  type CliContext,
+  type Command,
+} from '../command.js';
+import { age, oneLine, render, table, type OutputFormat } from '../format.js';
+import { LiveBlock, sleep, type LiveLine } from '../live.js';
+import { durationFlag } from './util.js';
+
+const OUTPUT_WIDE: FlagSpec = {
+  name: 'output',
+  short: 'o',
+  type: 'string',
+  placeholder: 'json|yaml|wide',
+  choices: ['json', 'yaml', 'wide'],
+  help: 'json or yaml: the objects as a List; wide: also schedd, allocations and messages.',
+};
+
+interface Row {
+  key: string;
+  cells: string[];
+}
+
+interface Section {
+  header: string[];
+  rows: Row[];
+  /** Index of the AGE column: it ticks, so it does not count as a change when watching. */
+  ageColumn: number;
+}
+
+export function hpcJobSection(
+  jobs: HPCJob[],
+  o: { allNamespaces: boolean; wide: boolean; now: number },
+): Section {
+  const header = ['HPCJOB', 'PHASE', 'ATTEMPTS', 'JOB', 'VIRTUALCLUSTER', 'AGE'];
+  if (o.wide) header.push('SCHEDD', 'MESSAGE');
+  if (o.allNamespaces) header.unshift('NAMESPACE');
+  const rows = jobs.map((j) => {
+    const s = j.status ?? {};
+    const cells = [
+      j.metadata.name,
+      s.phase ?? '',
+      s.attempt ? String(s.attempt) : '',
+      s.jobId ?? '',
+      j.spec.virtualClusterRef?.name ?? s.virtualCluster ?? '',
+      age(j.metadata.creationTimestamp, o.now),
+    ];
+    if (o.wide) cells.push(s.schedd ?? '', oneLine(s.message, 70));
+    if (o.allNamespaces) cells.unshift(j.metadata.namespace);
+    return { key: `hpcjob/${j.metadata.namespace}/${j.metadata.name}`, cells };
+  });
+  return { header, rows, ageColumn: o.allNamespaces ? 6 : 5 };
+}
+
+export function virtualClusterSection(
+  vcs: VirtualCluster[],
+  o: { allNamespaces: boolean; wide: boolean; now: number },
+): Section {
+  const header = [
+    'VIRTUALCLUSTER',
+    'PHASE',
+    'REQUESTED',
+    'QUEUED',
+    'RUNNING',
+    'IDLE',
+    'BUSY',
+    'ERROR',
+    'AGE',
+  ];
+  if (o.wide) header.push('ALLOCATIONS', 'MESSAGE');
+  if (o.allNamespaces) header.unshift('NAMESPACE');
+  const n = (v: number | undefined) => String(v ?? 0);
+  const rows = vcs.map((vc) => {
+    const w = vc.status?.workers ?? {};
+    const cells = [
+      vc.metadata.name,
+      vc.status?.phase ?? '',
+      n(w.requested),
+      n(w.queued),
+      n(w.running),
+      n(w.idle),
+      n(w.busy),
+      n(w.error),
+      age(vc.metadata.creationTimestamp, o.now),
+    ];
+    if (o.wide) {
+      // Per allocation: name=running/requested, the split a site admin asks about first.
+      const allocs = (vc.status?.allocations ?? []).map(
+        (a) => `${a.name}=${a.running ?? 0}/${a.requested ?? 0}`,
+      );
+      cells.push(allocs.join(','), oneLine(vc.status?.message, 70));
+    }
+    if (o.allNamespaces) cells.unshift(vc.metadata.namespace);
+    return { key: `virtualcluster/${vc.metadata.namespace}/${vc.metadata.name}`, cells };
+  });
+  return { header, rows, ageColumn: o.allNamespaces ? 9 : 8 };
+}
+
+/** Both tables as lines, a blank line between them; a section without rows is left out. */
+export function statusLines(sections: Section[]): LiveLine[] {
+  const lines: LiveLine[] = [];
+  sections
+    .filter((s) => s.rows.length > 0)
+    .forEach((s, i) => {
+      if (i > 0) lines.push({ key: `gap${i}`, text: '' });
+      const text = table(
+        s.header,
+        s.rows.map((r) => r.cells),
+      )
+        .trimEnd()
+        .split('\n');
+      lines.push({ key: `header${i}`, text: text[0] as string, signature: s.header.join(' ') });
+      s.rows.forEach((r, k) => {
+        const signature = r.cells.filter((_, c) => c !== s.ageColumn).join('\t');
+        lines.push({ key: r.key, text: text[k + 1] as string, signature });
+      });
+    });
+  return lines;
+}
+
+export const status: Command = {
+  name: 'status',
+  summary: 'Show HPCJobs and VirtualClusters: phase, attempts, HTCondor job, workers, age.',
+  usage: ['status [NAME...] [-n NS | -A] [-w] [-o json|yaml|wide]'],
+  details: `NAMEs limit the tables to those HPCJobs and VirtualClusters.
+--watch redraws the tables in place on a terminal; in a pipe it prints a row again whenever something other
+than its age changed.
+
+Examples:
+  kubectl hpc status -n analysis
+  kubectl hpc status -A --watch`,
+  flags: [
+    NAMESPACE,
+    ALL_NAMESPACES,
+    { name: 'watch', short: 'w', type: 'boolean', help: 'Keep the tables up to date until interrupted.' },
+    {
+      name: 'interval',
+      type: 'string',
+      placeholder: 'DURATION',
+      help: 'How often --watch reads the objects (default 2s).',
+    },
+    OUTPUT_WIDE,
+    ...COMMON_FLAGS,
+  ],
+  async run(ctx: CliContext): Promise<number> {
+    const allNamespaces = boolFlag(ctx.args, 'all-namespaces');
+    if (allNamespaces && stringFlag(ctx.args, 'namespace')) throw new UsageError('use -n or -A, not both');
+    const output = stringFlag(ctx.args, 'output');
+    const watch = boolFlag(ctx.args, 'watch');
+    if (watch && (output === 'json' || output === 'yaml')) throw new UsageError('--watch prints tables only');
+    const intervalMs = Math.max(200, durationFlag(ctx, 'interval') ?? 2000);
+    const ns = allNamespaces ? undefined : namespaceOf(ctx);
+    const names = new Set(ctx.args.positionals);
+    const kube = ctx.kube();
+
+    const read = async () => {
+      const [jobs, vcs] = await Promise.all([kube.listHPCJobs(ns), kube.listVirtualClusters(ns)]);
+      const keep = <T extends { metadata: { name: string } }>(xs: T[]) =>
+        names.size === 0 ? xs : xs.filter((x) => names.has(x.metadata.name));
+      return { jobs: keep(jobs), vcs: keep(vcs) };
+    };
+    const sections = (jobs: HPCJob[], vcs: VirtualCluster[]) => {
+      const o = { allNamespaces, wide: output === 'wide', now: ctx.now() };
+      return [hpcJobSection(jobs, o), virtualClusterSection(vcs, o)];
+    };
+
+    const first = await read();
+    if (output === 'json' || output === 'yaml') {
+      const items = [...first.jobs, ...first.vcs];
+      ctx.out.write(render({ apiVersion: 'v1', kind: 'List', items }, output as OutputFormat));
+      return 0;
+    }
+    const where = ns === undefined ? 'any namespace' : `namespace ${ns}`;
+    if (!watch) {
+      const lines = statusLines(sections(first.jobs, first.vcs));
+      if (lines.length === 0) ctx.err.write(`No HPCJobs or VirtualClusters in ${where}.\n`);
+      else ctx.out.write(lines.map((l) => l.text + '\n').join(''));
+      return missing(ctx, names, first) ? 1 : 0;
+    }
+    // Polling, not a watch: two kinds, reconnects and 410s are more machinery than a terminal view needs,
+    // and two list calls every couple of seconds cost the API server next to nothing.
+    const live = new LiveBlock(ctx.out);
+    let snapshot = first;
+    let problem: string | undefined;
+    for (;;) {
+      const lines = statusLines(sections(snapshot.jobs, snapshot.vcs));
+      if (lines.length === 0) lines.push({ key: 'none', text: `No HPCJobs or VirtualClusters in ${where}.` });
+      // A watch is left running for hours: an API hiccup is shown under the last tables, not fatal.
+      if (problem) lines.push({ key: 'problem', text: `(cannot read them now, retrying: ${problem})` });
+      live.render(lines);
+      await sleep(intervalMs);
+      try {
+        snapshot = await read();
+        problem = undefined;
+      } catch (e) {
+        problem = (e as Error).message;
+      }
+    }
+  },
+};
+
+/** Names asked for that exist as neither kind: reported like kubectl's NotFound. */
+function missing(
+  ctx: CliContext,
+  names: Set<string>,
+  found: { jobs: HPCJob[]; vcs: VirtualCluster[] },
+): boolean {
+  const seen = new Set([...found.jobs, ...found.vcs].map((x) => x.metadata.name));
+  const absent = [...names].filter((n) => !seen.has(n));
+  for (const n of absent) ctx.err.write(`error: no HPCJob or VirtualCluster named ${n}\n`);
+  return absent.length > 0;
+}

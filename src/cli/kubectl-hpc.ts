@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+/**
+ * kubectl-hpc: the kubectl plugin for HPCJobs and VirtualClusters. kubectl finds it on PATH by its name and
+ * runs `kubectl hpc ...` as `kubectl-hpc ...`. Everything but the process wiring is in cli.ts.
+ */
+import { runCli } from './cli.js';
+
+// A closed pipe (`kubectl hpc logs x | head`) is a normal way for output to end, not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
+process.exitCode = await runCli(process.argv.slice(2), {
+  out: process.stdout,
+  err: process.stderr,
+  env: process.env,
+});

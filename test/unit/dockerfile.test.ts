@@ -1,0 +1,238 @@
+/**
+ * The Dockerfile, checked without a container engine: hadolint (hack/tools/install-hadolint.sh puts it in
+ * .cache/bin) and the invariants that matter here, read from the parsed instructions: pinned base images of
+ * the local stack's Debian release, no remote ADD, a numeric non-root USER that config/manager runs as, and
+ * the same build and run steps as `make build` / `make run`.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, posix } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+
+const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+interface Instruction {
+  keyword: string;
+  args: string;
+  line: number;
+}
+
+interface Stage {
+  from: string;
+  name?: string;
+  instructions: Instruction[];
+}
+
+/** Dockerfile instructions: comments dropped, backslash continuations joined (the default escape). */
+function parseDockerfile(text: string): Instruction[] {
+  const out: Instruction[] = [];
+  let current: { text: string; line: number } | undefined;
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trimEnd();
+    if (/^\s*#/.test(line)) return; // comments (and parser directives) never continue an instruction
+    if (current === undefined) {
+      if (line.trim() === '') return;
+      current = { text: '', line: i + 1 };
+    }
+    const continued = line.endsWith('\\');
+    current.text += (continued ? line.slice(0, -1) : line) + ' ';
+    if (!continued) {
+      const m = /^\s*(\S+)\s*(.*)$/.exec(current.text.trim()) as RegExpExecArray;
+      out.push({
+        keyword: (m[1] as string).toUpperCase(),
+        args: (m[2] as string).trim(),
+        line: current.line,
+      });
+      current = undefined;
+    }
+  });
+  return out;
+}
+
+function stages(instructions: Instruction[]): Stage[] {
+  const out: Stage[] = [];
+  for (const ins of instructions) {
+    if (ins.keyword === 'FROM') {
+      const m = /^(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?$/i.exec(ins.args) as RegExpExecArray;
+      out.push({ from: m[1] as string, name: m[2], instructions: [] });
+    } else out.at(-1)?.instructions.push(ins);
+  }
+  return out;
+}
+
+/** The shell commands of a RUN, split at && and ;. */
+function commands(stage: Stage): string[] {
+  return stage.instructions
+    .filter((i) => i.keyword === 'RUN')
+    .flatMap((i) => i.args.split(/&&|;/))
+    .map((c) => c.replace(/\s+/g, ' ').trim());
+}
+
+/** The recipe lines of a Makefile target. */
+function recipe(makefile: string, target: string): string[] {
+  const lines = makefile.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(`${target}:`));
+  expect(start).toBeGreaterThanOrEqual(0);
+  const out: string[] = [];
+  for (const l of lines.slice(start + 1)) {
+    if (!l.startsWith('\t')) break;
+    out.push(l.trim());
+  }
+  return out;
+}
+
+function hadolint(): string | undefined {
+  const cached = join(REPO, '.cache/bin/hadolint');
+  if (existsSync(cached)) return cached;
+  try {
+    return execFileSync('sh', ['-c', 'command -v hadolint'], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const dockerfile = readFileSync(join(REPO, 'Dockerfile'), 'utf8');
+const instructions = parseDockerfile(dockerfile);
+const all = stages(instructions);
+const build = all[0] as Stage;
+const final = all.at(-1) as Stage;
+const makefile = readFileSync(join(REPO, 'Makefile'), 'utf8');
+const deployment = parseAllDocuments(readFileSync(join(REPO, 'config/manager/manager.yaml'), 'utf8'))
+  .map((d) => d.toJS() as { kind: string; spec: DeploymentSpec })
+  .find((o) => o.kind === 'Deployment') as { spec: DeploymentSpec };
+
+interface DeploymentSpec {
+  template: {
+    spec: {
+      securityContext: { runAsUser: number; runAsGroup: number };
+      containers: {
+        name: string;
+        env: { name: string; value?: string }[];
+        ports: { containerPort: number }[];
+      }[];
+    };
+  };
+}
+
+describe('Dockerfile', () => {
+  it('passes hadolint', () => {
+    const bin = hadolint();
+    if (!bin) throw new Error('hadolint not found: run hack/tools/install-hadolint.sh (.ci/run does)');
+    // hadolint exits non-zero on any finding at or above "info" (its default threshold).
+    expect(execFileSync(bin, ['--no-color', join(REPO, 'Dockerfile')], { encoding: 'utf8' })).toBe('');
+  });
+
+  it('the parser sees the stages and instructions (so the checks below look at something)', () => {
+    expect(all.map((s) => s.name)).toEqual(['build', undefined]);
+    expect(final.instructions.map((i) => i.keyword)).toEqual(
+      expect.arrayContaining(['RUN', 'WORKDIR', 'COPY', 'ENV', 'USER', 'EXPOSE', 'ENTRYPOINT']),
+    );
+  });
+
+  it('builds from pinned Debian 13 images, the release of the local stack root', () => {
+    expect(readFileSync(join(REPO, 'hack/build-rootfs.sh'), 'utf8')).toMatch(/debootstrap .*\btrixie\b/);
+    for (const s of all) {
+      // debian:13.N-slim: a point release, never a moving tag such as latest, trixie or 13.
+      expect(s.from).toMatch(/^debian:13\.\d+-slim$/);
+    }
+  });
+
+  it('never ADDs (no remote URLs, no auto-extraction); COPY only from the context or the build stage', () => {
+    expect(instructions.filter((i) => i.keyword === 'ADD')).toEqual([]);
+    for (const i of instructions.filter((x) => x.keyword === 'COPY')) {
+      expect(i.args).not.toMatch(/https?:\/\//);
+      const from = /--from=(\S+)/.exec(i.args)?.[1];
+      if (from) expect(from).toBe('build');
+    }
+  });
+
+  it('installs Debian 13 nodejs (Node 20) and the HTCondor client tools from Debian', () => {
+    const install = commands(final).find((c) => c.startsWith('apt-get install'));
+    expect(install?.split(' ')).toEqual(
+      expect.arrayContaining(['--no-install-recommends', 'nodejs', 'htcondor']),
+    );
+    expect(
+      commands(build)
+        .find((c) => c.startsWith('apt-get install'))
+        ?.split(' '),
+    ).toEqual(expect.arrayContaining(['nodejs', 'npm']));
+  });
+
+  it('runs as the numeric non-root user that config/manager sets', () => {
+    const users = final.instructions.filter((i) => i.keyword === 'USER');
+    expect(users).toHaveLength(1);
+    const [uid, gid] = (users[0] as Instruction).args.split(':').map(Number);
+    expect(uid).toBeGreaterThan(0);
+    const pod = deployment.spec.template.spec;
+    expect([uid, gid]).toEqual([pod.securityContext.runAsUser, pod.securityContext.runAsGroup]);
+    // The user exists in the image with that uid (tools that look up the user name find it).
+    expect(commands(final).some((c) => c.includes(`useradd`) && c.includes(`--uid ${uid}`))).toBe(true);
+    // USER comes after every RUN: nothing at run time is root.
+    const last = final.instructions.map((i) => i.keyword);
+    expect(last.lastIndexOf('RUN')).toBeLessThan(last.indexOf('USER'));
+  });
+
+  it('builds and runs with the same steps as make build and make run', () => {
+    // make deps runs npm ci; make build runs tsc on tsconfig.build.json; make run runs node dist/main.js.
+    expect(makefile).toMatch(/^node_modules\/\.stamp:.*\n\tnpm ci --no-audit --no-fund$/m);
+    expect(recipe(makefile, 'build')).toEqual(['node_modules/.bin/tsc -p tsconfig.build.json']);
+    expect(recipe(makefile, 'run')).toEqual(['node dist/main.js']);
+    const steps = commands(build);
+    expect(steps).toContain('npm ci --no-audit --no-fund');
+    expect(steps).toContain('node_modules/.bin/tsc -p tsconfig.build.json');
+    const entry = final.instructions.find((i) => i.keyword === 'ENTRYPOINT') as Instruction;
+    expect(JSON.parse(entry.args)).toEqual(['node', 'dist/main.js']);
+  });
+
+  it('ships dist/ and the job wrapper where the operator looks for them', () => {
+    const workdir = final.instructions.filter((i) => i.keyword === 'WORKDIR').at(-1)?.args as string;
+    const copies = final.instructions
+      .filter((i) => i.keyword === 'COPY')
+      .map((i) => i.args.replace(/--\S+\s+/g, '').split(/\s+/))
+      .map((parts) => ({ src: parts[0] as string, dst: posix.resolve(workdir, parts.at(-1) as string) }));
+    expect(copies).toEqual(
+      expect.arrayContaining([
+        { src: '/src/dist', dst: posix.join(workdir, 'dist') },
+        // src/manager.ts defaultWrapperPath(): ../wrapper/hpc-wrapper.sh from dist/manager.js.
+        {
+          src: 'wrapper/hpc-wrapper.sh',
+          dst: posix.resolve(workdir, 'dist', '..', 'wrapper/hpc-wrapper.sh'),
+        },
+      ]),
+    );
+    expect(readFileSync(join(REPO, 'src/manager.ts'), 'utf8')).toContain("'../wrapper/hpc-wrapper.sh'");
+  });
+
+  it('agrees with the Deployment on CONDOR_CONFIG and the ports', () => {
+    const manager = deployment.spec.template.spec.containers.find((c) => c.name === 'manager');
+    const env = final.instructions
+      .filter((i) => i.keyword === 'ENV')
+      .map((i) => i.args)
+      .join(' ');
+    const condorConfig = manager?.env.find((e) => e.name === 'CONDOR_CONFIG')?.value as string;
+    expect(env).toContain(`CONDOR_CONFIG=${condorConfig}`);
+    const exposed = final.instructions
+      .filter((i) => i.keyword === 'EXPOSE')
+      .flatMap((i) => i.args.split(/\s+/).map(Number));
+    expect(exposed.sort()).toEqual(manager?.ports.map((p) => p.containerPort).sort());
+  });
+
+  it('.dockerignore lets in what the Dockerfile copies from the context, and nothing of .stack or .cache', () => {
+    const rules = readFileSync(join(REPO, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+    expect(rules[0]).toBe('*');
+    const allowed = rules.filter((r) => r.startsWith('!')).map((r) => r.slice(1).replace(/\/$/, ''));
+    const fromContext = instructions
+      .filter((i) => i.keyword === 'COPY' && !i.args.includes('--from='))
+      .flatMap((i) => i.args.split(/\s+/).slice(0, -1));
+    for (const src of fromContext) {
+      expect(allowed.some((a) => src.replace(/^\.\//, '').replace(/\/$/, '') === a)).toBe(true);
+      expect(existsSync(join(REPO, src))).toBe(true);
+    }
+    expect(allowed.some((a) => a.startsWith('.stack') || a.startsWith('.cache'))).toBe(false);
+  });
+});
