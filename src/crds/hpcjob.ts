@@ -104,8 +104,6 @@ export const ABS_PATH_PATTERN = '^(/[A-Za-z0-9._+@%=:,~-]+)+/?$';
 export const REL_PATH_PATTERN = '^[A-Za-z0-9._+@%=:,~*?\\[\\]-]+(/[A-Za-z0-9._+@%=:,~*?\\[\\]-]+)*/?$';
 /** Free text that becomes an argument, a variable or a script: anything but NUL, which none of them can hold. */
 export const NO_NUL_PATTERN = '^[^\\x00]*$';
-/** A single-line value: neither NUL nor a line feed (the wrapper passes variables one per line). */
-export const ONE_LINE_PATTERN = '^[^\\x00\\n]*$';
 /** A ClassAd expression on one submit line: no control characters but tab. */
 const EXPRESSION_PATTERN = '^[^\\x00-\\x08\\x0a-\\x1f\\x7f]*$';
 /** REANA's workspace layout under any root: <root>/users/<uuid>/workflows/<id>[/...]. */
@@ -127,8 +125,8 @@ const envVarSchema = obj(
     }),
     value: str({
       description:
-        'Value of the variable. Any text on one line (no line feed or NUL); it is passed as data, never interpreted by a shell.',
-      pattern: ONE_LINE_PATTERN,
+        'Value of the variable. Any text but NUL (line breaks included); it is passed as data, never interpreted by a shell.',
+      pattern: NO_NUL_PATTERN,
       maxLength: 32768,
     }),
   },

@@ -21,6 +21,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  classAdLiteral,
   expr,
   renderSubmitDescription,
   renderSubmitDescriptions,
@@ -59,7 +60,8 @@ import {
   type Ad,
 } from '../fixtures/hostile/harness.js';
 import { createNamespace, deleteNamespace, installCRDs } from './helpers/kube.js';
-import { REPO, condorCli, kubeConfig, siteLogin, uniqueName, waitFor } from './helpers/stack.js';
+import { OperatorProcess } from './helpers/operator.js';
+import { REPO, condorCli, kubeConfig, schedd, siteLogin, uniqueName, waitFor } from './helpers/stack.js';
 
 const kc = kubeConfig();
 const co = kc.makeApiClient(k8s.CustomObjectsApi);
@@ -120,7 +122,7 @@ async function installOurs(): Promise<void> {
     apiVersion: API_VERSION,
     kind: 'HPCJob',
     metadata: { name: 'probe' },
-    spec: { command: ['true'], env: [{ name: 'A', value: 'line\nbreak' }] },
+    spec: { command: ['true'], args: ['a\u0000b'] },
   };
   await waitFor('the API server to validate with the installed CRDs', async () => {
     try {
@@ -572,7 +574,14 @@ describe('HPCJob hostile corpus', () => {
 
   it('batched like the operator batches them, every job is parsed back exactly as on its own', async () => {
     expect(described.length).toBeGreaterThan(50);
+    // Jobs with and without input files (the chirp ticket) that agree on everything else are among them.
+    const files = (name: string) => described.find((d) => d.c.name === name)?.ad.TransferInput;
+    expect(files('job-baseline-command')).toEqual(expect.any(String));
+    expect(files('job-baseline-no-workspace')).toBeUndefined();
+    expect(described.some((d) => d.c.name === 'job-baseline-no-workspace')).toBe(true);
     const batches = renderSubmitDescriptions(described.map((d) => d.submit));
+    // Jobs are batched: fewer descriptions than jobs.
+    expect(batches.length).toBeLessThan(described.length);
     let procs = 0;
     for (const { description, jobs } of batches) {
       expect(queueStatements(description)).toHaveLength(1);
@@ -760,6 +769,112 @@ describe('VirtualCluster hostile corpus', () => {
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+// ------------------------------------------------------------------------------ the operator's verdict
+
+/**
+ * The cases the operator refuses, run by the real operator (its own process, namespace and operator id): each
+ * must end Failed with the condition naming the field and the reason, and nothing may reach HTCondor or a
+ * site. The other cases stay out of this namespace: a valid HPCJob would be submitted.
+ */
+describe('the operator refuses what its validation refuses, with a condition', () => {
+  const opNs = uniqueName('e2e-hostile-op');
+  const operatorId = opNs;
+  const op = new OperatorProcess({ namespace: opNs, operatorId });
+  const refusedCases = corpus.filter((c) => c.expect.outcome === 'rejected' && c.expect.by === 'operator');
+  const nameOf = (c: HostileCase) => `${c.kind === 'HPCJob' ? 'j' : 'v'}-${sha(c.name).slice(0, 12)}`;
+
+  beforeAll(async () => {
+    await createNamespace(kc, opNs);
+    await op.start();
+  });
+
+  afterAll(async () => {
+    await op.stop();
+    // The VirtualClusters point at sites that do not exist, so the finalizer could never confirm that no
+    // pilot is left there: lifted by hand once the operator is gone, for both kinds.
+    for (const c of refusedCases)
+      await co
+        .patchNamespacedCustomObject(
+          {
+            group: GROUP,
+            version: VERSION,
+            namespace: opNs,
+            plural: PLURAL[c.kind],
+            name: nameOf(c),
+            body: { metadata: { finalizers: null } },
+          },
+          k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+        )
+        .catch(() => undefined);
+    await deleteNamespace(kc, opNs);
+  });
+
+  it('marks every refused case Failed with the field and the reason, and submits nothing', async () => {
+    expect(refusedCases.length).toBeGreaterThan(20);
+    if ((await crdVersions()) !== ours) await installOurs();
+    for (const c of refusedCases)
+      await co.createNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: opNs,
+        plural: PLURAL[c.kind],
+        body: { apiVersion: API_VERSION, kind: c.kind, metadata: { name: nameOf(c) }, spec: c.spec },
+      });
+    type Stored = (HPCJob | VirtualCluster) & {
+      status?: {
+        phase?: string;
+        conditions?: { type: string; status: string; reason: string; message: string }[];
+      };
+    };
+    const read = async (c: HostileCase) =>
+      (await co.getNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: opNs,
+        plural: PLURAL[c.kind],
+        name: nameOf(c),
+      })) as Stored;
+    await waitFor(
+      'the operator to fail every refused case',
+      async () => (await Promise.all(refusedCases.map(read))).every((o) => o.status?.phase === 'Failed'),
+      120_000,
+      1000,
+    );
+    for (const c of refusedCases) {
+      const e = c.expect as Extract<Expect, { by: 'operator' }>;
+      const o = await read(c);
+      const conditions = o.status?.conditions ?? [];
+      const type = c.kind === 'HPCJob' ? 'Accepted' : 'Ready';
+      const cond = conditions.find((x) => x.type === type);
+      expect([c.name, cond?.status, cond?.reason]).toEqual([c.name, 'False', e.reason]);
+      expect([c.name, cond?.message.includes(e.field)]).toEqual([c.name, true]);
+      if (c.kind === 'HPCJob') {
+        expect([c.name, conditions.find((x) => x.type === 'Failed')?.reason]).toEqual([
+          c.name,
+          'InvalidSpec',
+        ]);
+        expect([c.name, conditions.some((x) => x.type === 'Submitted' && x.status === 'True')]).toEqual([
+          c.name,
+          false,
+        ]);
+      } else {
+        // Nothing was tried on a site: no credential or reachability verdict, no allocation status.
+        const site = conditions.filter((x) => ['CredentialsValid', 'SiteReachable'].includes(x.type));
+        expect([c.name, site, (o.status as { allocations?: unknown[] }).allocations]).toEqual([
+          c.name,
+          [],
+          undefined,
+        ]);
+      }
+    }
+    // No HTCondor job carries this operator's id, in the queue or the history.
+    const sd = schedd();
+    const constraint = `HPCOperator == ${classAdLiteral(operatorId)}`;
+    expect(await sd.query(constraint, ['ClusterId'])).toEqual([]);
+    expect(await sd.history(constraint, ['ClusterId'])).toEqual([]);
+  });
+});
 
 describe('the run', () => {
   it('left no canary behind', () => {

@@ -109,7 +109,7 @@ const count = (min: number) =>
 
 const options: fc.Arbitrary<PilotOptions> = fc
   .record({
-    batchSystem: fc.constantFrom(...BATCH_SYSTEMS.filter((b) => b !== 'htcondor')),
+    batchSystem: fc.constantFrom(...BATCH_SYSTEMS),
     name: word,
     account: fc.option(word, { nil: undefined }),
     queue: fc.option(word, { nil: undefined }),
