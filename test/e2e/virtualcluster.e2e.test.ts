@@ -17,6 +17,7 @@ import {
   createNamespace,
   deleteNamespace,
   eventsFor,
+  HPCJOBS,
   installCRDs,
   waitForPhase,
 } from './helpers/kube.js';
@@ -197,6 +198,19 @@ describe('VirtualCluster on the SLURM site', () => {
       expect(j.status?.phase).toBe('Succeeded');
       expect(j.status?.attempts?.[0]?.host).toMatch(/@hp[0-9a-f]{8}-\d+-\d+@hpc-site$/);
     }
+    // One that asks for the default 1Gi can never match: it is submitted, and says why it will wait.
+    await createHPCJob(kc, ns, 'too-big', { virtualClusterRef: { name: 'grow' }, command: ['true'] });
+    const tooBig = await waitFor('the too-big HPCJob to say no worker fits', async () => {
+      const j = await waitForPhase(kc, ns, 'too-big', ['Queued', 'Pending', 'Failed']);
+      const c = j.status?.conditions?.find((x) => x.type === 'VirtualClusterReady');
+      return c?.reason === 'NoWorkerFits' ? c : undefined;
+    });
+    expect(tooBig.message).toContain('1024 MiB');
+    expect(tooBig.message).toContain('site1: 1 cores, 512 MiB');
+    await waitFor('a NoWorkerFits warning', async () =>
+      (await eventsFor(kc, ns, 'too-big')).some((e) => e.reason === 'NoWorkerFits' && e.type === 'Warning'),
+    );
+    await co.deleteNamespacedCustomObject({ ...HPCJOBS, namespace: ns, name: 'too-big' });
 
     // Scale to 0: the (now idle) pilots are cancelled and leave the pool.
     await co.patchNamespacedCustomObject(

@@ -32,6 +32,7 @@ import { mibQuantity } from '../../util/units.js';
 import { STDERR_FILE, STDOUT_FILE, attemptLogDir, buildSubmitJob, memoryMiBOf } from './description.js';
 import { SUSPEND_REASON, observe, type Hold, type Observation } from './observe.js';
 import { backoffMs, decide, type Failure } from './retry.js';
+import { noWorkerFits } from './fit.js';
 import { validateSpec } from './validate.js';
 import { dropSecretFiles, mergeTransferredResults, planStaging, type SecretSource } from './staging.js';
 
@@ -228,12 +229,19 @@ export class HPCJobReconciler {
       }
       return undefined;
     }
-    this.#cond(w, {
-      type: C.VirtualClusterReady,
-      status: 'True',
-      reason: 'Found',
-      message: `VirtualCluster ${ref.name} is ${phase ?? 'known'}`,
-    });
+    // Submitted all the same (the workers may grow), but a job no worker can hold says so.
+    const tooBig = noWorkerFits(w.job, vc);
+    if (
+      this.#cond(w, {
+        type: C.VirtualClusterReady,
+        status: 'True',
+        reason: tooBig ? 'NoWorkerFits' : 'Found',
+        message: tooBig ?? `VirtualCluster ${ref.name} is ${phase ?? 'known'}`,
+      }) &&
+      tooBig
+    ) {
+      this.#event(w, 'Warning', 'NoWorkerFits', 'Submit', tooBig);
+    }
     return {
       target: {
         name: vc.spec.pool.scheddName || this.#d.defaultTarget.name,

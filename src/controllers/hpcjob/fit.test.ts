@@ -1,0 +1,36 @@
+import { describe, expect, it } from '@jest/globals';
+import type { HPCJob } from '../../crds/hpcjob.js';
+import type { VirtualCluster } from '../../crds/virtualcluster.js';
+import { noWorkerFits } from './fit.js';
+
+const job = (resources?: { cpus?: number; memory?: string }) =>
+  ({ metadata: { name: 'j', namespace: 'ns' }, spec: { command: ['true'], resources } }) as unknown as HPCJob;
+const vc = (...workers: ({ cores?: number; memory?: string } | undefined)[]) =>
+  ({
+    metadata: { name: 'site', namespace: 'ns' },
+    spec: { allocations: workers.map((w, i) => ({ name: `a${i}`, workers: w })) },
+  }) as unknown as VirtualCluster;
+
+describe('noWorkerFits', () => {
+  it('accepts a job that some allocation can hold', () => {
+    expect(
+      noWorkerFits(job({ memory: '1Gi' }), vc({ memory: '512Mi' }, { memory: '4Gi', cores: 2 })),
+    ).toBeUndefined();
+  });
+
+  it('uses the defaults on both sides: 1 core, 1Gi asked; 1 core, 2Gi offered', () => {
+    expect(noWorkerFits(job(), vc(undefined))).toBeUndefined();
+  });
+
+  it('names what is asked and what is offered when nothing fits', () => {
+    const why = noWorkerFits(job(), vc({ memory: '512Mi' }));
+    expect(why).toContain('1 cores and 1024 MiB');
+    expect(why).toContain('a0: 1 cores, 512 MiB');
+  });
+
+  it('checks cores as well as memory', () => {
+    expect(noWorkerFits(job({ cpus: 4, memory: '1Gi' }), vc({ cores: 2, memory: '8Gi' }))).toContain(
+      '4 cores',
+    );
+  });
+});
