@@ -133,6 +133,7 @@ function classAdValue(field: string, v: ClassAdValue): string {
   }
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   refuseLineBreaks(field, v.expr);
+  if (v.expr.endsWith('\\')) throw new SubmitDescriptionError(field, 'must not end with a backslash');
   return escapeDollars(v.expr, field);
 }
 
@@ -150,6 +151,9 @@ function encodeValue(field: string, v: SubmitValue): string {
       if (v.value.endsWith('\\')) throw new SubmitDescriptionError(field, 'must not end with a backslash');
       if (v.value.trim() !== v.value)
         throw new SubmitDescriptionError(field, 'must not start or end with blanks');
+      // Some commands (batch_name) take a value in double quotes as a quoted string and strip them.
+      if (v.value.startsWith('"') || v.value.endsWith('"'))
+        throw new SubmitDescriptionError(field, 'must not start or end with a double quote');
       return escapeDollars(v.value, field);
     case 'int':
       if (!Number.isSafeInteger(v.value)) throw new SubmitDescriptionError(field, 'must be an integer');
@@ -167,6 +171,10 @@ function encodeValue(field: string, v: SubmitValue): string {
       return v.value
         .map((item) => {
           refuseLineBreaks(field, item);
+          // HTCondor drops empty items of a list: one cannot be carried.
+          if (item === '') throw new SubmitDescriptionError(field, 'list items must not be empty');
+          // The last item ends the line: a trailing backslash would continue it into the next command.
+          if (item.endsWith('\\')) throw new SubmitDescriptionError(field, 'must not end with a backslash');
           if (/[,\s]/.test(item))
             throw new SubmitDescriptionError(field, `list item ${JSON.stringify(item)} has a comma or space`);
           return escapeDollars(item, field);
@@ -261,10 +269,14 @@ export function renderSubmitDescriptions(jobs: readonly SubmitJob[]): RenderedBa
   const pairs = jobs.map((j) => encodedPairs(j, cmds, envs, attrs));
   const keys = [...(pairs[0]?.keys() ?? [])];
 
-  // Group jobs that agree on every value that cannot vary inside a table.
+  // Group jobs that agree on every value that cannot vary inside a table. An empty command value is one:
+  // HTCondor leaves a command that is empty in a table row at the first job's value (the cluster ad), so a
+  // job without transfer_input_files would get another job's files (a chirp ticket, say).
   const groups = new Map<string, number[]>();
   pairs.forEach((p, i) => {
-    const fixed = keys.filter((k) => !ROW_SAFE.test(p.get(k) as string)).map((k) => `${k}=${p.get(k)}`);
+    const fixed = keys
+      .filter((k) => !ROW_SAFE.test(p.get(k) as string) || (k.startsWith('cmd:') && p.get(k) === ''))
+      .map((k) => `${k}=${p.get(k)}`);
     const g = fixed.join('\n');
     groups.set(g, [...(groups.get(g) ?? []), i]);
   });
@@ -308,6 +320,13 @@ function renderGroup(
     for (const p of pairs) lines.push(varying.map((k) => p.get(k) as string).join(','));
     lines.push(')');
   }
+  // Every value above is checked; this is the last line of defence against a continued line.
+  const continued = lines.find((l) => l.endsWith('\\'));
+  if (continued !== undefined)
+    throw new SubmitDescriptionError(
+      'jobs',
+      `a line would continue into the next: ${JSON.stringify(continued)}`,
+    );
   return { description: lines.join('\n') + '\n', jobs: indexes };
 }
 

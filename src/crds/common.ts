@@ -46,8 +46,11 @@ export const conditionsSchema = arr(conditionSchema, {
   maxItems: 32,
 });
 
-/** A duration such as `90s`, `15m`, `2h` or `1h30m` (also `1d`). */
-export const DURATION_PATTERN = '^([0-9]+(\\.[0-9]+)?(ms|s|m|h|d))+$';
+/**
+ * A duration such as `90s`, `15m`, `2h` or `1h30m` (also `1d`). At most 7 digits before the point keep every
+ * duration the 32 characters allow a finite number of milliseconds and a valid date when added to now.
+ */
+export const DURATION_PATTERN = '^([0-9]{1,7}(\\.[0-9]{1,9})?(ms|s|m|h|d))+$';
 
 export function duration(description: string, dflt?: string) {
   return str({ description, pattern: DURATION_PATTERN, maxLength: 32, ...(dflt ? { default: dflt } : {}) });

@@ -39,7 +39,7 @@ const HPCJOB_PHASES: Record<Phase, string> = {
 
 const HPCJOB_CONDITIONS: Record<keyof typeof HPCJobConditions, string> = {
   Accepted:
-    'The spec passed the operator validation (`True`, reason `Valid`). `False` means it will never be submitted; the reason names the problem (`InvalidRequirements`, `InvalidImage`, `InvalidWorkspace`, `InvalidQuantity`, `TooLarge`, `StagingUnavailable`).',
+    'The spec passed the operator validation (`True`, reason `Valid`). `False` means it will never be submitted; the reason names the problem (`InvalidRequirements`, `InvalidImage`, `InvalidWorkspace`, `InvalidQuantity`, `InvalidDuration`, `TooLarge`, `StagingUnavailable`).',
   Submitted:
     'An HTCondor job exists for the current attempt (`Submitted`, or `Adopted` when an existing job with the same tags was found). `False` while backing off (`BackingOff`) or while a submission fails (`SubmitFailed`, `SecretNotFound`, `WorkspaceNotFound`).',
   Running:
@@ -89,7 +89,7 @@ const VC_PHASE_TEXT: Record<VCPhase, string> = {
   Terminating: 'The lifetime ended; pilots are being cancelled.',
   Terminated: 'The lifetime ended and every pilot is gone. Final.',
   Failed:
-    'Every allocation rejected its credentials, or the pilot token Secret is missing or holds no IDTOKEN.',
+    'Every allocation rejected its credentials, the pilot token Secret is missing, unreadable or holds no IDTOKEN, or the spec holds a duration or quantity no site can be given (`Ready=False`, reason `InvalidDuration` or `InvalidQuantity`, nothing sent to any site).',
 };
 
 const VC_CONDITIONS: Record<keyof typeof VirtualClusterConditions, string> = {
@@ -101,7 +101,8 @@ const VC_CONDITIONS: Record<keyof typeof VirtualClusterConditions, string> = {
     '`True` (`Reachable`) when every allocation could be managed. `False` (`Unreachable`) names each allocation whose login node did not answer or whose batch command (list, submit) failed, with the error.',
   PoolJoined:
     'Set once pilots run: `True` (`Joined`) when at least one running pilot advertises slots to the collector, `False` (`NotJoined`) while none does. `False` (`TokenMissing`) when the pilot token Secret is missing or holds no IDTOKEN.',
-  Ready: '`True` when the phase is Running; the reason is the phase.',
+  Ready:
+    '`True` when the phase is Running; the reason is the phase. `False` with `InvalidDuration` or `InvalidQuantity` when the operator refused the spec (the message names the field).',
 };
 
 // ------------------------------------------------------------------------------------------ rendering

@@ -102,6 +102,15 @@ const NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
 export const ABS_PATH_PATTERN = '^(/[A-Za-z0-9._+@%=:,~-]+)+/?$';
 /** A relative path below the workspace: no leading `/`, no `..`. Globs (`*`, `?`, `[..]`) allowed. */
 export const REL_PATH_PATTERN = '^[A-Za-z0-9._+@%=:,~*?\\[\\]-]+(/[A-Za-z0-9._+@%=:,~*?\\[\\]-]+)*/?$';
+/** Free text that becomes an argument, a variable or a script: anything but NUL, which none of them can hold. */
+export const NO_NUL_PATTERN = '^[^\\x00]*$';
+/** A ClassAd expression on one submit line: no control characters but tab. */
+const EXPRESSION_PATTERN = '^[^\\x00-\\x08\\x0a-\\x1f\\x7f]*$';
+/** REANA's workspace layout under any root: <root>/users/<uuid>/workflows/<id>[/...]. */
+export const REANA_LAYOUT = {
+  rule: "self.matches('^(/[^/]+)*/users/[A-Za-z0-9._-]+/workflows/[A-Za-z0-9._-]+(/.*)?$')",
+  message: 'must be a workspace in the REANA layout <root>/users/<uuid>/workflows/<id>',
+};
 const NO_DOT_SEGMENTS = {
   rule: "!self.matches('(^|/)\\\\.\\\\.?(/|$)')",
   message: 'must not contain "." or ".." path components',
@@ -115,7 +124,9 @@ const envVarSchema = obj(
       maxLength: 256,
     }),
     value: str({
-      description: 'Value of the variable. Any text; it is passed as data, never interpreted by a shell.',
+      description:
+        'Value of the variable. Any text but NUL (line breaks included); it is passed as data, never interpreted by a shell.',
+      pattern: NO_NUL_PATTERN,
       maxLength: 32768,
     }),
   },
@@ -147,7 +158,7 @@ const workspaceSchema = obj(
         pattern: ABS_PATH_PATTERN,
         maxLength: 1024,
       }),
-      [NO_DOT_SEGMENTS],
+      [NO_DOT_SEGMENTS, REANA_LAYOUT],
     ),
     staging: enumOf(STAGING_MODES, {
       description:
@@ -328,25 +339,32 @@ export const hpcJobSpecSchema = withRules(
         'image',
       ),
       command: immutable(
-        arr(str({ description: 'An argument.', maxLength: 65536 }), {
-          description: 'The command to run (argv[0] and its first arguments). Exclusive with script.',
-          minItems: 1,
-          maxItems: 1024,
-          listType: 'atomic',
-        }),
+        arr(
+          str({ description: 'An argument (any text but NUL).', pattern: NO_NUL_PATTERN, maxLength: 65536 }),
+          {
+            description: 'The command to run (argv[0] and its first arguments). Exclusive with script.',
+            minItems: 1,
+            maxItems: 1024,
+            listType: 'atomic',
+          },
+        ),
         'command',
       ),
       args: immutable(
-        arr(str({ description: 'An argument.', maxLength: 65536 }), {
-          description: 'Arguments appended to command.',
-          maxItems: 4096,
-          listType: 'atomic',
-        }),
+        arr(
+          str({ description: 'An argument (any text but NUL).', pattern: NO_NUL_PATTERN, maxLength: 65536 }),
+          {
+            description: 'Arguments appended to command.',
+            maxItems: 4096,
+            listType: 'atomic',
+          },
+        ),
         'args',
       ),
       script: immutable(
         str({
-          description: 'A POSIX shell script to run instead of command (run with /bin/sh -c).',
+          description: 'A POSIX shell script to run instead of command (run with /bin/sh -c); no NUL.',
+          pattern: NO_NUL_PATTERN,
           maxLength: 262144,
         }),
         'script',
@@ -391,7 +409,8 @@ export const hpcJobSpecSchema = withRules(
       requirements: immutable(
         str({
           description:
-            'An extra HTCondor ClassAd requirements expression, ANDed with the operator own, e.g. (TARGET.OpSysMajorVer >= 9).',
+            'An extra HTCondor ClassAd requirements expression, ANDed with the operator own, e.g. (TARGET.OpSysMajorVer >= 9). One line: no control characters but tab.',
+          pattern: EXPRESSION_PATTERN,
           maxLength: 4096,
         }),
         'requirements',

@@ -105,6 +105,9 @@ export function quantity(o: Common & { default?: string }): Schema<string> {
   const json: JSONSchemaProps = {
     'x-kubernetes-int-or-string': true,
     pattern: QUANTITY_PATTERN,
+    // For integers (bytes), which the pattern does not see: what the operator passes on (MAX_QUANTITY_BYTES).
+    minimum: 0,
+    maximum: 2 ** 50,
   };
   if (o.default !== undefined) json.default = o.default;
   return { json: withCommon(json, o) };

@@ -15,7 +15,7 @@ import {
   withRules,
   type Infer,
 } from './schema.js';
-import { ABS_PATH_PATTERN, CONTAINER_RUNTIMES } from './hpcjob.js';
+import { ABS_PATH_PATTERN, CONTAINER_RUNTIMES, NO_NUL_PATTERN } from './hpcjob.js';
 
 export const VIRTUALCLUSTER_KIND = 'VirtualCluster';
 export const VIRTUALCLUSTER_PLURAL = 'virtualclusters';
@@ -150,7 +150,8 @@ const allocationSchema = obj(
     workers: workersSchema,
     setup: str({
       description:
-        "Shell lines run by the pilot before it starts HTCondor (e.g. module load htcondor). Run as is on the site, in the pilot batch script, with the user's own rights.",
+        "Shell lines run by the pilot before it starts HTCondor (e.g. module load htcondor). Run as is on the site, in the pilot batch script, with the user's own rights. No NUL.",
+      pattern: NO_NUL_PATTERN,
       maxLength: 16384,
     }),
     condor: obj(

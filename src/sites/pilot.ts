@@ -44,8 +44,43 @@ export function sitePath(p: string): string {
   return shellQuote(p);
 }
 
+/** Counts and seconds go into directives and HTCondor settings as digits: whole numbers only. */
+function wholeNumber(field: string, n: number, min: number): number {
+  if (!Number.isSafeInteger(n) || n < min || n > 2 ** 31 - 1)
+    throw new Error(`pilot ${field} must be a whole number from ${min} to ${2 ** 31 - 1}, not ${n}`);
+  return n;
+}
+
+/**
+ * Values written into the script must stay on their line: quoted, a line break would still start a line
+ * that a batch system scanning for `#SBATCH`/`#PBS`/`#$` directives may read (SGE looks at every line).
+ */
+function oneLine(field: string, v: string | undefined): void {
+  if (v !== undefined && /[\n\r]/.test(v)) throw new Error(`pilot ${field} must not contain a line break`);
+}
+
 export function pilotScript(o: PilotOptions): string {
   const q = shellQuote;
+  const r = o.request;
+  oneLine('virtualCluster', o.virtualCluster);
+  oneLine('allocation', o.allocation);
+  oneLine('collectorHost', o.collectorHost);
+  oneLine('trustDomain', o.trustDomain);
+  oneLine('tokenPath', o.tokenPath);
+  oneLine('scratchDir', o.scratchDir);
+  oneLine('containerRuntime', o.containerRuntime);
+  const c = o.condor;
+  oneLine(
+    `condor.${c.source === 'path' ? 'sbinDir' : c.source === 'module' ? 'module' : 'tarball'}`,
+    c.source === 'path' ? c.sbinDir : c.source === 'module' ? c.module : c.tarball,
+  );
+  wholeNumber('walltimeSeconds', r.walltimeSeconds, 1);
+  wholeNumber('nodes', r.nodes, 1);
+  wholeNumber('cores', r.cores, 1);
+  wholeNumber('memoryMiB', r.memoryMiB, 1);
+  wholeNumber('idleShutdownSeconds', o.idleShutdownSeconds, 0);
+  if (o.shutdownMarginSeconds !== undefined) wholeNumber('shutdownMarginSeconds', o.shutdownMarginSeconds, 0);
+  if (o.updateIntervalSeconds !== undefined) wholeNumber('updateIntervalSeconds', o.updateIntervalSeconds, 1);
   const margin = o.shutdownMarginSeconds ?? Math.min(600, Math.floor(o.request.walltimeSeconds / 10));
   const lifetime = Math.max(60, o.request.walltimeSeconds - margin);
   const env: [string, string][] = [
@@ -87,7 +122,8 @@ export function pilotScript(o: PilotOptions): string {
 
   const lines: string[] = ['#!/bin/sh', ...o.adapter.directives(o.request)];
   lines.push(
-    `# Pilot ${o.request.name} of VirtualCluster ${o.virtualCluster}, allocation ${o.allocation}.`,
+    // JSON strings: a line break in a name cannot end the comment and start a command.
+    `# Pilot ${JSON.stringify(o.request.name)} of VirtualCluster ${JSON.stringify(o.virtualCluster)}, allocation ${JSON.stringify(o.allocation)}.`,
     '# Written by the HPC operator; it starts an HTCondor startd that joins the pool, then exits when idle.',
     'set -u',
     `D=${o.scratchDir ? sitePath(o.scratchDir) : '"${TMPDIR:-/tmp}"'}/hpcop-pilot-${q(o.request.name)}-$$`,
@@ -111,7 +147,7 @@ export function pilotScript(o: PilotOptions): string {
         '    if [ -r "$init" ]; then . "$init" && break; fi',
         '  done',
         'fi',
-        `module load ${q(o.condor.module)} || { echo "hpc pilot: module load ${o.condor.module} failed" >&2; exit 1; }`,
+        `module load ${q(o.condor.module)} || { echo 'hpc pilot: module load failed:' ${q(o.condor.module)} >&2; exit 1; }`,
         'MASTER=$(command -v condor_master)',
       );
       break;

@@ -43,3 +43,37 @@ export function durationMs(d: string): number {
   if (consumed === 0 || consumed !== d.length) throw new Error(`invalid duration ${JSON.stringify(d)}`);
   return total;
 }
+
+/**
+ * Largest memory or disk request passed on: 1 PiB. HTCondor reads request_memory (MiB) and request_disk (KiB)
+ * through a byte count and is off by one above 2^33 MiB and negative above 2^43 MiB.
+ */
+export const MAX_QUANTITY_BYTES = 2 ** 50;
+/** Longest duration passed on: 2^31-1 s (about 68 years), what HTCondor's integer settings can hold. */
+export const MAX_DURATION_SECONDS = 2 ** 31 - 1;
+
+/** Why a quantity cannot be passed on (not positive, or over MAX_QUANTITY_BYTES); undefined when it can. */
+export function quantityProblem(q: string | number): string | undefined {
+  let bytes: number;
+  try {
+    bytes = quantityBytes(q);
+  } catch {
+    return 'is not a quantity';
+  }
+  if (!(bytes > 0)) return 'must be more than 0';
+  if (!(bytes <= MAX_QUANTITY_BYTES)) return 'must be at most 1Pi';
+  return undefined;
+}
+
+/** Why a duration cannot be passed on (not positive, or over MAX_DURATION_SECONDS); undefined when it can. */
+export function durationProblem(d: string): string | undefined {
+  let ms: number;
+  try {
+    ms = durationMs(d);
+  } catch {
+    return 'is not a duration';
+  }
+  if (!(ms > 0)) return 'must be more than 0';
+  if (!(ms / 1000 <= MAX_DURATION_SECONDS)) return `must be at most ${MAX_DURATION_SECONDS}s`;
+  return undefined;
+}

@@ -24,6 +24,8 @@ export const CEL: Record<string, (self: Value) => boolean> = {
   "!has(self.image) || self.containerRuntime != 'none'": (s) =>
     !has(s, 'image') || get(s, 'containerRuntime') !== 'none',
   "!self.matches('(^|/)\\\\.\\\\.?(/|$)')": (s) => !/(^|\/)\.\.?(\/|$)/.test(s as string),
+  "self.matches('^(/[^/]+)*/users/[A-Za-z0-9._-]+/workflows/[A-Za-z0-9._-]+(/.*)?$')": (s) =>
+    /^(\/[^/]+)*\/users\/[A-Za-z0-9._-]+\/workflows\/[A-Za-z0-9._-]+(\/.*)?$/.test(s as string),
   "!has(self.staging) || self.staging != 'cctools' || has(self.chirp)": (s) =>
     !has(s, 'staging') || get(s, 'staging') !== 'cctools' || has(s, 'chirp'),
   'has(self.onHoldCodes) || has(self.onExitCodes) || has(self.onSignals) || has(self.onCategories)': (s) =>

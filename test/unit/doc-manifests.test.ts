@@ -110,7 +110,10 @@ describe('the manifest validator', () => {
       'must be one of',
     ],
     [{ script: 'true', workspace: { path: '/reana/users/u/workflows/w/../x' } }, 'must not contain'],
-    [{ script: 'true', workspace: { path: '/reana/users/u' } }, 'InvalidWorkspace'],
+    [
+      { script: 'true', workspace: { path: '/reana/users/u' } },
+      'spec.workspace.path: must be a workspace in the REANA layout',
+    ],
     [{ script: 'true', requirements: 'Memory > 1; rm -rf /' }, 'InvalidRequirements'],
     [{ command: ['true'], image: 'docker://Bad Image' }, 'spec.image: does not match'],
     [{ command: ['true'], image: 'ftp://x/y' }, 'InvalidImage'],

@@ -5,7 +5,7 @@
  * batch system: the HPCJob gets Accepted=False with the field and the reason.
  */
 import type { HPCJobSpec } from '../../crds/hpcjob.js';
-import { quantityMiB } from '../../util/units.js';
+import { durationProblem, quantityProblem } from '../../util/units.js';
 import { b64, b64Words } from '../../wrapper-contract.js';
 
 export interface ValidationError {
@@ -19,7 +19,8 @@ export const MAX_ENV_VALUE = 120 * 1024;
 /** Largest total payload, so that the job ad and the environment stay small. */
 export const MAX_TOTAL_PAYLOAD = 512 * 1024;
 
-const REANA_WORKSPACE = /^\/reana\/users\/[A-Za-z0-9._-]+\/workflows\/[A-Za-z0-9._-]+(\/.*)?$/;
+/** <root>/users/<uuid>/workflows/<id>[/...]: REANA's layout under any root (/reana, /var/reana, /eos/...). */
+export const REANA_WORKSPACE = /^(\/[^/]+)*\/users\/[A-Za-z0-9._-]+\/workflows\/[A-Za-z0-9._-]+(\/.*)?$/;
 /** An OCI image reference: [registry[:port]/]name[:tag][@digest]; a registry has a dot, a port or is localhost. */
 const OCI_REF =
   /^(?:(?:[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+|localhost)(?::[0-9]+)?\/|[a-zA-Z0-9-]+:[0-9]+\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
@@ -44,21 +45,32 @@ export function validateSpec(spec: HPCJobSpec): ValidationError | undefined {
         message: `spec.image ${JSON.stringify(spec.image)}: ${problem}`,
       };
   }
-  if (spec.workspace?.path.startsWith('/reana/') && !REANA_WORKSPACE.test(spec.workspace.path)) {
+  // The staging tools read and write the workspace with the submitter's rights on the submit side: only a
+  // REANA workspace, never an arbitrary path (the CRD says the same for objects created since it does).
+  if (spec.workspace && !REANA_WORKSPACE.test(spec.workspace.path)) {
     return {
       field: 'spec.workspace.path',
       reason: 'InvalidWorkspace',
-      message: `spec.workspace.path ${JSON.stringify(spec.workspace.path)} is under /reana but not in the REANA layout /reana/users/<uuid>/workflows/<id>`,
+      message: `spec.workspace.path ${JSON.stringify(spec.workspace.path)} is not in the REANA layout <root>/users/<uuid>/workflows/<id>`,
     };
   }
-  try {
-    quantityMiB(spec.resources?.memory ?? '1Gi');
-  } catch {
-    return {
-      field: 'spec.resources.memory',
-      reason: 'InvalidQuantity',
-      message: 'spec.resources.memory is not a quantity',
-    };
+  const r = spec.resources ?? {};
+  for (const [field, q] of [
+    ['spec.resources.memory', r.memory ?? '1Gi'],
+    ['spec.resources.disk', r.disk],
+  ] as const) {
+    const problem = q === undefined ? undefined : quantityProblem(q);
+    if (problem)
+      return { field, reason: 'InvalidQuantity', message: `${field} ${JSON.stringify(q)} ${problem}` };
+  }
+  if (r.walltime !== undefined) {
+    const problem = durationProblem(r.walltime);
+    if (problem)
+      return {
+        field: 'spec.resources.walltime',
+        reason: 'InvalidDuration',
+        message: `spec.resources.walltime ${JSON.stringify(r.walltime)} ${problem}`,
+      };
   }
   const payloads: [string, string][] = [
     ['spec.command/args', b64Words([...(spec.command ?? []), ...(spec.args ?? [])])],
@@ -106,19 +118,26 @@ export function imageProblem(image: string): string | undefined {
 }
 
 /**
- * Checks a ClassAd expression's lexical sanity: known tokens only (no `$` macros, no statement
- * separators), terminated strings, balanced brackets, at least one token. HTCondor itself has the last
- * word, but this keeps junk and injection attempts away from condor_submit.
+ * Checks a ClassAd expression's lexical sanity: known tokens only (no `$` macros, no statement separators, no
+ * comments), terminated strings, balanced brackets, at least one token. Control characters are refused even
+ * inside strings (the submit language ends a line there) and so are `$(` and `$$` (macros no escape carries).
+ * Comments are refused because HTCondor drops them and this check does not: `/* ( *\/ ) || ( x /* ) *\/`
+ * looks balanced here and closes the operator's parentheses there. HTCondor itself has the last word, but
+ * this keeps junk and injection attempts away from condor_submit.
  */
 export function classAdProblem(expr: string): string | undefined {
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused
+  const control = /[\x00-\x08\x0a-\x1f\x7f]/.exec(expr);
+  if (control) return `control character ${JSON.stringify(control[0])} (line breaks are not allowed)`;
+  if (/\$[($]/.test(expr)) return 'unexpected character "$": macros ("$(" or "$$") are not allowed';
   const stack: string[] = [];
   let tokens = 0;
   let i = 0;
   const close: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
   while (i < expr.length) {
     const ch = expr[i] as string;
-    if (/\s/.test(ch)) {
-      if (ch === '\n' || ch === '\r') return 'line breaks are not allowed';
+    // Only the blanks HTCondor's lexer skips: a no-break or line separator is not whitespace to it.
+    if (ch === ' ' || ch === '\t') {
       i++;
       continue;
     }
@@ -144,6 +163,8 @@ export function classAdProblem(expr: string): string | undefined {
       i += m[0].length;
       continue;
     }
+    if (expr.startsWith('//', i) || expr.startsWith('/*', i) || expr.startsWith('*/', i))
+      return 'comments are not allowed';
     const op = /^(=\?=|=!=|==|!=|<=|>=|&&|\|\||<<|>>>|>>|[<>!+\-*/%&|^~?:,])/.exec(expr.slice(i));
     if (op) {
       i += op[0].length;

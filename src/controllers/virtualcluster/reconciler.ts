@@ -29,11 +29,11 @@ import type { Metrics } from '../../runtime/metrics.js';
 import type { ObjectWriter } from '../../runtime/objects.js';
 import { SecretAccessError } from '../../runtime/secrets.js';
 import { adapterFor, type BatchJob } from '../../sites/batch.js';
-import { pilotScript, sitePath, type CondorSource } from '../../sites/pilot.js';
-import { shellCommand } from '../../sites/shell.js';
 import { SshError, SshTransport } from '../../sites/ssh.js';
-import { durationMs, quantityMiB } from '../../util/units.js';
+import { durationMs } from '../../util/units.js';
 import { credentialsFrom, jwtClaims, type SiteCredentials } from './credentials.js';
+import { pilotScriptFor, pilotSubmitCommand, siteDir } from './pilots.js';
+import { validateVirtualClusterSpec } from './validate.js';
 import { maxPilots, pilotPrefix, planPilots, sequenceOf, wantedPilots, type Counts } from './planning.js';
 
 export const VC_FINALIZER = 'hpc.scailfin.io/pilot-cleanup';
@@ -127,6 +127,15 @@ export class VirtualClusterReconciler {
     const gen = vc.metadata.generation;
     const cond = (c: NewCondition) =>
       setStatusCondition(conditions, { ...c, observedGeneration: gen }, new Date(this.#now()));
+
+    // A spec the schema let through but no site or date can carry: Failed, and nothing sent anywhere.
+    const invalid = validateVirtualClusterSpec(vc.spec);
+    if (invalid) {
+      cond({ type: C.Ready, status: 'False', reason: invalid.reason, message: invalid.message });
+      status.phase = 'Failed';
+      status.message = invalid.message;
+      return this.#commit(vc, status, conditions, events, log, 30_000);
+    }
 
     const created = Date.parse(vc.metadata.creationTimestamp ?? '') || this.#now();
     if (vc.spec.lifetime) status.expiresAt = rfc3339(new Date(created + durationMs(vc.spec.lifetime)));
@@ -331,7 +340,7 @@ export class VirtualClusterReconciler {
     const uid = vc.metadata.uid as string;
     const adapter = adapterFor(a.batchSystem);
     const prefix = pilotPrefix(uid, a.name, sha);
-    const dir = this.#siteDir(vc, a);
+    const dir = siteDir(vc, a);
     const failKey = `${uid}/${a.name}`;
     try {
       if (session.preparedToken !== sha(token)) {
@@ -385,12 +394,11 @@ export class VirtualClusterReconciler {
       let submitted = 0;
       for (let i = 0; i < plan.submit; i++) {
         const name = `${prefix}${next}`;
-        const script = this.#script(vc, a, name, trustDomain);
-        const r = await this.#remote(
-          session,
-          `cd ${dir} && umask 077 && cat > pilots/${name}.sh && ${shellCommand(adapter.submit(`pilots/${name}.sh`))}`,
-          script,
-        );
+        const script = pilotScriptFor(vc, a, name, trustDomain, {
+          bundleSha256: this.#d.bundle?.sha256,
+          updateIntervalSeconds: this.#d.pilotUpdateIntervalSeconds,
+        });
+        const r = await this.#remote(session, pilotSubmitCommand(vc, a, name), script);
         const id = adapter.parseSubmit(r);
         log.info({ allocation: a.name, pilot: name, batchId: id }, 'submitted a pilot');
         next++;
@@ -493,7 +501,7 @@ export class VirtualClusterReconciler {
       const session = await this.#session(vc, a);
       if ('reason' in session) continue;
       // The token must not outlive the VirtualCluster on the site.
-      await session.transport.execScript(`rm -f ${this.#siteDir(vc, a)}/pilot.token`).catch(() => undefined);
+      await session.transport.execScript(`rm -f ${siteDir(vc, a)}/pilot.token`).catch(() => undefined);
     }
     this.#closeSessions(`${vc.metadata.namespace}/${vc.metadata.name}`);
     this.#cancelled.delete(vc.metadata.uid as string);
@@ -625,51 +633,6 @@ export class VirtualClusterReconciler {
       return { kind: 'credentials', reason, message: e.message };
     }
     return { kind: 'unreachable', message: errorMessage(e) };
-  }
-
-  /** The allocation's directory on the site (quoted for a shell; ~ expanded there). */
-  #siteDir(vc: VirtualCluster, a: Allocation): string {
-    return sitePath(this.#siteDirPlain(vc, a));
-  }
-
-  #siteDirPlain(vc: VirtualCluster, a: Allocation): string {
-    return `${(a.condor?.cacheDir ?? '~/.hpcop').replace(/\/+$/, '')}/${(vc.metadata.uid as string).slice(0, 8)}-${a.name}`;
-  }
-
-  #script(vc: VirtualCluster, a: Allocation, name: string, trustDomain: string): string {
-    const w = a.workers ?? {};
-    const dir = this.#siteDirPlain(vc, a);
-    const condor: CondorSource =
-      a.condor?.source === 'module'
-        ? { source: 'module', module: a.condor.module ?? 'htcondor' }
-        : a.condor?.source === 'bundle'
-          ? { source: 'bundle', tarball: `${dir}/condor-${this.#d.bundle?.sha256 ?? 'missing'}.tar.gz` }
-          : { source: 'path', sbinDir: a.condor?.sbinDir ?? '/usr/sbin' };
-    return pilotScript({
-      adapter: adapterFor(a.batchSystem),
-      request: {
-        name,
-        account: a.account,
-        queue: a.queue,
-        walltimeSeconds: Math.floor(durationMs(a.walltime ?? '1h') / 1000),
-        nodes: w.nodes ?? 1,
-        cores: w.cores ?? 1,
-        memoryMiB: quantityMiB(w.memory ?? '2Gi'),
-        // Relative to the allocation's directory, where the pilot is submitted from.
-        logDir: 'logs',
-      },
-      virtualCluster: `${vc.metadata.namespace}/${vc.metadata.name}`,
-      allocation: a.name,
-      collectorHost: vc.spec.pool.collectorHost,
-      trustDomain,
-      tokenPath: `${dir}/pilot.token`,
-      condor,
-      setup: a.setup,
-      idleShutdownSeconds: Math.floor(durationMs(w.idleShutdown ?? '5m') / 1000),
-      scratchDir: a.scratchDir,
-      containerRuntime: a.containerRuntime,
-      updateIntervalSeconds: this.#d.pilotUpdateIntervalSeconds,
-    });
   }
 
   async #credentialExpiry(vc: VirtualCluster): Promise<Date | undefined> {
