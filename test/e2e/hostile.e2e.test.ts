@@ -791,8 +791,7 @@ describe('the operator refuses what its validation refuses, with a condition', (
 
   afterAll(async () => {
     await op.stop();
-    // The VirtualClusters point at sites that do not exist, so the finalizer could never confirm that no
-    // pilot is left there: lifted by hand once the operator is gone, for both kinds.
+    // Whatever a failed test left: finalizers lifted by hand once the operator is gone, for both kinds.
     for (const c of refusedCases)
       await co
         .patchNamespacedCustomObject(
@@ -873,6 +872,33 @@ describe('the operator refuses what its validation refuses, with a condition', (
     const constraint = `HPCOperator == ${classAdLiteral(operatorId)}`;
     expect(await sd.query(constraint, ['ClusterId'])).toEqual([]);
     expect(await sd.history(constraint, ['ClusterId'])).toEqual([]);
+  });
+
+  it('deletes a refused VirtualCluster at once: nothing was sent to a site, so nothing is left to clean', async () => {
+    const refusedVCs = refusedCases.filter((c) => c.kind === 'VirtualCluster');
+    expect(refusedVCs.length).toBeGreaterThan(0);
+    for (const c of refusedVCs)
+      await co.deleteNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: opNs,
+        plural: PLURAL.VirtualCluster,
+        name: nameOf(c),
+      });
+    await waitFor(
+      'the refused VirtualClusters to be gone',
+      async () => {
+        const list = (await co.listNamespacedCustomObject({
+          group: GROUP,
+          version: VERSION,
+          namespace: opNs,
+          plural: PLURAL.VirtualCluster,
+        })) as { items: unknown[] };
+        return list.items.length === 0;
+      },
+      60_000,
+      1000,
+    );
   });
 });
 

@@ -479,6 +479,15 @@ export class VirtualClusterReconciler {
   /** Deletion: every pilot cancelled and gone from the batch system, the token removed from the site, then the finalizer. */
   async #finalize(vc: VirtualCluster, log: Logger): Promise<Result> {
     if (!vc.metadata.finalizers?.includes(VC_FINALIZER)) return {};
+    // A spec refused before any site was contacted, with no pilot ever numbered: nothing to clean up.
+    const everSent = (vc.status?.allocations ?? []).some((a) => (a.nextSequence ?? 0) > 0);
+    if (!everSent && validateVirtualClusterSpec(vc.spec)) {
+      await this.#d.writer.removeFinalizer(vc, VC_FINALIZER).catch((e: unknown) => {
+        if (!isNotFound(e)) throw e;
+      });
+      log.info('deleted before anything was sent to a site; finalizer removed');
+      return {};
+    }
     const outcomes = await this.#cancelAll(vc, log);
     const blocked = [...outcomes.entries()].filter(
       ([, o]) => o.kind !== 'ok' || o.counts.queued + o.counts.running > 0,
