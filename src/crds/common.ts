@@ -5,6 +5,20 @@ export const GROUP = 'hpc.scailfin.io';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
 
+/** The part of a namespaced object's metadata the operator reads (both kinds). */
+export interface ObjectMeta {
+  name: string;
+  namespace: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  finalizers?: string[];
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
 /** metav1.Condition, field for field, with the API machinery's own validation. */
 export const conditionSchema = obj(
   {

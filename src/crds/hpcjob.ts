@@ -2,7 +2,14 @@
  * HPCJob: one workflow step on HPC, reconciled into an HTCondor job.
  * The schema below is the single source of the CRD (config/crd) and of the TypeScript types.
  */
-import { conditionsSchema, duration, localRefSchema, secretKeyRef, type Condition } from './common.js';
+import {
+  conditionsSchema,
+  duration,
+  localRefSchema,
+  secretKeyRef,
+  type Condition,
+  type ObjectMeta,
+} from './common.js';
 import {
   arr,
   bool,
@@ -542,18 +549,7 @@ export type EnvVar = Infer<typeof envVarSchema>;
 export interface HPCJob {
   apiVersion: string;
   kind: typeof HPCJOB_KIND;
-  metadata: {
-    name: string;
-    namespace: string;
-    uid?: string;
-    resourceVersion?: string;
-    generation?: number;
-    creationTimestamp?: string;
-    deletionTimestamp?: string;
-    finalizers?: string[];
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-  };
+  metadata: ObjectMeta;
   spec: HPCJobSpec;
   status?: HPCJobStatus;
 }

@@ -2,7 +2,7 @@
  * VirtualCluster: an HTCondor pool grown onto HPC allocations with pilot jobs sent over SSH (the VC3 idea,
  * made declarative). The schema below is the single source of the CRD and of the TypeScript types.
  */
-import { conditionsSchema, duration, secretKeyRef } from './common.js';
+import { conditionsSchema, duration, secretKeyRef, type ObjectMeta } from './common.js';
 import {
   arr,
   dateTime,
@@ -266,18 +266,7 @@ export type AllocationStatus = Infer<typeof allocationStatusSchema>;
 export interface VirtualCluster {
   apiVersion: string;
   kind: typeof VIRTUALCLUSTER_KIND;
-  metadata: {
-    name: string;
-    namespace: string;
-    uid?: string;
-    resourceVersion?: string;
-    generation?: number;
-    creationTimestamp?: string;
-    deletionTimestamp?: string;
-    finalizers?: string[];
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-  };
+  metadata: ObjectMeta;
   spec: VirtualClusterSpec;
   status?: VirtualClusterStatus;
 }
