@@ -11,7 +11,7 @@ STACK := test/e2e/stack/stack.sh
 SHELL_SCRIPTS := $(shell git ls-files '*.sh' 2>/dev/null) .ci/run
 
 .PHONY: help deps build manifests lint typecheck test test-unit test-e2e test-chaos test-audit test-reana \
-	test-reana-unit stack-up stack-down stack-status run demo demo-down bench clean helm hadolint install-check
+	test-reana-unit host-deps stack-up stack-down stack-status run demo demo-down bench clean helm hadolint install-check
 
 help: ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -91,7 +91,10 @@ hadolint: ## Fetch the Dockerfile linter into .cache/bin (cached).
 install-check: deps helm stack-up ## The install e2e test (config/, charts/, RBAC) on the local stack.
 	$(JEST_STACK) --selectProjects e2e test/e2e/install.e2e.test.ts
 
-stack-up: ## Start the local stack (kube-apiserver, etcd, HTCondor pool, SLURM site); idempotent.
+host-deps: ## Install the Debian packages the stack, tests and demo need (only those missing; root).
+	hack/install-host-packages.sh
+
+stack-up: host-deps ## Start the local stack (kube-apiserver, etcd, HTCondor pool, SLURM site); idempotent.
 	$(STACK) up
 
 stack-down: ## Stop every process of the local stack; its mounts go with its namespaces.
