@@ -124,6 +124,36 @@ describe('SGE (RECORDED FROM THE DOCUMENTED qstat -xml FORMAT)', () => {
   });
 });
 
+describe('SGE (RECORDED FROM A LIVE SON OF GRID ENGINE 8.1.9, Debian gridengine packages)', () => {
+  // Pilot scripts built by src/sites/pilot.ts, submitted with qsub -terse as the operator does (README.md).
+  it('reads pending, running, deleting and error states as the operator counts them', () => {
+    const states = (file: string) => mine(sge.parseList(fixture(file))).map((j) => [j.id, j.state]);
+    expect(states('sge-live-qstat-pending.xml')).toEqual([
+      ['1', 'queued'],
+      ['2', 'queued'],
+      ['3', 'queued'],
+    ]);
+    expect(states('sge-live-qstat-running.xml')).toEqual([
+      ['1', 'running'],
+      ['3', 'queued'],
+      ['2', 'queued'],
+    ]);
+    // qdel of a running job: "dr" until the execd has killed it; it still holds its slot.
+    expect(states('sge-live-qstat-after-qdel.xml')).toEqual([
+      ['1', 'running'],
+      ['3', 'queued'],
+      ['4', 'queued'],
+    ]);
+    // A job SGE could not start (its -o directory was missing) stays in Eqw until deleted.
+    expect(states('sge-live-qstat-eqw.xml')).toEqual([['5', 'failed']]);
+    expect(sge.parseList(fixture('sge-live-qstat-empty.xml'))).toEqual([]);
+  });
+
+  it('reads the job id from the real qsub -terse output', () => {
+    expect(sge.parseSubmit('1\n')).toBe('1');
+  });
+});
+
 describe('all adapters', () => {
   it.each(['slurm', 'pbs', 'torque', 'lsf', 'sge'])(
     '%s refuses directive values that could break the script',

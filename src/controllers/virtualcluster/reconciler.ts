@@ -36,6 +36,11 @@ import { pilotScriptFor, pilotSubmitCommand, siteDir } from './pilots.js';
 import { validateVirtualClusterSpec } from './validate.js';
 import { maxPilots, pilotPrefix, planPilots, sequenceOf, wantedPilots, type Counts } from './planning.js';
 
+/** What a failed remote command said: stderr, or stdout for tools that report there (SGE's qdel). */
+function said(r: { stdout: string; stderr: string }, max: number): string {
+  return (r.stderr.trim() || r.stdout.trim()).slice(0, max);
+}
+
 export const VC_FINALIZER = 'hpc.scailfin.io/pilot-cleanup';
 /** A credential that expires within this long raises CredentialExpiring. */
 const EXPIRY_WARNING_MS = 3 * 86_400_000;
@@ -382,8 +387,7 @@ export class VirtualClusterReconciler {
 
       if (plan.cancel.length > 0) {
         const r = await session.transport.exec(adapter.cancel(plan.cancel), { timeoutMs: 60_000 });
-        if (r.code !== 0)
-          log.warn({ allocation: a.name, err: r.stderr.trim().slice(0, 300) }, 'cancelling pilots failed');
+        if (r.code !== 0) log.warn({ allocation: a.name, err: said(r, 300) }, 'cancelling pilots failed');
         plan.cancel.forEach((id) => cancelled.add(id));
         this.#cancelled.set(uid, cancelled);
       }
@@ -611,8 +615,7 @@ export class VirtualClusterReconciler {
   /** Runs a remote shell command line (already quoted), feeding `input`; throws unless it exits 0. */
   async #remote(session: Session, command: string, input?: string | Buffer): Promise<string> {
     const r = await session.transport.execScript(command, { input, timeoutMs: 120_000 });
-    if (r.code !== 0)
-      throw new Error(`remote command failed (exit ${r.code}): ${r.stderr.trim().slice(0, 500)}`);
+    if (r.code !== 0) throw new Error(`remote command failed (exit ${r.code}): ${said(r, 500)}`);
     return r.stdout;
   }
 
