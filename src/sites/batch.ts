@@ -42,6 +42,13 @@ export interface BatchSystemAdapter {
   cancel(ids: readonly string[]): string[];
   /** Output of `list` that means "no jobs" although the exit code is not 0. */
   isEmptyListError?(stderr: string): boolean;
+  /**
+   * The signal that the batch system sends to the whole job, instead of SIGTERM, some time before it kills it
+   * on cancel (SGE with `-notify`: SIGUSR2, then SIGKILL after the queue's notify time). The pilot turns it
+   * into a graceful shutdown of its HTCondor daemons, so their slots leave the pool at once. Unset: the batch
+   * system sends SIGTERM itself (SLURM, PBS, LSF).
+   */
+  readonly warningSignal?: 'USR1' | 'USR2';
 }
 
 export function hms(seconds: number): string {
@@ -231,6 +238,10 @@ export const lsf: BatchSystemAdapter = {
 
 export const sge: BatchSystemAdapter = {
   name: 'sge',
+  // qdel kills a job with SIGKILL at once: the startd could not withdraw its ads and its slots would stay in
+  // the pool until they expire (15 minutes). With -notify qdel sends SIGUSR2 first, then SIGKILL after the
+  // queue's notify time (default 60 s); the pilot catches SIGUSR2 and shuts HTCondor down gracefully.
+  warningSignal: 'USR2',
   directives(r) {
     const d = [
       '#$ -S /bin/sh',
@@ -239,6 +250,7 @@ export const sge: BatchSystemAdapter = {
       `#$ -N ${checkWord('name', r.name)}`,
       `#$ -l h_rt=${hms(r.walltimeSeconds)}`,
       `#$ -l h_vmem=${Math.ceil(r.memoryMiB / r.cores)}M`,
+      '#$ -notify',
       '#$ -j y',
       `#$ -o ${checkWord('logDir', r.logDir)}/`,
     ];

@@ -172,10 +172,31 @@ export function pilotScript(o: PilotOptions): string {
     'export _CONDOR_STARTD_NAME="$_CONDOR_MASTER_NAME"',
   );
   for (const [k, v] of env) lines.push(`export ${k}=${q(v)}`);
+  const warn = o.adapter.warningSignal;
+  if (warn) {
+    lines.push(
+      `# ${o.adapter.name} warns the whole job with SIG${warn} before it kills it: the master ignores that signal`,
+      '# (so does the startd it starts) and gets SIGTERM from here instead, a graceful shutdown that withdraws',
+      '# the slots from the pool. The batch job still lives exactly as long as the pilot.',
+      `trap '' ${warn}`,
+      '"$MASTER" -f &',
+      'master=$!',
+      `trap 'kill -TERM "$master" 2>/dev/null' ${warn} TERM`,
+      // wait returns early (status > 128) when a trapped signal arrives: wait again until the master is gone.
+      'status=0',
+      'while kill -0 "$master" 2>/dev/null; do wait "$master"; status=$?; done',
+      // A shell that reaped the master in the trap still knows its status (127: it does not).
+      'wait "$master" 2>/dev/null; last=$?',
+      '[ "$last" = 127 ] || status=$last',
+    );
+  } else {
+    lines.push(
+      '# The master runs in the foreground: the batch job lives exactly as long as the pilot.',
+      '"$MASTER" -f',
+      'status=$?',
+    );
+  }
   lines.push(
-    '# The master runs in the foreground: the batch job lives exactly as long as the pilot.',
-    '"$MASTER" -f',
-    'status=$?',
     // condor_master exits 99 after DAEMON_SHUTDOWN: that is the normal end of a pilot.
     '[ "$status" = 99 ] && status=0',
     'exit "$status"',

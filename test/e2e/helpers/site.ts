@@ -1,14 +1,14 @@
 /**
- * VirtualClusters on the local stack's SLURM site for e2e and fault tests: the Secrets a tenant creates (the
- * SSH key with the site's pinned host key, the pilots' IDTOKEN), a spec for one allocation there, and the
- * pilots SLURM really has for a VirtualCluster.
+ * VirtualClusters on the local stack's site (SLURM and Son of Grid Engine on one host) for e2e and fault
+ * tests: the Secrets a tenant creates (the SSH key with the site's pinned host key, the pilots' IDTOKEN), a
+ * spec for one allocation there, and the pilots the batch system really has for a VirtualCluster.
  */
 import * as k8s from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pilotPrefix } from '../../../src/controllers/virtualcluster/planning.js';
-import { slurm } from '../../../src/sites/batch.js';
+import { slurm, type BatchSystemAdapter } from '../../../src/sites/batch.js';
 import { SshTransport } from '../../../src/sites/ssh.js';
 import { STACK, loadStackEnv, siteLogin } from './stack.js';
 
@@ -34,11 +34,23 @@ export async function createSiteSecrets(kc: k8s.KubeConfig, namespace: string): 
   });
 }
 
+type SpecOptions = {
+  secretName?: string;
+  workers?: Record<string, unknown>;
+  extra?: Record<string, unknown>;
+};
+
 /** A VirtualCluster spec with one allocation `site1` of `count` one-core pilots on the SLURM site. */
-export function slurmSpec(
-  count: number,
-  o: { secretName?: string; workers?: Record<string, unknown>; extra?: Record<string, unknown> } = {},
-) {
+export function slurmSpec(count: number, o: SpecOptions = {}) {
+  return siteSpec('slurm', 'batch', count, o);
+}
+
+/** The same on the site's Son of Grid Engine cell (queue all.q, parallel environment smp). */
+export function sgeSpec(count: number, o: SpecOptions = {}) {
+  return siteSpec('sge', 'all.q', count, o);
+}
+
+function siteSpec(batchSystem: 'slurm' | 'sge', queue: string, count: number, o: SpecOptions) {
   const env = loadStackEnv();
   return {
     pool: {
@@ -49,11 +61,11 @@ export function slurmSpec(
     allocations: [
       {
         name: 'site1',
-        batchSystem: 'slurm',
+        batchSystem,
         loginHost: env.HPC_SITE_HOST,
         user: siteLogin().username,
         credentials: { secretName: o.secretName ?? 'site-ssh' },
-        queue: 'batch',
+        queue,
         walltime: '1h',
         workers: { count, cores: 1, memory: '512Mi', idleShutdown: '10m', ...o.workers },
       },
@@ -62,14 +74,21 @@ export function slurmSpec(
   };
 }
 
-/** The queued or running pilots of a VirtualCluster's allocation `site1`, asked of SLURM over SSH. */
-export async function activePilots(vcUid: string, ssh?: SshTransport): Promise<string[]> {
+/**
+ * The queued or running pilots of a VirtualCluster's allocation `site1`, asked of the batch system (SLURM
+ * unless told) over SSH.
+ */
+export async function activePilots(
+  vcUid: string,
+  ssh?: SshTransport,
+  batch: BatchSystemAdapter = slurm,
+): Promise<string[]> {
   const login = siteLogin();
   const transport = ssh ?? new SshTransport({ ...login, hostKeys: [login.knownHosts] });
   try {
     const prefix = pilotPrefix(vcUid, 'site1', (s) => createHash('sha256').update(s).digest('hex'));
-    const r = await transport.exec(slurm.list(login.username));
-    return slurm
+    const r = await transport.exec(batch.list(login.username));
+    return batch
       .parseList(r.stdout)
       .filter((j) => j.name.startsWith(prefix) && (j.state === 'queued' || j.state === 'running'))
       .map((j) => j.name);

@@ -1,6 +1,8 @@
 # shellcheck shell=sh disable=SC2034,SC2154 # sourced by stack.sh, which defines the shared variables
-# The HPC site of the local stack: a SLURM cluster (slurmctld, slurmd, munge) with a login node reached over
-# SSH as a non-root user, in its own network namespace at $HPC_SITE_ADDR: to the operator it is another host.
+# The HPC site of the local stack: a SLURM cluster (slurmctld, slurmd, munge) and a Son of Grid Engine cell
+# (sge_qmaster, sge_execd: queue all.q, parallel environment smp) on one host with a login node reached over
+# SSH as a non-root user, in its own network namespace at $HPC_SITE_ADDR: to the operator it is another host
+# that offers both sbatch and qsub.
 # The client side (login key, pinned host key, ssh config) is in $HPC_STACK/site. Sourced by stack.sh.
 
 SITE_STATE="$HPC_STACK/site"
@@ -9,7 +11,8 @@ root_uid() { awk -F: -v u="$1" '$1 == u { print $3 }' "$HPC_ROOTFS/etc/passwd"; 
 
 site_config() {
   up="$SITE_STATE/upper"
-  mkdir -p "$up/etc/slurm" "$up/etc/munge" "$up/etc/ssh" "$up/usr/local/sbin" "$up/home/$HPC_SITE_USER/.ssh"
+  mkdir -p "$up/etc/slurm" "$up/etc/munge" "$up/etc/ssh" "$up/usr/local/sbin" "$up/home/$HPC_SITE_USER/.ssh" \
+    "$up/usr/local/share/hpcop"
   cat >"$up/etc/slurm/slurm.conf" <<CONF
 # Written by test/e2e/stack/site.sh: a one-node SLURM site.
 ClusterName=hpcsite
@@ -89,6 +92,61 @@ Host $HPC_SITE_NAME $HPC_SITE_ADDR
   ConnectTimeout 5
 CONF
 
+  # SGE: the cell was made for master host $HPC_SITE_NAME when the root was built (hack/build-rootfs.sh); the
+  # queue and the parallel environment the sge adapter asks for (-pe smp N) are added at start-up.
+  cat >"$up/usr/local/share/hpcop/smp.pe" <<CONF
+pe_name            smp
+slots              999
+user_lists         NONE
+xuser_lists        NONE
+start_proc_args    NONE
+stop_proc_args     NONE
+allocation_rule    \$pe_slots
+control_slaves     FALSE
+job_is_first_task  TRUE
+urgency_slots      min
+accounting_summary FALSE
+qsort_args         NONE
+CONF
+  {
+    printf '%-21s %s\n' qname all.q hostlist "$HPC_SITE_NAME" seq_no 0 load_thresholds NONE \
+      suspend_thresholds NONE nsuspend 1 suspend_interval 00:05:00 priority 0 min_cpu_interval 00:05:00 \
+      processors UNDEFINED qtype "BATCH INTERACTIVE" ckpt_list NONE pe_list smp rerun FALSE slots 4 \
+      tmpdir /tmp shell /bin/sh prolog NONE epilog NONE shell_start_mode posix_compliant starter_method NONE \
+      suspend_method NONE resume_method NONE terminate_method NONE notify 00:00:60 owner_list NONE \
+      user_lists NONE xuser_lists NONE subordinate_list NONE complex_values NONE projects NONE \
+      xprojects NONE calendar NONE initial_state default
+    for l in s_rt h_rt s_cpu h_cpu s_fsize h_fsize s_data h_data s_stack h_stack s_core h_core s_rss h_rss \
+      s_vmem h_vmem; do printf '%-21s %s\n' "$l" INFINITY; done
+  } >"$up/usr/local/share/hpcop/all.q"
+  cat >"$up/usr/local/sbin/hpcop-sge-start" <<INIT
+#!/bin/sh
+# Starts the SGE cell of the site (qmaster, then execd) and adds queue all.q and PE smp when missing.
+set -e
+q() { runuser -u sgeadmin -- qconf "\$@"; }
+# until SECONDS COMMAND...: poll every 0.2 s.
+until_ok() {
+  _n=\$((\$1 * 5)); shift
+  until "\$@" >/dev/null 2>&1; do
+    _n=\$((_n - 1)); [ "\$_n" -gt 0 ] || { echo "hpcop-sge-start: timed out: \$*" >&2; return 1; }
+    sleep 0.2
+  done
+}
+install -d -o sgeadmin -g sgeadmin /run/gridengine
+/usr/sbin/sge_qmaster
+until_ok 30 q -sh
+/usr/sbin/sge_execd
+until_ok 30 q -se $HPC_SITE_NAME
+q -ss 2>/dev/null | grep -qx $HPC_SITE_NAME || q -as $HPC_SITE_NAME
+q -sp smp >/dev/null 2>&1 || q -Ap /usr/local/share/hpcop/smp.pe
+q -sq all.q >/dev/null 2>&1 || q -Aq /usr/local/share/hpcop/all.q
+# Schedule every 2 s (the default 15 s only slows the tests down), like SLURM's sched_interval=2 above.
+q -ssconf | sed 's/^schedule_interval .*/schedule_interval                 0:0:2/' >/run/gridengine/sconf
+q -Msconf /run/gridengine/sconf
+echo "hpcop-sge-start: SGE cell default up on $HPC_SITE_NAME (queue all.q, PE smp)"
+INIT
+  chmod 755 "$up/usr/local/sbin/hpcop-sge-start"
+
   cat >"$up/usr/local/sbin/hpcop-site-init" <<'INIT'
 #!/bin/sh
 # The site's services, as a login node + controller + compute node would run them.
@@ -99,6 +157,8 @@ install -d -m 0755 /run/sshd
 runuser -u munge -- /usr/sbin/munged
 /usr/sbin/slurmctld -D &
 /usr/sbin/slurmd -D &
+# The SGE daemons detach; they end with this pid namespace. A failure shows in stack.sh status.
+/usr/local/sbin/hpcop-sge-start || echo "hpcop-site-init: SGE did not start" >&2
 /usr/sbin/sshd -D -e &
 wait
 INIT
@@ -121,6 +181,13 @@ site_ready() {
   [ "$("$HPC_STACK/bin/ssh" "$HPC_SITE_NAME" sinfo -h -o %T 2>/dev/null | head -1)" = idle ]
 }
 
+# sge_ready: the queue instance on the site host is up with no state flag (an execd not yet reporting shows
+# "au"), asked over SSH as the login user, like the operator does.
+sge_ready() {
+  "$HPC_STACK/bin/ssh" "$HPC_SITE_NAME" qstat -f -q "all.q@$HPC_SITE_NAME" 2>/dev/null |
+    awk -v q="all.q@$HPC_SITE_NAME" '$1 == q && NF == 5 { ok = 1 } END { exit !ok }'
+}
+
 site_up() {
   if ! pid_alive "$PIDS/site.pid"; then
     rm -rf "$SITE_STATE"
@@ -129,8 +196,10 @@ site_up() {
   fi
   site_client
   wait_for 60 "the SLURM site to answer sinfo over SSH" site_ready
+  wait_for 60 "the SGE queue all.q@$HPC_SITE_NAME to be up (qstat -f over SSH)" sge_ready
 }
 
 site_status() {
   status_line slurm-site site "$HPC_SITE_USER@$HPC_SITE_ADDR:22" site_ready
+  status_line sge-site site "$HPC_SITE_USER@$HPC_SITE_ADDR:22" sge_ready
 }

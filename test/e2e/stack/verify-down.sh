@@ -12,7 +12,7 @@ if [ -n "$mounts" ]; then
   log "mounts left behind:"; echo "$mounts" >&2; fail=1
 fi
 # shellcheck disable=SC2009 # pgrep cannot match the whole command line against several patterns at once
-procs=$(ps -eo pid=,args= | grep -E "$HPC_STACK|$HPC_CACHE|condor_master|slurmctld|slurmd|munged|enter-root.sh" |
+procs=$(ps -eo pid=,args= | grep -E "$HPC_STACK|$HPC_CACHE|condor_master|slurmctld|slurmd|munged|sge_qmaster|sge_execd|enter-root.sh" |
   grep -v -E "grep|verify-down" || true)
 if [ -n "$procs" ]; then
   log "processes left behind:"; echo "$procs" >&2; fail=1

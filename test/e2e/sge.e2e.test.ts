@@ -1,0 +1,212 @@
+/**
+ * A VirtualCluster on REAL Son of Grid Engine: the local stack's site runs sge_qmaster and sge_execd (8.1.9,
+ * Debian's gridengine packages; queue all.q, parallel environment smp) next to SLURM. The operator submits
+ * pilots with qsub over SSH, they run as SGE jobs and join the real HTCondor pool, an HPCJob runs on one,
+ * scaling to 0 qdel's them, deleting the VirtualCluster runs its finalizer.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as k8s from '@kubernetes/client-node';
+import { adString } from '../../src/condor/parse.js';
+import { CollectorClient } from '../../src/condor/collector.js';
+import { sge } from '../../src/sites/batch.js';
+import { SshTransport } from '../../src/sites/ssh.js';
+import {
+  createHPCJob,
+  createNamespace,
+  deleteNamespace,
+  eventsFor,
+  installCRDs,
+  waitForPhase,
+} from './helpers/kube.js';
+import { OperatorProcess } from './helpers/operator.js';
+import { activePilots, createSiteSecrets, sgeSpec } from './helpers/site.js';
+import { condorCli, kubeConfig, loadStackEnv, siteLogin, uniqueName, waitFor } from './helpers/stack.js';
+
+const kc = kubeConfig();
+const env = loadStackEnv();
+const co = kc.makeApiClient(k8s.CustomObjectsApi);
+const ns = uniqueName('e2e-sge');
+const op = new OperatorProcess({
+  namespace: ns,
+  operatorId: ns,
+  extraArgs: [
+    '--pilot-update-interval-seconds=5',
+    '--pilot-active-poll-seconds=2',
+    '--pilot-steady-poll-seconds=5',
+    '--virtual-cluster-wait-seconds=8',
+  ],
+});
+const login = siteLogin();
+const ssh = new SshTransport({ ...login, hostKeys: [login.knownHosts] });
+const VCS = { group: 'hpc.scailfin.io', version: 'v1alpha1', plural: 'virtualclusters', namespace: ns };
+
+interface VC {
+  metadata: { name: string; uid: string; finalizers?: string[] };
+  status?: {
+    phase?: string;
+    workers?: Record<string, number>;
+    conditions?: { type: string; status: string; reason: string; message: string }[];
+  };
+}
+
+async function getVC(name: string): Promise<VC | undefined> {
+  try {
+    return (await co.getNamespacedCustomObject({ ...VCS, name })) as VC;
+  } catch (e) {
+    if ((e as k8s.ApiException<unknown>).code === 404) return undefined;
+    throw e;
+  }
+}
+
+async function waitVC(name: string, what: string, ok: (vc: VC) => boolean, timeoutMs = 120_000): Promise<VC> {
+  return waitFor(
+    `VirtualCluster ${name}: ${what}`,
+    async () => {
+      const vc = await getVC(name);
+      return vc && ok(vc) ? vc : undefined;
+    },
+    timeoutMs,
+    500,
+  );
+}
+
+/** The pilots SGE itself lists (qstat -xml -u hpcuser), queued or running, for this VirtualCluster. */
+function sgePilots(vc: VC): Promise<string[]> {
+  return activePilots(vc.metadata.uid, ssh, sge);
+}
+
+/** Every SGE job of the login user, whatever its name (qstat -xml -u hpcuser). */
+async function sgeJobs(): Promise<{ id: string; name: string; raw: string }[]> {
+  const r = await ssh.exec(sge.list(login.username));
+  expect(r.code).toBe(0);
+  return sge.parseList(r.stdout);
+}
+
+async function joinedSlots(name: string): Promise<{ pilot: string; machine: string }[]> {
+  const ads = await new CollectorClient(condorCli(), env.HPC_COLLECTOR).slots(
+    `VirtualCluster == "${ns}/${name}"`,
+    ['HPCPilot', 'Machine'],
+  );
+  return ads.map((a) => ({
+    pilot: adString(a, 'HPCPilot') as string,
+    machine: adString(a, 'Machine') as string,
+  }));
+}
+
+function condition(vc: VC, type: string) {
+  return vc.status?.conditions?.find((c) => c.type === type);
+}
+
+beforeAll(async () => {
+  await installCRDs(kc);
+  await createNamespace(kc, ns);
+  await createSiteSecrets(kc, ns);
+  await op.start();
+});
+
+afterAll(async () => {
+  ssh.close();
+  await op.stop();
+  await deleteNamespace(kc, ns);
+});
+
+describe('VirtualCluster on a real Son of Grid Engine site (sge_qmaster + sge_execd on the local stack)', () => {
+  it('qsubs 2 pilots that join the pool, runs an HPCJob on one, qdels them at scale 0, finalizes on delete', async () => {
+    // The cell is real and empty of our pilots before we start.
+    const version = await ssh.exec(['qstat', '-help']);
+    expect(version.stdout.split('\n')[0]).toMatch(/^SGE 8\.1\.9/);
+
+    const created = (await co.createNamespacedCustomObject({
+      ...VCS,
+      body: {
+        apiVersion: 'hpc.scailfin.io/v1alpha1',
+        kind: 'VirtualCluster',
+        metadata: { name: 'grid' },
+        spec: sgeSpec(2),
+      },
+    })) as VC;
+
+    // Two pilots in SGE, named by the operator's prefix for this VirtualCluster.
+    const inQueue = await waitFor(
+      'two pilots in qstat',
+      async () => {
+        const p = await sgePilots(created);
+        return p.length === 2 ? p : undefined;
+      },
+      60_000,
+      1000,
+    );
+    expect(new Set(inQueue).size).toBe(2);
+
+    // Both start under SGE and their startds join the pool with the VirtualCluster tag.
+    const running = await waitVC(
+      'grid',
+      'Running with 2 pilots joined',
+      (v) =>
+        v.status?.phase === 'Running' &&
+        v.status.workers?.running === 2 &&
+        (v.status.workers?.idle ?? 0) + (v.status.workers?.busy ?? 0) === 2,
+    );
+    expect(running.status?.workers).toMatchObject({ requested: 2, queued: 0, running: 2, error: 0 });
+    expect(condition(running, 'CredentialsValid')?.status).toBe('True');
+    expect(condition(running, 'SiteReachable')?.status).toBe('True');
+    expect(condition(running, 'PoolJoined')?.status).toBe('True');
+    const jobs = (await sgeJobs()).filter((j) => inQueue.includes(j.name));
+    expect(jobs.map((j) => j.raw)).toEqual(['r', 'r']);
+    const slots = await joinedSlots('grid');
+    expect(slots.map((s) => s.pilot).sort()).toEqual([...inQueue].sort());
+    expect(slots.every((s) => s.machine === 'hpc-site')).toBe(true);
+
+    // An HPCJob naming the VirtualCluster runs in a pilot's slot at the site.
+    await createHPCJob(kc, ns, 'on-grid', {
+      virtualClusterRef: { name: 'grid' },
+      command: ['/bin/sh', '-c', 'echo "JOB_ID=${JOB_ID:-none}"; hostname'],
+      resources: { memory: '128Mi' },
+    });
+    const j = await waitForPhase(kc, ns, 'on-grid', ['Succeeded', 'Failed']);
+    expect(j.status?.phase).toBe('Succeeded');
+    const host = j.status?.attempts?.[0]?.host ?? '';
+    // slot1_1@<pilot name>-<SGE job id>@hpc-site: the startd's name carries the SGE job id ($JOB_ID).
+    const m = /@(hp[0-9a-f]{8}-\d+)-(\d+)@hpc-site$/.exec(host);
+    expect(m).not.toBeNull();
+    expect(inQueue).toContain(m?.[1]);
+    expect(jobs.map((x) => x.id)).toContain(m?.[2]);
+
+    // Scale to 0: the pilots are qdel'd and leave SGE and the pool.
+    await co.patchNamespacedCustomObject(
+      { ...VCS, name: 'grid', body: { spec: sgeSpec(0) } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    const empty = await waitVC(
+      'grid',
+      'no pilots',
+      (v) =>
+        v.status?.workers?.requested === 0 &&
+        v.status.workers?.queued === 0 &&
+        v.status.workers?.running === 0,
+    );
+    expect(empty.status?.phase).toBe('Running');
+    await waitFor(
+      'qstat to list none of our pilots',
+      async () => (await sgePilots(created)).length === 0,
+      60_000,
+    );
+    expect((await sgeJobs()).filter((x) => inQueue.includes(x.name))).toEqual([]);
+    await waitFor(
+      'the pilots to leave the pool',
+      async () => (await joinedSlots('grid')).length === 0,
+      60_000,
+    );
+    expect((await eventsFor(kc, ns, 'grid')).map((e) => e.reason)).toEqual(
+      expect.arrayContaining(['PilotsSubmitted', 'PilotsCancelled']),
+    );
+
+    // Deletion: the finalizer confirms no pilot is left and removes the token from the site.
+    expect((await getVC('grid'))?.metadata.finalizers?.length ?? 0).toBeGreaterThan(0);
+    await co.deleteNamespacedCustomObject({ ...VCS, name: 'grid' });
+    await waitFor('the VirtualCluster to be gone', async () => (await getVC('grid')) === undefined, 60_000);
+    const dir = await ssh.exec(['sh', '-c', `ls ~/.hpcop/${created.metadata.uid.slice(0, 8)}-site1/`]);
+    expect(dir.stdout).not.toContain('pilot.token');
+    expect(await sgePilots(created)).toEqual([]);
+  });
+});
