@@ -138,9 +138,9 @@ describe('SGE (RECORDED FROM A LIVE SON OF GRID ENGINE 8.1.9, Debian gridengine 
       ['3', 'queued'],
       ['2', 'queued'],
     ]);
-    // qdel of a running job: "dr" until the execd has killed it; it still holds its slot.
+    // qdel of a running job: "dr" until the pilot has shut down; it is ending, not one of the workers.
     expect(states('sge-live-qstat-after-qdel.xml')).toEqual([
-      ['1', 'running'],
+      ['1', 'done'],
       ['3', 'queued'],
       ['4', 'queued'],
     ]);

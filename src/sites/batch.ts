@@ -277,11 +277,14 @@ export const sge: BatchSystemAdapter = {
       const name = /<JB_name>([^<]*)<\/JB_name>/.exec(body)?.[1];
       const raw = /<state>([^<]*)<\/state>/.exec(body)?.[1];
       if (!id || !name || !raw) continue;
+      // d: being deleted (qdel sent; with -notify the pilot is shutting down): ending, not running.
       const state: PilotState = raw.includes('E')
         ? 'failed'
-        : /[rtR]/.test(raw) && !raw.includes('q')
-          ? 'running'
-          : 'queued';
+        : raw.includes('d')
+          ? 'done'
+          : /[rtR]/.test(raw) && !raw.includes('q')
+            ? 'running'
+            : 'queued';
       jobs.push({ id, name, state, raw });
     }
     return jobs;
