@@ -186,12 +186,14 @@ describe('VirtualCluster on a real Son of Grid Engine site (sge_qmaster + sge_ex
         v.status.workers?.running === 0,
     );
     expect(empty.status?.phase).toBe('Running');
+    // They are no workers from the moment qdel has them (state d: shutting down after SIGUSR2) ...
+    expect(await sgePilots(created)).toEqual([]);
+    // ... and leave qstat once the pilot has shut HTCondor down.
     await waitFor(
       'qstat to list none of our pilots',
-      async () => (await sgePilots(created)).length === 0,
+      async () => (await sgeJobs()).filter((x) => inQueue.includes(x.name)).length === 0,
       60_000,
     );
-    expect((await sgeJobs()).filter((x) => inQueue.includes(x.name))).toEqual([]);
     await waitFor(
       'the pilots to leave the pool',
       async () => (await joinedSlots('grid')).length === 0,
