@@ -127,7 +127,7 @@ describe('chirp staging (condor_chirp through the IO proxy) with Charliecloud', 
 describe('cctools staging (chirp_server with a ticket)', () => {
   let server: Awaited<ReturnType<typeof startChirpServer>>;
   beforeAll(async () => {
-    server = await startChirpServer(19094);
+    server = await startChirpServer();
   });
   afterAll(() => server?.stop());
 
@@ -145,7 +145,11 @@ describe('cctools staging (chirp_server with a ticket)', () => {
       workspace: {
         path: ws.path,
         staging: 'cctools',
-        chirp: { server: '127.0.0.1:19094', root: '/reana', ticketSecretRef: { name: 'chirp-ticket' } },
+        chirp: {
+          server: `127.0.0.1:${server.port}`,
+          root: '/reana',
+          ticketSecretRef: { name: 'chirp-ticket' },
+        },
       },
     });
     const j = await waitForPhase(kc, ns, 'cctools', ['Succeeded', 'Failed']);

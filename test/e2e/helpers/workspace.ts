@@ -7,6 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { chownSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { freePort } from './operator.js';
 import { STACK, waitFor } from './stack.js';
 
 export const SUBMITTER_UID = 2001;
@@ -83,76 +84,73 @@ export function inPool(argv: string[], user = 'submitter'): string {
   ]).toString();
 }
 
-/** A cctools chirp_server exporting /reana on loopback, with a ticket for the submitter. */
-export async function startChirpServer(port: number): Promise<{ ticket: string; stop: () => void }> {
+/**
+ * A cctools chirp_server exporting /reana on loopback, with a ticket for the submitter. Its port is picked
+ * free, and picked again if the server could not bind it: this host hands out ephemeral ports from 1024 up,
+ * so any fixed port can be taken by some client's connection.
+ */
+export async function startChirpServer(): Promise<{ port: number; ticket: string; stop: () => void }> {
   const init = readFileSync(join(STACK, 'pids/pool.init'), 'utf8').trim();
-  const server = spawn(
-    'nsenter',
-    [
-      '-t',
-      init,
-      '-m',
-      '-u',
-      '-p',
-      '--',
-      'runuser',
-      '-u',
-      'submitter',
-      '--',
-      'chirp_server',
-      '-r',
-      '/reana',
-      '-I',
-      '127.0.0.1',
-      '-p',
-      String(port),
-      '-a',
-      'unix',
-      '-a',
-      'ticket',
-      '-u',
-      '-',
-      '-y',
-      '/tmp/chirp-transient',
-    ],
-    { stdio: 'ignore' },
-  );
-  await waitFor('the chirp_server to answer', () => {
-    try {
-      inPool(['chirp', '-t', '2', `127.0.0.1:${port}`, 'ls', '/']);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-  const ticketFile = `/tmp/hpcop-${port}.ticket`;
-  inPool([
-    'sh',
-    '-c',
-    `cd /tmp && chirp -t 10 127.0.0.1:${port} ticket_create -output ${ticketFile} -subject unix:submitter -bits 1024 -duration 86400 / rwlda >/dev/null 2>&1`,
-  ]);
-  const ticket = inPool(['cat', ticketFile]);
-  return {
-    ticket,
-    stop: () => {
+  const inNs = ['-t', init, '-m', '-u', '-p', '--'];
+  for (let tries = 1; ; tries++) {
+    const port = await freePort();
+    const argv = ['chirp_server', '-r', '/reana', '-I', '127.0.0.1', '-p', String(port)];
+    const server = spawn(
+      'nsenter',
+      [
+        ...inNs,
+        'runuser',
+        '-u',
+        'submitter',
+        '--',
+        ...argv,
+        '-a',
+        'unix',
+        '-a',
+        'ticket',
+        '-u',
+        '-',
+        '-y',
+        '/tmp/chirp-transient',
+      ],
+      { stdio: 'ignore' },
+    );
+    const stop = () => {
       server.kill('SIGTERM');
       try {
-        execFileSync('nsenter', [
-          '-t',
-          init,
-          '-m',
-          '-u',
-          '-p',
-          '--',
-          'pkill',
-          '-f',
-          `chirp_server -r /reana -I 127.0.0.1 -p ${port}`,
-        ]);
+        execFileSync('nsenter', [...inNs, 'pkill', '-f', argv.join(' ')]);
       } catch {
         // already gone
       }
-    },
-  };
+    };
+    // A chirp_server that cannot bind its port says so and then neither exits nor serves: give each port
+    // 15 s, then try another.
+    const up = await waitFor(
+      `the chirp_server on port ${port} to answer`,
+      () => {
+        try {
+          inPool(['chirp', '-t', '2', `127.0.0.1:${port}`, 'ls', '/']);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      15_000,
+    ).catch(() => false);
+    if (!up) {
+      stop();
+      if (tries < 5) continue;
+      throw new Error(`no chirp_server answered on ${tries} free ports`);
+    }
+    const ticketFile = `/tmp/hpcop-${port}.ticket`;
+    inPool([
+      'sh',
+      '-c',
+      `cd /tmp && chirp -t 10 127.0.0.1:${port} ticket_create -output ${ticketFile} -subject unix:submitter -bits 1024 -duration 86400 / rwlda >/dev/null 2>&1`,
+    ]);
+    const ticket = inPool(['cat', ticketFile]);
+    return { port, ticket, stop };
+  }
 }
 
 export function chownBack(path: string): void {
