@@ -7,7 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import { createNamespace, deleteNamespace, installCRDs } from '../e2e/helpers/kube.js';
 import { OperatorProcess } from '../e2e/helpers/operator.js';
-import { activePilots, createSiteSecrets, slurmSpec, VIRTUALCLUSTERS } from '../e2e/helpers/site.js';
+import {
+  activePilots,
+  createSiteSecrets,
+  FAST_PILOT_ARGS,
+  slurmSpec,
+  VIRTUALCLUSTERS,
+} from '../e2e/helpers/site.js';
 import { kubeConfig, uniqueName, waitFor } from '../e2e/helpers/stack.js';
 import { healSite, partitionSite } from './helpers/faults.js';
 
@@ -18,12 +24,7 @@ const OUTAGE_SECONDS = Number(process.env.CHAOS_SITE_OUTAGE_SECONDS ?? 60);
 const op = new OperatorProcess({
   namespace: ns,
   operatorId: ns,
-  extraArgs: [
-    '--pilot-update-interval-seconds=5',
-    '--pilot-active-poll-seconds=2',
-    '--pilot-steady-poll-seconds=5',
-    '--log-level=info',
-  ],
+  extraArgs: [...FAST_PILOT_ARGS, '--log-level=info'],
 });
 const VCS = { ...VIRTUALCLUSTERS, namespace: ns };
 

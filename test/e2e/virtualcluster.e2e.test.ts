@@ -22,7 +22,14 @@ import {
   waitForPhase,
 } from './helpers/kube.js';
 import { OperatorProcess } from './helpers/operator.js';
-import { activePilots as sitePilots, createSiteSecrets, slurmSpec } from './helpers/site.js';
+import {
+  activePilots as sitePilots,
+  createSiteSecrets,
+  FAST_PILOT_ARGS,
+  getVirtualCluster,
+  slurmSpec,
+  waitVirtualCluster,
+} from './helpers/site.js';
 import {
   STACK,
   condorCli,
@@ -41,12 +48,7 @@ const ns = uniqueName('e2e-vc');
 const op = new OperatorProcess({
   namespace: ns,
   operatorId: ns,
-  extraArgs: [
-    '--pilot-update-interval-seconds=5',
-    '--pilot-active-poll-seconds=2',
-    '--pilot-steady-poll-seconds=5',
-    '--virtual-cluster-wait-seconds=8',
-  ],
+  extraArgs: [...FAST_PILOT_ARGS, '--virtual-cluster-wait-seconds=8'],
 });
 const login = siteLogin();
 const ssh = new SshTransport({ ...login, hostKeys: [login.knownHosts] });
@@ -90,26 +92,10 @@ async function createVC(
   })) as VC;
 }
 
-async function getVC(name: string): Promise<VC | undefined> {
-  try {
-    return (await co.getNamespacedCustomObject({ ...VCS, name })) as VC;
-  } catch (e) {
-    if ((e as k8s.ApiException<unknown>).code === 404) return undefined;
-    throw e;
-  }
-}
+const getVC = (name: string) => getVirtualCluster<VC>(co, ns, name);
 
-async function waitVC(name: string, what: string, ok: (vc: VC) => boolean, timeoutMs = 120_000): Promise<VC> {
-  return waitFor(
-    `VirtualCluster ${name}: ${what}`,
-    async () => {
-      const vc = await getVC(name);
-      return vc && ok(vc) ? vc : undefined;
-    },
-    timeoutMs,
-    500,
-  );
-}
+const waitVC = (name: string, what: string, ok: (vc: VC) => boolean, timeoutMs?: number) =>
+  waitVirtualCluster<VC>(co, ns, name, what, ok, timeoutMs);
 
 /** Our pilots in SLURM for this VirtualCluster (active ones only), over the test's SSH connection. */
 function activePilots(vc: VC): Promise<string[]> {

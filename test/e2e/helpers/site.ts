@@ -10,9 +10,50 @@ import { join } from 'node:path';
 import { pilotPrefix } from '../../../src/controllers/virtualcluster/planning.js';
 import { slurm, type BatchSystemAdapter } from '../../../src/sites/batch.js';
 import { SshTransport } from '../../../src/sites/ssh.js';
-import { STACK, loadStackEnv, siteLogin } from './stack.js';
+import { STACK, loadStackEnv, siteLogin, waitFor } from './stack.js';
 
 export const VIRTUALCLUSTERS = { group: 'hpc.scailfin.io', version: 'v1alpha1', plural: 'virtualclusters' };
+
+/** Operator flags that make pilot management quick enough for a test (status every 5 s, polls every 2-5 s). */
+export const FAST_PILOT_ARGS = [
+  '--pilot-update-interval-seconds=5',
+  '--pilot-active-poll-seconds=2',
+  '--pilot-steady-poll-seconds=5',
+];
+
+/** A VirtualCluster as the test reads it (T: the fields it looks at), or undefined once it is gone. */
+export async function getVirtualCluster<T>(
+  co: k8s.CustomObjectsApi,
+  namespace: string,
+  name: string,
+): Promise<T | undefined> {
+  try {
+    return (await co.getNamespacedCustomObject({ ...VIRTUALCLUSTERS, namespace, name })) as T;
+  } catch (e) {
+    if ((e as k8s.ApiException<unknown>).code === 404) return undefined;
+    throw e;
+  }
+}
+
+/** Waits until the VirtualCluster exists and `ok` holds for it, and returns it. */
+export function waitVirtualCluster<T>(
+  co: k8s.CustomObjectsApi,
+  namespace: string,
+  name: string,
+  what: string,
+  ok: (vc: T) => boolean,
+  timeoutMs = 120_000,
+): Promise<T> {
+  return waitFor(
+    `VirtualCluster ${name}: ${what}`,
+    async () => {
+      const vc = await getVirtualCluster<T>(co, namespace, name);
+      return vc && ok(vc) ? vc : undefined;
+    },
+    timeoutMs,
+    500,
+  );
+}
 
 /** Creates the Secrets `site-ssh` (ssh-privatekey, known_hosts) and `pilot-token` (token) in `namespace`. */
 export async function createSiteSecrets(kc: k8s.KubeConfig, namespace: string): Promise<void> {
