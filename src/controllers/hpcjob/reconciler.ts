@@ -469,7 +469,7 @@ export class HPCJobReconciler {
       case 'succeeded': {
         // The logs come back first, so that whoever sees Succeeded can read them.
         if (this.#waitForLogs(w, backend, tj, obs.endedAt)) return;
-        this.#backfillStart(w, current, obs.startedAt);
+        this.#backfillStart(w, current, obs.startedAt, obs.host);
         current.outcome = 'Succeeded';
         current.exitCode = obs.exitCode;
         current.endTime = isoOf(obs.endedAt) ?? this.#iso();
@@ -490,7 +490,7 @@ export class HPCJobReconciler {
       }
       case 'failed': {
         if (this.#waitForLogs(w, backend, tj, obs.endedAt)) return;
-        this.#backfillStart(w, current, obs.startedAt);
+        this.#backfillStart(w, current, obs.startedAt, obs.host);
         current.exitCode = obs.exitCode;
         current.signal = obs.signal;
         if (obs.host) current.host = obs.host;
@@ -537,10 +537,20 @@ export class HPCJobReconciler {
   }
 
   /** A run that started and ended between two looks (or while the API server was away) still gets its start. */
-  #backfillStart(w: Work, current: Attempt, startedAt: number | undefined): void {
+  #backfillStart(w: Work, current: Attempt, startedAt: number | undefined, host: string | undefined): void {
     const started = isoOf(startedAt);
-    if (!started) return;
-    current.startTime = current.startTime ?? started;
+    if (!started || current.startTime) return;
+    // The Started event too, so the event history reads the same however often we looked.
+    this.#event(
+      w,
+      'Normal',
+      'Started',
+      'Run',
+      `attempt ${current.attempt} (${current.jobId}) started on ${host ?? 'a worker'} at ${started}`,
+    );
+    const submitted = Date.parse(current.submitTime ?? '');
+    if (submitted && startedAt) this.#d.metrics.queueWait.observe(Math.max(0, startedAt - submitted / 1000));
+    current.startTime = started;
     w.status.startTime = w.status.startTime ?? started;
   }
 

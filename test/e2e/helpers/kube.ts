@@ -177,15 +177,15 @@ export async function waitForPhase(
   );
 }
 
-/** Events (events.k8s.io/v1) about one object, oldest first. */
+/** Events (events.k8s.io/v1) about one object (or all in the namespace), oldest first. */
 export async function eventsFor(
   kc: k8s.KubeConfig,
   namespace: string,
-  name: string,
+  name?: string,
 ): Promise<k8s.EventsV1Event[]> {
   const api = kc.makeApiClient(k8s.EventsV1Api);
   const list = await api.listNamespacedEvent({ namespace });
   return list.items
-    .filter((e) => e.regarding?.name === name)
+    .filter((e) => name === undefined || e.regarding?.name === name)
     .sort((a, b) => new Date(a.eventTime ?? 0).getTime() - new Date(b.eventTime ?? 0).getTime());
 }
