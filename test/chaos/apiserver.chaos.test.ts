@@ -4,7 +4,7 @@
  * operator relists without restarting and every HPCJob still shows every transition it went through.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createNamespace, deleteNamespace, eventsFor, installCRDs } from '../e2e/helpers/kube.js';
+import { createNamespace, deleteNamespace, eventReasons, installCRDs } from '../e2e/helpers/kube.js';
 import { OperatorProcess } from '../e2e/helpers/operator.js';
 import { kubeConfig, uniqueName, waitFor } from '../e2e/helpers/stack.js';
 import { createMany, ledger, listHPCJobs, waitAllFinal, waitQueueEmpty } from './helpers/audit.js';
@@ -71,9 +71,8 @@ describe('kube-apiserver restarted and watches forced into 410 Gone', () => {
       expect(j.status?.attempts?.[0]?.endTime).toBeDefined();
     }
     // The Events tell the same story, a Started included although no run was seen running.
-    const events = await eventsFor(kc, ns);
     for (const j of jobs) {
-      const reasons = events.filter((e) => e.regarding?.name === j.metadata.name).map((e) => e.reason);
+      const reasons = await eventReasons(kc, ns, j.metadata.name, ['Submitted', 'Started', 'Succeeded']);
       expect({ job: j.metadata.name, reasons }).toEqual({
         job: j.metadata.name,
         reasons: expect.arrayContaining(['Submitted', 'Started', 'Succeeded']),

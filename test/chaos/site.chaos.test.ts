@@ -16,6 +16,7 @@ import {
 } from '../e2e/helpers/site.js';
 import { kubeConfig, uniqueName, waitFor } from '../e2e/helpers/stack.js';
 import { healSite, partitionSite } from './helpers/faults.js';
+import type { VirtualCluster as VC } from '../../src/crds/virtualcluster.js';
 
 const kc = kubeConfig();
 const co = kc.makeApiClient(k8s.CustomObjectsApi);
@@ -27,16 +28,6 @@ const op = new OperatorProcess({
   extraArgs: [...FAST_PILOT_ARGS, '--log-level=info'],
 });
 const VCS = { ...VIRTUALCLUSTERS, namespace: ns };
-
-interface VC {
-  metadata: { name: string; uid: string };
-  status?: {
-    phase?: string;
-    workers?: Record<string, number>;
-    allocations?: { name: string; nextSequence?: number }[];
-    conditions?: { type: string; status: string; reason: string; message: string }[];
-  };
-}
 
 const getVC = async () => (await co.getNamespacedCustomObject({ ...VCS, name: 'partitioned' })) as VC;
 const cond = (vc: VC, type: string) => vc.status?.conditions?.find((c) => c.type === type);
@@ -122,6 +113,6 @@ describe(`the SSH site unreachable for ${OUTAGE_SECONDS} s`, () => {
     expect(back.status?.workers).toMatchObject({ requested: 2, running: 2 });
     // No pilot storm: still the first two pilots, none submitted during or after the partition.
     expect(back.status?.allocations?.[0]?.nextSequence).toBe(2);
-    expect((await activePilots(running.metadata.uid)).length).toBe(2);
+    expect((await activePilots(running)).length).toBe(2);
   });
 });

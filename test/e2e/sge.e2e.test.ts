@@ -14,7 +14,7 @@ import {
   createHPCJob,
   createNamespace,
   deleteNamespace,
-  eventsFor,
+  eventReasons,
   installCRDs,
   waitForPhase,
 } from './helpers/kube.js';
@@ -25,9 +25,11 @@ import {
   FAST_PILOT_ARGS,
   getVirtualCluster,
   sgeSpec,
+  uidOf,
   waitVirtualCluster,
 } from './helpers/site.js';
 import { condorCli, kubeConfig, loadStackEnv, siteLogin, uniqueName, waitFor } from './helpers/stack.js';
+import type { VirtualCluster as VC } from '../../src/crds/virtualcluster.js';
 
 const kc = kubeConfig();
 const env = loadStackEnv();
@@ -42,23 +44,14 @@ const login = siteLogin();
 const ssh = new SshTransport({ ...login, hostKeys: [login.knownHosts] });
 const VCS = { group: 'hpc.scailfin.io', version: 'v1alpha1', plural: 'virtualclusters', namespace: ns };
 
-interface VC {
-  metadata: { name: string; uid: string; finalizers?: string[] };
-  status?: {
-    phase?: string;
-    workers?: Record<string, number>;
-    conditions?: { type: string; status: string; reason: string; message: string }[];
-  };
-}
-
-const getVC = (name: string) => getVirtualCluster<VC>(co, ns, name);
+const getVC = (name: string) => getVirtualCluster(co, ns, name);
 
 const waitVC = (name: string, what: string, ok: (vc: VC) => boolean, timeoutMs?: number) =>
-  waitVirtualCluster<VC>(co, ns, name, what, ok, timeoutMs);
+  waitVirtualCluster(co, ns, name, what, ok, timeoutMs);
 
 /** The pilots SGE itself lists (qstat -xml -u hpcuser), queued or running, for this VirtualCluster. */
 function sgePilots(vc: VC): Promise<string[]> {
-  return activePilots(vc.metadata.uid, ssh, sge);
+  return activePilots(vc, ssh, sge);
 }
 
 /** Every SGE job of the login user, whatever its name (qstat -xml -u hpcuser). */
@@ -185,7 +178,7 @@ describe('VirtualCluster on a real Son of Grid Engine site (sge_qmaster + sge_ex
       async () => (await joinedSlots('grid')).length === 0,
       60_000,
     );
-    expect((await eventsFor(kc, ns, 'grid')).map((e) => e.reason)).toEqual(
+    expect(await eventReasons(kc, ns, 'grid', ['PilotsSubmitted', 'PilotsCancelled'])).toEqual(
       expect.arrayContaining(['PilotsSubmitted', 'PilotsCancelled']),
     );
 
@@ -193,7 +186,7 @@ describe('VirtualCluster on a real Son of Grid Engine site (sge_qmaster + sge_ex
     expect((await getVC('grid'))?.metadata.finalizers?.length ?? 0).toBeGreaterThan(0);
     await co.deleteNamespacedCustomObject({ ...VCS, name: 'grid' });
     await waitFor('the VirtualCluster to be gone', async () => (await getVC('grid')) === undefined, 60_000);
-    const dir = await ssh.exec(['sh', '-c', `ls ~/.hpcop/${created.metadata.uid.slice(0, 8)}-site1/`]);
+    const dir = await ssh.exec(['sh', '-c', `ls ~/.hpcop/${uidOf(created).slice(0, 8)}-site1/`]);
     expect(dir.stdout).not.toContain('pilot.token');
     expect(await sgePilots(created)).toEqual([]);
   });

@@ -16,6 +16,7 @@ import {
   createHPCJob,
   createNamespace,
   deleteNamespace,
+  eventReasons,
   eventsFor,
   HPCJOBS,
   installCRDs,
@@ -28,6 +29,7 @@ import {
   FAST_PILOT_ARGS,
   getVirtualCluster,
   slurmSpec,
+  uidOf,
   waitVirtualCluster,
 } from './helpers/site.js';
 import {
@@ -39,6 +41,7 @@ import {
   uniqueName,
   waitFor,
 } from './helpers/stack.js';
+import type { VirtualCluster as VC } from '../../src/crds/virtualcluster.js';
 
 const kc = kubeConfig();
 const env = loadStackEnv();
@@ -53,17 +56,6 @@ const op = new OperatorProcess({
 const login = siteLogin();
 const ssh = new SshTransport({ ...login, hostKeys: [login.knownHosts] });
 const VCS = { group: 'hpc.scailfin.io', version: 'v1alpha1', plural: 'virtualclusters', namespace: ns };
-
-interface VC {
-  metadata: { name: string; uid: string };
-  status?: {
-    phase?: string;
-    message?: string;
-    workers?: Record<string, number>;
-    allocations?: { name: string; nextSequence?: number }[];
-    conditions?: { type: string; status: string; reason: string; message: string }[];
-  };
-}
 
 function vcSpec(
   secretName: string,
@@ -92,14 +84,14 @@ async function createVC(
   })) as VC;
 }
 
-const getVC = (name: string) => getVirtualCluster<VC>(co, ns, name);
+const getVC = (name: string) => getVirtualCluster(co, ns, name);
 
 const waitVC = (name: string, what: string, ok: (vc: VC) => boolean, timeoutMs?: number) =>
-  waitVirtualCluster<VC>(co, ns, name, what, ok, timeoutMs);
+  waitVirtualCluster(co, ns, name, what, ok, timeoutMs);
 
 /** Our pilots in SLURM for this VirtualCluster (active ones only), over the test's SSH connection. */
 function activePilots(vc: VC): Promise<string[]> {
-  return sitePilots(vc.metadata.uid, ssh);
+  return sitePilots(vc, ssh);
 }
 
 async function joinedSlots(name: string): Promise<string[]> {
@@ -218,14 +210,14 @@ describe('VirtualCluster on the SLURM site', () => {
       async () => (await joinedSlots('grow')).length === 0,
       60_000,
     );
-    expect((await eventsFor(kc, ns, 'grow')).map((e) => e.reason)).toEqual(
+    expect(await eventReasons(kc, ns, 'grow', ['PilotsSubmitted', 'PilotsCancelled'])).toEqual(
       expect.arrayContaining(['PilotsSubmitted', 'PilotsCancelled']),
     );
 
     // Deletion: the finalizer confirms no pilot is left and removes the token from the site.
     await co.deleteNamespacedCustomObject({ ...VCS, name: 'grow' });
     await waitFor('the VirtualCluster to be gone', async () => (await getVC('grow')) === undefined, 60_000);
-    const token = await ssh.exec(['sh', '-c', `ls ~/.hpcop/${created.metadata.uid.slice(0, 8)}-site1/`]);
+    const token = await ssh.exec(['sh', '-c', `ls ~/.hpcop/${uidOf(created).slice(0, 8)}-site1/`]);
     expect(token.stdout).not.toContain('pilot.token');
   });
 
@@ -335,7 +327,7 @@ describe('VirtualCluster on the SLURM site', () => {
     const ended = await waitVC('short', 'Terminated', (v) => v.status?.phase === 'Terminated', 90_000);
     expect(ended.status?.workers).toMatchObject({ queued: 0, running: 0 });
     expect(await activePilots(vc)).toEqual([]);
-    expect((await eventsFor(kc, ns, 'short')).map((e) => e.reason)).toContain('Terminated');
+    expect(await eventReasons(kc, ns, 'short', ['Terminated'])).toContain('Terminated');
     // HPCJobs that name a terminated VirtualCluster wait, then fail after the configured deadline.
     await createHPCJob(kc, ns, 'late', { virtualClusterRef: { name: 'short' }, command: ['true'] });
     const late = await waitForPhase(kc, ns, 'late', ['Failed'], 60_000);

@@ -177,15 +177,42 @@ export async function waitForPhase(
   );
 }
 
-/** Events (events.k8s.io/v1) about one object (or all in the namespace), oldest first. */
+/** Events (events.k8s.io/v1) about one object, oldest first. */
 export async function eventsFor(
   kc: k8s.KubeConfig,
   namespace: string,
-  name?: string,
+  name: string,
 ): Promise<k8s.EventsV1Event[]> {
   const api = kc.makeApiClient(k8s.EventsV1Api);
   const list = await api.listNamespacedEvent({ namespace });
   return list.items
-    .filter((e) => name === undefined || e.regarding?.name === name)
+    .filter((e) => e.regarding?.name === name)
     .sort((a, b) => new Date(a.eventTime ?? 0).getTime() - new Date(b.eventTime ?? 0).getTime());
+}
+
+/**
+ * The reasons of the Events about one object, once they include every one of `expected` (Events are written
+ * after the status, from a buffer), or as they are when `timeoutMs` runs out, for the caller's expect to show.
+ */
+export async function eventReasons(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  name: string,
+  expected: string[],
+  timeoutMs = 30_000,
+): Promise<string[]> {
+  const read = async () => (await eventsFor(kc, namespace, name)).map((e) => e.reason ?? '');
+  try {
+    return await waitFor(
+      `the Events ${expected.join(', ')} about ${namespace}/${name}`,
+      async () => {
+        const reasons = await read();
+        return expected.every((r) => reasons.includes(r)) ? reasons : undefined;
+      },
+      timeoutMs,
+      500,
+    );
+  } catch {
+    return read();
+  }
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { pilotPrefix } from '../../../src/controllers/virtualcluster/planning.js';
 import { slurm, type BatchSystemAdapter } from '../../../src/sites/batch.js';
 import { SshTransport } from '../../../src/sites/ssh.js';
+import type { VirtualCluster } from '../../../src/crds/virtualcluster.js';
 import { STACK, loadStackEnv, siteLogin, waitFor } from './stack.js';
 
 export const VIRTUALCLUSTERS = { group: 'hpc.scailfin.io', version: 'v1alpha1', plural: 'virtualclusters' };
@@ -22,13 +23,13 @@ export const FAST_PILOT_ARGS = [
 ];
 
 /** A VirtualCluster as the test reads it (T: the fields it looks at), or undefined once it is gone. */
-export async function getVirtualCluster<T>(
+export async function getVirtualCluster(
   co: k8s.CustomObjectsApi,
   namespace: string,
   name: string,
-): Promise<T | undefined> {
+): Promise<VirtualCluster | undefined> {
   try {
-    return (await co.getNamespacedCustomObject({ ...VIRTUALCLUSTERS, namespace, name })) as T;
+    return (await co.getNamespacedCustomObject({ ...VIRTUALCLUSTERS, namespace, name })) as VirtualCluster;
   } catch (e) {
     if ((e as k8s.ApiException<unknown>).code === 404) return undefined;
     throw e;
@@ -36,23 +37,30 @@ export async function getVirtualCluster<T>(
 }
 
 /** Waits until the VirtualCluster exists and `ok` holds for it, and returns it. */
-export function waitVirtualCluster<T>(
+export function waitVirtualCluster(
   co: k8s.CustomObjectsApi,
   namespace: string,
   name: string,
   what: string,
-  ok: (vc: T) => boolean,
+  ok: (vc: VirtualCluster) => boolean,
   timeoutMs = 120_000,
-): Promise<T> {
+): Promise<VirtualCluster> {
   return waitFor(
     `VirtualCluster ${name}: ${what}`,
     async () => {
-      const vc = await getVirtualCluster<T>(co, namespace, name);
+      const vc = await getVirtualCluster(co, namespace, name);
       return vc && ok(vc) ? vc : undefined;
     },
     timeoutMs,
     500,
   );
+}
+
+/** The uid of a VirtualCluster read back from the API server (which always sets it). */
+export function uidOf(vc: VirtualCluster): string {
+  if (!vc.metadata.uid)
+    throw new Error(`VirtualCluster ${vc.metadata.name} has no uid: not read from the API server?`);
+  return vc.metadata.uid;
 }
 
 /** Creates the Secrets `site-ssh` (ssh-privatekey, known_hosts) and `pilot-token` (token) in `namespace`. */
@@ -120,14 +128,14 @@ function siteSpec(batchSystem: 'slurm' | 'sge', queue: string, count: number, o:
  * unless told) over SSH.
  */
 export async function activePilots(
-  vcUid: string,
+  vc: VirtualCluster,
   ssh?: SshTransport,
   batch: BatchSystemAdapter = slurm,
 ): Promise<string[]> {
   const login = siteLogin();
   const transport = ssh ?? new SshTransport({ ...login, hostKeys: [login.knownHosts] });
   try {
-    const prefix = pilotPrefix(vcUid, 'site1', (s) => createHash('sha256').update(s).digest('hex'));
+    const prefix = pilotPrefix(uidOf(vc), 'site1', (s) => createHash('sha256').update(s).digest('hex'));
     const r = await transport.exec(batch.list(login.username));
     return batch
       .parseList(r.stdout)
