@@ -31,6 +31,7 @@ export interface PilotOptions {
   idleShutdownSeconds: number;
   /** Seconds before the walltime ends at which the pilot shuts down gracefully. */
   shutdownMarginSeconds?: number;
+  /** Scratch directory on the worker for pilot state; unset or empty: $TMPDIR, else /tmp. */
   scratchDir?: string;
   /** The allocation's container runtime hint (auto: let the wrapper choose). */
   containerRuntime?: string;

@@ -12,6 +12,7 @@ import {
   createSiteSecrets,
   FAST_PILOT_ARGS,
   slurmSpec,
+  vcCondition as condition,
   VIRTUALCLUSTERS,
 } from '../e2e/helpers/site.js';
 import { kubeConfig, uniqueName, waitFor } from '../e2e/helpers/stack.js';
@@ -30,7 +31,6 @@ const op = new OperatorProcess({
 const VCS = { ...VIRTUALCLUSTERS, namespace: ns };
 
 const getVC = async () => (await co.getNamespacedCustomObject({ ...VCS, name: 'partitioned' })) as VC;
-const cond = (vc: VC, type: string) => vc.status?.conditions?.find((c) => c.type === type);
 
 beforeAll(async () => {
   await installCRDs(kc);
@@ -91,7 +91,7 @@ describe(`the SSH site unreachable for ${OUTAGE_SECONDS} s`, () => {
         180_000,
         1000,
       );
-      expect(cond(degraded, 'SiteReachable')).toMatchObject({ status: 'False', reason: 'Unreachable' });
+      expect(condition(degraded, 'SiteReachable')).toMatchObject({ status: 'False', reason: 'Unreachable' });
       await new Promise((r) => setTimeout(r, OUTAGE_SECONDS * 1000));
       const blind = await getVC();
       expect(blind.status?.allocations?.[0]?.nextSequence).toBe(2);
@@ -103,7 +103,7 @@ describe(`the SSH site unreachable for ${OUTAGE_SECONDS} s`, () => {
       'the VirtualCluster to be Running again',
       async () => {
         const vc = await getVC();
-        return vc.status?.phase === 'Running' && cond(vc, 'SiteReachable')?.status === 'True'
+        return vc.status?.phase === 'Running' && condition(vc, 'SiteReachable')?.status === 'True'
           ? vc
           : undefined;
       },

@@ -247,6 +247,25 @@ async function applyAndCheck<T>(c: HostileCase): Promise<T | undefined> {
   return r.stored as T;
 }
 
+/**
+ * Checks the operator's own validation of a stored case against its expectation: true when the case is one
+ * the operator refuses (and it did, naming the field), false when it must go on to be built (and had no
+ * problem).
+ */
+function refusedByOperator(
+  c: HostileCase,
+  problem: { field: string; reason: string; message: string } | undefined,
+) {
+  const e: Expect = c.expect;
+  if (e.outcome === 'rejected' && e.by === 'operator') {
+    expect(problem).toMatchObject({ field: e.field, reason: e.reason });
+    expect(problem?.message).toContain(e.field);
+    return true;
+  }
+  expect(problem).toBeUndefined();
+  return false;
+}
+
 beforeAll(async () => {
   await createNamespace(kc, ns);
   await installOurs();
@@ -543,14 +562,7 @@ describe('HPCJob hostile corpus', () => {
   it.each(jobCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const stored = await applyAndCheck<HPCJob>(c);
     if (!stored) return;
-    const problem = validateSpec(stored.spec);
-    const e: Expect = c.expect;
-    if (e.outcome === 'rejected' && e.by === 'operator') {
-      expect(problem).toMatchObject({ field: e.field, reason: e.reason });
-      expect(problem?.message).toContain(e.field);
-      return;
-    }
-    expect(problem).toBeUndefined();
+    if (refusedByOperator(c, validateSpec(stored.spec))) return;
     const { submit, description, dir } = await descriptionOf(stored);
     // One job per HPCJob: one queue statement, one proc, with the intended attributes and no others.
     expect(queueStatements(description)).toHaveLength(1);
@@ -652,14 +664,7 @@ describe('VirtualCluster hostile corpus', () => {
   it.each(vcCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const stored = await applyAndCheck<VirtualCluster>(c);
     if (!stored) return;
-    const problem = validateVirtualClusterSpec(stored.spec);
-    const e: Expect = c.expect;
-    if (e.outcome === 'rejected' && e.by === 'operator') {
-      expect(problem).toMatchObject({ field: e.field, reason: e.reason });
-      expect(problem?.message).toContain(e.field);
-      return;
-    }
-    expect(problem).toBeUndefined();
+    if (refusedByOperator(c, validateVirtualClusterSpec(stored.spec))) return;
     for (const a of stored.spec.allocations ?? []) {
       const name = `${pilotPrefix(stored.metadata.uid as string, a.name, sha)}0`;
       const script = pilotScriptFor(stored, a, name, TRUST_DOMAIN, {

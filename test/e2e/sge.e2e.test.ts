@@ -6,8 +6,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
-import { adString } from '../../src/condor/parse.js';
-import { CollectorClient } from '../../src/condor/collector.js';
 import { sge } from '../../src/sites/batch.js';
 import { SshTransport } from '../../src/sites/ssh.js';
 import {
@@ -24,15 +22,17 @@ import {
   createSiteSecrets,
   FAST_PILOT_ARGS,
   getVirtualCluster,
+  joinedSlots as slotsOf,
   sgeSpec,
   uidOf,
+  vcCondition as condition,
+  VIRTUALCLUSTERS,
   waitVirtualCluster,
 } from './helpers/site.js';
-import { condorCli, kubeConfig, loadStackEnv, siteLogin, uniqueName, waitFor } from './helpers/stack.js';
+import { kubeConfig, siteLogin, uniqueName, waitFor } from './helpers/stack.js';
 import type { VirtualCluster as VC } from '../../src/crds/virtualcluster.js';
 
 const kc = kubeConfig();
-const env = loadStackEnv();
 const co = kc.makeApiClient(k8s.CustomObjectsApi);
 const ns = uniqueName('e2e-sge');
 const op = new OperatorProcess({
@@ -42,7 +42,7 @@ const op = new OperatorProcess({
 });
 const login = siteLogin();
 const ssh = new SshTransport({ ...login, hostKeys: [login.knownHosts] });
-const VCS = { group: 'hpc.scailfin.io', version: 'v1alpha1', plural: 'virtualclusters', namespace: ns };
+const VCS = { ...VIRTUALCLUSTERS, namespace: ns };
 
 const getVC = (name: string) => getVirtualCluster(co, ns, name);
 
@@ -61,20 +61,7 @@ async function sgeJobs(): Promise<{ id: string; name: string; raw: string }[]> {
   return sge.parseList(r.stdout);
 }
 
-async function joinedSlots(name: string): Promise<{ pilot: string; machine: string }[]> {
-  const ads = await new CollectorClient(condorCli(), env.HPC_COLLECTOR).slots(
-    `VirtualCluster == "${ns}/${name}"`,
-    ['HPCPilot', 'Machine'],
-  );
-  return ads.map((a) => ({
-    pilot: adString(a, 'HPCPilot') as string,
-    machine: adString(a, 'Machine') as string,
-  }));
-}
-
-function condition(vc: VC, type: string) {
-  return vc.status?.conditions?.find((c) => c.type === type);
-}
+const joinedSlots = (name: string) => slotsOf(ns, name);
 
 beforeAll(async () => {
   await installCRDs(kc);

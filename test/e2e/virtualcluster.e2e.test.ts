@@ -9,8 +9,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { adString } from '../../src/condor/parse.js';
-import { CollectorClient } from '../../src/condor/collector.js';
 import { SshTransport } from '../../src/sites/ssh.js';
 import {
   createHPCJob,
@@ -28,19 +26,14 @@ import {
   createSiteSecrets,
   FAST_PILOT_ARGS,
   getVirtualCluster,
+  joinedSlots as slotsOf,
   slurmSpec,
   uidOf,
+  vcCondition as condition,
+  VIRTUALCLUSTERS,
   waitVirtualCluster,
 } from './helpers/site.js';
-import {
-  STACK,
-  condorCli,
-  kubeConfig,
-  loadStackEnv,
-  siteLogin,
-  uniqueName,
-  waitFor,
-} from './helpers/stack.js';
+import { STACK, kubeConfig, loadStackEnv, siteLogin, uniqueName, waitFor } from './helpers/stack.js';
 import type { VirtualCluster as VC } from '../../src/crds/virtualcluster.js';
 
 const kc = kubeConfig();
@@ -55,7 +48,7 @@ const op = new OperatorProcess({
 });
 const login = siteLogin();
 const ssh = new SshTransport({ ...login, hostKeys: [login.knownHosts] });
-const VCS = { group: 'hpc.scailfin.io', version: 'v1alpha1', plural: 'virtualclusters', namespace: ns };
+const VCS = { ...VIRTUALCLUSTERS, namespace: ns };
 
 function vcSpec(
   secretName: string,
@@ -94,17 +87,8 @@ function activePilots(vc: VC): Promise<string[]> {
   return sitePilots(vc, ssh);
 }
 
-async function joinedSlots(name: string): Promise<string[]> {
-  const ads = await new CollectorClient(condorCli(), env.HPC_COLLECTOR).slots(
-    `VirtualCluster == "${ns}/${name}"`,
-    ['HPCPilot'],
-  );
-  return ads.map((a) => adString(a, 'HPCPilot') as string);
-}
-
-function condition(vc: VC, type: string) {
-  return vc.status?.conditions?.find((c) => c.type === type);
-}
+/** The pilot names among the pool's slots of VirtualCluster `name`. */
+const joinedSlots = async (name: string) => (await slotsOf(ns, name)).map((s) => s.pilot);
 
 /** Stops or starts the site's sshd inside its namespaces: the site becomes unreachable over SSH. */
 function siteSshd(action: 'stop' | 'start'): void {

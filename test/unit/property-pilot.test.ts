@@ -15,100 +15,59 @@ import { BATCH_SYSTEMS } from '../../src/crds/virtualcluster.js';
 import { adapterFor } from '../../src/sites/batch.js';
 import { pilotScript, type CondorSource, type PilotOptions } from '../../src/sites/pilot.js';
 import { SHELLS, runPilot, sandbox, syntaxCheck } from '../fixtures/hostile/harness.js';
+import { hostileUnit } from '../fixtures/hostile/units.js';
 
 const SEED = Number(process.env.FC_SEED ?? 20261125);
 const RUNS = Number(process.env.FC_RUNS ?? 60);
 const CANARY = join(sandbox('hpcop-canary-'), 'pwned');
 
-const unit = fc.oneof(
-  {
-    weight: 5,
-    arbitrary: fc.constantFrom(
-      ...[
-        ' ',
-        '\t',
-        '\n',
-        '\r',
-        "'",
-        '"',
-        '\\',
-        '$',
-        '`',
-        '(',
-        ')',
-        '{',
-        '}',
-        ';',
-        '&',
-        '|',
-        '<',
-        '>',
-        '*',
-        '~',
-      ],
-      ...[
-        '#',
-        '!',
-        '%',
-        '=',
-        ',',
-        '-',
-        '/',
-        '.',
-        '$(',
-        "'\\''",
-        '\u202e',
-        '\u2028',
-        'é',
-        '🦀',
-        '\x1b',
-        '\x7f',
-      ],
-      ...[
-        '#SBATCH --uid=0',
-        '\n#PBS -l x',
-        `$(touch ${CANARY})`,
-        `\`touch ${CANARY}\``,
-        `;touch ${CANARY};`,
-        '\0',
-      ],
-    ),
-  },
-  { weight: 4, arbitrary: fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 1 }) },
-  { weight: 1, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }) },
-);
-/** Usually without the line breaks and NUL the builder refuses outright, so that most scripts get run. */
-const text = fc.oneof(
-  { weight: 6, arbitrary: fc.string({ unit: unit.filter((u) => !/[\n\r\0]/.test(u)), maxLength: 8 }) },
+const unit = hostileUnit([
+  '#SBATCH --uid=0',
+  '\n#PBS -l x',
+  `$(touch ${CANARY})`,
+  `\`touch ${CANARY}\``,
+  `;touch ${CANARY};`,
+  '\0',
+]);
+/** Text without the line breaks and NUL the builder refuses outright; and text with anything. */
+const cleanText = fc.string({ unit: unit.filter((u) => !/[\n\r\0]/.test(u)), maxLength: 8 });
+const anyText = fc.oneof(
+  { weight: 6, arbitrary: cleanText },
   { weight: 1, arbitrary: fc.string({ unit, maxLength: 8 }) },
 );
-/** A directive word: usually what the CRD's patterns allow, sometimes anything. */
+/** A directive word: what the CRD's patterns allow; and in hostile records, sometimes anything. */
 const WORD = /^[A-Za-z0-9_.@%+=:,/-]+$/;
-const word = fc.oneof(
-  {
-    weight: 3,
-    arbitrary: fc.string({
-      unit: fc.constantFrom(...'aZ09_.@%+=:,/-'.split('')),
-      minLength: 1,
-      maxLength: 8,
-    }),
-  },
-  { weight: 1, arbitrary: text },
-);
-const path = fc.oneof(
-  text,
-  text.map((t) => `~/${t}`),
-  text.map((t) => `/${t}`),
-);
-/** Counts and seconds: usually sane, sometimes not a whole number in range. */
-const count = (min: number) =>
+const cleanWord = fc.string({
+  unit: fc.constantFrom(...'aZ09_.@%+=:,/-'.split('')),
+  minLength: 1,
+  maxLength: 8,
+});
+const anyWord = fc.oneof({ weight: 3, arbitrary: cleanWord }, { weight: 1, arbitrary: anyText });
+const pathOf = (text: fc.Arbitrary<string>) =>
   fc.oneof(
-    { weight: 12, arbitrary: fc.integer({ min, max: 100_000 }) },
+    text,
+    text.map((t) => `~/${t}`),
+    text.map((t) => `/${t}`),
+  );
+/** Counts and seconds: sane; and in hostile records, sometimes not a whole number in range. */
+const cleanCount = (min: number) => fc.integer({ min, max: 100_000 });
+const anyCount = (min: number) =>
+  fc.oneof(
+    { weight: 12, arbitrary: cleanCount(min) },
     { weight: 1, arbitrary: fc.oneof(fc.integer(), fc.double(), fc.constantFrom(1e30, -1, 0, 2 ** 31, NaN)) },
   );
 
-const options: fc.Arbitrary<PilotOptions> = fc
-  .record({
+/**
+ * Half the records are hostile in every field (most of those are refused), half only where a refusal is
+ * not due (shell specials, unicode, payloads in setup), so that both branches are well exercised whatever
+ * the seed: with every field drawn from the mixed generators, one refusal somewhere was too likely.
+ */
+const fields = (hostile: boolean) => {
+  const text = hostile ? anyText : cleanText;
+  const word = hostile ? anyWord : cleanWord;
+  const path = pathOf(text);
+  const count = hostile ? anyCount : cleanCount;
+  return fc.record({
     batchSystem: fc.constantFrom(...BATCH_SYSTEMS),
     name: word,
     account: fc.option(word, { nil: undefined }),
@@ -132,30 +91,32 @@ const options: fc.Arbitrary<PilotOptions> = fc
     idleShutdownSeconds: count(0),
     scratchDir: fc.option(path, { nil: undefined }),
     containerRuntime: fc.option(text, { nil: undefined }),
-  })
-  .map((r) => ({
-    adapter: adapterFor(r.batchSystem),
-    request: {
-      name: r.name,
-      account: r.account,
-      queue: r.queue,
-      walltimeSeconds: r.walltimeSeconds,
-      nodes: r.nodes,
-      cores: r.cores,
-      memoryMiB: r.memoryMiB,
-      logDir: r.logDir,
-    },
-    virtualCluster: r.virtualCluster,
-    allocation: r.allocation,
-    collectorHost: r.collectorHost,
-    trustDomain: r.trustDomain,
-    tokenPath: r.tokenPath,
-    condor: r.condor,
-    setup: r.setup,
-    idleShutdownSeconds: r.idleShutdownSeconds,
-    scratchDir: r.scratchDir,
-    containerRuntime: r.containerRuntime,
-  }));
+  });
+};
+
+const options: fc.Arbitrary<PilotOptions> = fc.oneof(fields(true), fields(false)).map((r) => ({
+  adapter: adapterFor(r.batchSystem),
+  request: {
+    name: r.name,
+    account: r.account,
+    queue: r.queue,
+    walltimeSeconds: r.walltimeSeconds,
+    nodes: r.nodes,
+    cores: r.cores,
+    memoryMiB: r.memoryMiB,
+    logDir: r.logDir,
+  },
+  virtualCluster: r.virtualCluster,
+  allocation: r.allocation,
+  collectorHost: r.collectorHost,
+  trustDomain: r.trustDomain,
+  tokenPath: r.tokenPath,
+  condor: r.condor,
+  setup: r.setup,
+  idleShutdownSeconds: r.idleShutdownSeconds,
+  scratchDir: r.scratchDir,
+  containerRuntime: r.containerRuntime,
+}));
 
 /** The refusals the input justifies, by the rules pilot.ts, batch.ts and shell.ts state. */
 function refusals(o: PilotOptions): RegExp[] {
@@ -228,8 +189,8 @@ describe('pilotScript with arbitrary values', () => {
         expect([run.status, run.stderr]).toEqual([0, '']);
         const home = String(run.env.get('HOME'));
         const str = (f: string) => run.out[f]?.toString('utf8');
-        const scratch =
-          o.scratchDir === undefined ? String(run.env.get('TMPDIR')) : onSite(o.scratchDir, home);
+        // An empty scratchDir means the default, as unset does (the CRD's pattern never lets one through).
+        const scratch = o.scratchDir ? onSite(o.scratchDir, home) : String(run.env.get('TMPDIR'));
         expect(str('D')?.startsWith(`${scratch}/hpcop-pilot-${o.request.name}-`)).toBe(true);
         expect(run.out.setup?.toString('hex')).toBe(
           o.setup ? Buffer.from(o.setup, 'utf8').toString('hex') : undefined,

@@ -11,41 +11,12 @@ import { spawnSync } from 'node:child_process';
 import { sitePath } from '../../src/sites/pilot.js';
 import { shellCommand, shellQuote } from '../../src/sites/shell.js';
 import { SHELLS } from '../fixtures/hostile/harness.js';
+import { hostileUnit } from '../fixtures/hostile/units.js';
 
 const SEED = Number(process.env.FC_SEED ?? 20261125);
 const RUNS = Number(process.env.FC_RUNS ?? 60);
 
-const unit = fc.oneof(
-  {
-    weight: 5,
-    arbitrary: fc.constantFrom(
-      ...[' ', '\t', '\n', '\r', "'", '"', '\\', '$', '`', '(', ')', '{', '}', '[', ']', ';', '&', '|', '<'],
-      ...[
-        '>',
-        '*',
-        '?',
-        '~',
-        '#',
-        '!',
-        '%',
-        '=',
-        ',',
-        '-',
-        '/',
-        '.',
-        '$(',
-        '${',
-        '$((',
-        "'\\''",
-        '\\n',
-        '--',
-      ],
-      ...['\u202e', '\u2028', '\u00a0', '\x1b', '\x7f', '\v', '\f', 'é', '🦀', 'e\u0301', '\ufeff', 'IFS'],
-    ),
-  },
-  { weight: 4, arbitrary: fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 1 }) },
-  { weight: 1, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }) },
-);
+const unit = hostileUnit();
 /**
  * Words near the quoter's fast path (it leaves [A-Za-z0-9_./:=@%+,-] unquoted): short, mostly of those
  * characters plus one a shell expands (`~` at the start, globs, `$`, `#`), where a too-generous fast path

@@ -7,11 +7,14 @@ import * as k8s from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { adString } from '../../../src/condor/parse.js';
+import { CollectorClient } from '../../../src/condor/collector.js';
 import { pilotPrefix } from '../../../src/controllers/virtualcluster/planning.js';
+import { findStatusCondition } from '../../../src/runtime/conditions.js';
 import { slurm, type BatchSystemAdapter } from '../../../src/sites/batch.js';
 import { SshTransport } from '../../../src/sites/ssh.js';
 import type { VirtualCluster } from '../../../src/crds/virtualcluster.js';
-import { STACK, loadStackEnv, siteLogin, waitFor } from './stack.js';
+import { STACK, condorCli, loadStackEnv, siteLogin, waitFor } from './stack.js';
 
 export const VIRTUALCLUSTERS = { group: 'hpc.scailfin.io', version: 'v1alpha1', plural: 'virtualclusters' };
 
@@ -54,6 +57,26 @@ export function waitVirtualCluster(
     timeoutMs,
     500,
   );
+}
+
+/** One condition of a VirtualCluster's status. */
+export function vcCondition(vc: VirtualCluster, type: string) {
+  return findStatusCondition(vc.status?.conditions, type);
+}
+
+/** The pilot slots of VirtualCluster `namespace/name` that the pool's collector lists. */
+export async function joinedSlots(
+  namespace: string,
+  name: string,
+): Promise<{ pilot: string; machine: string }[]> {
+  const ads = await new CollectorClient(condorCli(), loadStackEnv().HPC_COLLECTOR).slots(
+    `VirtualCluster == "${namespace}/${name}"`,
+    ['HPCPilot', 'Machine'],
+  );
+  return ads.map((a) => ({
+    pilot: adString(a, 'HPCPilot') as string,
+    machine: adString(a, 'Machine') as string,
+  }));
 }
 
 /** The uid of a VirtualCluster read back from the API server (which always sets it). */
