@@ -1,0 +1,79 @@
+/**
+ * What the operator needs of HTCondor, as narrow interfaces named for what each call does: a schedd (submit,
+ * query, history, remove/hold/release, acknowledge, fetch output) and a collector (the slots of a
+ * VirtualCluster's pilots). Selectors are structured, never constraint text: the real implementations
+ * (condor/schedd.ts, condor/collector.ts over the condor_* tools) render them into ClassAd constraints, and
+ * the deterministic simulation's in-memory schedds (test/sim) evaluate them directly.
+ *
+ * Failures are CondorErrors (condor/errors.ts) in both: `unavailable` and `timeout` mean "try again, keep
+ * state"; `rejected` means the input itself was refused.
+ */
+import type { JobAd } from './parse.js';
+import type { SubmitJob } from './submit-description.js';
+
+/** Where a schedd is: its name in the collector and the collector (pool); both empty: the local default. */
+export interface ScheddTarget {
+  /** Schedd name as advertised in the collector (e.g. schedd@ap.example.org); empty for the local default. */
+  name?: string;
+  /** Collector host[:port]; empty for the configured COLLECTOR_HOST. */
+  pool?: string;
+}
+
+/** The label of a schedd in metrics, logs and HPCJob status: its name, or `local` for the default. */
+export function scheddLabel(target: ScheddTarget): string {
+  return target.name || 'local';
+}
+
+/**
+ * Which jobs a call is about. Always only this operator instance's jobs (HPCOperator); then, when given,
+ * those with one of `jobIds` or one of `uids` (either matches), and only those whose status changed recently.
+ */
+export interface JobSelector {
+  operator: string;
+  /** Jobs by id, `ClusterId.ProcId`. */
+  jobIds?: readonly string[];
+  /** Every job of these HPCJobs (HPCJobUID), any attempt. */
+  uids?: readonly string[];
+  /** Only jobs whose JobStatus changed within this many seconds (EnteredCurrentStatus, the schedd's clock). */
+  changedWithinSeconds?: number;
+}
+
+export type JobAction = 'remove' | 'hold' | 'release';
+
+/** Why a call is made, for the condor command metrics (what drives the load). */
+export type CallPurpose = 'track' | 'adopt' | 'submit' | 'action' | 'logs' | 'probe' | 'pilots';
+
+export interface ScheddApi {
+  /** Label for metrics and logs (scheddLabel of its target). */
+  readonly label: string;
+  /**
+   * Submits `jobs` as one cluster (one proc each, in order) with their files spooled. Returns the job ids.
+   * A timeout does not mean nothing was committed: the caller looks for the jobs before submitting again.
+   */
+  submit(jobs: readonly SubmitJob[]): Promise<string[]>;
+  /** The queue's jobs that match, projected to `attributes` (ClusterId and ProcId always). */
+  query(sel: JobSelector, attributes: readonly string[], purpose: CallPurpose): Promise<JobAd[]>;
+  /** Jobs that left the queue, newest first, at most `limit`. */
+  history(sel: JobSelector, attributes: readonly string[], o: { limit?: number }): Promise<JobAd[]>;
+  /** Removes, holds or releases the matching jobs; false when none matched or all were in that state already. */
+  act(action: JobAction, sel: JobSelector, reason?: string): Promise<boolean>;
+  /** Sets HPCAck = true on the matching jobs (their end is recorded; they may leave the queue). */
+  acknowledge(sel: JobSelector): Promise<boolean>;
+  /** Fetches the output sandboxes of matching finished, spooled jobs into their submit directories. */
+  transferData(sel: JobSelector): Promise<void>;
+  /** A cheap round trip (readiness). */
+  ping(): Promise<void>;
+}
+
+export interface CollectorApi {
+  /** host[:port] of the collector, or `local`. */
+  readonly label: string;
+  /** Slot ads that advertise VirtualCluster == `virtualCluster` (namespace/name), projected to `attributes`. */
+  pilotSlots(virtualCluster: string, attributes: readonly string[]): Promise<JobAd[]>;
+}
+
+/** Makes the clients for a target; one per target is enough (they hold no connection). */
+export interface CondorConnector {
+  schedd(target: ScheddTarget): ScheddApi;
+  collector(pool: string | undefined): CollectorApi;
+}

@@ -1,0 +1,232 @@
+/**
+ * What the operator needs of the Kubernetes API, as narrow interfaces: listing and watching one resource,
+ * writing status and finalizers, creating Events, reading and updating a Lease, reading Secrets. The real
+ * implementations over @kubernetes/client-node live in runtime/kube/; the deterministic simulation
+ * (test/sim) implements the same interfaces with an in-memory API server. Nothing else in the operator
+ * talks to the API server.
+ *
+ * Errors keep the API server's HTTP status in `code` (client-node's ApiException does too), so one set of
+ * helpers below classifies both.
+ */
+import type { EventType } from './event-types.js';
+
+/** The metadata every object the runtime handles has. */
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    generation?: number;
+    creationTimestamp?: string;
+    deletionTimestamp?: string;
+    finalizers?: string[];
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+}
+
+// ------------------------------------------------------------------------------------------------ errors
+
+/** An API error with its HTTP status code (409 conflict, 404 not found, 410 gone, 403 forbidden...). */
+export class ApiError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export function codeOf(e: unknown): number | undefined {
+  const x = e as { code?: unknown; statusCode?: unknown } | null | undefined;
+  if (typeof x?.code === 'number') return x.code;
+  if (typeof x?.statusCode === 'number') return x.statusCode;
+  return undefined;
+}
+
+export const isConflict = (e: unknown): boolean => codeOf(e) === 409;
+export const isNotFound = (e: unknown): boolean => codeOf(e) === 404;
+export const isGone = (e: unknown): boolean => codeOf(e) === 410;
+export const isForbidden = (e: unknown): boolean => codeOf(e) === 403;
+
+/** One line saying what went wrong: the API server's own message when the error carries one. */
+export function errorMessage(e: unknown): string {
+  if (e instanceof Error) {
+    const body = (e as { body?: unknown }).body;
+    if (typeof body === 'string') {
+      try {
+        const status = JSON.parse(body) as { message?: string };
+        if (status.message) return `${e.message.split('\n')[0]}: ${status.message}`;
+      } catch {
+        // not JSON
+      }
+    }
+    return e.message.split('\n')[0] ?? e.message;
+  }
+  return String(e);
+}
+
+// ------------------------------------------------------------------------------------------ list and watch
+
+export interface ObjectPage<T> {
+  items: T[];
+  /** The list's resourceVersion: a watch from here misses nothing. */
+  resourceVersion: string;
+  /** Set when more pages follow. */
+  continue?: string;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+
+/** The object of an ERROR watch event (a metav1.Status). */
+export interface WatchStatus {
+  code?: number;
+  message?: string;
+}
+
+export interface WatchHandle {
+  /** Ends the watch; onDone is called (with an AbortError or nothing). */
+  abort(): void;
+}
+
+/** One resource (kind, and optionally one namespace) as a paginated list and a resumable watch. */
+export interface ListWatchSource<T extends KubeObject> {
+  /** A description for logs and metrics (the plural). */
+  readonly name: string;
+  list(o: { limit: number; continue?: string }): Promise<ObjectPage<T>>;
+  /**
+   * Watches from `resourceVersion` (with bookmarks). Events arrive through onEvent; onDone is called once when
+   * the watch ends: without an error when the server closed it (timeout), with one when it failed (an error
+   * with code 410 when the resourceVersion is too old).
+   */
+  watch(
+    o: { resourceVersion: string; timeoutSeconds: number },
+    onEvent: (type: WatchEventType, obj: T | WatchStatus) => void,
+    onDone: (err?: unknown) => void,
+  ): Promise<WatchHandle>;
+}
+
+// ------------------------------------------------------------------------------------------------ writes
+
+/**
+ * Writes to one resource, each with the optimistic lock of the object's resourceVersion: a write based on a
+ * stale copy fails with 409 instead of losing a newer change.
+ */
+export interface ObjectWriter {
+  /** Replaces the status (merge patch of /status) if the object is still at obj's resourceVersion. */
+  patchStatus<T extends KubeObject>(obj: T, status: unknown): Promise<T>;
+  /** Sets metadata.finalizers if the object is still at obj's resourceVersion. */
+  setFinalizers<T extends KubeObject>(obj: T, finalizers: string[]): Promise<T>;
+  /** Deletes the object if it still has obj's uid. */
+  delete(obj: KubeObject): Promise<void>;
+}
+
+/** Adds `finalizer` if missing: the updated object, or undefined when nothing changed. */
+export async function addFinalizer<T extends KubeObject>(
+  writer: ObjectWriter,
+  obj: T,
+  finalizer: string,
+): Promise<T | undefined> {
+  const current = obj.metadata.finalizers ?? [];
+  if (current.includes(finalizer)) return undefined;
+  return writer.setFinalizers(obj, [...current, finalizer]);
+}
+
+/** Removes `finalizer` if present: the updated object, or undefined when nothing changed. */
+export async function removeFinalizer<T extends KubeObject>(
+  writer: ObjectWriter,
+  obj: T,
+  finalizer: string,
+): Promise<T | undefined> {
+  const current = obj.metadata.finalizers ?? [];
+  if (!current.includes(finalizer)) return undefined;
+  return writer.setFinalizers(
+    obj,
+    current.filter((f) => f !== finalizer),
+  );
+}
+
+// ------------------------------------------------------------------------------------------------ events
+
+/** An events.k8s.io/v1 Event, in the fields the operator sets. */
+export interface EventRecord {
+  name: string;
+  namespace: string;
+  /** RFC 3339 with microseconds. */
+  eventTime: string;
+  reportingController: string;
+  reportingInstance: string;
+  action: string;
+  reason: string;
+  type: EventType;
+  note: string;
+  regarding: {
+    apiVersion?: string;
+    kind?: string;
+    name: string;
+    namespace: string;
+    uid?: string;
+    resourceVersion?: string;
+  };
+}
+
+export interface EventSink {
+  create(event: EventRecord): Promise<void>;
+}
+
+// ------------------------------------------------------------------------------------------------ leases
+
+/** A coordination.k8s.io/v1 Lease, in the fields leader election uses. */
+export interface LeaseRecord {
+  namespace: string;
+  name: string;
+  resourceVersion?: string;
+  holderIdentity: string;
+  leaseDurationSeconds: number;
+  /** RFC 3339 with microseconds. */
+  acquireTime?: string;
+  renewTime?: string;
+  leaseTransitions: number;
+}
+
+export interface LeaseStore {
+  /** The Lease, or undefined when it does not exist. */
+  get(namespace: string, name: string, signal?: AbortSignal): Promise<LeaseRecord | undefined>;
+  /** Creates it; 409 when it exists already. */
+  create(lease: LeaseRecord, signal?: AbortSignal): Promise<LeaseRecord>;
+  /** Replaces it if still at lease.resourceVersion; 409 otherwise. */
+  update(lease: LeaseRecord, signal?: AbortSignal): Promise<LeaseRecord>;
+}
+
+// ------------------------------------------------------------------------------------------------ secrets
+
+/**
+ * Reads Secrets on demand (no cache: RBAC can scope `get` to what the resources reference). Values are
+ * returned, never logged. A Secret the operator may not read throws SecretAccessError.
+ */
+export interface Secrets {
+  /** All keys, decoded; undefined when the Secret does not exist. */
+  readAll(namespace: string, name: string): Promise<Record<string, string> | undefined>;
+  /** One key, decoded; undefined when the Secret or the key does not exist. */
+  read(namespace: string, name: string, key: string): Promise<string | undefined>;
+}
+
+/**
+ * The operator may not read a Secret (403): its ServiceAccount is not bound to the secret-reader ClusterRole
+ * in that namespace. A configuration problem the resource reports in a condition, not a crash.
+ */
+export class SecretAccessError extends Error {
+  constructor(
+    readonly namespace: string,
+    readonly secretName: string,
+  ) {
+    super(
+      `the operator may not read Secret ${namespace}/${secretName}: bind the ClusterRole hpc-operator-secret-reader to its ServiceAccount in namespace ${namespace} (docs/install.md)`,
+    );
+    this.name = 'SecretAccessError';
+  }
+}
