@@ -1,0 +1,50 @@
+/**
+ * What the operator does on an HPC site, as one session per allocation with methods named for what they do:
+ * put the pool token and the pilot directories in place, list the allocation's batch jobs, submit a pilot,
+ * cancel pilots, remove the token. The real session runs the batch system's commands over SSH (the
+ * adapters in sites/batch.ts say which); the deterministic simulation (test/sim) implements the same
+ * interface with an in-memory batch system. Failures are SshErrors (sites/ssh.ts): `auth` and `host-key`
+ * mean the credentials are wrong, `unreachable` and `timeout` mean try again later, `failed` means a command
+ * on the site failed (its message says what the tool said).
+ */
+import type { BatchJob } from './batch.js';
+
+/** How to log in to a site: address, user, key and the pinned host keys. Never logged. */
+export interface SiteLogin {
+  host: string;
+  port: number;
+  user: string;
+  /** PEM/OpenSSH private key. */
+  privateKey: string;
+  /** Accepted host keys, as known_hosts lines or "type base64". */
+  hostKeys: readonly string[];
+}
+
+/** The HTCondor release uploaded for allocations with condor.source bundle. */
+export interface PilotBundle {
+  sha256: string;
+  content: () => Buffer;
+}
+
+export interface SiteSession {
+  /** user@host:port, for messages. */
+  readonly address: string;
+  /** Makes `dir`/pilots and `dir`/logs (private) and stores the pool token as `dir`/pilot.token (0600). */
+  prepare(dir: string, token: string): Promise<void>;
+  /** Uploads the bundle into `dir` unless it is there already. */
+  ensureBundle(dir: string, bundle: PilotBundle): Promise<void>;
+  /** Every batch job of the login user (the caller picks its pilots out by name). */
+  listJobs(): Promise<BatchJob[]>;
+  /** Stores `script` as `dir`/pilots/<name>.sh and submits it; returns the batch job id. */
+  submitPilot(dir: string, name: string, script: string): Promise<string>;
+  /** Cancels these batch jobs. */
+  cancel(ids: readonly string[]): Promise<void>;
+  /** Removes the pool token from `dir` (nothing of the pool's credentials stays on the site). */
+  removeToken(dir: string): Promise<void>;
+  close(): void;
+}
+
+/** Opens sessions: `batchSystem` is an allocation's spec.batchSystem (slurm, pbs, torque, lsf, sge). */
+export interface SiteConnector {
+  open(login: SiteLogin, batchSystem: string): SiteSession;
+}
