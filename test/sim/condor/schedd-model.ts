@@ -1,0 +1,213 @@
+/**
+ * The in-memory HTCondor schedd: a queue and a history, job ids ClusterId.ProcId from a counter, one cluster
+ * per submit, jobs kept in the queue after they end while they carry leave_in_queue and no HPCAck (then they
+ * move to the history within a minute, as the schedd's periodic pass does), condor_transfer_data writing
+ * each finished job's stdout/stderr (and hpc-results for condor-transfer) under its initialdir, and the
+ * faults of a real access point: the daemon down, the spool wiped (queue and history gone, ids counted from 1
+ * again), history rotation, holds/releases/removals by a person. Synchronous; condor/ports.ts decides when.
+ */
+import type { JobAction, JobSelector } from '../../../src/condor/schedd-api.js';
+import type { SubmitJob } from '../../../src/condor/submit-description.js';
+import type { JobAd } from '../../../src/condor/parse.js';
+import { Tag } from '../../../src/condor/tags.js';
+import type { Caller } from '../net.js';
+import type { Prng } from '../prng.js';
+import type { Scheduler } from '../scheduler.js';
+import type { Trace } from '../trace.js';
+import type { FileStore } from '../files.js';
+import { drawLifePlan, Lifecycle, PERSON_HOLD, type LifeHost } from './lifecycle.js';
+import { JobStatus, jobAttempt, jobUid, matches, newJob, project, status, type SimJob } from './job.js';
+
+export interface CondorListener {
+  onCommit?(jobs: readonly SimJob[], caller: Caller): void;
+  onChange?(job: SimJob, what: string): void;
+  /** Before HPCAck is set on `job`. */
+  onAcknowledge?(job: SimJob, caller: Caller): void;
+  onLeave?(job: SimJob): void;
+  onWipe?(schedd: string, queue: readonly SimJob[], history: readonly SimJob[]): void;
+}
+
+export interface ScheddOptions {
+  /** History entries kept (older ones rotate away). */
+  historyMax: number;
+}
+
+export class ScheddModel implements LifeHost {
+  readonly queue = new Map<string, SimJob>();
+  /** Newest first. */
+  history: SimJob[] = [];
+  nextCluster = 1;
+  epoch = 0;
+  downUntil = 0;
+  /** While now < submitTimeoutsUntil, a submit commits and then times out with this probability. */
+  submitTimeoutsUntil = 0;
+  submitTimeoutRate = 0;
+  transferFailsUntil = 0;
+  readonly life: Lifecycle;
+  readonly listeners: CondorListener[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly sched: Scheduler,
+    readonly prng: Prng,
+    readonly trace: Trace,
+    readonly files: FileStore,
+    readonly slotsFor: (virtualCluster: string) => number,
+    public o: ScheddOptions,
+  ) {
+    this.life = new Lifecycle(this);
+  }
+
+  get down(): boolean {
+    return this.sched.now() < this.downUntil;
+  }
+
+  now(): number {
+    return this.sched.now();
+  }
+
+  schedule(job: SimJob, delayMs: number, fn: () => void): void {
+    job.timer = this.sched.schedule(delayMs, fn);
+  }
+
+  changed(job: SimJob, what: string): void {
+    this.trace.add(this.name, 'condor', `${job.id} ${jobUid(job)?.slice(-4) ?? '-'}#${jobAttempt(job) ?? '-'} ${what}`);
+    for (const l of this.listeners) l.onChange?.(job, what);
+  }
+
+  ended(job: SimJob): void {
+    if (!job.leaveInQueue || job.ad[Tag.Ack] === true) this.#leaveSoon(job);
+  }
+
+  // ------------------------------------------------------------------------------------- the tools' effects
+
+  submit(jobs: readonly SubmitJob[], caller: Caller): string[] {
+    const cluster = this.nextCluster++;
+    const made = jobs.map((job, proc) =>
+      newJob({ schedd: this.name, epoch: this.epoch, cluster, proc, nowMs: this.now(), job, plan: drawLifePlan(this.prng) }),
+    );
+    for (const j of made) this.queue.set(j.id, j);
+    this.trace.add(this.name, 'condor', `cluster ${cluster} committed by ${caller.name}: ${made.map((j) => `${j.id}=${jobUid(j)?.slice(-4)}#${jobAttempt(j)}`).join(' ')}`);
+    for (const l of this.listeners) l.onCommit?.(made, caller);
+    for (const j of made) this.life.admit(j, j.plan.idleMs);
+    return made.map((j) => j.id);
+  }
+
+  query(sel: JobSelector, attributes: readonly string[]): JobAd[] {
+    const now = this.now();
+    return [...this.queue.values()].filter((j) => matches(j.ad, sel, now)).map((j) => project(j.ad, attributes));
+  }
+
+  historyOf(sel: JobSelector, attributes: readonly string[], limit?: number): JobAd[] {
+    const now = this.now();
+    const found = this.history.filter((j) => matches(j.ad, sel, now)).map((j) => project(j.ad, attributes));
+    return limit === undefined ? found : found.slice(0, limit);
+  }
+
+  /** condor_rm/hold/release: true when at least one job changed (the tools exit 1 otherwise). */
+  act(action: JobAction, sel: JobSelector, reason: string | undefined, caller: Caller): boolean {
+    const now = this.now();
+    let changed = 0;
+    for (const j of [...this.queue.values()].filter((x) => matches(x.ad, sel, now))) {
+      const s = status(j);
+      if (action === 'remove' && s !== JobStatus.Removed && s !== JobStatus.Completed) {
+        this.life.remove(j, reason ?? `via condor_rm (by user hpcop, ${caller.name})`);
+        changed++;
+      } else if (action === 'hold' && (s === JobStatus.Idle || s === JobStatus.Running || (s === JobStatus.Held && ![1, 16].includes(Number(j.ad.HoldReasonCode))))) {
+        this.life.hold(j, 'operator', { code: 1, subCode: 0, reason: reason ?? 'via condor_hold (by user hpcop)' });
+        changed++;
+      } else if (action === 'release' && s === JobStatus.Held) {
+        this.life.release(j, caller.name);
+        changed++;
+      }
+    }
+    return changed > 0;
+  }
+
+  /** condor_qedit HPCAck=true: false when nothing matched. */
+  acknowledge(sel: JobSelector, caller: Caller): boolean {
+    const now = this.now();
+    const found = [...this.queue.values()].filter((j) => matches(j.ad, sel, now));
+    for (const j of found) {
+      if (j.ad[Tag.Ack] === true) continue;
+      for (const l of this.listeners) l.onAcknowledge?.(j, caller);
+      j.ad[Tag.Ack] = true;
+      this.changed(j, `HPCAck set by ${caller.name}`);
+      const s = status(j);
+      if (s === JobStatus.Completed || s === JobStatus.Removed) this.#leaveSoon(j);
+    }
+    return found.length > 0;
+  }
+
+  /** condor_transfer_data: each matching Completed job's sandbox into its initialdir. */
+  transferData(sel: JobSelector): void {
+    const now = this.now();
+    for (const j of this.queue.values()) {
+      if (!matches(j.ad, sel, now) || status(j) !== JobStatus.Completed) continue;
+      const tag = `${jobUid(j)}#${jobAttempt(j)}`;
+      this.files.write(`${j.iwd}/${j.outputFile}`, `stdout of ${tag}\n`);
+      this.files.write(`${j.iwd}/${j.errorFile}`, `stderr of ${tag}\n`);
+      if (j.transferOutputs.includes('hpc-results')) this.files.write(`${j.iwd}/hpc-results/result.txt`, tag);
+      if (j.transferOutputs.includes('hpc-result.json')) this.files.write(`${j.iwd}/hpc-result.json`, String(j.ad[Tag.WrapperResult] ?? '{}'));
+      if (!j.transferred) this.changed(j, 'output transferred');
+      j.transferred = true;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------- faults
+
+  goDown(ms: number): void {
+    this.downUntil = Math.max(this.downUntil, this.now() + ms);
+    this.trace.add(this.name, 'fault', `schedd down for ${ms} ms`);
+  }
+
+  /** The spool is wiped (access point rebuilt): queue and history gone, ids counted from 1 again. */
+  wipe(): void {
+    const lost = [...this.queue.values()];
+    const history = this.history;
+    for (const j of lost) j.timer?.cancel();
+    this.queue.clear();
+    this.history = [];
+    this.nextCluster = 1;
+    this.epoch++;
+    this.trace.add(this.name, 'fault', `spool wiped: ${lost.length} queued jobs gone, history emptied, ids restart at 1`);
+    for (const l of this.listeners) l.onWipe?.(this.name, lost, history);
+  }
+
+  /** History rotation drops the oldest entries. */
+  rotate(keep: number): void {
+    const dropped = Math.max(0, this.history.length - keep);
+    this.history = this.history.slice(0, keep);
+    this.trace.add(this.name, 'fault', `history rotated: ${dropped} oldest entries dropped`);
+  }
+
+  /** A person (not the operator) acts on a random job of the queue. */
+  personAct(action: 'hold' | 'release' | 'remove'): void {
+    const live = [...this.queue.values()].filter((j) =>
+      action === 'release' ? status(j) === JobStatus.Held && j.heldBy === 'person' : status(j) === JobStatus.Idle || status(j) === JobStatus.Running,
+    );
+    if (live.length === 0) return;
+    const j = this.prng.pick(live);
+    this.trace.add('person', 'fault', `condor_${action === 'remove' ? 'rm' : action} ${this.name} ${j.id}`);
+    if (action === 'hold') this.life.hold(j, 'person', PERSON_HOLD);
+    else if (action === 'release') this.life.release(j, 'person');
+    else this.life.remove(j, 'via condor_rm (by user alice)');
+  }
+
+  /** Releases everything a person held (the schedule heals). */
+  personReleaseAll(): void {
+    for (const j of this.queue.values()) if (j.heldBy === 'person') this.life.release(j, 'person');
+  }
+
+  #leaveSoon(job: SimJob): void {
+    const epoch = this.epoch;
+    this.sched.schedule(this.prng.latency(0, 60_000), () => {
+      if (this.epoch !== epoch || this.queue.get(job.id) !== job) return;
+      this.queue.delete(job.id);
+      this.history.unshift(job);
+      if (this.history.length > this.o.historyMax) this.history.length = this.o.historyMax;
+      this.changed(job, 'left the queue for the history');
+      for (const l of this.listeners) l.onLeave?.(job);
+    });
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * A schedule, as data: the world (tenants, schedds, VirtualClusters and their sites), what the user does and
+ * when, which faults strike and when, how many replicas run and how often they may crash. drawPlan makes one
+ * from a seed; named scenarios (scenarios.ts) write theirs by hand. Small on purpose: a few HPCJobs, one or
+ * two schedds, a few faults, one or two replicas, so that ten thousand run in minutes.
+ */
+import type { Prng } from './prng.js';
+
+export type Staging = 'chirp' | 'condor-transfer';
+
+export interface JobPlan {
+  at: number;
+  ns: string;
+  name: string;
+  staging: Staging;
+  /** name of a VirtualCluster in the same namespace. */
+  vc?: string;
+  retryLimit: number;
+}
+
+export interface VcPlan {
+  at: number;
+  ns: string;
+  name: string;
+  /** The site's login host (one site per VirtualCluster). */
+  host: string;
+  collectorHost: string;
+  scheddName?: string;
+  workers: number;
+}
+
+export type UserActionKind = 'delete' | 'retry' | 'cancel' | 'suspend' | 'unsuspend' | 'delete-vc';
+
+export interface UserAction {
+  at: number;
+  kind: UserActionKind;
+  ns: string;
+  name: string;
+}
+
+export type FaultKind =
+  | 'api-outage-hang'
+  | 'api-outage-fail'
+  | 'api-slow'
+  | 'api-fail-writes'
+  | 'watch-drop'
+  | 'compact'
+  | 'schedd-down'
+  | 'submit-timeouts'
+  | 'spool-wipe'
+  | 'history-rotate'
+  | 'person-hold'
+  | 'person-release'
+  | 'person-remove'
+  | 'transfer-fails'
+  | 'collector-down'
+  | 'collector-blackhole'
+  | 'site-refused'
+  | 'site-hang'
+  | 'site-auth'
+  | 'site-batch'
+  | 'graceful-restart';
+
+export interface Fault {
+  at: number;
+  kind: FaultKind;
+  /** How long it lasts (windows). */
+  ms: number;
+  /** A schedd name, collector host or site host, when the fault has one. */
+  target?: string;
+}
+
+export interface Plan {
+  seed: number;
+  tenants: string[];
+  schedds: string[];
+  historyMax: number;
+  eventWindow: number;
+  replicas: number;
+  /** Crashes the whole schedule may have (each replica draws one crash point while any are left). */
+  crashBudget: number;
+  vcs: VcPlan[];
+  jobs: JobPlan[];
+  actions: UserAction[];
+  faults: Fault[];
+  /** Faults and user actions happen before this; then everything heals. */
+  chaosMs: number;
+  /** Longest time after healing for every HPCJob to reach a final phase. */
+  healMaxMs: number;
+  /** Longest time for everything to be gone after the user deleted it all. */
+  cleanupMaxMs: number;
+}
+
+export const MINUTE = 60_000;
+export const LOCAL_SCHEDD = 'local';
+export const SECOND_SCHEDD = 'ap2@sim.example.org';
+
+const FAULT_WEIGHTS: Record<FaultKind, number> = {
+  'api-outage-hang': 4,
+  'api-outage-fail': 4,
+  'api-slow': 3,
+  'api-fail-writes': 4,
+  'watch-drop': 4,
+  compact: 3,
+  'schedd-down': 5,
+  'submit-timeouts': 6,
+  'spool-wipe': 1,
+  'history-rotate': 3,
+  'person-hold': 4,
+  'person-release': 2,
+  'person-remove': 3,
+  'transfer-fails': 4,
+  'collector-down': 2,
+  'collector-blackhole': 3,
+  'site-refused': 2,
+  'site-hang': 2,
+  'site-auth': 1,
+  'site-batch': 2,
+  'graceful-restart': 3,
+};
+
+export function drawPlan(seed: number, prng: Prng): Plan {
+  const chaosMs = prng.int(8, 20) * MINUTE;
+  const tenants = ['t1', 't2', 't3'].slice(0, prng.int(2, 3));
+  const schedds = prng.chance(0.4) ? [LOCAL_SCHEDD, SECOND_SCHEDD] : [LOCAL_SCHEDD];
+  const vcs = drawVcs(prng, tenants, schedds, chaosMs);
+  const jobs = drawJobs(prng, tenants, vcs, chaosMs);
+  return {
+    seed,
+    tenants,
+    schedds,
+    historyMax: prng.pick([2, 5, 100]),
+    eventWindow: prng.pick([3, 10, 50, 1000]),
+    replicas: prng.chance(0.5) ? 2 : 1,
+    crashBudget: prng.int(0, 3),
+    vcs,
+    jobs,
+    actions: drawActions(prng, jobs, vcs, chaosMs),
+    faults: drawFaults(prng, schedds, vcs, chaosMs),
+    chaosMs,
+    healMaxMs: 180 * MINUTE,
+    cleanupMaxMs: 30 * MINUTE,
+  };
+}
+
+function drawVcs(prng: Prng, tenants: string[], schedds: string[], chaosMs: number): VcPlan[] {
+  return Array.from({ length: prng.int(0, 2) }, (_, i) => ({
+    at: prng.int(0, chaosMs / 4),
+    ns: prng.pick(tenants),
+    name: `vc-${i}`,
+    host: `login${i}.site${i}.example.org`,
+    collectorHost: `cm${i}.pool.example.org:9618`,
+    scheddName: schedds.length > 1 && prng.chance(0.5) ? SECOND_SCHEDD : undefined,
+    workers: prng.int(1, 2),
+  }));
+}
+
+function drawJobs(prng: Prng, tenants: string[], vcs: VcPlan[], chaosMs: number): JobPlan[] {
+  return Array.from({ length: prng.int(2, 5) }, (_, i) => {
+    const ns = prng.pick(tenants);
+    const mine = vcs.filter((v) => v.ns === ns);
+    return {
+      at: prng.int(0, chaosMs / 2),
+      ns,
+      name: `job-${i}`,
+      staging: prng.chance(0.4) ? 'condor-transfer' : 'chirp',
+      vc: mine.length && prng.chance(0.5) ? prng.pick(mine).name : undefined,
+      retryLimit: prng.int(0, 2),
+    };
+  });
+}
+
+function drawActions(prng: Prng, jobs: JobPlan[], vcs: VcPlan[], chaosMs: number): UserAction[] {
+  const actions: UserAction[] = [];
+  for (const j of jobs) {
+    const at = () => prng.int(j.at + 1_000, chaosMs);
+    const kind = prng.weighted({ none: 50, delete: 15, retry: 12, cancel: 8, suspend: 15 });
+    if (kind === 'none') continue;
+    if (kind === 'suspend') {
+      const from = at();
+      actions.push({ at: from, kind, ns: j.ns, name: j.name }, { at: prng.int(from, chaosMs), kind: 'unsuspend', ns: j.ns, name: j.name });
+    } else actions.push({ at: at(), kind, ns: j.ns, name: j.name });
+  }
+  for (const v of vcs) if (prng.chance(0.25)) actions.push({ at: prng.int(v.at + 1_000, chaosMs), kind: 'delete-vc', ns: v.ns, name: v.name });
+  return actions.sort((a, b) => a.at - b.at);
+}
+
+function drawFaults(prng: Prng, schedds: string[], vcs: VcPlan[], chaosMs: number): Fault[] {
+  const faults: Fault[] = [];
+  for (let n = prng.int(0, 6); n > 0; n--) {
+    const kind = prng.weighted(FAULT_WEIGHTS);
+    const at = prng.int(0, chaosMs - MINUTE);
+    const ms = prng.latency(5_000, Math.min(10 * MINUTE, chaosMs - at));
+    let target: string | undefined;
+    if (kind.startsWith('site-')) {
+      if (!vcs.length) continue;
+      target = prng.pick(vcs).host;
+    } else if (kind.startsWith('collector-')) target = vcs.length && prng.chance(0.7) ? prng.pick(vcs).collectorHost : undefined;
+    else if (['schedd-down', 'submit-timeouts', 'spool-wipe', 'history-rotate', 'transfer-fails'].includes(kind) || kind.startsWith('person-'))
+      target = prng.pick(schedds);
+    faults.push({ at, kind, ms, target });
+  }
+  return faults.sort((a, b) => a.at - b.at);
+}

@@ -1,0 +1,82 @@
+/**
+ * Runs one schedule through its phases: chaos (the plan's user actions and faults, replicas crashing), heal
+ * (until every HPCJob reached a final phase: liveness), clean up (the user deletes everything; nothing may be
+ * left behind, and the operator's memory falls back). Invariants are checked all along; the first violation
+ * ends the run. The result carries the trace and the command that replays the seed.
+ */
+import type { HPCJob } from '../../src/crds/hpcjob.js';
+import { FINAL_PHASES } from '../../src/crds/hpcjob.js';
+import type { Violation } from './invariants/context.js';
+import { isLive } from './invariants/ledger.js';
+import { startReplica, type OperatorFactory } from './operator-hook.js';
+import type { Plan } from './plan.js';
+import { MINUTE } from './plan.js';
+import { Replicas } from './replicas.js';
+import { deleteEverything, heal, scheduleTimeline } from './script.js';
+import { World } from './world.js';
+
+/** After everything is gone, the operator gets this long to let go of per-job memory. */
+const SETTLE_MS = 2 * MINUTE;
+
+export interface ScheduleOptions {
+  traceAll?: boolean;
+  factory?: OperatorFactory;
+  fairnessBoundMs?: number;
+}
+
+export interface Result {
+  seed: number;
+  violation?: Violation;
+  /** The trace (the last entries, or all with traceAll). */
+  trace: string;
+  steps: number;
+  virtualMs: number;
+  worstTrackingGapMs: number;
+}
+
+export async function runSchedule(plan: Plan, o: ScheduleOptions = {}): Promise<Result> {
+  const w = new World(plan, { traceAll: o.traceAll ?? false, fairnessBoundMs: o.fairnessBoundMs });
+  const replicas = new Replicas(w, o.factory ?? startReplica);
+  const t0 = w.sched.now();
+  const stopped = (): boolean => {
+    const u = w.sched.uncaught.shift();
+    if (u) w.checker.report('no-uncaught-exception', `${u.owner ?? 'a model'} threw from a timer or callback: ${u.error instanceof Error ? (u.error.stack ?? u.error.message) : String(u.error)}`);
+    return w.checker.violation !== undefined;
+  };
+  scheduleTimeline(w, replicas);
+  for (let i = 0; i < plan.replicas; i++) replicas.start();
+
+  await w.sched.run({ until: t0 + plan.chaosMs, stop: stopped });
+  if (!stopped()) {
+    heal(w, replicas);
+    await w.sched.run({ until: w.sched.now() + plan.healMaxMs, stop: () => stopped() || settled(w) });
+    if (!stopped()) w.checker.liveness();
+  }
+  if (!stopped()) {
+    deleteEverything(w);
+    await w.sched.run({ until: w.sched.now() + plan.cleanupMaxMs, stop: () => stopped() || empty(w) });
+    if (!stopped()) await w.sched.run({ until: w.sched.now() + SETTLE_MS, stop: stopped });
+    if (!stopped()) w.checker.cleanup();
+  }
+  if (w.checker.violation) w.trace.add('check', 'check', `VIOLATION ${w.checker.violation.invariant}: ${w.checker.violation.message}`);
+  return {
+    seed: plan.seed,
+    violation: w.checker.violation,
+    trace: w.trace.format(),
+    steps: w.sched.steps,
+    virtualMs: w.sched.now() - t0,
+    worstTrackingGapMs: w.checker.fairness.worstGapMs,
+  };
+}
+
+/** Every HPCJob reached a final phase and left no live job. */
+function settled(w: World): boolean {
+  return w.api.store.list('hpcjobs').every((o) => {
+    const phase = (o as HPCJob).status?.phase;
+    return !!phase && FINAL_PHASES.includes(phase) && !w.ledger.queued(o.metadata.uid as string).some(isLive);
+  });
+}
+
+function empty(w: World): boolean {
+  return w.api.store.list('hpcjobs').length === 0 && w.api.store.list('virtualclusters').length === 0;
+}

@@ -1,0 +1,97 @@
+/**
+ * SiteConnector/SiteSession over the site models: each session method is a port call planned under the
+ * site's faults (SSH refused: SshError unreachable at once; hanging: SshError timeout after the client's
+ * timeout; wrong key: auth; a batch command failing: failed).
+ */
+import type { PilotBundle, SiteConnector, SiteLogin, SiteSession } from '../../../src/sites/session.js';
+import { SshError } from '../../../src/sites/ssh.js';
+import type { BatchJob } from '../../../src/sites/batch.js';
+import { applyNow } from '../kube/faults.js';
+import { fail, type CallPlan, type Caller, type Net } from '../net.js';
+import type { Prng } from '../prng.js';
+import type { SiteModel } from './site-model.js';
+
+export interface SitePortEnv {
+  net: Net;
+  prng: Prng;
+  now: () => number;
+  sites: ReadonlyMap<string, SiteModel>;
+  /** How long an SSH command may hang before the client gives up (ms). */
+  sshTimeoutMs: number;
+}
+
+class SimSiteSession implements SiteSession {
+  readonly address: string;
+
+  constructor(
+    readonly env: SitePortEnv,
+    readonly who: Caller,
+    readonly login: SiteLogin,
+  ) {
+    this.address = `${login.user}@${login.host}:${login.port}`;
+  }
+
+  prepare(dir: string, token: string): Promise<void> {
+    return this.#call(`prepare ${dir}`, false, (s) => {
+      s.files.set(`${dir}/pilot.token`, token);
+    });
+  }
+
+  ensureBundle(dir: string, bundle: PilotBundle): Promise<void> {
+    return this.#call(`ensureBundle ${dir}`, false, (s) => {
+      s.files.set(`${dir}/condor-${bundle.sha256.slice(0, 8)}.tar.gz`, bundle.sha256);
+    });
+  }
+
+  listJobs(): Promise<BatchJob[]> {
+    return this.#call('listJobs', true, (s) => s.list());
+  }
+
+  submitPilot(dir: string, name: string, script: string): Promise<string> {
+    return this.#call(`submitPilot ${name}`, true, (s) => s.submit(dir, name, script));
+  }
+
+  cancel(ids: readonly string[]): Promise<void> {
+    return this.#call(`cancel ${ids.join(',')}`, true, (s) => s.cancel(ids));
+  }
+
+  removeToken(dir: string): Promise<void> {
+    return this.#call(`removeToken ${dir}`, false, (s) => {
+      s.files.delete(`${dir}/pilot.token`);
+    });
+  }
+
+  close(): void {
+    // Nothing held open in the model.
+  }
+
+  #call<T>(text: string, batch: boolean, effect: (s: SiteModel) => T): Promise<T> {
+    return this.env.net.call(this.who, { port: `site.${this.login.host}`, text }, () => this.#plan(batch, effect));
+  }
+
+  #plan<T>(batch: boolean, effect: (s: SiteModel) => T): CallPlan<T> {
+    const { prng, now, sshTimeoutMs } = this.env;
+    const s = this.env.sites.get(this.login.host);
+    const t = now();
+    if (!s || t < s.refusedUntil)
+      return { serveInMs: prng.int(5, 100), serve: () => fail(new SshError('unreachable', `connect ECONNREFUSED ${this.login.host}:${this.login.port}`)) };
+    if (t < s.hangUntil) return { serveInMs: sshTimeoutMs, serve: () => fail(new SshError('timeout', `no answer from ${this.address} in ${sshTimeoutMs} ms`)) };
+    if (t < s.authFailsUntil || this.login.privateKey !== s.acceptedKey)
+      return { serveInMs: prng.int(50, 500), serve: () => fail(new SshError('auth', 'All configured authentication methods failed')) };
+    const serveInMs = prng.latency(100, 5_000);
+    if (batch && t < s.batchFailsUntil)
+      return { serveInMs, serve: () => fail(new SshError('failed', 'sbatch: error: Batch job submission failed: Socket timed out on send/recv operation')) };
+    return { serveInMs, serve: () => applyNow(() => effect(s)) };
+  }
+}
+
+export class SimSiteConnector implements SiteConnector {
+  constructor(
+    readonly env: SitePortEnv,
+    readonly who: Caller,
+  ) {}
+
+  open(login: SiteLogin): SiteSession {
+    return new SimSiteSession(this.env, this.who, login);
+  }
+}

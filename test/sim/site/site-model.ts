@@ -1,0 +1,101 @@
+/**
+ * An HPC site in memory: a login node with a batch system whose pilot jobs go queued -> running -> done (or
+ * failed), a file system for pilot scripts and pool tokens, and the faults of a real site: SSH refused,
+ * hanging until the client's timeout, authentication failing, batch commands failing. A running pilot
+ * offers a slot in its VirtualCluster (read from the `VirtualCluster = "ns/name"` line of its script, as
+ * the startd would advertise it).
+ */
+import type { BatchJob, PilotState } from '../../../src/sites/batch.js';
+import type { Timer } from '../../../src/runtime/clock.js';
+import type { Prng } from '../prng.js';
+import type { Scheduler } from '../scheduler.js';
+import type { Trace } from '../trace.js';
+
+export interface Pilot {
+  id: string;
+  name: string;
+  state: PilotState;
+  raw: string;
+  virtualCluster?: string;
+  timer?: Timer;
+  endedAt?: number;
+}
+
+/** Finished batch jobs stay visible to the list command this long. */
+const LISTED_AFTER_END_MS = 300_000;
+
+export class SiteModel {
+  readonly pilots = new Map<string, Pilot>();
+  readonly files = new Map<string, string>();
+  #nextId = 1000;
+  refusedUntil = 0;
+  hangUntil = 0;
+  authFailsUntil = 0;
+  batchFailsUntil = 0;
+
+  constructor(
+    readonly host: string,
+    /** The private key the site accepts. */
+    readonly acceptedKey: string,
+    readonly sched: Scheduler,
+    readonly prng: Prng,
+    readonly trace: Trace,
+  ) {}
+
+  fault(kind: 'refused' | 'hang' | 'auth' | 'batch', ms: number): void {
+    const until = this.sched.now() + ms;
+    if (kind === 'refused') this.refusedUntil = until;
+    else if (kind === 'hang') this.hangUntil = until;
+    else if (kind === 'auth') this.authFailsUntil = until;
+    else this.batchFailsUntil = until;
+    this.trace.add(`site:${this.host}`, 'fault', `${kind} for ${ms} ms`);
+  }
+
+  list(): BatchJob[] {
+    const now = this.sched.now();
+    return [...this.pilots.values()]
+      .filter((p) => p.endedAt === undefined || now - p.endedAt < LISTED_AFTER_END_MS)
+      .map((p) => ({ id: p.id, name: p.name, state: p.state, raw: p.raw }));
+  }
+
+  submit(dir: string, name: string, script: string): string {
+    const id = String(this.#nextId++);
+    this.files.set(`${dir}/pilots/${name}.sh`, script);
+    const vc = /VirtualCluster\s*=\s*"([^"]+)"/.exec(script)?.[1];
+    const p: Pilot = { id, name, state: 'queued', raw: 'PENDING', virtualCluster: vc };
+    this.pilots.set(id, p);
+    this.trace.add(`site:${this.host}`, 'site', `pilot ${id} ${name} queued${vc ? ` for ${vc}` : ''}`);
+    p.timer = this.sched.schedule(this.prng.latency(2_000, 120_000), () => this.#start(p));
+    return id;
+  }
+
+  cancel(ids: readonly string[]): void {
+    for (const id of ids) {
+      const p = this.pilots.get(id);
+      if (!p || p.endedAt !== undefined) continue;
+      this.#end(p, 'failed', 'CANCELLED');
+    }
+  }
+
+  /** Running pilots of `virtualCluster`. */
+  running(virtualCluster: string): Pilot[] {
+    return [...this.pilots.values()].filter((p) => p.state === 'running' && p.virtualCluster === virtualCluster);
+  }
+
+  #start(p: Pilot): void {
+    if (p.state !== 'queued') return;
+    p.state = 'running';
+    p.raw = 'RUNNING';
+    this.trace.add(`site:${this.host}`, 'site', `pilot ${p.id} running`);
+    const fails = this.prng.chance(0.1);
+    p.timer = this.sched.schedule(this.prng.latency(60_000, 3_600_000), () => this.#end(p, fails ? 'failed' : 'done', fails ? 'FAILED' : 'COMPLETED'));
+  }
+
+  #end(p: Pilot, state: PilotState, raw: string): void {
+    p.timer?.cancel();
+    p.state = state;
+    p.raw = raw;
+    p.endedAt = this.sched.now();
+    this.trace.add(`site:${this.host}`, 'site', `pilot ${p.id} ${raw}`);
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * One simulated world, built from a plan: the scheduler and PRNG, the API server, the schedds and collectors,
+ * the sites, the file store, the user, the ledger and the invariant checker, and the operator replicas
+ * (replicas.ts). Everything is reachable from here; the schedule (schedule.ts) drives it through its phases.
+ */
+import { parseConfig, type OperatorConfig } from '../../src/config.js';
+import type { JobAd } from '../../src/condor/parse.js';
+import { CondorWorld, CollectorModel, LOCAL, type CondorTimeouts } from './condor/pools.js';
+import { ScheddModel } from './condor/schedd-model.js';
+import { FileStore } from './files.js';
+import type { CheckContext } from './invariants/context.js';
+import { Checker } from './invariants/checker.js';
+import { Ledger } from './invariants/ledger.js';
+import { ApiServer } from './kube/api-server.js';
+import { User } from './kube/user.js';
+import { Net } from './net.js';
+import type { Plan } from './plan.js';
+import { Prng } from './prng.js';
+import { Scheduler } from './scheduler.js';
+import { SiteModel } from './site/site-model.js';
+import { Trace } from './trace.js';
+import { poolTokenOf, sshKeyOf, WORKSPACE_ROOT } from './builders.js';
+import type { Replica } from './process.js';
+
+export const SIM_OPERATOR_ID = 'sim-operator';
+export const SIM_LOG_DIR = '/var/lib/hpc-operator/logs';
+export const LEASE = { namespace: 'hpc-operator-system', name: 'hpc-operator.hpc.scailfin.io' };
+
+export const TIMEOUTS: CondorTimeouts = { submit: 20_000, query: 15_000, transfer: 60_000, status: 15_000 };
+export const SSH_TIMEOUT_MS = 30_000;
+
+/** The operator's settings under simulation: real flags, defaults where the simulation does not care. */
+export function simConfig(): OperatorConfig {
+  return parseConfig(
+    [
+      `--operator-id=${SIM_OPERATOR_ID}`,
+      `--log-dir=${SIM_LOG_DIR}`,
+      `--workspace-mount=${WORKSPACE_ROOT}=${WORKSPACE_ROOT}`,
+      `--leader-election-namespace=${LEASE.namespace}`,
+      `--leader-election-id=${LEASE.name}`,
+      '--leader-elect=true',
+      '--log-level=debug',
+    ],
+    {},
+  );
+}
+
+export interface WorldOptions {
+  /** Keep every trace entry (replay), not only the last few hundred. */
+  traceAll: boolean;
+  /** The fairness bound (ms); default: max(120 s, 4 x trackerIdleMaxIntervalMs). */
+  fairnessBoundMs?: number;
+}
+
+export class World {
+  readonly sched = new Scheduler();
+  readonly prng: Prng;
+  readonly trace: Trace;
+  readonly net: Net;
+  readonly api: ApiServer;
+  readonly user: User;
+  readonly condor = new CondorWorld(TIMEOUTS);
+  readonly files = new FileStore();
+  readonly sites = new Map<string, SiteModel>();
+  readonly ledger: Ledger;
+  readonly checker: Checker;
+  readonly config = simConfig();
+  readonly replicas: Replica[] = [];
+  readonly poolTokens = new Map<string, string>();
+
+  constructor(
+    readonly plan: Plan,
+    o: WorldOptions,
+  ) {
+    this.prng = new Prng(plan.seed ^ 0x5eed);
+    this.trace = new Trace(() => this.sched.now(), o.traceAll ? Infinity : 300);
+    this.net = new Net(this.sched, this.prng, this.trace);
+    this.api = new ApiServer(this.sched, this.prng, this.net, this.trace, (owner) => !this.sched.isDead(owner), { eventWindow: plan.eventWindow });
+    this.user = new User(this.api.store, this.trace, () => this.sched.now());
+    this.ledger = new Ledger(this.condor.schedds);
+    this.#buildCondor();
+    this.#buildSites();
+    this.checker = new Checker(this.context(), o.fairnessBoundMs ?? Math.max(120_000, 4 * this.config.trackerIdleMaxIntervalMs));
+    this.api.store.listeners.push(this.checker);
+    for (const s of this.condor.schedds.values()) s.listeners.push(this.checker);
+    this.net.listeners.push(this.checker.fairness);
+  }
+
+  #buildCondor(): void {
+    for (const name of this.plan.schedds) {
+      const s = new ScheddModel(name, this.sched, this.prng, this.trace, this.files, (vc) => this.#slots(vc).length, { historyMax: this.plan.historyMax });
+      this.condor.schedds.set(name, s);
+    }
+    const pools = [LOCAL, ...this.plan.vcs.map((v) => v.collectorHost)];
+    for (const p of pools) this.condor.collectors.set(p, new CollectorModel(p, this.sched, this.trace, (vc) => this.#slots(vc)));
+  }
+
+  #buildSites(): void {
+    for (const v of this.plan.vcs) {
+      this.sites.set(v.host, new SiteModel(v.host, sshKeyOf(v), this.sched, this.prng, this.trace));
+      this.poolTokens.set(`${v.ns}/${v.name}`, poolTokenOf(v));
+    }
+  }
+
+  /** Slot ads of the running pilots of a VirtualCluster, on every site. */
+  #slots(vc: string): JobAd[] {
+    const ads: JobAd[] = [];
+    for (const s of this.sites.values())
+      for (const p of s.running(vc)) ads.push({ Name: `slot1@${p.name}`, VirtualCluster: vc, State: 'Unclaimed', Activity: 'Idle', Cpus: 8, Memory: 16384 });
+    return ads;
+  }
+
+  context(): CheckContext {
+    return {
+      now: () => this.sched.now(),
+      api: this.api,
+      user: this.user,
+      ledger: this.ledger,
+      condor: this.condor,
+      files: this.files,
+      sites: this.sites,
+      lease: this.config.leaderElect ? LEASE : undefined,
+      replicas: () => this.replicas,
+      poolTokens: this.poolTokens,
+    };
+  }
+}
