@@ -68,6 +68,8 @@ export interface Fault {
   ms: number;
   /** A schedd name, collector host or site host, when the fault has one. */
   target?: string;
+  /** For faults that strike each call with a probability (submit-timeouts, transfer-fails); default 0.7. */
+  rate?: number;
 }
 
 export interface Plan {
@@ -89,6 +91,12 @@ export interface Plan {
   healMaxMs: number;
   /** Longest time for everything to be gone after the user deleted it all. */
   cleanupMaxMs: number;
+  /** Named scenarios: the port event each replica (in start order) crashes at, instead of drawing one. */
+  crashAt?: (number | undefined)[];
+  /** Named scenarios: every job ends this way (no holds), instead of a drawn outcome. */
+  jobOutcome?: 'ok' | 'exit';
+  /** Named scenarios: every job runs this long once started. */
+  jobRunMs?: number;
 }
 
 export const MINUTE = 60_000;

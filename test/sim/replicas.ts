@@ -32,7 +32,9 @@ export class Replicas {
     const w = this.w;
     const r = new Replica(`op-${this.#next++}`, w.sched.now());
     r.onCrash = (why) => this.kill(r, why, true);
-    if (!this.healed && this.crashBudget > 0 && w.prng.chance(0.6)) {
+    const planned = w.plan.crashAt?.[this.#next - 1];
+    if (w.plan.crashAt) r.crashAt = planned;
+    else if (!this.healed && this.crashBudget > 0 && w.prng.chance(0.6)) {
       r.crashAt = w.prng.int(1, 400);
       this.crashBudget--;
     }
@@ -54,6 +56,7 @@ export class Replicas {
     this.w.sched.kill(r.name);
     this.w.api.forget(r.name);
     this.w.trace.add(r.name, 'process', why);
+    this.w.trace.count(restart && why.startsWith('crashed') ? 'replica crashed' : 'replica stopped');
     this.w.net.resolveInFlight(r);
     if (restart) this.w.sched.schedule(this.w.prng.latency(1_000, 60_000), () => this.start());
   }

@@ -32,6 +32,8 @@ export interface Result {
   steps: number;
   virtualMs: number;
   worstTrackingGapMs: number;
+  /** What happened, for the hunt's coverage summary. */
+  counts: Record<string, number>;
 }
 
 export async function runSchedule(plan: Plan, o: ScheduleOptions = {}): Promise<Result> {
@@ -51,6 +53,7 @@ export async function runSchedule(plan: Plan, o: ScheduleOptions = {}): Promise<
     heal(w, replicas);
     await w.sched.run({ until: w.sched.now() + plan.healMaxMs, stop: () => stopped() || settled(w) });
     if (!stopped()) w.checker.liveness();
+    for (const o of w.api.store.list('hpcjobs')) w.trace.count(`HPCJob ended ${(o as HPCJob).status?.phase ?? 'without status'}`);
   }
   if (!stopped()) {
     deleteEverything(w);
@@ -66,7 +69,18 @@ export async function runSchedule(plan: Plan, o: ScheduleOptions = {}): Promise<
     steps: w.sched.steps,
     virtualMs: w.sched.now() - t0,
     worstTrackingGapMs: w.checker.fairness.worstGapMs,
+    counts: counts(w),
   };
+}
+
+function counts(w: World): Record<string, number> {
+  const c = Object.fromEntries(w.trace.counts);
+  c['jobs committed'] = w.ledger.jobs.length;
+  c['jobs lost to a spool wipe'] = w.ledger.wiped.size;
+  c['409 conflicts'] = w.api.store.conflicts;
+  c['410 Gone on watch'] = w.api.store.hubs.hpcjobs.gone + w.api.store.hubs.virtualclusters.gone;
+  c['schedules'] = 1;
+  return c;
 }
 
 /** Every HPCJob reached a final phase and left no live job. */

@@ -56,6 +56,7 @@ function userAction(w: World, a: UserAction): void {
 }
 
 export function applyFault(w: World, replicas: Replicas, f: Fault): void {
+  w.trace.count(`fault ${f.kind}`);
   const schedd = f.target ? w.condor.schedds.get(f.target) : undefined;
   const site = f.target ? w.sites.get(f.target) : undefined;
   const collector = w.condor.collectorOf(f.target);
@@ -72,14 +73,14 @@ export function applyFault(w: World, replicas: Replicas, f: Fault): void {
       w.trace.add('apiserver', 'fault', `${w.api.dropWatches()} watches dropped`);
       return;
     case 'compact':
-      return w.api.compact(2);
+      return w.api.compact(w.prng.int(0, 2));
     case 'schedd-down':
       return schedd?.goDown(f.ms);
     case 'submit-timeouts':
       if (!schedd) return;
       schedd.submitTimeoutsUntil = w.sched.now() + f.ms;
-      schedd.submitTimeoutRate = 0.7;
-      w.trace.add(schedd.name, 'fault', `condor_submit commits then times out (70%) for ${f.ms} ms`);
+      schedd.submitTimeoutRate = f.rate ?? 0.7;
+      w.trace.add(schedd.name, 'fault', `condor_submit commits then times out (${schedd.submitTimeoutRate}) for ${f.ms} ms`);
       return;
     case 'spool-wipe':
       return schedd?.wipe();
@@ -94,7 +95,8 @@ export function applyFault(w: World, replicas: Replicas, f: Fault): void {
     case 'transfer-fails':
       if (!schedd) return;
       schedd.transferFailsUntil = w.sched.now() + f.ms;
-      w.trace.add(schedd.name, 'fault', `condor_transfer_data fails (70%) for ${f.ms} ms`);
+      schedd.transferFailRate = f.rate ?? 0.7;
+      w.trace.add(schedd.name, 'fault', `condor_transfer_data fails (${schedd.transferFailRate}) for ${f.ms} ms`);
       return;
     case 'collector-down':
       return collector?.goDown(f.ms);
@@ -118,7 +120,7 @@ export function heal(w: World, replicas: Replicas): void {
   const f = w.api.faults;
   f.outage = undefined;
   f.slowUntil = f.failWritesUntil = 0;
-  w.api.compact(w.plan.eventWindow);
+  for (const k of ['hpcjobs', 'virtualclusters'] as const) w.api.store.hubs[k].window = w.plan.eventWindow;
   for (const s of w.condor.schedds.values()) {
     s.downUntil = s.submitTimeoutsUntil = s.transferFailsUntil = 0;
     s.personReleaseAll();

@@ -16,6 +16,8 @@ export interface TraceEntry {
 
 export class Trace {
   #entries: TraceEntry[] = [];
+  /** How often each notable thing happened (faults that struck, crashes, conflicts): the hunt's coverage. */
+  readonly counts = new Map<string, number>();
   #next = 0;
   #count = 0;
 
@@ -27,6 +29,10 @@ export class Trace {
 
   get full(): boolean {
     return this.limit === Infinity;
+  }
+
+  count(what: string): void {
+    this.counts.set(what, (this.counts.get(what) ?? 0) + 1);
   }
 
   add(who: string, kind: TraceKind, text: string): void {

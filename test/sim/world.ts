@@ -88,7 +88,11 @@ export class World {
 
   #buildCondor(): void {
     for (const name of this.plan.schedds) {
-      const s = new ScheddModel(name, this.sched, this.prng, this.trace, this.files, (vc) => this.#slots(vc).length, { historyMax: this.plan.historyMax });
+      const s = new ScheddModel(name, this.sched, this.prng, this.trace, this.files, (vc) => this.#slots(vc).length, {
+        historyMax: this.plan.historyMax,
+        jobOutcome: this.plan.jobOutcome,
+        jobRunMs: this.plan.jobRunMs,
+      });
       this.condor.schedds.set(name, s);
     }
     const pools = [LOCAL, ...this.plan.vcs.map((v) => v.collectorHost)];
@@ -122,6 +126,7 @@ export class World {
       lease: this.config.leaderElect ? LEASE : undefined,
       replicas: () => this.replicas,
       poolTokens: this.poolTokens,
+      count: (what) => this.trace.count(what),
     };
   }
 }

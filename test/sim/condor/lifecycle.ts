@@ -40,11 +40,11 @@ export const PERMANENT_HOLDS: readonly HoldSpec[] = [
 
 export const PERSON_HOLD: HoldSpec = { code: 1, subCode: 0, reason: 'via condor_hold (by user alice)' };
 
-export function drawLifePlan(prng: Prng): LifePlan {
-  const outcome = prng.weighted({ ok: 60, exit: 15, signal: 5, transient: 13, permanent: 7 });
+export function drawLifePlan(prng: Prng, forced?: 'ok' | 'exit', runMs?: number): LifePlan {
+  const outcome = forced ?? prng.weighted({ ok: 60, exit: 15, signal: 5, transient: 13, permanent: 7 });
   const plan: LifePlan = {
     idleMs: prng.latency(1_000, 120_000),
-    runMs: prng.latency(5_000, 600_000),
+    runMs: runMs ?? prng.latency(5_000, 600_000),
     end: outcome === 'exit' ? { exitCode: prng.pick([1, 2, 3, 122, 123]) } : outcome === 'signal' ? { signal: prng.pick([9, 15]) } : { exitCode: 0 },
     wrapperResult: prng.chance(0.7),
   };

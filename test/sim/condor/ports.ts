@@ -72,7 +72,7 @@ export class SimScheddApi implements ScheddApi {
     const info = this.#info('transferData', sel);
     return this.env.net.call(this.who, { port: `condor.${this.label}`, text: `transferData ${selText(sel)}`, condor: info }, () =>
       this.#plan('condor_transfer_data', t, (s) => {
-        if (this.env.now() < s.transferFailsUntil && this.env.prng.chance(0.7))
+        if (this.env.now() < s.transferFailsUntil && this.env.prng.chance(s.transferFailRate))
           throw classifyFailure('condor_transfer_data', 1, 'Fetching data files...\nERROR: Failed to spool job files.\n');
         s.transferData(sel);
       }),
@@ -116,6 +116,7 @@ export class SimScheddApi implements ScheddApi {
         serveInMs: latency,
         serve: () => {
           const r = serve();
+          if (r.ok) this.env.net.trace.count('condor_submit committed then timed out');
           return r.ok ? fail(timeoutError(tool, timeoutMs), timeoutMs - latency) : r;
         },
       };

@@ -30,6 +30,9 @@ export interface CondorListener {
 export interface ScheddOptions {
   /** History entries kept (older ones rotate away). */
   historyMax: number;
+  /** Every job ends this way (named scenarios). */
+  jobOutcome?: 'ok' | 'exit';
+  jobRunMs?: number;
 }
 
 export class ScheddModel implements LifeHost {
@@ -43,6 +46,7 @@ export class ScheddModel implements LifeHost {
   submitTimeoutsUntil = 0;
   submitTimeoutRate = 0;
   transferFailsUntil = 0;
+  transferFailRate = 0;
   readonly life: Lifecycle;
   readonly listeners: CondorListener[] = [];
 
@@ -84,7 +88,7 @@ export class ScheddModel implements LifeHost {
   submit(jobs: readonly SubmitJob[], caller: Caller): string[] {
     const cluster = this.nextCluster++;
     const made = jobs.map((job, proc) =>
-      newJob({ schedd: this.name, epoch: this.epoch, cluster, proc, nowMs: this.now(), job, plan: drawLifePlan(this.prng) }),
+      newJob({ schedd: this.name, epoch: this.epoch, cluster, proc, nowMs: this.now(), job, plan: drawLifePlan(this.prng, this.o.jobOutcome, this.o.jobRunMs) }),
     );
     for (const j of made) this.queue.set(j.id, j);
     this.trace.add(this.name, 'condor', `cluster ${cluster} committed by ${caller.name}: ${made.map((j) => `${j.id}=${jobUid(j)?.slice(-4)}#${jobAttempt(j)}`).join(' ')}`);

@@ -59,6 +59,7 @@ export function checkStatusWrite(ctx: CheckContext, report: Report, before: Kube
   const old = (before as HPCJob | undefined)?.status;
   if (!st) return;
   for (const a of newlyLost(old, st)) {
+    ctx.count('attempts declared Lost');
     for (const j of ctx.ledger.byAttempt.get(attemptKey(uid, a)) ?? []) {
       const where = ctx.ledger.findable(j);
       if (where) report('lost-only-when-gone', `attempt ${a} of ${refOf(after)} declared Lost while ${describeJob(j)} is in the ${where}`);

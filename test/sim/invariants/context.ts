@@ -20,6 +20,8 @@ export interface CheckContext {
   replicas(): readonly Replica[];
   /** The pool token of each VirtualCluster (namespace/name): none may stay on a site after it is deleted. */
   poolTokens: ReadonlyMap<string, string>;
+  /** Counts something notable for the coverage summary. */
+  count(what: string): void;
 }
 
 export interface Violation {

@@ -75,11 +75,9 @@ export class FairnessMonitor implements NetListener {
         if (gap <= this.boundMs) continue;
         const tenant = job.metadata.namespace;
         const others = [...this.#inflight.entries()].filter(([t, n]) => n > 0 && t !== tenant && t !== EVERYONE);
-        if (others.length)
-          this.report(
-            'tenant-isolation',
-            `no HTCondor call for ${tenant}/${job.metadata.name} (job ${j.schedd} ${j.id}) served for ${Math.round(gap / 1000)} s (bound ${this.boundMs / 1000} s) while its schedd was healthy; calls in flight for other tenants: ${others.map(([t, n]) => `${t}=${n}`).join(', ')}`,
-          );
+        const what = `no HTCondor call for ${tenant}/${job.metadata.name} (job ${j.schedd} ${j.id}) served for ${Math.round(gap / 1000)} s (bound ${this.boundMs / 1000} s) while its schedd was healthy`;
+        if (others.length) this.report('tenant-isolation', `${what}; calls in flight for other tenants: ${others.map(([t, n]) => `${t}=${n}`).join(', ')}`);
+        else this.report('tracking-stalled', `${what}; nothing else was in flight: the operator lost track of the job`);
       }
     }
   }

@@ -83,9 +83,16 @@ export class ApiServer {
     return n;
   }
 
-  /** Keeps fewer change events: watches resuming from older resourceVersions get 410 Gone. */
+  /**
+   * The API server restarts with a compacted watch cache of `window` events: every watch breaks, and one
+   * resuming from before the window gets 410 Gone.
+   */
   compact(window: number): void {
-    for (const k of RESOURCE_KINDS) this.store.hubs[k].window = window;
-    this.trace.add('apiserver', 'fault', `event window now ${window} (older watches get 410)`);
+    for (const k of RESOURCE_KINDS) {
+      this.store.hubs[k].window = window;
+      this.store.hubs[k].trim();
+    }
+    const dropped = this.dropWatches();
+    this.trace.add('apiserver', 'fault', `restarted: event window ${window}, ${dropped} watches dropped (older resourceVersions get 410)`);
   }
 }

@@ -39,12 +39,15 @@ export function isoSeconds(ms: number): string {
 
 export class ApiStore {
   rv = 0;
+  #sorted: Partial<Record<ResourceKind, WithSpecAndStatus[]>> = {};
   #uids = 0;
   readonly objects: Record<ResourceKind, Map<string, WithSpecAndStatus>> = { hpcjobs: new Map(), virtualclusters: new Map() };
   readonly hubs: Record<ResourceKind, WatchHub>;
   readonly listeners: StoreListener[] = [];
   /** Namespace of every uid ever created (invariants attribute calls to tenants by uid). */
   readonly namespaceOfUid = new Map<string, string>();
+  /** 409s answered (stale resourceVersion). */
+  conflicts = 0;
 
   constructor(
     readonly sched: Scheduler,
@@ -66,9 +69,13 @@ export class ApiStore {
     return this.objects[kind].get(keyOf(namespace, name));
   }
 
-  /** Every object of `kind`, by namespace/name. */
-  list(kind: ResourceKind): WithSpecAndStatus[] {
-    return [...this.objects[kind].entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, o]) => o);
+  /** Every object of `kind`, by namespace/name (the stored objects: callers must not change them). */
+  list(kind: ResourceKind): readonly WithSpecAndStatus[] {
+    const cached = this.#sorted[kind];
+    if (cached) return cached;
+    const sorted = [...this.objects[kind].entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, o]) => o);
+    this.#sorted[kind] = sorted;
+    return sorted;
   }
 
   create(kind: ResourceKind, obj: WithSpecAndStatus, who: Writer): WithSpecAndStatus {
@@ -130,11 +137,13 @@ export class ApiStore {
     const key = keyOf(ref.namespace, ref.name);
     if (!cur) throw new ApiError(404, `${kind} ${key} not found`);
     if (ref.uid && ref.uid !== cur.metadata.uid) throw new ApiError(409, `${kind} ${key}: uid changed`);
-    if (ref.resourceVersion !== undefined && ref.resourceVersion !== cur.metadata.resourceVersion)
+    if (ref.resourceVersion !== undefined && ref.resourceVersion !== cur.metadata.resourceVersion) {
+      this.conflicts++;
       throw new ApiError(
         409,
         `Operation cannot be fulfilled on ${kind} "${ref.name}": the object has been modified; please apply your changes to the latest version and try again`,
       );
+    }
     return cur;
   }
 
@@ -147,6 +156,7 @@ export class ApiStore {
   ): WithSpecAndStatus {
     const rv = this.nextRv();
     next.metadata.resourceVersion = String(rv);
+    delete this.#sorted[kind];
     this.objects[kind].set(keyOf(next.metadata.namespace, next.metadata.name), next);
     this.hubs[kind].record({ rv, type, obj: next });
     for (const l of this.listeners) l.onWrite?.(kind, before, next, who);
@@ -156,6 +166,7 @@ export class ApiStore {
   #remove(kind: ResourceKind, before: WithSpecAndStatus, last: WithSpecAndStatus, who: Writer): WithSpecAndStatus {
     const rv = this.nextRv();
     last.metadata.resourceVersion = String(rv);
+    delete this.#sorted[kind];
     this.objects[kind].delete(keyOf(last.metadata.namespace, last.metadata.name));
     this.hubs[kind].record({ rv, type: 'DELETED', obj: last });
     for (const l of this.listeners) l.onWrite?.(kind, before, undefined, who);

@@ -29,6 +29,8 @@ export class WatchHub {
   /** Events at or below this resourceVersion were compacted away. */
   compactedRv = 0;
   readonly watchers = new Set<Watcher>();
+  /** Watches refused with 410 Gone. */
+  gone = 0;
 
   constructor(
     readonly sched: Scheduler,
@@ -41,13 +43,19 @@ export class WatchHub {
 
   record(ev: ChangeEvent): void {
     this.#log.push(ev);
-    while (this.#log.length > this.window) this.compactedRv = (this.#log.shift() as ChangeEvent).rv;
+    this.trim();
     for (const w of this.watchers) this.#enqueue(w, { kind: 'event', type: ev.type, obj: structuredClone(ev.obj) });
+  }
+
+  /** Compacts what is beyond the window. */
+  trim(): void {
+    while (this.#log.length > this.window) this.compactedRv = (this.#log.shift() as ChangeEvent).rv;
   }
 
   /** Opens a watch from `rv`: replays what followed it, or ends at once with 410 when that was compacted. */
   open(w: Watcher, rv: number, timeoutMs: number): void {
     if (rv < this.compactedRv) {
+      this.gone++;
       this.#enqueue(w, { kind: 'done', err: new ApiError(410, `too old resource version: ${rv} (${this.compactedRv})`) });
       return;
     }

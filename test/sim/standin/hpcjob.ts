@@ -172,12 +172,13 @@ export class HpcJobController {
     const st = job.status ?? {};
     const n = st.attempt ?? 1;
     const uid = job.metadata.uid as string;
-    if (job.spec.suspend) return;
     const due = Date.parse(st.nextRetryTime ?? '') - this.d.clock.now();
     if (due > 0) return this.queue.after(key, due);
+    // An earlier submit (timed out, or its status write lost) may have committed: adopt it, suspended or not.
     const schedd = this.#schedd(target);
     const found = await this.#find(schedd, uid, n);
     if (found) return this.#adopted(job, found, target);
+    if (job.spec.suspend) return;
     const plan = await this.d.files.prepare(job, n);
     if ('reason' in plan) return this.queue.after(key, 10_000);
     if (!this.d.leader.canCommit(this.d.submitTimeoutMs + 5_000)) return this.queue.after(key, 2_000);
