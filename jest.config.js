@@ -20,7 +20,8 @@ export default {
     {
       ...esm,
       displayName: 'unit',
-      testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/unit/**/*.test.ts'],
+      // test/sim: the simulation's models, its invariants and a fixed range of seeds (make test-sim hunts more).
+      testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/unit/**/*.test.ts', '<rootDir>/test/sim/**/*.test.ts'],
     },
     {
       ...esm,

@@ -88,14 +88,13 @@ export class Scheduler {
     return this.#heap[0]?.at;
   }
 
-  async run(o: RunOptions): Promise<'until' | 'stopped' | 'idle'> {
+  async run(o: RunOptions): Promise<'until' | 'stopped'> {
     await drain();
     for (;;) {
       if (o.stop?.()) return 'stopped';
       this.#skipDead();
       const ev = this.#heap[0];
-      if (!ev) return 'idle';
-      if (ev.at > o.until) {
+      if (!ev || ev.at > o.until) {
         this.#now = o.until;
         return 'until';
       }

@@ -91,7 +91,7 @@ export class SimSiteConnector implements SiteConnector {
     readonly who: Caller,
   ) {}
 
-  open(login: SiteLogin): SiteSession {
+  open(login: SiteLogin, _batchSystem: string): SiteSession {
     return new SimSiteSession(this.env, this.who, login);
   }
 }
