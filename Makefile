@@ -10,7 +10,7 @@ JEST_STACK := NODE_OPTIONS=--experimental-vm-modules timeout --kill-after=30 240
 STACK := test/e2e/stack/stack.sh
 SHELL_SCRIPTS := $(shell git ls-files '*.sh' 2>/dev/null) .ci/run
 
-.PHONY: help deps build manifests lint typecheck test test-unit test-e2e test-chaos test-audit test-reana \
+.PHONY: help deps build manifests lint typecheck test test-unit test-sim test-e2e test-chaos test-audit test-reana \
 	test-reana-unit host-deps stack-up stack-down stack-status run demo demo-down bench clean helm hadolint install-check
 
 help: ## Show the targets.
@@ -47,6 +47,13 @@ lint: deps typecheck ## eslint, prettier --check, shellcheck, and the CRD YAML u
 test-unit: deps hadolint ## Unit tests (no stack needed).
 	$(JEST) --selectProjects unit
 
+# The deterministic simulation (test/sim/README.md): random schedules of faults against in-memory models, the
+# invariants checked after every step. A failing seed prints its trace and the command that replays it.
+SEEDS ?= 10000
+FROM ?= 1
+test-sim: deps ## Simulation: SEEDS random schedules from seed FROM (default 10000; SEEDS=1000000 hunts longer).
+	node --import tsx test/sim/run.ts --seeds $(SEEDS) --from $(FROM)
+
 test-e2e: deps helm stack-up ## e2e tests against the local stack (started if needed, left running).
 	$(JEST_STACK) --selectProjects e2e
 
@@ -69,9 +76,9 @@ test-chaos: deps stack-up ## Faults on the local stack: kill -9 rounds, leader f
 test-audit: deps ## After a run: no key or token material in operator logs, Events or CR status.
 	$(JEST_STACK) --selectProjects audit
 
-# The README's test command: lint, unit tests, then e2e and the fault suite on a stack it starts and stops,
+# The README's test command: lint, unit tests, the simulation, then e2e and the fault suite on a stack it starts and stops,
 # the secrets audit over what they left, and proof that stopping the stack left no process or mount behind.
-test: lint test-unit ## Everything: lint, unit, e2e + faults on a fresh stack, audit, clean stack-down.
+test: lint test-unit test-sim ## Everything: lint, unit, simulation, e2e + faults on a fresh stack, audit, clean stack-down.
 	@status=0; \
 	$(MAKE) --no-print-directory test-e2e || status=$$?; \
 	$(MAKE) --no-print-directory test-reana || status=$$?; \

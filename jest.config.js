@@ -21,7 +21,11 @@ export default {
       ...esm,
       displayName: 'unit',
       // test/sim: the simulation's models, its invariants and a fixed range of seeds (make test-sim hunts more).
-      testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/unit/**/*.test.ts', '<rootDir>/test/sim/**/*.test.ts'],
+      testMatch: [
+        '<rootDir>/src/**/*.test.ts',
+        '<rootDir>/test/unit/**/*.test.ts',
+        '<rootDir>/test/sim/**/*.test.ts',
+      ],
     },
     {
       ...esm,

@@ -28,7 +28,11 @@ export function hpcJob(p: JobPlan): HPCJob {
       resources: { cpus: 1, memory: '1Gi' },
       workspace: { path: workspacePath(p.ns, p.name), staging: p.staging },
       ...(p.vc ? { virtualClusterRef: { name: p.vc } } : {}),
-      retryPolicy: { limit: p.retryLimit, releaseLimit: 2, backoff: { initial: '10s', max: '2m', factor: 2 } },
+      retryPolicy: {
+        limit: p.retryLimit,
+        releaseLimit: 2,
+        backoff: { initial: '10s', max: '2m', factor: 2 },
+      },
       suspend: false,
     },
   };

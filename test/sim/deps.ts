@@ -19,7 +19,13 @@ function logger(w: World, r: Replica): Logger {
   if (!w.trace.full) return pino({ level: 'silent' });
   const stream = {
     write(line: string): void {
-      const o = JSON.parse(line) as { level?: number; msg?: string; time?: number; pid?: unknown; hostname?: unknown };
+      const o = JSON.parse(line) as {
+        level?: number;
+        msg?: string;
+        time?: number;
+        pid?: unknown;
+        hostname?: unknown;
+      };
       const { msg, level, time, pid, hostname, ...rest } = o;
       void time;
       void pid;
@@ -54,7 +60,10 @@ export function buildDeps(w: World, r: Replica): OperatorDeps {
     leases: w.config.leaderElect ? leaseStore(api, r) : undefined,
     secrets: secrets(api, r),
     condor: new SimCondorConnector(condorEnv, r),
-    sites: new SimSiteConnector({ net: w.net, prng: w.prng, now: () => w.sched.now(), sites: w.sites, sshTimeoutMs: SSH_TIMEOUT_MS }, r),
+    sites: new SimSiteConnector(
+      { net: w.net, prng: w.prng, now: () => w.sched.now(), sites: w.sites, sshTimeoutMs: SSH_TIMEOUT_MS },
+      r,
+    ),
     files: new SimAttemptFiles(w.files, w.config.logDir),
   };
 }

@@ -36,7 +36,13 @@ export function add(t: Tally, r: Result): void {
   t.virtualMs += r.virtualMs;
   t.worstTrackingGapMs = Math.max(t.worstTrackingGapMs, r.worstTrackingGapMs);
   for (const [k, v] of Object.entries(r.counts)) t.counts[k] = (t.counts[k] ?? 0) + v;
-  if (r.violation) t.failures.push({ seed: r.seed, invariant: r.violation.invariant, message: r.violation.message, trace: r.trace });
+  if (r.violation)
+    t.failures.push({
+      seed: r.seed,
+      invariant: r.violation.invariant,
+      message: r.violation.message,
+      trace: r.trace,
+    });
 }
 
 export function merge(into: Tally, t: Tally): void {

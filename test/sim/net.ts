@@ -142,7 +142,11 @@ export class Net {
     for (const f of [...caller.inflight]) {
       if (f.served) continue;
       const applied = this.prng.chance(0.5);
-      this.trace.add(caller.name, 'process', `in-flight ${f.meta.port} ${f.meta.text}: ${applied ? 'took effect' : 'never happened'}`);
+      this.trace.add(
+        caller.name,
+        'process',
+        `in-flight ${f.meta.port} ${f.meta.text}: ${applied ? 'took effect' : 'never happened'}`,
+      );
       if (applied) f.serveNow();
       else f.drop();
     }
@@ -156,7 +160,8 @@ function abortError(): Error {
 }
 
 function replyText(r: Reply<unknown>): string {
-  if (!r.ok) return `error ${r.error instanceof Error ? `${r.error.name}: ${r.error.message}` : String(r.error)}`;
+  if (!r.ok)
+    return `error ${r.error instanceof Error ? `${r.error.name}: ${r.error.message}` : String(r.error)}`;
   if (r.value === undefined) return 'ok';
   if (Array.isArray(r.value)) return `ok [${r.value.length}]`;
   if (typeof r.value === 'object') return 'ok {..}';

@@ -186,10 +186,15 @@ function drawActions(prng: Prng, jobs: JobPlan[], vcs: VcPlan[], chaosMs: number
     if (kind === 'none') continue;
     if (kind === 'suspend') {
       const from = at();
-      actions.push({ at: from, kind, ns: j.ns, name: j.name }, { at: prng.int(from, chaosMs), kind: 'unsuspend', ns: j.ns, name: j.name });
+      actions.push(
+        { at: from, kind, ns: j.ns, name: j.name },
+        { at: prng.int(from, chaosMs), kind: 'unsuspend', ns: j.ns, name: j.name },
+      );
     } else actions.push({ at: at(), kind, ns: j.ns, name: j.name });
   }
-  for (const v of vcs) if (prng.chance(0.25)) actions.push({ at: prng.int(v.at + 1_000, chaosMs), kind: 'delete-vc', ns: v.ns, name: v.name });
+  for (const v of vcs)
+    if (prng.chance(0.25))
+      actions.push({ at: prng.int(v.at + 1_000, chaosMs), kind: 'delete-vc', ns: v.ns, name: v.name });
   return actions.sort((a, b) => a.at - b.at);
 }
 
@@ -203,8 +208,12 @@ function drawFaults(prng: Prng, schedds: string[], vcs: VcPlan[], chaosMs: numbe
     if (kind.startsWith('site-')) {
       if (!vcs.length) continue;
       target = prng.pick(vcs).host;
-    } else if (kind.startsWith('collector-')) target = vcs.length && prng.chance(0.7) ? prng.pick(vcs).collectorHost : undefined;
-    else if (['schedd-down', 'submit-timeouts', 'spool-wipe', 'history-rotate', 'transfer-fails'].includes(kind) || kind.startsWith('person-'))
+    } else if (kind.startsWith('collector-'))
+      target = vcs.length && prng.chance(0.7) ? prng.pick(vcs).collectorHost : undefined;
+    else if (
+      ['schedd-down', 'submit-timeouts', 'spool-wipe', 'history-rotate', 'transfer-fails'].includes(kind) ||
+      kind.startsWith('person-')
+    )
       target = prng.pick(schedds);
     faults.push({ at, kind, ms, target });
   }

@@ -44,7 +44,11 @@ export class Replicas {
     r.operator = op;
     r.baseline = op.diagnostics();
     op.start().catch((e: unknown) => {
-      if (r.alive) w.checker.report('operator-runs', `${r.name}: start() failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      if (r.alive)
+        w.checker.report(
+          'operator-runs',
+          `${r.name}: start() failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+        );
     });
     return r;
   }

@@ -45,7 +45,9 @@ async function replay(seed: number, trace: boolean): Promise<number> {
   const t = emptyTally();
   add(t, r);
   if (trace) console.log(r.trace);
-  console.log(`seed ${seed}: ${r.violation ? `VIOLATION ${r.violation.invariant}: ${r.violation.message}` : 'ok'} (${r.steps} steps, ${Math.round(r.virtualMs / 60_000)} virtual minutes)`);
+  console.log(
+    `seed ${seed}: ${r.violation ? `VIOLATION ${r.violation.invariant}: ${r.violation.message}` : 'ok'} (${r.steps} steps, ${Math.round(r.virtualMs / 60_000)} virtual minutes)`,
+  );
   if (r.violation && !trace) console.log(`replay with the full trace: ${replayCommand(seed)}`);
   return r.violation ? 1 : 0;
 }
@@ -98,7 +100,9 @@ function summary(t: Tally, wallMs: number, a: Args): string {
     `${t.steps} events, ${Math.round(t.virtualMs / 3_600_000)} virtual hours, longest wait for a covering HTCondor call ${Math.round(t.worstTrackingGapMs / 1000)} s`,
     'coverage:',
     ...counts,
-    t.failures.length ? `${t.failures.length} FAILING seeds: ${t.failures.map((f) => f.seed).join(' ')}` : 'no invariant violated',
+    t.failures.length
+      ? `${t.failures.length} FAILING seeds: ${t.failures.map((f) => f.seed).join(' ')}`
+      : 'no invariant violated',
   ].join('\n');
 }
 

@@ -42,7 +42,11 @@ export async function runSchedule(plan: Plan, o: ScheduleOptions = {}): Promise<
   const t0 = w.sched.now();
   const stopped = (): boolean => {
     const u = w.sched.uncaught.shift();
-    if (u) w.checker.report('no-uncaught-exception', `${u.owner ?? 'a model'} threw from a timer or callback: ${u.error instanceof Error ? (u.error.stack ?? u.error.message) : String(u.error)}`);
+    if (u)
+      w.checker.report(
+        'no-uncaught-exception',
+        `${u.owner ?? 'a model'} threw from a timer or callback: ${u.error instanceof Error ? (u.error.stack ?? u.error.message) : String(u.error)}`,
+      );
     return w.checker.violation !== undefined;
   };
   scheduleTimeline(w, replicas);
@@ -53,7 +57,8 @@ export async function runSchedule(plan: Plan, o: ScheduleOptions = {}): Promise<
     heal(w, replicas);
     await w.sched.run({ until: w.sched.now() + plan.healMaxMs, stop: () => stopped() || settled(w) });
     if (!stopped()) w.checker.liveness();
-    for (const o of w.api.store.list('hpcjobs')) w.trace.count(`HPCJob ended ${(o as HPCJob).status?.phase ?? 'without status'}`);
+    for (const o of w.api.store.list('hpcjobs'))
+      w.trace.count(`HPCJob ended ${(o as HPCJob).status?.phase ?? 'without status'}`);
   }
   if (!stopped()) {
     deleteEverything(w);
@@ -61,7 +66,12 @@ export async function runSchedule(plan: Plan, o: ScheduleOptions = {}): Promise<
     if (!stopped()) await w.sched.run({ until: w.sched.now() + SETTLE_MS, stop: stopped });
     if (!stopped()) w.checker.cleanup();
   }
-  if (w.checker.violation) w.trace.add('check', 'check', `VIOLATION ${w.checker.violation.invariant}: ${w.checker.violation.message}`);
+  if (w.checker.violation)
+    w.trace.add(
+      'check',
+      'check',
+      `VIOLATION ${w.checker.violation.invariant}: ${w.checker.violation.message}`,
+    );
   return {
     seed: plan.seed,
     violation: w.checker.violation,

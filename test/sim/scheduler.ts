@@ -48,7 +48,13 @@ export class Scheduler {
 
   /** Runs `fn` `delayMs` from now; owned events die with their owner. */
   schedule(delayMs: number, fn: () => void, owner?: string): Timer {
-    const ev: SimEvent = { at: this.#now + Math.max(0, delayMs), seq: this.#seq++, owner, fn, cancelled: false };
+    const ev: SimEvent = {
+      at: this.#now + Math.max(0, delayMs),
+      seq: this.#seq++,
+      owner,
+      fn,
+      cancelled: false,
+    };
     this.#push(ev);
     return { cancel: () => void (ev.cancelled = true) };
   }
@@ -126,7 +132,7 @@ export class Scheduler {
   #push(ev: SimEvent): void {
     const h = this.#heap;
     h.push(ev);
-    for (let i = h.length - 1; i > 0; ) {
+    for (let i = h.length - 1; i > 0;) {
       const p = (i - 1) >> 1;
       if (!this.#less(h[i] as SimEvent, h[p] as SimEvent)) break;
       [h[i], h[p]] = [h[p] as SimEvent, h[i] as SimEvent];
@@ -139,7 +145,7 @@ export class Scheduler {
     const last = h.pop();
     if (!last || h.length === 0) return;
     h[0] = last;
-    for (let i = 0; ; ) {
+    for (let i = 0; ;) {
       const l = 2 * i + 1;
       const r = l + 1;
       let m = i;

@@ -5,7 +5,15 @@
  */
 import type { HPCJob } from '../../src/crds/hpcjob.js';
 import { FINAL_PHASES } from '../../src/crds/hpcjob.js';
-import { hpcJob, poolTokenOf, sshKeyOf, sshSecretName, tokenSecretName, virtualCluster, HOST_KEY } from './builders.js';
+import {
+  hpcJob,
+  poolTokenOf,
+  sshKeyOf,
+  sshSecretName,
+  tokenSecretName,
+  virtualCluster,
+  HOST_KEY,
+} from './builders.js';
 import type { Fault, UserAction } from './plan.js';
 import type { Replicas } from './replicas.js';
 import type { World } from './world.js';
@@ -14,7 +22,10 @@ export function scheduleTimeline(w: World, replicas: Replicas): void {
   const { sched, plan } = w;
   for (const v of plan.vcs)
     sched.schedule(v.at, () => {
-      w.api.secrets.put(v.ns, sshSecretName(v), { 'ssh-privatekey': sshKeyOf(v), known_hosts: `${v.host} ${HOST_KEY}` });
+      w.api.secrets.put(v.ns, sshSecretName(v), {
+        'ssh-privatekey': sshKeyOf(v),
+        known_hosts: `${v.host} ${HOST_KEY}`,
+      });
       w.api.secrets.put(v.ns, tokenSecretName(v), { token: poolTokenOf(v) });
       w.user.createVirtualCluster(virtualCluster(v));
     });
@@ -55,6 +66,13 @@ function userAction(w: World, a: UserAction): void {
   }
 }
 
+const SITE_FAULTS = {
+  'site-refused': 'refused',
+  'site-hang': 'hang',
+  'site-auth': 'auth',
+  'site-batch': 'batch',
+} as const;
+
 export function applyFault(w: World, replicas: Replicas, f: Fault): void {
   w.trace.count(`fault ${f.kind}`);
   const schedd = f.target ? w.condor.schedds.get(f.target) : undefined;
@@ -77,11 +95,7 @@ export function applyFault(w: World, replicas: Replicas, f: Fault): void {
     case 'schedd-down':
       return schedd?.goDown(f.ms);
     case 'submit-timeouts':
-      if (!schedd) return;
-      schedd.submitTimeoutsUntil = w.sched.now() + f.ms;
-      schedd.submitTimeoutRate = f.rate ?? 0.7;
-      w.trace.add(schedd.name, 'fault', `condor_submit commits then times out (${schedd.submitTimeoutRate}) for ${f.ms} ms`);
-      return;
+      return schedd?.submitTimeouts(f.ms, f.rate ?? 0.7);
     case 'spool-wipe':
       return schedd?.wipe();
     case 'history-rotate':
@@ -93,23 +107,16 @@ export function applyFault(w: World, replicas: Replicas, f: Fault): void {
     case 'person-remove':
       return schedd?.personAct('remove');
     case 'transfer-fails':
-      if (!schedd) return;
-      schedd.transferFailsUntil = w.sched.now() + f.ms;
-      schedd.transferFailRate = f.rate ?? 0.7;
-      w.trace.add(schedd.name, 'fault', `condor_transfer_data fails (${schedd.transferFailRate}) for ${f.ms} ms`);
-      return;
+      return schedd?.transferFails(f.ms, f.rate ?? 0.7);
     case 'collector-down':
       return collector?.goDown(f.ms);
     case 'collector-blackhole':
       return collector?.blackhole(f.ms);
     case 'site-refused':
-      return site?.fault('refused', f.ms);
     case 'site-hang':
-      return site?.fault('hang', f.ms);
     case 'site-auth':
-      return site?.fault('auth', f.ms);
     case 'site-batch':
-      return site?.fault('batch', f.ms);
+      return site?.fault(SITE_FAULTS[f.kind], f.ms);
     case 'graceful-restart':
       return replicas.gracefulRestart();
   }
@@ -128,13 +135,20 @@ export function heal(w: World, replicas: Replicas): void {
   for (const c of w.condor.collectors.values()) c.downUntil = c.blackholeUntil = 0;
   for (const s of w.sites.values()) s.refusedUntil = s.hangUntil = s.authFailsUntil = s.batchFailsUntil = 0;
   for (const o of w.api.store.list('hpcjobs'))
-    if ((o as HPCJob).spec.suspend && !o.metadata.deletionTimestamp) w.user.setSuspend(o.metadata.namespace ?? '', o.metadata.name, false);
+    if ((o as HPCJob).spec.suspend && !o.metadata.deletionTimestamp)
+      w.user.setSuspend(o.metadata.namespace ?? '', o.metadata.name, false);
   replicas.heal();
-  w.trace.add('world', 'fault', 'healed: every fault ended, holds by a person released, suspensions lifted, no more crashes');
+  w.trace.add(
+    'world',
+    'fault',
+    'healed: every fault ended, holds by a person released, suspensions lifted, no more crashes',
+  );
 }
 
 /** The user deletes every HPCJob and VirtualCluster. */
 export function deleteEverything(w: World): void {
-  for (const o of w.api.store.list('hpcjobs')) w.user.delete('hpcjobs', o.metadata.namespace ?? '', o.metadata.name);
-  for (const o of w.api.store.list('virtualclusters')) w.user.delete('virtualclusters', o.metadata.namespace ?? '', o.metadata.name);
+  for (const o of w.api.store.list('hpcjobs'))
+    w.user.delete('hpcjobs', o.metadata.namespace ?? '', o.metadata.name);
+  for (const o of w.api.store.list('virtualclusters'))
+    w.user.delete('virtualclusters', o.metadata.namespace ?? '', o.metadata.name);
 }

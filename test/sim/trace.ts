@@ -5,7 +5,8 @@
  */
 import { SIM_EPOCH } from './scheduler.js';
 
-export type TraceKind = 'call' | 'reply' | 'fault' | 'status' | 'user' | 'condor' | 'site' | 'process' | 'check' | 'log';
+export type TraceKind =
+  'call' | 'reply' | 'fault' | 'status' | 'user' | 'condor' | 'site' | 'process' | 'check' | 'log';
 
 export interface TraceEntry {
   at: number;

@@ -75,12 +75,22 @@ export class World {
     this.prng = new Prng(plan.seed ^ 0x5eed);
     this.trace = new Trace(() => this.sched.now(), o.traceAll ? Infinity : 300);
     this.net = new Net(this.sched, this.prng, this.trace);
-    this.api = new ApiServer(this.sched, this.prng, this.net, this.trace, (owner) => !this.sched.isDead(owner), { eventWindow: plan.eventWindow });
+    this.api = new ApiServer(
+      this.sched,
+      this.prng,
+      this.net,
+      this.trace,
+      (owner) => !this.sched.isDead(owner),
+      { eventWindow: plan.eventWindow },
+    );
     this.user = new User(this.api.store, this.trace, () => this.sched.now());
     this.ledger = new Ledger(this.condor.schedds);
     this.#buildCondor();
     this.#buildSites();
-    this.checker = new Checker(this.context(), o.fairnessBoundMs ?? Math.max(120_000, 4 * this.config.trackerIdleMaxIntervalMs));
+    this.checker = new Checker(
+      this.context(),
+      o.fairnessBoundMs ?? Math.max(120_000, 4 * this.config.trackerIdleMaxIntervalMs),
+    );
     this.api.store.listeners.push(this.checker);
     for (const s of this.condor.schedds.values()) s.listeners.push(this.checker);
     this.net.listeners.push(this.checker.fairness);
@@ -88,15 +98,24 @@ export class World {
 
   #buildCondor(): void {
     for (const name of this.plan.schedds) {
-      const s = new ScheddModel(name, this.sched, this.prng, this.trace, this.files, (vc) => this.#slots(vc).length, {
-        historyMax: this.plan.historyMax,
-        jobOutcome: this.plan.jobOutcome,
-        jobRunMs: this.plan.jobRunMs,
-      });
+      const s = new ScheddModel(
+        name,
+        this.sched,
+        this.prng,
+        this.trace,
+        this.files,
+        (vc) => this.#slots(vc).length,
+        {
+          historyMax: this.plan.historyMax,
+          jobOutcome: this.plan.jobOutcome,
+          jobRunMs: this.plan.jobRunMs,
+        },
+      );
       this.condor.schedds.set(name, s);
     }
     const pools = [LOCAL, ...this.plan.vcs.map((v) => v.collectorHost)];
-    for (const p of pools) this.condor.collectors.set(p, new CollectorModel(p, this.sched, this.trace, (vc) => this.#slots(vc)));
+    for (const p of pools)
+      this.condor.collectors.set(p, new CollectorModel(p, this.sched, this.trace, (vc) => this.#slots(vc)));
   }
 
   #buildSites(): void {
@@ -110,7 +129,15 @@ export class World {
   #slots(vc: string): JobAd[] {
     const ads: JobAd[] = [];
     for (const s of this.sites.values())
-      for (const p of s.running(vc)) ads.push({ Name: `slot1@${p.name}`, VirtualCluster: vc, State: 'Unclaimed', Activity: 'Idle', Cpus: 8, Memory: 16384 });
+      for (const p of s.running(vc))
+        ads.push({
+          Name: `slot1@${p.name}`,
+          VirtualCluster: vc,
+          State: 'Unclaimed',
+          Activity: 'Idle',
+          Cpus: 8,
+          Memory: 16384,
+        });
     return ads;
   }
 

@@ -81,7 +81,15 @@ function adValue(v: ClassAdValue): unknown {
   return v;
 }
 
-export function newJob(o: { schedd: string; epoch: number; cluster: number; proc: number; nowMs: number; job: SubmitJob; plan: LifePlan }): SimJob {
+export function newJob(o: {
+  schedd: string;
+  epoch: number;
+  cluster: number;
+  proc: number;
+  nowMs: number;
+  job: SubmitJob;
+  plan: LifePlan;
+}): SimJob {
   const c = o.job.commands;
   const ad: JobAd = {
     ClusterId: o.cluster,

@@ -26,15 +26,27 @@ export interface LifePlan {
 
 /** Holds that releasing may cure (reference/htcondor.md §2.4, class T). */
 export const TRANSIENT_HOLDS: readonly HoldSpec[] = [
-  { code: 13, subCode: 110, reason: 'Transfer input files failure at execution point slot1@node: Connection timed out' },
-  { code: 12, subCode: 62, reason: 'Transfer output files failure at execution point slot1@node: ETIME (plugin timeout)' },
+  {
+    code: 13,
+    subCode: 110,
+    reason: 'Transfer input files failure at execution point slot1@node: Connection timed out',
+  },
+  {
+    code: 12,
+    subCode: 62,
+    reason: 'Transfer output files failure at execution point slot1@node: ETIME (plugin timeout)',
+  },
   { code: 6, subCode: 110, reason: 'Failed to create process: Connection timed out' },
 ];
 
 /** Holds that will not go away by themselves (class P). */
 export const PERMANENT_HOLDS: readonly HoldSpec[] = [
   { code: 34, subCode: 102, reason: 'Job has gone over cgroup memory limit of 1024 megabytes.' },
-  { code: 12, subCode: 2, reason: 'Transfer output files failure: declared output hpc-results does not exist (ENOENT)' },
+  {
+    code: 12,
+    subCode: 2,
+    reason: 'Transfer output files failure: declared output hpc-results does not exist (ENOENT)',
+  },
   { code: 35, subCode: 0, reason: 'Cannot pull image docker://example/missing:1' },
 ];
 
@@ -45,11 +57,19 @@ export function drawLifePlan(prng: Prng, forced?: 'ok' | 'exit', runMs?: number)
   const plan: LifePlan = {
     idleMs: prng.latency(1_000, 120_000),
     runMs: runMs ?? prng.latency(5_000, 600_000),
-    end: outcome === 'exit' ? { exitCode: prng.pick([1, 2, 3, 122, 123]) } : outcome === 'signal' ? { signal: prng.pick([9, 15]) } : { exitCode: 0 },
+    end:
+      outcome === 'exit'
+        ? { exitCode: prng.pick([1, 2, 3, 122, 123]) }
+        : outcome === 'signal'
+          ? { signal: prng.pick([9, 15]) }
+          : { exitCode: 0 },
     wrapperResult: prng.chance(0.7),
   };
   if (outcome === 'transient' || outcome === 'permanent')
-    plan.hold = { ...prng.pick(outcome === 'transient' ? TRANSIENT_HOLDS : PERMANENT_HOLDS), afterMs: prng.latency(0, plan.runMs) };
+    plan.hold = {
+      ...prng.pick(outcome === 'transient' ? TRANSIENT_HOLDS : PERMANENT_HOLDS),
+      afterMs: prng.latency(0, plan.runMs),
+    };
   return plan;
 }
 
@@ -108,9 +128,17 @@ export class Lifecycle {
       job.ad.ExitCode = end.exitCode;
     }
     if (job.plan.wrapperResult) {
-      const r = 'signal' in end ? { signal: end.signal, category: 'signal' } : { exitCode: end.exitCode, category: end.exitCode === 0 ? 'ok' : 'exit' };
-      job.ad[Tag.WrapperResult] = JSON.stringify({ ...r, runtime: 'apptainer', runSeconds: Math.round(job.plan.runMs / 1000) });
-      if (!('signal' in end) && end.exitCode !== 0) job.ad[Tag.StderrTail] = `step failed with exit code ${end.exitCode}`;
+      const r =
+        'signal' in end
+          ? { signal: end.signal, category: 'signal' }
+          : { exitCode: end.exitCode, category: end.exitCode === 0 ? 'ok' : 'exit' };
+      job.ad[Tag.WrapperResult] = JSON.stringify({
+        ...r,
+        runtime: 'apptainer',
+        runSeconds: Math.round(job.plan.runMs / 1000),
+      });
+      if (!('signal' in end) && end.exitCode !== 0)
+        job.ad[Tag.StderrTail] = `step failed with exit code ${end.exitCode}`;
     }
     this.host.changed(job, 'Completed');
     this.host.ended(job);

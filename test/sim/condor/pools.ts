@@ -48,7 +48,11 @@ export class CollectorModel {
 
   blackhole(ms: number): void {
     this.blackholeUntil = Math.max(this.blackholeUntil, this.sched.now() + ms);
-    this.trace.add(`cm:${this.label}`, 'fault', `collector black-holed for ${ms} ms (calls hang until their timeout)`);
+    this.trace.add(
+      `cm:${this.label}`,
+      'fault',
+      `collector black-holed for ${ms} ms (calls hang until their timeout)`,
+    );
   }
 }
 

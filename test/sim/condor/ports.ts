@@ -6,7 +6,13 @@
  */
 import { classifyFailure, CondorError } from '../../../src/condor/errors.js';
 import type { JobAd } from '../../../src/condor/parse.js';
-import type { CollectorApi, CondorConnector, JobSelector, ScheddApi, ScheddTarget } from '../../../src/condor/schedd-api.js';
+import type {
+  CollectorApi,
+  CondorConnector,
+  JobSelector,
+  ScheddApi,
+  ScheddTarget,
+} from '../../../src/condor/schedd-api.js';
 import { scheddLabel } from '../../../src/condor/schedd-api.js';
 import type { SubmitJob } from '../../../src/condor/submit-description.js';
 import { Tag } from '../../../src/condor/tags.js';
@@ -45,8 +51,11 @@ export class SimScheddApi implements ScheddApi {
     const refs = jobs.map((j) => `${String(j.attributes[Tag.Ref])}#${String(j.attributes[Tag.Attempt])}`);
     const uids = jobs.map((j) => String(j.attributes[Tag.JobUID]));
     const info = this.#info('submit', { uids });
-    return this.env.net.call(this.who, { port: `condor.${this.label}`, text: `submit ${refs.join(' ')}`, condor: info }, () =>
-      this.#plan('condor_submit', this.env.world.timeouts.submit, (s) => s.submit(jobs, this.who), true),
+    return this.env.net.call(
+      this.who,
+      { port: `condor.${this.label}`, text: `submit ${refs.join(' ')}`, condor: info },
+      () =>
+        this.#plan('condor_submit', this.env.world.timeouts.submit, (s) => s.submit(jobs, this.who), true),
     );
   }
 
@@ -55,7 +64,9 @@ export class SimScheddApi implements ScheddApi {
   }
 
   history(sel: JobSelector, attributes: readonly string[], o: { limit?: number }): Promise<JobAd[]> {
-    return this.#call('condor_history', `history limit=${o.limit ?? '-'}`, sel, (s) => s.historyOf(sel, attributes, o.limit));
+    return this.#call('condor_history', `history limit=${o.limit ?? '-'}`, sel, (s) =>
+      s.historyOf(sel, attributes, o.limit),
+    );
   }
 
   act(action: 'remove' | 'hold' | 'release', sel: JobSelector, reason?: string): Promise<boolean> {
@@ -70,23 +81,39 @@ export class SimScheddApi implements ScheddApi {
   transferData(sel: JobSelector): Promise<void> {
     const t = this.env.world.timeouts.transfer;
     const info = this.#info('transferData', sel);
-    return this.env.net.call(this.who, { port: `condor.${this.label}`, text: `transferData ${selText(sel)}`, condor: info }, () =>
-      this.#plan('condor_transfer_data', t, (s) => {
-        if (this.env.now() < s.transferFailsUntil && this.env.prng.chance(s.transferFailRate))
-          throw classifyFailure('condor_transfer_data', 1, 'Fetching data files...\nERROR: Failed to spool job files.\n');
-        s.transferData(sel);
-      }),
+    return this.env.net.call(
+      this.who,
+      { port: `condor.${this.label}`, text: `transferData ${selText(sel)}`, condor: info },
+      () =>
+        this.#plan('condor_transfer_data', t, (s) => {
+          if (this.env.now() < s.transferFailsUntil && this.env.prng.chance(s.transferFailRate))
+            throw classifyFailure(
+              'condor_transfer_data',
+              1,
+              'Fetching data files...\nERROR: Failed to spool job files.\n',
+            );
+          s.transferData(sel);
+        }),
     );
   }
 
   ping(): Promise<void> {
-    return this.env.net.call(this.who, { port: `condor.${this.label}`, text: 'ping' }, () => this.#plan('condor_q', this.env.world.timeouts.query, () => undefined));
+    return this.env.net.call(this.who, { port: `condor.${this.label}`, text: 'ping' }, () =>
+      this.#plan('condor_q', this.env.world.timeouts.query, () => undefined),
+    );
   }
 
-  #call<T>(tool: string, what: string, sel: JobSelector, effect: (s: NonNullable<ReturnType<CondorWorld['scheddOf']>>) => T): Promise<T> {
+  #call<T>(
+    tool: string,
+    what: string,
+    sel: JobSelector,
+    effect: (s: NonNullable<ReturnType<CondorWorld['scheddOf']>>) => T,
+  ): Promise<T> {
     const info = this.#info(what, sel);
-    return this.env.net.call(this.who, { port: `condor.${this.label}`, text: `${what} ${selText(sel)}`, condor: info }, () =>
-      this.#plan(tool, this.env.world.timeouts.query, effect),
+    return this.env.net.call(
+      this.who,
+      { port: `condor.${this.label}`, text: `${what} ${selText(sel)}`, condor: info },
+      () => this.#plan(tool, this.env.world.timeouts.query, effect),
     );
   }
 
@@ -95,17 +122,32 @@ export class SimScheddApi implements ScheddApi {
     const info: CondorCallInfo = { target: this.label, action, uids: sel.uids, jobIds: sel.jobIds };
     if (sel.uids === undefined && sel.jobIds === undefined) return info;
     const s = this.env.world.scheddOf(this.target);
-    const uids = [...(sel.uids ?? []), ...(sel.jobIds ?? []).map((id) => (s?.queue.get(id) ? jobUid(s.queue.get(id)!) : undefined))];
-    info.tenants = new Set(uids.map((u) => (u ? this.env.tenantOfUid(u) : undefined)).filter((t): t is string => !!t));
+    const uids = [
+      ...(sel.uids ?? []),
+      ...(sel.jobIds ?? []).map((id) => (s?.queue.get(id) ? jobUid(s.queue.get(id)!) : undefined)),
+    ];
+    info.tenants = new Set(
+      uids.map((u) => (u ? this.env.tenantOfUid(u) : undefined)).filter((t): t is string => !!t),
+    );
     return info;
   }
 
-  #plan<T>(tool: string, timeoutMs: number, effect: (s: NonNullable<ReturnType<CondorWorld['scheddOf']>>) => T, submit = false): CallPlan<T> {
+  #plan<T>(
+    tool: string,
+    timeoutMs: number,
+    effect: (s: NonNullable<ReturnType<CondorWorld['scheddOf']>>) => T,
+    submit = false,
+  ): CallPlan<T> {
     const { world, prng, now } = this.env;
     const col = world.collectorOf(this.target.pool);
     const schedd = world.scheddOf(this.target);
     if (col?.blackholed) return { serveInMs: timeoutMs, serve: () => fail(timeoutError(tool, timeoutMs)) };
-    const unreachable = !col || col.down ? collectorDown(tool, this.target.pool) : !schedd ? noSuchSchedd(tool, this.label) : undefined;
+    const unreachable =
+      !col || col.down
+        ? collectorDown(tool, this.target.pool)
+        : !schedd
+          ? noSuchSchedd(tool, this.label)
+          : undefined;
     if (unreachable) return { serveInMs: prng.int(5, 200), serve: () => fail(unreachable) };
     const s = schedd as NonNullable<typeof schedd>;
     const latency = prng.latency(20, Math.min(timeoutMs / 2, 3_000));
@@ -138,17 +180,32 @@ export class SimCollectorApi implements CollectorApi {
 
   pilotSlots(virtualCluster: string, attributes: readonly string[]): Promise<JobAd[]> {
     const tenant = virtualCluster.split('/')[0] ?? '';
-    const info: CondorCallInfo = { target: `collector:${this.label}`, action: 'pilotSlots', tenants: new Set([tenant]) };
+    const info: CondorCallInfo = {
+      target: `collector:${this.label}`,
+      action: 'pilotSlots',
+      tenants: new Set([tenant]),
+    };
     const t = this.env.world.timeouts.status;
-    return this.env.net.call(this.who, { port: `collector.${this.label}`, text: `pilotSlots ${virtualCluster}`, condor: info }, () => {
-      const col = this.env.world.collectorOf(this.pool);
-      if (col?.blackholed) return { serveInMs: t, serve: () => fail(timeoutError('condor_status', t)) };
-      if (!col || col.down) return { serveInMs: this.env.prng.int(5, 200), serve: () => fail(collectorDown('condor_status', this.pool)) };
-      return {
-        serveInMs: this.env.prng.latency(10, 1_000),
-        serve: () => (col.down ? fail(collectorDown('condor_status', this.pool)) : applyNow(() => col.slots(virtualCluster).map((a) => project(a, attributes)))),
-      };
-    });
+    return this.env.net.call(
+      this.who,
+      { port: `collector.${this.label}`, text: `pilotSlots ${virtualCluster}`, condor: info },
+      () => {
+        const col = this.env.world.collectorOf(this.pool);
+        if (col?.blackholed) return { serveInMs: t, serve: () => fail(timeoutError('condor_status', t)) };
+        if (!col || col.down)
+          return {
+            serveInMs: this.env.prng.int(5, 200),
+            serve: () => fail(collectorDown('condor_status', this.pool)),
+          };
+        return {
+          serveInMs: this.env.prng.latency(10, 1_000),
+          serve: () =>
+            col.down
+              ? fail(collectorDown('condor_status', this.pool))
+              : applyNow(() => col.slots(virtualCluster).map((a) => project(a, attributes))),
+        };
+      },
+    );
   }
 }
 
@@ -169,7 +226,11 @@ export class SimCondorConnector implements CondorConnector {
 
 function collectorDown(tool: string, pool: string | undefined): CondorError {
   const host = pool || 'cm.local:9618';
-  return classifyFailure(tool, 1, `Error: Failed to fetch ads from: <10.0.0.9:9618> : ${host}\nCEDAR:6001:Failed to connect to <10.0.0.9:9618>\n`);
+  return classifyFailure(
+    tool,
+    1,
+    `Error: Failed to fetch ads from: <10.0.0.9:9618> : ${host}\nCEDAR:6001:Failed to connect to <10.0.0.9:9618>\n`,
+  );
 }
 
 function noSuchSchedd(tool: string, name: string): CondorError {
@@ -177,7 +238,11 @@ function noSuchSchedd(tool: string, name: string): CondorError {
 }
 
 function scheddDown(tool: string, name: string): CondorError {
-  return classifyFailure(tool, 1, `ERROR: Failed to connect to queue manager ${name}\nSECMAN:2003:TCP connection to <10.0.0.5:9618> failed.\n`);
+  return classifyFailure(
+    tool,
+    1,
+    `ERROR: Failed to connect to queue manager ${name}\nSECMAN:2003:TCP connection to <10.0.0.5:9618> failed.\n`,
+  );
 }
 
 function selText(sel: JobSelector): string {

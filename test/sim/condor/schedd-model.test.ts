@@ -1,4 +1,4 @@
-import { CondorError } from '../../../src/condor/errors.js';
+import type { CondorError } from '../../../src/condor/errors.js';
 import type { JobAd } from '../../../src/condor/parse.js';
 import { s, type SubmitJob } from '../../../src/condor/submit-description.js';
 import { LEAVE_IN_QUEUE, Tag, TRACKED_ATTRIBUTES } from '../../../src/condor/tags.js';
@@ -17,12 +17,27 @@ function condor(o: { outcome?: 'ok' | 'exit'; historyMax?: number; runMs?: numbe
   const k = kit();
   const files = new FileStore();
   const world = new CondorWorld(TIMEOUTS);
-  const schedd = new ScheddModel(LOCAL, k.sched, k.prng, k.trace, files, () => 0, { historyMax: o.historyMax ?? 100, jobOutcome: o.outcome ?? 'ok', jobRunMs: o.runMs });
+  const schedd = new ScheddModel(LOCAL, k.sched, k.prng, k.trace, files, () => 0, {
+    historyMax: o.historyMax ?? 100,
+    jobOutcome: o.outcome ?? 'ok',
+    jobRunMs: o.runMs,
+  });
   world.schedds.set(LOCAL, schedd);
   world.collectors.set(LOCAL, new CollectorModel(LOCAL, k.sched, k.trace, () => []));
   world.collectors.set('cm.vc', new CollectorModel('cm.vc', k.sched, k.trace, () => []));
-  const connector = new SimCondorConnector({ net: k.net, prng: k.prng, now: () => k.sched.now(), world, tenantOfUid: () => 't1' }, k.replica);
-  return { ...k, files, world, schedd, api: connector.schedd({}), viaPool: connector.schedd({ pool: 'cm.vc' }), connector };
+  const connector = new SimCondorConnector(
+    { net: k.net, prng: k.prng, now: () => k.sched.now(), world, tenantOfUid: () => 't1' },
+    k.replica,
+  );
+  return {
+    ...k,
+    files,
+    world,
+    schedd,
+    api: connector.schedd({}),
+    viaPool: connector.schedd({ pool: 'cm.vc' }),
+    connector,
+  };
 }
 
 function job(uid: string, attempt = 1, o: { transfer?: boolean } = {}): SubmitJob {
@@ -35,11 +50,18 @@ function job(uid: string, attempt = 1, o: { transfer?: boolean } = {}): SubmitJo
       leave_in_queue: s.expr(expr(LEAVE_IN_QUEUE)),
       ...(o.transfer ? { transfer_output_files: s.list(['hpc-results', 'hpc-result.json']) } : {}),
     },
-    attributes: { [Tag.Operator]: OP, [Tag.JobUID]: uid, [Tag.Attempt]: attempt, [Tag.Ref]: `t1/${uid}`, HPCVirtualCluster: null },
+    attributes: {
+      [Tag.Operator]: OP,
+      [Tag.JobUID]: uid,
+      [Tag.Attempt]: attempt,
+      [Tag.Ref]: `t1/${uid}`,
+      HPCVirtualCluster: null,
+    },
   };
 }
 
-const ids = (ads: JobAd[] | undefined) => (ads ?? []).map((a) => `${String(a.ClusterId)}.${String(a.ProcId)}`);
+const ids = (ads: JobAd[] | undefined) =>
+  (ads ?? []).map((a) => `${String(a.ClusterId)}.${String(a.ProcId)}`);
 
 describe('schedd model', () => {
   it('commits one cluster per submit, one proc per job, with the tags and tracked attributes', async () => {
@@ -55,7 +77,7 @@ describe('schedd model', () => {
     expect(ad.HPCVirtualCluster).toBeUndefined();
   });
 
-  it('selects only the operator\'s jobs, by id or uid (either), an empty list matching none, and by recent change', async () => {
+  it("selects only the operator's jobs, by id or uid (either), an empty list matching none, and by recent change", async () => {
     const c = condor();
     watch(c.api.submit([job('u1'), job('u2'), job('u3')]));
     await c.advance(5_000);
@@ -65,7 +87,12 @@ describe('schedd model', () => {
     const none = q({ uids: [] });
     const other = watch(c.api.query({ operator: 'someone-else' }, [], 'track'));
     await c.advance(5_000);
-    expect([ids(all.value), ids(either.value), ids(none.value), ids(other.value)]).toEqual([['1.0', '1.1', '1.2'], ['1.0', '1.2'], [], []]);
+    expect([ids(all.value), ids(either.value), ids(none.value), ids(other.value)]).toEqual([
+      ['1.0', '1.1', '1.2'],
+      ['1.0', '1.2'],
+      [],
+      [],
+    ]);
     await c.advance(3_600_000);
     const recent = q({ changedWithinSeconds: 60 });
     await c.advance(5_000);
@@ -99,10 +126,15 @@ describe('schedd model', () => {
     await c.advance(3_600_000);
     watch(c.api.transferData({ operator: OP, uids: ['u1'] }));
     await c.advance(5_000);
-    expect(c.files.list('/logs/t1/u1/1')).toEqual(['/logs/t1/u1/1/hpc-result.json', '/logs/t1/u1/1/hpc-results/result.txt', '/logs/t1/u1/1/hpc.stderr', '/logs/t1/u1/1/hpc.stdout']);
+    expect(c.files.list('/logs/t1/u1/1')).toEqual([
+      '/logs/t1/u1/1/hpc-result.json',
+      '/logs/t1/u1/1/hpc-results/result.txt',
+      '/logs/t1/u1/1/hpc.stderr',
+      '/logs/t1/u1/1/hpc.stdout',
+    ]);
   });
 
-  it('a condor_submit can commit and then time out after the model\'s timeout', async () => {
+  it("a condor_submit can commit and then time out after the model's timeout", async () => {
     const c = condor();
     c.schedd.submitTimeoutsUntil = Infinity;
     c.schedd.submitTimeoutRate = 1;
@@ -136,7 +168,11 @@ describe('schedd model', () => {
     c.schedd.wipe();
     const again = watch(c.api.submit([job('u3')]));
     await c.advance(5_000);
-    expect([c.schedd.history.length, again.value, c.schedd.queue.get('1.0')?.ad[Tag.JobUID]]).toEqual([0, ['1.0'], 'u3']);
+    expect([c.schedd.history.length, again.value, c.schedd.queue.get('1.0')?.ad[Tag.JobUID]]).toEqual([
+      0,
+      ['1.0'],
+      'u3',
+    ]);
   });
 
   it('rotates the history, dropping the oldest entries', async () => {
@@ -159,7 +195,11 @@ describe('schedd model', () => {
     const again = watch(c.api.act('hold', { operator: OP, uids: ['u1'] }));
     const release = watch(c.api.act('release', { operator: OP, uids: ['u1'] }));
     await c.advance(5_000);
-    expect([again.value, release.value, c.schedd.queue.get('1.0')?.ad.LastHoldReasonCode]).toEqual([false, true, 1]);
+    expect([again.value, release.value, c.schedd.queue.get('1.0')?.ad.LastHoldReasonCode]).toEqual([
+      false,
+      true,
+      1,
+    ]);
   });
 
   it('condor_transfer_data fails while the fault lasts', async () => {

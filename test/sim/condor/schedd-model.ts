@@ -75,7 +75,11 @@ export class ScheddModel implements LifeHost {
   }
 
   changed(job: SimJob, what: string): void {
-    this.trace.add(this.name, 'condor', `${job.id} ${jobUid(job)?.slice(-4) ?? '-'}#${jobAttempt(job) ?? '-'} ${what}`);
+    this.trace.add(
+      this.name,
+      'condor',
+      `${job.id} ${jobUid(job)?.slice(-4) ?? '-'}#${jobAttempt(job) ?? '-'} ${what}`,
+    );
     for (const l of this.listeners) l.onChange?.(job, what);
   }
 
@@ -88,10 +92,22 @@ export class ScheddModel implements LifeHost {
   submit(jobs: readonly SubmitJob[], caller: Caller): string[] {
     const cluster = this.nextCluster++;
     const made = jobs.map((job, proc) =>
-      newJob({ schedd: this.name, epoch: this.epoch, cluster, proc, nowMs: this.now(), job, plan: drawLifePlan(this.prng, this.o.jobOutcome, this.o.jobRunMs) }),
+      newJob({
+        schedd: this.name,
+        epoch: this.epoch,
+        cluster,
+        proc,
+        nowMs: this.now(),
+        job,
+        plan: drawLifePlan(this.prng, this.o.jobOutcome, this.o.jobRunMs),
+      }),
     );
     for (const j of made) this.queue.set(j.id, j);
-    this.trace.add(this.name, 'condor', `cluster ${cluster} committed by ${caller.name}: ${made.map((j) => `${j.id}=${jobUid(j)?.slice(-4)}#${jobAttempt(j)}`).join(' ')}`);
+    this.trace.add(
+      this.name,
+      'condor',
+      `cluster ${cluster} committed by ${caller.name}: ${made.map((j) => `${j.id}=${jobUid(j)?.slice(-4)}#${jobAttempt(j)}`).join(' ')}`,
+    );
     for (const l of this.listeners) l.onCommit?.(made, caller);
     for (const j of made) this.life.admit(j, j.plan.idleMs);
     return made.map((j) => j.id);
@@ -99,7 +115,9 @@ export class ScheddModel implements LifeHost {
 
   query(sel: JobSelector, attributes: readonly string[]): JobAd[] {
     const now = this.now();
-    return [...this.queue.values()].filter((j) => matches(j.ad, sel, now)).map((j) => project(j.ad, attributes));
+    return [...this.queue.values()]
+      .filter((j) => matches(j.ad, sel, now))
+      .map((j) => project(j.ad, attributes));
   }
 
   historyOf(sel: JobSelector, attributes: readonly string[], limit?: number): JobAd[] {
@@ -117,8 +135,17 @@ export class ScheddModel implements LifeHost {
       if (action === 'remove' && s !== JobStatus.Removed && s !== JobStatus.Completed) {
         this.life.remove(j, reason ?? `via condor_rm (by user hpcop, ${caller.name})`);
         changed++;
-      } else if (action === 'hold' && (s === JobStatus.Idle || s === JobStatus.Running || (s === JobStatus.Held && ![1, 16].includes(Number(j.ad.HoldReasonCode))))) {
-        this.life.hold(j, 'operator', { code: 1, subCode: 0, reason: reason ?? 'via condor_hold (by user hpcop)' });
+      } else if (
+        action === 'hold' &&
+        (s === JobStatus.Idle ||
+          s === JobStatus.Running ||
+          (s === JobStatus.Held && ![1, 16].includes(Number(j.ad.HoldReasonCode))))
+      ) {
+        this.life.hold(j, 'operator', {
+          code: 1,
+          subCode: 0,
+          reason: reason ?? 'via condor_hold (by user hpcop)',
+        });
         changed++;
       } else if (action === 'release' && s === JobStatus.Held) {
         this.life.release(j, caller.name);
@@ -152,7 +179,8 @@ export class ScheddModel implements LifeHost {
       this.files.write(`${j.iwd}/${j.outputFile}`, `stdout of ${tag}\n`);
       this.files.write(`${j.iwd}/${j.errorFile}`, `stderr of ${tag}\n`);
       if (j.transferOutputs.includes('hpc-results')) this.files.write(`${j.iwd}/hpc-results/result.txt`, tag);
-      if (j.transferOutputs.includes('hpc-result.json')) this.files.write(`${j.iwd}/hpc-result.json`, String(j.ad[Tag.WrapperResult] ?? '{}'));
+      if (j.transferOutputs.includes('hpc-result.json'))
+        this.files.write(`${j.iwd}/hpc-result.json`, String(j.ad[Tag.WrapperResult] ?? '{}'));
       if (!j.transferred) this.changed(j, 'output transferred');
       j.transferred = true;
     }
@@ -165,6 +193,20 @@ export class ScheddModel implements LifeHost {
     this.trace.add(this.name, 'fault', `schedd down for ${ms} ms`);
   }
 
+  /** For `ms`, each condor_submit commits and then times out with probability `rate`. */
+  submitTimeouts(ms: number, rate: number): void {
+    this.submitTimeoutsUntil = this.now() + ms;
+    this.submitTimeoutRate = rate;
+    this.trace.add(this.name, 'fault', `condor_submit commits then times out (${rate}) for ${ms} ms`);
+  }
+
+  /** For `ms`, condor_transfer_data fails with probability `rate`. */
+  transferFails(ms: number, rate: number): void {
+    this.transferFailsUntil = this.now() + ms;
+    this.transferFailRate = rate;
+    this.trace.add(this.name, 'fault', `condor_transfer_data fails (${rate}) for ${ms} ms`);
+  }
+
   /** The spool is wiped (access point rebuilt): queue and history gone, ids counted from 1 again. */
   wipe(): void {
     const lost = [...this.queue.values()];
@@ -174,7 +216,11 @@ export class ScheddModel implements LifeHost {
     this.history = [];
     this.nextCluster = 1;
     this.epoch++;
-    this.trace.add(this.name, 'fault', `spool wiped: ${lost.length} queued jobs gone, history emptied, ids restart at 1`);
+    this.trace.add(
+      this.name,
+      'fault',
+      `spool wiped: ${lost.length} queued jobs gone, history emptied, ids restart at 1`,
+    );
     for (const l of this.listeners) l.onWipe?.(this.name, lost, history);
   }
 
@@ -188,7 +234,9 @@ export class ScheddModel implements LifeHost {
   /** A person (not the operator) acts on a random job of the queue. */
   personAct(action: 'hold' | 'release' | 'remove'): void {
     const live = [...this.queue.values()].filter((j) =>
-      action === 'release' ? status(j) === JobStatus.Held && j.heldBy === 'person' : status(j) === JobStatus.Idle || status(j) === JobStatus.Running,
+      action === 'release'
+        ? status(j) === JobStatus.Held && j.heldBy === 'person'
+        : status(j) === JobStatus.Idle || status(j) === JobStatus.Running,
     );
     if (live.length === 0) return;
     const j = this.prng.pick(live);

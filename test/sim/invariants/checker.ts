@@ -8,7 +8,13 @@ import type { CondorListener } from '../condor/schedd-model.js';
 import type { StoreListener } from '../kube/store.js';
 import { USER } from '../kube/user.js';
 import type { KubeObject } from '../../../src/runtime/kube-api.js';
-import { checkAcknowledge, checkCommit, checkFinalizerRemoval, checkLateSuccess, checkStatusWrite } from './checks.js';
+import {
+  checkAcknowledge,
+  checkCommit,
+  checkFinalizerRemoval,
+  checkLateSuccess,
+  checkStatusWrite,
+} from './checks.js';
 import type { CheckContext, Violation } from './context.js';
 import { FairnessMonitor } from './fairness.js';
 import { checkCleanup, checkLiveness, checkMemory } from './final.js';
@@ -47,7 +53,11 @@ export class Checker implements CondorListener, StoreListener {
 
   onWrite(kind: string, before: KubeObject | undefined, after: KubeObject | undefined, who: string): void {
     if (kind !== 'hpcjobs' || who === USER) return;
-    if (after && JSON.stringify((before as { status?: unknown } | undefined)?.status) !== JSON.stringify((after as { status?: unknown }).status))
+    if (
+      after &&
+      JSON.stringify((before as { status?: unknown } | undefined)?.status) !==
+        JSON.stringify((after as { status?: unknown }).status)
+    )
       checkStatusWrite(this.ctx, this.report, before, after);
     if (before) checkFinalizerRemoval(this.ctx, this.report, before, after);
   }

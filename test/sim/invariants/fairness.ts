@@ -57,7 +57,9 @@ export class FairnessMonitor implements NetListener {
   check(): void {
     const now = this.ctx.now();
     const lease = this.ctx.lease;
-    const holder = lease ? this.ctx.api.leases.holderAt(lease.namespace, lease.name, now) : this.ctx.replicas().find((r) => r.alive)?.name;
+    const holder = lease
+      ? this.ctx.api.leases.holderAt(lease.namespace, lease.name, now)
+      : this.ctx.replicas().find((r) => r.alive)?.name;
     if (holder !== this.#holder || !this.ctx.replicas().some((r) => r.alive && r.name === holder)) {
       this.#holder = holder;
       this.#holderSince = now;
@@ -69,15 +71,32 @@ export class FairnessMonitor implements NetListener {
       if (job.status?.phase && FINAL_PHASES.includes(job.status.phase)) continue;
       const uid = job.metadata.uid as string;
       for (const j of this.ctx.ledger.queued(uid).filter(isLive)) {
-        const since = Math.max(this.#holderSince, apiBack, this.#pathBackAt(j), this.ctx.ledger.committedAt.get(j) ?? 0, this.#coveredAt.get(uid) ?? 0, this.#wideAt.get(j.schedd) ?? 0);
+        const since = Math.max(
+          this.#holderSince,
+          apiBack,
+          this.#pathBackAt(j),
+          this.ctx.ledger.committedAt.get(j) ?? 0,
+          this.#coveredAt.get(uid) ?? 0,
+          this.#wideAt.get(j.schedd) ?? 0,
+        );
         const gap = now - since;
         this.worstGapMs = Math.max(this.worstGapMs, gap);
         if (gap <= this.boundMs) continue;
         const tenant = job.metadata.namespace;
-        const others = [...this.#inflight.entries()].filter(([t, n]) => n > 0 && t !== tenant && t !== EVERYONE);
+        const others = [...this.#inflight.entries()].filter(
+          ([t, n]) => n > 0 && t !== tenant && t !== EVERYONE,
+        );
         const what = `no HTCondor call for ${tenant}/${job.metadata.name} (job ${j.schedd} ${j.id}) served for ${Math.round(gap / 1000)} s (bound ${this.boundMs / 1000} s) while its schedd was healthy`;
-        if (others.length) this.report('tenant-isolation', `${what}; calls in flight for other tenants: ${others.map(([t, n]) => `${t}=${n}`).join(', ')}`);
-        else this.report('tracking-stalled', `${what}; nothing else was in flight: the operator lost track of the job`);
+        if (others.length)
+          this.report(
+            'tenant-isolation',
+            `${what}; calls in flight for other tenants: ${others.map(([t, n]) => `${t}=${n}`).join(', ')}`,
+          );
+        else
+          this.report(
+            'tracking-stalled',
+            `${what}; nothing else was in flight: the operator lost track of the job`,
+          );
       }
     }
   }
@@ -89,7 +108,8 @@ export class FairnessMonitor implements NetListener {
     let pool: string | undefined;
     if (typeof vc === 'string') {
       const [ns, name] = vc.split('/');
-      const v = this.ctx.api.store.get('virtualclusters', ns, name ?? '') as { spec?: { pool?: { collectorHost?: string } } } | undefined;
+      const v = this.ctx.api.store.get('virtualclusters', ns, name ?? '') as
+        { spec?: { pool?: { collectorHost?: string } } } | undefined;
       if (!v) return this.ctx.now();
       pool = v.spec?.pool?.collectorHost;
     }

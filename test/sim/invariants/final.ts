@@ -16,25 +16,42 @@ export function checkLiveness(ctx: CheckContext, report: Report): void {
     const st = (o as HPCJob).status;
     const phase = st?.phase;
     if (!phase || !FINAL_PHASES.includes(phase)) {
-      report('liveness', `${refOf(o)} is still ${phase ?? 'without status'} (attempt ${st?.attempt ?? 0}) after the faults healed`);
+      report(
+        'liveness',
+        `${refOf(o)} is still ${phase ?? 'without status'} (attempt ${st?.attempt ?? 0}) after the faults healed`,
+      );
       continue;
     }
     const live = ctx.ledger.queued(o.metadata.uid as string).filter(isLive);
-    if (live.length) report('liveness', `${refOf(o)} is ${phase} but its job ${live[0]?.schedd} ${live[0]?.id} is still live`);
+    if (live.length)
+      report(
+        'liveness',
+        `${refOf(o)} is ${phase} but its job ${live[0]?.schedd} ${live[0]?.id} is still live`,
+      );
   }
 }
 
 export function checkCleanup(ctx: CheckContext, report: Report): void {
-  for (const o of ctx.api.store.list('hpcjobs')) report('cleanup', `${refOf(o)} was deleted but is still there (finalizers ${JSON.stringify(o.metadata.finalizers ?? [])})`);
-  for (const o of ctx.api.store.list('virtualclusters')) report('cleanup', `virtualcluster ${refOf(o)} was deleted but is still there`);
+  for (const o of ctx.api.store.list('hpcjobs'))
+    report(
+      'cleanup',
+      `${refOf(o)} was deleted but is still there (finalizers ${JSON.stringify(o.metadata.finalizers ?? [])})`,
+    );
+  for (const o of ctx.api.store.list('virtualclusters'))
+    report('cleanup', `virtualcluster ${refOf(o)} was deleted but is still there`);
   for (const uid of ctx.user.deleted.keys())
-    for (const j of ctx.ledger.queued(uid)) report('cleanup', `job ${j.schedd} ${j.id} of a deleted HPCJob is still in the queue`);
+    for (const j of ctx.ledger.queued(uid))
+      report('cleanup', `job ${j.schedd} ${j.id} of a deleted HPCJob is still in the queue`);
   for (const [host, site] of ctx.sites) {
     for (const p of site.pilots.values())
       if ((p.state === 'queued' || p.state === 'running') && p.virtualCluster)
-        report('cleanup', `pilot ${p.id} (${p.name}) of deleted virtualcluster ${p.virtualCluster} is still ${p.state} on ${host}`);
+        report(
+          'cleanup',
+          `pilot ${p.id} (${p.name}) of deleted virtualcluster ${p.virtualCluster} is still ${p.state} on ${host}`,
+        );
     const tokens = new Set(ctx.poolTokens.values());
-    for (const [path, content] of site.files) if (tokens.has(content)) report('cleanup', `a pool token is still on ${host} at ${path}`);
+    for (const [path, content] of site.files)
+      if (tokens.has(content)) report('cleanup', `a pool token is still on ${host} at ${path}`);
   }
 }
 
@@ -44,6 +61,9 @@ export function checkMemory(ctx: CheckContext, report: Report): void {
     const now = r.operator.diagnostics();
     const grown = Object.entries(now).filter(([k, v]) => v > (r.baseline?.[k] ?? 0));
     if (grown.length)
-      report('memory-released', `${r.name} still holds ${grown.map(([k, v]) => `${k}=${v} (after start: ${r.baseline?.[k] ?? 0})`).join(', ')} after every object was deleted`);
+      report(
+        'memory-released',
+        `${r.name} still holds ${grown.map(([k, v]) => `${k}=${v} (after start: ${r.baseline?.[k] ?? 0})`).join(', ')} after every object was deleted`,
+      );
   }
 }

@@ -9,13 +9,24 @@ import { User } from './user.js';
 
 function world(window = 1000) {
   const k = kit();
-  const api = new ApiServer(k.sched, k.prng, k.net, k.trace, (o) => !k.sched.isDead(o), { eventWindow: window });
+  const api = new ApiServer(k.sched, k.prng, k.net, k.trace, (o) => !k.sched.isDead(o), {
+    eventWindow: window,
+  });
   const user = new User(api.store, k.trace, () => k.sched.now());
-  const create = (name: string) => user.createHPCJob(hpcJob({ at: 0, ns: 't1', name, staging: 'chirp', retryLimit: 0 }));
-  return { ...k, api, user, create, jobs: listWatchSource<HPCJob>(api, k.replica, 'hpcjobs'), writer: objectWriter(api, k.replica, 'hpcjobs') };
+  const create = (name: string) =>
+    user.createHPCJob(hpcJob({ at: 0, ns: 't1', name, staging: 'chirp', retryLimit: 0 }));
+  return {
+    ...k,
+    api,
+    user,
+    create,
+    jobs: listWatchSource<HPCJob>(api, k.replica, 'hpcjobs'),
+    writer: objectWriter(api, k.replica, 'hpcjobs'),
+  };
 }
 
-const stored = (w: ReturnType<typeof world>, name: string) => w.api.store.get('hpcjobs', 't1', name) as HPCJob;
+const stored = (w: ReturnType<typeof world>, name: string) =>
+  w.api.store.get('hpcjobs', 't1', name) as HPCJob;
 
 describe('API server model: writes', () => {
   it('answers 409 to a status patch from a stale resourceVersion, and bumps resourceVersion, not generation, on success', async () => {
@@ -24,7 +35,9 @@ describe('API server model: writes', () => {
     const first = structuredClone(stored(w, 'a'));
     const ok = watch(w.writer.patchStatus(first, { phase: 'Pending' }));
     await w.advance(1_000);
-    expect(Number(ok.value?.metadata.resourceVersion)).toBeGreaterThan(Number(first.metadata.resourceVersion));
+    expect(Number(ok.value?.metadata.resourceVersion)).toBeGreaterThan(
+      Number(first.metadata.resourceVersion),
+    );
     expect(ok.value?.metadata.generation).toBe(1);
     const stale = watch(w.writer.patchStatus(first, { phase: 'Running' }));
     await w.advance(1_000);
@@ -87,25 +100,52 @@ describe('API server model: writes', () => {
   it('refuses Event names longer than 253 characters (422) and duplicates (409)', async () => {
     const w = world();
     const sink = eventSink(w.api, w.replica);
-    const e = { namespace: 't1', eventTime: '', reportingController: 'c', reportingInstance: 'i', action: 'a', reason: 'R', type: 'Normal' as const, note: '', regarding: { name: 'a', namespace: 't1' } };
+    const e = {
+      namespace: 't1',
+      eventTime: '',
+      reportingController: 'c',
+      reportingInstance: 'i',
+      action: 'a',
+      reason: 'R',
+      type: 'Normal' as const,
+      note: '',
+      regarding: { name: 'a', namespace: 't1' },
+    };
     const long = watch(sink.create({ ...e, name: `a${'b'.repeat(253)}` }));
     const first = watch(sink.create({ ...e, name: 'a.1' }));
     await w.advance(1_000);
     const again = watch(sink.create({ ...e, name: 'a.1' }));
     await w.advance(1_000);
-    expect([codeOf(long.error), first.settled && first.error === undefined, codeOf(again.error)]).toEqual([422, true, 409]);
+    expect([codeOf(long.error), first.settled && first.error === undefined, codeOf(again.error)]).toEqual([
+      422,
+      true,
+      409,
+    ]);
   });
 
   it('keeps the Lease under optimistic locking and knows who holds it', async () => {
     const w = world();
     const leases = leaseStore(w.api, w.replica);
-    const lease = { namespace: 'ns', name: 'l', holderIdentity: 'op-0', leaseDurationSeconds: 10, renewTime: new Date(w.sched.now()).toISOString(), leaseTransitions: 0 };
+    const lease = {
+      namespace: 'ns',
+      name: 'l',
+      holderIdentity: 'op-0',
+      leaseDurationSeconds: 10,
+      renewTime: new Date(w.sched.now()).toISOString(),
+      leaseTransitions: 0,
+    };
     const created = watch(leases.create(lease));
     await w.advance(100);
     const dup = watch(leases.create(lease));
-    const stale = watch(leases.update({ ...lease, resourceVersion: String(Number(created.value?.resourceVersion) - 1) }));
+    const stale = watch(
+      leases.update({ ...lease, resourceVersion: String(Number(created.value?.resourceVersion) - 1) }),
+    );
     await w.advance(100);
-    expect([codeOf(dup.error), codeOf(stale.error), created.value?.holderIdentity]).toEqual([409, 409, 'op-0']);
+    expect([codeOf(dup.error), codeOf(stale.error), created.value?.holderIdentity]).toEqual([
+      409,
+      409,
+      'op-0',
+    ]);
     expect(w.api.leases.holderAt('ns', 'l', w.sched.now())).toBe('op-0');
     expect(w.api.leases.holderAt('ns', 'l', w.sched.now() + 10_000)).toBeUndefined();
   });
@@ -118,7 +158,8 @@ describe('API server model: list and watch', () => {
     return {
       events,
       done,
-      onEvent: (t: WatchEventType, o: KubeObject | { code?: number }) => events.push([t, 'metadata' in o ? `${o.metadata.name}@${o.metadata.resourceVersion}` : '']),
+      onEvent: (t: WatchEventType, o: KubeObject | { code?: number }) =>
+        events.push([t, 'metadata' in o ? `${o.metadata.name}@${o.metadata.resourceVersion}` : '']),
       onDone: (err?: unknown) => done.push(err ?? 'closed'),
     };
   }
@@ -130,7 +171,11 @@ describe('API server model: list and watch', () => {
     await w.advance(1_000);
     const p2 = watch(w.jobs.list({ limit: 2, continue: p1.value?.continue }));
     await w.advance(1_000);
-    expect([...(p1.value?.items ?? []), ...(p2.value?.items ?? [])].map((o) => o.metadata.name)).toEqual(['a', 'b', 'c']);
+    expect([...(p1.value?.items ?? []), ...(p2.value?.items ?? [])].map((o) => o.metadata.name)).toEqual([
+      'a',
+      'b',
+      'c',
+    ]);
     await w.advance(120_000);
     const late = watch(w.jobs.list({ limit: 2, continue: p1.value?.continue }));
     await w.advance(1_000);
@@ -145,9 +190,19 @@ describe('API server model: list and watch', () => {
     w.create('b');
     w.user.retry('t1', 'a');
     const r = recorder();
-    watch(w.jobs.watch({ resourceVersion: list.value?.resourceVersion ?? '', timeoutSeconds: 40 }, r.onEvent, r.onDone));
+    watch(
+      w.jobs.watch(
+        { resourceVersion: list.value?.resourceVersion ?? '', timeoutSeconds: 40 },
+        r.onEvent,
+        r.onDone,
+      ),
+    );
     await w.advance(35_000);
-    expect(r.events.map(([t, o]) => `${t} ${o.split('@')[0]}`)).toEqual(['ADDED b', 'MODIFIED a', 'BOOKMARK ']);
+    expect(r.events.map(([t, o]) => `${t} ${o.split('@')[0]}`)).toEqual([
+      'ADDED b',
+      'MODIFIED a',
+      'BOOKMARK ',
+    ]);
     await w.advance(10_000);
     expect(r.done).toEqual(['closed']);
   });
@@ -159,7 +214,13 @@ describe('API server model: list and watch', () => {
     await w.advance(1_000);
     for (const n of ['b', 'c', 'd']) w.create(n);
     const r = recorder();
-    watch(w.jobs.watch({ resourceVersion: list.value?.resourceVersion ?? '', timeoutSeconds: 300 }, r.onEvent, r.onDone));
+    watch(
+      w.jobs.watch(
+        { resourceVersion: list.value?.resourceVersion ?? '', timeoutSeconds: 300 },
+        r.onEvent,
+        r.onDone,
+      ),
+    );
     await w.advance(1_000);
     expect(codeOf(r.done[0])).toBe(410);
     expect(r.events).toEqual([]);
@@ -168,13 +229,17 @@ describe('API server model: list and watch', () => {
   it('drops open watches with an error, and a dead replica hears nothing more', async () => {
     const w = world();
     const r = recorder();
-    watch(w.jobs.watch({ resourceVersion: String(w.api.store.rv), timeoutSeconds: 300 }, r.onEvent, r.onDone));
+    watch(
+      w.jobs.watch({ resourceVersion: String(w.api.store.rv), timeoutSeconds: 300 }, r.onEvent, r.onDone),
+    );
     await w.advance(1_000);
     w.api.dropWatches();
     await w.advance(1_000);
     expect((r.done[0] as Error).message).toMatch(/ECONNREFUSED/);
     const r2 = recorder();
-    watch(w.jobs.watch({ resourceVersion: String(w.api.store.rv), timeoutSeconds: 300 }, r2.onEvent, r2.onDone));
+    watch(
+      w.jobs.watch({ resourceVersion: String(w.api.store.rv), timeoutSeconds: 300 }, r2.onEvent, r2.onDone),
+    );
     await w.advance(1_000);
     w.replica.onCrash('test');
     w.api.forget(w.replica.name);

@@ -46,7 +46,8 @@ export class ApiServer {
 
   #bookmarks(): void {
     this.sched.schedule(BOOKMARK_EVERY_MS, () => {
-      for (const k of RESOURCE_KINDS) this.store.hubs[k].bookmark(this.store.rv, API_VERSION_OF[k].apiVersion, API_VERSION_OF[k].kind);
+      for (const k of RESOURCE_KINDS)
+        this.store.hubs[k].bookmark(this.store.rv, API_VERSION_OF[k].apiVersion, API_VERSION_OF[k].kind);
       this.#bookmarks();
     });
   }
@@ -93,6 +94,10 @@ export class ApiServer {
       this.store.hubs[k].trim();
     }
     const dropped = this.dropWatches();
-    this.trace.add('apiserver', 'fault', `restarted: event window ${window}, ${dropped} watches dropped (older resourceVersions get 410)`);
+    this.trace.add(
+      'apiserver',
+      'fault',
+      `restarted: event window ${window}, ${dropped} watches dropped (older resourceVersions get 410)`,
+    );
   }
 }

@@ -46,7 +46,8 @@ export class ApiFaults {
     const now = this.sched.now();
     const o = this.outage;
     if (o && now < o.until) {
-      if (o.mode === 'fail') return { serveInMs: this.prng.int(1, 20), serve: () => fail(connectionRefused()) };
+      if (o.mode === 'fail')
+        return { serveInMs: this.prng.int(1, 20), serve: () => fail(connectionRefused()) };
       return { serveInMs: o.until - now + this.prng.int(1, 20), serve: () => applyNow(effect) };
     }
     const latency = this.prng.latency(1, now < this.slowUntil ? this.slowMaxMs : 40);

@@ -29,42 +29,63 @@ interface Snapshot {
   at: number;
 }
 
-export function listWatchSource<T extends KubeObject>(api: ApiServer, who: Caller, kind: ResourceKind): ListWatchSource<T> {
-  const snapshots = new Map<string, Snapshot>();
-  let nextToken = 0;
+/** Pages of one list: the first page takes a snapshot; continue tokens page through it until they expire. */
+class Pager {
+  readonly #snapshots = new Map<string, Snapshot>();
+  #nextToken = 0;
+
+  constructor(
+    readonly api: ApiServer,
+    readonly kind: ResourceKind,
+  ) {}
+
+  page<T extends KubeObject>(o: { limit: number; continue?: string }): ObjectPage<T> {
+    const now = this.api.sched.now();
+    let snap: Snapshot | undefined;
+    let offset = 0;
+    if (o.continue) {
+      const [id, off] = o.continue.split(':');
+      snap = this.#snapshots.get(id ?? '');
+      if (!snap || now - snap.at > CONTINUE_TTL_MS)
+        throw new ApiError(410, 'the provided continue parameter is too old');
+      offset = Number(off);
+    } else {
+      const items = this.api.store.list(this.kind).map((x) => structuredClone(x));
+      snap = { items, rv: String(this.api.store.rv), at: now };
+    }
+    // The store holds objects of this resource only: the source's T.
+    const page: ObjectPage<T> = {
+      items: snap.items.slice(offset, offset + o.limit) as T[],
+      resourceVersion: snap.rv,
+    };
+    if (offset + o.limit < snap.items.length) {
+      const id = o.continue?.split(':')[0] ?? String(this.#nextToken++);
+      this.#snapshots.set(id, snap);
+      page.continue = `${id}:${offset + o.limit}`;
+    }
+    return page;
+  }
+}
+
+export function listWatchSource<T extends KubeObject>(
+  api: ApiServer,
+  who: Caller,
+  kind: ResourceKind,
+): ListWatchSource<T> {
+  const pager = new Pager(api, kind);
   const port = `kube.${kind}`;
   return {
     name: kind,
     list(o) {
-      return api.net.call(who, { port, text: `list limit=${o.limit}${o.continue ? ' continue' : ''}` }, () =>
-        api.faults.plan(false, () => {
-          const now = api.sched.now();
-          let snap: Snapshot | undefined;
-          let offset = 0;
-          if (o.continue) {
-            const [id, off] = o.continue.split(':');
-            snap = snapshots.get(id ?? '');
-            if (!snap || now - snap.at > CONTINUE_TTL_MS) throw new ApiError(410, 'the provided continue parameter is too old');
-            offset = Number(off);
-          } else {
-            snap = { items: api.store.list(kind).map((x) => structuredClone(x)), rv: String(api.store.rv), at: now };
-          }
-          const items = snap.items.slice(offset, offset + o.limit);
-          const page: ObjectPage<T> = { items: items as T[], resourceVersion: snap.rv };
-          if (offset + o.limit < snap.items.length) {
-            const id = o.continue?.split(':')[0] ?? String(nextToken++);
-            snapshots.set(id, snap);
-            page.continue = `${id}:${offset + o.limit}`;
-          }
-          return page;
-        }),
-      );
+      const text = `list limit=${o.limit}${o.continue ? ' continue' : ''}`;
+      return api.net.call(who, { port, text }, () => api.faults.plan(false, () => pager.page<T>(o)));
     },
     watch(o, onEvent, onDone) {
       const rv = Number(o.resourceVersion);
       return api.net.call(who, { port, text: `watch from rv=${o.resourceVersion}` }, () =>
         api.faults.plan(false, (): WatchHandle => {
-          if (!Number.isInteger(rv) || rv < 0) throw new ApiError(400, `invalid resourceVersion "${o.resourceVersion}"`);
+          if (!Number.isInteger(rv) || rv < 0)
+            throw new ApiError(400, `invalid resourceVersion "${o.resourceVersion}"`);
           const hub = api.store.hubs[kind];
           const w: Watcher = {
             owner: who.name,
@@ -91,7 +112,8 @@ export function objectWriter(api: ApiServer, who: Caller, kind: ResourceKind): O
     uid: obj.metadata.uid,
     resourceVersion: obj.metadata.resourceVersion,
   });
-  const label = (obj: KubeObject) => `${keyOf(obj.metadata.namespace, obj.metadata.name)} rv=${obj.metadata.resourceVersion}`;
+  const label = (obj: KubeObject) =>
+    `${keyOf(obj.metadata.namespace, obj.metadata.name)} rv=${obj.metadata.resourceVersion}`;
   return {
     patchStatus<T extends KubeObject>(obj: T, status: unknown) {
       return api.net.call(who, { port, text: `patchStatus ${label(obj)} ${statusText(status)}` }, () =>
@@ -106,7 +128,9 @@ export function objectWriter(api: ApiServer, who: Caller, kind: ResourceKind): O
     },
     delete(obj) {
       return api.net.call(who, { port, text: `delete ${label(obj)}` }, () =>
-        api.faults.plan(true, () => api.store.delete(kind, { ...ref(obj), resourceVersion: undefined }, who.name)),
+        api.faults.plan(true, () =>
+          api.store.delete(kind, { ...ref(obj), resourceVersion: undefined }, who.name),
+        ),
       );
     },
   };
@@ -115,8 +139,10 @@ export function objectWriter(api: ApiServer, who: Caller, kind: ResourceKind): O
 export function eventSink(api: ApiServer, who: Caller): EventSink {
   return {
     create(e) {
-      return api.net.call(who, { port: 'kube.events', text: `${e.type} ${e.reason} ${e.regarding.namespace}/${e.regarding.name}` }, () =>
-        api.faults.plan(true, () => api.events.create(e)),
+      return api.net.call(
+        who,
+        { port: 'kube.events', text: `${e.type} ${e.reason} ${e.regarding.namespace}/${e.regarding.name}` },
+        () => api.faults.plan(true, () => api.events.create(e)),
       );
     },
   };
@@ -126,15 +152,30 @@ export function leaseStore(api: ApiServer, who: Caller): LeaseStore {
   const port = 'kube.leases';
   return {
     get(ns, name, signal) {
-      return api.net.call(who, { port, text: `get ${ns}/${name}` }, () => api.faults.plan(false, () => api.leases.get(ns, name)), signal);
+      return api.net.call(
+        who,
+        { port, text: `get ${ns}/${name}` },
+        () => api.faults.plan(false, () => api.leases.get(ns, name)),
+        signal,
+      );
     },
     create(lease, signal) {
       const text = `create holder=${lease.holderIdentity}`;
-      return api.net.call(who, { port, text }, () => api.faults.plan(true, () => api.leases.create(lease)), signal);
+      return api.net.call(
+        who,
+        { port, text },
+        () => api.faults.plan(true, () => api.leases.create(lease)),
+        signal,
+      );
     },
     update(lease, signal) {
       const text = `update holder=${lease.holderIdentity} renew=${lease.renewTime ?? '-'} rv=${lease.resourceVersion}`;
-      return api.net.call(who, { port, text }, () => api.faults.plan(true, () => api.leases.update(lease)), signal);
+      return api.net.call(
+        who,
+        { port, text },
+        () => api.faults.plan(true, () => api.leases.update(lease)),
+        signal,
+      );
     },
   };
 }
@@ -143,7 +184,9 @@ export function secrets(api: ApiServer, who: Caller): Secrets {
   const port = 'kube.secrets';
   return {
     readAll(ns, name) {
-      return api.net.call(who, { port, text: `read ${ns}/${name}` }, () => api.faults.plan(false, () => api.secrets.readAll(ns, name)));
+      return api.net.call(who, { port, text: `read ${ns}/${name}` }, () =>
+        api.faults.plan(false, () => api.secrets.readAll(ns, name)),
+      );
     },
     read(ns, name, key) {
       return api.net.call(who, { port, text: `read ${ns}/${name}[${key}]` }, () =>

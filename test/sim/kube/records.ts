@@ -30,7 +30,10 @@ export class LeaseTable {
     const cur = this.leases.get(key);
     if (!cur) throw new ApiError(404, `leases "${lease.name}" not found`);
     if (lease.resourceVersion !== cur.resourceVersion)
-      throw new ApiError(409, `Operation cannot be fulfilled on leases "${lease.name}": the object has been modified`);
+      throw new ApiError(
+        409,
+        `Operation cannot be fulfilled on leases "${lease.name}": the object has been modified`,
+      );
     const stored = { ...lease, resourceVersion: String(this.nextRv()) };
     this.leases.set(key, stored);
     return { ...stored };
@@ -51,7 +54,10 @@ export class EventTable {
 
   create(e: EventRecord): void {
     if (e.name.length > 253 || !DNS_SUBDOMAIN.test(e.name))
-      throw new ApiError(422, `Event "${e.name.slice(0, 80)}..." is invalid: metadata.name must be a DNS subdomain of at most 253 characters`);
+      throw new ApiError(
+        422,
+        `Event "${e.name.slice(0, 80)}..." is invalid: metadata.name must be a DNS subdomain of at most 253 characters`,
+      );
     const key = `${e.namespace}/${e.name}`;
     if (this.names.has(key)) throw new ApiError(409, `events "${e.name}" already exists`);
     this.names.add(key);

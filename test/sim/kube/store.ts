@@ -17,7 +17,12 @@ export type Writer = string;
 
 export interface StoreListener {
   /** After every change of an object (status, metadata, spec); `after` undefined: it is gone. */
-  onWrite?(kind: ResourceKind, before: KubeObject | undefined, after: KubeObject | undefined, who: Writer): void;
+  onWrite?(
+    kind: ResourceKind,
+    before: KubeObject | undefined,
+    after: KubeObject | undefined,
+    who: Writer,
+  ): void;
 }
 
 export interface ObjectRef {
@@ -41,7 +46,10 @@ export class ApiStore {
   rv = 0;
   #sorted: Partial<Record<ResourceKind, WithSpecAndStatus[]>> = {};
   #uids = 0;
-  readonly objects: Record<ResourceKind, Map<string, WithSpecAndStatus>> = { hpcjobs: new Map(), virtualclusters: new Map() };
+  readonly objects: Record<ResourceKind, Map<string, WithSpecAndStatus>> = {
+    hpcjobs: new Map(),
+    virtualclusters: new Map(),
+  };
   readonly hubs: Record<ResourceKind, WatchHub>;
   readonly listeners: StoreListener[] = [];
   /** Namespace of every uid ever created (invariants attribute calls to tenants by uid). */
@@ -73,7 +81,9 @@ export class ApiStore {
   list(kind: ResourceKind): readonly WithSpecAndStatus[] {
     const cached = this.#sorted[kind];
     if (cached) return cached;
-    const sorted = [...this.objects[kind].entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, o]) => o);
+    const sorted = [...this.objects[kind].entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, o]) => o);
     this.#sorted[kind] = sorted;
     return sorted;
   }
@@ -83,17 +93,28 @@ export class ApiStore {
     if (this.objects[kind].has(key)) throw new ApiError(409, `${kind} ${key} already exists`);
     const uid = `00000000-0000-4000-8000-${String(++this.#uids).padStart(12, '0')}`;
     const stored = structuredClone(obj);
-    stored.metadata = { ...stored.metadata, uid, generation: 1, creationTimestamp: isoSeconds(this.sched.now()) };
+    stored.metadata = {
+      ...stored.metadata,
+      uid,
+      generation: 1,
+      creationTimestamp: isoSeconds(this.sched.now()),
+    };
     this.namespaceOfUid.set(uid, obj.metadata.namespace ?? '');
     return this.#commit(kind, undefined, stored, 'ADDED', who);
   }
 
   /** Replaces spec (generation + 1 when it changed) and labels/annotations, as `kubectl apply` would. */
-  update(kind: ResourceKind, ref: ObjectRef, change: (o: WithSpecAndStatus) => void, who: Writer): WithSpecAndStatus {
+  update(
+    kind: ResourceKind,
+    ref: ObjectRef,
+    change: (o: WithSpecAndStatus) => void,
+    who: Writer,
+  ): WithSpecAndStatus {
     const cur = this.#current(kind, ref);
     const next = structuredClone(cur);
     change(next);
-    if (JSON.stringify(next.spec) !== JSON.stringify(cur.spec)) next.metadata.generation = (cur.metadata.generation ?? 1) + 1;
+    if (JSON.stringify(next.spec) !== JSON.stringify(cur.spec))
+      next.metadata.generation = (cur.metadata.generation ?? 1) + 1;
     return this.#commit(kind, cur, next, 'MODIFIED', who);
   }
 
@@ -119,7 +140,8 @@ export class ApiStore {
   delete(kind: ResourceKind, ref: ObjectRef, who: Writer): void {
     const cur = this.get(kind, ref.namespace, ref.name);
     if (!cur) throw new ApiError(404, `${kind} ${keyOf(ref.namespace, ref.name)} not found`);
-    if (ref.uid && ref.uid !== cur.metadata.uid) throw new ApiError(409, `precondition failed: uid ${ref.uid}`);
+    if (ref.uid && ref.uid !== cur.metadata.uid)
+      throw new ApiError(409, `precondition failed: uid ${ref.uid}`);
     if (cur.metadata.deletionTimestamp) return;
     if (!cur.metadata.finalizers?.length) {
       this.#remove(kind, cur, structuredClone(cur), who);
@@ -163,7 +185,12 @@ export class ApiStore {
     return structuredClone(next);
   }
 
-  #remove(kind: ResourceKind, before: WithSpecAndStatus, last: WithSpecAndStatus, who: Writer): WithSpecAndStatus {
+  #remove(
+    kind: ResourceKind,
+    before: WithSpecAndStatus,
+    last: WithSpecAndStatus,
+    who: Writer,
+  ): WithSpecAndStatus {
     const rv = this.nextRv();
     last.metadata.resourceVersion = String(rv);
     delete this.#sorted[kind];

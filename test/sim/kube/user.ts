@@ -27,7 +27,11 @@ export class User {
 
   createHPCJob(job: HPCJob): string {
     const o = this.store.create('hpcjobs', job, USER);
-    this.trace.add(USER, 'user', `create hpcjob ${job.metadata.namespace}/${job.metadata.name} uid=${o.metadata.uid}`);
+    this.trace.add(
+      USER,
+      'user',
+      `create hpcjob ${job.metadata.namespace}/${job.metadata.name} uid=${o.metadata.uid}`,
+    );
     return o.metadata.uid as string;
   }
 
@@ -53,7 +57,10 @@ export class User {
   /** kubectl hpc cancel. */
   cancel(ns: string, name: string): void {
     const uid = this.#update('hpcjobs', ns, name, 'cancel', (o) => {
-      o.metadata.annotations = { ...o.metadata.annotations, [HPCJobAnnotations.Cancel]: `c${++this.#tokens}` };
+      o.metadata.annotations = {
+        ...o.metadata.annotations,
+        [HPCJobAnnotations.Cancel]: `c${++this.#tokens}`,
+      };
     });
     if (uid) this.cancels.add(uid);
   }
@@ -62,7 +69,8 @@ export class User {
     const o = this.store.get(kind, ns, name);
     if (!o) return;
     this.store.delete(kind, { namespace: ns, name }, USER);
-    if (kind === 'hpcjobs' && !this.deleted.has(o.metadata.uid as string)) this.deleted.set(o.metadata.uid as string, this.now());
+    if (kind === 'hpcjobs' && !this.deleted.has(o.metadata.uid as string))
+      this.deleted.set(o.metadata.uid as string, this.now());
     this.trace.add(USER, 'user', `delete ${kind} ${ns}/${name}`);
   }
 

@@ -13,7 +13,8 @@ export interface ChangeEvent {
   obj: KubeObject;
 }
 
-type Delivery = { kind: 'event'; type: WatchEventType; obj: KubeObject | WatchStatus } | { kind: 'done'; err?: unknown };
+type Delivery =
+  { kind: 'event'; type: WatchEventType; obj: KubeObject | WatchStatus } | { kind: 'done'; err?: unknown };
 
 export interface Watcher {
   readonly owner: string;
@@ -44,7 +45,8 @@ export class WatchHub {
   record(ev: ChangeEvent): void {
     this.#log.push(ev);
     this.trim();
-    for (const w of this.watchers) this.#enqueue(w, { kind: 'event', type: ev.type, obj: structuredClone(ev.obj) });
+    for (const w of this.watchers)
+      this.#enqueue(w, { kind: 'event', type: ev.type, obj: structuredClone(ev.obj) });
   }
 
   /** Compacts what is beyond the window. */
@@ -56,11 +58,15 @@ export class WatchHub {
   open(w: Watcher, rv: number, timeoutMs: number): void {
     if (rv < this.compactedRv) {
       this.gone++;
-      this.#enqueue(w, { kind: 'done', err: new ApiError(410, `too old resource version: ${rv} (${this.compactedRv})`) });
+      this.#enqueue(w, {
+        kind: 'done',
+        err: new ApiError(410, `too old resource version: ${rv} (${this.compactedRv})`),
+      });
       return;
     }
     this.watchers.add(w);
-    for (const ev of this.#log) if (ev.rv > rv) this.#enqueue(w, { kind: 'event', type: ev.type, obj: structuredClone(ev.obj) });
+    for (const ev of this.#log)
+      if (ev.rv > rv) this.#enqueue(w, { kind: 'event', type: ev.type, obj: structuredClone(ev.obj) });
     this.sched.schedule(timeoutMs, () => this.close(w));
   }
 

@@ -46,7 +46,12 @@ export const FLAWS: Record<string, Flaw> = {
   },
   'removes the finalizer while the job still runs': {
     invariant: 'finalizer-after-cleanup',
-    plan: (seed) => quiet(seed, { jobs: [job('a')], jobRunMs: 30 * MINUTE, actions: [{ at: MINUTE, kind: 'delete', ns: 't1', name: 'a' }] }),
+    plan: (seed) =>
+      quiet(seed, {
+        jobs: [job('a')],
+        jobRunMs: 30 * MINUTE,
+        actions: [{ at: MINUTE, kind: 'delete', ns: 't1', name: 'a' }],
+      }),
     factory: scripted(async (h) => {
       await h.lead();
       let j = await h.firstJob();
@@ -63,7 +68,11 @@ export const FLAWS: Record<string, Flaw> = {
       await h.lead();
       const j = await h.firstJob();
       await h.submit(j, 1);
-      await h.d.hpcJobWriter.patchStatus(j, { phase: 'Pending', attempt: 2, attempts: [{ attempt: 1, outcome: 'Lost' }] });
+      await h.d.hpcJobWriter.patchStatus(j, {
+        phase: 'Pending',
+        attempt: 2,
+        attempts: [{ attempt: 1, outcome: 'Lost' }],
+      });
     }),
   },
   'reports success for a failed job (trusts a reused job id)': {
@@ -92,17 +101,24 @@ export const FLAWS: Record<string, Flaw> = {
     invariant: 'tenant-isolation',
     plan: (seed) =>
       quiet(seed, {
-        vcs: Array.from({ length: 10 }, (_, i) => vc(`vc-${i}`, { collectorHost: 'cm.black-hole.example.org:9618' })),
+        vcs: Array.from({ length: 10 }, (_, i) =>
+          vc(`vc-${i}`, { collectorHost: 'cm.black-hole.example.org:9618' }),
+        ),
         jobs: [job('b', { ns: 't2' })],
         jobRunMs: 30 * MINUTE,
-        faults: [{ at: 0, kind: 'collector-blackhole', ms: 14 * MINUTE, target: 'cm.black-hole.example.org:9618' }],
+        faults: [
+          { at: 0, kind: 'collector-blackhole', ms: 14 * MINUTE, target: 'cm.black-hole.example.org:9618' },
+        ],
       }),
     factory: scripted(async (h) => {
       await h.lead();
       await h.submit(await h.firstJob(), 1);
       for (;;) {
         for (const v of (await h.d.virtualClusters.list({ limit: 100 })).items)
-          await h.d.condor.collector(v.spec.pool.collectorHost).pilotSlots(`${v.metadata.namespace}/${v.metadata.name}`, ['Name']).catch(() => []);
+          await h.d.condor
+            .collector(v.spec.pool.collectorHost)
+            .pilotSlots(`${v.metadata.namespace}/${v.metadata.name}`, ['Name'])
+            .catch(() => []);
         await h.schedd.query({ operator: h.c.operatorId }, ['JobStatus'], 'track');
       }
     }),
@@ -118,7 +134,10 @@ export const FLAWS: Record<string, Flaw> = {
           for (;;) {
             for (const j of await h.jobs()) {
               seen.add(uidOf(j));
-              if (!j.status?.phase) await h.d.hpcJobWriter.patchStatus(j, { phase: 'Failed', message: 'refused' }).catch(() => undefined);
+              if (!j.status?.phase)
+                await h.d.hpcJobWriter
+                  .patchStatus(j, { phase: 'Failed', message: 'refused' })
+                  .catch(() => undefined);
             }
             await h.d.clock.sleep(5_000);
           }
@@ -142,9 +161,15 @@ export const FLAWS: Record<string, Flaw> = {
       const a = v.spec.allocations?.[0];
       if (!a) return;
       const key = await h.d.secrets.read(v.metadata.namespace, a.credentials.secretName, 'ssh-privatekey');
-      const s = h.d.sites.open({ host: a.loginHost, port: 22, user: a.user, privateKey: key ?? '', hostKeys: [] }, a.batchSystem);
+      const s = h.d.sites.open(
+        { host: a.loginHost, port: 22, user: a.user, privateKey: key ?? '', hostKeys: [] },
+        a.batchSystem,
+      );
       const ref = v.spec.pool.pilotTokenSecretRef;
-      await s.prepare('pilots', (await h.d.secrets.read(v.metadata.namespace, ref.name, ref.key ?? 'token')) ?? '');
+      await s.prepare(
+        'pilots',
+        (await h.d.secrets.read(v.metadata.namespace, ref.name, ref.key ?? 'token')) ?? '',
+      );
       await s.submitPilot('pilots', 'p-1', `VirtualCluster = "${v.metadata.namespace}/${v.metadata.name}"`);
     }),
   },

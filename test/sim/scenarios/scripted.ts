@@ -28,7 +28,10 @@ export interface Helpers {
   completed(uid: string): Promise<JobAd>;
 }
 
-export function scripted(script: (h: Helpers) => Promise<void>, diagnostics: () => Record<string, number> = () => ({})): OperatorFactory {
+export function scripted(
+  script: (h: Helpers) => Promise<void>,
+  diagnostics: () => Record<string, number> = () => ({}),
+): OperatorFactory {
   return (c, d) => ({
     start: () => {
       void script(helpers(c, d)).catch(() => undefined);
@@ -49,7 +52,15 @@ function helpers(c: OperatorConfig, d: OperatorDeps): Helpers {
       if (!leases) return;
       const renew = async (): Promise<void> => {
         const cur = await leases.get(c.leaderElectionNamespace, c.leaderElectionId);
-        const next = { namespace: c.leaderElectionNamespace, name: c.leaderElectionId, resourceVersion: cur?.resourceVersion, holderIdentity: d.identity, leaseDurationSeconds: 60, renewTime: new Date(d.clock.now()).toISOString(), leaseTransitions: 0 };
+        const next = {
+          namespace: c.leaderElectionNamespace,
+          name: c.leaderElectionId,
+          resourceVersion: cur?.resourceVersion,
+          holderIdentity: d.identity,
+          leaseDurationSeconds: 60,
+          renewTime: new Date(d.clock.now()).toISOString(),
+          leaseTransitions: 0,
+        };
         await (cur ? leases.update(next) : leases.create(next));
       };
       await renew();
@@ -66,10 +77,19 @@ function helpers(c: OperatorConfig, d: OperatorDeps): Helpers {
     jobs: async () => (await d.hpcJobs.list({ limit: 100 })).items,
     firstJob: () => h.until(async () => (await h.jobs())[0]),
     async submit(job, attempt) {
-      const sj = buildSubmitJob(job, attempt, { operatorId: c.operatorId, wrapperPath: c.wrapperPath, logDir: c.logDir });
+      const sj = buildSubmitJob(job, attempt, {
+        operatorId: c.operatorId,
+        wrapperPath: c.wrapperPath,
+        logDir: c.logDir,
+      });
       return (await h.schedd.submit([sj]))[0] as string;
     },
-    completed: (uid) => h.until(async () => (await h.schedd.query({ operator: c.operatorId, uids: [uid] }, TRACKED_ATTRIBUTES, 'track')).find((a) => a.JobStatus === 4)),
+    completed: (uid) =>
+      h.until(async () =>
+        (await h.schedd.query({ operator: c.operatorId, uids: [uid] }, TRACKED_ATTRIBUTES, 'track')).find(
+          (a) => a.JobStatus === 4,
+        ),
+      ),
   };
   return h;
 }

@@ -66,7 +66,9 @@ class SimSiteSession implements SiteSession {
   }
 
   #call<T>(text: string, batch: boolean, effect: (s: SiteModel) => T): Promise<T> {
-    return this.env.net.call(this.who, { port: `site.${this.login.host}`, text }, () => this.#plan(batch, effect));
+    return this.env.net.call(this.who, { port: `site.${this.login.host}`, text }, () =>
+      this.#plan(batch, effect),
+    );
   }
 
   #plan<T>(batch: boolean, effect: (s: SiteModel) => T): CallPlan<T> {
@@ -74,13 +76,33 @@ class SimSiteSession implements SiteSession {
     const s = this.env.sites.get(this.login.host);
     const t = now();
     if (!s || t < s.refusedUntil)
-      return { serveInMs: prng.int(5, 100), serve: () => fail(new SshError('unreachable', `connect ECONNREFUSED ${this.login.host}:${this.login.port}`)) };
-    if (t < s.hangUntil) return { serveInMs: sshTimeoutMs, serve: () => fail(new SshError('timeout', `no answer from ${this.address} in ${sshTimeoutMs} ms`)) };
+      return {
+        serveInMs: prng.int(5, 100),
+        serve: () =>
+          fail(new SshError('unreachable', `connect ECONNREFUSED ${this.login.host}:${this.login.port}`)),
+      };
+    if (t < s.hangUntil)
+      return {
+        serveInMs: sshTimeoutMs,
+        serve: () => fail(new SshError('timeout', `no answer from ${this.address} in ${sshTimeoutMs} ms`)),
+      };
     if (t < s.authFailsUntil || this.login.privateKey !== s.acceptedKey)
-      return { serveInMs: prng.int(50, 500), serve: () => fail(new SshError('auth', 'All configured authentication methods failed')) };
+      return {
+        serveInMs: prng.int(50, 500),
+        serve: () => fail(new SshError('auth', 'All configured authentication methods failed')),
+      };
     const serveInMs = prng.latency(100, 5_000);
     if (batch && t < s.batchFailsUntil)
-      return { serveInMs, serve: () => fail(new SshError('failed', 'sbatch: error: Batch job submission failed: Socket timed out on send/recv operation')) };
+      return {
+        serveInMs,
+        serve: () =>
+          fail(
+            new SshError(
+              'failed',
+              'sbatch: error: Batch job submission failed: Socket timed out on send/recv operation',
+            ),
+          ),
+      };
     return { serveInMs, serve: () => applyNow(() => effect(s)) };
   }
 }

@@ -1,4 +1,4 @@
-import { SshError } from '../../../src/sites/ssh.js';
+import type { SshError } from '../../../src/sites/ssh.js';
 import { kit, watch } from '../testkit.js';
 import { SimSiteConnector } from './ports.js';
 import { SiteModel } from './site-model.js';
@@ -10,8 +10,18 @@ const SSH_TIMEOUT = 30_000;
 function site() {
   const k = kit();
   const model = new SiteModel(HOST, KEY, k.sched, k.prng, k.trace);
-  const connector = new SimSiteConnector({ net: k.net, prng: k.prng, now: () => k.sched.now(), sites: new Map([[HOST, model]]), sshTimeoutMs: SSH_TIMEOUT }, k.replica);
-  const session = (key = KEY) => connector.open({ host: HOST, port: 22, user: 'alice', privateKey: key, hostKeys: [] }, 'slurm');
+  const connector = new SimSiteConnector(
+    {
+      net: k.net,
+      prng: k.prng,
+      now: () => k.sched.now(),
+      sites: new Map([[HOST, model]]),
+      sshTimeoutMs: SSH_TIMEOUT,
+    },
+    k.replica,
+  );
+  const session = (key = KEY) =>
+    connector.open({ host: HOST, port: 22, user: 'alice', privateKey: key, hostKeys: [] }, 'slurm');
   return { ...k, model, session };
 }
 
@@ -56,13 +66,13 @@ describe('site model', () => {
     const batch = watch(w.session().submitPilot('dir', 'p', ''));
     const prepare = watch(w.session().prepare('dir', 'tok'));
     await w.advance(10_000);
-    expect([kind(refused.error), hungEarly, kind(hung.error), kind(wrongKey.error), kind(batch.error), prepare.error]).toEqual([
-      'unreachable',
-      false,
-      'timeout',
-      'auth',
-      'failed',
-      undefined,
-    ]);
+    expect([
+      kind(refused.error),
+      hungEarly,
+      kind(hung.error),
+      kind(wrongKey.error),
+      kind(batch.error),
+      prepare.error,
+    ]).toEqual(['unreachable', false, 'timeout', 'auth', 'failed', undefined]);
   });
 });

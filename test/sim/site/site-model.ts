@@ -79,7 +79,9 @@ export class SiteModel {
 
   /** Running pilots of `virtualCluster`. */
   running(virtualCluster: string): Pilot[] {
-    return [...this.pilots.values()].filter((p) => p.state === 'running' && p.virtualCluster === virtualCluster);
+    return [...this.pilots.values()].filter(
+      (p) => p.state === 'running' && p.virtualCluster === virtualCluster,
+    );
   }
 
   #start(p: Pilot): void {
@@ -88,7 +90,9 @@ export class SiteModel {
     p.raw = 'RUNNING';
     this.trace.add(`site:${this.host}`, 'site', `pilot ${p.id} running`);
     const fails = this.prng.chance(0.1);
-    p.timer = this.sched.schedule(this.prng.latency(60_000, 3_600_000), () => this.#end(p, fails ? 'failed' : 'done', fails ? 'FAILED' : 'COMPLETED'));
+    p.timer = this.sched.schedule(this.prng.latency(60_000, 3_600_000), () =>
+      this.#end(p, fails ? 'failed' : 'done', fails ? 'FAILED' : 'COMPLETED'),
+    );
   }
 
   #end(p: Pilot, state: PilotState, raw: string): void {

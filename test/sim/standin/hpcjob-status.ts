@@ -28,7 +28,9 @@ export function phaseOf(ad: JobAd): Phase {
 }
 
 export function succeededAd(ad: JobAd): boolean {
-  return adNumber(ad, 'JobStatus') === 4 && adBool(ad, 'ExitBySignal') === false && adNumber(ad, 'ExitCode') === 0;
+  return (
+    adNumber(ad, 'JobStatus') === 4 && adBool(ad, 'ExitBySignal') === false && adNumber(ad, 'ExitCode') === 0
+  );
 }
 
 /** Holds worth a release (reference/htcondor.md §2.4, class T). */

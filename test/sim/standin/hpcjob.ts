@@ -21,6 +21,7 @@ import type { VirtualCluster } from '../../../src/crds/virtualcluster.js';
 import type { Clock } from '../../../src/runtime/clock.js';
 import type { ObjectWriter } from '../../../src/runtime/kube-api.js';
 import * as S from './hpcjob-status.js';
+import { findAttempt, placementOf, statusTarget, type Placement } from './placement.js';
 import type { Informer } from './informer.js';
 import type { LeaderElector } from './leader.js';
 import { attemptKey, type Snapshot, type Tracker } from './tracker.js';
@@ -40,8 +41,6 @@ export interface HpcJobControllerDeps {
   submitTimeoutMs: number;
 }
 
-type Placement = { target: ScheddTarget; vc?: string } | { gone: true } | { wait: true };
-
 export class HpcJobController {
   readonly queue: WorkQueue;
   readonly submitting = new Set<string>();
@@ -60,35 +59,26 @@ export class HpcJobController {
     if (!this.d.vcs.synced) return this.queue.after(key, 1_000);
     if (job.metadata.deletionTimestamp) return this.#finalize(key, job);
     if (!job.metadata.finalizers?.includes(S.FINALIZER)) {
-      this.d.jobs.update(await this.d.writer.setFinalizers(job, [...(job.metadata.finalizers ?? []), S.FINALIZER]));
+      this.d.jobs.update(
+        await this.d.writer.setFinalizers(job, [...(job.metadata.finalizers ?? []), S.FINALIZER]),
+      );
       return this.queue.add(key);
     }
     const st = job.status ?? {};
-    const placement = this.#placement(job);
+    const placement = placementOf(job, this.d.config, this.d.vcs.items);
     if (S.isFinal(st.phase)) return this.#finished(key, job, placement);
     const cancel = job.metadata.annotations?.[HPCJobAnnotations.Cancel];
     if (cancel && cancel !== st.cancelToken) return this.#cancel(key, job, cancel, placement);
     if ('wait' in placement) return this.#waitForVc(key, job);
     if ('gone' in placement) return this.#vcGone(key, job);
-    if (!st.attempt) return void (await this.#write(job, { phase: 'Pending', attempt: 1, schedd: scheddLabel(placement.target) }));
+    if (!st.attempt)
+      return void (await this.#write(job, {
+        phase: 'Pending',
+        attempt: 1,
+        schedd: scheddLabel(placement.target),
+      }));
     if (!st.jobId) return this.#submitOrAdopt(key, job, placement.target, placement.vc);
     return this.#observe(key, job, placement.target);
-  }
-
-  #placement(job: HPCJob): Placement {
-    const c = this.d.config;
-    const ref = job.spec.virtualClusterRef?.name;
-    if (!ref) return { target: { name: c.scheddName || undefined, pool: c.collector || undefined } };
-    const vc = this.d.vcs.items.get(`${job.metadata.namespace}/${ref}`);
-    if (!vc || vc.metadata.deletionTimestamp) return job.status?.jobId || job.status?.attempt ? { gone: true } : { wait: true };
-    return { target: { name: vc.spec.pool.scheddName || c.scheddName || undefined, pool: vc.spec.pool.collectorHost }, vc: `${job.metadata.namespace}/${ref}` };
-  }
-
-  /** Where the HPCJob's jobs went (also when its VirtualCluster is gone). */
-  #statusTarget(job: HPCJob, placement: Placement): ScheddTarget {
-    if ('target' in placement) return placement.target;
-    const s = job.status?.schedd;
-    return { name: s && s !== 'local' ? s : this.d.config.scheddName || undefined };
   }
 
   async #write(job: HPCJob, patch: Partial<HPCJobStatus>): Promise<HPCJob> {
@@ -109,16 +99,24 @@ export class HpcJobController {
     const st = job.status ?? {};
     const retry = job.metadata.annotations?.[HPCJobAnnotations.Retry];
     if (retry && retry !== st.retryToken) {
-      await this.#write(job, { phase: 'Pending', attempt: (st.attempt ?? 0) + 1, jobId: undefined, retryToken: retry, completionTime: undefined, message: 'retry requested' });
+      await this.#write(job, {
+        phase: 'Pending',
+        attempt: (st.attempt ?? 0) + 1,
+        jobId: undefined,
+        retryToken: retry,
+        completionTime: undefined,
+        message: 'retry requested',
+      });
       return;
     }
     if (!st.attempt) return this.d.tracker.release(key);
-    const target = this.#statusTarget(job, placement);
+    const target = statusTarget(job, placement, this.d.config);
     const snap = this.d.tracker.use(target, key);
     if (!snap) return;
     const uid = job.metadata.uid as string;
     const ended = [...snap.ads.values()].filter((a) => a[Tag.JobUID] === uid && a[Tag.Ack] !== true);
-    if (ended.some((a) => [1, 2, 5].includes(adNumber(a, 'JobStatus') ?? 0))) await this.#schedd(target).act('remove', this.#sel(uid), 'HPCJob finished');
+    if (ended.some((a) => [1, 2, 5].includes(adNumber(a, 'JobStatus') ?? 0)))
+      await this.#schedd(target).act('remove', this.#sel(uid), 'HPCJob finished');
     if (ended.length) await this.#schedd(target).acknowledge(this.#sel(uid));
     else this.d.tracker.release(key);
   }
@@ -132,7 +130,12 @@ export class HpcJobController {
       completionTime: new Date(this.d.clock.now()).toISOString(),
       attempts: n ? S.withAttempt(job.status ?? {}, n, { outcome: 'Cancelled' }) : job.status?.attempts,
     });
-    if (n) await this.#schedd(this.#statusTarget(o, placement)).act('remove', this.#sel(job.metadata.uid as string), 'HPCJob cancelled');
+    if (n)
+      await this.#schedd(statusTarget(o, placement, this.d.config)).act(
+        'remove',
+        this.#sel(job.metadata.uid as string),
+        'HPCJob cancelled',
+      );
     this.queue.add(key);
   }
 
@@ -140,18 +143,23 @@ export class HpcJobController {
     const created = Date.parse(job.metadata.creationTimestamp ?? '') || this.d.clock.now();
     const left = created + this.d.config.virtualClusterWaitSeconds * 1000 - this.d.clock.now();
     if (left > 0) return this.queue.after(key, Math.min(left, 30_000));
-    await this.#write(job, { phase: 'Failed', message: 'VirtualCluster not found', completionTime: new Date(this.d.clock.now()).toISOString() });
+    await this.#write(job, {
+      phase: 'Failed',
+      message: 'VirtualCluster not found',
+      completionTime: new Date(this.d.clock.now()).toISOString(),
+    });
   }
 
   /** Its VirtualCluster went away: the attempt can never run. Its job goes first, then the HPCJob fails. */
   async #vcGone(key: string, job: HPCJob): Promise<void> {
     const uid = job.metadata.uid as string;
     if (job.status?.jobId) {
-      const target = this.#statusTarget(job, { gone: true });
+      const target = statusTarget(job, { gone: true }, this.d.config);
       const snap = this.#fresh(key, this.d.tracker.use(target, key));
       if (!snap) return;
       const ad = snap.ads.get(attemptKey(uid, job.status.attempt ?? 1));
-      if (ad && [1, 2, 5].includes(adNumber(ad, 'JobStatus') ?? 0)) return this.#act(key, target, 'remove', uid, 'VirtualCluster deleted');
+      if (ad && [1, 2, 5].includes(adNumber(ad, 'JobStatus') ?? 0))
+        return this.#act(key, target, 'remove', uid, 'VirtualCluster deleted');
       // Ended or gone from the queue: judged like any other attempt.
       return this.#observe(key, job, target);
     }
@@ -163,12 +171,23 @@ export class HpcJobController {
     return snap && snap.startedAt > (this.actedAt.get(key) ?? 0) ? snap : undefined;
   }
 
-  async #act(key: string, target: ScheddTarget, action: 'remove' | 'hold' | 'release', uid: string, reason?: string): Promise<void> {
+  async #act(
+    key: string,
+    target: ScheddTarget,
+    action: 'remove' | 'hold' | 'release',
+    uid: string,
+    reason?: string,
+  ): Promise<void> {
     this.actedAt.set(key, this.d.clock.now());
     await this.#schedd(target).act(action, this.#sel(uid), reason);
   }
 
-  async #submitOrAdopt(key: string, job: HPCJob, target: ScheddTarget, vc: string | undefined): Promise<void> {
+  async #submitOrAdopt(
+    key: string,
+    job: HPCJob,
+    target: ScheddTarget,
+    vc: string | undefined,
+  ): Promise<void> {
     const st = job.status ?? {};
     const n = st.attempt ?? 1;
     const uid = job.metadata.uid as string;
@@ -176,7 +195,7 @@ export class HpcJobController {
     if (due > 0) return this.queue.after(key, due);
     // An earlier submit (timed out, or its status write lost) may have committed: adopt it, suspended or not.
     const schedd = this.#schedd(target);
-    const found = await this.#find(schedd, uid, n);
+    const found = await findAttempt(schedd, this.#sel(uid), n);
     if (found) return this.#adopted(job, found, target);
     if (job.spec.suspend) return;
     const plan = await this.d.files.prepare(job, n);
@@ -203,21 +222,29 @@ export class HpcJobController {
     this.d.files.submitted(job, n);
     const jobId = ids[0] as string;
     const now = new Date(this.d.clock.now()).toISOString();
-    await this.#write(job, { phase: 'Submitted', jobId, schedd: scheddLabel(target), attempts: S.withAttempt(st, n, { jobId, schedd: scheddLabel(target), submitTime: now, outcome: 'Running' }) });
-  }
-
-  /** Attempt n of uid in the queue or the history. */
-  async #find(schedd: ScheddApi, uid: string, n: number): Promise<JobAd | undefined> {
-    const mine = (a: JobAd) => adNumber(a, Tag.Attempt) === n;
-    const q = (await schedd.query(this.#sel(uid), TRACKED_ATTRIBUTES, 'adopt')).find(mine);
-    return q ?? (await schedd.history(this.#sel(uid), TRACKED_ATTRIBUTES, { limit: 20 })).find(mine);
+    await this.#write(job, {
+      phase: 'Submitted',
+      jobId,
+      schedd: scheddLabel(target),
+      attempts: S.withAttempt(st, n, {
+        jobId,
+        schedd: scheddLabel(target),
+        submitTime: now,
+        outcome: 'Running',
+      }),
+    });
   }
 
   async #adopted(job: HPCJob, ad: JobAd, target: ScheddTarget): Promise<void> {
     const jobId = S.jobIdOf(ad);
     const n = job.status?.attempt ?? 1;
     const now = new Date(this.d.clock.now()).toISOString();
-    await this.#write(job, { phase: S.phaseOf(ad), jobId, schedd: scheddLabel(target), attempts: S.withAttempt(job.status ?? {}, n, { jobId, submitTime: now, outcome: 'Running' }) });
+    await this.#write(job, {
+      phase: S.phaseOf(ad),
+      jobId,
+      schedd: scheddLabel(target),
+      attempts: S.withAttempt(job.status ?? {}, n, { jobId, submitTime: now, outcome: 'Running' }),
+    });
   }
 
   async #observe(key: string, job: HPCJob, target: ScheddTarget): Promise<void> {
@@ -229,7 +256,9 @@ export class HpcJobController {
     if (!ad) {
       const submitted = Date.parse(S.currentAttempt(job)?.submitTime ?? '') || 0;
       if (snap.startedAt <= submitted) return;
-      const h = (await this.#schedd(target).history(this.#sel(uid), TRACKED_ATTRIBUTES, { limit: 20 })).find((a) => adNumber(a, Tag.Attempt) === n);
+      const h = (await this.#schedd(target).history(this.#sel(uid), TRACKED_ATTRIBUTES, { limit: 20 })).find(
+        (a) => adNumber(a, Tag.Attempt) === n,
+      );
       return h ? this.#ended(key, job, h, target, true) : this.#lost(job);
     }
     switch (adNumber(ad, 'JobStatus')) {
@@ -250,19 +279,29 @@ export class HpcJobController {
     const n = job.status?.attempt ?? 1;
     if (S.heldByUs(ad) && !job.spec.suspend) return this.#act(key, target, 'release', uid);
     if (adNumber(ad, 'HoldReasonCode') === 1) {
-      if (job.status?.phase !== 'Held') await this.#write(job, { phase: 'Held', message: String(ad.HoldReason ?? '') });
+      if (job.status?.phase !== 'Held')
+        await this.#write(job, { phase: 'Held', message: String(ad.HoldReason ?? '') });
       return;
     }
     const releases = S.currentAttempt(job)?.releases ?? 0;
     if (S.transientHold(ad) && releases < (job.spec.retryPolicy?.releaseLimit ?? 3)) {
-      await this.#write(job, { phase: 'Held', attempts: S.withAttempt(job.status ?? {}, n, { releases: releases + 1 }) });
+      await this.#write(job, {
+        phase: 'Held',
+        attempts: S.withAttempt(job.status ?? {}, n, { releases: releases + 1 }),
+      });
       return this.#act(key, target, 'release', uid);
     }
     // Removed first; the HPCJob fails once the job is seen Removed (it cannot complete any more).
     await this.#act(key, target, 'remove', uid, `HPCJob failed: held (${String(ad.HoldReason ?? '')})`);
   }
 
-  async #ended(key: string, job: HPCJob, ad: JobAd, target: ScheddTarget, fromHistory: boolean): Promise<void> {
+  async #ended(
+    key: string,
+    job: HPCJob,
+    ad: JobAd,
+    target: ScheddTarget,
+    fromHistory: boolean,
+  ): Promise<void> {
     const uid = job.metadata.uid as string;
     const n = job.status?.attempt ?? 1;
     if (adNumber(ad, 'JobStatus') === 3) return this.#fail(job, 'Removed', 'removed by a person');
@@ -277,14 +316,23 @@ export class HpcJobController {
       phase: ok ? 'Succeeded' : 'Failed',
       message: ok ? 'completed' : `failed: ${this.d.files.stderrTail(job, n).slice(0, 200)}`,
       completionTime: new Date(this.d.clock.now()).toISOString(),
-      attempts: S.withAttempt(job.status ?? {}, n, { outcome: ok ? 'Succeeded' : 'Failed', exitCode: adNumber(ad, 'ExitCode'), ...(ok ? {} : { failureCategory: ad.ExitBySignal ? 'Signal' : 'ExitCode' }) }),
+      attempts: S.withAttempt(job.status ?? {}, n, {
+        outcome: ok ? 'Succeeded' : 'Failed',
+        exitCode: adNumber(ad, 'ExitCode'),
+        ...(ok ? {} : { failureCategory: ad.ExitBySignal ? 'Signal' : 'ExitCode' }),
+      }),
     });
     this.queue.add(key);
   }
 
   async #fail(job: HPCJob, category: 'Removed' | 'Hold', message: string): Promise<void> {
     const n = job.status?.attempt ?? 1;
-    await this.#write(job, { phase: 'Failed', message, completionTime: new Date(this.d.clock.now()).toISOString(), attempts: S.withAttempt(job.status ?? {}, n, { outcome: 'Failed', failureCategory: category }) });
+    await this.#write(job, {
+      phase: 'Failed',
+      message,
+      completionTime: new Date(this.d.clock.now()).toISOString(),
+      attempts: S.withAttempt(job.status ?? {}, n, { outcome: 'Failed', failureCategory: category }),
+    });
   }
 
   /** Neither the queue nor the history has the attempt: retry while the policy allows, else Lost. */
@@ -293,8 +341,19 @@ export class HpcJobController {
     const attempts = S.withAttempt(job.status ?? {}, n, { outcome: 'Lost', failureCategory: 'Lost' });
     if (n <= (job.spec.retryPolicy?.limit ?? 3)) {
       const next = new Date(this.d.clock.now() + S.backoffMs(job, n)).toISOString();
-      await this.#write(job, { phase: 'Pending', attempt: n + 1, jobId: undefined, nextRetryTime: next, attempts });
-    } else await this.#write(job, { phase: 'Lost', attempts, completionTime: new Date(this.d.clock.now()).toISOString() });
+      await this.#write(job, {
+        phase: 'Pending',
+        attempt: n + 1,
+        jobId: undefined,
+        nextRetryTime: next,
+        attempts,
+      });
+    } else
+      await this.#write(job, {
+        phase: 'Lost',
+        attempts,
+        completionTime: new Date(this.d.clock.now()).toISOString(),
+      });
   }
 
   async #finalize(key: string, job: HPCJob): Promise<void> {
@@ -302,13 +361,21 @@ export class HpcJobController {
     if (!job.metadata.finalizers?.includes(S.FINALIZER)) return;
     if (this.submitting.has(uid)) return this.queue.after(key, 1_000);
     if (job.status?.attempt) {
-      const schedd = this.#schedd(this.#statusTarget(job, this.#placement(job)));
+      const schedd = this.#schedd(
+        statusTarget(job, placementOf(job, this.d.config, this.d.vcs.items), this.d.config),
+      );
       await schedd.act('remove', this.#sel(uid), 'HPCJob deleted');
       await schedd.acknowledge(this.#sel(uid));
-      if ((await schedd.query(this.#sel(uid), ['JobStatus'], 'action')).length) return this.queue.after(key, 10_000);
+      if ((await schedd.query(this.#sel(uid), ['JobStatus'], 'action')).length)
+        return this.queue.after(key, 10_000);
     }
     this.d.files.removeAll(job);
-    this.d.jobs.update(await this.d.writer.setFinalizers(job, (job.metadata.finalizers ?? []).filter((f) => f !== S.FINALIZER)));
+    this.d.jobs.update(
+      await this.d.writer.setFinalizers(
+        job,
+        (job.metadata.finalizers ?? []).filter((f) => f !== S.FINALIZER),
+      ),
+    );
   }
 
   #forget(key: string): void {

@@ -3,7 +3,12 @@
  * resourceVersion (bookmarks included) after it ends, backs off after errors.
  */
 import type { Clock } from '../../../src/runtime/clock.js';
-import { isGone, type KubeObject, type ListWatchSource, type WatchHandle } from '../../../src/runtime/kube-api.js';
+import {
+  isGone,
+  type KubeObject,
+  type ListWatchSource,
+  type WatchHandle,
+} from '../../../src/runtime/kube-api.js';
 
 export class Informer<T extends KubeObject> {
   readonly items = new Map<string, T>();

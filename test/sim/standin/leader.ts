@@ -71,7 +71,11 @@ export class LeaderElector {
       throw e;
     });
     const mine = cur?.holderIdentity === this.identity;
-    const expired = !cur || !cur.holderIdentity || !cur.renewTime || Date.parse(cur.renewTime) + cur.leaseDurationSeconds * 1000 < now;
+    const expired =
+      !cur ||
+      !cur.holderIdentity ||
+      !cur.renewTime ||
+      Date.parse(cur.renewTime) + cur.leaseDurationSeconds * 1000 < now;
     if (cur && !mine && !expired) return this.#set(false);
     const next: LeaseRecord = {
       namespace: this.where.namespace,

@@ -30,13 +30,20 @@ export function buildStandIn(config: OperatorConfig, deps: OperatorDeps): SimOpe
   if (!leases) throw new Error('the stand-in needs a LeaseStore');
   const stopSession = (): void => {
     if (!session) return;
-    for (const x of [session.hpc.queue, session.vc.queue, session.tracker, session.jobs, session.vcs]) x.stop();
+    for (const x of [session.hpc.queue, session.vc.queue, session.tracker, session.jobs, session.vcs])
+      x.stop();
     session = undefined;
   };
-  const leader = new LeaderElector(deps.clock, leases, deps.identity, { namespace: config.leaderElectionNamespace, name: config.leaderElectionId }, (leading) => {
-    stopSession();
-    if (leading) session = startSession(config, deps, leader);
-  });
+  const leader = new LeaderElector(
+    deps.clock,
+    leases,
+    deps.identity,
+    { namespace: config.leaderElectionNamespace, name: config.leaderElectionId },
+    (leading) => {
+      stopSession();
+      if (leading) session = startSession(config, deps, leader);
+    },
+  );
   return {
     start: () => {
       leader.start();
@@ -61,19 +68,40 @@ export function buildStandIn(config: OperatorConfig, deps: OperatorDeps): SimOpe
 }
 
 function startSession(config: OperatorConfig, deps: OperatorDeps, leader: LeaderElector): Session {
-  let hpc: HpcJobController | undefined;
-  const jobs = new Informer<HPCJob>(deps.clock, deps.hpcJobs, (key) => hpc?.queue.add(key));
+  // The informers' callbacks run only after start(), when both controllers exist.
+  const wake = (key: string): void => hpc.queue.add(key);
+  const jobs = new Informer<HPCJob>(deps.clock, deps.hpcJobs, wake);
   const vcs = new Informer<VirtualCluster>(deps.clock, deps.virtualClusters, (key) => {
     vc.queue.add(key);
     onVcChange(key);
   });
   const onVcChange = (key: string): void => {
     const [ns, name] = key.split('/');
-    for (const [k, j] of jobs.items) if (j.metadata.namespace === ns && j.spec.virtualClusterRef?.name === name) hpc?.queue.add(k);
+    for (const [k, j] of jobs.items)
+      if (j.metadata.namespace === ns && j.spec.virtualClusterRef?.name === name) wake(k);
   };
-  const tracker = new Tracker(deps.clock, deps.condor, config.operatorId, (users) => users.forEach((k) => hpc?.queue.add(k)));
-  hpc = new HpcJobController({ clock: deps.clock, config, condor: deps.condor, files: deps.files, writer: deps.hpcJobWriter, leader, tracker, jobs, vcs, submitTimeoutMs: TIMEOUTS.submit });
-  const vc = new VcController({ clock: deps.clock, condor: deps.condor, sites: deps.sites, secrets: deps.secrets, writer: deps.virtualClusterWriter, vcs, onChange: onVcChange });
+  const tracker = new Tracker(deps.clock, deps.condor, config.operatorId, (users) => users.forEach(wake));
+  const hpc = new HpcJobController({
+    clock: deps.clock,
+    config,
+    condor: deps.condor,
+    files: deps.files,
+    writer: deps.hpcJobWriter,
+    leader,
+    tracker,
+    jobs,
+    vcs,
+    submitTimeoutMs: TIMEOUTS.submit,
+  });
+  const vc = new VcController({
+    clock: deps.clock,
+    condor: deps.condor,
+    sites: deps.sites,
+    secrets: deps.secrets,
+    writer: deps.virtualClusterWriter,
+    vcs,
+    onChange: onVcChange,
+  });
   jobs.start();
   vcs.start();
   return { jobs, vcs, tracker, hpc, vc };

@@ -84,12 +84,15 @@ export class Tracker {
     t.polling = true;
     const startedAt = this.clock.now();
     try {
-      const ads = await this.condor.schedd(t.target).query({ operator: this.operator }, TRACKED_ATTRIBUTES, 'track');
+      const ads = await this.condor
+        .schedd(t.target)
+        .query({ operator: this.operator }, TRACKED_ATTRIBUTES, 'track');
       const byAttempt = new Map<string, JobAd>();
       for (const ad of ads) {
         const uid = ad[Tag.JobUID];
         const attempt = ad[Tag.Attempt];
-        if (typeof uid === 'string' && typeof attempt === 'number') byAttempt.set(attemptKey(uid, attempt), ad);
+        if (typeof uid === 'string' && typeof attempt === 'number')
+          byAttempt.set(attemptKey(uid, attempt), ad);
       }
       if (this.#targets.get(label) === t) t.last = { startedAt, ads: byAttempt };
       this.onPoll([...t.users]);

@@ -38,12 +38,16 @@ export class VcController {
     const a = vc.spec.allocations?.[0];
     if (vc.metadata.deletionTimestamp) return this.#finalize(vc, a);
     if (!vc.metadata.finalizers?.includes(VC_FINALIZER)) {
-      this.d.vcs.update(await this.d.writer.setFinalizers(vc, [...(vc.metadata.finalizers ?? []), VC_FINALIZER]));
+      this.d.vcs.update(
+        await this.d.writer.setFinalizers(vc, [...(vc.metadata.finalizers ?? []), VC_FINALIZER]),
+      );
       return this.queue.add(key);
     }
     this.queue.after(key, POLL_MS);
     if (a) await this.#keepPilots(vc, a);
-    const slots = await this.d.condor.collector(vc.spec.pool.collectorHost).pilotSlots(key, ['Name', 'State']);
+    const slots = await this.d.condor
+      .collector(vc.spec.pool.collectorHost)
+      .pilotSlots(key, ['Name', 'State']);
     const phase = slots.length ? 'Running' : 'Provisioning';
     if (vc.status?.phase !== phase) {
       const status: VirtualClusterStatus = { ...(vc.status ?? {}), phase, workers: { idle: slots.length } };
@@ -54,7 +58,16 @@ export class VcController {
 
   async #session(vc: VirtualCluster, a: Allocation): Promise<SiteSession> {
     const key = await this.d.secrets.read(vc.metadata.namespace, a.credentials.secretName, 'ssh-privatekey');
-    return this.d.sites.open({ host: a.loginHost, port: a.port ?? 22, user: a.user, privateKey: key ?? '', hostKeys: a.credentials.hostKey ? [a.credentials.hostKey] : [] }, a.batchSystem);
+    return this.d.sites.open(
+      {
+        host: a.loginHost,
+        port: a.port ?? 22,
+        user: a.user,
+        privateKey: key ?? '',
+        hostKeys: a.credentials.hostKey ? [a.credentials.hostKey] : [],
+      },
+      a.batchSystem,
+    );
   }
 
   #dir(vc: VirtualCluster): string {
@@ -70,11 +83,17 @@ export class VcController {
     const ref = vc.spec.pool.pilotTokenSecretRef;
     const token = await this.d.secrets.read(vc.metadata.namespace, ref.name, ref.key ?? 'token');
     await s.prepare(this.#dir(vc), token ?? '');
-    const mine = (await s.listJobs()).filter((j) => j.name.startsWith(this.#prefix(vc)) && (j.state === 'queued' || j.state === 'running'));
+    const mine = (await s.listJobs()).filter(
+      (j) => j.name.startsWith(this.#prefix(vc)) && (j.state === 'queued' || j.state === 'running'),
+    );
     const want = a.workers?.count ?? 1;
     for (let i = mine.length; i < want; i++) {
       const name = `${this.#prefix(vc)}${this.d.clock.now()}-${i}`;
-      await s.submitPilot(this.#dir(vc), name, `#!/bin/sh\n# pilot\nVirtualCluster = "${vc.metadata.namespace}/${vc.metadata.name}"\n`);
+      await s.submitPilot(
+        this.#dir(vc),
+        name,
+        `#!/bin/sh\n# pilot\nVirtualCluster = "${vc.metadata.namespace}/${vc.metadata.name}"\n`,
+      );
     }
   }
 
@@ -82,11 +101,18 @@ export class VcController {
     if (!vc.metadata.finalizers?.includes(VC_FINALIZER)) return;
     if (a) {
       const s = await this.#session(vc, a);
-      const mine = (await s.listJobs()).filter((j) => j.name.startsWith(this.#prefix(vc)) && (j.state === 'queued' || j.state === 'running'));
+      const mine = (await s.listJobs()).filter(
+        (j) => j.name.startsWith(this.#prefix(vc)) && (j.state === 'queued' || j.state === 'running'),
+      );
       if (mine.length) await s.cancel(mine.map((j) => j.id));
       await s.removeToken(this.#dir(vc));
     }
-    this.d.vcs.update(await this.d.writer.setFinalizers(vc, (vc.metadata.finalizers ?? []).filter((f) => f !== VC_FINALIZER)));
+    this.d.vcs.update(
+      await this.d.writer.setFinalizers(
+        vc,
+        (vc.metadata.finalizers ?? []).filter((f) => f !== VC_FINALIZER),
+      ),
+    );
     this.d.onChange(`${vc.metadata.namespace}/${vc.metadata.name}`);
   }
 }
