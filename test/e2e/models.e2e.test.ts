@@ -1,0 +1,213 @@
+/**
+ * The simulation's models (test/sim) claim behaviours of the real API server and the real HTCondor. Each
+ * test here shows one claim on the REAL local stack, so that a model that drifts from reality is caught:
+ *
+ * - API server: a status write from a stale resourceVersion gets 409; status writes leave generation alone,
+ *   spec changes and the start of a deletion bump it; a finalizer keeps a deleted object (deletionTimestamp)
+ *   until it is removed, and no new finalizer may be added meanwhile (422); a watch from a compacted
+ *   resourceVersion gets 410 Gone.
+ * - HTCondor: a hold by a person has HoldReasonCode 1 (and holding it again is "already held"); a finished
+ *   job with leave_in_queue stays in the queue until HPCAck, then moves to condor_history; after the schedd's
+ *   spool is wiped, job ids start from 1 again and the old job is in neither the queue nor the history.
+ *
+ * The spool wipe stops and restarts the schedd, so it runs last.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as k8s from '@kubernetes/client-node';
+import { JobStatus } from '../../src/condor/job-status.js';
+import { adNumber, jobIdsOf } from '../../src/condor/parse.js';
+import { equalsString } from '../../src/condor/schedd.js';
+import { expr, renderSubmitDescription, s, type SubmitJob } from '../../src/condor/submit-description.js';
+import { LEAVE_IN_QUEUE, Tag } from '../../src/condor/tags.js';
+import { compactEtcd, etcdRevision, poolExec, startSchedd, stopSchedd } from '../chaos/helpers/faults.js';
+import { createHPCJob, createNamespace, deleteNamespace, HPCJOBS, installCRDs } from './helpers/kube.js';
+import { kubeConfig, schedd, uniqueName, waitFor } from './helpers/stack.js';
+
+const codeOf = (e: unknown): number | undefined => (e as { code?: number }).code;
+
+describe('the API server behaves as the simulation models it', () => {
+  const kc = kubeConfig();
+  const co = kc.makeApiClient(k8s.CustomObjectsApi);
+  const ns = uniqueName('e2e-models');
+  const get = async (name: string) =>
+    (await co.getNamespacedCustomObject({ ...HPCJOBS, namespace: ns, name })) as {
+      metadata: {
+        resourceVersion: string;
+        generation: number;
+        deletionTimestamp?: string;
+        finalizers?: string[];
+      };
+    };
+  const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+
+  beforeAll(async () => {
+    await installCRDs(kc);
+    await createNamespace(kc, ns);
+  });
+  afterAll(() => deleteNamespace(kc, ns));
+
+  it('answers 409 to a status write from a stale resourceVersion; status leaves generation alone, spec bumps it', async () => {
+    await createHPCJob(kc, ns, 'stale', { script: 'true' });
+    const first = await get('stale');
+    const status = (phase: string, rv: string) => ({
+      ...HPCJOBS,
+      namespace: ns,
+      name: 'stale',
+      body: { metadata: { resourceVersion: rv }, status: { phase } },
+    });
+    await co.patchNamespacedCustomObjectStatus(status('Pending', first.metadata.resourceVersion), merge);
+    const stale = await co
+      .patchNamespacedCustomObjectStatus(status('Running', first.metadata.resourceVersion), merge)
+      .then(() => undefined, codeOf);
+    expect(stale).toBe(409);
+    expect((await get('stale')).metadata.generation).toBe(first.metadata.generation);
+    await co.patchNamespacedCustomObject(
+      { ...HPCJOBS, namespace: ns, name: 'stale', body: { spec: { suspend: true } } },
+      merge,
+    );
+    expect((await get('stale')).metadata.generation).toBe(first.metadata.generation + 1);
+  });
+
+  it('keeps an object with a finalizer after delete (deletionTimestamp, generation + 1), refuses new finalizers, deletes it with the last one', async () => {
+    await createHPCJob(kc, ns, 'fin', { script: 'true' });
+    const patch = (finalizers: string[]) =>
+      co.patchNamespacedCustomObject(
+        { ...HPCJOBS, namespace: ns, name: 'fin', body: { metadata: { finalizers } } },
+        merge,
+      );
+    await patch(['hpc.scailfin.io/test']);
+    const before = await get('fin');
+    await co.deleteNamespacedCustomObject({ ...HPCJOBS, namespace: ns, name: 'fin' });
+    const marked = await get('fin');
+    expect(marked.metadata.deletionTimestamp).toBeDefined();
+    expect(marked.metadata.generation).toBe(before.metadata.generation + 1);
+    expect(await patch(['hpc.scailfin.io/test', 'hpc.scailfin.io/other']).then(() => undefined, codeOf)).toBe(
+      422,
+    );
+    await patch([]);
+    expect(await get('fin').then(() => undefined, codeOf)).toBe(404);
+  });
+
+  it('answers 410 Gone to a watch from a compacted resourceVersion', async () => {
+    await createHPCJob(kc, ns, 'gone', { script: 'true' });
+    // Move the store on, then compact etcd past it (the API server compacts every few minutes on its own).
+    for (let i = 0; i < 20; i++)
+      await co.patchNamespacedCustomObject(
+        { ...HPCJOBS, namespace: ns, name: 'gone', body: { metadata: { annotations: { n: String(i) } } } },
+        merge,
+      );
+    await compactEtcd(await etcdRevision());
+    const seen: string[] = [];
+    const ended = await new Promise<unknown>((resolve) => {
+      void new k8s.Watch(kc)
+        .watch(
+          `/apis/${HPCJOBS.group}/${HPCJOBS.version}/namespaces/${ns}/${HPCJOBS.plural}`,
+          { resourceVersion: '1' },
+          (type, obj: { code?: number }) => {
+            seen.push(type);
+            // The server sends the 410 as an ERROR event with a Status (the runtime adapter turns it into onDone).
+            if (type === 'ERROR') resolve(obj.code);
+          },
+          (err) => resolve(codeOf(err) ?? err),
+        )
+        .catch((e: unknown) => resolve(codeOf(e)));
+    });
+    expect(ended).toBe(410);
+    expect(seen.filter((t) => t !== 'ERROR')).toEqual([]);
+  });
+});
+
+describe('HTCondor behaves as the simulation models it', () => {
+  const sd = schedd();
+  const operator = uniqueName('e2e-models-op');
+
+  function job(uid: string, script: string): SubmitJob {
+    return {
+      commands: {
+        executable: s.string('/bin/sh'),
+        arguments: s.args(['-c', script]),
+        should_transfer_files: s.string('YES'),
+        output: s.string('out'),
+        error: s.string('err'),
+        leave_in_queue: s.expr(expr(LEAVE_IN_QUEUE)),
+      },
+      attributes: { [Tag.Operator]: operator, [Tag.JobUID]: uid, [Tag.Attempt]: 1 },
+    };
+  }
+
+  async function submit(uid: string, script: string): Promise<string> {
+    const [id] = jobIdsOf(await sd.submit(renderSubmitDescription([job(uid, script)])));
+    return id as string;
+  }
+
+  const byUid = (uid: string) => equalsString(Tag.JobUID, uid);
+  const ATTRS = [
+    'JobStatus',
+    'HoldReasonCode',
+    'HoldReasonSubCode',
+    'LastHoldReasonCode',
+    'ExitCode',
+    Tag.Ack,
+  ];
+
+  it('a hold by a person has HoldReasonCode 1; holding it again is "already held"; a release keeps it as LastHoldReasonCode', async () => {
+    const uid = uniqueName('hold');
+    await submit(uid, 'sleep 600');
+    expect(await sd.act('condor_hold', byUid(uid))).toBe(true);
+    const held = await waitFor('the job to be held', async () => {
+      const [a] = await sd.query(byUid(uid), ATTRS);
+      return a && adNumber(a, 'JobStatus') === JobStatus.Held ? a : undefined;
+    });
+    expect([adNumber(held, 'HoldReasonCode'), adNumber(held, 'HoldReasonSubCode')]).toEqual([1, 0]);
+    expect(await sd.act('condor_hold', byUid(uid))).toBe(false);
+    expect(await sd.act('condor_release', byUid(uid))).toBe(true);
+    const [released] = await sd.query(byUid(uid), ATTRS);
+    expect(adNumber(released ?? {}, 'LastHoldReasonCode')).toBe(1);
+    await sd.act('condor_rm', byUid(uid));
+    await sd.edit(byUid(uid), Tag.Ack, true);
+  });
+
+  it('keeps a finished job with leave_in_queue in the queue until HPCAck, then moves it to condor_history', async () => {
+    const uid = uniqueName('ack');
+    await submit(uid, 'exit 0');
+    await waitFor(
+      'the job to complete',
+      async () =>
+        (await sd.query(byUid(uid), ATTRS)).some((a) => adNumber(a, 'JobStatus') === JobStatus.Completed),
+      120_000,
+    );
+    // Several periodic passes (PERIODIC_EXPR_INTERVAL is 5 s on the stack): still there without HPCAck.
+    await new Promise((r) => setTimeout(r, 15_000));
+    expect(await sd.query(byUid(uid), ATTRS)).toHaveLength(1);
+    expect(await sd.history(byUid(uid), ATTRS)).toHaveLength(0);
+    expect(await sd.edit(byUid(uid), Tag.Ack, true)).toBe(true);
+    await waitFor(
+      'the job to leave the queue',
+      async () => (await sd.query(byUid(uid), ATTRS)).length === 0,
+      60_000,
+    );
+    const [h] = await waitFor('the job in condor_history', async () => {
+      const found = await sd.history(byUid(uid), ATTRS);
+      return found.length ? found : undefined;
+    });
+    expect([adNumber(h ?? {}, 'ExitCode'), h?.[Tag.Ack]]).toEqual([0, true]);
+  });
+
+  it('starts job ids from 1 again after the spool is wiped, and forgets the old jobs', async () => {
+    const uid = uniqueName('wipe');
+    const before = await submit(uid, 'sleep 600');
+    expect(Number(before.split('.')[0])).toBeGreaterThan(1);
+    await stopSchedd();
+    try {
+      poolExec('sh', '-c', 'rm -rf "$(condor_config_val SPOOL)"/*');
+    } finally {
+      await startSchedd();
+    }
+    const afterUid = uniqueName('wipe-after');
+    const after = await submit(afterUid, 'exit 0');
+    await sd.edit(byUid(afterUid), Tag.Ack, true);
+    expect(after).toBe('1.0');
+    expect(await sd.query(byUid(uid), ATTRS)).toEqual([]);
+    expect(await sd.history(byUid(uid), ATTRS)).toEqual([]);
+  });
+});
