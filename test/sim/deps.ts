@@ -16,7 +16,9 @@ import { SimSiteConnector } from './site/ports.js';
 import { SSH_TIMEOUT_MS, type World } from './world.js';
 
 function logger(w: World, r: Replica): Logger {
-  if (!w.trace.full) return pino({ level: 'silent' });
+  // Virtual time in every line (pino's default reads the wall clock).
+  const timestamp = (): string => `,"time":${w.sched.now()}`;
+  if (!w.trace.full) return pino({ level: 'silent', timestamp });
   const stream = {
     write(line: string): void {
       const o = JSON.parse(line) as {
@@ -34,7 +36,7 @@ function logger(w: World, r: Replica): Logger {
       w.trace.add(r.name, 'log', `[${level ?? '?'}] ${msg ?? ''}${extra}`.slice(0, 400));
     },
   };
-  return pino({ level: 'debug', base: undefined, timestamp: false }, stream);
+  return pino({ level: 'debug', base: undefined, timestamp }, stream);
 }
 
 export function buildDeps(w: World, r: Replica): OperatorDeps {

@@ -14,6 +14,7 @@ import { MINUTE } from './plan.js';
 import { Replicas } from './replicas.js';
 import { deleteEverything, heal, scheduleTimeline } from './script.js';
 import { World } from './world.js';
+import { guardRealTime } from './guard.js';
 
 /** After everything is gone, the operator gets this long to let go of per-job memory. */
 const SETTLE_MS = 2 * MINUTE;
@@ -49,22 +50,11 @@ export async function runSchedule(plan: Plan, o: ScheduleOptions = {}): Promise<
       );
     return w.checker.violation !== undefined;
   };
-  scheduleTimeline(w, replicas);
-  for (let i = 0; i < plan.replicas; i++) replicas.start();
-
-  await w.sched.run({ until: t0 + plan.chaosMs, stop: stopped });
-  if (!stopped()) {
-    heal(w, replicas);
-    await w.sched.run({ until: w.sched.now() + plan.healMaxMs, stop: () => stopped() || settled(w) });
-    if (!stopped()) w.checker.liveness();
-    for (const o of w.api.store.list('hpcjobs'))
-      w.trace.count(`HPCJob ended ${(o as HPCJob).status?.phase ?? 'without status'}`);
-  }
-  if (!stopped()) {
-    deleteEverything(w);
-    await w.sched.run({ until: w.sched.now() + plan.cleanupMaxMs, stop: () => stopped() || empty(w) });
-    if (!stopped()) await w.sched.run({ until: w.sched.now() + SETTLE_MS, stop: stopped });
-    if (!stopped()) w.checker.cleanup();
+  const unguard = guardRealTime(w.checker.report);
+  try {
+    await phases(w, replicas, plan, stopped);
+  } finally {
+    unguard();
   }
   if (w.checker.violation)
     w.trace.add(
@@ -83,6 +73,27 @@ export async function runSchedule(plan: Plan, o: ScheduleOptions = {}): Promise<
   };
 }
 
+async function phases(w: World, replicas: Replicas, plan: Plan, stopped: () => boolean): Promise<void> {
+  const t0 = w.sched.now();
+  scheduleTimeline(w, replicas);
+  for (let i = 0; i < plan.replicas; i++) replicas.start();
+
+  await w.sched.run({ until: t0 + plan.chaosMs, stop: stopped });
+  if (!stopped()) {
+    heal(w, replicas);
+    await w.sched.run({ until: w.sched.now() + plan.healMaxMs, stop: () => stopped() || settled(w) });
+    if (!stopped()) w.checker.liveness();
+    for (const o of w.api.store.list('hpcjobs'))
+      w.trace.count(`HPCJob ended ${(o as HPCJob).status?.phase ?? 'without status'}`);
+  }
+  if (!stopped()) {
+    deleteEverything(w);
+    await w.sched.run({ until: w.sched.now() + plan.cleanupMaxMs, stop: () => stopped() || empty(w) });
+    if (!stopped()) await w.sched.run({ until: w.sched.now() + SETTLE_MS, stop: stopped });
+    if (!stopped()) w.checker.cleanup();
+  }
+}
+
 function counts(w: World): Record<string, number> {
   const c = Object.fromEntries(w.trace.counts);
   c['jobs committed'] = w.ledger.jobs.length;
@@ -96,6 +107,7 @@ function counts(w: World): Record<string, number> {
 /** Every HPCJob reached a final phase and left no live job. */
 function settled(w: World): boolean {
   return w.api.store.list('hpcjobs').every((o) => {
+    if (o.metadata.deletionTimestamp) return true;
     const phase = (o as HPCJob).status?.phase;
     return !!phase && FINAL_PHASES.includes(phase) && !w.ledger.queued(o.metadata.uid as string).some(isLive);
   });
