@@ -1,7 +1,8 @@
 import type { HPCJob } from '../../../src/crds/hpcjob.js';
 import type { KubeObject, WatchEventType } from '../../../src/runtime/kube-api.js';
 import { codeOf } from '../../../src/runtime/kube-api.js';
-import { hpcJob } from '../builders.js';
+import type { VirtualCluster } from '../../../src/crds/virtualcluster.js';
+import { hpcJob, virtualCluster } from '../builders.js';
 import { kit, watch } from '../testkit.js';
 import { ApiServer } from './api-server.js';
 import { eventSink, leaseStore, listWatchSource, objectWriter } from './ports.js';
@@ -43,6 +44,31 @@ describe('API server model: writes', () => {
     await w.advance(1_000);
     expect(codeOf(stale.error)).toBe(409);
     expect(stored(w, 'a').status?.phase).toBe('Pending');
+  });
+
+  it('merges a status patch as the real server does: left-out keys stay, null deletes, invalid values get 422', async () => {
+    const w = world();
+    w.create('a');
+    const first = watch(w.writer.patchStatus(stored(w, 'a'), { phase: 'Submitted', jobId: '1.0' }));
+    await w.advance(1_000);
+    const second = watch(w.writer.patchStatus(first.value as HPCJob, { phase: 'Pending', message: 'x' }));
+    await w.advance(1_000);
+    expect(stored(w, 'a').status).toEqual({ phase: 'Pending', jobId: '1.0', message: 'x' });
+    const cleared = watch(w.writer.patchStatus(second.value as HPCJob, { jobId: null }));
+    await w.advance(1_000);
+    expect(stored(w, 'a').status).toEqual({ phase: 'Pending', message: 'x' });
+    const bad = watch(w.writer.patchStatus(cleared.value as HPCJob, { phase: 'Sleeping' }));
+    await w.advance(1_000);
+    expect(codeOf(bad.error)).toBe(422);
+  });
+
+  it('applies the schema defaults to what the user creates', () => {
+    const w = world();
+    w.user.createVirtualCluster(
+      virtualCluster({ at: 0, ns: 't1', name: 'vc', host: 'h', collectorHost: 'cm', workers: 1 }),
+    );
+    const vc = w.api.store.get('virtualclusters', 't1', 'vc') as VirtualCluster;
+    expect(vc.spec.allocations?.[0]?.condor?.source).toBe('path');
   });
 
   it('bumps generation when the user changes the spec, not when annotations change', () => {

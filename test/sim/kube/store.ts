@@ -7,6 +7,7 @@
  */
 import { ApiError, type KubeObject } from '../../../src/runtime/kube-api.js';
 import type { Scheduler } from '../scheduler.js';
+import { admit, mergePatch } from './schema.js';
 import { WatchHub, type ChangeEvent } from './watch-hub.js';
 
 export type ResourceKind = 'hpcjobs' | 'virtualclusters';
@@ -92,7 +93,7 @@ export class ApiStore {
     const key = keyOf(obj.metadata.namespace, obj.metadata.name);
     if (this.objects[kind].has(key)) throw new ApiError(409, `${kind} ${key} already exists`);
     const uid = `00000000-0000-4000-8000-${String(++this.#uids).padStart(12, '0')}`;
-    const stored = structuredClone(obj);
+    const stored = admit(structuredClone(obj));
     stored.metadata = {
       ...stored.metadata,
       uid,
@@ -113,15 +114,18 @@ export class ApiStore {
     const cur = this.#current(kind, ref);
     const next = structuredClone(cur);
     change(next);
+    Object.assign(next, admit(next));
     if (JSON.stringify(next.spec) !== JSON.stringify(cur.spec))
       next.metadata.generation = (cur.metadata.generation ?? 1) + 1;
     return this.#commit(kind, cur, next, 'MODIFIED', who);
   }
 
+  /** A JSON merge patch of the status (what the real adapter sends): keys left out keep their values. */
   patchStatus(kind: ResourceKind, ref: ObjectRef, status: unknown, who: Writer): WithSpecAndStatus {
     const cur = this.#current(kind, ref);
     const next = structuredClone(cur);
-    next.status = structuredClone(status);
+    next.status = mergePatch(cur.status, status);
+    admit(next);
     return this.#commit(kind, cur, next, 'MODIFIED', who);
   }
 

@@ -82,7 +82,10 @@ export class HpcJobController {
   }
 
   async #write(job: HPCJob, patch: Partial<HPCJobStatus>): Promise<HPCJob> {
-    const o = await this.d.writer.patchStatus(job, { ...(job.status ?? {}), ...patch });
+    // A merge patch: a field to clear must be sent as null, or the old value stays.
+    const body: Record<string, unknown> = { ...(job.status ?? {}), ...patch };
+    for (const [k, v] of Object.entries(body)) if (v === undefined) body[k] = null;
+    const o = await this.d.writer.patchStatus(job, body);
     this.d.jobs.update(o);
     return o;
   }
