@@ -84,7 +84,11 @@ async function phases(w: World, replicas: Replicas, plan: Plan, stopped: () => b
     await w.sched.run({ until: w.sched.now() + plan.healMaxMs, stop: () => stopped() || settled(w) });
     if (!stopped()) w.checker.liveness();
     for (const o of w.api.store.list('hpcjobs'))
-      w.trace.count(`HPCJob ended ${(o as HPCJob).status?.phase ?? 'without status'}`);
+      w.trace.count(
+        o.metadata.deletionTimestamp
+          ? 'HPCJob still being deleted after healing'
+          : `HPCJob ended ${(o as HPCJob).status?.phase ?? 'without status'}`,
+      );
   }
   if (!stopped()) {
     deleteEverything(w);

@@ -10,6 +10,7 @@ import { ScheddModel } from './condor/schedd-model.js';
 import { FileStore } from './files.js';
 import type { CheckContext } from './invariants/context.js';
 import { Checker } from './invariants/checker.js';
+import { checkPilotSubmit } from './invariants/checks.js';
 import { Ledger } from './invariants/ledger.js';
 import { ApiServer } from './kube/api-server.js';
 import { User } from './kube/user.js';
@@ -94,6 +95,9 @@ export class World {
     this.api.store.listeners.push(this.checker);
     for (const s of this.condor.schedds.values()) s.listeners.push(this.checker);
     this.net.listeners.push(this.checker.fairness);
+    for (const s of this.sites.values())
+      s.onSubmit = (p, by) =>
+        checkPilotSubmit(this.checker.ctx, this.checker.report, `${p.id} (${p.name})`, s.host, by);
   }
 
   #buildCondor(): void {

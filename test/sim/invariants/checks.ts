@@ -52,6 +52,23 @@ export function checkCommit(ctx: CheckContext, report: Report, job: SimJob, call
     report('no-job-for-deleted-hpcjob', `${describeJob(job)} committed for an HPCJob that no longer exists`);
 }
 
+/** Invariant 2 for pilots: only the leader submits them (a deposed leader's pilot outlives the cleanup). */
+export function checkPilotSubmit(
+  ctx: CheckContext,
+  report: Report,
+  pilot: string,
+  host: string,
+  by: string,
+): void {
+  if (!ctx.lease) return;
+  const holder = ctx.api.leases.holderAt(ctx.lease.namespace, ctx.lease.name, ctx.now());
+  if (holder !== by)
+    report(
+      'submit-only-by-leader',
+      `pilot ${pilot} submitted on ${host} by ${by} while the Lease is held by ${holder ?? 'nobody (expired)'}`,
+    );
+}
+
 /** Invariant 4: outputs and logs of a succeeded job are in place before HPCAck. */
 export function checkAcknowledge(ctx: CheckContext, report: Report, job: SimJob): void {
   if (!succeeded(job)) return;

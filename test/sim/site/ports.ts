@@ -48,7 +48,7 @@ class SimSiteSession implements SiteSession {
   }
 
   submitPilot(dir: string, name: string, script: string): Promise<string> {
-    return this.#call(`submitPilot ${name}`, true, (s) => s.submit(dir, name, script));
+    return this.#call(`submitPilot ${name}`, true, (s) => s.submit(dir, name, script, this.who.name));
   }
 
   cancel(ids: readonly string[]): Promise<void> {

@@ -32,6 +32,8 @@ export class SiteModel {
   hangUntil = 0;
   authFailsUntil = 0;
   batchFailsUntil = 0;
+  /** Told of every pilot submission, with who submitted it (the invariants check the Lease). */
+  onSubmit: (pilot: Pilot, by: string) => void = () => undefined;
 
   constructor(
     readonly host: string,
@@ -58,12 +60,13 @@ export class SiteModel {
       .map((p) => ({ id: p.id, name: p.name, state: p.state, raw: p.raw }));
   }
 
-  submit(dir: string, name: string, script: string): string {
+  submit(dir: string, name: string, script: string, by: string): string {
     const id = String(this.#nextId++);
     this.files.set(`${dir}/pilots/${name}.sh`, script);
     const vc = /VirtualCluster\s*=\s*"([^"]+)"/.exec(script)?.[1];
     const p: Pilot = { id, name, state: 'queued', raw: 'PENDING', virtualCluster: vc };
     this.pilots.set(id, p);
+    this.onSubmit(p, by);
     this.trace.add(`site:${this.host}`, 'site', `pilot ${id} ${name} queued${vc ? ` for ${vc}` : ''}`);
     p.timer = this.sched.schedule(this.prng.latency(2_000, 120_000), () => this.#start(p));
     return id;

@@ -204,6 +204,9 @@ export class HpcJobController {
     const plan = await this.d.files.prepare(job, n);
     if ('reason' in plan) return this.queue.after(key, 10_000);
     if (!this.d.leader.canCommit(this.d.submitTimeoutMs + 5_000)) return this.queue.after(key, 2_000);
+    const fence = this.d.submitTimeoutMs + 5_000;
+    // A reconcile left over from a session that stopped must not race the new session's adoption.
+    if (this.queue.stopped) return;
     const sj = buildSubmitJob(job, n, {
       operatorId: this.d.config.operatorId,
       wrapperPath: this.d.config.wrapperPath,
@@ -215,7 +218,9 @@ export class HpcJobController {
     this.submitting.add(uid);
     let ids: string[];
     try {
-      ids = await schedd.submit([sj]);
+      const r = await this.d.leader.fenced(fence, () => schedd.submit([sj]));
+      if (!r) return this.queue.after(key, 2_000);
+      ids = r;
     } catch (e) {
       // A timeout may have committed: the next round adopts what it finds.
       return this.queue.after(key, e instanceof CondorError && e.kind === 'timeout' ? 1_000 : 10_000);

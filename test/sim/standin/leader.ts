@@ -33,6 +33,20 @@ export class LeaderElector {
     return this.leading && this.clock.now() + ms < this.#validUntil;
   }
 
+  /** Actions that must happen under the Lease (submits), in flight: the Lease is given up only after them. */
+  #fenced = 0;
+
+  /** Runs `act` if it can complete within the Lease (`ms`), else returns undefined without running it. */
+  async fenced<T>(ms: number, act: () => Promise<T>): Promise<T | undefined> {
+    if (!this.canCommit(ms)) return undefined;
+    this.#fenced++;
+    try {
+      return await act();
+    } finally {
+      this.#fenced--;
+    }
+  }
+
   start(): void {
     void this.#tick();
   }
@@ -46,6 +60,7 @@ export class LeaderElector {
 
   /** Gives the Lease up (graceful handover), after stop() and after in-flight submits ended. */
   async release(): Promise<void> {
+    while (this.#fenced > 0) await this.clock.sleep(200);
     const l = this.#lease;
     if (!l || l.holderIdentity !== this.identity) return;
     await this.leases.update({ ...l, holderIdentity: '', leaseDurationSeconds: 1 }).catch(() => undefined);

@@ -50,10 +50,8 @@ export function buildStandIn(config: OperatorConfig, deps: OperatorDeps): SimOpe
       return Promise.resolve();
     },
     async stop() {
-      const s = session;
       leader.stop();
-      // In-flight submits finish (or time out) before the Lease is given up.
-      while (s?.hpc.submitting.size) await deps.clock.sleep(500);
+      // Submits in flight (jobs and pilots) end before the Lease is given up (LeaderElector.release).
       await leader.release();
     },
     diagnostics: () => ({
@@ -101,6 +99,7 @@ function startSession(config: OperatorConfig, deps: OperatorDeps, leader: Leader
     writer: deps.virtualClusterWriter,
     vcs,
     onChange: onVcChange,
+    fenced: (ms, act) => leader.fenced(ms, act),
   });
   jobs.start();
   vcs.start();

@@ -14,6 +14,8 @@ import { WorkQueue } from './workqueue.js';
 
 export const VC_FINALIZER = 'hpc.scailfin.io/pilot-cleanup';
 const POLL_MS = 10_000;
+/** The longest a pilot submission may take to happen (the SSH client's timeout and some). */
+const SSH_WINDOW_MS = 40_000;
 
 export interface VcControllerDeps {
   clock: Clock;
@@ -23,6 +25,8 @@ export interface VcControllerDeps {
   writer: ObjectWriter;
   vcs: Informer<VirtualCluster>;
   onChange: (vc: string) => void;
+  /** Runs a submission only if it completes under our Lease (LeaderElector.fenced). */
+  fenced: <T>(ms: number, act: () => Promise<T>) => Promise<T | undefined>;
 }
 
 export class VcController {
@@ -89,11 +93,11 @@ export class VcController {
     const want = a.workers?.count ?? 1;
     for (let i = mine.length; i < want; i++) {
       const name = `${this.#prefix(vc)}${this.d.clock.now()}-${i}`;
-      await s.submitPilot(
-        this.#dir(vc),
-        name,
-        `#!/bin/sh\n# pilot\nVirtualCluster = "${vc.metadata.namespace}/${vc.metadata.name}"\n`,
-      );
+      // Only under the Lease, and only while this session lives: a pilot submitted by a deposed leader or
+      // by a reconcile left over from a stopped session would outlive the cleanup.
+      if (this.queue.stopped) return;
+      const script = `#!/bin/sh\n# pilot\nVirtualCluster = "${vc.metadata.namespace}/${vc.metadata.name}"\n`;
+      await this.d.fenced(SSH_WINDOW_MS, () => s.submitPilot(this.#dir(vc), name, script));
     }
   }
 

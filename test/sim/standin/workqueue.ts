@@ -10,6 +10,11 @@ export class WorkQueue {
   readonly #dirty = new Set<string>();
   readonly timers = new Map<string, Timer>();
   #stopped = false;
+
+  /** True once stop() ran: a reconcile still in flight from before must not start new work. */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
   #running = 0;
 
   constructor(
