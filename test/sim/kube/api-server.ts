@@ -38,7 +38,13 @@ export class ApiServer {
     isAlive: (owner: string) => boolean,
     o: ApiServerOptions,
   ) {
-    this.store = new ApiStore(sched, isAlive, o.eventWindow, () => prng.latency(0, 30));
+    this.store = new ApiStore(
+      sched,
+      isAlive,
+      o.eventWindow,
+      () => prng.latency(0, 30),
+      () => prng.chance(0.5),
+    );
     this.leases = new LeaseTable(() => this.store.nextRv());
     this.faults = new ApiFaults(sched, prng);
     this.#bookmarks();

@@ -63,10 +63,11 @@ export class ApiStore {
     isAlive: (owner: string) => boolean,
     window: number,
     delay: () => number,
+    goneInStream?: () => boolean,
   ) {
     this.hubs = {
-      hpcjobs: new WatchHub(sched, isAlive, window, delay),
-      virtualclusters: new WatchHub(sched, isAlive, window, delay),
+      hpcjobs: new WatchHub(sched, isAlive, window, delay, goneInStream),
+      virtualclusters: new WatchHub(sched, isAlive, window, delay, goneInStream),
     };
   }
 

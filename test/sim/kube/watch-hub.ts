@@ -40,6 +40,8 @@ export class WatchHub {
     public window: number,
     /** Delay of event delivery (ms), drawn per flush. */
     readonly delay: () => number,
+    /** How a 410 reaches the watcher: an in-stream ERROR event then a normal end (what the real server does), or an error. */
+    readonly goneInStream: () => boolean = () => true,
   ) {}
 
   record(ev: ChangeEvent): void {
@@ -58,10 +60,12 @@ export class WatchHub {
   open(w: Watcher, rv: number, timeoutMs: number): void {
     if (rv < this.compactedRv) {
       this.gone++;
-      this.#enqueue(w, {
-        kind: 'done',
-        err: new ApiError(410, `too old resource version: ${rv} (${this.compactedRv})`),
-      });
+      const message = `too old resource version: ${rv} (${this.compactedRv})`;
+      if (this.goneInStream()) {
+        const status: WatchStatus = { code: 410, message };
+        this.#enqueue(w, { kind: 'event', type: 'ERROR', obj: status });
+        this.#enqueue(w, { kind: 'done' });
+      } else this.#enqueue(w, { kind: 'done', err: new ApiError(410, message) });
       return;
     }
     this.watchers.add(w);

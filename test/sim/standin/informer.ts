@@ -68,11 +68,14 @@ export class Informer<T extends KubeObject> {
 
   async #watchFrom(): Promise<void> {
     if (this.#stopped) return;
+    let expired = false;
     try {
       this.#watch = await this.source.watch(
         { resourceVersion: this.#rv, timeoutSeconds: 300 },
         (type, obj) => {
           const o = obj as T;
+          // The real server sends 410 as an ERROR event in the stream, then ends the watch normally.
+          if (type === 'ERROR') expired ||= (obj as { code?: number }).code === 410;
           if (type === 'ERROR' || !o.metadata) return;
           if (o.metadata.resourceVersion) this.#rv = o.metadata.resourceVersion;
           if (type === 'BOOKMARK') return;
@@ -83,7 +86,7 @@ export class Informer<T extends KubeObject> {
         },
         (err) => {
           if (this.#stopped) return;
-          if (isGone(err)) void this.#relist();
+          if (expired || isGone(err)) void this.#relist();
           else this.clock.after(err ? 1_000 : 0, () => void this.#watchFrom());
         },
       );
