@@ -19,6 +19,8 @@ export class Replica implements Caller {
   portEvents = 0;
   /** Dies at this port event; undefined: not planned. */
   crashAt: number | undefined;
+  /** Dies at the first port event at or after this virtual time; undefined: not planned. */
+  crashAfter: number | undefined;
   operator: SimOperator | undefined;
   /** Diagnostics right after start() resolved: counts must fall back to these once everything is deleted. */
   baseline: Record<string, number> | undefined;
@@ -28,15 +30,17 @@ export class Replica implements Caller {
 
   constructor(
     readonly name: string,
-    now: number,
+    readonly now: () => number,
   ) {
-    this.startedAt = now;
+    this.startedAt = now();
   }
 
   crashPoint(what: string): boolean {
     if (!this.alive) return true;
     this.portEvents++;
-    if (this.crashAt !== this.portEvents) return false;
+    const due =
+      this.crashAt === this.portEvents || (this.crashAfter !== undefined && this.now() >= this.crashAfter);
+    if (!due) return false;
     this.onCrash(`crashed while ${what}`);
     return true;
   }

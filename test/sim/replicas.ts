@@ -7,6 +7,7 @@
 import { buildDeps } from './deps.js';
 import type { OperatorFactory } from './operator-hook.js';
 import { Replica } from './process.js';
+import { virtualTime } from './trace.js';
 import type { World } from './world.js';
 
 const GRACE_PERIOD_MS = 30_000;
@@ -30,16 +31,22 @@ export class Replicas {
 
   start(): Replica {
     const w = this.w;
-    const r = new Replica(`op-${this.#next++}`, w.sched.now());
+    const r = new Replica(`op-${this.#next++}`, () => w.sched.now());
     r.onCrash = (why) => this.kill(r, why, true);
     const planned = w.plan.crashAt?.[this.#next - 1];
     if (w.plan.crashAt) r.crashAt = planned;
     else if (!this.healed && this.crashBudget > 0 && w.prng.chance(0.6)) {
-      r.crashAt = w.prng.int(1, 400);
+      // Any moment of the chaos phase: the first port call issued or answered after it.
+      r.crashAfter = w.prng.int(w.sched.now(), w.chaosEnd);
       this.crashBudget--;
     }
     w.replicas.push(r);
-    w.trace.add(r.name, 'process', `started${r.crashAt ? ` (will crash at port event ${r.crashAt})` : ''}`);
+    const plan = r.crashAt
+      ? ` (will crash at port event ${r.crashAt})`
+      : r.crashAfter
+        ? ` (will crash after ${virtualTime(r.crashAfter)})`
+        : '';
+    w.trace.add(r.name, 'process', `started${plan}`);
     const op = this.factory(w.config, buildDeps(w, r));
     r.operator = op;
     r.baseline = op.diagnostics();
@@ -87,6 +94,6 @@ export class Replicas {
   /** From now on nobody crashes. */
   heal(): void {
     this.healed = true;
-    for (const r of this.alive) r.crashAt = undefined;
+    for (const r of this.alive) r.crashAt = r.crashAfter = undefined;
   }
 }

@@ -29,7 +29,7 @@ export function kit(seed = 1) {
   const prng = new Prng(seed);
   const trace = new Trace(() => sched.now(), Infinity);
   const net = new Net(sched, prng, trace);
-  const replica = new Replica('op-0', sched.now());
+  const replica = new Replica('op-0', () => sched.now());
   replica.onCrash = () => {
     replica.alive = false;
     sched.kill(replica.name);

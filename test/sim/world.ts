@@ -68,12 +68,15 @@ export class World {
   readonly config = simConfig();
   readonly replicas: Replica[] = [];
   readonly poolTokens = new Map<string, string>();
+  /** When the chaos phase ends (virtual ms). */
+  readonly chaosEnd: number;
 
   constructor(
     readonly plan: Plan,
     o: WorldOptions,
   ) {
     this.prng = new Prng(plan.seed ^ 0x5eed);
+    this.chaosEnd = this.sched.now() + plan.chaosMs;
     this.trace = new Trace(() => this.sched.now(), o.traceAll ? Infinity : 300);
     this.net = new Net(this.sched, this.prng, this.trace);
     this.api = new ApiServer(
