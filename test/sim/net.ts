@@ -82,7 +82,7 @@ export class Net {
 
   call<T>(caller: Caller, meta: CallMeta, plan: () => CallPlan<T>, signal?: AbortSignal): Promise<T> {
     if (!caller.alive) return never();
-    if (this.trace.full) this.trace.add(caller.name, 'call', `${meta.port} ${meta.text}`);
+    this.trace.add(caller.name, 'call', `${meta.port} ${meta.text}`);
     if (caller.crashPoint(`issuing ${meta.port} ${meta.text}`)) return never();
     for (const l of this.listeners) l.onIssue?.(caller, meta);
     const p = plan();
@@ -92,7 +92,7 @@ export class Net {
         for (const l of this.listeners) l.onSettle?.(caller, meta);
         if (!caller.alive || aborted) return;
         if (caller.crashPoint(`reply of ${meta.port} ${meta.text}`)) return;
-        if (this.trace.full) this.trace.add(caller.name, 'reply', `${meta.port} ${replyText(reply)}`);
+        this.trace.add(caller.name, 'reply', `${meta.port} ${replyText(reply)}`);
         if (reply.ok) resolve(reply.value as T);
         else reject(reply.error);
       };

@@ -77,7 +77,7 @@ export class World {
   ) {
     this.prng = new Prng(plan.seed ^ 0x5eed);
     this.chaosEnd = this.sched.now() + plan.chaosMs;
-    this.trace = new Trace(() => this.sched.now(), o.traceAll ? Infinity : 300);
+    this.trace = new Trace(() => this.sched.now(), o.traceAll ? Infinity : 400);
     this.net = new Net(this.sched, this.prng, this.trace);
     this.api = new ApiServer(
       this.sched,
