@@ -52,6 +52,7 @@ export type FaultKind =
   | 'person-hold'
   | 'person-release'
   | 'person-remove'
+  | 'person-forcex'
   | 'transfer-fails'
   | 'collector-down'
   | 'collector-blackhole'
@@ -93,6 +94,8 @@ export interface Plan {
   cleanupMaxMs: number;
   /** Named scenarios: the port event each replica (in start order) crashes at, instead of drawing one. */
   crashAt?: (number | undefined)[];
+  /** Named scenarios: when (ms after the start) each replica, in start order, crashes at its next port call. */
+  crashAfterMs?: (number | undefined)[];
   /** Named scenarios: every job ends this way (no holds), instead of a drawn outcome. */
   jobOutcome?: 'ok' | 'exit';
   /** Named scenarios: every job runs this long once started. */
@@ -117,6 +120,7 @@ const FAULT_WEIGHTS: Record<FaultKind, number> = {
   'person-hold': 4,
   'person-release': 2,
   'person-remove': 3,
+  'person-forcex': 2,
   'transfer-fails': 4,
   'collector-down': 2,
   'collector-blackhole': 3,

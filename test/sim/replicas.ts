@@ -34,8 +34,11 @@ export class Replicas {
     const r = new Replica(`op-${this.#next++}`, () => w.sched.now());
     r.onCrash = (why) => this.kill(r, why, true);
     const planned = w.plan.crashAt?.[this.#next - 1];
-    if (w.plan.crashAt) r.crashAt = planned;
-    else if (!this.healed && this.crashBudget > 0 && w.prng.chance(0.6)) {
+    const plannedAfter = w.plan.crashAfterMs?.[this.#next - 1];
+    if (w.plan.crashAt || w.plan.crashAfterMs) {
+      r.crashAt = planned;
+      r.crashAfter = plannedAfter === undefined ? undefined : w.chaosEnd - w.plan.chaosMs + plannedAfter;
+    } else if (!this.healed && this.crashBudget > 0 && w.prng.chance(0.6)) {
       // Any moment of the chaos phase: the first port call issued or answered after it.
       r.crashAfter = w.prng.int(w.sched.now(), w.chaosEnd);
       this.crashBudget--;

@@ -106,6 +106,8 @@ export function applyFault(w: World, replicas: Replicas, f: Fault): void {
       return schedd?.personAct('release');
     case 'person-remove':
       return schedd?.personAct('remove');
+    case 'person-forcex':
+      return schedd?.personAct('forcex');
     case 'transfer-fails':
       return schedd?.transferFails(f.ms, f.rate ?? 0.7);
     case 'collector-down':

@@ -232,7 +232,7 @@ export class ScheddModel implements LifeHost {
   }
 
   /** A person (not the operator) acts on a random job of the queue. */
-  personAct(action: 'hold' | 'release' | 'remove'): void {
+  personAct(action: 'hold' | 'release' | 'remove' | 'forcex'): void {
     const live = [...this.queue.values()].filter((j) =>
       action === 'release'
         ? status(j) === JobStatus.Held && j.heldBy === 'person'
@@ -240,10 +240,19 @@ export class ScheddModel implements LifeHost {
     );
     if (live.length === 0) return;
     const j = this.prng.pick(live);
-    this.trace.add('person', 'fault', `condor_${action === 'remove' ? 'rm' : action} ${this.name} ${j.id}`);
+    const tool =
+      action === 'remove' ? 'condor_rm' : action === 'forcex' ? 'condor_rm -forcex' : `condor_${action}`;
+    this.trace.add('person', 'fault', `${tool} ${this.name} ${j.id}`);
     if (action === 'hold') this.life.hold(j, 'person', PERSON_HOLD);
     else if (action === 'release') this.life.release(j, 'person');
-    else this.life.remove(j, 'via condor_rm (by user alice)');
+    else {
+      // -forcex also sets LeaveJobInQueue = False: the job leaves the queue without waiting for HPCAck.
+      if (action === 'forcex') {
+        j.leaveInQueue = false;
+        j.ad.LeaveJobInQueue = false;
+      }
+      this.life.remove(j, 'via condor_rm (by user alice)');
+    }
   }
 
   /** Releases everything a person held (the schedule heals). */

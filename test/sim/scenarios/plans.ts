@@ -3,7 +3,7 @@
  * operator, so that a test can say which behaviour it pins. `quiet` is the empty world they start from: one
  * schedd, two tenants, one replica, no faults, no crashes.
  */
-import type { Fault, JobPlan, Plan, VcPlan } from '../plan.js';
+import type { Fault, JobPlan, Plan, UserAction, VcPlan } from '../plan.js';
 import { LOCAL_SCHEDD, MINUTE, SECOND_SCHEDD } from '../plan.js';
 
 export function quiet(seed: number, over: Partial<Plan> = {}): Plan {
@@ -54,14 +54,23 @@ export const fault = (
   rate?: number,
 ): Fault => ({ at, kind, ms, target, rate });
 
-/** Scenarios a correct operator must get through without violating anything. */
+const del = (at: number, name: string, ns = 't1'): UserAction => ({ at, kind: 'delete', ns, name });
+
+/**
+ * Scenarios a correct operator must get through without violating anything. Those named after a defect of
+ * issue 12 put the operator in that defect's situation (the invariant that catches it is in brackets).
+ */
 export const SCENARIOS: Record<string, (seed: number) => Plan> = {
-  'submit commits then times out': (seed) =>
-    quiet(seed, {
-      jobs: [job('a'), job('b', { at: 20_000 })],
-      faults: [fault(0, 'submit-timeouts', 10 * MINUTE, LOCAL_SCHEDD, 1)],
-    }),
-  'spool wiped while jobs run, ids reused': (seed) =>
+  'defect 1: condor_transfer_data fails for a while before a condor-transfer job is acknowledged [outputs-before-ack]':
+    (seed) =>
+      quiet(seed, {
+        jobOutcome: 'ok',
+        jobs: [job('a', { staging: 'condor-transfer' }), job('b')],
+        faults: [fault(0, 'transfer-fails', 12 * MINUTE, LOCAL_SCHEDD, 1)],
+      }),
+  'defect 2: the spool is wiped while jobs run and their ids are reused [final-phase-matches-history]': (
+    seed,
+  ) =>
     quiet(seed, {
       jobs: [
         job('a'),
@@ -71,25 +80,7 @@ export const SCENARIOS: Record<string, (seed: number) => Plan> = {
       ],
       faults: [fault(3 * MINUTE, 'spool-wipe', 0, LOCAL_SCHEDD)],
     }),
-  'leader crashes while submitting, a second replica takes over': (seed) =>
-    quiet(seed, {
-      replicas: 2,
-      jobs: [job('a'), job('b'), job('c', { ns: 't2' })],
-      crashAt: [14, 14, undefined, undefined],
-    }),
-  'graceful handover during submits': (seed) =>
-    quiet(seed, {
-      replicas: 2,
-      jobs: [job('a'), job('b', { at: 1_500 }), job('c', { at: 2_000 })],
-      faults: [fault(1_600, 'graceful-restart', 0)],
-    }),
-  'API server unreachable (calls hang) while an HPCJob is deleted': (seed) =>
-    quiet(seed, {
-      jobs: [job('a'), job('b')],
-      actions: [{ at: 3 * MINUTE, kind: 'delete', ns: 't1', name: 'a' }],
-      faults: [fault(3 * MINUTE + 100, 'api-outage-hang', 4 * MINUTE)],
-    }),
-  "another tenant's collector is black-holed": (seed) =>
+  "defect 3: another tenant's collectors are black-holed [tenant-isolation]": (seed) =>
     quiet(seed, {
       vcs: [vc('vc-a', { ns: 't1' }), vc('vc-b', { ns: 't1' })],
       jobs: [
@@ -102,6 +93,68 @@ export const SCENARIOS: Record<string, (seed: number) => Plan> = {
         fault(30_000, 'collector-blackhole', 12 * MINUTE, 'cm.vc-b.example.org:9618'),
       ],
     }),
+  'defect 4: graceful handover while submits are in flight [one-live-job-per-attempt]': (seed) =>
+    quiet(seed, {
+      replicas: 2,
+      jobs: [job('a'), job('b', { at: 1_500 }), job('c', { at: 2_000 })],
+      faults: [fault(1_600, 'graceful-restart', 0)],
+    }),
+  'defect 5: the leader cannot reach the API server while it submits [submit-only-by-leader]': (seed) =>
+    quiet(seed, {
+      replicas: 2,
+      // The HPCJobs are seen and their intent recorded; then the API server hangs for everyone mid-submit.
+      jobs: [job('a', { at: 1_000 }), job('b', { at: 1_200 }), job('c', { at: 1_400 })],
+      faults: [
+        fault(1_300, 'api-outage-hang', 3 * MINUTE),
+        fault(0, 'submit-timeouts', 3 * MINUTE, LOCAL_SCHEDD, 0.5),
+      ],
+    }),
+  'defect 6: the VirtualCluster is deleted while its job runs [liveness]': (seed) =>
+    quiet(seed, {
+      schedds: [LOCAL_SCHEDD, SECOND_SCHEDD],
+      vcs: [vc('vc-a', { scheddName: SECOND_SCHEDD })],
+      jobRunMs: 20 * MINUTE,
+      jobs: [job('a', { vc: 'vc-a' })],
+      actions: [{ at: 6 * MINUTE, kind: 'delete-vc', ns: 't1', name: 'vc-a' }],
+    }),
+  'defect 9: an HPCJob is deleted after its VirtualCluster is gone [finalizer-after-cleanup, cleanup]': (
+    seed,
+  ) =>
+    quiet(seed, {
+      vcs: [vc('vc-a')],
+      jobRunMs: 30 * MINUTE,
+      jobs: [job('a', { vc: 'vc-a' })],
+      actions: [{ at: 5 * MINUTE, kind: 'delete-vc', ns: 't1', name: 'vc-a' }, del(5 * MINUTE + 500, 'a')],
+    }),
+  'defect 10: a person removes jobs with -forcex while the operator is down [lost-only-when-gone]': (seed) =>
+    quiet(seed, {
+      jobRunMs: 20 * MINUTE,
+      jobs: [job('a'), job('b'), job('c')],
+      // The only replica dies at 3 minutes; a person removes two jobs with -forcex before its successor runs.
+      crashAfterMs: [3 * MINUTE],
+      faults: [
+        fault(3 * MINUTE + 500, 'person-forcex', 0, LOCAL_SCHEDD),
+        fault(3 * MINUTE + 501, 'person-forcex', 0, LOCAL_SCHEDD),
+      ],
+    }),
+  'defect 11: an HPCJob is deleted right after a submit that committed and timed out [cleanup]': (seed) =>
+    quiet(seed, {
+      jobs: [job('a'), job('b', { at: 2_000 })],
+      actions: [del(12_000, 'a'), del(15_000, 'b')],
+      faults: [fault(0, 'submit-timeouts', 5 * MINUTE, LOCAL_SCHEDD, 1)],
+    }),
+  'a leader crashes while submitting and a second replica takes over': (seed) =>
+    quiet(seed, {
+      replicas: 2,
+      jobs: [job('a'), job('b'), job('c', { ns: 't2' })],
+      crashAt: [14, 14, undefined, undefined],
+    }),
+  'the API server is unreachable (calls hang) while an HPCJob is deleted': (seed) =>
+    quiet(seed, {
+      jobs: [job('a'), job('b')],
+      actions: [del(3 * MINUTE, 'a')],
+      faults: [fault(3 * MINUTE + 100, 'api-outage-hang', 4 * MINUTE)],
+    }),
   'holds and removals by a person': (seed) =>
     quiet(seed, {
       jobs: [job('a'), job('b'), job('c')],
@@ -111,25 +164,10 @@ export const SCENARIOS: Record<string, (seed: number) => Plan> = {
         fault(5 * MINUTE, 'person-release', 0, LOCAL_SCHEDD),
       ],
     }),
-  'history rotates before the operator looks': (seed) =>
+  'the history rotates while the schedd is down': (seed) =>
     quiet(seed, {
       historyMax: 1,
-      replicas: 1,
       jobs: [job('a'), job('b'), job('c')],
       faults: [fault(2 * MINUTE, 'schedd-down', 6 * MINUTE, LOCAL_SCHEDD)],
-    }),
-  'VirtualCluster deleted while its job runs': (seed) =>
-    quiet(seed, {
-      schedds: [LOCAL_SCHEDD, SECOND_SCHEDD],
-      vcs: [vc('vc-a', { scheddName: SECOND_SCHEDD })],
-      jobRunMs: 20 * MINUTE,
-      jobs: [job('a', { vc: 'vc-a' })],
-      actions: [{ at: 6 * MINUTE, kind: 'delete-vc', ns: 't1', name: 'vc-a' }],
-    }),
-  'condor_transfer_data fails for a while': (seed) =>
-    quiet(seed, {
-      jobOutcome: 'ok',
-      jobs: [job('a', { staging: 'condor-transfer' }), job('b')],
-      faults: [fault(0, 'transfer-fails', 12 * MINUTE, LOCAL_SCHEDD, 1)],
     }),
 };
