@@ -156,8 +156,13 @@ export class HpcJobController {
   /** Its VirtualCluster went away: the attempt can never run. Its job goes first, then the HPCJob fails. */
   async #vcGone(key: string, job: HPCJob): Promise<void> {
     const uid = job.metadata.uid as string;
+    const target = statusTarget(job, { gone: true }, this.d.config);
+    if (!job.status?.jobId && job.status?.attempt) {
+      // A submit whose reply was lost may have committed: that job decides, not the VirtualCluster.
+      const found = await findAttempt(this.#schedd(target), this.#sel(uid), job.status.attempt);
+      if (found) return this.#adopted(job, found, target);
+    }
     if (job.status?.jobId) {
-      const target = statusTarget(job, { gone: true }, this.d.config);
       const snap = this.#fresh(key, this.d.tracker.use(target, key));
       if (!snap) return;
       const ad = snap.ads.get(attemptKey(uid, job.status.attempt ?? 1));
@@ -390,11 +395,7 @@ export class HpcJobController {
     this.queue.forget(key);
     this.actedAt.delete(key);
     this.d.tracker.release(key);
-    for (const k of [...this.fetched]) if (!this.#liveUid(k.split('#')[0] ?? '')) this.fetched.delete(k);
-  }
-
-  #liveUid(uid: string): boolean {
-    for (const j of this.d.jobs.items.values()) if (j.metadata.uid === uid) return true;
-    return false;
+    const live = new Set([...this.d.jobs.items.values()].map((j) => j.metadata.uid));
+    for (const k of [...this.fetched]) if (!live.has(k.split('#')[0])) this.fetched.delete(k);
   }
 }
