@@ -7,8 +7,7 @@
  * the HPCJob and no submit for it is in flight.
  */
 import type { OperatorConfig } from '../../../src/config.js';
-import type { JobAd } from '../../../src/condor/parse.js';
-import { adNumber } from '../../../src/condor/parse.js';
+import { adNumber, type JobAd } from '../../../src/condor/parse.js';
 import type { CondorConnector, ScheddApi, ScheddTarget } from '../../../src/condor/schedd-api.js';
 import { scheddLabel } from '../../../src/condor/schedd-api.js';
 import { CondorError } from '../../../src/condor/errors.js';
