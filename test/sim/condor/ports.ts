@@ -153,13 +153,14 @@ export class SimScheddApi implements ScheddApi {
     const latency = prng.latency(20, Math.min(timeoutMs / 2, 3_000));
     const serve = () => (s.down ? fail(scheddDown(tool, this.label)) : applyNow(() => effect(s)));
     if (submit && now() < s.submitTimeoutsUntil && prng.chance(s.submitTimeoutRate)) {
-      // Commits, then the tool is killed at its timeout: the caller hears only "timeout".
+      // Commits at any moment before the tool is killed at its timeout: the caller hears only "timeout".
+      const commitAt = prng.int(latency, timeoutMs - 1);
       return {
-        serveInMs: latency,
+        serveInMs: commitAt,
         serve: () => {
           const r = serve();
           if (r.ok) this.env.net.trace.count('condor_submit committed then timed out');
-          return r.ok ? fail(timeoutError(tool, timeoutMs), timeoutMs - latency) : r;
+          return r.ok ? fail(timeoutError(tool, timeoutMs), timeoutMs - commitAt) : r;
         },
       };
     }

@@ -86,7 +86,9 @@ export class VcController {
     const s = await this.#session(vc, a);
     const ref = vc.spec.pool.pilotTokenSecretRef;
     const token = await this.d.secrets.read(vc.metadata.namespace, ref.name, ref.key ?? 'token');
-    await s.prepare(this.#dir(vc), token ?? '');
+    // The token, like a pilot, must not be put back by a deposed leader after the new one's cleanup.
+    if (this.queue.stopped) return;
+    await this.d.fenced(SSH_WINDOW_MS, () => s.prepare(this.#dir(vc), token ?? ''));
     const mine = (await s.listJobs()).filter(
       (j) => j.name.startsWith(this.#prefix(vc)) && (j.state === 'queued' || j.state === 'running'),
     );
