@@ -10,7 +10,7 @@ import { ScheddModel } from './condor/schedd-model.js';
 import { FileStore } from './files.js';
 import type { CheckContext } from './invariants/context.js';
 import { Checker } from './invariants/checker.js';
-import { checkPilotSubmit } from './invariants/checks.js';
+import { checkSiteWrite } from './invariants/checks.js';
 import { Ledger } from './invariants/ledger.js';
 import { ApiServer } from './kube/api-server.js';
 import { User } from './kube/user.js';
@@ -99,8 +99,7 @@ export class World {
     for (const s of this.condor.schedds.values()) s.listeners.push(this.checker);
     this.net.listeners.push(this.checker.fairness);
     for (const s of this.sites.values())
-      s.onSubmit = (p, by) =>
-        checkPilotSubmit(this.checker.ctx, this.checker.report, `${p.id} (${p.name})`, s.host, by);
+      s.onWrite = (what, by) => checkSiteWrite(this.checker.ctx, this.checker.report, what, s.host, by);
   }
 
   #buildCondor(): void {

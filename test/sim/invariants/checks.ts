@@ -52,11 +52,14 @@ export function checkCommit(ctx: CheckContext, report: Report, job: SimJob, call
     report('no-job-for-deleted-hpcjob', `${describeJob(job)} committed for an HPCJob that no longer exists`);
 }
 
-/** Invariant 2 for pilots: only the leader submits them (a deposed leader's pilot outlives the cleanup). */
-export function checkPilotSubmit(
+/**
+ * Invariant 2 for sites: only the leader submits pilots and writes pool tokens (a deposed leader's pilot or
+ * token outlives the new leader's cleanup).
+ */
+export function checkSiteWrite(
   ctx: CheckContext,
   report: Report,
-  pilot: string,
+  what: string,
   host: string,
   by: string,
 ): void {
@@ -65,7 +68,7 @@ export function checkPilotSubmit(
   if (holder !== by)
     report(
       'submit-only-by-leader',
-      `pilot ${pilot} submitted on ${host} by ${by} while the Lease is held by ${holder ?? 'nobody (expired)'}`,
+      `${what} on ${host} by ${by} while the Lease is held by ${holder ?? 'nobody (expired)'}`,
     );
 }
 

@@ -32,9 +32,7 @@ class SimSiteSession implements SiteSession {
   }
 
   prepare(dir: string, token: string): Promise<void> {
-    return this.#call(`prepare ${dir}`, false, (s) => {
-      s.files.set(`${dir}/pilot.token`, token);
-    });
+    return this.#call(`prepare ${dir}`, false, (s) => s.putToken(dir, token, this.who.name));
   }
 
   ensureBundle(dir: string, bundle: PilotBundle): Promise<void> {

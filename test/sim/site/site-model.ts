@@ -32,8 +32,8 @@ export class SiteModel {
   hangUntil = 0;
   authFailsUntil = 0;
   batchFailsUntil = 0;
-  /** Told of every pilot submission, with who submitted it (the invariants check the Lease). */
-  onSubmit: (pilot: Pilot, by: string) => void = () => undefined;
+  /** Told of every pilot submission and token write, with who did it (the invariants check the Lease). */
+  onWrite: (what: string, by: string) => void = () => undefined;
 
   constructor(
     readonly host: string,
@@ -53,6 +53,12 @@ export class SiteModel {
     this.trace.add(`site:${this.host}`, 'fault', `${kind} for ${ms} ms`);
   }
 
+  /** Stores the pool token (SiteSession.prepare). */
+  putToken(dir: string, token: string, by: string): void {
+    this.files.set(`${dir}/pilot.token`, token);
+    this.onWrite(`pool token written to ${dir}`, by);
+  }
+
   list(): BatchJob[] {
     const now = this.sched.now();
     return [...this.pilots.values()]
@@ -66,7 +72,7 @@ export class SiteModel {
     const vc = /VirtualCluster\s*=\s*"([^"]+)"/.exec(script)?.[1];
     const p: Pilot = { id, name, state: 'queued', raw: 'PENDING', virtualCluster: vc };
     this.pilots.set(id, p);
-    this.onSubmit(p, by);
+    this.onWrite(`pilot ${id} (${name}) submitted`, by);
     this.trace.add(`site:${this.host}`, 'site', `pilot ${id} ${name} queued${vc ? ` for ${vc}` : ''}`);
     p.timer = this.sched.schedule(this.prng.latency(2_000, 120_000), () => this.#start(p));
     return id;
