@@ -23,11 +23,12 @@ import {
 } from '../../crds/hpcjob.js';
 import type { VirtualCluster } from '../../crds/virtualcluster.js';
 import { rfc3339, setStatusCondition, type NewCondition } from '../../runtime/conditions.js';
-import { errorMessage, isConflict, isNotFound, type Result } from '../../runtime/controller.js';
-import type { EventRecorder, EventType } from '../../runtime/events.js';
+import type { Result } from '../../runtime/controller.js';
+import type { EventType, Recorder as EventRecorder } from '../../runtime/event-types.js';
+import { errorMessage, isConflict, isNotFound } from '../../runtime/kube-api.js';
 import type { Informer } from '../../runtime/informer.js';
 import type { Metrics } from '../../runtime/metrics.js';
-import type { ObjectWriter } from '../../runtime/objects.js';
+import type { KubeObjectWriter as ObjectWriter } from '../../runtime/kube/objects.js';
 import { mibQuantity } from '../../util/units.js';
 import { STDERR_FILE, STDOUT_FILE, attemptLogDir, buildSubmitJob, memoryMiBOf } from './description.js';
 import { SUSPEND_REASON, observe, type Hold, type Observation } from './observe.js';

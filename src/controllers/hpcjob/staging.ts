@@ -7,7 +7,7 @@
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { HPCJob } from '../../crds/hpcjob.js';
-import { SecretAccessError } from '../../runtime/secrets.js';
+import { SecretAccessError } from '../../runtime/kube-api.js';
 
 /** Reads one key of a Secret; undefined when the Secret or key does not exist. Never logs the value. */
 export interface SecretSource {
