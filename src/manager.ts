@@ -19,15 +19,18 @@ import { VIRTUALCLUSTER_PLURAL, type VirtualCluster } from './crds/virtualcluste
 import { HPCJobReconciler } from './controllers/hpcjob/reconciler.js';
 import { parseWorkspaceMounts } from './controllers/hpcjob/staging.js';
 import { VirtualClusterReconciler } from './controllers/virtualcluster/reconciler.js';
-import { KubeSecrets } from './runtime/secrets.js';
 import { Controller } from './runtime/controller.js';
 import { EventRecorder } from './runtime/events.js';
 import { Probes, serveMetrics, serveProbes } from './runtime/health.js';
 import { Informer, objectKey } from './runtime/informer.js';
-import { poolAgents } from './runtime/kubeconfig.js';
+import { KubeEventSink } from './runtime/kube/events.js';
+import { poolAgents } from './runtime/kube/kubeconfig.js';
+import { KubeLeaseStore } from './runtime/kube/leases.js';
+import { KubeListWatch } from './runtime/kube/list-watch.js';
+import { KubeObjectWriter } from './runtime/kube/objects.js';
+import { KubeSecrets } from './runtime/kube/secrets.js';
 import { LeaderElector } from './runtime/leader.js';
 import { Metrics } from './runtime/metrics.js';
-import { ObjectWriter } from './runtime/objects.js';
 
 export interface Manager {
   log: Logger;
@@ -73,15 +76,24 @@ export async function startManager(
   const defaultTarget = { name: config.scheddName || undefined, pool: config.collector || undefined };
 
   const hpcJobs = new Informer<HPCJob>(
-    kc,
-    { group: GROUP, version: VERSION, plural: HPCJOB_PLURAL, namespace: config.namespace },
+    new KubeListWatch(kc, {
+      group: GROUP,
+      version: VERSION,
+      plural: HPCJOB_PLURAL,
+      namespace: config.namespace,
+    }),
     { log, metrics },
   );
   const virtualClusters = new Informer<VirtualCluster>(
-    kc,
-    { group: GROUP, version: VERSION, plural: VIRTUALCLUSTER_PLURAL, namespace: config.namespace },
+    new KubeListWatch(kc, {
+      group: GROUP,
+      version: VERSION,
+      plural: VIRTUALCLUSTER_PLURAL,
+      namespace: config.namespace,
+    }),
     { log, metrics },
   );
+  const eventSink = new KubeEventSink(kc);
 
   // The backends report changes to the HPCJob controller, made below (it needs the backends first).
   const late: { controller?: Controller } = {};
@@ -111,8 +123,8 @@ export async function startManager(
     log,
     jobs: hpcJobs,
     virtualClusters,
-    writer: new ObjectWriter(kc, { group: GROUP, version: VERSION, plural: HPCJOB_PLURAL }, metrics),
-    recorder: new EventRecorder(kc, {
+    writer: new KubeObjectWriter(kc, { group: GROUP, version: VERSION, plural: HPCJOB_PLURAL }, metrics),
+    recorder: new EventRecorder(eventSink, {
       controller: 'hpc.scailfin.io/hpcjob-controller',
       instance: identity,
       log,
@@ -130,7 +142,7 @@ export async function startManager(
   });
   const controller = new Controller({
     name: 'hpcjob',
-    reconcile: reconciler.reconcile,
+    reconcile: (key, ctx) => reconciler.reconcile(key, ctx.log),
     workers: config.workers,
     log,
     metrics,
@@ -148,8 +160,12 @@ export async function startManager(
     log,
     clusters: virtualClusters,
     jobs: hpcJobs,
-    writer: new ObjectWriter(kc, { group: GROUP, version: VERSION, plural: VIRTUALCLUSTER_PLURAL }, metrics),
-    recorder: new EventRecorder(kc, {
+    writer: new KubeObjectWriter(
+      kc,
+      { group: GROUP, version: VERSION, plural: VIRTUALCLUSTER_PLURAL },
+      metrics,
+    ),
+    recorder: new EventRecorder(eventSink, {
       controller: 'hpc.scailfin.io/virtualcluster-controller',
       instance: identity,
       log,
@@ -165,7 +181,7 @@ export async function startManager(
   });
   const vcController = new Controller({
     name: 'virtualcluster',
-    reconcile: vcReconciler.reconcile,
+    reconcile: (key, ctx) => vcReconciler.reconcile(key, ctx.log),
     workers: Math.max(1, Math.min(config.workers, 4)),
     log,
     metrics,
@@ -258,7 +274,7 @@ export async function startManager(
   await Promise.all([hpcJobs.start(), virtualClusters.start()]);
   log.info({ hpcjobs: hpcJobs.size, virtualclusters: virtualClusters.size }, 'caches synced');
   if (config.leaderElect) {
-    elector = new LeaderElector(kc, {
+    elector = new LeaderElector(new KubeLeaseStore(kc), {
       namespace: config.leaderElectionNamespace,
       name: config.leaderElectionId,
       identity,
