@@ -59,7 +59,11 @@ export class ActionBatcher {
    * Asks for `action` on `target`. `instance` tells requests for different occasions apart (for a release:
    * the time the hold began), so only true repeats are dropped.
    */
-  request(action: JobAction, target: ActionTarget, o: { reason?: string; instance?: string | number } = {}): void {
+  request(
+    action: JobAction,
+    target: ActionTarget,
+    o: { reason?: string; instance?: string | number } = {},
+  ): void {
     const recentKey = `${action}\0${targetKey(target)}\0${o.instance ?? ''}`;
     const sentAt = this.#recent.get(recentKey);
     if (sentAt !== undefined && this.#o.clock.now() - sentAt < this.#o.repeatAfterMs) return;

@@ -127,7 +127,10 @@ export class SchedulerBackend {
   }
 
   /** Records that an attempt cannot be submitted (its files could not be prepared). */
-  refuse(req: Pick<SubmitRequest, 'uid' | 'attempt' | 'ref'>, f: { message: string; reason: string; permanent: boolean }): void {
+  refuse(
+    req: Pick<SubmitRequest, 'uid' | 'attempt' | 'ref'>,
+    f: { message: string; reason: string; permanent: boolean },
+  ): void {
     this.#submissions.reject(req, f);
   }
 

@@ -105,7 +105,10 @@ export class SubmitCoalescer {
   }
 
   /** Records an attempt that cannot be submitted (its files could not be prepared) as a failed request. */
-  reject(req: Pick<SubmitRequest, 'uid' | 'attempt' | 'ref'>, failure: { message: string; reason: string; permanent: boolean }): void {
+  reject(
+    req: Pick<SubmitRequest, 'uid' | 'attempt' | 'ref'>,
+    failure: { message: string; reason: string; permanent: boolean },
+  ): void {
     this.#outcomes.set(keyOf(req.uid, req.attempt), { state: 'failed', ...failure, at: this.#o.clock.now() });
     this.#o.onDone(req.ref);
   }
@@ -120,7 +123,8 @@ export class SubmitCoalescer {
 
   /** Forgets an HPCJob that is gone. */
   forget(uid: string): void {
-    for (const [k, o] of this.#outcomes) if (k.startsWith(`${uid}#`) && o.state !== 'in-flight') this.#outcomes.delete(k);
+    for (const [k, o] of this.#outcomes)
+      if (k.startsWith(`${uid}#`) && o.state !== 'in-flight') this.#outcomes.delete(k);
     if (!this.settledSince(uid).busy) this.#lastEnded.delete(uid);
   }
 
@@ -255,7 +259,13 @@ export class SubmitCoalescer {
   async #submitOne(batch: SubmitRequest[]): Promise<void> {
     try {
       if (this.#o.fence && !this.#o.fence())
-        throw new CondorError('unavailable', 'condor_submit', undefined, '', 'not the leader: not submitting');
+        throw new CondorError(
+          'unavailable',
+          'condor_submit',
+          undefined,
+          '',
+          'not the leader: not submitting',
+        );
       const ids = await this.#api.submit(batch.map((r) => r.job));
       this.#o.afterSubmit?.();
       this.#o.metrics?.submitBatchSize.observe({ schedd: this.#api.label }, batch.length);

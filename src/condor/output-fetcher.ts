@@ -65,13 +65,12 @@ export class OutputFetcher {
 
   /** Where the fetch of this job (of HPCJob `ref`) stands; asks for it when it was not asked for yet. */
   fetch(jobId: string, ref: string): FetchState {
-    let e = this.#entries.get(jobId);
-    if (!e) {
-      const now = this.#o.clock.now();
-      this.#entries.set(jobId, (e = { ref, since: now, done: false, failures: 0, nextTryAt: now }));
-      this.#arm(0);
-    }
-    return this.status(jobId) as FetchState;
+    const known = this.status(jobId);
+    if (known) return known;
+    const now = this.#o.clock.now();
+    this.#entries.set(jobId, { ref, since: now, done: false, failures: 0, nextTryAt: now });
+    this.#arm(0);
+    return { state: 'pending', since: now, failures: 0 };
   }
 
   /** Where the fetch of this job stands, without asking for it; undefined when nobody asked. */

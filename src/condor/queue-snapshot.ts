@@ -100,7 +100,10 @@ export class QueueSnapshot {
     if (!job) return undefined;
     const qdate = adNumber(ad, 'QDate');
     const known = this.#identity.get(job.jobId);
-    if (known && known.qdate === qdate) {
+    // Only a job that has run can have rewritten its own attributes (chirp works from inside a running
+    // job); the same id and QDate on a job that never started is a new job (ids are reused after a wipe).
+    const started = (adNumber(ad, 'NumJobStarts') ?? 0) > 0 || adNumber(ad, 'JobStartDate') !== undefined;
+    if (known && known.qdate === qdate && started) {
       if (known.uid !== job.uid || known.attempt !== job.attempt || known.ref !== job.ref) {
         this.#tampered.set(job.jobId, job);
         return { job, tampered: true };

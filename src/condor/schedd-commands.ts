@@ -34,7 +34,13 @@ export class ScheddCommands {
   #run(
     tool: string,
     args: string[],
-    o: { input?: string; okExitCodes?: number[]; timeoutMs?: number; cwd?: string; purpose?: CallPurpose } = {},
+    o: {
+      input?: string;
+      okExitCodes?: number[];
+      timeoutMs?: number;
+      cwd?: string;
+      purpose?: CallPurpose;
+    } = {},
   ) {
     return this.cli.run(tool, [...this.#addr(), ...args], { ...o, target: this.label });
   }
@@ -57,7 +63,11 @@ export class ScheddCommands {
   }
 
   /** condor_q over every owner's jobs that match, projecting only `attributes`. */
-  async query(constraint: string, attributes: readonly string[], purpose: CallPurpose = 'track'): Promise<JobAd[]> {
+  async query(
+    constraint: string,
+    attributes: readonly string[],
+    purpose: CallPurpose = 'track',
+  ): Promise<JobAd[]> {
     const r = await this.#run(
       'condor_q',
       ['-allusers', '-constraint', constraint, '-json', '-attributes', withIds(attributes).join(',')],

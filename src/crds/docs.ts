@@ -52,7 +52,7 @@ const HPCJOB_CONDITIONS: Record<keyof typeof HPCJobConditions, string> = {
   VirtualClusterReady:
     'Only with `spec.virtualClusterRef`: the VirtualCluster exists and can take jobs (`Found`); `False` with `NotFound` or `NotUsable` (Terminating, Terminated, Failed or being deleted).',
   OutputsFetched:
-    'Only while fetching the attempt\'s output sandbox (stdout, stderr, condor-transfer results) fails: `False` with `FetchFailed` and the error while it is tried again with backoff; `True` (`Fetched`) once it came back. The attempt\'s end is recorded, and HTCondor allowed to delete the sandbox, only after its output is here (or, after `--output-fetch-timeout`, with what happened said in the attempt).',
+    "Only while fetching the attempt's output sandbox (stdout, stderr, condor-transfer results) fails: `False` with `FetchFailed` and the error while it is tried again with backoff; `True` (`Fetched`) once it came back. The attempt's end is recorded, and HTCondor allowed to delete the sandbox, only after its output is here (or, after `--output-fetch-timeout`, with what happened said in the attempt).",
   Succeeded: 'Final: the step exited 0 (reason `ExitedZero`).',
   Failed:
     'Final: the job ended without success (phase Failed or Lost); the reason is the failure category of the last attempt, or `InvalidSpec`, `StagingUnavailable`, `DeadlineExceeded`, `VirtualClusterUnavailable`, `Cancelled`.',

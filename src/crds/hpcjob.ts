@@ -537,7 +537,7 @@ export const hpcJobStatusSchema = obj(
     schedd: str({ description: 'Schedd of the current attempt.', maxLength: 256 }),
     pool: str({
       description:
-        'Collector (host[:port]) of the pool of the current attempt\'s schedd; empty for the operator\'s default pool. Kept so that the job is found again after its VirtualCluster is gone.',
+        "Collector (host[:port]) of the pool of the current attempt's schedd; empty for the operator's default pool. Kept so that the job is found again after its VirtualCluster is gone.",
       maxLength: 256,
     }),
     virtualCluster: str({ description: 'VirtualCluster the job runs on, if any.', maxLength: 253 }),

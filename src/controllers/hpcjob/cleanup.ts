@@ -55,7 +55,8 @@ export function finalize(d: Draft): void {
       return;
     }
     const live = s.jobs.filter((j) => !hasEnded(j));
-    if (live.length > 0 || !s.settled) d.effect({ kind: 'remove', target: { uid: d.uid }, reason: ActionReason.deleted });
+    if (live.length > 0 || !s.settled)
+      d.effect({ kind: 'remove', target: { uid: d.uid }, reason: ActionReason.deleted });
     for (const j of s.jobs) if (hasEnded(j) && !j.acked) d.effect({ kind: 'acknowledge', jobId: j.jobId });
     if (s.jobs.length > 0 || !s.settled) {
       d.requeue(Requeue.Cleanup);

@@ -15,7 +15,12 @@ import { rfc3339, setStatusCondition, type NewCondition } from '../../runtime/co
 import type { EventType, PlannedEvent } from '../../runtime/event-types.js';
 import type { ScheddTarget } from '../../condor/schedd-api.js';
 import { EventReason, Limit, MAX_ATTEMPTS_KEPT, Reason } from './reasons.js';
-import type { HPCJobEffect, HPCJobObservation, HPCJobSettings, HPCJobTransition } from './transition-types.js';
+import type {
+  HPCJobEffect,
+  HPCJobObservation,
+  HPCJobSettings,
+  HPCJobTransition,
+} from './transition-types.js';
 
 export function truncate(s: string, n: number): string {
   return s.length <= n ? s : s.slice(0, n - 3) + '...';

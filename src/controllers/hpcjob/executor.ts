@@ -9,12 +9,7 @@ import type { SchedulerBackend, SchedulerBackends } from '../../condor/backend.j
 import { API_VERSION } from '../../crds/common.js';
 import { HPCJOB_KIND, type HPCJob } from '../../crds/hpcjob.js';
 import type { Recorder } from '../../runtime/event-types.js';
-import {
-  addFinalizer,
-  isNotFound,
-  removeFinalizer,
-  type ObjectWriter,
-} from '../../runtime/kube-api.js';
+import { addFinalizer, isNotFound, removeFinalizer, type ObjectWriter } from '../../runtime/kube-api.js';
 import type { AttemptFiles } from './attempt-files.js';
 import { buildSubmitJob } from './description.js';
 import type { HPCJobMetrics } from './metrics.js';
@@ -35,7 +30,12 @@ export interface ExecutorDeps {
 /** What became of the write: done, or the HPCJob is gone (nothing more to do). */
 export type Executed = 'done' | 'gone';
 
-export async function execute(job: HPCJob, t: HPCJobTransition, deps: ExecutorDeps, log: Logger): Promise<Executed> {
+export async function execute(
+  job: HPCJob,
+  t: HPCJobTransition,
+  deps: ExecutorDeps,
+  log: Logger,
+): Promise<Executed> {
   let current = job;
   try {
     if (t.addFinalizer) current = (await addFinalizer(deps.writer, current, FINALIZER)) ?? current;

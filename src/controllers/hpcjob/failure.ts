@@ -5,7 +5,8 @@
  */
 import type { TrackedJob } from '../../condor/backend.js';
 import { HPCJobConditions as C, HPCJobDefaults, type FailureCategory } from '../../crds/hpcjob.js';
-import { Draft, truncate } from './draft.js';
+import type { Draft } from './draft.js';
+import { truncate } from './draft.js';
 import { hasEnded } from './job-state.js';
 import { ActionReason, EventReason, Limit, Reason } from './reasons.js';
 import { backoffMs, decide, type Decision, type Failure } from './retry.js';

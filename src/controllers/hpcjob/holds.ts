@@ -6,7 +6,8 @@
  */
 import type { TrackedJob } from '../../condor/backend.js';
 import { HPCJobConditions as C, HPCJobDefaults, type Attempt } from '../../crds/hpcjob.js';
-import { Draft, isoOfSeconds, truncate } from './draft.js';
+import type { Draft } from './draft.js';
+import { isoOfSeconds, truncate } from './draft.js';
 import type { Hold } from './job-state.js';
 import { failAttempt } from './failure.js';
 import { EventReason, Limit, Reason, RELEASE_SETTLE_MS, Requeue } from './reasons.js';

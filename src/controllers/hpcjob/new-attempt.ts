@@ -8,7 +8,8 @@ import type { SubmitOutcome } from '../../condor/backend.js';
 import { HPCJobConditions as C, type FailureCategory } from '../../crds/hpcjob.js';
 import { mibQuantity } from '../../util/units.js';
 import { memoryMiBOf } from './description.js';
-import { Draft, truncate } from './draft.js';
+import type { Draft } from './draft.js';
+import { truncate } from './draft.js';
 import { failAttempt } from './failure.js';
 import { noWorkerFits } from './fit.js';
 import { placementForNew } from './placement.js';
@@ -40,7 +41,12 @@ export function startNextAttempt(d: Draft): void {
   }
   if (job.spec.suspend) {
     d.phase(status.phase ?? 'Pending');
-    d.cond({ type: C.Suspended, status: 'True', reason: Reason.Suspended, message: 'spec.suspend is true: not submitting' });
+    d.cond({
+      type: C.Suspended,
+      status: 'True',
+      reason: Reason.Suspended,
+      message: 'spec.suspend is true: not submitting',
+    });
     status.message = 'suspended before submission';
     return;
   }
@@ -80,14 +86,23 @@ function submissionFailed(d: Draft, outcome: Extract<SubmitOutcome, { state: 'fa
   const reason = outcome.reason ?? Reason.SubmitFailed;
   const message = truncate(outcome.message, 1000);
   if (d.cond({ type: C.Submitted, status: 'False', reason, message }) && !outcome.reason)
-    d.event('Warning', EventReason.SubmitFailed, 'Submit', `condor_submit failed, will retry: ${outcome.message}`);
+    d.event(
+      'Warning',
+      EventReason.SubmitFailed,
+      'Submit',
+      `condor_submit failed, will retry: ${outcome.message}`,
+    );
   d.phase(d.status.phase ?? 'Pending');
   d.status.message = `${outcome.reason ? 'waiting' : 'submission failed, retrying'}: ${truncate(outcome.message, 300)}`;
   d.requeue(outcome.reason ? Requeue.Waiting : Requeue.SubmitRetry * (1 + d.obs.jitter));
 }
 
 /** The attempt can never be submitted as it is: a staging problem ends the HPCJob, a refusal is a failed attempt. */
-function submissionRefused(d: Draft, next: number, outcome: Extract<SubmitOutcome, { state: 'failed' }>): void {
+function submissionRefused(
+  d: Draft,
+  next: number,
+  outcome: Extract<SubmitOutcome, { state: 'failed' }>,
+): void {
   if (outcome.reason) {
     d.cond({ type: C.Accepted, status: 'False', reason: outcome.reason, message: outcome.message });
     d.end('Failed', outcome.message, outcome.reason);
@@ -118,7 +133,12 @@ function recordSubmitted(d: Draft, next: number, jobId: string, adopted: boolean
   d.effect({ kind: 'attemptSubmitted', attempt: next });
   d.phase('Submitted');
   const how = adopted ? Reason.Adopted : Reason.Submitted;
-  d.cond({ type: C.Submitted, status: 'True', reason: how, message: `HTCondor job ${jobId} on ${status.schedd}` });
+  d.cond({
+    type: C.Submitted,
+    status: 'True',
+    reason: how,
+    message: `HTCondor job ${jobId} on ${status.schedd}`,
+  });
   d.cond({ type: C.Running, status: 'False', reason: Reason.Queued, message: 'waiting for a slot' });
   d.notHeld();
   status.message = `attempt ${next}: submitted as ${jobId}`;

@@ -30,7 +30,9 @@ export interface ObserverDeps {
 
 export function observeHPCJob(job: HPCJob, deps: ObserverDeps): HPCJobObservation {
   const ref = job.spec.virtualClusterRef;
-  const virtualCluster = ref ? (deps.virtualClusters.get(job.metadata.namespace, ref.name) ?? 'missing') : undefined;
+  const virtualCluster = ref
+    ? (deps.virtualClusters.get(job.metadata.namespace, ref.name) ?? 'missing')
+    : undefined;
   const obs: HPCJobObservation = { now: deps.clock.now(), jitter: deps.random(), virtualCluster };
   const target = observedTarget(job, virtualCluster, deps.settings);
   if (!target) return obs;
@@ -53,8 +55,7 @@ function schedulerView(job: HPCJob, backend: SchedulerBackend): SchedulerView {
   const n = s?.attempt ?? 0;
   const current = n > 0 ? s?.attempts?.find((a) => a.attempt === n) : undefined;
   const jobs = backend.jobsOf(uid);
-  const lookup =
-    current?.outcome === 'Running' ? backend.find(uid, n, { jobId: current.jobId }) : undefined;
+  const lookup = current?.outcome === 'Running' ? backend.find(uid, n, { jobId: current.jobId }) : undefined;
   const fetches = new Map<string, FetchState>();
   const candidates = lookup?.state === 'found' ? [...jobs, lookup.job] : jobs;
   for (const j of candidates) {

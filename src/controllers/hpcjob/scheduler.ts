@@ -1,6 +1,7 @@
 /** The SchedulerReachable condition (pure): the schedd answers, or not and since when it failed. */
 import { HPCJobConditions as C } from '../../crds/hpcjob.js';
-import { Draft, truncate } from './draft.js';
+import type { Draft } from './draft.js';
+import { truncate } from './draft.js';
 import { Reason, Requeue } from './reasons.js';
 import type { SchedulerView } from './transition-types.js';
 

@@ -6,7 +6,8 @@
  */
 import type { TrackedJob } from '../../condor/backend.js';
 import { HPCJobConditions as C, type Attempt } from '../../crds/hpcjob.js';
-import { Draft, isoOfSeconds } from './draft.js';
+import type { Draft } from './draft.js';
+import { isoOfSeconds } from './draft.js';
 import { failAttempt } from './failure.js';
 import { awaitOutput } from './outputs.js';
 import { onHeld } from './holds.js';
@@ -61,7 +62,12 @@ export function trackAttempt(d: Draft, current: Attempt): void {
 function onRunning(d: Draft, current: Attempt, st: Extract<JobState, { state: 'running' }>): void {
   const host = st.host ?? 'a worker';
   if (d.status.phase !== 'Running') {
-    d.event('Normal', EventReason.Started, 'Run', `attempt ${current.attempt} (${current.jobId}) started on ${host}`);
+    d.event(
+      'Normal',
+      EventReason.Started,
+      'Run',
+      `attempt ${current.attempt} (${current.jobId}) started on ${host}`,
+    );
     queueWait(d, current, st.startedAt);
   }
   d.phase('Running');
@@ -103,25 +109,44 @@ function onSuspended(d: Draft, current: Attempt, job: TrackedJob): void {
     });
     return;
   }
-  d.effect({ kind: 'release', jobId: job.jobId, holdSince: Number(job.ad.EnteredCurrentStatus) || undefined });
+  d.effect({
+    kind: 'release',
+    jobId: job.jobId,
+    holdSince: Number(job.ad.EnteredCurrentStatus) || undefined,
+  });
   const note = `releasing ${job.jobId}`;
   if (d.cond({ type: C.Suspended, status: 'False', reason: Reason.Resuming, message: note }))
     d.event('Normal', EventReason.Resumed, 'Release', `spec.suspend is false: ${note}`);
 }
 
 /** A run that started and ended between two looks (or while the API server was away) still gets its start. */
-function backfillStart(d: Draft, current: Attempt, startedAt: number | undefined, host: string | undefined): void {
+function backfillStart(
+  d: Draft,
+  current: Attempt,
+  startedAt: number | undefined,
+  host: string | undefined,
+): void {
   const started = isoOfSeconds(startedAt);
   if (!started || current.startTime) return;
   // The Started event too, so the event history reads the same however often we looked.
   const where = host ?? 'a worker';
-  d.event('Normal', EventReason.Started, 'Run', `attempt ${current.attempt} (${current.jobId}) started on ${where} at ${started}`);
+  d.event(
+    'Normal',
+    EventReason.Started,
+    'Run',
+    `attempt ${current.attempt} (${current.jobId}) started on ${where} at ${started}`,
+  );
   queueWait(d, current, startedAt);
   current.startTime = started;
   d.status.startTime = d.status.startTime ?? started;
 }
 
-function onSucceeded(d: Draft, current: Attempt, job: TrackedJob, st: Extract<JobState, { state: 'succeeded' }>): void {
+function onSucceeded(
+  d: Draft,
+  current: Attempt,
+  job: TrackedJob,
+  st: Extract<JobState, { state: 'succeeded' }>,
+): void {
   const output = awaitOutput(d, current, job);
   if (output.state === 'waiting') return;
   backfillStart(d, current, st.startedAt, st.host);
@@ -131,7 +156,9 @@ function onSucceeded(d: Draft, current: Attempt, job: TrackedJob, st: Extract<Jo
   if (st.result?.runtime) current.runtime = st.result.runtime;
   if (output.state === 'resultsLost') {
     // The step succeeded but its results did not come back: for the workflow that is a failed stage-out.
-    failAttempt(d, { category: 'StageOut' }, `attempt ${current.attempt} exited 0 but ${output.why}`, { job });
+    failAttempt(d, { category: 'StageOut' }, `attempt ${current.attempt} exited 0 but ${output.why}`, {
+      job,
+    });
     return;
   }
   current.outcome = 'Succeeded';
@@ -148,7 +175,12 @@ function onSucceeded(d: Draft, current: Attempt, job: TrackedJob, st: Extract<Jo
   d.end('Succeeded', `attempt ${current.attempt} succeeded`);
 }
 
-function onFailed(d: Draft, current: Attempt, job: TrackedJob, st: Extract<JobState, { state: 'failed' }>): void {
+function onFailed(
+  d: Draft,
+  current: Attempt,
+  job: TrackedJob,
+  st: Extract<JobState, { state: 'failed' }>,
+): void {
   const output = awaitOutput(d, current, job);
   if (output.state === 'waiting') return;
   backfillStart(d, current, st.startedAt, st.host);

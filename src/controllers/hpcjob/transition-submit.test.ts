@@ -16,12 +16,18 @@ const kinds = (effects: { kind: string }[]) => effects.map((e) => e.kind);
 const conditionOf = (t: ReturnType<typeof transition>, type: string) =>
   t.status.conditions?.find((c) => c.type === type);
 
-function virtualCluster(name: string, phase?: string, patch: Partial<VirtualCluster['metadata']> = {}): VirtualCluster {
+function virtualCluster(
+  name: string,
+  phase?: string,
+  patch: Partial<VirtualCluster['metadata']> = {},
+): VirtualCluster {
   return {
     apiVersion: API_VERSION,
     kind: VIRTUALCLUSTER_KIND,
     metadata: { name, namespace: 'ns', uid: `uid-${name}`, ...patch },
-    spec: { pool: { collectorHost: 'vc-cm:9618', scheddName: 'vc-schedd', pilotTokenSecretRef: { name: 'tok' } } },
+    spec: {
+      pool: { collectorHost: 'vc-cm:9618', scheddName: 'vc-schedd', pilotTokenSecretRef: { name: 'tok' } },
+    },
     ...(phase ? { status: { phase: phase as NonNullable<VirtualCluster['status']>['phase'] } } : {}),
   };
 }
@@ -31,13 +37,21 @@ describe('HPCJob transition: a new attempt', () => {
     const job = makeHPCJob().withoutFinalizer().obj();
     const t = transition(job, observe().scheduler().obj(), settings);
     expect(t.addFinalizer).toBe(true);
-    expect(t.afterWrite).toEqual([{ kind: 'submit', attempt: 1, memoryMiB: 1024, virtualCluster: undefined }]);
+    expect(t.afterWrite).toEqual([
+      { kind: 'submit', attempt: 1, memoryMiB: 1024, virtualCluster: undefined },
+    ]);
     expect(t.status).toMatchObject({ phase: 'Pending', schedd: 'schedd@ap', pool: 'cm:9618' });
     expect(conditionOf(t, 'Accepted')?.status).toBe('True');
   });
 
   it('does not judge or submit before the schedd was read once', () => {
-    const t = transition(makeHPCJob().obj(), observe().scheduler({ state: { synced: false, reachable: true } }).obj(), settings);
+    const t = transition(
+      makeHPCJob().obj(),
+      observe()
+        .scheduler({ state: { synced: false, reachable: true } })
+        .obj(),
+      settings,
+    );
     expect(t.afterWrite).toEqual([]);
     expect(t.requeueAfterMs).toBe(1000);
   });
@@ -46,7 +60,13 @@ describe('HPCJob transition: a new attempt', () => {
     const job = makeHPCJob().status({ phase: 'Pending', schedd: 'schedd@ap' }).obj();
     const obs = observe().submission({ state: 'submitted', jobId: '12.0', adopted: false }).obj();
     const t = transition(job, obs, settings);
-    expect(t.status).toMatchObject({ phase: 'Submitted', attempt: 1, jobId: '12.0', clusterId: 12, procId: 0 });
+    expect(t.status).toMatchObject({
+      phase: 'Submitted',
+      attempt: 1,
+      jobId: '12.0',
+      clusterId: 12,
+      procId: 0,
+    });
     expect(t.status.firstSubmitTime).toBe(iso(T0));
     expect(t.afterWrite).toEqual([
       { kind: 'clearSubmission', attempt: 1 },
@@ -82,7 +102,13 @@ describe('HPCJob transition: a new attempt', () => {
 
   it('fails the HPCJob on a permanent staging problem, naming it', () => {
     const obs = observe()
-      .submission({ state: 'failed', permanent: true, reason: 'StagingUnavailable', message: 'no mount', at: T0 })
+      .submission({
+        state: 'failed',
+        permanent: true,
+        reason: 'StagingUnavailable',
+        message: 'no mount',
+        at: T0,
+      })
       .obj();
     const t = transition(makeHPCJob().obj(), obs, settings);
     expect(t.status.phase).toBe('Failed');
@@ -99,7 +125,9 @@ describe('HPCJob transition: a new attempt', () => {
   });
 
   it('holds off a new attempt until the backoff is over', () => {
-    const job = makeHPCJob().status({ phase: 'Pending', nextRetryTime: iso(T0 + 30_000) }).obj();
+    const job = makeHPCJob()
+      .status({ phase: 'Pending', nextRetryTime: iso(T0 + 30_000) })
+      .obj();
     const t = transition(job, observe().obj(), settings);
     expect(t.afterWrite).toEqual([]);
     expect(t.requeueAfterMs).toBe(30_000);
@@ -118,7 +146,12 @@ describe('HPCJob transition: a new attempt', () => {
       .status({ phase: 'Pending' })
       .obj();
     const t = transition(job, observe().obj(), settings);
-    expect(t.afterWrite).toContainEqual({ kind: 'submit', attempt: 2, memoryMiB: 1536, virtualCluster: undefined });
+    expect(t.afterWrite).toContainEqual({
+      kind: 'submit',
+      attempt: 2,
+      memoryMiB: 1536,
+      virtualCluster: undefined,
+    });
   });
 });
 
@@ -126,7 +159,14 @@ describe('HPCJob transition: VirtualClusters', () => {
   it('goes to the VirtualCluster pool and records its collector', () => {
     const job = makeHPCJob().virtualCluster('vc').obj();
     const vc = virtualCluster('vc', 'Running');
-    const t = transition(job, observe().virtualCluster(vc).scheduler({ name: 'vc-schedd', target: { name: 'vc-schedd', pool: 'vc-cm:9618' } }).obj(), settings);
+    const t = transition(
+      job,
+      observe()
+        .virtualCluster(vc)
+        .scheduler({ name: 'vc-schedd', target: { name: 'vc-schedd', pool: 'vc-cm:9618' } })
+        .obj(),
+      settings,
+    );
     expect(t.status).toMatchObject({ schedd: 'vc-schedd', pool: 'vc-cm:9618', virtualCluster: 'ns/vc' });
     expect(t.afterWrite[0]).toMatchObject({ kind: 'submit', virtualCluster: 'ns/vc' });
   });
@@ -136,15 +176,29 @@ describe('HPCJob transition: VirtualClusters', () => {
     const waiting = transition(job, observe().virtualCluster('missing').obj(), settings);
     expect(waiting.status.phase).toBe('Pending');
     expect(conditionOf(waiting, 'VirtualClusterReady')?.reason).toBe('NotFound');
-    const late = transition(job, observe().virtualCluster('missing').at(T0 + 700_000).obj(), settings);
+    const late = transition(
+      job,
+      observe()
+        .virtualCluster('missing')
+        .at(T0 + 700_000)
+        .obj(),
+      settings,
+    );
     expect(late.status.phase).toBe('Failed');
     expect(conditionOf(late, 'Failed')?.reason).toBe('VirtualClusterUnavailable');
   });
 
   it('Running attempt stuck when its VirtualCluster is deleted, Terminated or Failed: it is followed to its end', () => {
-    for (const vc of [virtualCluster('vc', 'Terminated'), virtualCluster('vc', 'Failed'), 'missing' as const]) {
-      const job = makeHPCJob().virtualCluster('vc').submitted(1, '7.0', {}, 'vc-schedd')
-        .status({ virtualCluster: 'ns/vc', pool: 'vc-cm:9618', phase: 'Running' }).obj();
+    for (const vc of [
+      virtualCluster('vc', 'Terminated'),
+      virtualCluster('vc', 'Failed'),
+      'missing' as const,
+    ]) {
+      const job = makeHPCJob()
+        .virtualCluster('vc')
+        .submitted(1, '7.0', {}, 'vc-schedd')
+        .status({ virtualCluster: 'ns/vc', pool: 'vc-cm:9618', phase: 'Running' })
+        .obj();
       const done = makeTrackedJob(job, 1, '7.0').completed(0).obj();
       const obs = observe().virtualCluster(vc).current(done, { state: 'done' }).obj();
       const t = transition(job, obs, settings);
@@ -154,19 +208,44 @@ describe('HPCJob transition: VirtualClusters', () => {
   });
 
   it('Running attempt stuck when its VirtualCluster is gone: the deadline still applies', () => {
-    const job = makeHPCJob().virtualCluster('vc').spec({ activeDeadlineSeconds: 60 })
-      .submitted(1, '7.0', {}, 'vc-schedd').status({ virtualCluster: 'ns/vc', pool: 'vc-cm:9618' }).obj();
-    const t = transition(job, observe().virtualCluster('missing').at(T0 + 61_000).obj(), settings);
+    const job = makeHPCJob()
+      .virtualCluster('vc')
+      .spec({ activeDeadlineSeconds: 60 })
+      .submitted(1, '7.0', {}, 'vc-schedd')
+      .status({ virtualCluster: 'ns/vc', pool: 'vc-cm:9618' })
+      .obj();
+    const t = transition(
+      job,
+      observe()
+        .virtualCluster('missing')
+        .at(T0 + 61_000)
+        .obj(),
+      settings,
+    );
     expect(t.status.phase).toBe('Failed');
-    expect(t.afterWrite).toContainEqual({ kind: 'remove', target: { uid: 'uid-step' }, reason: 'HPCJob activeDeadlineSeconds exceeded' });
+    expect(t.afterWrite).toContainEqual({
+      kind: 'remove',
+      target: { uid: 'uid-step' },
+      reason: 'HPCJob activeDeadlineSeconds exceeded',
+    });
   });
 
   it('warns once when no worker of the VirtualCluster can hold the step', () => {
     const vc = virtualCluster('vc', 'Running');
     vc.spec.allocations = [
-      { name: 'a', batchSystem: 'slurm', loginHost: 'login', user: 'u', credentials: { secretName: 's' }, workers: { cores: 2, memory: '2Gi' } },
+      {
+        name: 'a',
+        batchSystem: 'slurm',
+        loginHost: 'login',
+        user: 'u',
+        credentials: { secretName: 's' },
+        workers: { cores: 2, memory: '2Gi' },
+      },
     ];
-    const job = makeHPCJob().virtualCluster('vc').spec({ resources: { cpus: 8 } }).obj();
+    const job = makeHPCJob()
+      .virtualCluster('vc')
+      .spec({ resources: { cpus: 8 } })
+      .obj();
     const t = transition(job, observe().virtualCluster(vc).obj(), settings);
     expect(conditionOf(t, 'VirtualClusterReady')?.reason).toBe('NoWorkerFits');
     expect(t.events.map((e) => e.reason)).toContain('NoWorkerFits');
@@ -191,12 +270,17 @@ describe('HPCJob transition: deadline, cancel, retry by hand', () => {
     expect(t.status.attempts?.[0]?.outcome).toBe('Cancelled');
     const running = makeTrackedJob(job, 1, '7.0').running().obj();
     const after = transition({ ...job, status: t.status }, observe().jobs(running).obj(), settings);
-    expect(after.afterWrite).toEqual([{ kind: 'remove', target: { jobId: '7.0' }, reason: 'HPCJob already finished' }]);
+    expect(after.afterWrite).toEqual([
+      { kind: 'remove', target: { jobId: '7.0' }, reason: 'HPCJob already finished' },
+    ]);
   });
 
   it('starts one more attempt of a finished HPCJob on a new retry token, keeping its history', () => {
-    const job = makeHPCJob().submitted(1, '7.0', { outcome: 'Failed' })
-      .status({ phase: 'Failed', completionTime: iso(T0) }).annotate('hpc.scailfin.io/retry', 'r1').obj();
+    const job = makeHPCJob()
+      .submitted(1, '7.0', { outcome: 'Failed' })
+      .status({ phase: 'Failed', completionTime: iso(T0) })
+      .annotate('hpc.scailfin.io/retry', 'r1')
+      .obj();
     const t = transition(job, observe().obj(), settings);
     expect(t.status).toMatchObject({ phase: 'Pending', retryToken: 'r1', attempt: 1 });
     expect(t.status.completionTime).toBeUndefined();

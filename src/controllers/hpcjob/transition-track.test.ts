@@ -32,7 +32,11 @@ describe('HPCJob transition: following an attempt', () => {
     expect(t.status.attempts?.[0]).toMatchObject({ host: 'slot1@worker', startTime: iso(T0 + 10_000) });
     expect(reasons(t)).toEqual(['Started']);
     expect(t.samples.queueWaitSeconds).toEqual([10]);
-    const again = transition({ ...job, status: t.status }, observe().current(makeTrackedJob(job).running().obj()).obj(), settings);
+    const again = transition(
+      { ...job, status: t.status },
+      observe().current(makeTrackedJob(job).running().obj()).obj(),
+      settings,
+    );
     expect(reasons(again)).toEqual([]);
   });
 
@@ -60,13 +64,25 @@ describe('HPCJob transition: following an attempt', () => {
   it('removes and acknowledges the jobs of earlier attempts still in the queue', () => {
     const job = makeHPCJob().submitted(1, '7.0', { outcome: 'Retried' }).submitted(2, '8.0').obj();
     const old = makeTrackedJob(job, 1, '7.0').held(13).obj();
-    const t = transition(job, observe().jobs(old).current(makeTrackedJob(job, 2, '8.0').obj()).obj(), settings);
-    expect(t.afterWrite).toContainEqual({ kind: 'remove', target: { jobId: '7.0' }, reason: 'a newer attempt of the HPCJob exists' });
+    const t = transition(
+      job,
+      observe()
+        .jobs(old)
+        .current(makeTrackedJob(job, 2, '8.0').obj())
+        .obj(),
+      settings,
+    );
+    expect(t.afterWrite).toContainEqual({
+      kind: 'remove',
+      target: { jobId: '7.0' },
+      reason: 'a newer attempt of the HPCJob exists',
+    });
   });
 });
 
 describe('HPCJob transition: holds', () => {
-  const transient = (since = T0 + 1000) => makeTrackedJob(running().obj()).held(13, 1, 'transfer input failed', since).obj();
+  const transient = (since = T0 + 1000) =>
+    makeTrackedJob(running().obj()).held(13, 1, 'transfer input failed', since).obj();
 
   it('releases a transient hold after the backoff, counting the release once', () => {
     const job = running().obj();
@@ -75,8 +91,16 @@ describe('HPCJob transition: holds', () => {
     expect(first.status.nextRetryTime).toBeDefined();
     expect(reasons(first)).toEqual(['Held']);
     const due = Date.parse(first.status.nextRetryTime!);
-    const second = transition({ ...job, status: first.status }, observe().current(transient()).at(due).obj(), settings);
-    expect(second.afterWrite).toContainEqual({ kind: 'release', jobId: '7.0', holdSince: seconds(T0 + 1000) });
+    const second = transition(
+      { ...job, status: first.status },
+      observe().current(transient()).at(due).obj(),
+      settings,
+    );
+    expect(second.afterWrite).toContainEqual({
+      kind: 'release',
+      jobId: '7.0',
+      holdSince: seconds(T0 + 1000),
+    });
     expect(second.status.attempts?.[0]?.releases).toBe(1);
   });
 
@@ -84,12 +108,30 @@ describe('HPCJob transition: holds', () => {
     const job = running().obj();
     const first = transition(job, observe().current(transient()).obj(), settings);
     const due = Date.parse(first.status.nextRetryTime!);
-    const released = transition({ ...job, status: first.status }, observe().current(transient()).at(due).obj(), settings);
+    const released = transition(
+      { ...job, status: first.status },
+      observe().current(transient()).at(due).obj(),
+      settings,
+    );
     // The tracker still shows the same hold a moment later, and again after a long while (release lost).
-    const soon = transition({ ...job, status: released.status }, observe().current(transient()).at(due + 1000).obj(), settings);
+    const soon = transition(
+      { ...job, status: released.status },
+      observe()
+        .current(transient())
+        .at(due + 1000)
+        .obj(),
+      settings,
+    );
     expect(soon.status.attempts?.[0]?.releases).toBe(1);
     expect(soon.afterWrite).toEqual([]);
-    const late = transition({ ...job, status: released.status }, observe().current(transient()).at(due + 31_000).obj(), settings);
+    const late = transition(
+      { ...job, status: released.status },
+      observe()
+        .current(transient())
+        .at(due + 31_000)
+        .obj(),
+      settings,
+    );
     expect(late.status.attempts?.[0]?.releases).toBe(1);
     expect(late.afterWrite).toEqual([{ kind: 'release', jobId: '7.0', holdSince: seconds(T0 + 1000) }]);
   });
@@ -108,7 +150,14 @@ describe('HPCJob transition: holds', () => {
   it('A hold placed by a person: the HPCJob stays Held and says how to go on', () => {
     const job = running().obj();
     const held = makeTrackedJob(job).heldByUser().obj();
-    const t = transition(job, observe().current(held).at(T0 + 3_600_000).obj(), settings);
+    const t = transition(
+      job,
+      observe()
+        .current(held)
+        .at(T0 + 3_600_000)
+        .obj(),
+      settings,
+    );
     expect(t.status.phase).toBe('Held');
     expect(conditionOf(t, 'Held')?.reason).toBe('HeldByUser');
     expect(t.status.message).toContain('condor_release 7.0');
@@ -120,7 +169,14 @@ describe('HPCJob transition: holds', () => {
     const job = running().retry({ limit: 0 }).obj();
     const held = makeTrackedJob(job).heldByUser().obj();
     const s = defaultSettings({ userHoldTimeoutMs: 60_000 });
-    const t = transition(job, observe().current(held).at(T0 + 30_000 + 60_000).obj(), s);
+    const t = transition(
+      job,
+      observe()
+        .current(held)
+        .at(T0 + 30_000 + 60_000)
+        .obj(),
+      s,
+    );
     expect(t.status.phase).toBe('Failed');
     expect(t.status.message).toContain('held by a person for longer than 60 s');
   });
@@ -144,7 +200,9 @@ describe('HPCJob transition: the end of an attempt', () => {
   });
 
   it('merges condor-transfer results before the status says Succeeded', () => {
-    const job = running().spec({ workspace: { path: '/reana/users/u/workflows/w', staging: 'condor-transfer' } }).obj();
+    const job = running()
+      .spec({ workspace: { path: '/reana/users/u/workflows/w', staging: 'condor-transfer' } })
+      .obj();
     const t = transition(job, observe().current(done(0), { state: 'done' }).obj(), settings);
     expect(t.beforeWrite).toEqual([{ kind: 'mergeResults', attempt: 1 }]);
     expect(t.status.phase).toBe('Succeeded');
@@ -152,7 +210,10 @@ describe('HPCJob transition: the end of an attempt', () => {
 
   it('condor-transfer outputs dropped: a failing fetch is shown and waited for, whatever the job end time', () => {
     const fetch = { state: 'pending' as const, since: T0 + 3_000_000, failures: 2, lastError: 'timed out' };
-    const obs = observe().current(done(0), fetch).at(T0 + 3_500_000).obj();
+    const obs = observe()
+      .current(done(0), fetch)
+      .at(T0 + 3_500_000)
+      .obj();
     const t = transition(running().obj(), obs, settings);
     expect(t.status.phase).not.toBe('Succeeded');
     expect(t.afterWrite).toEqual([]);
@@ -161,9 +222,19 @@ describe('HPCJob transition: the end of an attempt', () => {
   });
 
   it('condor-transfer outputs dropped: after the fetch timeout the lost results fail the attempt (StageOut)', () => {
-    const job = running().spec({ workspace: { path: '/reana/users/u/workflows/w', staging: 'condor-transfer' } }).retry({ limit: 0 }).obj();
+    const job = running()
+      .spec({ workspace: { path: '/reana/users/u/workflows/w', staging: 'condor-transfer' } })
+      .retry({ limit: 0 })
+      .obj();
     const fetch = { state: 'pending' as const, since: T0, failures: 9, lastError: 'timed out' };
-    const t = transition(job, observe().current(done(0), fetch).at(T0 + 3_600_000).obj(), settings);
+    const t = transition(
+      job,
+      observe()
+        .current(done(0), fetch)
+        .at(T0 + 3_600_000)
+        .obj(),
+      settings,
+    );
     expect(t.status.phase).toBe('Failed');
     expect(t.status.attempts?.[0]?.failureCategory).toBe('StageOut');
     expect(t.afterWrite).toContainEqual({ kind: 'acknowledge', jobId: '7.0' });
@@ -171,16 +242,33 @@ describe('HPCJob transition: the end of an attempt', () => {
 
   it('records a success without logs when the fetch timed out and only logs were at stake', () => {
     const fetch = { state: 'pending' as const, since: T0, failures: 9, lastError: 'timed out' };
-    const t = transition(running().obj(), observe().current(done(0), fetch).at(T0 + 3_600_000).obj(), settings);
+    const t = transition(
+      running().obj(),
+      observe()
+        .current(done(0), fetch)
+        .at(T0 + 3_600_000)
+        .obj(),
+      settings,
+    );
     expect(t.status.phase).toBe('Succeeded');
     expect(t.status.attempts?.[0]?.message).toContain('could not be fetched');
   });
 
   it('retries a failed attempt after the backoff, with the tail of stderr in the message', () => {
     const obs = observe().current(done(3), { state: 'done' }).stderrTail('boom').obj();
-    const t = transition(running().retry({ rules: [{ onExitCodes: [3], action: 'retry' }] }).obj(), obs, settings);
+    const t = transition(
+      running()
+        .retry({ rules: [{ onExitCodes: [3], action: 'retry' }] })
+        .obj(),
+      obs,
+      settings,
+    );
     expect(t.status).toMatchObject({ phase: 'Pending' });
-    expect(t.status.attempts?.[0]).toMatchObject({ outcome: 'Retried', exitCode: 3, failureCategory: 'ExitCode' });
+    expect(t.status.attempts?.[0]).toMatchObject({
+      outcome: 'Retried',
+      exitCode: 3,
+      failureCategory: 'ExitCode',
+    });
     expect(t.status.message).toContain('stderr:\nboom');
     expect(reasons(t)).toContain('AttemptFailed');
     expect(t.afterWrite).toEqual([{ kind: 'acknowledge', jobId: '7.0' }]);

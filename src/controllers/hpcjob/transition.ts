@@ -4,12 +4,7 @@
  * deletion -> cleanup and finalizer; a cancel or retry asked for by annotation; a final HPCJob's cleanup
  * and TTL; validation; the deadline; following the current attempt; or starting the next one.
  */
-import {
-  FINAL_PHASES,
-  HPCJobAnnotations,
-  HPCJobConditions as C,
-  type HPCJob,
-} from '../../crds/hpcjob.js';
+import { FINAL_PHASES, HPCJobAnnotations, HPCJobConditions as C, type HPCJob } from '../../crds/hpcjob.js';
 import { Draft, truncate } from './draft.js';
 import { finalize, sweepEarlierAttempts, whileFinal } from './cleanup.js';
 import { startNextAttempt } from './new-attempt.js';
@@ -91,7 +86,11 @@ function deadlineExceeded(d: Draft): boolean {
     current.failureCategory = 'DeadlineExceeded';
     current.endTime = d.iso();
   }
-  d.end('Failed', `activeDeadlineSeconds (${d.job.spec.activeDeadlineSeconds}) exceeded`, Reason.DeadlineExceeded);
+  d.end(
+    'Failed',
+    `activeDeadlineSeconds (${d.job.spec.activeDeadlineSeconds}) exceeded`,
+    Reason.DeadlineExceeded,
+  );
   return true;
 }
 

@@ -95,7 +95,8 @@ export class HPCJobBuilder {
   }
 }
 
-export const makeHPCJob = (name = 'step', namespace = 'ns'): HPCJobBuilder => new HPCJobBuilder(name, namespace);
+export const makeHPCJob = (name = 'step', namespace = 'ns'): HPCJobBuilder =>
+  new HPCJobBuilder(name, namespace);
 
 /** A job ad of attempt `attempt` of `job` in a given HTCondor state. */
 export class TrackedJobBuilder {
@@ -124,7 +125,11 @@ export class TrackedJobBuilder {
   }
 
   running(host = 'slot1@worker', startedAt = T0 + 10_000): this {
-    return this.ad({ JobStatus: JobStatus.Running, RemoteHost: host, JobCurrentStartDate: seconds(startedAt) });
+    return this.ad({
+      JobStatus: JobStatus.Running,
+      RemoteHost: host,
+      JobCurrentStartDate: seconds(startedAt),
+    });
   }
 
   completed(exitCode: number, endedAt = T0 + 60_000): this {
