@@ -134,6 +134,21 @@ describe('SchedulerBackend', () => {
     expect(backend.fetchStatus(id)).toEqual({ state: 'done' });
   });
 
+  it('tells a sandbox that lacks a file (for good) from a transfer that may work next time, one job at a time', async () => {
+    const { clock, schedd, backend } = setup();
+    const good = schedd.add({ ...tags('a'), JobStatus: JobStatus.Completed });
+    const bad = schedd.add({ ...tags('b'), JobStatus: JobStatus.Completed });
+    schedd.missingFromSpool.add(bad);
+    await backend.pollNow();
+    for (const j of [...backend.jobsOf('a'), ...backend.jobsOf('b')]) backend.fetchOutput(j);
+    await clock.advanceAsync(200);
+    expect(backend.fetchStatus(good)).toEqual({ state: 'done' });
+    expect(backend.fetchStatus(bad)).toMatchObject({ state: 'failed' });
+    const tries = schedd.calls.filter((c) => c.method === 'transferData').length;
+    await clock.advanceAsync(600_000);
+    expect(schedd.calls.filter((c) => c.method === 'transferData')).toHaveLength(tries);
+  });
+
   it('sends a release for each new hold of a job, but not the same release twice', async () => {
     const { clock, schedd, backend } = setup();
     const id = schedd.add({ ...tags('u'), JobStatus: JobStatus.Held });

@@ -13,13 +13,24 @@ import type { ScheddApi } from './schedd-api.js';
 export type FetchState =
   | { state: 'done' }
   /** Asked for, not here yet; `failures` failed tries so far, the last one's error. */
-  | { state: 'pending'; since: number; failures: number; lastError?: string };
+  | { state: 'pending'; since: number; failures: number; lastError?: string }
+  /** The sandbox cannot be fetched as it is (a file it lists is not in the spool): trying again is pointless. */
+  | { state: 'failed'; error: string };
+
+/**
+ * condor_transfer_data's answer when a file the job lists is missing from its spooled sandbox, which HTCondor
+ * leaves so for good (seen after a hold and release: output the restarted run did not change is not sent
+ * back again). Every try fails the same way.
+ */
+const MISSING_FROM_SPOOL = /reading from file \S+: \(errno 2\) No such file or directory/;
 
 interface Entry {
   /** namespace/name of the job's HPCJob, told when the fetch ends. */
   ref: string;
   since: number;
   done: boolean;
+  /** Set when the fetch can never succeed. */
+  permanentError?: string;
   failures: number;
   lastError?: string;
   /** Not before this time (backoff after a failure). */
@@ -78,6 +89,7 @@ export class OutputFetcher {
     const e = this.#entries.get(jobId);
     if (!e) return undefined;
     if (e.done) return { state: 'done' };
+    if (e.permanentError) return { state: 'failed', error: e.permanentError };
     return { state: 'pending', since: e.since, failures: e.failures, lastError: e.lastError };
   }
 
@@ -114,24 +126,31 @@ export class OutputFetcher {
   #rearm(): void {
     const now = this.#o.clock.now();
     let next = Infinity;
-    for (const e of this.#entries.values()) if (!e.done) next = Math.min(next, e.nextTryAt);
+    for (const e of this.#entries.values())
+      if (!e.done && !e.permanentError) next = Math.min(next, e.nextTryAt);
     if (next !== Infinity) this.#arm(next - now);
   }
 
   async #flush(): Promise<void> {
     const now = this.#o.clock.now();
-    const due = [...this.#entries].filter(([, e]) => !e.done && e.nextTryAt <= now).map(([id]) => id);
-    for (let i = 0; i < due.length; i += this.#o.maxBatch) {
-      const chunk = due.slice(i, i + this.#o.maxBatch);
-      try {
-        await this.#api.transferData({ operator: this.#o.operatorId, jobIds: chunk });
-        for (const id of chunk) this.#settle(id, undefined);
-      } catch (e) {
-        const err = e instanceof Error ? e.message : String(e);
-        this.#o.metrics?.outputFetchFailures.inc({ schedd: this.#api.label });
-        this.#o.log.warn({ schedd: this.#api.label, jobs: chunk.length, err }, 'fetching job output failed');
-        for (const id of chunk) this.#settle(id, err);
-      }
+    const due = [...this.#entries]
+      .filter(([, e]) => !e.done && !e.permanentError && e.nextTryAt <= now)
+      .map(([id]) => id);
+    for (let i = 0; i < due.length; i += this.#o.maxBatch)
+      await this.#transfer(due.slice(i, i + this.#o.maxBatch));
+  }
+
+  /** One condor_transfer_data for `ids`; when several fail together, each is tried alone to find which. */
+  async #transfer(ids: string[]): Promise<void> {
+    try {
+      await this.#api.transferData({ operator: this.#o.operatorId, jobIds: ids });
+      for (const id of ids) this.#settle(id, undefined);
+    } catch (e) {
+      const err = e instanceof Error ? e.message : String(e);
+      this.#o.metrics?.outputFetchFailures.inc({ schedd: this.#api.label });
+      this.#o.log.warn({ schedd: this.#api.label, jobs: ids.length, err }, 'fetching job output failed');
+      if (ids.length === 1) this.#settle(ids[0] as string, err);
+      else for (const id of ids) await this.#transfer([id]);
     }
   }
 
@@ -139,7 +158,9 @@ export class OutputFetcher {
     const e = this.#entries.get(jobId);
     if (!e) return;
     if (error === undefined) e.done = true;
-    else {
+    else if (MISSING_FROM_SPOOL.test(error)) {
+      e.permanentError = error;
+    } else {
       e.failures++;
       e.lastError = error;
       e.nextTryAt = this.#o.clock.now() + fetchBackoffMs(e.failures);

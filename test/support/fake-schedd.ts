@@ -29,6 +29,8 @@ export class FakeSchedd implements ScheddApi {
   #waiters: (() => void)[] = [];
   /** transferData throws while true. */
   transferFails = false;
+  /** Jobs whose spooled sandbox lacks a file it lists: transferData of any of them fails as HTCondor does. */
+  readonly missingFromSpool = new Set<string>();
 
   constructor(readonly clock: Clock) {}
 
@@ -156,6 +158,11 @@ export class FakeSchedd implements ScheddApi {
   async transferData(sel: JobSelector): Promise<void> {
     await this.#enter('transferData', { sel });
     if (this.transferFails) throw new CondorError('failed', 'condor_transfer_data', 1, '', 'transfer failed');
+    const broken = (sel.jobIds ?? []).find((id) => this.missingFromSpool.has(id));
+    if (broken) {
+      const text = `condor_transfer_data exited 1: DCSchedd::receiveJobSandbox:7003:File transfer failed for target job ${broken}: SCHEDD failed to send file(s): |Error: reading from file /var/spool/condor/${broken}/hpc.stderr: (errno 2) No such file or directory`;
+      throw new CondorError('failed', 'condor_transfer_data', 1, text, text);
+    }
   }
 
   async ping(): Promise<void> {

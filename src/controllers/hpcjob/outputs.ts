@@ -51,6 +51,7 @@ export function awaitOutput(d: Draft, current: Attempt, job: TrackedJob): Output
     d.condIfPresent({ type: C.OutputsFetched, status: 'True', reason: Reason.Fetched, message: '' });
     return { state: 'ready' };
   }
+  if (fetch.state === 'failed') return lost(d, `its output could not be fetched: ${fetch.error}`);
   if (fetch.failures > 0) {
     const message = `fetching the output of ${job.jobId} failed ${fetch.failures} time(s): ${fetch.lastError ?? ''}`;
     if (d.cond({ type: C.OutputsFetched, status: 'False', reason: Reason.FetchFailed, message }))

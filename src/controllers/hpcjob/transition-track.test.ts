@@ -254,6 +254,17 @@ describe('HPCJob transition: the end of an attempt', () => {
     expect(t.status.attempts?.[0]?.message).toContain('could not be fetched');
   });
 
+  it('records the end at once, without logs, when the sandbox can never be fetched', () => {
+    const fetch = {
+      state: 'failed' as const,
+      error: 'reading from file x: (errno 2) No such file or directory',
+    };
+    const t = transition(running().obj(), observe().current(done(0), fetch).obj(), settings);
+    expect(t.status.phase).toBe('Succeeded');
+    expect(t.status.attempts?.[0]?.message).toContain('could not be fetched');
+    expect(t.afterWrite).toEqual([{ kind: 'acknowledge', jobId: '7.0' }]);
+  });
+
   it('retries a failed attempt after the backoff, with the tail of stderr in the message', () => {
     const obs = observe().current(done(3), { state: 'done' }).stderrTail('boom').obj();
     const t = transition(
