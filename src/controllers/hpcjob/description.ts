@@ -42,7 +42,7 @@ export function buildSubmitJob(job: HPCJob, attempt: number, o: DescriptionOptio
   const env: Record<string, string> = {
     [WrapperEnv.Job]: ref,
     [WrapperEnv.Attempt]: String(attempt),
-    [WrapperEnv.Runtime]: spec.image ? (spec.containerRuntime ?? 'auto') : 'none',
+    [WrapperEnv.Runtime]: spec.image ? (spec.containerRuntime ?? HPCJobDefaults.containerRuntime) : 'none',
   };
   if (spec.command) env[WrapperEnv.Argv] = b64Words([...spec.command, ...(spec.args ?? [])]);
   if (spec.script !== undefined) env[WrapperEnv.Script] = b64(spec.script);
@@ -50,7 +50,7 @@ export function buildSubmitJob(job: HPCJob, attempt: number, o: DescriptionOptio
   if (spec.image) env[WrapperEnv.Image] = b64(spec.image);
   if (spec.workspace) {
     env[WrapperEnv.Workspace] = b64(spec.workspace.path);
-    env[WrapperEnv.Staging] = spec.workspace.staging ?? 'chirp';
+    env[WrapperEnv.Staging] = spec.workspace.staging ?? HPCJobDefaults.staging;
     if (spec.workspace.chirp?.server) env[WrapperEnv.ChirpServer] = spec.workspace.chirp.server;
     if (spec.workspace.chirp?.root) env[WrapperEnv.ChirpRoot] = b64(spec.workspace.chirp.root);
     if (o.transferDir) env[WrapperEnv.TransferDir] = o.transferDir;
@@ -76,7 +76,7 @@ export function buildSubmitJob(job: HPCJob, attempt: number, o: DescriptionOptio
     should_transfer_files: s.string('YES'),
     // Logs and partial results come back even when the job is evicted or fails.
     when_to_transfer_output: s.string('ON_EXIT_OR_EVICT'),
-    request_cpus: s.int(r.cpus ?? 1),
+    request_cpus: s.int(r.cpus ?? HPCJobDefaults.cpus),
     request_memory: s.int(o.memoryMiB ?? memoryMiBOf(job)),
     // The wrapper reports its result and stages through the job's IO proxy (condor_chirp).
     want_io_proxy: s.bool(true),
