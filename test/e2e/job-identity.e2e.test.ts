@@ -18,15 +18,18 @@ import { schedd, uniqueName, waitFor } from './helpers/stack.js';
 const IDENTITY = [Tag.Operator, Tag.JobUID, Tag.Attempt, Tag.Ref] as const;
 const CHIRP = '/usr/libexec/condor/condor_chirp';
 
-/** The step: tries to move the job into another HPCJob, then reports as the wrapper does. */
+/**
+ * The step: tries to move the job into another HPCJob, then reports as the wrapper does. One line without
+ * `$(`: it travels as an argument of the submit description.
+ */
 const STEP = [
-  `for a in ${IDENTITY.join(' ')}; do`,
-  `  if ${CHIRP} set_job_attr "$a" '"other"' >err 2>&1; then r=accepted; else r=refused; fi`,
-  `  printf '%s %s %s\\n' "$a" "$r" "$(tr '\\n' ' ' <err)"`,
-  'done',
+  `for a in ${IDENTITY.join(' ')}; do` +
+    ` if ${CHIRP} set_job_attr "$a" '"other"' >err 2>&1; then r=accepted; else r=refused; fi;` +
+    ` printf '%s %s ' "$a" "$r"; tr '\\n' ' ' <err; echo;` +
+    ' done',
   `${CHIRP} set_job_attr ${Tag.WrapperResult} '"{\\"category\\":\\"ok\\"}"' && echo "${Tag.WrapperResult} set"`,
   `${CHIRP} set_job_attr ${Tag.StderrTail} '"last words"' && echo "${Tag.StderrTail} set"`,
-].join('\n');
+].join('; ');
 
 describe('job identity attributes on the local schedd', () => {
   const sd = schedd();
