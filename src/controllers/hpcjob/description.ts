@@ -5,7 +5,7 @@
  */
 import { expr, s, type SubmitJob } from '../../condor/submit-description.js';
 import { LEAVE_IN_QUEUE, Tag } from '../../condor/tags.js';
-import type { HPCJob } from '../../crds/hpcjob.js';
+import { HPCJobDefaults, type HPCJob } from '../../crds/hpcjob.js';
 import { durationMs, quantityKiB, quantityMiB } from '../../util/units.js';
 import { WrapperEnv, b64, b64Words } from '../../wrapper-contract.js';
 
@@ -13,8 +13,8 @@ export interface DescriptionOptions {
   operatorId: string;
   /** Local path of the wrapper script (uploaded with the job). */
   wrapperPath: string;
-  /** Local directory the job's spooled stdout/stderr come back to (condor_transfer_data). */
-  logDir: string;
+  /** The attempt's directory on the operator's side: the job's initialdir, where condor_transfer_data puts its output. */
+  attemptDir: string;
   /** namespace/name of the VirtualCluster the job must run on, if any. */
   virtualCluster?: string;
   /** Memory for this attempt, when a retry rule raised it. */
@@ -33,7 +33,7 @@ export function attemptLogDir(logDir: string, job: HPCJob, attempt: number): str
 }
 
 export function memoryMiBOf(job: HPCJob): number {
-  return quantityMiB(job.spec.resources?.memory ?? '1Gi');
+  return quantityMiB(job.spec.resources?.memory ?? HPCJobDefaults.memory);
 }
 
 export function buildSubmitJob(job: HPCJob, attempt: number, o: DescriptionOptions): SubmitJob {
@@ -42,7 +42,7 @@ export function buildSubmitJob(job: HPCJob, attempt: number, o: DescriptionOptio
   const env: Record<string, string> = {
     [WrapperEnv.Job]: ref,
     [WrapperEnv.Attempt]: String(attempt),
-    [WrapperEnv.Runtime]: spec.image ? (spec.containerRuntime ?? 'auto') : 'none',
+    [WrapperEnv.Runtime]: spec.image ? (spec.containerRuntime ?? HPCJobDefaults.containerRuntime) : 'none',
   };
   if (spec.command) env[WrapperEnv.Argv] = b64Words([...spec.command, ...(spec.args ?? [])]);
   if (spec.script !== undefined) env[WrapperEnv.Script] = b64(spec.script);
@@ -50,7 +50,7 @@ export function buildSubmitJob(job: HPCJob, attempt: number, o: DescriptionOptio
   if (spec.image) env[WrapperEnv.Image] = b64(spec.image);
   if (spec.workspace) {
     env[WrapperEnv.Workspace] = b64(spec.workspace.path);
-    env[WrapperEnv.Staging] = spec.workspace.staging ?? 'chirp';
+    env[WrapperEnv.Staging] = spec.workspace.staging ?? HPCJobDefaults.staging;
     if (spec.workspace.chirp?.server) env[WrapperEnv.ChirpServer] = spec.workspace.chirp.server;
     if (spec.workspace.chirp?.root) env[WrapperEnv.ChirpRoot] = b64(spec.workspace.chirp.root);
     if (o.transferDir) env[WrapperEnv.TransferDir] = o.transferDir;
@@ -70,13 +70,13 @@ export function buildSubmitJob(job: HPCJob, attempt: number, o: DescriptionOptio
     executable: s.string(o.wrapperPath),
     transfer_executable: s.bool(true),
     environment: s.env(env),
-    initialdir: s.string(attemptLogDir(o.logDir, job, attempt)),
+    initialdir: s.string(o.attemptDir),
     output: s.string(STDOUT_FILE),
     error: s.string(STDERR_FILE),
     should_transfer_files: s.string('YES'),
     // Logs and partial results come back even when the job is evicted or fails.
     when_to_transfer_output: s.string('ON_EXIT_OR_EVICT'),
-    request_cpus: s.int(r.cpus ?? 1),
+    request_cpus: s.int(r.cpus ?? HPCJobDefaults.cpus),
     request_memory: s.int(o.memoryMiB ?? memoryMiBOf(job)),
     // The wrapper reports its result and stages through the job's IO proxy (condor_chirp).
     want_io_proxy: s.bool(true),

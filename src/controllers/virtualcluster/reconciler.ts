@@ -22,12 +22,12 @@ import {
   type VirtualClusterStatus,
 } from '../../crds/virtualcluster.js';
 import { rfc3339, setStatusCondition, type NewCondition } from '../../runtime/conditions.js';
-import { errorMessage, isConflict, isNotFound, type Result } from '../../runtime/controller.js';
-import type { EventRecorder, EventType } from '../../runtime/events.js';
+import type { Result } from '../../runtime/controller.js';
+import type { EventType, Recorder as EventRecorder } from '../../runtime/event-types.js';
+import { SecretAccessError, errorMessage, isConflict, isNotFound } from '../../runtime/kube-api.js';
 import { splitKey, type Informer } from '../../runtime/informer.js';
 import type { Metrics } from '../../runtime/metrics.js';
-import type { ObjectWriter } from '../../runtime/objects.js';
-import { SecretAccessError } from '../../runtime/secrets.js';
+import type { KubeObjectWriter as ObjectWriter } from '../../runtime/kube/objects.js';
 import { adapterFor, type BatchJob } from '../../sites/batch.js';
 import { SshError, SshTransport } from '../../sites/ssh.js';
 import { durationMs } from '../../util/units.js';
