@@ -6,7 +6,7 @@
  *   spec changes and the start of a deletion bump it; a finalizer keeps a deleted object (deletionTimestamp)
  *   until it is removed, and no new finalizer may be added meanwhile (422); a watch from a compacted
  *   resourceVersion gets 410 Gone.
- * - HTCondor: a hold by a person has HoldReasonCode 1 (and holding it again is "already held"); a finished
+ * - HTCondor, through the real ScheddApi (condor/schedd.ts, the interface the model implements): a hold by a person has HoldReasonCode 1 (and holding it again is "already held"); a finished
  *   job with leave_in_queue stays in the queue until HPCAck, then moves to condor_history; after the schedd's
  *   spool is wiped, job ids start from 1 again and the old job is in neither the queue nor the history.
  *
@@ -15,13 +15,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import { JobStatus } from '../../src/condor/job-status.js';
-import { adNumber, jobIdsOf } from '../../src/condor/parse.js';
-import { equalsString } from '../../src/condor/schedd.js';
-import { expr, renderSubmitDescription, s, type SubmitJob } from '../../src/condor/submit-description.js';
+import { adNumber } from '../../src/condor/parse.js';
+import type { JobSelector, ScheddApi } from '../../src/condor/schedd-api.js';
+import { ScheddClient } from '../../src/condor/schedd.js';
+import { expr, s, type SubmitJob } from '../../src/condor/submit-description.js';
 import { LEAVE_IN_QUEUE, Tag } from '../../src/condor/tags.js';
 import { compactEtcd, etcdRevision, poolExec, startSchedd, stopSchedd } from '../chaos/helpers/faults.js';
 import { createHPCJob, createNamespace, deleteNamespace, HPCJOBS, installCRDs } from './helpers/kube.js';
-import { kubeConfig, schedd, uniqueName, waitFor } from './helpers/stack.js';
+import { condorCli, kubeConfig, uniqueName, waitFor } from './helpers/stack.js';
 
 const codeOf = (e: unknown): number | undefined => (e as { code?: number }).code;
 
@@ -117,9 +118,23 @@ describe('the API server behaves as the simulation models it', () => {
   });
 });
 
-describe('HTCondor behaves as the simulation models it', () => {
-  const sd = schedd();
+describe('HTCondor, through the real ScheddApi, behaves as the simulation models it', () => {
+  // The ScheddApi over the condor_* tools, the same interface the model implements, with the same selectors.
+  const cli = condorCli();
+  const sd: ScheddApi = new ScheddClient(cli, {
+    name: process.env.HPC_SCHEDD_NAME,
+    pool: process.env.HPC_COLLECTOR,
+  });
   const operator = uniqueName('e2e-models-op');
+  const sel = (uid: string): JobSelector => ({ operator, uids: [uid] });
+  const ATTRS = [
+    'JobStatus',
+    'HoldReasonCode',
+    'HoldReasonSubCode',
+    'LastHoldReasonCode',
+    'ExitCode',
+    Tag.Ack,
+  ];
 
   function job(uid: string, script: string): SubmitJob {
     return {
@@ -136,35 +151,25 @@ describe('HTCondor behaves as the simulation models it', () => {
   }
 
   async function submit(uid: string, script: string): Promise<string> {
-    const [id] = jobIdsOf(await sd.submit(renderSubmitDescription([job(uid, script)])));
+    const [id] = await sd.submit([job(uid, script)]);
     return id as string;
   }
-
-  const byUid = (uid: string) => equalsString(Tag.JobUID, uid);
-  const ATTRS = [
-    'JobStatus',
-    'HoldReasonCode',
-    'HoldReasonSubCode',
-    'LastHoldReasonCode',
-    'ExitCode',
-    Tag.Ack,
-  ];
 
   it('a hold by a person has HoldReasonCode 1; holding it again is "already held"; a release keeps it as LastHoldReasonCode', async () => {
     const uid = uniqueName('hold');
     await submit(uid, 'sleep 600');
-    expect(await sd.act('condor_hold', byUid(uid))).toBe(true);
+    expect(await sd.act('hold', sel(uid), 'by a person')).toBe(true);
     const held = await waitFor('the job to be held', async () => {
-      const [a] = await sd.query(byUid(uid), ATTRS);
+      const [a] = await sd.query(sel(uid), ATTRS, 'track');
       return a && adNumber(a, 'JobStatus') === JobStatus.Held ? a : undefined;
     });
     expect([adNumber(held, 'HoldReasonCode'), adNumber(held, 'HoldReasonSubCode')]).toEqual([1, 0]);
-    expect(await sd.act('condor_hold', byUid(uid))).toBe(false);
-    expect(await sd.act('condor_release', byUid(uid))).toBe(true);
-    const [released] = await sd.query(byUid(uid), ATTRS);
+    expect(await sd.act('hold', sel(uid))).toBe(false);
+    expect(await sd.act('release', sel(uid))).toBe(true);
+    const [released] = await sd.query(sel(uid), ATTRS, 'track');
     expect(adNumber(released ?? {}, 'LastHoldReasonCode')).toBe(1);
-    await sd.act('condor_rm', byUid(uid));
-    await sd.edit(byUid(uid), Tag.Ack, true);
+    await sd.act('remove', sel(uid));
+    await sd.acknowledge(sel(uid));
   });
 
   it('keeps a finished job with leave_in_queue in the queue until HPCAck, then moves it to condor_history', async () => {
@@ -173,21 +178,23 @@ describe('HTCondor behaves as the simulation models it', () => {
     await waitFor(
       'the job to complete',
       async () =>
-        (await sd.query(byUid(uid), ATTRS)).some((a) => adNumber(a, 'JobStatus') === JobStatus.Completed),
+        (await sd.query(sel(uid), ATTRS, 'track')).some(
+          (a) => adNumber(a, 'JobStatus') === JobStatus.Completed,
+        ),
       120_000,
     );
     // Several periodic passes (PERIODIC_EXPR_INTERVAL is 5 s on the stack): still there without HPCAck.
     await new Promise((r) => setTimeout(r, 15_000));
-    expect(await sd.query(byUid(uid), ATTRS)).toHaveLength(1);
-    expect(await sd.history(byUid(uid), ATTRS)).toHaveLength(0);
-    expect(await sd.edit(byUid(uid), Tag.Ack, true)).toBe(true);
+    expect(await sd.query(sel(uid), ATTRS, 'track')).toHaveLength(1);
+    expect(await sd.history(sel(uid), ATTRS, {})).toHaveLength(0);
+    expect(await sd.acknowledge(sel(uid))).toBe(true);
     await waitFor(
       'the job to leave the queue',
-      async () => (await sd.query(byUid(uid), ATTRS)).length === 0,
+      async () => (await sd.query(sel(uid), ATTRS, 'track')).length === 0,
       60_000,
     );
     const [h] = await waitFor('the job in condor_history', async () => {
-      const found = await sd.history(byUid(uid), ATTRS);
+      const found = await sd.history(sel(uid), ATTRS, { limit: 5 });
       return found.length ? found : undefined;
     });
     expect([adNumber(h ?? {}, 'ExitCode'), h?.[Tag.Ack]]).toEqual([0, true]);
@@ -205,9 +212,9 @@ describe('HTCondor behaves as the simulation models it', () => {
     }
     const afterUid = uniqueName('wipe-after');
     const after = await submit(afterUid, 'exit 0');
-    await sd.edit(byUid(afterUid), Tag.Ack, true);
+    await sd.acknowledge(sel(afterUid));
     expect(after).toBe('1.0');
-    expect(await sd.query(byUid(uid), ATTRS)).toEqual([]);
-    expect(await sd.history(byUid(uid), ATTRS)).toEqual([]);
+    expect(await sd.query(sel(uid), ATTRS, 'track')).toEqual([]);
+    expect(await sd.history(sel(uid), ATTRS, {})).toEqual([]);
   });
 });

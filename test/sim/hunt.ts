@@ -4,6 +4,7 @@
  */
 import { drawPlan } from './plan.js';
 import { Prng } from './prng.js';
+import { operatorNamed } from './operator-hook.js';
 import { runSchedule, type Result, type ScheduleOptions } from './schedule.js';
 
 export async function runSeed(seed: number, o: ScheduleOptions = {}): Promise<Result> {
@@ -54,21 +55,22 @@ export function merge(into: Tally, t: Tally): void {
   into.failures.push(...t.failures);
 }
 
-export async function runRange(from: number, count: number): Promise<Tally> {
+export async function runRange(from: number, count: number, operator?: string): Promise<Tally> {
   const t = emptyTally();
-  for (let seed = from; seed < from + count; seed++) add(t, await runSeed(seed));
+  const factory = operatorNamed(operator);
+  for (let seed = from; seed < from + count; seed++) add(t, await runSeed(seed, { factory }));
   return t;
 }
 
-export function replayCommand(seed: number): string {
-  return `node --import tsx test/sim/run.ts --seed ${seed} --trace`;
+export function replayCommand(seed: number, operator?: string): string {
+  return `node --import tsx test/sim/run.ts --seed ${seed}${operator ? ` --operator ${operator}` : ''} --trace`;
 }
 
-export function describeFailure(f: Failure, traceLines = 60): string {
+export function describeFailure(f: Failure, operator?: string, traceLines = 60): string {
   const lines = f.trace.split('\n');
   return [
     `seed ${f.seed}: ${f.invariant}: ${f.message}`,
     ...lines.slice(-traceLines).map((l) => `  ${l}`),
-    `replay: ${replayCommand(f.seed)}`,
+    `replay: ${replayCommand(f.seed, operator)}`,
   ].join('\n');
 }

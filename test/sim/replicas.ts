@@ -50,7 +50,7 @@ export class Replicas {
         ? ` (will crash after ${virtualTime(r.crashAfter)})`
         : '';
     w.trace.add(r.name, 'process', `started${plan}`);
-    const op = this.factory(w.config, buildDeps(w, r));
+    const op = this.factory(w.config, buildDeps(w, r), { exit: (why) => this.kill(r, why, true) });
     r.operator = op;
     r.baseline = op.diagnostics();
     op.start().catch((e: unknown) => {

@@ -16,8 +16,11 @@ import { deleteEverything, heal, scheduleTimeline } from './script.js';
 import { World } from './world.js';
 import { guardRealTime } from './guard.js';
 
-/** After everything is gone, the operator gets this long to let go of per-job memory. */
-const SETTLE_MS = 2 * MINUTE;
+/**
+ * After everything is gone, the operator gets up to this long to let go of per-job memory (the real
+ * operator drops an unused schedd backend after 10 idle minutes); the run ends as soon as it has.
+ */
+const SETTLE_MS = 15 * MINUTE;
 
 export interface ScheduleOptions {
   traceAll?: boolean;
@@ -93,7 +96,8 @@ async function phases(w: World, replicas: Replicas, plan: Plan, stopped: () => b
   if (!stopped()) {
     deleteEverything(w);
     await w.sched.run({ until: w.sched.now() + plan.cleanupMaxMs, stop: () => stopped() || empty(w) });
-    if (!stopped()) await w.sched.run({ until: w.sched.now() + SETTLE_MS, stop: stopped });
+    if (!stopped())
+      await w.sched.run({ until: w.sched.now() + SETTLE_MS, stop: () => stopped() || released(w) });
     if (!stopped()) w.checker.cleanup();
   }
 }
@@ -115,6 +119,16 @@ function settled(w: World): boolean {
     const phase = (o as HPCJob).status?.phase;
     return !!phase && FINAL_PHASES.includes(phase) && !w.ledger.queued(o.metadata.uid as string).some(isLive);
   });
+}
+
+/** Every live replica's diagnostics are back at their baseline. */
+function released(w: World): boolean {
+  return w.replicas.every(
+    (r) =>
+      !r.alive ||
+      !r.operator ||
+      Object.entries(r.operator.diagnostics()).every(([k, v]) => v <= (r.baseline?.[k] ?? 0)),
+  );
 }
 
 function empty(w: World): boolean {

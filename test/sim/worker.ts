@@ -4,7 +4,7 @@ import { runRange } from './hunt.js';
 
 if (!parentPort) throw new Error('worker.ts runs as a worker thread');
 const port = parentPort;
-port.on('message', (m: { from: number; count: number } | 'exit') => {
+port.on('message', (m: { from: number; count: number; operator?: string } | 'exit') => {
   if (m === 'exit') return port.close();
-  void runRange(m.from, m.count).then((t) => port.postMessage(t));
+  void runRange(m.from, m.count, m.operator).then((t) => port.postMessage(t));
 });

@@ -126,7 +126,7 @@ export const FLAWS: Record<string, Flaw> = {
   'keeps something of every HPCJob it saw': {
     invariant: 'memory-released',
     plan: (seed) => quiet(seed, { jobs: [job('a'), job('b')] }),
-    factory: (c, d) => {
+    factory: (c, d, ctl) => {
       const seen = new Set<string>();
       const script = scripted(
         async (h) => {
@@ -144,7 +144,7 @@ export const FLAWS: Record<string, Flaw> = {
         },
         () => ({ seen: seen.size }),
       );
-      return script(c, d);
+      return script(c, d, ctl);
     },
   },
   'never finishes an HPCJob': {
@@ -159,7 +159,7 @@ export const FLAWS: Record<string, Flaw> = {
       await h.lead();
       const v = await h.until(async () => (await h.d.virtualClusters.list({ limit: 10 })).items[0]);
       const a = v.spec.allocations?.[0];
-      if (!a) return;
+      if (!a || !h.d.sites) return;
       const key = await h.d.secrets.read(v.metadata.namespace, a.credentials.secretName, 'ssh-privatekey');
       const s = h.d.sites.open(
         { host: a.loginHost, port: 22, user: a.user, privateKey: key ?? '', hostKeys: [] },

@@ -80,7 +80,7 @@ function helpers(c: OperatorConfig, d: OperatorDeps): Helpers {
       const sj = buildSubmitJob(job, attempt, {
         operatorId: c.operatorId,
         wrapperPath: c.wrapperPath,
-        logDir: c.logDir,
+        attemptDir: d.files.dir(job, attempt),
       });
       return (await h.schedd.submit([sj]))[0] as string;
     },

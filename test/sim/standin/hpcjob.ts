@@ -214,7 +214,7 @@ export class HpcJobController {
     const sj = buildSubmitJob(job, n, {
       operatorId: this.d.config.operatorId,
       wrapperPath: this.d.config.wrapperPath,
-      logDir: this.d.config.logDir,
+      attemptDir: this.d.files.dir(job, n),
       virtualCluster: vc,
       inputFiles: plan.inputFiles,
       transferDir: plan.transferDir,

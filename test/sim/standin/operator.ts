@@ -26,8 +26,8 @@ interface Session {
 
 export function buildStandIn(config: OperatorConfig, deps: OperatorDeps): SimOperator {
   let session: Session | undefined;
-  const leases = deps.leases;
-  if (!leases) throw new Error('the stand-in needs a LeaseStore');
+  const { leases, sites } = deps;
+  if (!leases || !sites) throw new Error('the stand-in needs a LeaseStore and a SiteConnector');
   const stopSession = (): void => {
     if (!session) return;
     for (const x of [session.hpc.queue, session.vc.queue, session.tracker, session.jobs, session.vcs])
@@ -41,7 +41,7 @@ export function buildStandIn(config: OperatorConfig, deps: OperatorDeps): SimOpe
     { namespace: config.leaderElectionNamespace, name: config.leaderElectionId },
     (leading) => {
       stopSession();
-      if (leading) session = startSession(config, deps, leader);
+      if (leading) session = startSession(config, { ...deps, sites }, leader);
     },
   );
   return {
@@ -65,7 +65,11 @@ export function buildStandIn(config: OperatorConfig, deps: OperatorDeps): SimOpe
   };
 }
 
-function startSession(config: OperatorConfig, deps: OperatorDeps, leader: LeaderElector): Session {
+function startSession(
+  config: OperatorConfig,
+  deps: OperatorDeps & { sites: NonNullable<OperatorDeps['sites']> },
+  leader: LeaderElector,
+): Session {
   // The informers' callbacks run only after start(), when both controllers exist.
   const wake = (key: string): void => hpc.queue.add(key);
   const jobs = new Informer<HPCJob>(deps.clock, deps.hpcJobs, wake);
