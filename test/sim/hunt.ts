@@ -2,13 +2,14 @@
  * Runs seeds and sums up: one seed (a plan drawn from it, run once), a range of seeds in this thread, and the
  * text a failure prints (the violation, the end of its trace, and the command that replays it).
  */
-import { drawPlan } from './plan.js';
+import { drawPlan, withoutVirtualClusters } from './plan.js';
 import { Prng } from './prng.js';
 import { operatorNamed } from './operator-hook.js';
 import { runSchedule, type Result, type ScheduleOptions } from './schedule.js';
 
-export async function runSeed(seed: number, o: ScheduleOptions = {}): Promise<Result> {
-  return runSchedule(drawPlan(seed, new Prng(seed)), o);
+export async function runSeed(seed: number, o: ScheduleOptions & { noVc?: boolean } = {}): Promise<Result> {
+  const plan = drawPlan(seed, new Prng(seed));
+  return runSchedule(o.noVc ? withoutVirtualClusters(plan) : plan, o);
 }
 
 export interface Failure {
@@ -55,22 +56,29 @@ export function merge(into: Tally, t: Tally): void {
   into.failures.push(...t.failures);
 }
 
-export async function runRange(from: number, count: number, operator?: string): Promise<Tally> {
+/** How a hunt runs its seeds (the command line's --operator and --no-vc). */
+export interface HuntOptions {
+  operator?: string;
+  noVc?: boolean;
+}
+
+export async function runRange(from: number, count: number, h: HuntOptions = {}): Promise<Tally> {
   const t = emptyTally();
-  const factory = operatorNamed(operator);
-  for (let seed = from; seed < from + count; seed++) add(t, await runSeed(seed, { factory }));
+  const factory = operatorNamed(h.operator);
+  for (let seed = from; seed < from + count; seed++) add(t, await runSeed(seed, { factory, noVc: h.noVc }));
   return t;
 }
 
-export function replayCommand(seed: number, operator?: string): string {
-  return `node --import tsx test/sim/run.ts --seed ${seed}${operator ? ` --operator ${operator}` : ''} --trace`;
+export function replayCommand(seed: number, h: HuntOptions = {}): string {
+  const flags = `${h.operator ? ` --operator ${h.operator}` : ''}${h.noVc ? ' --no-vc' : ''}`;
+  return `node --import tsx test/sim/run.ts --seed ${seed}${flags} --trace`;
 }
 
-export function describeFailure(f: Failure, operator?: string, traceLines = 60): string {
+export function describeFailure(f: Failure, h: HuntOptions = {}, traceLines = 60): string {
   const lines = f.trace.split('\n');
   return [
     `seed ${f.seed}: ${f.invariant}: ${f.message}`,
     ...lines.slice(-traceLines).map((l) => `  ${l}`),
-    `replay: ${replayCommand(f.seed, operator)}`,
+    `replay: ${replayCommand(f.seed, h)}`,
   ].join('\n');
 }

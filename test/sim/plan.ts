@@ -132,7 +132,7 @@ const FAULT_WEIGHTS: Record<FaultKind, number> = {
 };
 
 export function drawPlan(seed: number, prng: Prng): Plan {
-  const chaosMs = prng.int(8, 20) * MINUTE;
+  const chaosMs = prng.int(5, 12) * MINUTE;
   const tenants = ['t1', 't2', 't3'].slice(0, prng.int(2, 3));
   const schedds = prng.chance(0.4) ? [LOCAL_SCHEDD, SECOND_SCHEDD] : [LOCAL_SCHEDD];
   const vcs = drawVcs(prng, tenants, schedds, chaosMs);
@@ -152,6 +152,19 @@ export function drawPlan(seed: number, prng: Prng): Plan {
     chaosMs,
     healMaxMs: 180 * MINUTE,
     cleanupMaxMs: 30 * MINUTE,
+  };
+}
+
+/** The plan without VirtualClusters (for an operator that has no VirtualCluster controller yet). */
+export function withoutVirtualClusters(p: Plan): Plan {
+  const hosts = new Set(p.vcs.map((v) => v.host));
+  const pools = new Set(p.vcs.map((v) => v.collectorHost));
+  return {
+    ...p,
+    vcs: [],
+    jobs: p.jobs.map((j) => ({ ...j, vc: undefined })),
+    actions: p.actions.filter((a) => a.kind !== 'delete-vc'),
+    faults: p.faults.filter((f) => !hosts.has(f.target ?? '') && !pools.has(f.target ?? '')),
   };
 }
 

@@ -3,14 +3,24 @@
  *
  *   node --import tsx test/sim/run.ts --seeds 10000 [--from 1] [--workers N]   hunt: run seeds from..from+N-1
  *   node --import tsx test/sim/run.ts --seed 1234 --trace                        replay one seed with its full trace
- *   ... --operator real|standin                     which operator runs in the replicas (operator-hook.ts)
+ *   ... --operator real|standin   which operator runs in the replicas (operator-hook.ts; default SIM_OPERATOR
+ *                                 or standin)
+ *   ... --no-vc                   plans without VirtualClusters (an operator without their controller)
  *
  * A hunt spreads chunks of seeds over worker threads (one per core by default), prints each failing seed with
  * the end of its trace and the command that replays it, a coverage summary, and exits 1 on any failure.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { add, describeFailure, emptyTally, merge, replayCommand, runSeed, type Tally } from './hunt.js';
+import {
+  describeFailure,
+  emptyTally,
+  merge,
+  replayCommand,
+  runSeed,
+  type HuntOptions,
+  type Tally,
+} from './hunt.js';
 import { operatorNamed } from './operator-hook.js';
 
 const CHUNK = 50;
@@ -21,12 +31,11 @@ interface Args {
   seed?: number;
   trace: boolean;
   workers: number;
-  /** real | standin (operator-hook.ts); default SIM_OPERATOR or standin. */
-  operator?: string;
+  hunt: HuntOptions;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { seeds: 10_000, from: 1, trace: false, workers: availableParallelism() };
+  const a: Args = { seeds: 10_000, from: 1, trace: false, workers: availableParallelism(), hunt: {} };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): number => {
@@ -39,21 +48,22 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--seed') a.seed = value();
     else if (flag === '--workers') a.workers = Math.max(1, value());
     else if (flag === '--trace') a.trace = true;
-    else if (flag === '--operator') a.operator = argv[++i];
+    else if (flag === '--operator') a.hunt.operator = argv[++i];
+    else if (flag === '--no-vc') a.hunt.noVc = true;
     else throw new Error(`unknown argument ${flag} (see the header of test/sim/run.ts)`);
   }
+  operatorNamed(a.hunt.operator);
   return a;
 }
 
-async function replay(seed: number, trace: boolean, operator?: string): Promise<number> {
-  const r = await runSeed(seed, { traceAll: trace, factory: operatorNamed(operator) });
-  const t = emptyTally();
-  add(t, r);
+async function replay(seed: number, trace: boolean, h: HuntOptions): Promise<number> {
+  const r = await runSeed(seed, { traceAll: trace, factory: operatorNamed(h.operator), noVc: h.noVc });
   if (trace) console.log(r.trace);
+  const verdict = r.violation ? `VIOLATION ${r.violation.invariant}: ${r.violation.message}` : 'ok';
   console.log(
-    `seed ${seed}: ${r.violation ? `VIOLATION ${r.violation.invariant}: ${r.violation.message}` : 'ok'} (${r.steps} steps, ${Math.round(r.virtualMs / 60_000)} virtual minutes)`,
+    `seed ${seed}: ${verdict} (${r.steps} steps, ${Math.round(r.virtualMs / 60_000)} virtual minutes)`,
   );
-  if (r.violation && !trace) console.log(`replay with the full trace: ${replayCommand(seed, operator)}`);
+  if (r.violation && !trace) console.log(`replay with the full trace: ${replayCommand(seed, h)}`);
   return r.violation ? 1 : 0;
 }
 
@@ -69,14 +79,14 @@ function hunt(a: Args): Promise<Tally> {
       const feed = (): void => {
         if (next >= end) return void w.postMessage('exit');
         const count = Math.min(CHUNK, end - next);
-        w.postMessage({ from: next, count, operator: a.operator });
+        w.postMessage({ from: next, count, hunt: a.hunt });
         next += count;
         busy++;
       };
       w.on('message', (t: Tally) => {
         busy--;
         merge(total, t);
-        for (const f of t.failures) console.log(`\n${describeFailure(f, a.operator)}`);
+        for (const f of t.failures) console.log(`\n${describeFailure(f, a.hunt)}`);
         feed();
         if (busy === 0 && next >= end) resolve(total);
       });
@@ -100,8 +110,9 @@ function summary(t: Tally, wallMs: number, a: Args): string {
   const counts = Object.entries(t.counts)
     .sort(([x], [y]) => x.localeCompare(y))
     .map(([k, v]) => `  ${k}: ${v}`);
+  const operator = a.hunt.operator || process.env.SIM_OPERATOR || 'standin';
   return [
-    `${t.ran} schedules (seeds ${a.from}..${a.from + a.seeds - 1}, operator ${a.operator || process.env.SIM_OPERATOR || 'standin'}) in ${(wallMs / 1000).toFixed(1)} s: ${((t.ran * 1000) / wallMs).toFixed(0)} schedules/s on ${a.workers} workers`,
+    `${t.ran} schedules (seeds ${a.from}..${a.from + a.seeds - 1}, operator ${operator}${a.hunt.noVc ? ', no VirtualClusters' : ''}) in ${(wallMs / 1000).toFixed(1)} s: ${((t.ran * 1000) / wallMs).toFixed(0)} schedules/s on ${a.workers} workers`,
     `${t.steps} events, ${Math.round(t.virtualMs / 3_600_000)} virtual hours, longest wait for a covering HTCondor call ${Math.round(t.worstTrackingGapMs / 1000)} s`,
     'coverage:',
     ...counts,
@@ -113,7 +124,7 @@ function summary(t: Tally, wallMs: number, a: Args): string {
 
 async function main(): Promise<number> {
   const a = parseArgs(process.argv.slice(2));
-  if (a.seed !== undefined) return replay(a.seed, a.trace, a.operator);
+  if (a.seed !== undefined) return replay(a.seed, a.trace, a.hunt);
   const t0 = performance.now();
   const t = await hunt(a);
   console.log(summary(t, performance.now() - t0, a));

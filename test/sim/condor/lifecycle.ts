@@ -55,8 +55,8 @@ export const PERSON_HOLD: HoldSpec = { code: 1, subCode: 0, reason: 'via condor_
 export function drawLifePlan(prng: Prng, forced?: 'ok' | 'exit', runMs?: number): LifePlan {
   const outcome = forced ?? prng.weighted({ ok: 60, exit: 15, signal: 5, transient: 13, permanent: 7 });
   const plan: LifePlan = {
-    idleMs: prng.latency(1_000, 120_000),
-    runMs: runMs ?? prng.latency(5_000, 600_000),
+    idleMs: prng.latency(1_000, 60_000),
+    runMs: runMs ?? prng.latency(5_000, 300_000),
     end:
       outcome === 'exit'
         ? { exitCode: prng.pick([1, 2, 3, 122, 123]) }
