@@ -60,17 +60,19 @@ export function merge(into: Tally, t: Tally): void {
 export interface HuntOptions {
   operator?: string;
   noVc?: boolean;
+  ignore?: string[];
 }
 
 export async function runRange(from: number, count: number, h: HuntOptions = {}): Promise<Tally> {
   const t = emptyTally();
   const factory = operatorNamed(h.operator);
-  for (let seed = from; seed < from + count; seed++) add(t, await runSeed(seed, { factory, noVc: h.noVc }));
+  for (let seed = from; seed < from + count; seed++)
+    add(t, await runSeed(seed, { factory, noVc: h.noVc, ignore: h.ignore }));
   return t;
 }
 
 export function replayCommand(seed: number, h: HuntOptions = {}): string {
-  const flags = `${h.operator ? ` --operator ${h.operator}` : ''}${h.noVc ? ' --no-vc' : ''}`;
+  const flags = `${h.operator ? ` --operator ${h.operator}` : ''}${h.noVc ? ' --no-vc' : ''}${h.ignore?.length ? ` --ignore ${h.ignore.join(',')}` : ''}`;
   return `node --import tsx test/sim/run.ts --seed ${seed}${flags} --trace`;
 }
 

@@ -6,6 +6,8 @@
  *   ... --operator real|standin   which operator runs in the replicas (operator-hook.ts; default SIM_OPERATOR
  *                                 or standin)
  *   ... --no-vc                   plans without VirtualClusters (an operator without their controller)
+ *   ... --ignore a,b              count violations of these invariants instead of failing (hunting past a
+ *                                 known problem)
  *
  * A hunt spreads chunks of seeds over worker threads (one per core by default), prints each failing seed with
  * the end of its trace and the command that replays it, a coverage summary, and exits 1 on any failure.
@@ -50,6 +52,7 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--trace') a.trace = true;
     else if (flag === '--operator') a.hunt.operator = argv[++i];
     else if (flag === '--no-vc') a.hunt.noVc = true;
+    else if (flag === '--ignore') a.hunt.ignore = (argv[++i] ?? '').split(',').filter(Boolean);
     else throw new Error(`unknown argument ${flag} (see the header of test/sim/run.ts)`);
   }
   operatorNamed(a.hunt.operator);
@@ -57,7 +60,12 @@ function parseArgs(argv: string[]): Args {
 }
 
 async function replay(seed: number, trace: boolean, h: HuntOptions): Promise<number> {
-  const r = await runSeed(seed, { traceAll: trace, factory: operatorNamed(h.operator), noVc: h.noVc });
+  const r = await runSeed(seed, {
+    traceAll: trace,
+    factory: operatorNamed(h.operator),
+    noVc: h.noVc,
+    ignore: h.ignore,
+  });
   if (trace) console.log(r.trace);
   const verdict = r.violation ? `VIOLATION ${r.violation.invariant}: ${r.violation.message}` : 'ok';
   console.log(

@@ -26,6 +26,8 @@ export interface ScheduleOptions {
   traceAll?: boolean;
   factory?: OperatorFactory;
   fairnessBoundMs?: number;
+  /** Invariants only counted, not failing the run (run.ts --ignore). */
+  ignore?: readonly string[];
 }
 
 export interface Result {
@@ -41,7 +43,11 @@ export interface Result {
 }
 
 export async function runSchedule(plan: Plan, o: ScheduleOptions = {}): Promise<Result> {
-  const w = new World(plan, { traceAll: o.traceAll ?? false, fairnessBoundMs: o.fairnessBoundMs });
+  const w = new World(plan, {
+    traceAll: o.traceAll ?? false,
+    fairnessBoundMs: o.fairnessBoundMs,
+    ignore: o.ignore,
+  });
   const replicas = new Replicas(w, o.factory ?? startReplica);
   const t0 = w.sched.now();
   const stopped = (): boolean => {

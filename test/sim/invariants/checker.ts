@@ -24,12 +24,15 @@ export class Checker implements CondorListener, StoreListener {
   readonly fairness: FairnessMonitor;
   readonly report = (invariant: string, message: string): void => {
     if (this.violation) return;
+    // A known violation being ignored (--ignore): counted, and the run goes on to find others.
+    if (this.ignore.has(invariant)) return this.ctx.count(`ignored ${invariant}`);
     this.violation = { at: this.ctx.now(), invariant, message };
   };
 
   constructor(
     readonly ctx: CheckContext,
     fairnessBoundMs: number,
+    readonly ignore: ReadonlySet<string> = new Set(),
   ) {
     this.fairness = new FairnessMonitor(ctx, this.report, fairnessBoundMs);
   }
