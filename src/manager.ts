@@ -18,7 +18,17 @@ import { HPCJOB_PLURAL, PHASES, type HPCJob } from './crds/hpcjob.js';
 import { VIRTUALCLUSTER_PLURAL, type VirtualCluster } from './crds/virtualcluster.js';
 import { HPCJobReconciler } from './controllers/hpcjob/reconciler.js';
 import { parseWorkspaceMounts } from './controllers/hpcjob/staging.js';
-import { VirtualClusterReconciler } from './controllers/virtualcluster/reconciler.js';
+import {
+  demandCpus,
+  VIRTUALCLUSTER_CONTROLLER,
+  VirtualClusterController,
+  watchVirtualClusters,
+} from './controllers/virtualcluster/controller.js';
+import { CollectorClient } from './condor/collector.js';
+import type { CollectorApi } from './condor/schedd-api.js';
+import { classAdLiteral } from './condor/submit-description.js';
+import { systemClock } from './runtime/clock.js';
+import { SshSiteConnector } from './sites/ssh-session.js';
 import { KubeSecrets } from './runtime/secrets.js';
 import { Controller } from './runtime/controller.js';
 import { EventRecorder } from './runtime/events.js';
@@ -144,10 +154,10 @@ export async function startManager(
         content: () => readFileSync(config.pilotBundle),
       }
     : undefined;
-  const vcReconciler = new VirtualClusterReconciler({
-    log,
+  const vcReconciler = new VirtualClusterController({
+    clock: systemClock,
     clusters: virtualClusters,
-    jobs: hpcJobs,
+    demandCpus: (vc) => demandCpus(hpcJobs.list(), vc),
     writer: new ObjectWriter(kc, { group: GROUP, version: VERSION, plural: VIRTUALCLUSTER_PLURAL }, metrics),
     recorder: new EventRecorder(kc, {
       controller: 'hpc.scailfin.io/virtualcluster-controller',
@@ -156,30 +166,29 @@ export async function startManager(
       metrics,
     }),
     secrets,
-    cli,
-    metrics,
-    pilotUpdateIntervalSeconds: config.pilotUpdateIntervalSeconds,
-    activePollMs: config.pilotActivePollSeconds * 1000,
-    steadyPollMs: config.pilotSteadyPollSeconds * 1000,
-    bundle,
+    condor: { collector: (pool) => collectorApi(cli, pool) },
+    sites: new SshSiteConnector(),
+    registry: metrics.registry,
+    config: {
+      pilotUpdateIntervalSeconds: config.pilotUpdateIntervalSeconds,
+      activePollMs: config.pilotActivePollSeconds * 1000,
+      steadyPollMs: config.pilotSteadyPollSeconds * 1000,
+      bundle,
+    },
   });
   const vcController = new Controller({
-    name: 'virtualcluster',
-    reconcile: vcReconciler.reconcile,
+    name: VIRTUALCLUSTER_CONTROLLER,
+    // Until the runtime passes a context (and an abort signal), the logger alone.
+    reconcile: (key, keyLog) => vcReconciler.reconcile(key, { log: keyLog }),
     workers: Math.max(1, Math.min(config.workers, 4)),
     log,
     metrics,
   });
 
-  hpcJobs.on((_type, obj) => {
-    controller.queue.add(objectKey(obj));
-    // The VirtualCluster an HPCJob names scales with its queued jobs.
-    const vc = obj.spec.virtualClusterRef?.name;
-    if (vc) vcController.queue.add(`${obj.metadata.namespace}/${vc}`);
-  });
+  hpcJobs.on((_type, obj) => controller.queue.add(objectKey(obj)));
+  watchVirtualClusters({ virtualClusters, hpcJobs }, (key) => vcController.queue.add(key));
   // A VirtualCluster change may unblock (or block) the HPCJobs that name it.
   virtualClusters.on((_type, vc) => {
-    vcController.queue.add(objectKey(vc));
     for (const j of hpcJobs.list()) {
       if (
         j.metadata.namespace === vc.metadata.namespace &&
@@ -237,6 +246,7 @@ export async function startManager(
     log.info('shutting down: finishing in-flight reconciles');
     clearInterval(phaseGauge);
     await Promise.all([controller.stop(), vcController.stop()]);
+    vcReconciler.close();
     await backends.stop();
     hpcJobs.stop();
     virtualClusters.stop();
@@ -280,4 +290,14 @@ export async function startManager(
     'operator running',
   );
   return { log, metrics, backends, hpcJobs, stop };
+}
+
+/** The collector of a pool as the VirtualCluster controller asks it (until the condor layer offers one). */
+function collectorApi(cli: CondorCli, pool: string | undefined): CollectorApi {
+  const client = new CollectorClient(cli, pool);
+  return {
+    label: pool || 'local',
+    pilotSlots: (virtualCluster, attributes) =>
+      client.slots(`VirtualCluster == ${classAdLiteral(virtualCluster)}`, attributes),
+  };
 }

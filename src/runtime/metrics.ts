@@ -204,12 +204,7 @@ export class Metrics {
     labelNames: ['phase'] as const,
     registers: [this.registry],
   });
-  readonly virtualClusterWorkers = new Gauge({
-    name: 'hpc_virtualcluster_workers',
-    help: 'Workers of each VirtualCluster by state, as in its status (requested, queued, running, idle, busy, error)',
-    labelNames: ['namespace', 'name', 'state'] as const,
-    registers: [this.registry],
-  });
+  // hpc_virtualcluster_workers: src/controllers/virtualcluster/metrics.ts, on this registry.
 
   constructor(o: { defaultMetrics?: boolean } = {}) {
     if (o.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });

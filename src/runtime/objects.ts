@@ -71,7 +71,7 @@ export class ObjectWriter {
   ): Promise<T | undefined> {
     const current = obj.metadata.finalizers ?? [];
     if (current.includes(finalizer)) return undefined;
-    return this.#setFinalizers(obj, [...current, finalizer]);
+    return this.setFinalizers(obj, [...current, finalizer]);
   }
 
   /** Removes `finalizer` if present. Returns the updated object, or undefined when nothing changed. */
@@ -81,13 +81,14 @@ export class ObjectWriter {
   ): Promise<T | undefined> {
     const current = obj.metadata.finalizers ?? [];
     if (!current.includes(finalizer)) return undefined;
-    return this.#setFinalizers(
+    return this.setFinalizers(
       obj,
       current.filter((f) => f !== finalizer),
     );
   }
 
-  async #setFinalizers<T extends KubeObject>(obj: T, finalizers: string[]): Promise<T> {
+  /** Sets metadata.finalizers if the object is still at obj's resourceVersion (the ObjectWriter port). */
+  async setFinalizers<T extends KubeObject>(obj: T, finalizers: string[]): Promise<T> {
     return this.#counted(
       'patch-finalizers',
       async () =>

@@ -4,28 +4,16 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { isNotFound } from './controller.js';
+import { SecretAccessError, type Secrets } from './kube-api.js';
 
-/**
- * The operator may not read a Secret (403): its ServiceAccount is not bound to the secret-reader ClusterRole
- * in that namespace. A configuration problem the resource reports in a condition, not a crash.
- */
-export class SecretAccessError extends Error {
-  constructor(
-    readonly namespace: string,
-    readonly secretName: string,
-  ) {
-    super(
-      `the operator may not read Secret ${namespace}/${secretName}: bind the ClusterRole hpc-operator-secret-reader to its ServiceAccount in namespace ${namespace} (docs/install.md)`,
-    );
-    this.name = 'SecretAccessError';
-  }
-}
+// One class for "may not read this Secret", wherever it is caught (the ports' kube-api.ts owns it).
+export { SecretAccessError };
 
 function forbidden(e: unknown): boolean {
   return (e as { code?: number }).code === 403;
 }
 
-export class KubeSecrets {
+export class KubeSecrets implements Secrets {
   readonly #api: k8s.CoreV1Api;
 
   constructor(kc: k8s.KubeConfig) {

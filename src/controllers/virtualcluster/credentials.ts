@@ -3,7 +3,6 @@
  * proxy or token whose expiry is watched. Nothing here logs or returns key material beyond what SSH needs.
  */
 import { X509Certificate } from 'node:crypto';
-import type { Allocation } from '../../crds/virtualcluster.js';
 import { checkPrivateKey, pinnedKeyBlobs } from '../../sites/ssh.js';
 
 export interface SiteCredentials {
@@ -15,9 +14,15 @@ export interface SiteCredentials {
 
 export type CredentialProblem = { reason: string; message: string };
 
+/** Whose credentials: an allocation, or a recorded place of one (status.sites). */
+export interface CredentialRef {
+  name: string;
+  credentials: { secretName: string; hostKey?: string };
+}
+
 /** Reads a Secret's data (already base64-decoded) into credentials, or says what is wrong with it. */
 export function credentialsFrom(
-  alloc: Allocation,
+  alloc: CredentialRef,
   data: Record<string, string> | undefined,
 ): SiteCredentials | CredentialProblem {
   const secret = alloc.credentials.secretName;

@@ -1,0 +1,201 @@
+/**
+ * One allocation of an active VirtualCluster (pure): from what its site listed and the pool's slots, its
+ * counts and status entry, the pilot failure backoff, and what to do there (store the token, upload the
+ * bundle, cancel the surplus, submit the missing pilots with their names and scripts).
+ */
+import type { Allocation, AllocationStatus, SitePlace, VirtualCluster } from '../../crds/virtualcluster.js';
+import { rfc3339 } from '../../runtime/conditions.js';
+import type { BatchJob } from '../../sites/batch.js';
+import { errorMessage } from '../../runtime/kube-api.js';
+import type {
+  FailureMemory,
+  PilotMemory,
+  PilotSlots,
+  PilotToSubmit,
+  PlaceView,
+  SiteEffect,
+} from './model.js';
+import { placeKey } from './places.js';
+import { pilotScriptFor } from './pilots.js';
+import { maxPilots, planPilots, sequenceOf, type Counts } from './planning.js';
+import { EventReason, pilotFailureBackoffMs } from './reasons.js';
+
+export interface AllocationInput {
+  vc: VirtualCluster;
+  a: Allocation;
+  place: SitePlace;
+  view: PlaceView | undefined;
+  wanted: number;
+  prev: AllocationStatus | undefined;
+  memory: PilotMemory;
+  slots: PilotSlots;
+  now: number;
+  trustDomain: string;
+  /** Pilots below this number belong to places the allocation had before (status.sites cleanup). */
+  sequenceFloor: number;
+  bundleSha256: string | undefined;
+  pilotUpdateIntervalSeconds: number | undefined;
+}
+
+export type AllocationOutcome = 'ok' | 'credentials' | 'unreachable';
+
+export interface AllocationPlan {
+  outcome: AllocationOutcome;
+  /** Counts taken this pass; undefined when the site could not be looked at (the last ones stand). */
+  counts?: Counts;
+  status: AllocationStatus;
+  effects: SiteEffect[];
+  /** Updated memory of this allocation and its place (undefined: unchanged). */
+  failures?: FailureMemory;
+  cancelled?: string[];
+  /** The operator has put, or is about to put, something at the place: it must be recorded. */
+  touched: boolean;
+}
+
+export const ZERO_COUNTS: Counts = { requested: 0, queued: 0, running: 0, idle: 0, busy: 0, error: 0 };
+
+/** Counts from the status entry (missing ones are 0). */
+export function countsOf(s: AllocationStatus | undefined): Counts {
+  const c = { ...ZERO_COUNTS };
+  for (const k of Object.keys(c) as (keyof Counts)[]) c[k] = s?.[k] ?? 0;
+  return c;
+}
+
+export function planAllocation(i: AllocationInput): AllocationPlan {
+  const v = i.view;
+  if (v?.kind !== 'listed') {
+    // Unknown counts are kept from the last good look, not invented.
+    const message = v?.message ?? 'not checked yet';
+    return {
+      outcome: v?.kind ?? 'unreachable',
+      status: { ...(i.prev ?? {}), name: i.a.name, message },
+      effects: [],
+      touched: false,
+    };
+  }
+  const key = placeKey(i.place);
+  const ids = new Set(v.jobs.map((j) => j.id));
+  // Only ids still listed are worth remembering: the memory stays as small as the listing.
+  const cancelled = new Set((i.memory.cancelled[key] ?? []).filter((id) => ids.has(id)));
+  const failures = countFailures(i, v.jobs, cancelled, ids);
+  const canSubmit = i.now >= failures.nextSubmitAt;
+  const plan = planPilots(
+    i.wanted,
+    maxPilots(i.a),
+    { jobs: v.jobs, busy: i.slots.busy, joined: i.slots.joined, cancelledByUs: cancelled },
+    canSubmit,
+  );
+  const effects: SiteEffect[] = [];
+  if (!v.tokenPrepared) effects.push({ kind: 'prepare', place: i.place });
+  let problem: string | undefined;
+  if (i.a.condor?.source === 'bundle') {
+    if (!i.bundleSha256)
+      problem = 'allocation asks for condor.source bundle, but the operator has no --pilot-bundle';
+    else if (!v.bundleReady) effects.push({ kind: 'ensureBundle', place: i.place });
+  }
+  if (!problem && plan.cancel.length > 0) {
+    effects.push({
+      kind: 'cancelPilots',
+      place: i.place,
+      ids: plan.cancel,
+      event: {
+        type: 'Normal',
+        reason: EventReason.PilotsCancelled,
+        action: 'Reconcile',
+        note: `${plan.cancel.length} pilot(s) cancelled on allocation ${i.a.name}`,
+      },
+    });
+    plan.cancel.forEach((id) => cancelled.add(id));
+  }
+  let next = Math.max(
+    i.prev?.nextSequence ?? 0,
+    i.sequenceFloor,
+    ...v.jobs.map((j) => sequenceOf(j.name, i.place.pilotPrefix) + 1),
+  );
+  const counts = plan.counts;
+  let pilots: PilotToSubmit[] = [];
+  if (!problem && plan.submit > 0) {
+    const built = buildPilots(i, next, plan.submit);
+    if ('error' in built) problem = built.error;
+    else pilots = built.pilots;
+  }
+  if (pilots.length > 0) {
+    effects.push({
+      kind: 'submitPilots',
+      place: i.place,
+      pilots,
+      event: {
+        type: 'Normal',
+        reason: EventReason.PilotsSubmitted,
+        action: 'Reconcile',
+        note: `${pilots.length} pilot(s) submitted to ${i.a.batchSystem} on ${i.a.loginHost} (allocation ${i.a.name})`,
+      },
+    });
+    next += pilots.length;
+    counts.queued += pilots.length;
+  }
+  const activeCount = v.jobs.filter((j) => j.state === 'queued' || j.state === 'running').length;
+  const backoff =
+    !canSubmit && plan.submit === 0 && activeCount < i.wanted
+      ? `${failures.count} pilot(s) failed recently; next submission after ${rfc3339(new Date(failures.nextSubmitAt))}`
+      : undefined;
+  // A failure of the last pass's actions (or one found now) is this allocation's problem until it acts cleanly.
+  const message = problem ?? v.lastError ?? backoff;
+  const status: AllocationStatus = { name: i.a.name, ...counts, nextSequence: next };
+  const lastSubmitTime = pilots.length > 0 ? rfc3339(new Date(i.now)) : i.prev?.lastSubmitTime;
+  if (lastSubmitTime) status.lastSubmitTime = lastSubmitTime;
+  if (message) status.message = message;
+  return {
+    outcome: problem || v.lastError ? 'unreachable' : 'ok',
+    counts,
+    status,
+    effects,
+    failures,
+    cancelled: [...cancelled],
+    touched: effects.length > 0 || v.jobs.length > 0 || (i.prev?.nextSequence ?? 0) > 0,
+  };
+}
+
+/** Pilots that failed on their own, each counted once; a pilot that joined the pool resets the count. */
+function countFailures(
+  i: AllocationInput,
+  jobs: readonly BatchJob[],
+  cancelled: ReadonlySet<string>,
+  ids: ReadonlySet<string>,
+): FailureMemory {
+  const before = i.memory.failures[i.a.name];
+  const seen = new Set((before?.seen ?? []).filter((id) => ids.has(id)));
+  let count = before?.count ?? 0;
+  let nextSubmitAt = before?.nextSubmitAt ?? 0;
+  for (const j of jobs) {
+    if (j.state === 'failed' && !cancelled.has(j.id) && !seen.has(j.id)) {
+      seen.add(j.id);
+      count++;
+      nextSubmitAt = i.now + pilotFailureBackoffMs(count);
+    }
+  }
+  if (jobs.some((j) => i.slots.joined.has(j.name))) count = 0;
+  return { seen: [...seen], count, nextSubmitAt };
+}
+
+/** The next `n` pilots' names and scripts, or why a script cannot be made (the spec cannot be carried). */
+function buildPilots(
+  i: AllocationInput,
+  first: number,
+  n: number,
+): { pilots: PilotToSubmit[] } | { error: string } {
+  const pilots: PilotToSubmit[] = [];
+  try {
+    for (let k = 0; k < n; k++) {
+      const name = `${i.place.pilotPrefix}${first + k}`;
+      const script = pilotScriptFor(i.vc, i.a, name, i.trustDomain, {
+        bundleSha256: i.bundleSha256,
+        updateIntervalSeconds: i.pilotUpdateIntervalSeconds,
+      });
+      pilots.push({ name, script });
+    }
+  } catch (e) {
+    return { error: errorMessage(e) };
+  }
+  return { pilots };
+}
