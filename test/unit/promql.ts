@@ -5,7 +5,7 @@
  * identifier left that is not a function, an aggregation or a keyword is taken for a metric name, so a typo
  * shows up as an unknown name.
  */
-import { Metrics } from '../../src/runtime/metrics.js';
+import { operatorRegistry } from '../support/operator-metrics.js';
 
 const FUNCTIONS_AND_KEYWORDS = new Set(
   [
@@ -45,7 +45,7 @@ export function metricNamesIn(expr: string): string[] {
 /** Every series name the operator exports: its own and prom-client's defaults, histograms expanded. */
 export function exportedSeriesNames(): Set<string> {
   const names = new Set<string>();
-  for (const m of new Metrics().registry.getMetricsAsArray()) {
+  for (const m of operatorRegistry().getMetricsAsArray()) {
     const { name, type } = m as unknown as { name: string; type: string };
     names.add(name);
     if (type === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(name + s);

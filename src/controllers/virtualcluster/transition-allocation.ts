@@ -6,6 +6,7 @@
 import type { Allocation, AllocationStatus, SitePlace, VirtualCluster } from '../../crds/virtualcluster.js';
 import { rfc3339 } from '../../runtime/conditions.js';
 import type { BatchJob } from '../../sites/batch.js';
+import type { PlannedEvent } from '../../runtime/event-types.js';
 import { errorMessage } from '../../runtime/kube-api.js';
 import type {
   FailureMemory,
@@ -15,10 +16,10 @@ import type {
   PlaceView,
   SiteEffect,
 } from './model.js';
-import { placeKey } from './places.js';
+import { active, placeKey } from './places.js';
 import { pilotScriptFor } from './pilots.js';
-import { maxPilots, planPilots, sequenceOf, type Counts } from './planning.js';
-import { EventReason, pilotFailureBackoffMs } from './reasons.js';
+import { maxPilots, planPilots, sequenceOf, type Counts, type PilotPlan } from './planning.js';
+import { EventAction, EventReason, pilotFailureBackoffMs } from './reasons.js';
 
 export interface AllocationInput {
   vc: VirtualCluster;
@@ -73,10 +74,9 @@ export function planAllocation(i: AllocationInput): AllocationPlan {
       touched: false,
     };
   }
-  const key = placeKey(i.place);
   const ids = new Set(v.jobs.map((j) => j.id));
   // Only ids still listed are worth remembering: the memory stays as small as the listing.
-  const cancelled = new Set((i.memory.cancelled[key] ?? []).filter((id) => ids.has(id)));
+  const cancelled = new Set((i.memory.cancelled[placeKey(i.place)] ?? []).filter((id) => ids.has(id)));
   const failures = countFailures(i, v.jobs, cancelled, ids);
   const canSubmit = i.now >= failures.nextSubmitAt;
   const plan = planPilots(
@@ -85,75 +85,94 @@ export function planAllocation(i: AllocationInput): AllocationPlan {
     { jobs: v.jobs, busy: i.slots.busy, joined: i.slots.joined, cancelledByUs: cancelled },
     canSubmit,
   );
-  const effects: SiteEffect[] = [];
-  if (!v.tokenPrepared) effects.push({ kind: 'prepare', place: i.place });
-  let problem: string | undefined;
-  if (i.a.condor?.source === 'bundle') {
-    if (!i.bundleSha256)
-      problem = 'allocation asks for condor.source bundle, but the operator has no --pilot-bundle';
-    else if (!v.bundleReady) effects.push({ kind: 'ensureBundle', place: i.place });
-  }
-  if (!problem && plan.cancel.length > 0) {
-    effects.push({
-      kind: 'cancelPilots',
-      place: i.place,
-      ids: plan.cancel,
-      event: {
-        type: 'Normal',
-        reason: EventReason.PilotsCancelled,
-        action: 'Reconcile',
-        note: `${plan.cancel.length} pilot(s) cancelled on allocation ${i.a.name}`,
-      },
-    });
-    plan.cancel.forEach((id) => cancelled.add(id));
-  }
-  let next = Math.max(
+  const first = Math.max(
     i.prev?.nextSequence ?? 0,
     i.sequenceFloor,
     ...v.jobs.map((j) => sequenceOf(j.name, i.place.pilotPrefix) + 1),
   );
-  const counts = plan.counts;
-  let pilots: PilotToSubmit[] = [];
-  if (!problem && plan.submit > 0) {
-    const built = buildPilots(i, next, plan.submit);
-    if ('error' in built) problem = built.error;
-    else pilots = built.pilots;
-  }
-  if (pilots.length > 0) {
-    effects.push({
-      kind: 'submitPilots',
-      place: i.place,
-      pilots,
-      event: {
-        type: 'Normal',
-        reason: EventReason.PilotsSubmitted,
-        action: 'Reconcile',
-        note: `${pilots.length} pilot(s) submitted to ${i.a.batchSystem} on ${i.a.loginHost} (allocation ${i.a.name})`,
-      },
-    });
-    next += pilots.length;
-    counts.queued += pilots.length;
-  }
-  const activeCount = v.jobs.filter((j) => j.state === 'queued' || j.state === 'running').length;
+  // A pilot cancelled before and still listed is on its way out: counted, but not cancelled again.
+  plan.cancel = plan.cancel.filter((id) => !cancelled.has(id));
+  const acts = siteActions(i, v, plan, first);
+  acts.cancelled.forEach((id) => cancelled.add(id));
+  const counts = { ...plan.counts, queued: plan.counts.queued + acts.submitted };
   const backoff =
-    !canSubmit && plan.submit === 0 && activeCount < i.wanted
+    !canSubmit && plan.submit === 0 && active(v.jobs).length < i.wanted
       ? `${failures.count} pilot(s) failed recently; next submission after ${rfc3339(new Date(failures.nextSubmitAt))}`
       : undefined;
   // A failure of the last pass's actions (or one found now) is this allocation's problem until it acts cleanly.
-  const message = problem ?? v.lastError ?? backoff;
-  const status: AllocationStatus = { name: i.a.name, ...counts, nextSequence: next };
-  const lastSubmitTime = pilots.length > 0 ? rfc3339(new Date(i.now)) : i.prev?.lastSubmitTime;
+  const message = acts.problem ?? v.lastError ?? backoff;
+  const status: AllocationStatus = { name: i.a.name, ...counts, nextSequence: first + acts.submitted };
+  const lastSubmitTime = acts.submitted > 0 ? rfc3339(new Date(i.now)) : i.prev?.lastSubmitTime;
   if (lastSubmitTime) status.lastSubmitTime = lastSubmitTime;
   if (message) status.message = message;
   return {
-    outcome: problem || v.lastError ? 'unreachable' : 'ok',
+    outcome: acts.problem || v.lastError ? 'unreachable' : 'ok',
     counts,
     status,
-    effects,
+    effects: acts.effects,
     failures,
     cancelled: [...cancelled],
-    touched: effects.length > 0 || v.jobs.length > 0 || (i.prev?.nextSequence ?? 0) > 0,
+    touched: acts.effects.length > 0 || v.jobs.length > 0 || (i.prev?.nextSequence ?? 0) > 0,
   };
+}
+
+interface SiteActions {
+  effects: SiteEffect[];
+  /** Ids cancelled now. */
+  cancelled: string[];
+  /** Pilots submitted now (numbered from `first`). */
+  submitted: number;
+  /** Why the allocation cannot be served as its spec says (nothing is cancelled or submitted then). */
+  problem?: string;
+}
+
+/** In order: store the token, upload the bundle, cancel the surplus, submit the missing pilots. */
+function siteActions(
+  i: AllocationInput,
+  v: Extract<PlaceView, { kind: 'listed' }>,
+  plan: PilotPlan,
+  first: number,
+): SiteActions {
+  const effects: SiteEffect[] = [];
+  if (!v.tokenPrepared) effects.push({ kind: 'prepare', place: i.place });
+  if (i.a.condor?.source === 'bundle') {
+    if (!i.bundleSha256)
+      return {
+        effects,
+        cancelled: [],
+        submitted: 0,
+        problem: 'allocation asks for condor.source bundle, but the operator has no --pilot-bundle',
+      };
+    if (!v.bundleReady) effects.push({ kind: 'ensureBundle', place: i.place });
+  }
+  if (plan.cancel.length > 0)
+    effects.push({
+      kind: 'cancelPilots',
+      place: i.place,
+      ids: plan.cancel,
+      event: reconcileEvent(
+        EventReason.PilotsCancelled,
+        `${plan.cancel.length} pilot(s) cancelled on allocation ${i.a.name}`,
+      ),
+    });
+  const acts: SiteActions = { effects, cancelled: plan.cancel, submitted: 0 };
+  if (plan.submit === 0) return acts;
+  const built = buildPilots(i, first, plan.submit);
+  if ('error' in built) return { ...acts, problem: built.error };
+  effects.push({
+    kind: 'submitPilots',
+    place: i.place,
+    pilots: built.pilots,
+    event: reconcileEvent(
+      EventReason.PilotsSubmitted,
+      `${built.pilots.length} pilot(s) submitted to ${i.a.batchSystem} on ${i.a.loginHost} (allocation ${i.a.name})`,
+    ),
+  });
+  return { ...acts, submitted: built.pilots.length };
+}
+
+function reconcileEvent(reason: string, note: string): PlannedEvent {
+  return { type: 'Normal', reason, action: EventAction.Reconcile, note };
 }
 
 /** Pilots that failed on their own, each counted once; a pilot that joined the pool resets the count. */

@@ -17,7 +17,7 @@ import { PoolJoinedReason, Requeue } from './reasons.js';
 import { finalizerFirst, modeOf } from './lifecycle.js';
 import type { FailureMemory, Observation, PilotMemory, Plan, SiteEffect, TransitionConfig } from './model.js';
 import { placeKey, placeOf } from './places.js';
-import { wantedPilots, type Counts } from './planning.js';
+import { wantedPilots } from './planning.js';
 import { draftFor, StatusDraft } from './status-draft.js';
 import { countsOf, planAllocation, type AllocationPlan } from './transition-allocation.js';
 import { deletionPlan, expiryPlan } from './transition-end.js';
@@ -36,7 +36,6 @@ import {
   reportPool,
   reportSites,
   sumCounts,
-  type Verdict,
 } from './transition-status.js';
 import { validateVirtualClusterSpec } from './validate.js';
 
@@ -88,46 +87,24 @@ function activePlan(vc: VirtualCluster, o: Observation, now: number, config: Tra
     return failed(vc, d, o.memory);
   }
   const records = applySpec(vc, o, now);
-  const allocations = vc.spec.allocations ?? [];
-  const wanted = wantedPilots(allocations, o.demandCpus);
-  const plans: AllocationPlan[] = allocations.map((a) =>
-    planAllocation({
-      vc,
-      a,
-      place: placeOf(vc, a),
-      view: o.places.get(placeKey(placeOf(vc, a))),
-      wanted: wanted.get(a.name) ?? 0,
-      prev: vc.status?.allocations?.find((s) => s.name === a.name),
-      memory: o.memory,
-      slots: o.slots,
-      now,
-      trustDomain: token.trustDomain,
-      sequenceFloor: sequenceFloor(records, a.name),
-      bundleSha256: config.bundle?.sha256,
-      pilotUpdateIntervalSeconds: config.pilotUpdateIntervalSeconds,
-    }),
-  );
+  const plans = planAllocations(vc, o, now, config, token.trustDomain, records);
   // Recorded before anything is put there: the status with the record is written before the effects run.
-  allocations.forEach((a, i) => {
+  (vc.spec.allocations ?? []).forEach((a, i) => {
     const p = placeOf(vc, a);
     if (plans[i]?.touched && !records.some((r) => placeKey(r) === placeKey(p))) records.push(p);
   });
   const retired = cleanRetired(records, o);
   d.status.sites = retired.records;
   d.status.allocations = plans.map((p) => p.status);
-  const counts: Counts[] = plans.map((p) => p.counts ?? countsOf(p.status));
-  const total = sumCounts(counts);
+  const total = sumCounts(plans.map((p) => p.counts ?? countsOf(p.status)));
   d.status.workers = total;
-  const verdicts: Verdict[] = plans.map((p, i) => ({
-    name: allocations[i]?.name ?? '',
-    outcome: p.outcome,
-    message: p.status.message,
-  }));
-  const problems = problemsOf(verdicts);
+  const problems = problemsOf(
+    plans.map((p) => ({ name: p.status.name, outcome: p.outcome, message: p.status.message })),
+  );
   reportSites(d, problems);
   reportExpiry(d, o.credentialExpiresAt, now);
   reportPool(d, total, vc.spec.pool.collectorHost);
-  const phase = livePhase(allocations.length, problems, total);
+  const phase = livePhase(plans.length, problems, total);
   const cleaning = retired.records.filter((r) => r.cleanup);
   reportPhase(d, phase, total, problems, cleaningNote(cleaning));
   const siteEffects: SiteEffect[] = [...plans.flatMap((p) => p.effects), ...retired.effects];
@@ -139,6 +116,37 @@ function activePlan(vc: VirtualCluster, o: Observation, now: number, config: Tra
     memory: nextMemory(o.memory, vc, plans, retired),
     requeueAfterMs: steady ? config.steadyPollMs : config.activePollMs,
   };
+}
+
+/** Each allocation's plan, in spec order (the autoscaling demand fills them in that order). */
+function planAllocations(
+  vc: VirtualCluster,
+  o: Observation,
+  now: number,
+  config: TransitionConfig,
+  trustDomain: string,
+  records: readonly SitePlace[],
+): AllocationPlan[] {
+  const allocations = vc.spec.allocations ?? [];
+  const wanted = wantedPilots(allocations, o.demandCpus);
+  return allocations.map((a) => {
+    const place = placeOf(vc, a);
+    return planAllocation({
+      vc,
+      a,
+      place,
+      view: o.places.get(placeKey(place)),
+      wanted: wanted.get(a.name) ?? 0,
+      prev: vc.status?.allocations?.find((s) => s.name === a.name),
+      memory: o.memory,
+      slots: o.slots,
+      now,
+      trustDomain,
+      sequenceFloor: sequenceFloor(records, a.name),
+      bundleSha256: config.bundle?.sha256,
+      pilotUpdateIntervalSeconds: config.pilotUpdateIntervalSeconds,
+    });
+  });
 }
 
 function cleaningNote(cleaning: readonly SitePlace[]): string | undefined {
