@@ -5,16 +5,11 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Allocation, VirtualCluster } from '../../crds/virtualcluster.js';
 import { findStatusCondition } from '../../runtime/conditions.js';
-import {
-  makeIdToken,
-  makeObservation,
-  pilot,
-  TRUST_DOMAIN,
-} from '../../../test/support/builders/vc-observation.js';
+import { makeObservation, pilot, TRUST_DOMAIN } from '../../../test/support/builders/vc-observation.js';
 import { makeVirtualCluster, VC_CREATED } from '../../../test/support/builders/virtualcluster.js';
 import type { Effect, Plan, SiteEffect, TransitionConfig } from './model.js';
 import { placeOf } from './places.js';
-import { EventReason, Requeue } from './reasons.js';
+import { EventReason } from './reasons.js';
 import { transition } from './transition.js';
 
 const NOW = VC_CREATED + 600_000;
@@ -29,8 +24,9 @@ function alloc(vc: VirtualCluster, name = 'site1'): Allocation {
 const place = (vc: VirtualCluster, name = 'site1') => placeOf(vc, alloc(vc, name));
 const cond = (p: Plan, type: string) => findStatusCondition(p.status?.conditions, type);
 const kinds = (effects: readonly Effect[]) => effects.map((e) => e.kind);
-const site = (p: Plan, kind: SiteEffect['kind']) =>
-  p.effects.filter((e): e is Extract<SiteEffect, { kind: typeof kind }> => e.kind === kind);
+function site<K extends SiteEffect['kind']>(p: Plan, kind: K): Extract<SiteEffect, { kind: K }>[] {
+  return p.effects.filter((e): e is Extract<SiteEffect, { kind: K }> => e.kind === kind);
+}
 
 /** A VirtualCluster with one SLURM allocation of `count` pilots, finalizer on, pilots 0..n-1 numbered. */
 function twoPilots(count = 2) {
