@@ -34,6 +34,8 @@ export interface AllocationInput {
   trustDomain: string;
   /** Pilots below this number belong to places the allocation had before (status.sites cleanup). */
   sequenceFloor: number;
+  /** Batch ids a retired place on the same batch system cancelled (ended pilots, not failures). */
+  cancelledElsewhere: readonly string[];
   bundleSha256: string | undefined;
   pilotUpdateIntervalSeconds: number | undefined;
 }
@@ -76,13 +78,15 @@ export function planAllocation(i: AllocationInput): AllocationPlan {
   }
   const ids = new Set(v.jobs.map((j) => j.id));
   // Only ids still listed are worth remembering: the memory stays as small as the listing.
-  const cancelled = new Set((i.memory.cancelled[placeKey(i.place)] ?? []).filter((id) => ids.has(id)));
-  const failures = countFailures(i, v.jobs, cancelled, ids);
+  // Ids a retired place cancelled are kept here too: its record (and memory) goes before the listing forgets them.
+  const before = [...(i.memory.cancelled[placeKey(i.place)] ?? []), ...i.cancelledElsewhere];
+  const ours = new Set(before.filter((id) => ids.has(id)));
+  const failures = countFailures(i, v.jobs, ours, ids);
   const canSubmit = i.now >= failures.nextSubmitAt;
   const plan = planPilots(
     i.wanted,
     maxPilots(i.a),
-    { jobs: v.jobs, busy: i.slots.busy, joined: i.slots.joined, cancelledByUs: cancelled },
+    { jobs: v.jobs, busy: i.slots.busy, joined: i.slots.joined, cancelledByUs: ours },
     canSubmit,
   );
   const first = Math.max(
@@ -91,9 +95,9 @@ export function planAllocation(i: AllocationInput): AllocationPlan {
     ...v.jobs.map((j) => sequenceOf(j.name, i.place.pilotPrefix) + 1),
   );
   // A pilot cancelled before and still listed is on its way out: counted, but not cancelled again.
-  plan.cancel = plan.cancel.filter((id) => !cancelled.has(id));
+  plan.cancel = plan.cancel.filter((id) => !ours.has(id));
   const acts = siteActions(i, v, plan, first);
-  acts.cancelled.forEach((id) => cancelled.add(id));
+  acts.cancelled.forEach((id) => ours.add(id));
   const counts = { ...plan.counts, queued: plan.counts.queued + acts.submitted };
   const backoff =
     !canSubmit && plan.submit === 0 && active(v.jobs).length < i.wanted
@@ -111,7 +115,7 @@ export function planAllocation(i: AllocationInput): AllocationPlan {
     status,
     effects: acts.effects,
     failures,
-    cancelled: [...cancelled],
+    cancelled: [...ours],
     touched: acts.effects.length > 0 || v.jobs.length > 0 || (i.prev?.nextSequence ?? 0) > 0,
   };
 }

@@ -143,6 +143,7 @@ function planAllocations(
       now,
       trustDomain,
       sequenceFloor: sequenceFloor(records, a.name),
+      cancelledElsewhere: cancelledBySameBatch(records, place, o.memory),
       bundleSha256: config.bundle?.sha256,
       pilotUpdateIntervalSeconds: config.pilotUpdateIntervalSeconds,
     });
@@ -152,6 +153,21 @@ function planAllocations(
 function cleaningNote(cleaning: readonly SitePlace[]): string | undefined {
   if (cleaning.length === 0) return undefined;
   return `cleaning up ${cleaning.map((r) => `${placeLabel(r)} (allocation ${r.allocation})`).join(', ')}`;
+}
+
+/** Ids cancelled at retired places that share `place`'s batch system and user (they list the same jobs). */
+function cancelledBySameBatch(
+  records: readonly SitePlace[],
+  place: SitePlace,
+  memory: PilotMemory,
+): string[] {
+  const same = (r: SitePlace) =>
+    r.cleanup !== undefined &&
+    r.batchSystem === place.batchSystem &&
+    r.loginHost === place.loginHost &&
+    r.port === place.port &&
+    r.user === place.user;
+  return records.filter(same).flatMap((r) => memory.cancelled[placeKey(r)] ?? []);
 }
 
 /**
