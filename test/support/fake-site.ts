@@ -38,9 +38,10 @@ export class FakeHost {
     );
   }
 
-  /** Sets the state of jobs by name prefix (or all of them). */
+  /** Moves the queued and running jobs (by name prefix, or all) to `state`; ended ones stay ended. */
   move(state: PilotState, prefix = ''): void {
-    for (const j of this.jobs) if (j.name.startsWith(prefix) && j.state !== 'done') j.state = state;
+    for (const j of this.jobs)
+      if (j.name.startsWith(prefix) && (j.state === 'queued' || j.state === 'running')) j.state = state;
   }
 
   hasToken(user: string, dir: string): boolean {

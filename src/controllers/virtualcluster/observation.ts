@@ -140,11 +140,7 @@ async function observePlace(
   const key = placeKey(place);
   const refused = d.sessions.refusal(vcKey, key, login, now);
   if (refused)
-    return {
-      kind: 'credentials',
-      reason: refused.reason,
-      message: `${refused.message} (not retried until the credentials change)`,
-    };
+    return { kind: 'credentials', reason: refused.reason, message: refusedMessage(refused.message) };
   const session = d.sessions.open(vcKey, key, login, place.batchSystem);
   try {
     const jobs = (await session.listJobs()).filter((j) => j.name.startsWith(place.pilotPrefix));
@@ -162,6 +158,11 @@ async function observePlace(
   }
 }
 
+/** Sites penalise failed logins: a refused login waits for new credentials (or an hour). */
+function refusedMessage(message: string): string {
+  return `${message} (not retried until the credentials change)`;
+}
+
 /** A failure talking to a site: refused credentials are remembered; anything else is "try again". */
 export function siteFailure(
   sessions: SiteSessions,
@@ -176,7 +177,7 @@ export function siteFailure(
         ? CredentialProblemReason.AuthenticationFailed
         : CredentialProblemReason.HostKeyMismatch;
     sessions.refuse(vcKey, placeKey, reason, e.message, now);
-    return { kind: 'credentials', reason, message: e.message };
+    return { kind: 'credentials', reason, message: refusedMessage(e.message) };
   }
   sessions.disconnect(vcKey, placeKey);
   return { kind: 'unreachable', message: errorMessage(e) };
