@@ -75,10 +75,10 @@ export function currentPlaces(vc: VirtualCluster): Map<string, SitePlace> {
 }
 
 /**
- * The places to clean when the VirtualCluster is deleted or its lifetime ended: every recorded place, and the
- * current place of an allocation that numbered pilots but has no record at all (a VirtualCluster from before
- * places were recorded). A place never recorded was never touched: nothing to clean there, so an allocation
- * whose site never answered cannot hold up the deletion.
+ * The places to clean when the VirtualCluster is deleted or its lifetime ended: every recorded place, and,
+ * for a VirtualCluster from before places were recorded (no status.sites at all), the current place of each
+ * allocation that numbered pilots. A place never recorded was never touched: nothing to clean there, so an
+ * allocation whose site never answered cannot hold up the deletion, nor can a Terminated one (all clean).
  */
 export function placesToClean(vc: VirtualCluster): SitePlace[] {
   const recorded = vc.status?.sites ?? [];
@@ -91,9 +91,11 @@ export function placesToClean(vc: VirtualCluster): SitePlace[] {
       return [key, now ? { ...now, ...(p.cleanup ? { cleanup: p.cleanup } : {}) } : p];
     }),
   );
+  // status.sites is written (maybe empty) by every pass that looked at a site: absent, the status is older.
+  const legacy = vc.status !== undefined && vc.status.sites === undefined;
   for (const a of vc.spec.allocations ?? []) {
     const numbered = (vc.status?.allocations?.find((s) => s.name === a.name)?.nextSequence ?? 0) > 0;
-    if (numbered && !recorded.some((p) => p.allocation === a.name)) {
+    if (legacy && numbered) {
       const p = placeOf(vc, a);
       out.set(placeKey(p), p);
     }

@@ -181,6 +181,18 @@ describe('deletion', () => {
     expect(onSite(plan)).toEqual(['cancelPilots@login.example:9']);
   });
 
+  it('lets a Terminated VirtualCluster go at once (every place was cleaned)', () => {
+    const vc = makeVirtualCluster()
+      .withFinalizer()
+      .deleting()
+      .allocation()
+      .status((s) => s.phase('Terminated').allocation('site1', { nextSequence: 4 }).set({ sites: [] }))
+      .obj();
+    expect(transition(vc, makeObservation().noToken().obj(), AFTER_LIFETIME, CONFIG).effects).toEqual([
+      { kind: 'removeFinalizer' },
+    ]);
+  });
+
   it('does nothing once its finalizer is gone', () => {
     const vc = makeVirtualCluster().deleting().allocation().obj();
     expect(transition(vc, makeObservation().noToken().obj(), AFTER_LIFETIME, CONFIG)).toMatchObject({
