@@ -4,6 +4,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { checkPrivateKey, pinnedKeyBlobs } from '../../sites/ssh.js';
+import { CredentialProblemReason as R } from './reasons.js';
 
 export interface SiteCredentials {
   privateKey: string;
@@ -28,13 +29,13 @@ export function credentialsFrom(
   const secret = alloc.credentials.secretName;
   if (!data)
     return {
-      reason: 'SecretNotFound',
+      reason: R.SecretNotFound,
       message: `Secret ${secret} of allocation ${alloc.name} does not exist`,
     };
   const privateKey = data['ssh-privatekey'];
-  if (!privateKey) return { reason: 'KeyMissing', message: `Secret ${secret} has no ssh-privatekey` };
+  if (!privateKey) return { reason: R.KeyMissing, message: `Secret ${secret} has no ssh-privatekey` };
   const keyProblem = checkPrivateKey(privateKey);
-  if (keyProblem) return { reason: 'KeyInvalid', message: `Secret ${secret}: ${keyProblem}` };
+  if (keyProblem) return { reason: R.KeyInvalid, message: `Secret ${secret}: ${keyProblem}` };
   const hostKeys = alloc.credentials.hostKey
     ? [alloc.credentials.hostKey]
     : data['known_hosts']
@@ -42,7 +43,7 @@ export function credentialsFrom(
       : [];
   if (pinnedKeyBlobs(hostKeys).size === 0) {
     return {
-      reason: 'HostKeyMissing',
+      reason: R.HostKeyMissing,
       message: `allocation ${alloc.name} pins no host key: set credentials.hostKey or a known_hosts key in Secret ${secret} (unknown host keys are never accepted)`,
     };
   }
@@ -51,7 +52,7 @@ export function credentialsFrom(
     const e = proxyExpiry(data['x509-proxy']);
     if (!e)
       return {
-        reason: 'ProxyInvalid',
+        reason: R.ProxyInvalid,
         message: `Secret ${secret}: x509-proxy holds no readable certificate`,
       };
     expiries.push(e);

@@ -1,10 +1,17 @@
 /**
  * The words and intervals the VirtualCluster controller writes and waits by, each defined here once: the
  * finalizer, condition reasons (per condition type), Event reasons, and the requeue and backoff intervals.
+ * Ready's reason is the phase itself, or a ReadyReason when the spec is refused.
  */
 
 /** Held until every recorded place on the sites is clean (pilots cancelled, token removed). */
 export const VC_FINALIZER = 'hpc.scailfin.io/pilot-cleanup';
+
+/** Reasons of Ready when the spec is refused (validate.ts); otherwise Ready's reason is the phase. */
+export const ReadyReason = {
+  InvalidDuration: 'InvalidDuration',
+  InvalidQuantity: 'InvalidQuantity',
+} as const;
 
 /** Reasons of the PoolJoined condition. */
 export const PoolJoinedReason = {
@@ -32,17 +39,17 @@ export const CredentialExpiringReason = {
   Valid: 'Valid',
 } as const;
 
-/**
- * Why an allocation's credentials cannot be used: the Secret-side reasons come from credentials.ts
- * (SecretNotFound, KeyMissing, ...); these are the ones a site or the API server gives.
- */
+/** Why an allocation's credentials cannot be used (said in the allocation's message and CredentialsValid). */
 export const CredentialProblemReason = {
+  SecretNotFound: 'SecretNotFound',
   SecretForbidden: 'SecretForbidden',
+  KeyMissing: 'KeyMissing',
+  KeyInvalid: 'KeyInvalid',
+  HostKeyMissing: 'HostKeyMissing',
+  ProxyInvalid: 'ProxyInvalid',
   AuthenticationFailed: 'AuthenticationFailed',
   HostKeyMismatch: 'HostKeyMismatch',
 } as const;
-
-/** Ready's reason is the phase, or the validation reason (InvalidDuration, InvalidQuantity) when Failed so. */
 
 /** Reasons of the Events the controller records. */
 export const EventReason = {

@@ -58,7 +58,7 @@ function invalidPlan(vc: VirtualCluster, o: Observation, now: number): Plan {
   const invalid = validateVirtualClusterSpec(vc.spec);
   const d = new StatusDraft(vc, now);
   const message = invalid?.message ?? 'invalid spec';
-  d.condition({ type: C.Ready, status: 'False', reason: invalid?.reason ?? 'Invalid', message });
+  d.condition({ type: C.Ready, status: 'False', reason: invalid?.reason ?? 'Failed', message });
   d.status.phase = 'Failed';
   d.status.message = message;
   return failed(vc, d, o.memory);
