@@ -103,6 +103,21 @@ describe('the executor', () => {
     expect(t.sessions.peek('ns/vc', placeKey(t.place))?.preparedTokenHash).toBeDefined();
   });
 
+  it('does not write a status that only differs in key order (as the API server returns it)', async () => {
+    const vc = makeVirtualCluster()
+      .withFinalizer()
+      .allocation()
+      .status((s) => s.phase('Running').allocation('site1', { running: 1, nextSequence: 1 }))
+      .obj();
+    const t = setup(vc);
+    const reordered = {
+      allocations: [{ running: 1, nextSequence: 1, name: 'site1' }],
+      phase: 'Running' as const,
+    };
+    await t.executor.execute(t.stored, plan({ status: reordered }), makeObservation().obj(), NOW, log);
+    expect(t.objects.writes).toEqual([]);
+  });
+
   it('does not write an unchanged status', async () => {
     const vc = makeVirtualCluster()
       .withFinalizer()

@@ -5,6 +5,7 @@
  * finalizer's removal only when every effect before it succeeded. A 409 on a write is thrown: the controller
  * retries with backoff, on a fresh copy. What failed on a site is remembered for the next pass's status.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import { API_VERSION } from '../../crds/common.js';
 import { VIRTUALCLUSTER_KIND, type VirtualCluster } from '../../crds/virtualcluster.js';
@@ -35,6 +36,14 @@ export interface Execution {
   released: boolean;
 }
 
+/**
+ * Equal as JSON values, whatever the key order (the API server hands objects back with keys in its own
+ * order) and whichever realm made them.
+ */
+function sameJson(a: unknown, b: unknown): boolean {
+  return isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)));
+}
+
 export class Executor {
   readonly #d: ExecutorDeps;
 
@@ -54,7 +63,7 @@ export class Executor {
     try {
       if (plan.effects.some((e) => e.kind === 'addFinalizer'))
         obj = (await addFinalizer(this.#d.writer, obj, VC_FINALIZER)) ?? obj;
-      if (plan.status && JSON.stringify(vc.status ?? {}) !== JSON.stringify(plan.status))
+      if (plan.status && !sameJson(vc.status ?? {}, plan.status))
         obj = await this.#d.writer.patchStatus(obj, plan.status);
     } catch (e) {
       if (isNotFound(e)) return { applied: false, released: false };
