@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { renderSubmitDescriptions, s } from '../src/condor/submit-description.js';
 import { jobIdsOf } from '../src/condor/parse.js';
-import { poolAgents } from '../src/runtime/kubeconfig.js';
+import { poolAgents } from '../src/runtime/kube/kubeconfig.js';
 import { HPCJOBS, createNamespace, deleteNamespace, installCRDs } from '../test/e2e/helpers/kube.js';
 import { OperatorProcess } from '../test/e2e/helpers/operator.js';
 import { REPO, kubeConfig, schedd, uniqueName, waitFor } from '../test/e2e/helpers/stack.js';

@@ -24,6 +24,10 @@ export interface OperatorConfig {
   logDir: string;
   /** An HPCJob naming a missing VirtualCluster fails after this many seconds. */
   virtualClusterWaitSeconds: number;
+  /** A hold placed by a person is respected this long before the attempt counts as failed (s). */
+  userHoldTimeoutSeconds: number;
+  /** Fetching a finished attempt's output is given up after failing this long (s). */
+  outputFetchTimeoutSeconds: number;
   /** Where workspaces are mounted in the operator, as "remote-prefix=local-dir" pairs (for condor-transfer staging). */
   workspaceMounts: string;
   /** How often pilots report to the collector (s). */
@@ -149,6 +153,20 @@ export const FLAGS: Record<string, FlagSpec> = {
     kind: 'int',
     default: '600',
     help: 'how long an HPCJob waits for a missing VirtualCluster before it fails',
+  },
+  'user-hold-timeout-seconds': {
+    key: 'userHoldTimeoutSeconds',
+    env: 'HPCOP_USER_HOLD_TIMEOUT_SECONDS',
+    kind: 'int',
+    default: '86400',
+    help: 'how long a hold a person placed (condor_hold) is respected before the attempt counts as failed',
+  },
+  'output-fetch-timeout-seconds': {
+    key: 'outputFetchTimeoutSeconds',
+    env: 'HPCOP_OUTPUT_FETCH_TIMEOUT_SECONDS',
+    kind: 'int',
+    default: '3600',
+    help: "how long fetching a finished attempt's output may keep failing before the attempt is recorded without it",
   },
   'workspace-mount': {
     key: 'workspaceMounts',

@@ -1,87 +1,246 @@
 /**
- * Everything the operator does with one schedd, behind one narrow interface: a tracker (one condor_q per
- * tick), a submission coalescer and an action batcher. Controllers use `SchedulerBackends.for(target)`.
+ * Everything the operator does with one schedd, behind methods named for what they do: find an attempt's
+ * job, submit, remove, hold, release, acknowledge, fetch output. Inside: a tracker (one condor_q per tick),
+ * a submission coalescer, an action batcher and an output fetcher, each in its own call lane. Controllers
+ * get a backend from `SchedulerBackends.for(target)` and never see these parts.
  */
 import type { Logger } from 'pino';
-import type { Metrics } from '../runtime/metrics.js';
+import type { Clock, Timer } from '../runtime/clock.js';
+import { every } from '../runtime/clock.js';
 import { ActionBatcher } from './actions.js';
-import type { CondorCli } from './cli.js';
-import { SubmitCoalescer } from './coalescer.js';
-import { ScheddClient, type ScheddTarget } from './schedd.js';
-import { JobTracker } from './tracker.js';
+import { SubmitCoalescer, type SubmitOutcome, type SubmitRequest } from './coalescer.js';
+import type { CondorMetrics } from './metrics.js';
+import { OutputFetcher, type FetchState } from './output-fetcher.js';
+import { scheddLabel, type CondorConnector, type ScheddTarget } from './schedd-api.js';
+import { JobTracker, type Lookup, type TrackedJob } from './tracker.js';
+
+export type { FetchState } from './output-fetcher.js';
+export type { SubmitOutcome, SubmitRequest } from './coalescer.js';
+export type { Lookup, TrackedJob } from './tracker.js';
 
 export interface BackendsOptions {
-  cli: CondorCli;
+  connector: CondorConnector;
   operatorId: string;
+  clock: Clock;
   log: Logger;
-  metrics?: Metrics;
+  metrics?: CondorMetrics;
   /** An HPCJob (namespace/name) needs a reconcile: its job changed or its submission finished. */
   onChange: (ref: string) => void;
   /** A schedd became unreachable or reachable again. */
   onReachability?: (schedd: string, reachable: boolean) => void;
+  /** May this replica submit now? (leader election's fence) */
+  fence?: () => boolean;
   tracker?: {
     minIntervalMs?: number;
     activeMaxIntervalMs?: number;
     maxIntervalMs?: number;
     absentAfterMs?: number;
+    fullPollIntervalMs?: number;
   };
-  coalescer?: { maxBatch?: number; lingerMs?: number; maxLingerMs?: number; maxInFlight?: number };
+  coalescer?: { maxBatch?: number; lingerMs?: number; maxLingerMs?: number };
   /** Test-only failpoint, run right after a successful condor_submit and before anything is recorded. */
   afterSubmit?: () => void;
+  /** A backend nobody used for this long, with nothing of ours in its queue, is dropped (default 10 min). */
+  idleAfterMs?: number;
+}
+
+/** Where a schedd stands, for conditions. */
+export interface ScheddState {
+  synced: boolean;
+  reachable: boolean;
+  lastError?: string;
 }
 
 export class SchedulerBackend {
-  readonly schedd: ScheddClient;
-  readonly tracker: JobTracker;
-  readonly submissions: SubmitCoalescer;
-  readonly actions: ActionBatcher;
+  readonly name: string;
+  readonly target: ScheddTarget;
+  readonly #tracker: JobTracker;
+  readonly #submissions: SubmitCoalescer;
+  readonly #actions: ActionBatcher;
+  readonly #fetcher: OutputFetcher;
+  readonly #clock: Clock;
+  #lastUsed: number;
 
   constructor(target: ScheddTarget, o: BackendsOptions) {
-    this.schedd = new ScheddClient(o.cli, target);
-    const log = o.log.child({ schedd: this.schedd.label });
-    this.tracker = new JobTracker(this.schedd, {
-      operatorId: o.operatorId,
-      log,
-      metrics: o.metrics,
+    const api = o.connector.schedd(target);
+    this.target = target;
+    this.name = scheddLabel(target);
+    this.#clock = o.clock;
+    this.#lastUsed = o.clock.now();
+    const log = o.log.child({ schedd: this.name });
+    const common = { operatorId: o.operatorId, clock: o.clock, log, metrics: o.metrics };
+    this.#tracker = new JobTracker(api, {
+      ...common,
       onChange: o.onChange,
-      onReachability: (reachable) => o.onReachability?.(this.schedd.label, reachable),
+      onReachability: (reachable) => o.onReachability?.(this.name, reachable),
+      onTampered: (job) => this.#actions.request('remove', { jobId: job.jobId }, { reason: TAMPERED }),
       ...o.tracker,
     });
-    this.submissions = new SubmitCoalescer(this.schedd, this.tracker, {
-      operatorId: o.operatorId,
-      log,
-      metrics: o.metrics,
-      onDone: o.onChange,
+    this.#submissions = new SubmitCoalescer(api, {
+      ...common,
+      onDone: (ref) => {
+        this.#tracker.nudge();
+        o.onChange(ref);
+      },
+      fence: o.fence,
       afterSubmit: o.afterSubmit,
       ...o.coalescer,
     });
-    this.actions = new ActionBatcher(this.schedd, this.tracker, { operatorId: o.operatorId, log });
+    this.#actions = new ActionBatcher(api, { ...common, onFlushed: () => this.#tracker.nudge() });
+    this.#fetcher = new OutputFetcher(api, { ...common, onDone: o.onChange });
   }
 
-  get name(): string {
-    return this.schedd.label;
+  /** Whether the schedd answers, and whether it has been read at all since start. */
+  get state(): ScheddState {
+    const t = this.#tracker;
+    return { synced: t.synced, reachable: t.reachable, lastError: t.lastError };
+  }
+
+  /** The job of attempt `attempt` of HPCJob `uid` (see JobTracker.find). */
+  find(uid: string, attempt: number, o: { jobId?: string } = {}): Lookup {
+    this.#used();
+    return this.#tracker.find(uid, attempt, o);
+  }
+
+  /** Every job of the HPCJob still in the queue. */
+  jobsOf(uid: string): TrackedJob[] {
+    this.#used();
+    return this.#tracker.inQueue(uid);
+  }
+
+  /**
+   * True when nothing of the HPCJob can still appear: no submission queued or running, and a whole read of
+   * the queue began after the last one ended (a condor_submit that timed out may have committed).
+   */
+  settled(uid: string): boolean {
+    const s = this.#submissions.settledSince(uid);
+    return !s.busy && this.#tracker.synced && this.#tracker.lastFullReadStart > s.lastEnded;
+  }
+
+  submission(uid: string, attempt: number): SubmitOutcome | undefined {
+    return this.#submissions.outcome(uid, attempt);
+  }
+
+  submit(req: SubmitRequest): void {
+    this.#used();
+    this.#submissions.request(req);
+  }
+
+  /** Records that an attempt cannot be submitted (its files could not be prepared). */
+  refuse(
+    req: Pick<SubmitRequest, 'uid' | 'attempt' | 'ref'>,
+    f: { message: string; reason: string; permanent: boolean },
+  ): void {
+    this.#submissions.reject(req, f);
+  }
+
+  clearSubmission(uid: string, attempt: number): void {
+    this.#submissions.clear(uid, attempt);
+  }
+
+  remove(target: { jobId: string } | { uid: string }, reason: string): void {
+    this.#actions.request('remove', target, { reason });
+  }
+
+  hold(jobId: string, reason: string): void {
+    this.#actions.request('hold', { jobId }, { reason });
+  }
+
+  /** Releases the hold of `jobId` that began at `holdSince` (s, EnteredCurrentStatus). */
+  release(jobId: string, holdSince: number | undefined): void {
+    this.#actions.request('release', { jobId }, { instance: holdSince });
+  }
+
+  /** The job's end is recorded: it may leave the queue (and HTCondor may delete its sandbox). */
+  acknowledge(jobId: string): void {
+    this.#tracker.ack(jobId);
+    this.#fetcher.forget(jobId);
+  }
+
+  /** Asks for the job's output sandbox (once; a fetch that fails is tried again with backoff). */
+  fetchOutput(job: TrackedJob): FetchState {
+    return this.#fetcher.fetch(job.jobId, job.ref);
+  }
+
+  /** Where fetching the job's output stands; undefined when it was not asked for. */
+  fetchStatus(jobId: string): FetchState | undefined {
+    return this.#fetcher.status(jobId);
+  }
+
+  /** Forgets everything kept about an HPCJob that is gone. */
+  forget(uid: string): void {
+    this.#tracker.forget(uid);
+    this.#submissions.forget(uid);
+  }
+
+  /** Entries held, by kind (the simulation checks they fall back once jobs are gone). */
+  memory(): Record<string, number> {
+    return {
+      ...this.#tracker.memory(),
+      ...this.#submissions.memory(),
+      ...this.#actions.memory(),
+      ...this.#fetcher.memory(),
+    };
+  }
+
+  /** Unused for `ms` with nothing of ours left in the queue, no submission or fetch waiting. */
+  idleFor(ms: number): boolean {
+    const m = this.memory();
+    const holding = (m.queue ?? 0) + (m.submitOutcomes ?? 0) + (m.fetches ?? 0) + (m.historyPending ?? 0);
+    return holding === 0 && this.#clock.now() - this.#lastUsed >= ms;
+  }
+
+  start(): void {
+    this.#tracker.start();
+  }
+
+  /** Stops submitting (nothing can commit afterwards), sends pending actions, stops polling. */
+  async stop(): Promise<void> {
+    await this.#submissions.drain();
+    await this.#actions.drain();
+    await this.#fetcher.drain();
+    await this.#tracker.stop();
+  }
+
+  /** Polls now (tests). */
+  pollNow(): Promise<void> {
+    return this.#tracker.pollNow();
+  }
+
+  #used(): void {
+    this.#lastUsed = this.#clock.now();
   }
 }
 
-/** One backend per schedd, made on first use (the default pool, and each VirtualCluster's). */
+/** Reason given to condor_rm for a job whose identity attributes changed after submission. */
+const TAMPERED = 'its HPCJobUID/HPCJobAttempt/HPCJobRef changed after submission';
+
+/** One backend per schedd, made on first use (the default pool, and each VirtualCluster's); idle ones go. */
 export class SchedulerBackends {
   readonly #o: BackendsOptions;
   readonly #backends = new Map<string, SchedulerBackend>();
   #started = false;
+  #sweeper: Timer | undefined;
+  #keep = new Set<string>();
 
   constructor(o: BackendsOptions) {
     this.#o = o;
   }
 
   for(target: ScheddTarget): SchedulerBackend {
-    const k = `${target.name ?? ''}\0${target.pool ?? ''}`;
+    const k = keyOf(target);
     let b = this.#backends.get(k);
     if (!b) {
       b = new SchedulerBackend(target, this.#o);
       this.#backends.set(k, b);
-      if (this.#started) b.tracker.start();
+      if (this.#started) b.start();
     }
     return b;
+  }
+
+  /** Never drop this target's backend (the default pool). */
+  keep(target: ScheddTarget): void {
+    this.#keep.add(keyOf(target));
   }
 
   all(): SchedulerBackend[] {
@@ -90,16 +249,35 @@ export class SchedulerBackends {
 
   start(): void {
     this.#started = true;
-    for (const b of this.#backends.values()) b.tracker.start();
+    for (const b of this.#backends.values()) b.start();
+    this.#sweeper = every(this.#o.clock, 60_000, () => void this.#sweep());
   }
 
+  /** Drains every backend: after this resolves no submission of this replica can commit any more. */
   async stop(): Promise<void> {
     this.#started = false;
-    await Promise.all(
-      [...this.#backends.values()].map(async (b) => {
-        await b.actions.drain();
-        await b.tracker.stop();
-      }),
-    );
+    this.#sweeper?.cancel();
+    await Promise.all([...this.#backends.values()].map((b) => b.stop()));
   }
+
+  memory(): Record<string, number> {
+    const total: Record<string, number> = { backends: this.#backends.size };
+    for (const b of this.#backends.values())
+      for (const [k, v] of Object.entries(b.memory())) total[k] = (total[k] ?? 0) + v;
+    return total;
+  }
+
+  async #sweep(): Promise<void> {
+    const idleAfter = this.#o.idleAfterMs ?? 600_000;
+    for (const [k, b] of this.#backends) {
+      if (this.#keep.has(k) || !b.idleFor(idleAfter)) continue;
+      this.#backends.delete(k);
+      await b.stop();
+      this.#o.log.info({ schedd: b.name, pool: b.target.pool }, 'dropped an unused schedd backend');
+    }
+  }
+}
+
+function keyOf(t: ScheddTarget): string {
+  return `${t.name ?? ''}\0${t.pool ?? ''}`;
 }

@@ -1,12 +1,12 @@
 /**
- * Runs HTCondor command-line tools (found on PATH or in a configured bin dir) with a timeout and a bound on
- * how many run at once, and turns failures into typed CondorErrors. Every call is reported to an observer
- * (metrics) with its duration and outcome.
+ * Runs HTCondor command-line tools (found on PATH or in a configured bin dir) with a timeout, and turns
+ * failures into typed CondorErrors. Every call is reported to an observer (metrics) with its duration and
+ * outcome. How many run at once is decided per daemon and kind of call above this (condor/lanes.ts), so that
+ * one unresponsive daemon cannot take every slot.
  */
 import { execa } from 'execa';
 import { join, resolve } from 'node:path';
 import { CondorError, classifyFailure } from './errors.js';
-import { Semaphore } from './semaphore.js';
 
 export interface CondorCliOptions {
   /** Directory of the condor_* tools; empty means PATH. */
@@ -15,8 +15,6 @@ export interface CondorCliOptions {
   env?: Record<string, string>;
   /** Default timeout per call. */
   timeoutMs?: number;
-  /** Most tools running at once (the schedd forks a worker per query; do not flood it). */
-  maxConcurrent?: number;
   /** Told about every call (for metrics). */
   observer?: (event: CommandEvent) => void;
 }
@@ -52,7 +50,6 @@ export class CondorCli {
   readonly #binDir: string;
   readonly #env: Record<string, string>;
   readonly #timeoutMs: number;
-  readonly #slots: Semaphore;
   readonly #observer: ((e: CommandEvent) => void) | undefined;
 
   constructor(o: CondorCliOptions = {}) {
@@ -60,7 +57,6 @@ export class CondorCli {
     this.#binDir = o.binDir ? resolve(o.binDir) : '';
     this.#env = o.env ?? {};
     this.#timeoutMs = o.timeoutMs ?? 60_000;
-    this.#slots = new Semaphore(o.maxConcurrent ?? 4);
     this.#observer = o.observer;
   }
 
@@ -68,7 +64,6 @@ export class CondorCli {
     const file = this.#binDir ? join(this.#binDir, tool) : tool;
     const started = process.hrtime.bigint();
     let outcome: CommandEvent['outcome'] = 'success';
-    const release = await this.#slots.acquire();
     try {
       const r = await execa(file, args, {
         input: o.input,
@@ -105,7 +100,6 @@ export class CondorCli {
       }
       return result;
     } finally {
-      release();
       this.#observer?.({
         tool,
         target: o.target ?? '',

@@ -1,27 +1,29 @@
 /**
  * Coalesces submissions that arrive together into one condor_submit (one cluster, a row per job), bounded
  * by a batch size and a short linger, with one call per schedd in flight at a time: what arrives while a
- * call runs forms the next batch, so batches grow with the load. Requests are fire and forget: the result
- * lands in the tracker (expect) and the HPCJob is told to reconcile again, so workers never wait on a submit.
+ * call runs forms the next batch, so batches grow with the load. Requests are fire and forget: the outcome
+ * is kept here and the HPCJob is told to reconcile again, so workers never wait on a submit.
  *
  * Before each condor_submit one condor_q looks for jobs of the batch that already exist (same HPCJobUID and
- * HPCJobAttempt: a submission whose status write was lost, or another replica's), and adopts them. A batch
- * that fails is split in halves until the bad job is alone, so one bad job cannot block the others.
+ * HPCJobAttempt: a submission whose status write was lost, a condor_submit that timed out after committing,
+ * or another replica's), and adopts them. A batch that fails is split in halves until the bad job is alone.
+ *
+ * Only the leader submits: `fence()` is asked right before every condor_submit, so a replica whose Lease
+ * may have passed to another never submits (the new leader's adoption check would not see a late commit).
  */
 import type { Logger } from 'pino';
-import type { Metrics } from '../runtime/metrics.js';
+import type { Clock, Timer } from '../runtime/clock.js';
 import { CondorError } from './errors.js';
-import { adNumber, adString, jobIdsOf } from './parse.js';
-import type { ScheddClient } from './schedd.js';
+import type { CondorMetrics } from './metrics.js';
+import { adNumber, adString } from './parse.js';
+import type { ScheddApi } from './schedd-api.js';
 import {
   SubmitDescriptionError,
-  classAdLiteral,
   renderSubmitDescription,
   renderSubmitDescriptions,
   type SubmitJob,
 } from './submit-description.js';
 import { Tag } from './tags.js';
-import type { JobTracker } from './tracker.js';
 
 export interface SubmitRequest {
   uid: string;
@@ -34,23 +36,26 @@ export interface SubmitRequest {
 export type SubmitOutcome =
   | { state: 'in-flight' }
   | { state: 'submitted'; jobId: string; adopted: boolean }
-  /** permanent: the description or the schedd refused this job; retrying the same job will not help. */
-  | { state: 'failed'; permanent: boolean; message: string; at: number };
+  /**
+   * permanent: the description or the schedd refused this job; retrying the same job will not help.
+   * reason: a CamelCase reason when the failure has one of its own (staging problems).
+   */
+  | { state: 'failed'; permanent: boolean; message: string; reason?: string; at: number };
 
 export interface CoalescerOptions {
   operatorId: string;
+  clock: Clock;
   log: Logger;
-  metrics?: Metrics;
+  metrics?: CondorMetrics;
   /** Told (namespace/name) when a request finished, successfully or not. */
   onDone: (ref: string) => void;
+  /** May this replica submit now (it holds the Lease, with time to spare)? Default: yes. */
+  fence?: () => boolean;
   maxBatch?: number;
   /** Quiet time after the last request before a batch goes out. */
   lingerMs?: number;
   /** Longest a request waits for its batch to fill. */
   maxLingerMs?: number;
-  maxInFlight?: number;
-  /** Directory condor_submit runs in (relative paths in descriptions are relative to it). */
-  cwd?: string;
   /** Test-only failpoint run right after a successful condor_submit, before anything is recorded. */
   afterSubmit?: () => void;
 }
@@ -58,19 +63,21 @@ export interface CoalescerOptions {
 const keyOf = (uid: string, attempt: number) => `${uid}#${attempt}`;
 
 export class SubmitCoalescer {
-  readonly #schedd: ScheddClient;
-  readonly #tracker: JobTracker;
-  readonly #o: Required<Omit<CoalescerOptions, 'metrics' | 'afterSubmit' | 'cwd'>> &
-    Pick<CoalescerOptions, 'metrics' | 'afterSubmit' | 'cwd'>;
+  readonly #api: ScheddApi;
+  readonly #o: Required<Omit<CoalescerOptions, 'metrics' | 'afterSubmit' | 'fence'>> &
+    Pick<CoalescerOptions, 'metrics' | 'afterSubmit' | 'fence'>;
   readonly #pending: SubmitRequest[] = [];
   readonly #outcomes = new Map<string, SubmitOutcome>();
-  #timer: NodeJS.Timeout | undefined;
-  #inFlight = 0;
+  /** When the last submission involving each HPCJob ended (ms), until it is forgotten. */
+  readonly #lastEnded = new Map<string, number>();
+  #timer: Timer | undefined;
+  #firstPendingAt: number | undefined;
+  #inFlight: Promise<void> | undefined;
+  #stopping = false;
 
-  constructor(schedd: ScheddClient, tracker: JobTracker, o: CoalescerOptions) {
-    this.#schedd = schedd;
-    this.#tracker = tracker;
-    this.#o = { maxBatch: 500, lingerMs: 100, maxLingerMs: 1000, maxInFlight: 1, ...o };
+  constructor(api: ScheddApi, o: CoalescerOptions) {
+    this.#api = api;
+    this.#o = { maxBatch: 500, lingerMs: 100, maxLingerMs: 1000, ...o };
   }
 
   /** What became of the request for this attempt (undefined: never asked, or already taken). */
@@ -88,13 +95,58 @@ export class SubmitCoalescer {
   request(req: SubmitRequest): void {
     const k = keyOf(req.uid, req.attempt);
     if (this.#outcomes.get(k)?.state === 'in-flight') return;
+    if (this.#stopping) {
+      this.#finish(req, this.#failed(false, 'the operator is stopping'));
+      return;
+    }
     this.#outcomes.set(k, { state: 'in-flight' });
     this.#pending.push(req);
     this.#kick();
   }
 
+  /** Records an attempt that cannot be submitted (its files could not be prepared) as a failed request. */
+  reject(
+    req: Pick<SubmitRequest, 'uid' | 'attempt' | 'ref'>,
+    failure: { message: string; reason: string; permanent: boolean },
+  ): void {
+    this.#outcomes.set(keyOf(req.uid, req.attempt), { state: 'failed', ...failure, at: this.#o.clock.now() });
+    this.#o.onDone(req.ref);
+  }
+
+  /** Whether no submission of this HPCJob is queued or running, and when the last one ended. */
+  settledSince(uid: string): { busy: boolean; lastEnded: number } {
+    const busy =
+      this.#pending.some((r) => r.uid === uid) ||
+      [...this.#outcomes].some(([k, o]) => o.state === 'in-flight' && k.startsWith(`${uid}#`));
+    return { busy, lastEnded: this.#lastEnded.get(uid) ?? 0 };
+  }
+
+  /** Forgets an HPCJob that is gone. */
+  forget(uid: string): void {
+    for (const [k, o] of this.#outcomes)
+      if (k.startsWith(`${uid}#`) && o.state !== 'in-flight') this.#outcomes.delete(k);
+    if (!this.settledSince(uid).busy) this.#lastEnded.delete(uid);
+  }
+
   get pending(): number {
     return this.#pending.length;
+  }
+
+  memory(): Record<string, number> {
+    return { submitOutcomes: this.#outcomes.size, submitLastEnded: this.#lastEnded.size };
+  }
+
+  /**
+   * Stops submitting: the call in flight finishes (its jobs are recorded), queued requests fail as
+   * transient. Resolves when nothing can commit any more — only then may the Lease be released.
+   */
+  async drain(): Promise<void> {
+    this.#stopping = true;
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    const queued = this.#pending.splice(0);
+    for (const req of queued) this.#finish(req, this.#failed(false, 'the operator is stopping'));
+    while (this.#inFlight) await this.#inFlight;
   }
 
   /**
@@ -102,54 +154,45 @@ export class SubmitCoalescer {
    * from the first request), at once when a batch is full, and never while a call is in flight.
    */
   #kick(): void {
-    if (this.#inFlight >= this.#o.maxInFlight || this.#pending.length === 0) return;
-    if (this.#pending.length >= this.#o.maxBatch) {
-      this.#flush();
-      return;
-    }
-    const now = Date.now();
-    if (this.#firstPendingAt === undefined) this.#firstPendingAt = now;
+    if (this.#inFlight || this.#pending.length === 0 || this.#stopping) return;
+    if (this.#pending.length >= this.#o.maxBatch) return this.#flush();
+    const now = this.#o.clock.now();
+    this.#firstPendingAt ??= now;
     const due = Math.min(now + this.#o.lingerMs, this.#firstPendingAt + this.#o.maxLingerMs);
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = setTimeout(
-      () => {
-        this.#timer = undefined;
-        this.#flush();
-      },
-      Math.max(0, due - now),
-    );
+    this.#timer?.cancel();
+    this.#timer = this.#o.clock.after(Math.max(0, due - now), () => {
+      this.#timer = undefined;
+      this.#flush();
+    });
   }
 
-  #firstPendingAt: number | undefined;
-
   #flush(): void {
-    if (this.#timer) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
+    this.#timer?.cancel();
+    this.#timer = undefined;
     this.#firstPendingAt = undefined;
-    while (this.#inFlight < this.#o.maxInFlight && this.#pending.length > 0) {
-      const batch = this.#pending.splice(0, this.#o.maxBatch);
-      this.#inFlight++;
-      void this.#submitBatch(batch)
-        .catch((e: unknown) => this.#o.log.error({ err: String(e) }, 'submit batch crashed'))
-        .finally(() => {
-          this.#inFlight--;
-          this.#kick();
-        });
-    }
+    if (this.#inFlight || this.#pending.length === 0 || this.#stopping) return;
+    const batch = this.#pending.splice(0, this.#o.maxBatch);
+    this.#inFlight = this.#submitBatch(batch)
+      .catch((e: unknown) => this.#o.log.error({ err: String(e) }, 'submit batch crashed'))
+      .finally(() => {
+        const now = this.#o.clock.now();
+        for (const r of batch) this.#lastEnded.set(r.uid, now);
+        this.#inFlight = undefined;
+        this.#kick();
+      });
+  }
+
+  #failed(permanent: boolean, message: string): SubmitOutcome {
+    return { state: 'failed', permanent, message, at: this.#o.clock.now() };
   }
 
   #finish(req: SubmitRequest, outcome: SubmitOutcome): void {
     this.#outcomes.set(keyOf(req.uid, req.attempt), outcome);
+    const schedd = this.#api.label;
     if (outcome.state === 'submitted') {
-      this.#tracker.expect(req.uid, req.attempt, outcome.jobId, req.ref);
-      this.#o.metrics?.submissions.inc({
-        schedd: this.#schedd.label,
-        result: outcome.adopted ? 'adopted' : 'submitted',
-      });
+      this.#o.metrics?.submissions.inc({ schedd, result: outcome.adopted ? 'adopted' : 'submitted' });
     } else if (outcome.state === 'failed') {
-      this.#o.metrics?.submissions.inc({ schedd: this.#schedd.label, result: 'failed' });
+      this.#o.metrics?.submissions.inc({ schedd, result: 'failed' });
     }
     this.#o.onDone(req.ref);
   }
@@ -163,25 +206,25 @@ export class SubmitCoalescer {
         valid.push(req);
       } catch (e) {
         const message = e instanceof SubmitDescriptionError ? e.message : String(e);
-        this.#finish(req, { state: 'failed', permanent: true, message, at: Date.now() });
+        this.#finish(req, this.#failed(true, message));
       }
     }
     if (valid.length === 0) return;
-    let rest: SubmitRequest[];
     try {
-      rest = await this.#adoptExisting(valid);
+      await this.#submit(await this.#adoptExisting(valid));
     } catch (e) {
       this.#failAll(valid, e);
-      return;
     }
-    await this.#submit(rest);
   }
 
   /** One condor_q for the batch: attempts that already have a job are adopted, not submitted again. */
   async #adoptExisting(batch: SubmitRequest[]): Promise<SubmitRequest[]> {
     const uids = [...new Set(batch.map((r) => r.uid))];
-    const constraint = `${Tag.Operator} == ${classAdLiteral(this.#o.operatorId)} && member(${Tag.JobUID}, {${uids.map(classAdLiteral).join(', ')}})`;
-    const ads = await this.#schedd.query(constraint, [Tag.JobUID, Tag.Attempt], 'adopt');
+    const ads = await this.#api.query(
+      { operator: this.#o.operatorId, uids },
+      [Tag.JobUID, Tag.Attempt, 'QDate'],
+      'adopt',
+    );
     const existing = new Map<string, string>();
     for (const ad of ads) {
       const uid = adString(ad, Tag.JobUID);
@@ -192,13 +235,15 @@ export class SubmitCoalescer {
     const rest: SubmitRequest[] = [];
     for (const req of batch) {
       const jobId = existing.get(keyOf(req.uid, req.attempt));
-      if (jobId) {
-        this.#o.log.info(
-          { key: req.ref, jobId, attempt: req.attempt },
-          'adopted an existing job instead of submitting again',
-        );
-        this.#finish(req, { state: 'submitted', jobId, adopted: true });
-      } else rest.push(req);
+      if (!jobId) {
+        rest.push(req);
+        continue;
+      }
+      this.#o.log.info(
+        { key: req.ref, jobId, attempt: req.attempt },
+        'adopted an existing job instead of submitting again',
+      );
+      this.#finish(req, { state: 'submitted', jobId, adopted: true });
     }
     return rest;
   }
@@ -206,61 +251,62 @@ export class SubmitCoalescer {
   async #submit(batch: SubmitRequest[]): Promise<void> {
     if (batch.length === 0) return;
     // Usually one description; jobs whose differing values cannot share one go in their own.
-    const rendered = renderSubmitDescriptions(batch.map((r) => r.job));
-    for (const { description, jobs } of rendered) {
-      await this.#submitOne(
-        jobs.map((i) => batch[i] as SubmitRequest),
-        description,
-      );
+    for (const { jobs } of renderSubmitDescriptions(batch.map((r) => r.job))) {
+      await this.#submitOne(jobs.map((i) => batch[i] as SubmitRequest));
     }
   }
 
-  async #submitOne(batch: SubmitRequest[], description: string): Promise<void> {
+  async #submitOne(batch: SubmitRequest[]): Promise<void> {
     try {
-      const ranges = await this.#schedd.submit(description, { cwd: this.#o.cwd });
-      const ids = jobIdsOf(ranges);
-      this.#o.afterSubmit?.();
-      this.#o.metrics?.submitBatchSize.observe({ schedd: this.#schedd.label }, batch.length);
-      if (ids.length !== batch.length) {
+      if (this.#o.fence && !this.#o.fence())
         throw new CondorError(
-          'failed',
+          'unavailable',
           'condor_submit',
-          0,
+          undefined,
           '',
-          `condor_submit made ${ids.length} jobs for ${batch.length} requests`,
+          'not the leader: not submitting',
         );
+      const ids = await this.#api.submit(batch.map((r) => r.job));
+      this.#o.afterSubmit?.();
+      this.#o.metrics?.submitBatchSize.observe({ schedd: this.#api.label }, batch.length);
+      if (ids.length !== batch.length) {
+        const msg = `condor_submit made ${ids.length} jobs for ${batch.length} requests`;
+        throw new CondorError('failed', 'condor_submit', 0, '', msg);
       }
       batch.forEach((req, i) =>
         this.#finish(req, { state: 'submitted', jobId: ids[i] as string, adopted: false }),
       );
-      this.#o.log.debug({ schedd: this.#schedd.label, jobs: batch.length }, 'submitted a batch');
+      this.#o.log.debug({ schedd: this.#api.label, jobs: batch.length }, 'submitted a batch');
     } catch (e) {
-      const transient =
-        e instanceof CondorError && (e.kind === 'unavailable' || e.kind === 'timeout' || e.kind === 'spawn');
-      if (!transient && batch.length > 1) {
-        // Split to isolate the job the schedd refuses; each half checks again for jobs that made it in.
-        const mid = Math.ceil(batch.length / 2);
-        this.#o.log.info(
-          { schedd: this.#schedd.label, jobs: batch.length, err: errorText(e) },
-          'submit batch failed: splitting it',
-        );
-        for (const half of [batch.slice(0, mid), batch.slice(mid)]) {
-          try {
-            await this.#submit(await this.#adoptExisting(half));
-          } catch (e2) {
-            this.#failAll(half, e2);
-          }
-        }
-        return;
-      }
+      await this.#onSubmitError(batch, e);
+    }
+  }
+
+  async #onSubmitError(batch: SubmitRequest[], e: unknown): Promise<void> {
+    const transient =
+      e instanceof CondorError && (e.kind === 'unavailable' || e.kind === 'timeout' || e.kind === 'spawn');
+    if (transient || batch.length === 1) {
       this.#failAll(batch, e);
+      return;
+    }
+    // Split to isolate the job the schedd refuses; each half checks again for jobs that made it in.
+    const mid = Math.ceil(batch.length / 2);
+    this.#o.log.info(
+      { schedd: this.#api.label, jobs: batch.length, err: errorText(e) },
+      'submit batch failed: splitting it',
+    );
+    for (const half of [batch.slice(0, mid), batch.slice(mid)]) {
+      try {
+        await this.#submit(await this.#adoptExisting(half));
+      } catch (e2) {
+        this.#failAll(half, e2);
+      }
     }
   }
 
   #failAll(batch: SubmitRequest[], e: unknown): void {
     const permanent = e instanceof CondorError ? e.kind === 'rejected' : false;
-    const message = errorText(e);
-    for (const req of batch) this.#finish(req, { state: 'failed', permanent, message, at: Date.now() });
+    for (const req of batch) this.#finish(req, this.#failed(permanent, errorText(e)));
   }
 }
 

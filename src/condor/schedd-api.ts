@@ -25,8 +25,9 @@ export function scheddLabel(target: ScheddTarget): string {
 }
 
 /**
- * Which jobs a call is about. Always only this operator instance's jobs (HPCOperator); then, when given,
- * those with one of `jobIds` or one of `uids` (either matches), and only those whose status changed recently.
+ * Which jobs a call is about. Always only this operator instance's jobs (HPCOperator); then, when `jobIds`
+ * or `uids` is given, only those with one of the ids or one of the uids (either matches; given but both
+ * empty matches nothing); and, when given, only those whose status changed recently.
  */
 export interface JobSelector {
   operator: string;

@@ -1,158 +1,81 @@
 /**
- * The operator's narrow interface to one schedd: submit, query, history and job actions, each one CLI call
- * addressed with -name/-pool. Controllers never build command lines themselves.
+ * The operator's ScheddApi over the condor_* tools: each structured selector becomes one ClassAd
+ * constraint (values quoted by classAdLiteral, ids as numbers), each call one command line.
  */
-import type { CondorCli, RunResult } from './cli.js';
-import { CondorError } from './errors.js';
-import { parseJsonAds, parseSubmitTerse, type JobAd, type SubmittedRange } from './parse.js';
-import { classAdLiteral } from './submit-description.js';
+import { jobIdsOf } from './parse.js';
+import type { JobAd } from './parse.js';
+import type { CondorCli } from './cli.js';
+import type { CallPurpose, JobAction, JobSelector, ScheddApi, ScheddTarget } from './schedd-api.js';
+import { ScheddCommands, type JobTool } from './schedd-commands.js';
+import { classAdLiteral, renderSubmitDescription, type SubmitJob } from './submit-description.js';
+import { Tag } from './tags.js';
 
-export interface ScheddTarget {
-  /** Schedd name as advertised in the collector (e.g. schedd@ap.example.org); empty for the local default. */
-  name?: string;
-  /** Collector host[:port]; empty for the configured COLLECTOR_HOST. */
-  pool?: string;
+const TOOL: Record<JobAction, JobTool> = {
+  remove: 'condor_rm',
+  hold: 'condor_hold',
+  release: 'condor_release',
+};
+
+/** `ClusterId.ProcId` as a constraint, the numbers checked (never text from a job). */
+function idConstraint(jobId: string): string {
+  const m = /^(\d+)\.(\d+)$/.exec(jobId);
+  if (!m) throw new Error(`not a job id: ${JSON.stringify(jobId)}`);
+  return `(ClusterId == ${Number(m[1])} && ProcId == ${Number(m[2])})`;
 }
 
-export type JobAction = 'condor_rm' | 'condor_hold' | 'condor_release';
+/** The ClassAd constraint of a selector (see JobSelector for its meaning). */
+export function selectorConstraint(sel: JobSelector): string {
+  const parts = [`${Tag.Operator} == ${classAdLiteral(sel.operator)}`];
+  if (sel.jobIds !== undefined || sel.uids !== undefined) {
+    const any = (sel.jobIds ?? []).map(idConstraint);
+    if (sel.uids?.length) any.push(`member(${Tag.JobUID}, {${sel.uids.map(classAdLiteral).join(', ')}})`);
+    parts.push(any.length === 0 ? 'false' : `(${any.join(' || ')})`);
+  }
+  if (sel.changedWithinSeconds !== undefined) {
+    parts.push(`EnteredCurrentStatus >= time() - ${Math.max(0, Math.ceil(sel.changedWithinSeconds))}`);
+  }
+  return parts.join(' && ');
+}
 
-export class ScheddClient {
-  constructor(
-    readonly cli: CondorCli,
-    readonly target: ScheddTarget = {},
-  ) {}
+export class ScheddClient implements ScheddApi {
+  readonly commands: ScheddCommands;
 
-  /** A label for metrics and logs. */
+  constructor(cli: CondorCli, target: ScheddTarget = {}, o: { cwd?: string } = {}) {
+    this.commands = new ScheddCommands(cli, target);
+    this.#cwd = o.cwd;
+  }
+
+  readonly #cwd: string | undefined;
+
   get label(): string {
-    return this.target.name || 'local';
+    return this.commands.label;
   }
 
-  #addr(): string[] {
-    const a: string[] = [];
-    if (this.target.name) a.push('-name', this.target.name);
-    if (this.target.pool) a.push('-pool', this.target.pool);
-    return a;
+  async submit(jobs: readonly SubmitJob[]): Promise<string[]> {
+    return jobIdsOf(await this.commands.submit(renderSubmitDescription(jobs), { cwd: this.#cwd }));
   }
 
-  #run(
-    tool: string,
-    args: string[],
-    o: { input?: string; okExitCodes?: number[]; timeoutMs?: number; cwd?: string; purpose?: string } = {},
-  ) {
-    return this.cli.run(tool, [...this.#addr(), ...args], { ...o, target: this.label });
+  query(sel: JobSelector, attributes: readonly string[], purpose: CallPurpose): Promise<JobAd[]> {
+    return this.commands.query(selectorConstraint(sel), attributes, purpose);
   }
 
-  /**
-   * Submits a description read from stdin. `spool` uploads the executable and inputs to the schedd, which is
-   * what a remote operator needs (its files are not on the access point).
-   */
-  async submit(description: string, o: { spool?: boolean; cwd?: string } = {}): Promise<SubmittedRange[]> {
-    const args = ['-terse'];
-    if (o.spool !== false) args.push('-spool');
-    args.push('-');
-    const r = await this.#run('condor_submit', args, {
-      input: description,
-      timeoutMs: 120_000,
-      cwd: o.cwd,
-      purpose: 'submit',
-    });
-    return parseSubmitTerse(r.stdout);
+  history(sel: JobSelector, attributes: readonly string[], o: { limit?: number }): Promise<JobAd[]> {
+    return this.commands.history(selectorConstraint(sel), attributes, o);
   }
 
-  /** condor_q over every owner's jobs that match, projecting only `attributes`. */
-  async query(constraint: string, attributes: readonly string[], purpose = 'track'): Promise<JobAd[]> {
-    const r = await this.#run(
-      'condor_q',
-      ['-allusers', '-constraint', constraint, '-json', '-attributes', withIds(attributes).join(',')],
-      { purpose },
-    );
-    return parseJsonAds(r.stdout);
+  act(action: JobAction, sel: JobSelector, reason?: string): Promise<boolean> {
+    return this.commands.act(TOOL[action], selectorConstraint(sel), reason);
   }
 
-  /** condor_history of jobs that left the queue, newest first. */
-  async history(
-    constraint: string,
-    attributes: readonly string[],
-    o: { limit?: number; completedSince?: number } = {},
-  ): Promise<JobAd[]> {
-    const args = ['-constraint', constraint, '-json', '-attributes', withIds(attributes).join(',')];
-    if (o.limit !== undefined) args.push('-limit', String(o.limit));
-    if (o.completedSince !== undefined) args.push('-completedsince', String(Math.floor(o.completedSince)));
-    const r = await this.#run('condor_history', args, { purpose: 'track' });
-    return parseJsonAds(r.stdout);
+  acknowledge(sel: JobSelector): Promise<boolean> {
+    return this.commands.edit(selectorConstraint(sel), Tag.Ack, true);
   }
 
-  /**
-   * condor_rm / condor_hold / condor_release by constraint. Returns false when no job matched or all were
-   * already in that state: these tools exit 1 for "not found" and "already done" (reference/htcondor.md §3).
-   */
-  async act(action: JobAction, constraint: string, reason?: string): Promise<boolean> {
-    const args = ['-constraint', constraint];
-    if (reason !== undefined && action !== 'condor_release')
-      args.push('-reason', reason.replace(/[\r\n]+/g, ' '));
-    const r = await this.#run(action, args, { okExitCodes: [1], purpose: 'action' });
-    if (r.exitCode === 0) return true;
-    if (isNothingMatched(r)) return false;
-    throw new CondorError(
-      'failed',
-      action,
-      r.exitCode,
-      r.stderr,
-      `${action} failed: ${r.stderr.trim().slice(0, 500)}`,
-    );
+  transferData(sel: JobSelector): Promise<void> {
+    return this.commands.transferData(selectorConstraint(sel));
   }
 
-  /** condor_qedit of one attribute on every matching job; false when nothing matched. */
-  async edit(constraint: string, attribute: string, value: string | number | boolean): Promise<boolean> {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(attribute)) throw new Error(`invalid attribute name ${attribute}`);
-    const v = typeof value === 'string' ? classAdLiteral(value) : String(value);
-    const r = await this.#run('condor_qedit', ['-constraint', constraint, attribute, v], {
-      okExitCodes: [1],
-    });
-    if (r.exitCode === 0) return true;
-    if (/No jobs match|matching 0 jobs/i.test(r.stderr + r.stdout)) return false;
-    throw new CondorError(
-      'failed',
-      'condor_qedit',
-      r.exitCode,
-      r.stderr,
-      `condor_qedit failed: ${r.stderr.trim().slice(0, 500)}`,
-    );
+  ping(): Promise<void> {
+    return this.commands.ping();
   }
-
-  /** Fetches the output sandboxes of matching spooled jobs into their submit-time directories. */
-  async transferData(constraint: string): Promise<void> {
-    await this.#run('condor_transfer_data', ['-constraint', constraint], {
-      timeoutMs: 300_000,
-      purpose: 'logs',
-    });
-  }
-
-  /** A cheap round trip to the schedd (used by /readyz and the SchedulerReachable condition). */
-  async ping(): Promise<void> {
-    await this.#run('condor_q', ['-allusers', '-constraint', 'false', '-af', 'ClusterId'], {
-      timeoutMs: 15_000,
-    });
-  }
-}
-
-function withIds(attributes: readonly string[]): string[] {
-  const set = new Set(['ClusterId', 'ProcId', ...attributes]);
-  return [...set];
-}
-
-function isNothingMatched(r: RunResult): boolean {
-  const text = r.stderr + r.stdout;
-  return (
-    /Couldn't find\/\w+ all jobs matching constraint/i.test(text) ||
-    /There are no jobs in the queue/i.test(text) ||
-    /not found/i.test(text) ||
-    /already (marked for removal|held)|not held to be released/i.test(text)
-  );
-}
-
-/** A ClassAd constraint `Attr == "value"` with the value safely quoted. */
-export function equalsString(attribute: string, value: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(attribute)) throw new Error(`invalid attribute name ${attribute}`);
-  return `${attribute} == ${classAdLiteral(value)}`;
 }

@@ -1,77 +1,153 @@
 import { describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
-import type { JobAd } from './parse.js';
-import type { ScheddClient } from './schedd.js';
-import { JobTracker, sameAd } from './tracker.js';
+import { FakeSchedd, tags } from '../../test/support/fake-schedd.js';
+import { ManualClock } from '../../test/support/manual-clock.js';
+import { JobStatus } from './job-status.js';
+import { MIN_HISTORY_MISSES } from './history-lookups.js';
+import { sameAd } from './queue-snapshot.js';
+import { JobTracker, type TrackerOptions } from './tracker.js';
 
-/** A schedd stand-in that records the constraints it is asked and answers from a table of ads. */
-function fakeSchedd(queue: JobAd[], history: JobAd[] = []) {
-  const asked: string[] = [];
-  const schedd = {
-    label: 'fake',
-    query: async (constraint: string) => {
-      asked.push(constraint);
-      const delta = constraint.includes('EnteredCurrentStatus >=');
-      return queue.filter((ad) => !delta || ad.Changed === true).map((ad) => ({ ...ad }));
-    },
-    history: async () => history.map((ad) => ({ ...ad })),
-    edit: async () => true,
-  };
-  return { schedd: schedd as unknown as ScheddClient, asked, queue };
+const log = pino({ level: 'silent' });
+
+function setup(o: Partial<TrackerOptions> = {}) {
+  const clock = new ManualClock();
+  const schedd = new FakeSchedd(clock);
+  const changes: string[] = [];
+  const tracker = new JobTracker(schedd, {
+    operatorId: 'op',
+    clock,
+    log,
+    onChange: (ref) => changes.push(ref),
+    fullPollIntervalMs: 30_000,
+    absentAfterMs: 60_000,
+    ...o,
+  });
+  return { clock, schedd, changes, tracker };
 }
 
-const ad = (proc: number, status: number, extra: JobAd = {}): JobAd => ({
-  ClusterId: 7,
-  ProcId: proc,
-  HPCJobUID: `uid-${proc}`,
-  HPCJobAttempt: 1,
-  HPCJobRef: `ns/job-${proc}`,
-  JobStatus: status,
-  ...extra,
-});
-
 describe('JobTracker', () => {
-  it('reads the whole queue first, then only what changed, then the whole queue again to find leavers', async () => {
-    const { schedd, asked, queue } = fakeSchedd([ad(0, 1), ad(1, 1)], [ad(1, 4, { ExitCode: 0 })]);
-    const changes: string[] = [];
-    const tracker = new JobTracker(schedd, {
-      operatorId: 'op',
-      log: pino({ level: 'silent' }),
-      onChange: (ref) => changes.push(ref),
-      fullPollIntervalMs: 200,
+  it('reads the whole queue first, then only what changed, then the whole queue again', async () => {
+    const { clock, schedd, changes, tracker } = setup();
+    const a = schedd.add(tags('a'));
+    schedd.add(tags('b'));
+    await tracker.pollNow();
+    expect(schedd.calls[0]?.sel).toEqual({ operator: 'op' });
+    expect(changes.sort()).toEqual(['ns/a', 'ns/b']);
+    changes.length = 0;
+    clock.advance(1000);
+    schedd.set(a, { JobStatus: JobStatus.Running });
+    await tracker.pollNow();
+    expect(schedd.calls.at(-1)?.sel?.changedWithinSeconds).toBeGreaterThan(0);
+    expect(changes).toEqual(['ns/a']);
+    const found = tracker.find('a', 1);
+    expect(found.state === 'found' && found.job.ad.JobStatus).toBe(JobStatus.Running);
+    clock.advance(30_000);
+    await tracker.pollNow();
+    expect(schedd.calls.at(-1)?.sel).toEqual({ operator: 'op' });
+  });
+
+  it('Job ids reused (spool wiped, access point rebuilt): an attempt is found only under its own uid and attempt', async () => {
+    const { clock, schedd, tracker } = setup();
+    schedd.add(tags('a'));
+    await tracker.pollNow();
+    expect(tracker.find('a', 1).state).toBe('found');
+    schedd.wipe();
+    const reused = schedd.add(tags('b'));
+    expect(reused).toBe('1.0');
+    clock.advance(31_000);
+    await tracker.pollNow();
+    const a = tracker.find('a', 1, { jobId: '1.0' });
+    expect(a.state).toBe('pending');
+    const b = tracker.find('b', 1);
+    expect(b.state === 'found' && b.job.uid).toBe('b');
+  });
+
+  it('Job ids reused: what is kept per job is released once the job has left and nobody asks', async () => {
+    const { clock, schedd, tracker } = setup();
+    const id = schedd.add(tags('a'));
+    await tracker.pollNow();
+    schedd.set(id, { JobStatus: JobStatus.Completed, ExitCode: 0 });
+    tracker.ack(id);
+    clock.advance(1000);
+    await tracker.pollNow();
+    clock.advance(31_000);
+    await tracker.pollNow();
+    expect(schedd.queue.size).toBe(0);
+    expect(tracker.memory()).toEqual({
+      queue: 0,
+      identities: 0,
+      tampered: 0,
+      historyFound: 0,
+      historyPending: 0,
+      acked: 0,
+    });
+  });
+
+  it('Lost without asking condor_history: after a restart a job that left the queue is found in the history', async () => {
+    const { schedd, tracker } = setup();
+    schedd.past.unshift({
+      ClusterId: 4,
+      ProcId: 0,
+      ...tags('a'),
+      JobStatus: JobStatus.Completed,
+      ExitCode: 0,
     });
     await tracker.pollNow();
-    expect(asked[0]).toBe('HPCOperator == "op"');
-    expect(changes.sort()).toEqual(['ns/job-0', 'ns/job-1']);
+    expect(tracker.find('a', 1).state).toBe('pending');
+    await tracker.pollNow();
+    const found = tracker.find('a', 1);
+    expect(found.state === 'found' && found.job.source).toBe('history');
+  });
 
-    // job-0 starts running: the delta read sees it; job-1, unchanged, is not read but still known.
-    changes.length = 0;
-    queue[0] = ad(0, 2, { Changed: true });
+  it('Lost without asking condor_history: one empty history answer is not enough to call an attempt absent', async () => {
+    const { clock, tracker } = setup();
     await tracker.pollNow();
-    expect(asked[1]).toMatch(/^HPCOperator == "op" && EnteredCurrentStatus >= time\(\) - \d+$/);
-    expect(changes).toEqual(['ns/job-0']);
-    expect(tracker.find('uid-0', 1)?.ad.JobStatus).toBe(2);
-    expect(tracker.find('uid-1', 1)?.source).toBe('queue');
+    expect(tracker.find('a', 1).state).toBe('pending');
+    let verdicts: string[] = [];
+    for (let i = 0; i < MIN_HISTORY_MISSES + 1; i++) {
+      await tracker.pollNow();
+      verdicts.push(tracker.find('a', 1).state);
+    }
+    expect(verdicts.every((v) => v === 'pending')).toBe(true);
+    clock.advance(61_000);
+    await tracker.pollNow();
+    verdicts = [tracker.find('a', 1).state];
+    expect(verdicts).toEqual(['absent']);
+  });
 
-    // job-1 leaves the queue: no delta can tell; the next whole read does, and its end comes from history.
-    changes.length = 0;
-    queue.splice(1, 1);
+  it('ignores a job whose identity attributes changed after it was first seen, and reports it', async () => {
+    const tampered: string[] = [];
+    const { clock, schedd, tracker } = setup({ onTampered: (j) => tampered.push(j.jobId) });
+    const id = schedd.add({ ...tags('a'), JobStatus: JobStatus.Running, NumJobStarts: 1 });
     await tracker.pollNow();
-    expect(changes).toEqual([]);
-    await new Promise((r) => setTimeout(r, 250));
+    // From inside the running job, through chirp:
+    schedd.set(id, { HPCJobUID: 'victim', HPCJobRef: 'other/victim' });
+    clock.advance(31_000);
     await tracker.pollNow();
-    expect(asked[3]).toBe('HPCOperator == "op"');
-    // Reported on leaving and again with its history (the work queue folds the two).
-    expect([...new Set(changes)]).toEqual(['ns/job-1']);
-    expect(tracker.find('uid-1', 1)).toMatchObject({ source: 'history', ad: { JobStatus: 4, ExitCode: 0 } });
+    expect(tampered).toEqual([id]);
+    expect(tracker.inQueue('victim')).toEqual([]);
+    expect(tracker.find('victim', 1).state).toBe('pending');
+    expect(tracker.tampered().map((j) => j.jobId)).toEqual([id]);
+  });
+
+  it('keeps the last snapshot and reports the schedd unreachable while it does not answer', async () => {
+    const reach: boolean[] = [];
+    const { schedd, tracker } = setup({ onReachability: (r) => reach.push(r) });
+    schedd.add(tags('a'));
+    await tracker.pollNow();
+    schedd.down = true;
+    await tracker.pollNow();
+    expect(tracker.reachable).toBe(false);
+    expect(tracker.find('a', 1).state).toBe('found');
+    schedd.down = false;
+    await tracker.pollNow();
+    expect(reach).toEqual([false, true]);
   });
 
   it('compares ads by value, lists and nested ads included', () => {
     expect(sameAd({ A: 1, B: 'x', C: null }, { A: 1, B: 'x', C: null })).toBe(true);
     expect(sameAd({ A: 1 }, { A: 2 })).toBe(false);
     expect(sameAd({ A: 1 }, { A: 1, B: 2 })).toBe(false);
-    expect(sameAd({ A: 1, B: 2 }, { A: 1 })).toBe(false);
-    expect(sameAd({ L: [1, 2] }, { L: [1, 2] })).toBe(true);
     expect(sameAd({ L: [1, 2] }, { L: [2, 1] })).toBe(false);
   });
 });

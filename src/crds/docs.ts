@@ -44,13 +44,15 @@ const HPCJOB_CONDITIONS: Record<keyof typeof HPCJobConditions, string> = {
     'An HTCondor job exists for the current attempt (`Submitted`, or `Adopted` when an existing job with the same tags was found). `False` while backing off (`BackingOff`) or while a submission fails (`SubmitFailed`, `SecretNotFound`, `WorkspaceNotFound`).',
   Running:
     'The current attempt executes on a worker. `False` with reason `Queued`, `Held`, `Completed`, `Cancelled` or the failure category of the attempt.',
-  Held: 'The current attempt is on hold in HTCondor: reason `HoldCode<N>`, the message carries the code, subcode and HoldReason. `False` (`NotHeld`) once it runs or is queued again.',
+  Held: 'The current attempt is on hold in HTCondor: reason `HoldCode<N>`, the message carries the code, subcode and HoldReason; `HeldByUser` when a person put it on hold (code 1): the operator leaves it held until it is released or `--user-hold-timeout` passes. `False` (`NotHeld`) once it runs or is queued again.',
   Suspended:
     'The job is held on purpose because `spec.suspend` is true (`Suspended`, `Suspending`); `False` with `Resuming` or `NotSuspended` after it is set back to false.',
   SchedulerReachable:
     'The schedd answered the last query (`Reachable`). `False` with `SchedulerUnavailable` while it does not; the state is kept and work resumes when it answers.',
   VirtualClusterReady:
     'Only with `spec.virtualClusterRef`: the VirtualCluster exists and can take jobs (`Found`); `False` with `NotFound` or `NotUsable` (Terminating, Terminated, Failed or being deleted).',
+  OutputsFetched:
+    "Only while fetching the attempt's output sandbox (stdout, stderr, condor-transfer results) fails: `False` with `FetchFailed` and the error while it is tried again with backoff; `True` (`Fetched`) once it came back. The attempt's end is recorded, and HTCondor allowed to delete the sandbox, only after its output is here (or, after `--output-fetch-timeout`, with what happened said in the attempt).",
   Succeeded: 'Final: the step exited 0 (reason `ExitedZero`).',
   Failed:
     'Final: the job ended without success (phase Failed or Lost); the reason is the failure category of the last attempt, or `InvalidSpec`, `StagingUnavailable`, `DeadlineExceeded`, `VirtualClusterUnavailable`, `Cancelled`.',

@@ -73,6 +73,22 @@ export type FailureCategory = (typeof FAILURE_CATEGORIES)[number];
 export const RETRY_ACTIONS = ['retry', 'release', 'fail'] as const;
 
 /**
+ * The schema's defaults, in one place: the CRD applies them to new objects, and the operator falls back to
+ * the same values for objects stored before a default existed.
+ */
+export const HPCJobDefaults = {
+  cpus: 1,
+  memory: '1Gi',
+  retryLimit: 3,
+  releaseLimit: 3,
+  backoffInitial: '10s',
+  backoffMax: '10m',
+  backoffFactor: 2,
+  staging: 'chirp',
+  containerRuntime: 'auto',
+} as const;
+
+/**
  * Annotations a person (or kubectl hpc) sets to ask for an action; any new value asks again.
  * retry: start a new attempt of a finished HPCJob (history kept). cancel: remove the HTCondor job and end the
  * HPCJob as Failed (reason Cancelled) without deleting it.
@@ -100,6 +116,8 @@ export const HPCJobConditions = {
   VirtualClusterReady: 'VirtualClusterReady',
   /** Terminal: the step succeeded. */
   Succeeded: 'Succeeded',
+  /** The attempt's output sandbox (stdout, stderr, condor-transfer results) came back; False while fetching fails. */
+  OutputsFetched: 'OutputsFetched',
   /** Terminal: the step failed and no retry is left. */
   Failed: 'Failed',
 } as const;
@@ -142,10 +160,15 @@ const envVarSchema = obj(
 
 const resourcesSchema = obj(
   {
-    cpus: int({ description: 'CPU cores (HTCondor request_cpus).', minimum: 1, maximum: 1024, default: 1 }),
+    cpus: int({
+      description: 'CPU cores (HTCondor request_cpus).',
+      minimum: 1,
+      maximum: 1024,
+      default: HPCJobDefaults.cpus,
+    }),
     memory: quantity({
       description: 'Memory, e.g. 2Gi or 512Mi (HTCondor request_memory, rounded up to MiB).',
-      default: '1Gi',
+      default: HPCJobDefaults.memory,
     }),
     disk: quantity({ description: 'Scratch disk, e.g. 10Gi (HTCondor request_disk, rounded up to KiB).' }),
     gpus: int({ description: 'GPUs (HTCondor request_gpus).', minimum: 0, maximum: 64 }),
@@ -170,7 +193,7 @@ const workspaceSchema = obj(
     staging: enumOf(STAGING_MODES, {
       description:
         'How the workspace reaches the worker and results come back: chirp (condor_chirp through the job IO proxy), cctools (a chirp_server), condor-transfer (HTCondor file transfer), shared-fs (the worker mounts it), parrot (parrot_run).',
-      default: 'chirp',
+      default: HPCJobDefaults.staging,
     }),
     inputs: arr(
       withRules(
@@ -307,19 +330,24 @@ const retryPolicySchema = obj(
       description: 'Most attempts after the first (new HTCondor jobs); releases of a held job do not count.',
       minimum: 0,
       maximum: 100,
-      default: 3,
+      default: HPCJobDefaults.retryLimit,
     }),
     releaseLimit: int({
       description: 'Most condor_release calls for one attempt before it is treated as failed.',
       minimum: 0,
       maximum: 100,
-      default: 3,
+      default: HPCJobDefaults.releaseLimit,
     }),
     backoff: obj(
       {
-        initial: duration('Delay before the first retry or release.', '10s'),
-        max: duration('Longest delay between retries.', '10m'),
-        factor: num({ description: 'Growth of the delay per retry.', minimum: 1, maximum: 10, default: 2 }),
+        initial: duration('Delay before the first retry or release.', HPCJobDefaults.backoffInitial),
+        max: duration('Longest delay between retries.', HPCJobDefaults.backoffMax),
+        factor: num({
+          description: 'Growth of the delay per retry.',
+          minimum: 1,
+          maximum: 10,
+          default: HPCJobDefaults.backoffFactor,
+        }),
       },
       { description: 'Exponential backoff with jitter between attempts.', default: {} },
     ),
@@ -402,7 +430,7 @@ export const hpcJobSpecSchema = withRules(
         enumOf(CONTAINER_RUNTIMES, {
           description:
             'Container runtime on the worker: auto tries apptainer, singularity, shifter, charliecloud, podman, docker in order; none runs natively.',
-          default: 'auto',
+          default: HPCJobDefaults.containerRuntime,
         }),
         'containerRuntime',
       ),
@@ -507,11 +535,19 @@ export const hpcJobStatusSchema = obj(
     clusterId: int({ description: 'HTCondor ClusterId of the current attempt.', format: 'int64' }),
     procId: int({ description: 'HTCondor ProcId of the current attempt.' }),
     schedd: str({ description: 'Schedd of the current attempt.', maxLength: 256 }),
+    pool: str({
+      description:
+        "Collector (host[:port]) of the pool of the current attempt's schedd; empty for the operator's default pool. Kept so that the job is found again after its VirtualCluster is gone.",
+      maxLength: 256,
+    }),
     virtualCluster: str({ description: 'VirtualCluster the job runs on, if any.', maxLength: 253 }),
     attempts: arr(attemptSchema, {
       description: 'Every attempt, oldest first (the last 50 are kept).',
       maxItems: 50,
       listType: 'atomic',
+    }),
+    firstSubmitTime: dateTime({
+      description: 'When the first attempt was submitted; activeDeadlineSeconds counts from here.',
     }),
     startTime: dateTime({ description: 'When the first attempt started executing.' }),
     completionTime: dateTime({ description: 'When the job reached a final phase.' }),

@@ -5,6 +5,8 @@
  * success resets the backoff. A TerminalError is counted and not retried.
  */
 import type { Logger } from 'pino';
+import { every, systemClock, type Clock, type Timer } from './clock.js';
+import { errorMessage, isConflict } from './kube-api.js';
 import type { Metrics } from './metrics.js';
 import { WorkQueue } from './workqueue.js';
 
@@ -13,7 +15,20 @@ export interface Result {
   requeueAfterMs?: number;
 }
 
-export type Reconciler = (key: string, log: Logger) => Promise<Result | void>;
+/** Reconcile again after `ms` (controller-runtime's Result{RequeueAfter}); resets the key's backoff. */
+export function requeueAfter(ms: number): Result {
+  return { requeueAfterMs: ms };
+}
+
+/** What a reconcile gets besides its key. */
+export interface ReconcileContext {
+  /** The controller's logger with the key bound. */
+  log: Logger;
+  /** Aborts when the controller stops: long waits should give up, the key is retried by the next leader. */
+  signal: AbortSignal;
+}
+
+export type Reconciler = (key: string, ctx: ReconcileContext) => Promise<Result | void>;
 
 /** An error that retrying cannot fix; logged and counted, the key is not requeued. */
 export class TerminalError extends Error {
@@ -23,14 +38,27 @@ export class TerminalError extends Error {
   }
 }
 
+/** A TerminalError, or an error caused (at any depth) by one: controller-runtime's errors.Is. */
+export function isTerminal(e: unknown): boolean {
+  for (let x = e, depth = 0; x instanceof Error && depth < 10; x = x.cause, depth++)
+    if (x instanceof TerminalError) return true;
+  return false;
+}
+
 export interface ControllerOptions {
   name: string;
   reconcile: Reconciler;
   workers: number;
   log: Logger;
   metrics: Metrics;
+  /** Default: a WorkQueue named after the controller, on `clock`, with client-go's default rate limiter. */
   queue?: WorkQueue;
+  /** Default systemClock. */
+  clock?: Clock;
 }
+
+/** How often workqueue_longest_running_processor_seconds is refreshed. */
+const LONGEST_RUNNING_REFRESH_MS = 1000;
 
 export class Controller {
   readonly name: string;
@@ -39,8 +67,11 @@ export class Controller {
   readonly #workers: number;
   readonly #log: Logger;
   readonly #metrics: Metrics;
+  readonly #clock: Clock;
+  readonly #stopping = new AbortController();
   #running: Promise<void>[] = [];
   #active = 0;
+  #refresh: Timer | undefined;
 
   constructor(o: ControllerOptions) {
     this.name = o.name;
@@ -48,26 +79,28 @@ export class Controller {
     this.#workers = o.workers;
     this.#log = o.log.child({ controller: o.name });
     this.#metrics = o.metrics;
-    this.queue = o.queue ?? new WorkQueue(o.name, { metrics: o.metrics.queueMetrics(o.name) });
+    this.#clock = o.clock ?? systemClock;
+    this.queue =
+      o.queue ?? new WorkQueue(o.name, { metrics: o.metrics.queueMetrics(o.name), clock: this.#clock });
     o.metrics.initController(o.name, o.workers);
   }
 
   /** Starts the workers; they run until stop(). */
   start(): void {
     for (let i = 0; i < this.#workers; i++) this.#running.push(this.#worker());
-    const t = setInterval(() => {
-      const labels = { name: this.name, controller: this.name };
-      this.#metrics.workqueueLongestRunning.set(labels, this.queue.longestRunningSeconds());
-    }, 1000);
-    t.unref();
-    this.#stopTimer = () => clearInterval(t);
+    const labels = { name: this.name, controller: this.name };
+    this.#refresh = every(this.#clock, LONGEST_RUNNING_REFRESH_MS, () =>
+      this.#metrics.workqueueLongestRunning.set(labels, this.queue.longestRunningSeconds()),
+    );
   }
 
-  #stopTimer: () => void = () => undefined;
-
-  /** Stops taking keys and waits for the reconciles in flight to finish. */
+  /**
+   * Stops taking keys, aborts the signal reconciles got, and waits for the reconciles in flight to finish.
+   * Keys still waiting are dropped: the next leader lists everything anyway.
+   */
   async stop(): Promise<void> {
-    this.#stopTimer();
+    this.#refresh?.cancel();
+    this.#stopping.abort();
     await this.queue.shutDown();
     await Promise.all(this.#running);
   }
@@ -83,10 +116,10 @@ export class Controller {
   async #process(key: string): Promise<void> {
     const c = this.name;
     const log = this.#log.child({ key });
-    const end = this.#metrics.reconcileTime.startTimer({ controller: c });
+    const started = this.#clock.now();
     this.#metrics.activeWorkers.set({ controller: c }, ++this.#active);
     try {
-      const result = (await this.#reconcile(key, log)) ?? {};
+      const result = (await this.#reconcile(key, { log, signal: this.#stopping.signal })) ?? {};
       if (result.requeueAfterMs && result.requeueAfterMs > 0) {
         this.queue.forget(key);
         this.queue.addAfter(key, result.requeueAfterMs);
@@ -98,9 +131,9 @@ export class Controller {
     } catch (e) {
       this.#metrics.reconcileTotal.inc({ controller: c, result: 'error' });
       this.#metrics.reconcileErrors.inc({ controller: c });
-      if (e instanceof TerminalError) {
+      if (isTerminal(e)) {
         this.#metrics.terminalReconcileErrors.inc({ controller: c });
-        log.error({ err: e.message }, 'reconcile failed terminally; not retrying');
+        log.error({ err: errorMessage(e) }, 'reconcile failed terminally; not retrying');
         this.queue.forget(key);
       } else {
         const retries = this.queue.numRequeues(key);
@@ -110,33 +143,9 @@ export class Controller {
         this.queue.addRateLimited(key);
       }
     } finally {
-      end();
+      this.#metrics.reconcileTime.observe({ controller: c }, (this.#clock.now() - started) / 1000);
       this.#metrics.activeWorkers.set({ controller: c }, --this.#active);
       this.queue.done(key);
     }
   }
-}
-
-export function isConflict(e: unknown): boolean {
-  return (e as { code?: number })?.code === 409;
-}
-
-export function isNotFound(e: unknown): boolean {
-  return (e as { code?: number })?.code === 404;
-}
-
-export function errorMessage(e: unknown): string {
-  if (e instanceof Error) {
-    const body = (e as { body?: unknown }).body;
-    if (typeof body === 'string') {
-      try {
-        const status = JSON.parse(body) as { message?: string };
-        if (status.message) return `${e.message.split('\n')[0]}: ${status.message}`;
-      } catch {
-        // not JSON
-      }
-    }
-    return e.message.split('\n')[0] ?? e.message;
-  }
-  return String(e);
 }

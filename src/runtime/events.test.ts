@@ -1,77 +1,157 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import * as k8s from '@kubernetes/client-node';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
-import { EventRecorder } from './events.js';
+import { ManualClock, flushPromises } from '../../test/support/manual-clock.js';
+import { seededRandom } from '../../test/support/random.js';
+import { EventRecorder, MAX_OBJECT_NAME, eventName } from './events.js';
+import type { EventRecord, EventSink, KubeObject } from './kube-api.js';
 import { Metrics } from './metrics.js';
 
-/** A stand-in events endpoint on loopback that holds every request until released. */
-let server: Server;
-let port = 0;
-const held: ServerResponse[] = [];
-let maxOpen = 0;
-let received = 0;
+const log = pino({ level: process.env.DEBUG_TEST ? 'debug' : 'silent' });
 
-beforeAll(async () => {
-  server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    req.resume();
-    req.on('end', () => {
-      received++;
-      held.push(res);
-      maxOpen = Math.max(maxOpen, held.length);
+/** An EventSink that holds every create until released (or failed). */
+class HeldSink implements EventSink {
+  readonly received: EventRecord[] = [];
+  readonly #held: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  maxOpen = 0;
+
+  create(event: EventRecord): Promise<void> {
+    this.received.push(event);
+    return new Promise((resolve, reject) => {
+      this.#held.push({ resolve, reject });
+      this.maxOpen = Math.max(this.maxOpen, this.#held.length);
     });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  port = (server.address() as { port: number }).port;
-});
+  }
 
-afterAll(async () => {
-  for (const r of held.splice(0)) r.end('{}');
-  await new Promise((r) => server.close(r));
-});
+  get open(): number {
+    return this.#held.length;
+  }
 
-function kubeConfig(): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: 'u' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  return kc;
+  releaseAll(): void {
+    for (const h of this.#held.splice(0)) h.resolve();
+  }
+
+  failAll(): void {
+    for (const h of this.#held.splice(0)) h.reject(new Error('apiserver down'));
+  }
 }
 
-const obj = {
-  apiVersion: 'hpc.scailfin.io/v1alpha1',
-  kind: 'HPCJob',
-  metadata: { name: 'j', namespace: 'n' },
-};
+function hpcJob(name: string): KubeObject {
+  return {
+    apiVersion: 'hpc.scailfin.io/v1alpha1',
+    kind: 'HPCJob',
+    metadata: { name, namespace: 'n', uid: 'u-1', resourceVersion: '7' },
+  };
+}
+
+async function counted(metrics: Metrics, outcome: string): Promise<number | undefined> {
+  const m = await metrics.registry.getSingleMetric('hpc_kube_writes_total')?.get();
+  return m?.values.find((v) => v.labels.outcome === outcome && v.labels.resource === 'events')?.value;
+}
+
+/** A DNS subdomain (RFC 1123): lowercase alphanumerics, '-' and '.', starting and ending alphanumeric. */
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 describe('EventRecorder', () => {
   it('writes a few Events at a time and drops (and counts) what overflows its buffer', async () => {
     const metrics = new Metrics({ defaultMetrics: false });
-    const rec = new EventRecorder(kubeConfig(), {
+    const sink = new HeldSink();
+    const rec = new EventRecorder(sink, {
       controller: 'test',
       instance: 'i',
-      log: pino({ level: process.env.DEBUG_TEST ? 'debug' : 'silent' }),
+      log,
       metrics,
       concurrency: 3,
       bufferSize: 10,
     });
-    for (let i = 0; i < 20; i++) rec.event(obj, 'Normal', 'Test', 'Test', `event ${i}`);
+    for (let i = 0; i < 20; i++) rec.event(hpcJob('j'), 'Normal', 'Test', 'Test', `event ${i}`);
     // 3 in flight, 10 waiting, 7 dropped.
     expect(rec.backlog).toBe(13);
-    const dropped = async () =>
-      (await metrics.registry.getSingleMetric('hpc_kube_writes_total')?.get())?.values.find(
-        (v) => v.labels.outcome === 'dropped',
-      )?.value;
-    expect(await dropped()).toBe(7);
-    for (;;) {
-      await new Promise((r) => setTimeout(r, 20));
-      if (held.length === 0 && rec.backlog === 0) break;
-      for (const r of held.splice(0)) r.end('{}');
+    expect(await counted(metrics, 'dropped')).toBe(7);
+    while (rec.backlog > 0) {
+      sink.releaseAll();
+      await flushPromises();
     }
-    expect(received).toBe(13);
-    expect(maxOpen).toBeLessThanOrEqual(3);
+    expect(sink.received.map((e) => e.note)).toEqual(Array.from({ length: 13 }, (_, i) => `event ${i}`));
+    expect(sink.maxOpen).toBe(3);
+    expect(await counted(metrics, 'success')).toBe(13);
+  });
+
+  it('logs and counts an Event the sink refuses, and goes on with the next', async () => {
+    const metrics = new Metrics({ defaultMetrics: false });
+    const sink = new HeldSink();
+    const rec = new EventRecorder(sink, { controller: 'test', instance: 'i', log, metrics, concurrency: 1 });
+    rec.event(hpcJob('a'), 'Warning', 'Failed', 'Submit', 'first');
+    rec.event(hpcJob('b'), 'Normal', 'Submitted', 'Submit', 'second');
+    sink.failAll();
+    await flushPromises();
+    expect(sink.open).toBe(1);
+    sink.releaseAll();
+    await flushPromises();
+    expect(rec.backlog).toBe(0);
+    expect(await counted(metrics, 'error')).toBe(1);
+    expect(await counted(metrics, 'success')).toBe(1);
+  });
+
+  it('fills the record from the object, its clock (microseconds) and the reporting identity', () => {
+    const sink = new HeldSink();
+    const clock = new ManualClock(Date.UTC(2026, 2, 4, 5, 6, 7, 890));
+    const rec = new EventRecorder(sink, {
+      controller: 'ctl',
+      instance: 'pod-1',
+      log,
+      clock,
+      random: seededRandom(1),
+    });
+    rec.event(hpcJob('job'), 'Normal', 'Submitted', 'Submit', 'x'.repeat(2000));
+    const e = sink.received[0] as EventRecord;
+    expect(e.eventTime).toBe('2026-03-04T05:06:07.890000Z');
+    expect(e.name).toMatch(/^job\.[0-9a-f]+$/);
+    expect(e.name.startsWith(`job.${clock.now().toString(16)}`)).toBe(true);
+    expect(e.reportingInstance).toBe('ctl-pod-1');
+    expect(e.note).toHaveLength(1024);
+    expect(e.regarding).toEqual({
+      apiVersion: 'hpc.scailfin.io/v1alpha1',
+      kind: 'HPCJob',
+      name: 'job',
+      namespace: 'n',
+      uid: 'u-1',
+      resourceVersion: '7',
+    });
+  });
+
+  it('Event names over 253 characters for long HPCJob names', () => {
+    const sink = new HeldSink();
+    const clock = new ManualClock();
+    const rec = new EventRecorder(sink, {
+      controller: 'c',
+      instance: 'i',
+      log,
+      clock,
+      random: seededRandom(7),
+    });
+    // The suffix is the time in hex and 6 hex digits; what is left of 253 characters goes to the name.
+    const room = MAX_OBJECT_NAME - (clock.now().toString(16).length + 6) - 1;
+    const names = [
+      'a'.repeat(253),
+      'b'.repeat(room + 1),
+      // A cut right after '.-' must not leave them before the suffix.
+      `${'c'.repeat(room - 2)}.-.${'d'.repeat(10)}`,
+      `${'e'.repeat(100)}.${'f'.repeat(152)}`,
+    ];
+    for (const n of names) rec.event(hpcJob(n), 'Normal', 'Test', 'Test', 'note');
+    expect(sink.received).toHaveLength(names.length);
+    for (const e of sink.received) {
+      expect(e.name.length).toBeLessThanOrEqual(MAX_OBJECT_NAME);
+      expect(e.name).toMatch(DNS_SUBDOMAIN);
+      expect(e.regarding.name.startsWith(e.name.slice(0, e.name.lastIndexOf('.')))).toBe(true);
+    }
+    expect(sink.received[2]?.name.startsWith(`${'c'.repeat(room - 2)}.`)).toBe(true);
+    expect(sink.received[2]?.name.length).toBe(MAX_OBJECT_NAME - 2);
+  });
+
+  it('eventName keeps short names whole and cuts long ones to fit', () => {
+    expect(eventName('job', 'abc')).toBe('job.abc');
+    expect(eventName('x'.repeat(300), 'abc')).toBe(`${'x'.repeat(249)}.abc`);
+    expect(eventName(`${'x'.repeat(248)}-y`, 'abc')).toBe(`${'x'.repeat(248)}.abc`);
   });
 });

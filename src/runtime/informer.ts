@@ -1,34 +1,26 @@
 /**
- * An informer for custom resources: a paginated list, then a watch that resumes from the last
- * resourceVersion (with bookmarks), a relist on 410 Gone, restarts with exponential backoff and jitter on
- * errors, a watchdog that restarts a watch gone silent, and a periodic resync that re-delivers every object.
- * It keeps the objects in a cache that reconcilers read; event handlers should only enqueue keys.
+ * An informer over a ListWatchSource: a paginated list, then a watch that resumes from the last
+ * resourceVersion (with bookmarks), a relist on 410 Gone (as an HTTP error or an in-stream ERROR event),
+ * restarts with exponential backoff and jitter on errors, a watchdog that restarts a watch gone silent, and a
+ * periodic resync that re-delivers every object. It keeps the objects in a cache (with indexes) that
+ * reconcilers read; event handlers should only enqueue keys.
  */
-import * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { every, systemClock, systemRandom, type Clock, type Random, type Timer } from './clock.js';
+import {
+  errorMessage,
+  isGone,
+  type KubeObject,
+  type ListWatchSource,
+  type WatchEventType,
+  type WatchHandle,
+  type WatchStatus,
+} from './kube-api.js';
 import type { Metrics } from './metrics.js';
+import { backoffDelay } from './ratelimiter.js';
+import { Store, keyOf, objectKey, trimForCache, type IndexFunc } from './store.js';
 
-export interface KubeObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    uid?: string;
-    resourceVersion?: string;
-    generation?: number;
-    deletionTimestamp?: string;
-  };
-}
-
-export interface ResourceRef {
-  group: string;
-  version: string;
-  plural: string;
-  /** Watch one namespace; empty or undefined for all. */
-  namespace?: string;
-  labelSelector?: string;
-}
+export { objectKey, splitKey, trimForCache, keyOf, type IndexFunc } from './store.js';
 
 export type InformerEventType = 'add' | 'update' | 'delete' | 'resync';
 export type InformerHandler<T> = (type: InformerEventType, obj: T, old?: T) => void;
@@ -36,69 +28,61 @@ export type InformerHandler<T> = (type: InformerEventType, obj: T, old?: T) => v
 export interface InformerOptions {
   log: Logger;
   metrics?: Metrics;
-  /** Re-deliver every cached object this often (ms); 0 disables. */
+  /** Timers, sleeps and the watchdog's sense of silence; default systemClock. */
+  clock?: Clock;
+  /** Watch timeout spread and restart jitter; default systemRandom. */
+  random?: Random;
+  /** Re-deliver every cached object this often (ms); 0 disables. Default 10 min. */
   resyncMs?: number;
-  /** Server-side watch timeout; each watch lasts this long × [1, 2). */
+  /** Server-side watch timeout; each watch lasts this long × [1, 2). Default 300 s (client-go: 5 min). */
   watchTimeoutSeconds?: number;
-  /** Restart a watch that has sent nothing (not even a bookmark) for this long (ms). */
+  /** Restart a watch that has sent nothing (not even a bookmark) for this long (ms). Default 2 watches + 30 s. */
   watchdogMs?: number;
+  /** Objects per list page. Default 500. */
   pageSize?: number;
 }
 
-const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+/** Restarts after errors: 1 s, 2 s, 4 s ... capped at 30 s, ±20 %. */
+const RESTART_BACKOFF = { baseMs: 1000, maxMs: 30_000, spread: 0.2 };
+/** The watchdog looks at least this often. */
+const WATCHDOG_CHECK_MS = 10_000;
 
-/**
- * What the cache does not keep: managedFields (often larger than the object; client-go's informers drop them
- * too) and kubectl's last-applied copy of the spec. Nothing in the operator reads either, and with thousands of
- * HPCJobs they are most of the memory.
- */
-export function trimForCache<T extends KubeObject>(obj: T): T {
-  const meta = obj.metadata as KubeObject['metadata'] & {
-    managedFields?: unknown;
-    annotations?: Record<string, string>;
-  };
-  delete meta.managedFields;
-  if (meta.annotations) delete meta.annotations[LAST_APPLIED];
-  return obj;
-}
-
-export function objectKey(o: KubeObject): string {
-  return o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name;
-}
-
-export function splitKey(key: string): { namespace: string; name: string } {
-  const i = key.indexOf('/');
-  return i < 0 ? { namespace: '', name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
-}
+type WatchOutcome = 'closed' | 'expired';
 
 export class Informer<T extends KubeObject> {
-  readonly #kc: k8s.KubeConfig;
-  readonly #ref: ResourceRef;
-  readonly #api: k8s.CustomObjectsApi;
+  readonly name: string;
+  readonly #source: ListWatchSource<T>;
   readonly #log: Logger;
   readonly #metrics: Metrics | undefined;
-  readonly #o: Required<Omit<InformerOptions, 'log' | 'metrics'>>;
-  readonly #cache = new Map<string, T>();
+  readonly #clock: Clock;
+  readonly #random: Random;
+  readonly #o: Required<Omit<InformerOptions, 'log' | 'metrics' | 'clock' | 'random'>>;
+  readonly #cache = new Store<T>();
   readonly #handlers: InformerHandler<T>[] = [];
   #resourceVersion = '';
   #synced = false;
-  #stopped = false;
-  #abort: AbortController | undefined;
-  #lastActivity = Date.now();
+  #stopped = true;
+  /** Aborts the restart backoff sleep on stop(). */
+  #stopping = new AbortController();
+  #watch: WatchHandle | undefined;
+  #watchdogFired = false;
+  #lastActivity = 0;
   #failures = 0;
-  #timers: NodeJS.Timeout[] = [];
-  #firstSync: { resolve: () => void; promise: Promise<void> };
+  #timers: Timer[] = [];
+  readonly #firstSync: { resolve: () => void; promise: Promise<void> };
 
-  constructor(kc: k8s.KubeConfig, ref: ResourceRef, o: InformerOptions) {
-    this.#kc = kc;
-    this.#ref = ref;
-    this.#api = kc.makeApiClient(k8s.CustomObjectsApi);
-    this.#log = o.log.child({ informer: ref.plural });
+  constructor(source: ListWatchSource<T>, o: InformerOptions) {
+    this.name = source.name;
+    this.#source = source;
+    this.#log = o.log.child({ informer: source.name });
     this.#metrics = o.metrics;
+    this.#clock = o.clock ?? systemClock;
+    this.#random = o.random ?? systemRandom;
+    const watchTimeoutSeconds = o.watchTimeoutSeconds ?? 300;
     this.#o = {
       resyncMs: o.resyncMs ?? 10 * 60_000,
-      watchTimeoutSeconds: o.watchTimeoutSeconds ?? 300,
-      watchdogMs: o.watchdogMs ?? ((o.watchTimeoutSeconds ?? 300) * 2 + 30) * 1000,
+      watchTimeoutSeconds,
+      watchdogMs: o.watchdogMs ?? (watchTimeoutSeconds * 2 + 30) * 1000,
       pageSize: o.pageSize ?? 500,
     };
     let resolve!: () => void;
@@ -110,30 +94,44 @@ export class Informer<T extends KubeObject> {
     this.#handlers.push(handler);
   }
 
+  /** Adds an index kept current on every add, update, delete and relist; query it with byIndex. */
+  addIndex(name: string, fn: IndexFunc<T>): void {
+    this.#cache.addIndex(name, fn);
+  }
+
+  /** The cached objects `fn` of index `name` maps to `value`. */
+  byIndex(name: string, value: string): T[] {
+    return this.#cache.byIndex(name, value);
+  }
+
   /** Starts listing and watching; resolves once the first list is in the cache. */
   start(): Promise<void> {
+    if (!this.#stopped) return this.#firstSync.promise;
     this.#stopped = false;
+    this.#stopping = new AbortController();
     void this.#listAndWatch();
-    if (this.#o.resyncMs > 0) {
-      const t = setInterval(() => this.#resync(), this.#o.resyncMs);
-      t.unref();
-      this.#timers.push(t);
-    }
-    const dog = setInterval(() => this.#watchdog(), Math.min(10_000, this.#o.watchdogMs));
-    dog.unref();
-    this.#timers.push(dog);
+    if (this.#o.resyncMs > 0) this.#timers.push(every(this.#clock, this.#o.resyncMs, () => this.#resync()));
+    const check = Math.min(WATCHDOG_CHECK_MS, this.#o.watchdogMs);
+    this.#timers.push(every(this.#clock, check, () => this.#watchdog()));
     return this.#firstSync.promise;
   }
 
   stop(): void {
     this.#stopped = true;
-    this.#timers.forEach((t) => clearInterval(t));
+    this.#timers.forEach((t) => t.cancel());
     this.#timers = [];
-    this.#abort?.abort();
+    this.#stopping.abort();
+    this.#watch?.abort();
   }
 
+  /** True once the first list is in the cache (readyz). */
   get synced(): boolean {
     return this.#synced;
+  }
+
+  /** Resolves once the first list is in the cache (never, if the informer is stopped before). */
+  waitForSync(): Promise<void> {
+    return this.#firstSync.promise;
   }
 
   get resourceVersion(): string {
@@ -141,7 +139,7 @@ export class Informer<T extends KubeObject> {
   }
 
   get(namespace: string, name: string): T | undefined {
-    return this.#cache.get(namespace ? `${namespace}/${name}` : name);
+    return this.#cache.get(keyOf(namespace, name));
   }
 
   getByKey(key: string): T | undefined {
@@ -149,7 +147,7 @@ export class Informer<T extends KubeObject> {
   }
 
   list(): T[] {
-    return [...this.#cache.values()];
+    return this.#cache.list();
   }
 
   get size(): number {
@@ -161,18 +159,13 @@ export class Informer<T extends KubeObject> {
       try {
         h(type, obj, old);
       } catch (e) {
-        this.#log.error({ err: e, key: objectKey(obj) }, 'informer handler threw');
+        this.#log.error({ err: errorMessage(e), key: objectKey(obj) }, 'informer handler threw');
       }
     }
   }
 
   #resync(): void {
-    for (const obj of this.#cache.values()) this.#emit('resync', obj);
-  }
-
-  #path(): string {
-    const { group, version, plural, namespace } = this.#ref;
-    return `/apis/${group}/${version}${namespace ? `/namespaces/${namespace}` : ''}/${plural}`;
+    for (const obj of this.#cache.list()) this.#emit('resync', obj);
   }
 
   async #list(): Promise<void> {
@@ -180,39 +173,16 @@ export class Informer<T extends KubeObject> {
     let cont: string | undefined;
     let rv = '';
     do {
-      const common = {
-        group: this.#ref.group,
-        version: this.#ref.version,
-        plural: this.#ref.plural,
-        limit: this.#o.pageSize,
-        _continue: cont,
-        labelSelector: this.#ref.labelSelector,
-      };
-      const page = (
-        this.#ref.namespace
-          ? await this.#api.listNamespacedCustomObject({ ...common, namespace: this.#ref.namespace })
-          : await this.#api.listClusterCustomObject(common)
-      ) as { items: T[]; metadata?: { continue?: string; resourceVersion?: string } };
+      const page = await this.#source.list({ limit: this.#o.pageSize, continue: cont });
       for (const item of page.items) seen.set(objectKey(item), trimForCache(item));
-      cont = page.metadata?.continue || undefined;
-      rv = page.metadata?.resourceVersion ?? rv;
+      cont = page.continue || undefined;
+      rv = page.resourceVersion || rv;
     } while (cont);
-    this.#metrics?.informerRelists.inc({ resource: this.#ref.plural });
-    // Replace the cache: deletes for what vanished, adds/updates for the rest.
-    for (const [key, old] of this.#cache) {
-      if (!seen.has(key)) {
-        this.#cache.delete(key);
-        this.#emit('delete', old);
-      }
-    }
-    for (const [key, obj] of seen) {
-      const old = this.#cache.get(key);
-      this.#cache.set(key, obj);
-      if (!old) this.#emit('add', obj);
-      else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.#emit('update', obj, old);
-    }
+    if (this.#stopped) return;
+    this.#metrics?.informerRelists.inc({ resource: this.name });
+    this.#replace(seen);
     this.#resourceVersion = rv;
-    this.#lastActivity = Date.now();
+    this.#lastActivity = this.#clock.now();
     if (!this.#synced) {
       this.#synced = true;
       this.#firstSync.resolve();
@@ -220,137 +190,116 @@ export class Informer<T extends KubeObject> {
     this.#log.debug({ objects: seen.size, resourceVersion: rv }, 'listed');
   }
 
+  /** Replaces the cache with a full list: deletes for what vanished, adds/updates for the rest. */
+  #replace(seen: Map<string, T>): void {
+    for (const [key, old] of [...this.#cache.entries()]) {
+      if (seen.has(key)) continue;
+      this.#cache.delete(key);
+      this.#emit('delete', old);
+    }
+    for (const [key, obj] of seen) {
+      const old = this.#cache.set(key, obj);
+      if (!old) this.#emit('add', obj);
+      else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.#emit('update', obj, old);
+    }
+  }
+
   async #listAndWatch(): Promise<void> {
     while (!this.#stopped) {
       try {
         if (!this.#resourceVersion) await this.#list();
+        if (this.#stopped) return;
         const outcome = await this.#watchOnce();
-        if (outcome === 'expired') {
-          this.#metrics?.informerRestarts.inc({ resource: this.#ref.plural, reason: 'expired' });
-          this.#log.info({ resourceVersion: this.#resourceVersion }, 'watch expired (410 Gone): relisting');
-          this.#resourceVersion = '';
-        } else if (outcome === 'closed') {
-          this.#failures = 0;
-        }
+        if (outcome === 'expired') this.#expired();
+        else this.#failures = 0;
       } catch (e) {
         if (this.#stopped) return;
-        const code =
-          (e as { code?: number; statusCode?: number }).code ?? (e as { statusCode?: number }).statusCode;
-        if (code === 410) {
-          this.#resourceVersion = '';
+        if (isGone(e)) {
+          this.#expired();
           continue;
         }
         this.#failures++;
-        const delay = backoff(this.#failures);
-        this.#metrics?.informerRestarts.inc({ resource: this.#ref.plural, reason: 'error' });
-        this.#log.warn({ err: errorText(e), retryInMs: Math.round(delay) }, 'list/watch failed, retrying');
-        await sleep(delay);
+        const delay = backoffDelay(this.#failures, RESTART_BACKOFF, this.#random);
+        this.#metrics?.informerRestarts.inc({ resource: this.name, reason: 'error' });
+        this.#log.warn({ err: errorMessage(e), retryInMs: Math.round(delay) }, 'list/watch failed, retrying');
+        await this.#clock.sleep(delay, this.#stopping.signal);
       }
     }
   }
 
-  /** One watch from the current resourceVersion. Resolves how it ended; throws on errors. */
-  #watchOnce(): Promise<'closed' | 'expired'> {
+  /** The resourceVersion is too old (410 Gone): the next round relists. */
+  #expired(): void {
+    this.#metrics?.informerRestarts.inc({ resource: this.name, reason: 'expired' });
+    this.#log.info({ resourceVersion: this.#resourceVersion }, 'watch expired (410 Gone): relisting');
+    this.#resourceVersion = '';
+  }
+
+  /** One watch from the current resourceVersion. Resolves how it ended; rejects on errors. */
+  #watchOnce(): Promise<WatchOutcome> {
     return new Promise((resolve, reject) => {
       let expired = false;
       let settled = false;
-      const timeout = Math.floor(this.#o.watchTimeoutSeconds * (1 + Math.random()));
-      const watch = new k8s.Watch(this.#kc);
-      this.#lastActivity = Date.now();
-      const done = (err: unknown) => {
+      const timeoutSeconds = Math.floor(this.#o.watchTimeoutSeconds * (1 + this.#random()));
+      this.#lastActivity = this.#clock.now();
+      const done = (err?: unknown): void => {
         if (settled) return;
         settled = true;
-        this.#abort = undefined;
-        const code = (err as { statusCode?: number } | null)?.statusCode;
-        if (expired || code === 410) resolve('expired');
-        else if (
-          err &&
-          !this.#stopped &&
-          !(err instanceof Error && err.name === 'AbortError' && this.#watchdogFired)
-        ) {
-          reject(err);
-        } else {
-          this.#watchdogFired = false;
-          resolve('closed');
-        }
+        this.#watch = undefined;
+        const watchdog = this.#watchdogFired;
+        this.#watchdogFired = false;
+        if (expired || isGone(err)) resolve('expired');
+        // Our own aborts (stop, watchdog) end the watch with an AbortError: not a failure.
+        else if (err && !this.#stopped && !watchdog) reject(err);
+        else resolve('closed');
       };
-      watch
-        .watch(
-          this.#path(),
-          {
-            resourceVersion: this.#resourceVersion,
-            allowWatchBookmarks: true,
-            timeoutSeconds: timeout,
-            labelSelector: this.#ref.labelSelector,
-          },
-          (type: string, obj: T & { code?: number; message?: string }) => {
-            this.#lastActivity = Date.now();
-            this.#metrics?.informerEvents.inc({ resource: this.#ref.plural, type });
-            switch (type) {
-              case 'ADDED':
-              case 'MODIFIED': {
-                const key = objectKey(obj);
-                const old = this.#cache.get(key);
-                this.#cache.set(key, trimForCache(obj));
-                this.#resourceVersion = obj.metadata.resourceVersion ?? this.#resourceVersion;
-                this.#failures = 0;
-                this.#emit(old ? 'update' : 'add', obj, old);
-                break;
-              }
-              case 'DELETED': {
-                const key = objectKey(obj);
-                this.#cache.delete(key);
-                this.#resourceVersion = obj.metadata.resourceVersion ?? this.#resourceVersion;
-                this.#emit('delete', obj);
-                break;
-              }
-              case 'BOOKMARK':
-                this.#resourceVersion = obj.metadata.resourceVersion ?? this.#resourceVersion;
-                break;
-              case 'ERROR':
-                if (obj.code === 410) expired = true;
-                else this.#log.warn({ status: obj.message, code: obj.code }, 'watch error event');
-                break;
-            }
-          },
-          done,
-        )
-        .then((abort) => {
-          if (settled) return;
-          this.#abort = abort;
-          if (this.#stopped) abort.abort();
+      const onEvent = (type: WatchEventType, obj: T | WatchStatus): void => {
+        if (settled) return;
+        if (!this.#onWatchEvent(type, obj)) return;
+        // 410 in the stream: the server closes the watch, but do not rely on it.
+        expired = true;
+        this.#watch?.abort();
+      };
+      this.#source
+        .watch({ resourceVersion: this.#resourceVersion, timeoutSeconds }, onEvent, done)
+        .then((handle) => {
+          if (settled) return handle.abort();
+          this.#watch = handle;
+          if (this.#stopped || expired) handle.abort();
         })
         .catch(done);
     });
   }
 
-  #watchdogFired = false;
+  /** Applies one watch event to the cache. Returns true when it says the resourceVersion expired. */
+  #onWatchEvent(type: WatchEventType, event: T | WatchStatus): boolean {
+    this.#lastActivity = this.#clock.now();
+    this.#metrics?.informerEvents.inc({ resource: this.name, type });
+    if (type === 'ERROR') {
+      const status = event as WatchStatus;
+      if (status.code === 410) return true;
+      this.#log.warn({ status: status.message, code: status.code }, 'watch error event');
+      return false;
+    }
+    const obj = event as T;
+    this.#resourceVersion = obj.metadata.resourceVersion || this.#resourceVersion;
+    if (type === 'ADDED' || type === 'MODIFIED') {
+      const old = this.#cache.set(objectKey(obj), trimForCache(obj));
+      this.#failures = 0;
+      this.#emit(old ? 'update' : 'add', obj, old);
+    } else if (type === 'DELETED') {
+      this.#cache.delete(objectKey(obj));
+      this.#emit('delete', obj);
+    }
+    return false;
+  }
 
   #watchdog(): void {
-    if (!this.#abort || this.#stopped) return;
-    if (Date.now() - this.#lastActivity > this.#o.watchdogMs) {
-      this.#metrics?.informerRestarts.inc({ resource: this.#ref.plural, reason: 'watchdog' });
-      this.#log.warn(
-        { silentForMs: Date.now() - this.#lastActivity },
-        'watch silent for too long: restarting it',
-      );
-      this.#watchdogFired = true;
-      this.#abort.abort();
-    }
+    if (!this.#watch || this.#stopped) return;
+    const silentForMs = this.#clock.now() - this.#lastActivity;
+    if (silentForMs <= this.#o.watchdogMs) return;
+    this.#metrics?.informerRestarts.inc({ resource: this.name, reason: 'watchdog' });
+    this.#log.warn({ silentForMs }, 'watch silent for too long: restarting it');
+    this.#watchdogFired = true;
+    this.#watch.abort();
   }
-}
-
-/** 1 s, 2 s, 4 s ... capped at 30 s, with ±20 % jitter. */
-function backoff(failures: number): number {
-  const base = Math.min(30_000, 1000 * 2 ** Math.max(0, failures - 1));
-  return base * (0.8 + Math.random() * 0.4);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
-}
-
-function errorText(e: unknown): string {
-  if (e instanceof Error) return e.message.split('\n')[0] ?? e.message;
-  return String(e);
 }

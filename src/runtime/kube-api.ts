@@ -70,6 +70,11 @@ export function errorMessage(e: unknown): string {
   return String(e);
 }
 
+/** RFC 3339 with microseconds (metav1.MicroTime), as Events and Leases carry: `ms` since the epoch. */
+export function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/Z$/, '000Z');
+}
+
 // ------------------------------------------------------------------------------------------ list and watch
 
 export interface ObjectPage<T> {

@@ -1,37 +1,46 @@
 /**
  * Prometheus metrics. Runtime metrics reuse controller-runtime's names and labels exactly (so existing
- * dashboards and alerts work); the operator's own carry the hpc_ prefix.
+ * dashboards and alerts work); the operator's own carry the hpc_ prefix. All of them go on one Registry,
+ * which other packages may pass in (or take from `registry`) to register their own metrics beside these.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import type { QueueMetrics } from './workqueue.js';
 
+export interface MetricsOptions {
+  /** Register on this Registry (shared with other packages); default a new one. */
+  registry?: Registry;
+  /** Node's process and GC metrics (prom-client's collectDefaultMetrics); default true. */
+  defaultMetrics?: boolean;
+}
+
 export class Metrics {
-  readonly registry = new Registry();
+  /** Set in the constructor; every metric below is registered on it there (field initializers run first). */
+  readonly registry: Registry;
 
   // controller-runtime: pkg/internal/controller/metrics/metrics.go
   readonly reconcileTotal = new Counter({
     name: 'controller_runtime_reconcile_total',
     help: 'Total number of reconciliations per controller',
     labelNames: ['controller', 'result'] as const,
-    registers: [this.registry],
+    registers: [],
   });
   readonly reconcileErrors = new Counter({
     name: 'controller_runtime_reconcile_errors_total',
     help: 'Total number of reconciliation errors per controller',
     labelNames: ['controller'] as const,
-    registers: [this.registry],
+    registers: [],
   });
   readonly terminalReconcileErrors = new Counter({
     name: 'controller_runtime_terminal_reconcile_errors_total',
     help: 'Total number of terminal reconciliation errors per controller',
     labelNames: ['controller'] as const,
-    registers: [this.registry],
+    registers: [],
   });
   readonly reconcilePanics = new Counter({
     name: 'controller_runtime_reconcile_panics_total',
     help: 'Total number of reconciliation panics (uncaught exceptions) per controller',
     labelNames: ['controller'] as const,
-    registers: [this.registry],
+    registers: [],
   });
   readonly reconcileTime = new Histogram({
     name: 'controller_runtime_reconcile_time_seconds',
@@ -41,19 +50,19 @@ export class Metrics {
       0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.25,
       1.5, 1.75, 2, 2.5, 3, 3.5, 4, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60,
     ],
-    registers: [this.registry],
+    registers: [],
   });
   readonly maxConcurrentReconciles = new Gauge({
     name: 'controller_runtime_max_concurrent_reconciles',
     help: 'Maximum number of concurrent reconciles per controller',
     labelNames: ['controller'] as const,
-    registers: [this.registry],
+    registers: [],
   });
   readonly activeWorkers = new Gauge({
     name: 'controller_runtime_active_workers',
     help: 'Number of currently used workers per controller',
     labelNames: ['controller'] as const,
-    registers: [this.registry],
+    registers: [],
   });
 
   // controller-runtime: pkg/metrics/workqueue.go
@@ -61,45 +70,45 @@ export class Metrics {
     name: 'workqueue_depth',
     help: 'Current depth of workqueue',
     labelNames: ['name', 'controller'] as const,
-    registers: [this.registry],
+    registers: [],
   });
   readonly workqueueAdds = new Counter({
     name: 'workqueue_adds_total',
     help: 'Total number of adds handled by workqueue',
     labelNames: ['name', 'controller'] as const,
-    registers: [this.registry],
+    registers: [],
   });
   readonly workqueueLatency = new Histogram({
     name: 'workqueue_queue_duration_seconds',
     help: 'How long in seconds an item stays in workqueue before being requested',
     labelNames: ['name', 'controller'] as const,
     buckets: exponentialBuckets(10e-9, 10, 12),
-    registers: [this.registry],
+    registers: [],
   });
   readonly workqueueWorkDuration = new Histogram({
     name: 'workqueue_work_duration_seconds',
     help: 'How long in seconds processing an item from workqueue takes',
     labelNames: ['name', 'controller'] as const,
     buckets: exponentialBuckets(10e-9, 10, 12),
-    registers: [this.registry],
+    registers: [],
   });
   readonly workqueueRetries = new Counter({
     name: 'workqueue_retries_total',
     help: 'Total number of retries handled by workqueue',
     labelNames: ['name', 'controller'] as const,
-    registers: [this.registry],
+    registers: [],
   });
   readonly workqueueUnfinished = new Gauge({
     name: 'workqueue_unfinished_work_seconds',
     help: 'How many seconds of work has been done that is in progress and has not been observed by work_duration',
     labelNames: ['name', 'controller'] as const,
-    registers: [this.registry],
+    registers: [],
   });
   readonly workqueueLongestRunning = new Gauge({
     name: 'workqueue_longest_running_processor_seconds',
     help: 'How many seconds has the longest running processor for workqueue been running',
     labelNames: ['name', 'controller'] as const,
-    registers: [this.registry],
+    registers: [],
   });
 
   // controller-runtime: pkg/metrics/leaderelection.go
@@ -107,7 +116,7 @@ export class Metrics {
     name: 'leader_election_master_status',
     help: 'Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master',
     labelNames: ['name'] as const,
-    registers: [this.registry],
+    registers: [],
   });
 
   // The operator's own.
@@ -115,98 +124,33 @@ export class Metrics {
     name: 'hpc_kube_writes_total',
     help: 'Writes to the Kubernetes API by resource, verb and outcome (status patches, finalizers, deletes, events)',
     labelNames: ['resource', 'verb', 'outcome'] as const,
-    registers: [this.registry],
+    registers: [],
   });
   readonly informerEvents = new Counter({
     name: 'hpc_informer_events_total',
     help: 'Watch events received per resource and type',
     labelNames: ['resource', 'type'] as const,
-    registers: [this.registry],
+    registers: [],
   });
   readonly informerRestarts = new Counter({
     name: 'hpc_informer_restarts_total',
     help: 'Watch restarts per resource and reason (error, expired, watchdog)',
     labelNames: ['resource', 'reason'] as const,
-    registers: [this.registry],
+    registers: [],
   });
   readonly informerRelists = new Counter({
     name: 'hpc_informer_relists_total',
     help: 'Full lists per resource',
     labelNames: ['resource'] as const,
-    registers: [this.registry],
+    registers: [],
   });
-  readonly condorCommandDuration = new Histogram({
-    name: 'hpc_condor_command_duration_seconds',
-    help: 'Duration of HTCondor command-line tool calls by command, schedd, purpose and outcome',
-    labelNames: ['command', 'schedd', 'purpose', 'outcome'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
-    registers: [this.registry],
-  });
-  readonly submissions = new Counter({
-    name: 'hpc_hpcjob_submissions_total',
-    help: 'HPCJob attempts handed to HTCondor by schedd and result (submitted, adopted, failed)',
-    labelNames: ['schedd', 'result'] as const,
-    registers: [this.registry],
-  });
-  readonly submitBatchSize = new Histogram({
-    name: 'hpc_condor_submit_batch_jobs',
-    help: 'Jobs per condor_submit call',
-    labelNames: ['schedd'] as const,
-    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
-    registers: [this.registry],
-  });
-  readonly trackerPollDuration = new Histogram({
-    name: 'hpc_condor_tracker_poll_duration_seconds',
-    help: 'Duration of one tracker poll (condor_q, and condor_history when jobs left) per schedd',
-    labelNames: ['schedd'] as const,
-    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [this.registry],
-  });
-  readonly trackerPolls = new Counter({
-    name: 'hpc_condor_tracker_polls_total',
-    help: 'Tracker polls per schedd by kind: full (the whole queue) or delta (only jobs whose status changed)',
-    labelNames: ['schedd', 'kind'] as const,
-    registers: [this.registry],
-  });
-  readonly trackerJobs = new Gauge({
-    name: 'hpc_condor_tracked_jobs',
-    help: 'HTCondor jobs of this operator seen in the queue per schedd',
-    labelNames: ['schedd'] as const,
-    registers: [this.registry],
-  });
-  readonly scheddReachable = new Gauge({
-    name: 'hpc_condor_schedd_reachable',
-    help: '1 when the last query to the schedd succeeded',
-    labelNames: ['schedd'] as const,
-    registers: [this.registry],
-  });
-  readonly holds = new Counter({
-    name: 'hpc_hpcjob_holds_total',
-    help: 'Holds seen on HPCJob attempts by HoldReasonCode',
-    labelNames: ['code'] as const,
-    registers: [this.registry],
-  });
-  readonly queueWait = new Histogram({
-    name: 'hpc_hpcjob_queue_wait_seconds',
-    help: 'Time from submission to start of execution of an attempt',
-    buckets: [1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400],
-    registers: [this.registry],
-  });
-  readonly transitions = new Counter({
-    name: 'hpc_hpcjob_transitions_total',
-    help: 'HPCJob phase transitions by target phase',
-    labelNames: ['phase'] as const,
-    registers: [this.registry],
-  });
-  readonly hpcJobsByPhase = new Gauge({
-    name: 'hpc_hpcjobs',
-    help: 'HPCJobs in the informer cache by phase',
-    labelNames: ['phase'] as const,
-    registers: [this.registry],
-  });
-  // hpc_virtualcluster_workers: src/controllers/virtualcluster/metrics.ts, on this registry.
 
-  constructor(o: { defaultMetrics?: boolean } = {}) {
+  constructor(o: MetricsOptions = {}) {
+    this.registry = o.registry ?? new Registry();
+    for (const m of Object.values(this) as unknown[]) {
+      if (m instanceof Counter || m instanceof Gauge || m instanceof Histogram)
+        this.registry.registerMetric(m as Metric);
+    }
     if (o.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 

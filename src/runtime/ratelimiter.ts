@@ -1,7 +1,9 @@
 /**
  * Rate limiters with client-go's semantics (k8s.io/client-go/util/workqueue/default_rate_limiters.go):
  * `when(item)` says how long to wait before the item may be processed again, `forget(item)` resets it.
+ * Time and chance come from an injected Clock and Random, so that the simulation replays them exactly.
  */
+import { systemClock, systemRandom, type Clock, type Random } from './clock.js';
 
 export interface RateLimiter<T> {
   /** Delay in ms before `item` may be retried; records one more failure. */
@@ -41,17 +43,20 @@ export class BucketRateLimiter<T> implements RateLimiter<T> {
   #tokens: number;
   #last: number;
 
+  readonly #clock: Clock;
+
   constructor(
     readonly qps = 10,
     readonly burst = 100,
-    readonly now: () => number = Date.now,
+    clock: Clock = systemClock,
   ) {
+    this.#clock = clock;
     this.#tokens = burst;
-    this.#last = now();
+    this.#last = clock.now();
   }
 
   when(_item: T): number {
-    const t = this.now();
+    const t = this.#clock.now();
     this.#tokens = Math.min(this.burst, this.#tokens + ((t - this.#last) / 1000) * this.qps);
     this.#last = t;
     // Reserve a token even if it is not there yet: the delay is how long until it will be.
@@ -88,9 +93,30 @@ export class MaxOfRateLimiter<T> implements RateLimiter<T> {
 }
 
 /** client-go's DefaultControllerRateLimiter: per item 5 ms .. 1000 s, and 10 qps / burst 100 overall. */
-export function defaultControllerRateLimiter<T>(): RateLimiter<T> {
+export function defaultControllerRateLimiter<T>(clock: Clock = systemClock): RateLimiter<T> {
   return new MaxOfRateLimiter<T>(
     new ItemExponentialRateLimiter<T>(5, 1_000_000),
-    new BucketRateLimiter<T>(10, 100),
+    new BucketRateLimiter<T>(10, 100, clock),
   );
+}
+
+/**
+ * client-go's wait.Jitter: `ms` plus up to `maxFactor` × `ms` more, drawn from `random`. Spreads retries of
+ * many replicas or watches so they do not hit the API server in step.
+ */
+export function jitter(ms: number, maxFactor: number, random: Random = systemRandom): number {
+  return ms * (1 + random() * maxFactor);
+}
+
+/**
+ * Exponential backoff for restarting a failed loop: base × 2^(failures-1), capped, then spread by ±spread
+ * (0.2: 80 % .. 120 %). failures counts from 1.
+ */
+export function backoffDelay(
+  failures: number,
+  o: { baseMs: number; maxMs: number; spread: number },
+  random: Random = systemRandom,
+): number {
+  const base = Math.min(o.maxMs, o.baseMs * 2 ** Math.max(0, failures - 1));
+  return base * (1 - o.spread + random() * 2 * o.spread);
 }

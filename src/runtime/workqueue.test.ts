@@ -1,8 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
+import { ManualClock, flushPromises } from '../../test/support/manual-clock.js';
 import { ItemExponentialRateLimiter } from './ratelimiter.js';
 import { WorkQueue } from './workqueue.js';
 
-const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+const tick = () => flushPromises();
 
 describe('WorkQueue', () => {
   it('merges adds of a waiting key and hands keys out in order', async () => {
@@ -35,24 +36,31 @@ describe('WorkQueue', () => {
     expect(q.len()).toBe(0);
   });
 
-  it('delays with addAfter, keeping the earliest delay of a key', async () => {
-    const q = new WorkQueue('t');
+  it('delays with addAfter, keeping the earliest delay of a key', () => {
+    const clock = new ManualClock(0);
+    const q = new WorkQueue('t', { clock });
     q.addAfter('a', 200);
     q.addAfter('a', 20);
     q.addAfter('a', 500);
     expect(q.len()).toBe(0);
-    await tick(60);
+    expect(clock.pendingTimers()).toBe(1);
+    clock.advance(19);
+    expect(q.len()).toBe(0);
+    clock.advance(1);
     expect(q.len()).toBe(1);
-    await tick(250);
+    clock.advance(1000);
     expect(q.len()).toBe(1);
   });
 
   it('backs off per key with addRateLimited until forgotten', async () => {
-    const q = new WorkQueue('t', { rateLimiter: new ItemExponentialRateLimiter<string>(20, 1000) });
+    const clock = new ManualClock(0);
+    const q = new WorkQueue('t', { clock, rateLimiter: new ItemExponentialRateLimiter<string>(20, 1000) });
     q.addRateLimited('a'); // 20 ms
     q.addRateLimited('a'); // 40 ms, but the earlier 20 ms delay stands
     expect(q.numRequeues('a')).toBe(2);
-    await tick(30);
+    clock.advance(19);
+    expect(q.len()).toBe(0);
+    clock.advance(1);
     expect(await q.get()).toBe('a');
     q.done('a');
     q.forget('a');
@@ -76,23 +84,28 @@ describe('WorkQueue', () => {
     expect(await q.get()).toBeUndefined();
   });
 
-  it('reports metrics hooks', async () => {
-    const seen = { adds: 0, retries: 0, latencies: 0, durations: 0 };
+  it('reports metrics hooks, with durations on its clock', async () => {
+    const clock = new ManualClock(0);
+    const seen = { adds: 0, retries: 0, latencies: [] as number[], durations: [] as number[] };
     const q = new WorkQueue('t', {
+      clock,
       rateLimiter: new ItemExponentialRateLimiter<string>(1, 10),
       metrics: {
         add: () => seen.adds++,
         depth: () => undefined,
-        queueLatency: () => seen.latencies++,
-        workDuration: () => seen.durations++,
+        queueLatency: (s) => seen.latencies.push(s),
+        workDuration: (s) => seen.durations.push(s),
         retry: () => seen.retries++,
       },
     });
     q.add('a');
     q.add('a');
+    clock.advance(1500);
     const k = await q.get();
+    clock.advance(250);
+    expect(q.longestRunningSeconds()).toBe(0.25);
     q.done(k as string);
     q.addRateLimited('a');
-    expect(seen).toEqual({ adds: 1, retries: 1, latencies: 1, durations: 1 });
+    expect(seen).toEqual({ adds: 1, retries: 1, latencies: [1.5], durations: [0.25] });
   });
 });

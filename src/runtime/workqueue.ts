@@ -5,6 +5,7 @@
  * - `addAfter` delays, `addRateLimited` backs off per key, `forget` resets the backoff;
  * - `shutDown` wakes every waiting `get` with undefined; in-flight keys finish normally.
  */
+import { systemClock, type Clock, type Timer } from './clock.js';
 import { defaultControllerRateLimiter, type RateLimiter } from './ratelimiter.js';
 
 /** Hooks for workqueue_* metrics. */
@@ -16,6 +17,14 @@ export interface QueueMetrics {
   retry(): void;
 }
 
+export interface WorkQueueOptions {
+  /** Default: client-go's DefaultControllerRateLimiter on `clock`. */
+  rateLimiter?: RateLimiter<string>;
+  metrics?: QueueMetrics;
+  /** Delays and the metrics' durations; default systemClock. */
+  clock?: Clock;
+}
+
 export class WorkQueue {
   readonly name: string;
   readonly #queue: string[] = [];
@@ -23,16 +32,18 @@ export class WorkQueue {
   readonly #processing = new Map<string, number>();
   readonly #addedAt = new Map<string, number>();
   /** Earliest time each delayed key becomes ready, and its timer. */
-  readonly #waiting = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  readonly #waiting = new Map<string, { at: number; timer: Timer }>();
   readonly #getters: ((key: string | undefined) => void)[] = [];
   readonly #limiter: RateLimiter<string>;
   readonly #metrics: QueueMetrics | undefined;
+  readonly #clock: Clock;
   #shuttingDown = false;
   #drained: (() => void) | undefined;
 
-  constructor(name: string, o: { rateLimiter?: RateLimiter<string>; metrics?: QueueMetrics } = {}) {
+  constructor(name: string, o: WorkQueueOptions = {}) {
     this.name = name;
-    this.#limiter = o.rateLimiter ?? defaultControllerRateLimiter<string>();
+    this.#clock = o.clock ?? systemClock;
+    this.#limiter = o.rateLimiter ?? defaultControllerRateLimiter<string>(this.#clock);
     this.#metrics = o.metrics;
   }
 
@@ -41,7 +52,7 @@ export class WorkQueue {
     if (this.#dirty.has(key)) return;
     this.#metrics?.add();
     this.#dirty.add(key);
-    this.#addedAt.set(key, Date.now());
+    this.#addedAt.set(key, this.#clock.now());
     // Being processed: it goes back into the queue when done() is called.
     if (this.#processing.has(key)) return;
     this.#push(key);
@@ -54,15 +65,14 @@ export class WorkQueue {
       this.add(key);
       return;
     }
-    const at = Date.now() + ms;
+    const at = this.#clock.now() + ms;
     const current = this.#waiting.get(key);
     if (current && current.at <= at) return;
-    if (current) clearTimeout(current.timer);
-    const timer = setTimeout(() => {
+    current?.timer.cancel();
+    const timer = this.#clock.after(ms, () => {
       this.#waiting.delete(key);
       this.add(key);
-    }, ms);
-    timer.unref();
+    });
     this.#waiting.set(key, { at, timer });
   }
 
@@ -91,7 +101,7 @@ export class WorkQueue {
     const started = this.#processing.get(key);
     if (started === undefined) return;
     this.#processing.delete(key);
-    this.#metrics?.workDuration((Date.now() - started) / 1000);
+    this.#metrics?.workDuration((this.#clock.now() - started) / 1000);
     if (this.#dirty.has(key) && !this.#shuttingDown) this.#push(key);
     else this.#dirty.delete(key);
     if (this.#shuttingDown && this.#processing.size === 0) this.#drained?.();
@@ -107,7 +117,7 @@ export class WorkQueue {
 
   /** Longest time a key has been processed, in seconds (workqueue_longest_running_processor_seconds). */
   longestRunningSeconds(): number {
-    const now = Date.now();
+    const now = this.#clock.now();
     let longest = 0;
     for (const started of this.#processing.values()) longest = Math.max(longest, (now - started) / 1000);
     return longest;
@@ -116,7 +126,7 @@ export class WorkQueue {
   /** Stops handing out keys; resolves once the keys being processed are done. */
   shutDown(): Promise<void> {
     this.#shuttingDown = true;
-    for (const w of this.#waiting.values()) clearTimeout(w.timer);
+    for (const w of this.#waiting.values()) w.timer.cancel();
     this.#waiting.clear();
     this.#queue.length = 0;
     for (const g of this.#getters.splice(0)) g(undefined);
@@ -151,9 +161,9 @@ export class WorkQueue {
 
   #start(key: string): void {
     this.#dirty.delete(key);
-    this.#processing.set(key, Date.now());
+    this.#processing.set(key, this.#clock.now());
     const added = this.#addedAt.get(key);
     this.#addedAt.delete(key);
-    if (added !== undefined) this.#metrics?.queueLatency((Date.now() - added) / 1000);
+    if (added !== undefined) this.#metrics?.queueLatency((this.#clock.now() - added) / 1000);
   }
 }

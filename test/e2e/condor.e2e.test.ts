@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JobStatus } from '../../src/condor/job-status.js';
 import { adNumber, adString, jobIdsOf } from '../../src/condor/parse.js';
-import { equalsString } from '../../src/condor/schedd.js';
+import { equalsString } from '../../src/condor/schedd-commands.js';
 import {
   renderSubmitDescription,
   renderSubmitDescriptions,
@@ -158,8 +158,8 @@ describe('src/condor on the local pool', () => {
   it('reads no match as an empty list and reports an unreachable schedd as unavailable', async () => {
     expect(await sd.query('HPCJobUID == "no-such-job"', ['JobStatus'])).toEqual([]);
     expect(await sd.act('condor_rm', 'HPCJobUID == "no-such-job"')).toBe(false);
-    const { ScheddClient } = await import('../../src/condor/schedd.js');
-    const missing = new ScheddClient(sd.cli, { name: 'nosuch@nowhere', pool: sd.target.pool });
+    const { ScheddCommands } = await import('../../src/condor/schedd-commands.js');
+    const missing = new ScheddCommands(sd.cli, { name: 'nosuch@nowhere', pool: sd.target.pool });
     await expect(missing.query('true', ['JobStatus'])).rejects.toMatchObject({ kind: 'unavailable' });
   });
 });

@@ -288,7 +288,7 @@ async function descriptionOf(job: HPCJob): Promise<{ submit: SubmitJob; descript
   const submit = buildSubmitJob(job, 1, {
     operatorId: OPERATOR_ID,
     wrapperPath: WRAPPER,
-    logDir,
+    attemptDir: dir,
     ...(ref ? { virtualCluster: `${job.metadata.namespace}/${ref}` } : {}),
     inputFiles: plan.inputFiles,
     ...(plan.transferDir ? { transferDir: plan.transferDir } : {}),

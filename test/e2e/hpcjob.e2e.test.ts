@@ -256,6 +256,6 @@ describe('HPCJob on the local pool', () => {
     const out = execFileSync('kubectl', ['get', 'hpcjobs', '-n', ns, 'ok'], { env: process.env }).toString();
     const [header, row] = out.trim().split('\n');
     expect(header?.split(/\s+/)).toEqual(['NAME', 'PHASE', 'ATTEMPTS', 'JOB', 'VIRTUALCLUSTER', 'AGE']);
-    expect(row).toMatch(/^ok\s+Succeeded\s+1\s+\d+\.0\s+\d+s$/);
+    expect(row).toMatch(/^ok\s+Succeeded\s+1\s+\d+\.0\s+\d+[smh]\d*[sm]?$/);
   });
 });

@@ -22,7 +22,7 @@ import {
 } from '../../src/condor/submit-description.js';
 import { dryRun, parseV2, parseV2Env, queueStatements, type Ad } from '../fixtures/hostile/harness.js';
 import { adNumber } from '../../src/condor/parse.js';
-import { equalsString } from '../../src/condor/schedd.js';
+import { equalsString } from '../../src/condor/schedd-commands.js';
 import { condorCli, schedd, waitFor } from './helpers/stack.js';
 
 const cli = condorCli();

@@ -10,6 +10,7 @@ import {
   VirtualClusterController,
   type VirtualClusterControllerDeps,
 } from '../../src/controllers/virtualcluster/controller.js';
+import { VirtualClusterMetrics } from '../../src/controllers/virtualcluster/metrics.js';
 import type { VirtualCluster } from '../../src/crds/virtualcluster.js';
 import type { Clock } from '../../src/runtime/clock.js';
 import { makeIdToken } from './builders/vc-observation.js';
@@ -64,7 +65,7 @@ export class VcWorld {
       secrets: this.secrets,
       condor: { collector: () => this.collector },
       sites: this.sites,
-      registry: this.registry,
+      metrics: new VirtualClusterMetrics(this.registry),
       config: { activePollMs: 5000, steadyPollMs: 30_000, ...o.config },
     });
   }

@@ -5,7 +5,8 @@
  * identifier left that is not a function, an aggregation or a keyword is taken for a metric name, so a typo
  * shows up as an unknown name.
  */
-import { operatorRegistry } from '../support/operator-metrics.js';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { registerMetrics } from '../../src/operator-metrics.js';
 
 const FUNCTIONS_AND_KEYWORDS = new Set(
   [
@@ -42,10 +43,18 @@ export function metricNamesIn(expr: string): string[] {
   return [...names];
 }
 
+/** Every metric the operator process exports: a replica's, and prom-client's defaults (src/manager.ts). */
+function allMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  registerMetrics(registry);
+  return registry.getMetricsAsArray();
+}
+
 /** Every series name the operator exports: its own and prom-client's defaults, histograms expanded. */
 export function exportedSeriesNames(): Set<string> {
   const names = new Set<string>();
-  for (const m of operatorRegistry().getMetricsAsArray()) {
+  for (const m of allMetrics()) {
     const { name, type } = m as unknown as { name: string; type: string };
     names.add(name);
     if (type === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(name + s);

@@ -5,7 +5,7 @@
  */
 import { expr, s, type SubmitJob } from '../../condor/submit-description.js';
 import { LEAVE_IN_QUEUE, Tag } from '../../condor/tags.js';
-import type { HPCJob } from '../../crds/hpcjob.js';
+import { HPCJobDefaults, type HPCJob } from '../../crds/hpcjob.js';
 import { durationMs, quantityKiB, quantityMiB } from '../../util/units.js';
 import { WrapperEnv, b64, b64Words } from '../../wrapper-contract.js';
 
@@ -13,8 +13,8 @@ export interface DescriptionOptions {
   operatorId: string;
   /** Local path of the wrapper script (uploaded with the job). */
   wrapperPath: string;
-  /** Local directory the job's spooled stdout/stderr come back to (condor_transfer_data). */
-  logDir: string;
+  /** The attempt's directory on the operator's side: the job's initialdir, where condor_transfer_data puts its output. */
+  attemptDir: string;
   /** namespace/name of the VirtualCluster the job must run on, if any. */
   virtualCluster?: string;
   /** Memory for this attempt, when a retry rule raised it. */
@@ -33,7 +33,7 @@ export function attemptLogDir(logDir: string, job: HPCJob, attempt: number): str
 }
 
 export function memoryMiBOf(job: HPCJob): number {
-  return quantityMiB(job.spec.resources?.memory ?? '1Gi');
+  return quantityMiB(job.spec.resources?.memory ?? HPCJobDefaults.memory);
 }
 
 export function buildSubmitJob(job: HPCJob, attempt: number, o: DescriptionOptions): SubmitJob {
@@ -70,7 +70,7 @@ export function buildSubmitJob(job: HPCJob, attempt: number, o: DescriptionOptio
     executable: s.string(o.wrapperPath),
     transfer_executable: s.bool(true),
     environment: s.env(env),
-    initialdir: s.string(attemptLogDir(o.logDir, job, attempt)),
+    initialdir: s.string(o.attemptDir),
     output: s.string(STDOUT_FILE),
     error: s.string(STDERR_FILE),
     should_transfer_files: s.string('YES'),

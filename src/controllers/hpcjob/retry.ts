@@ -3,7 +3,7 @@
  * follow HTCondor's transient vs permanent hold codes. Pure; unit tested.
  */
 import { isMemoryExceededHold, isTransientHold } from '../../condor/job-status.js';
-import type { FailureCategory, RetryPolicy, RetryRule } from '../../crds/hpcjob.js';
+import { HPCJobDefaults, type FailureCategory, type RetryPolicy, type RetryRule } from '../../crds/hpcjob.js';
 import { durationMs } from '../../util/units.js';
 
 export interface Failure {
@@ -85,14 +85,10 @@ function defaultDecision(f: Failure): Decision {
 }
 
 /** Delay before retry number `n` (1-based): initial × factor^(n-1), capped, with ±25 % jitter. */
-export function backoffMs(
-  policy: RetryPolicy | undefined,
-  n: number,
-  random: () => number = Math.random,
-): number {
-  const initial = durationMs(policy?.backoff?.initial ?? '10s');
-  const max = durationMs(policy?.backoff?.max ?? '10m');
-  const factor = policy?.backoff?.factor ?? 2;
+export function backoffMs(policy: RetryPolicy | undefined, n: number, random: () => number): number {
+  const initial = durationMs(policy?.backoff?.initial ?? HPCJobDefaults.backoffInitial);
+  const max = durationMs(policy?.backoff?.max ?? HPCJobDefaults.backoffMax);
+  const factor = policy?.backoff?.factor ?? HPCJobDefaults.backoffFactor;
   const base = Math.min(max, initial * factor ** Math.max(0, n - 1));
   return Math.round(base * (0.75 + random() * 0.5));
 }

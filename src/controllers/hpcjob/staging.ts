@@ -4,15 +4,17 @@
  * workspace volume the operator mounts. Secrets are written to 0600 files only for condor_submit to spool,
  * and removed once the job is submitted.
  */
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { HPCJob } from '../../crds/hpcjob.js';
-import { SecretAccessError } from '../../runtime/secrets.js';
+import { SecretAccessError, type Secrets } from '../../runtime/kube-api.js';
+import type { StagingPlan, StagingProblem } from './attempt-files.js';
+
+/** The chirp ticket's file name in an attempt directory (spooled with the job, then removed). */
+export const TICKET_FILE = 'hpc-chirp.ticket';
 
 /** Reads one key of a Secret; undefined when the Secret or key does not exist. Never logs the value. */
-export interface SecretSource {
-  read(namespace: string, name: string, key: string): Promise<string | undefined>;
-}
+export type SecretSource = Pick<Secrets, 'read'>;
 
 /** "remote-prefix=local-dir" pairs, comma-separated (--workspace-mount). */
 export function parseWorkspaceMounts(spec: string): { remote: string; local: string }[] {
@@ -38,15 +40,6 @@ export function localWorkspace(
   return undefined;
 }
 
-export interface StagingPlan {
-  inputFiles: string[];
-  transferDir?: string;
-  /** Files to remove once the job is submitted (spooled). */
-  secretFiles: string[];
-}
-
-export type StagingProblem = { reason: string; message: string; transient: boolean };
-
 /** Prepares what travels with attempt `attempt` of `job`; its files go into `attemptDir`. */
 export async function planStaging(
   job: HPCJob,
@@ -55,7 +48,7 @@ export async function planStaging(
   secrets: SecretSource | undefined,
 ): Promise<StagingPlan | StagingProblem> {
   const ws = job.spec.workspace;
-  const plan: StagingPlan = { inputFiles: [], secretFiles: [] };
+  const plan: StagingPlan = { inputFiles: [] };
   if (!ws) return plan;
   const staging = ws.staging ?? 'chirp';
   if (staging === 'cctools' && ws.chirp?.ticketSecretRef) {
@@ -78,10 +71,9 @@ export async function planStaging(
       };
     }
     mkdirSync(attemptDir, { recursive: true, mode: 0o700 });
-    const file = join(attemptDir, 'hpc-chirp.ticket');
+    const file = join(attemptDir, TICKET_FILE);
     writeFileSync(file, ticket, { mode: 0o600 });
     plan.inputFiles.push(file);
-    plan.secretFiles.push(file);
   }
   if (staging === 'condor-transfer') {
     const local = localWorkspace(mounts, ws.path);
@@ -102,11 +94,6 @@ export async function planStaging(
     plan.transferDir = basename(local);
   }
   return plan;
-}
-
-/** Removes the secret files of a submitted attempt. */
-export function dropSecretFiles(attemptDir: string): void {
-  rmSync(join(attemptDir, 'hpc-chirp.ticket'), { force: true });
 }
 
 /**

@@ -5,17 +5,20 @@
  * simulation drives the same code with in-memory models.
  */
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
 import type { CondorConnector } from '../../condor/schedd-api.js';
 import type { HPCJob } from '../../crds/hpcjob.js';
 import type { VirtualCluster } from '../../crds/virtualcluster.js';
 import type { Clock } from '../../runtime/clock.js';
+import { Controller, type ReconcileContext, type Result } from '../../runtime/controller.js';
 import type { Recorder } from '../../runtime/event-types.js';
+import type { Informer } from '../../runtime/informer.js';
 import type { ObjectWriter, Secrets } from '../../runtime/kube-api.js';
+import type { Manager } from '../../runtime/manager.js';
+import type { Metrics } from '../../runtime/metrics.js';
 import type { SiteConnector } from '../../sites/session.js';
 import { Executor } from './executor.js';
 import { modeOf } from './lifecycle.js';
-import { VirtualClusterMetrics } from './metrics.js';
+import type { VirtualClusterMetrics } from './metrics.js';
 import { EMPTY_MEMORY, type PilotMemory, type TransitionConfig } from './model.js';
 import { observe } from './observation.js';
 import { DEFAULT_ACTIVE_POLL_MS, DEFAULT_STEADY_POLL_MS } from './reasons.js';
@@ -35,15 +38,9 @@ export interface VirtualClusterControllerDeps {
   secrets: Secrets;
   condor: Pick<CondorConnector, 'collector'>;
   sites: SiteConnector;
-  /** Where hpc_virtualcluster_workers registers. */
-  registry: Registry;
+  /** hpc_virtualcluster_workers, registered once on the operator's Registry (operator-metrics.ts). */
+  metrics: VirtualClusterMetrics;
   config?: Partial<TransitionConfig>;
-}
-
-/** What a reconcile gets besides the key: a logger with the key, and a signal that aborts at shutdown. */
-export interface ReconcileContext {
-  log: Logger;
-  signal?: AbortSignal;
 }
 
 export class VirtualClusterController {
@@ -62,7 +59,7 @@ export class VirtualClusterController {
       steadyPollMs: DEFAULT_STEADY_POLL_MS,
       ...deps.config,
     };
-    this.metrics = new VirtualClusterMetrics(deps.registry);
+    this.metrics = deps.metrics;
     this.#sessions = new SiteSessions(deps.sites);
     this.#executor = new Executor({
       writer: deps.writer,
@@ -73,7 +70,10 @@ export class VirtualClusterController {
     });
   }
 
-  reconcile = async (key: string, ctx: ReconcileContext): Promise<{ requeueAfterMs?: number }> => {
+  reconcile = async (
+    key: string,
+    ctx: Pick<ReconcileContext, 'log'> & { signal?: AbortSignal },
+  ): Promise<Result> => {
     const vc = this.#d.clusters.getByKey(key);
     if (!vc) {
       this.#forget(key);
@@ -111,6 +111,37 @@ export class VirtualClusterController {
   close(): void {
     this.#sessions.closeAll();
   }
+}
+
+// --------------------------------------------------------------------------------------------------- setup
+
+export interface VirtualClusterSetupDeps extends Omit<VirtualClusterControllerDeps, 'clusters'> {
+  log: Logger;
+  /** The runtime's metrics (controller and work queue series). */
+  runtimeMetrics: Metrics;
+  hpcJobs: Informer<HPCJob>;
+  virtualClusters: Informer<VirtualCluster>;
+  workers: number;
+}
+
+/**
+ * controller-runtime's SetupWithManager: reconciles VirtualClusters (For), is woken by HPCJobs that name
+ * one (Watches, for autoscaling), and closes its SSH sessions when the manager stops.
+ */
+export function setupVirtualClusterController(mgr: Manager, d: VirtualClusterSetupDeps): Controller {
+  const reconciler = new VirtualClusterController({ ...d, clusters: d.virtualClusters });
+  const controller = new Controller({
+    name: VIRTUALCLUSTER_CONTROLLER,
+    reconcile: (key, ctx) => reconciler.reconcile(key, ctx),
+    workers: d.workers,
+    log: d.log,
+    metrics: d.runtimeMetrics,
+    clock: d.clock,
+  });
+  watchVirtualClusters(d, (key) => controller.queue.add(key));
+  mgr.add(controller);
+  mgr.onStop('virtualcluster-site-sessions', () => reconciler.close());
+  return controller;
 }
 
 // ------------------------------------------------------------------------------------------------- watches

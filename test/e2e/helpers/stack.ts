@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CondorCli } from '../../../src/condor/cli.js';
-import { ScheddClient } from '../../../src/condor/schedd.js';
+import { ScheddCommands } from '../../../src/condor/schedd-commands.js';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const STACK = process.env.HPC_STACK ?? join(REPO, '.stack');
@@ -42,9 +42,10 @@ export function condorCli(): CondorCli {
   });
 }
 
-export function schedd(): ScheddClient {
+/** The stack's schedd, driven with constraints of the test's own (condor_* command lines). */
+export function schedd(): ScheddCommands {
   loadStackEnv();
-  return new ScheddClient(condorCli(), {
+  return new ScheddCommands(condorCli(), {
     name: process.env.HPC_SCHEDD_NAME,
     pool: process.env.HPC_COLLECTOR,
   });

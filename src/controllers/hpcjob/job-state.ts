@@ -16,12 +16,13 @@ export interface Hold {
   since?: number;
 }
 
-export type Observation =
+export type JobState =
   | { state: 'submitted' }
   | { state: 'queued' }
   | { state: 'running'; host?: string; startedAt?: number }
   | { state: 'suspended'; hold: Hold }
-  | { state: 'held'; hold: Hold }
+  /** byUser: a person put it on hold (condor_hold, code 1), not a policy or a failure. */
+  | { state: 'held'; hold: Hold; byUser: boolean }
   | {
       state: 'succeeded';
       exitCode: number;
@@ -43,8 +44,7 @@ export type Observation =
     }
   | { state: 'removed'; reason: string; endedAt?: number };
 
-export function observe(job: TrackedJob): Observation {
-  if (job.source === 'submitted') return { state: 'submitted' };
+export function jobState(job: TrackedJob): JobState {
   const ad = job.ad;
   const status = adNumber(ad, 'JobStatus');
   const host = adString(ad, 'RemoteHost') ?? adString(ad, 'LastRemoteHost');
@@ -68,7 +68,7 @@ export function observe(job: TrackedJob): Observation {
       if (hold.code === HoldCode.SpoolingInput) return { state: 'submitted' };
       if (hold.code === HoldCode.UserRequest && hold.reason.startsWith(SUSPEND_REASON))
         return { state: 'suspended', hold };
-      return { state: 'held', hold };
+      return { state: 'held', hold, byUser: hold.code === HoldCode.UserRequest };
     }
     case JobStatus.Completed:
       return completed(ad, host, entered);
@@ -82,7 +82,7 @@ export function observe(job: TrackedJob): Observation {
   }
 }
 
-function completed(ad: JobAd, host: string | undefined, endedAt: number | undefined): Observation {
+function completed(ad: JobAd, host: string | undefined, endedAt: number | undefined): JobState {
   const result = wrapperResult(ad);
   // Carried so that a run the operator never saw (it ended while the API server was away) still has its
   // start on record.
@@ -174,4 +174,15 @@ export function wrapperResult(ad: JobAd): WrapperResult | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The job has ended (completed or removed) and only waits in the queue for its acknowledgement. */
+export function hasEnded(job: TrackedJob): boolean {
+  const status = adNumber(job.ad, 'JobStatus');
+  return status === JobStatus.Completed || status === JobStatus.Removed;
+}
+
+/** The job ended by completing (it has an output sandbox to fetch), not by removal. */
+export function hasCompleted(job: TrackedJob): boolean {
+  return adNumber(job.ad, 'JobStatus') === JobStatus.Completed;
 }

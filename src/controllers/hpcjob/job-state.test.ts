@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { HoldCode, JobStatus } from '../../condor/job-status.js';
 import type { TrackedJob } from '../../condor/tracker.js';
-import { observe, SUSPEND_REASON } from './observe.js';
+import { jobState, SUSPEND_REASON } from './job-state.js';
 
 const tracked = (ad: Record<string, unknown>, source: TrackedJob['source'] = 'history'): TrackedJob => ({
   jobId: '7.0',
@@ -15,7 +15,7 @@ const tracked = (ad: Record<string, unknown>, source: TrackedJob['source'] = 'hi
 
 describe('observe', () => {
   it('keeps the start of a run that was only ever seen finished', () => {
-    const obs = observe(
+    const obs = jobState(
       tracked({
         JobStatus: JobStatus.Completed,
         ExitCode: 0,
@@ -27,31 +27,31 @@ describe('observe', () => {
   });
 
   it('falls back to JobStartDate and reports a non-zero exit as an ExitCode failure', () => {
-    const obs = observe(tracked({ JobStatus: JobStatus.Completed, ExitCode: 3, JobStartDate: 90 }));
+    const obs = jobState(tracked({ JobStatus: JobStatus.Completed, ExitCode: 3, JobStartDate: 90 }));
     expect(obs).toMatchObject({ state: 'failed', category: 'ExitCode', exitCode: 3, startedAt: 90 });
   });
 
   it('reports a signal death as a Signal failure', () => {
-    const obs = observe(tracked({ JobStatus: JobStatus.Completed, ExitBySignal: true, ExitSignal: 9 }));
+    const obs = jobState(tracked({ JobStatus: JobStatus.Completed, ExitBySignal: true, ExitSignal: 9 }));
     expect(obs).toMatchObject({ state: 'failed', category: 'Signal', signal: 9 });
   });
 
   it('does not count a -spool submission waiting for its input as held', () => {
-    const obs = observe(
+    const obs = jobState(
       tracked({ JobStatus: JobStatus.Held, HoldReasonCode: HoldCode.SpoolingInput }, 'queue'),
     );
     expect(obs).toEqual({ state: 'submitted' });
   });
 
   it("tells the operator's own suspend hold from a real hold", () => {
-    const suspend = observe(
+    const suspend = jobState(
       tracked(
         { JobStatus: JobStatus.Held, HoldReasonCode: HoldCode.UserRequest, HoldReason: SUSPEND_REASON },
         'queue',
       ),
     );
     expect(suspend.state).toBe('suspended');
-    const held = observe(
+    const held = jobState(
       tracked({ JobStatus: JobStatus.Held, HoldReasonCode: 13, HoldReason: 'transfer failed' }, 'queue'),
     );
     expect(held).toMatchObject({ state: 'held', hold: { code: 13, reason: 'transfer failed' } });

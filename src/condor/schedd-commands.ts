@@ -1,0 +1,165 @@
+/**
+ * The condor_* command lines for one schedd, addressed with -name/-pool, taking ClassAd constraints as
+ * text: submit, query, history, job actions, qedit, transfer_data. The operator itself goes through the
+ * structured ScheddApi (condor/schedd.ts renders its selectors into constraints for these); tests and
+ * benchmarks use these directly with constraints of their own.
+ */
+import type { CondorCli, RunResult } from './cli.js';
+import { CondorError } from './errors.js';
+import { parseJsonAds, parseSubmitTerse, type JobAd, type SubmittedRange } from './parse.js';
+import { scheddLabel, type CallPurpose, type ScheddTarget } from './schedd-api.js';
+import { classAdLiteral } from './submit-description.js';
+
+/** The tools that act on jobs. */
+export type JobTool = 'condor_rm' | 'condor_hold' | 'condor_release';
+
+export class ScheddCommands {
+  constructor(
+    readonly cli: CondorCli,
+    readonly target: ScheddTarget = {},
+  ) {}
+
+  /** A label for metrics and logs. */
+  get label(): string {
+    return scheddLabel(this.target);
+  }
+
+  #addr(): string[] {
+    const a: string[] = [];
+    if (this.target.name) a.push('-name', this.target.name);
+    if (this.target.pool) a.push('-pool', this.target.pool);
+    return a;
+  }
+
+  #run(
+    tool: string,
+    args: string[],
+    o: {
+      input?: string;
+      okExitCodes?: number[];
+      timeoutMs?: number;
+      cwd?: string;
+      purpose?: CallPurpose;
+    } = {},
+  ) {
+    return this.cli.run(tool, [...this.#addr(), ...args], { ...o, target: this.label });
+  }
+
+  /**
+   * Submits a description read from stdin. `spool` uploads the executable and inputs to the schedd, which is
+   * what a remote operator needs (its files are not on the access point).
+   */
+  async submit(description: string, o: { spool?: boolean; cwd?: string } = {}): Promise<SubmittedRange[]> {
+    const args = ['-terse'];
+    if (o.spool !== false) args.push('-spool');
+    args.push('-');
+    const r = await this.#run('condor_submit', args, {
+      input: description,
+      timeoutMs: 120_000,
+      cwd: o.cwd,
+      purpose: 'submit',
+    });
+    return parseSubmitTerse(r.stdout);
+  }
+
+  /** condor_q over every owner's jobs that match, projecting only `attributes`. */
+  async query(
+    constraint: string,
+    attributes: readonly string[],
+    purpose: CallPurpose = 'track',
+  ): Promise<JobAd[]> {
+    const r = await this.#run(
+      'condor_q',
+      ['-allusers', '-constraint', constraint, '-json', '-attributes', withIds(attributes).join(',')],
+      { purpose },
+    );
+    return parseJsonAds(r.stdout);
+  }
+
+  /** condor_history of jobs that left the queue, newest first. */
+  async history(
+    constraint: string,
+    attributes: readonly string[],
+    o: { limit?: number; completedSince?: number } = {},
+  ): Promise<JobAd[]> {
+    const args = ['-constraint', constraint, '-json', '-attributes', withIds(attributes).join(',')];
+    if (o.limit !== undefined) args.push('-limit', String(o.limit));
+    if (o.completedSince !== undefined) args.push('-completedsince', String(Math.floor(o.completedSince)));
+    const r = await this.#run('condor_history', args, { purpose: 'track' });
+    return parseJsonAds(r.stdout);
+  }
+
+  /**
+   * condor_rm / condor_hold / condor_release by constraint. Returns false when no job matched or all were
+   * already in that state: these tools exit 1 for "not found" and "already done" (reference/htcondor.md §3).
+   */
+  async act(action: JobTool, constraint: string, reason?: string): Promise<boolean> {
+    const args = ['-constraint', constraint];
+    if (reason !== undefined && action !== 'condor_release')
+      args.push('-reason', reason.replace(/[\r\n]+/g, ' '));
+    const r = await this.#run(action, args, { okExitCodes: [1], purpose: 'action' });
+    if (r.exitCode === 0) return true;
+    if (isNothingMatched(r)) return false;
+    throw new CondorError(
+      'failed',
+      action,
+      r.exitCode,
+      r.stderr,
+      `${action} failed: ${r.stderr.trim().slice(0, 500)}`,
+    );
+  }
+
+  /** condor_qedit of one attribute on every matching job; false when nothing matched. */
+  async edit(constraint: string, attribute: string, value: string | number | boolean): Promise<boolean> {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(attribute)) throw new Error(`invalid attribute name ${attribute}`);
+    const v = typeof value === 'string' ? classAdLiteral(value) : String(value);
+    const r = await this.#run('condor_qedit', ['-constraint', constraint, attribute, v], {
+      okExitCodes: [1],
+    });
+    if (r.exitCode === 0) return true;
+    if (/No jobs match|matching 0 jobs/i.test(r.stderr + r.stdout)) return false;
+    throw new CondorError(
+      'failed',
+      'condor_qedit',
+      r.exitCode,
+      r.stderr,
+      `condor_qedit failed: ${r.stderr.trim().slice(0, 500)}`,
+    );
+  }
+
+  /** Fetches the output sandboxes of matching spooled jobs into their submit-time directories. */
+  async transferData(constraint: string): Promise<void> {
+    await this.#run('condor_transfer_data', ['-constraint', constraint], {
+      timeoutMs: 300_000,
+      purpose: 'logs',
+    });
+  }
+
+  /** A cheap round trip to the schedd (used by /readyz and the SchedulerReachable condition). */
+  async ping(): Promise<void> {
+    await this.#run('condor_q', ['-allusers', '-constraint', 'false', '-af', 'ClusterId'], {
+      timeoutMs: 15_000,
+    });
+  }
+}
+
+function withIds(attributes: readonly string[]): string[] {
+  const set = new Set(['ClusterId', 'ProcId', ...attributes]);
+  return [...set];
+}
+
+function isNothingMatched(r: RunResult): boolean {
+  const text = r.stderr + r.stdout;
+  return (
+    /Couldn't find\/\w+ all jobs matching constraint/i.test(text) ||
+    /There are no jobs in the queue/i.test(text) ||
+    /not found/i.test(text) ||
+    /already (marked for removal|held)|not held to be released/i.test(text)
+  );
+}
+
+/** A ClassAd constraint `Attr == "value"` with the value safely quoted. */
+export function equalsString(attribute: string, value: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(attribute)) throw new Error(`invalid attribute name ${attribute}`);
+  return `${attribute} == ${classAdLiteral(value)}`;
+}

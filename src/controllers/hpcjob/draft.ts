@@ -1,0 +1,163 @@
+/**
+ * The status being built by one transition, with the small helpers every step uses: set a condition (and
+ * learn whether it changed, to record Events only on transitions), record an Event, move the phase, end the
+ * HPCJob, record an attempt, ask for an effect or a requeue. No I/O.
+ */
+import type { Condition } from '../../crds/common.js';
+import {
+  HPCJobConditions as C,
+  type Attempt,
+  type HPCJob,
+  type HPCJobStatus,
+  type Phase,
+} from '../../crds/hpcjob.js';
+import { rfc3339, setStatusCondition, type NewCondition } from '../../runtime/conditions.js';
+import type { EventType, PlannedEvent } from '../../runtime/event-types.js';
+import type { ScheddTarget } from '../../condor/schedd-api.js';
+import { EventReason, Limit, MAX_ATTEMPTS_KEPT, Reason } from './reasons.js';
+import type {
+  HPCJobEffect,
+  HPCJobObservation,
+  HPCJobSettings,
+  HPCJobTransition,
+} from './transition-types.js';
+
+export function truncate(s: string, n: number): string {
+  return s.length <= n ? s : s.slice(0, n - 3) + '...';
+}
+
+/** Seconds since the epoch (as HTCondor gives times) to RFC 3339; undefined stays undefined. */
+export function isoOfSeconds(epochSeconds: number | undefined): string | undefined {
+  return epochSeconds ? rfc3339(new Date(epochSeconds * 1000)) : undefined;
+}
+
+export class Draft {
+  readonly status: HPCJobStatus;
+  conditions: Condition[];
+  readonly events: PlannedEvent[] = [];
+  readonly beforeWrite: HPCJobEffect[] = [];
+  readonly afterWrite: HPCJobEffect[] = [];
+  readonly samples = { phases: [] as Phase[], holdCodes: [] as number[], queueWaitSeconds: [] as number[] };
+  addFinalizer = false;
+  target: ScheddTarget | undefined;
+  requeueAfterMs: number | undefined;
+
+  constructor(
+    readonly job: HPCJob,
+    readonly obs: HPCJobObservation,
+    readonly settings: HPCJobSettings,
+  ) {
+    this.status = structuredClone(job.status ?? {});
+    this.conditions = structuredClone(job.status?.conditions ?? []);
+  }
+
+  get now(): number {
+    return this.obs.now;
+  }
+
+  get uid(): string {
+    return this.job.metadata.uid as string;
+  }
+
+  get ref(): string {
+    return `${this.job.metadata.namespace}/${this.job.metadata.name}`;
+  }
+
+  iso(ms = this.now): string {
+    return rfc3339(new Date(ms));
+  }
+
+  /** Sets a condition; true when it changed. */
+  cond(c: NewCondition): boolean {
+    return setStatusCondition(
+      this.conditions,
+      { ...c, observedGeneration: this.job.metadata.generation },
+      new Date(this.now),
+    );
+  }
+
+  /** Sets a condition only if it is there already (flipping Held or Suspended back without adding noise). */
+  condIfPresent(c: NewCondition): void {
+    if (this.conditions.some((x) => x.type === c.type)) this.cond(c);
+  }
+
+  notHeld(): void {
+    this.condIfPresent({ type: C.Held, status: 'False', reason: Reason.NotHeld, message: '' });
+  }
+
+  event(type: EventType, reason: string, action: string, note: string): void {
+    this.events.push({ type, reason, action, note });
+  }
+
+  effect(e: HPCJobEffect): void {
+    this.afterWrite.push(e);
+  }
+
+  /** Waits at most `ms` before the next look (the shortest wish of a reconcile wins). */
+  requeue(ms: number): void {
+    this.requeueAfterMs = Math.min(this.requeueAfterMs ?? Infinity, Math.max(1, ms));
+  }
+
+  phase(p: Phase): void {
+    if (this.status.phase !== p) this.samples.phases.push(p);
+    this.status.phase = p;
+  }
+
+  /** The current attempt's record (the one `status.attempt` numbers). */
+  current(): Attempt | undefined {
+    const n = this.status.attempt ?? 0;
+    return n > 0 ? this.status.attempts?.find((a) => a.attempt === n) : undefined;
+  }
+
+  recordAttempt(a: Attempt): void {
+    const attempts = this.status.attempts ?? [];
+    const i = attempts.findIndex((x) => x.attempt === a.attempt);
+    if (i >= 0) attempts[i] = { ...attempts[i], ...a };
+    else attempts.push(a);
+    this.status.attempts = attempts.slice(-MAX_ATTEMPTS_KEPT);
+    this.status.attempt = a.attempt;
+  }
+
+  /** Marks the HPCJob final. */
+  end(phase: Phase, message: string, reason?: string): void {
+    this.phase(phase);
+    this.status.completionTime = this.status.completionTime ?? this.iso();
+    this.status.nextRetryTime = undefined;
+    this.status.message = truncate(message, Limit.message);
+    if (phase === 'Succeeded') {
+      this.event('Normal', EventReason.Succeeded, 'Finish', message);
+      return;
+    }
+    this.cond({
+      type: C.Failed,
+      status: 'True',
+      reason: reason ?? Reason.Failed,
+      message: truncate(message, Limit.conditionMessage),
+    });
+    const eventReason = phase === 'Lost' ? EventReason.Lost : EventReason.Failed;
+    this.event('Warning', eventReason, 'Finish', truncate(message, Limit.eventNote));
+  }
+
+  result(): HPCJobTransition {
+    const status = { ...this.status, conditions: this.conditions };
+    status.observedGeneration = this.job.metadata.generation;
+    return {
+      addFinalizer: this.addFinalizer,
+      status: prune(status),
+      events: this.events,
+      beforeWrite: this.beforeWrite,
+      afterWrite: this.afterWrite,
+      target: this.target,
+      requeueAfterMs:
+        this.requeueAfterMs !== undefined && Number.isFinite(this.requeueAfterMs)
+          ? this.requeueAfterMs
+          : undefined,
+      samples: this.samples,
+    };
+  }
+}
+
+/** Drops undefined fields (they would not survive the API round trip and make every compare differ). */
+export function prune<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v)) as T;
+}

@@ -1,0 +1,198 @@
+/**
+ * Starting the next attempt (pure): once its VirtualCluster can take jobs, the schedd has been read, the
+ * backoff is over and the HPCJob is not suspended, adopt a job that already exists for the attempt or ask
+ * for a submission; then record what the submission gave. The schedd is recorded in status before the
+ * submission is asked for, so the job can always be found (and removed) again.
+ */
+import type { SubmitOutcome } from '../../condor/backend.js';
+import { HPCJobConditions as C, type FailureCategory } from '../../crds/hpcjob.js';
+import { mibQuantity } from '../../util/units.js';
+import { memoryMiBOf } from './description.js';
+import type { Draft } from './draft.js';
+import { truncate } from './draft.js';
+import { failAttempt } from './failure.js';
+import { noWorkerFits } from './fit.js';
+import { placementForNew } from './placement.js';
+import { EventReason, Limit, Reason, Requeue } from './reasons.js';
+import { decide } from './retry.js';
+import { schedulerCondition } from './scheduler.js';
+
+export function startNextAttempt(d: Draft): void {
+  const { status, job } = d;
+  const placement = placementForNew(job, d.obs.virtualCluster, d.settings);
+  if (!placement.usable) return waitForVirtualCluster(d, placement.reason, placement.why);
+  if (placement.virtualCluster) virtualClusterReady(d, placement.virtualCluster);
+  const scheduler = d.obs.scheduler;
+  if (!scheduler || !scheduler.state.synced) {
+    // Until the first read, absence of a job proves nothing: do not submit or judge.
+    if (scheduler && !scheduler.state.reachable) schedulerCondition(d, scheduler);
+    d.requeue(Requeue.SchedulerSync);
+    return;
+  }
+  schedulerCondition(d, scheduler);
+  d.target = scheduler.target;
+  status.schedd = scheduler.name;
+  status.pool = scheduler.target.pool || undefined;
+  if (placement.virtualCluster)
+    status.virtualCluster = `${job.metadata.namespace}/${placement.virtualCluster.metadata.name}`;
+  if (status.nextRetryTime) {
+    const due = Date.parse(status.nextRetryTime) - d.now;
+    if (due > 0) return d.requeue(due);
+  }
+  if (job.spec.suspend) {
+    d.phase(status.phase ?? 'Pending');
+    d.cond({
+      type: C.Suspended,
+      status: 'True',
+      reason: Reason.Suspended,
+      message: 'spec.suspend is true: not submitting',
+    });
+    status.message = 'suspended before submission';
+    return;
+  }
+  d.condIfPresent({ type: C.Suspended, status: 'False', reason: Reason.NotSuspended, message: '' });
+  submitOrAdopt(d);
+}
+
+function submitOrAdopt(d: Draft): void {
+  const next = (d.status.attempt ?? 0) + 1;
+  const scheduler = d.obs.scheduler;
+  // A job of this attempt already in the queue (its status write was lost, or we crashed): adopt it.
+  const existing = scheduler?.jobs.find((j) => j.attempt === next);
+  if (existing) return recordSubmitted(d, next, existing.jobId, true);
+  const outcome = scheduler?.submission;
+  if (!outcome) {
+    d.phase(d.status.phase ?? 'Pending');
+    d.effect({
+      kind: 'submit',
+      attempt: next,
+      memoryMiB: memoryFor(d, next),
+      virtualCluster: d.status.virtualCluster,
+    });
+    return;
+  }
+  switch (outcome.state) {
+    case 'in-flight':
+      return;
+    case 'submitted':
+      return recordSubmitted(d, next, outcome.jobId, outcome.adopted);
+    case 'failed':
+      d.effect({ kind: 'clearSubmission', attempt: next });
+      return outcome.permanent ? submissionRefused(d, next, outcome) : submissionFailed(d, outcome);
+  }
+}
+
+function submissionFailed(d: Draft, outcome: Extract<SubmitOutcome, { state: 'failed' }>): void {
+  const reason = outcome.reason ?? Reason.SubmitFailed;
+  const message = truncate(outcome.message, 1000);
+  if (d.cond({ type: C.Submitted, status: 'False', reason, message }) && !outcome.reason)
+    d.event(
+      'Warning',
+      EventReason.SubmitFailed,
+      'Submit',
+      `condor_submit failed, will retry: ${outcome.message}`,
+    );
+  d.phase(d.status.phase ?? 'Pending');
+  d.status.message = `${outcome.reason ? 'waiting' : 'submission failed, retrying'}: ${truncate(outcome.message, 300)}`;
+  d.requeue(outcome.reason ? Requeue.Waiting : Requeue.SubmitRetry * (1 + d.obs.jitter));
+}
+
+/** The attempt can never be submitted as it is: a staging problem ends the HPCJob, a refusal is a failed attempt. */
+function submissionRefused(
+  d: Draft,
+  next: number,
+  outcome: Extract<SubmitOutcome, { state: 'failed' }>,
+): void {
+  if (outcome.reason) {
+    d.cond({ type: C.Accepted, status: 'False', reason: outcome.reason, message: outcome.message });
+    d.end('Failed', outcome.message, outcome.reason);
+    return;
+  }
+  d.recordAttempt({ attempt: next, schedd: d.status.schedd, submitTime: d.iso(), outcome: 'Running' });
+  failAttempt(d, { category: 'SubmitError' }, `condor_submit refused the job: ${outcome.message}`);
+}
+
+function recordSubmitted(d: Draft, next: number, jobId: string, adopted: boolean): void {
+  const { status } = d;
+  const [cluster, proc] = jobId.split('.').map(Number);
+  status.attempt = next;
+  status.jobId = jobId;
+  status.clusterId = cluster;
+  status.procId = proc;
+  status.nextRetryTime = undefined;
+  status.firstSubmitTime = status.firstSubmitTime ?? status.attempts?.[0]?.submitTime ?? d.iso();
+  d.recordAttempt({
+    attempt: next,
+    jobId,
+    schedd: status.schedd,
+    submitTime: d.iso(),
+    outcome: 'Running',
+    memory: mibQuantity(memoryFor(d, next)),
+  });
+  d.effect({ kind: 'clearSubmission', attempt: next });
+  d.effect({ kind: 'attemptSubmitted', attempt: next });
+  d.phase('Submitted');
+  const how = adopted ? Reason.Adopted : Reason.Submitted;
+  d.cond({
+    type: C.Submitted,
+    status: 'True',
+    reason: how,
+    message: `HTCondor job ${jobId} on ${status.schedd}`,
+  });
+  d.cond({ type: C.Running, status: 'False', reason: Reason.Queued, message: 'waiting for a slot' });
+  d.notHeld();
+  status.message = `attempt ${next}: submitted as ${jobId}`;
+  const verb = adopted ? 'adopted' : 'submitted';
+  d.event(
+    'Normal',
+    next > 1 ? EventReason.Retried : EventReason.Submitted,
+    'Submit',
+    `attempt ${next} ${verb} as HTCondor job ${jobId} on ${status.schedd}`,
+  );
+}
+
+/** Memory for attempt `n`: the spec's, raised by memoryFactor rules that matched earlier failures. */
+export function memoryFor(d: Draft, n: number): number {
+  let mib = memoryMiBOf(d.job);
+  for (const a of d.status.attempts ?? []) {
+    if (a.attempt >= n || a.outcome !== 'Retried' || !a.failureCategory) continue;
+    const decision = decide(d.job.spec.retryPolicy, {
+      category: a.failureCategory as FailureCategory,
+      exitCode: a.exitCode,
+      signal: a.signal,
+      holdCode: a.holdCode,
+      holdSubCode: a.holdSubCode,
+    });
+    if (decision.memoryFactor) mib = Math.ceil(mib * decision.memoryFactor);
+  }
+  return mib;
+}
+
+/** Submitted all the same (the workers may grow), but a job no worker can hold says so. */
+function virtualClusterReady(d: Draft, vc: Parameters<typeof noWorkerFits>[1]): void {
+  const tooBig = noWorkerFits(d.job, vc);
+  const changed = d.cond({
+    type: C.VirtualClusterReady,
+    status: 'True',
+    reason: tooBig ? Reason.NoWorkerFits : Reason.Found,
+    message: tooBig ?? `VirtualCluster ${vc.metadata.name} is ${vc.status?.phase ?? 'known'}`,
+  });
+  if (changed && tooBig) d.event('Warning', EventReason.NoWorkerFits, 'Submit', tooBig);
+}
+
+/** No usable VirtualCluster: wait for it, and give up after the wait (from creation, or the last attempt's end). */
+function waitForVirtualCluster(d: Draft, reason: 'NotFound' | 'NotUsable', why: string): void {
+  const { status, job } = d;
+  d.cond({ type: C.VirtualClusterReady, status: 'False', reason, message: why });
+  const lastEnd = status.attempts?.[status.attempts.length - 1]?.endTime;
+  const since = Date.parse(lastEnd ?? job.metadata.creationTimestamp ?? '') || d.now;
+  const waitMs = d.settings.virtualClusterWaitMs;
+  if (d.now - since > waitMs) {
+    const message = `${why} (waited ${Math.round(waitMs / 1000)} s)`;
+    d.end('Failed', truncate(message, Limit.message), Reason.VirtualClusterUnavailable);
+    return;
+  }
+  d.phase(status.phase ?? 'Pending');
+  status.message = `waiting: ${why}`;
+  d.requeue(Requeue.Waiting);
+}

@@ -1,0 +1,196 @@
+/**
+ * Following the current attempt's HTCondor job (pure): queued, running, suspended, held, succeeded, failed,
+ * removed outside the operator, or gone from both queue and history. A finished attempt is recorded only
+ * once its output sandbox is here (stdout, stderr, condor-transfer results merged into the workspace), and
+ * only then acknowledged, which lets HTCondor delete the sandbox.
+ */
+import type { TrackedJob } from '../../condor/backend.js';
+import { HPCJobConditions as C, type Attempt } from '../../crds/hpcjob.js';
+import type { Draft } from './draft.js';
+import { isoOfSeconds } from './draft.js';
+import { failAttempt } from './failure.js';
+import { awaitOutput } from './outputs.js';
+import { onHeld } from './holds.js';
+import { jobState, SUSPEND_REASON, type JobState } from './job-state.js';
+import { EventReason, Reason, Requeue } from './reasons.js';
+
+export function trackAttempt(d: Draft, current: Attempt): void {
+  const lookup = d.obs.scheduler?.current;
+  if (!lookup || lookup.state === 'pending') {
+    d.requeue(Requeue.Lookup);
+    return;
+  }
+  if (lookup.state === 'absent') {
+    const message = `HTCondor job ${current.jobId} is in neither the queue nor the history`;
+    failAttempt(d, { category: 'Lost' }, message);
+    return;
+  }
+  const job = lookup.job;
+  const st = jobState(job);
+  switch (st.state) {
+    case 'submitted':
+      d.phase('Submitted');
+      return;
+    case 'queued':
+      // Released (by us or by hand): a pending release time is moot.
+      d.status.nextRetryTime = undefined;
+      d.phase('Queued');
+      d.cond({ type: C.Running, status: 'False', reason: Reason.Queued, message: 'waiting for a slot' });
+      d.notHeld();
+      return suspendIfAsked(d, job);
+    case 'running':
+      onRunning(d, current, st);
+      return suspendIfAsked(d, job);
+    case 'suspended':
+      return onSuspended(d, current, job);
+    case 'held':
+      return onHeld(d, current, job, st.hold, st.byUser);
+    case 'succeeded':
+      return onSucceeded(d, current, job, st);
+    case 'failed':
+      return onFailed(d, current, job, st);
+    case 'removed':
+      failAttempt(
+        d,
+        { category: 'Removed' },
+        `HTCondor job ${job.jobId} was removed outside the operator: ${st.reason}`,
+        { job, endTime: isoOfSeconds(st.endedAt) },
+      );
+  }
+}
+
+function onRunning(d: Draft, current: Attempt, st: Extract<JobState, { state: 'running' }>): void {
+  const host = st.host ?? 'a worker';
+  if (d.status.phase !== 'Running') {
+    d.event(
+      'Normal',
+      EventReason.Started,
+      'Run',
+      `attempt ${current.attempt} (${current.jobId}) started on ${host}`,
+    );
+    queueWait(d, current, st.startedAt);
+  }
+  d.phase('Running');
+  const started = isoOfSeconds(st.startedAt) ?? d.iso();
+  current.startTime = current.startTime ?? started;
+  if (st.host) current.host = st.host;
+  d.status.startTime = d.status.startTime ?? started;
+  d.status.message = `attempt ${current.attempt} running on ${host}`;
+  d.cond({ type: C.Running, status: 'True', reason: Reason.Running, message: `on ${host}` });
+  d.notHeld();
+}
+
+function queueWait(d: Draft, current: Attempt, startedAt: number | undefined): void {
+  const submitted = Date.parse(current.submitTime ?? '');
+  if (submitted && startedAt) d.samples.queueWaitSeconds.push(Math.max(0, startedAt - submitted / 1000));
+}
+
+/** spec.suspend on a queued or running job: hold it. */
+function suspendIfAsked(d: Draft, job: TrackedJob): void {
+  if (!d.job.spec.suspend) {
+    d.condIfPresent({ type: C.Suspended, status: 'False', reason: Reason.NotSuspended, message: '' });
+    return;
+  }
+  d.effect({ kind: 'hold', jobId: job.jobId, reason: SUSPEND_REASON });
+  const note = `holding ${job.jobId}`;
+  if (d.cond({ type: C.Suspended, status: 'True', reason: Reason.Suspending, message: note }))
+    d.event('Normal', EventReason.Suspending, 'Hold', `spec.suspend is true: ${note}`);
+}
+
+function onSuspended(d: Draft, current: Attempt, job: TrackedJob): void {
+  d.phase('Held');
+  d.status.message = `attempt ${current.attempt} suspended`;
+  if (d.job.spec.suspend) {
+    d.cond({
+      type: C.Suspended,
+      status: 'True',
+      reason: Reason.Suspended,
+      message: `${job.jobId} is held because spec.suspend is true`,
+    });
+    return;
+  }
+  d.effect({
+    kind: 'release',
+    jobId: job.jobId,
+    holdSince: Number(job.ad.EnteredCurrentStatus) || undefined,
+  });
+  const note = `releasing ${job.jobId}`;
+  if (d.cond({ type: C.Suspended, status: 'False', reason: Reason.Resuming, message: note }))
+    d.event('Normal', EventReason.Resumed, 'Release', `spec.suspend is false: ${note}`);
+}
+
+/** A run that started and ended between two looks (or while the API server was away) still gets its start. */
+function backfillStart(
+  d: Draft,
+  current: Attempt,
+  startedAt: number | undefined,
+  host: string | undefined,
+): void {
+  const started = isoOfSeconds(startedAt);
+  if (!started || current.startTime) return;
+  // The Started event too, so the event history reads the same however often we looked.
+  const where = host ?? 'a worker';
+  d.event(
+    'Normal',
+    EventReason.Started,
+    'Run',
+    `attempt ${current.attempt} (${current.jobId}) started on ${where} at ${started}`,
+  );
+  queueWait(d, current, startedAt);
+  current.startTime = started;
+  d.status.startTime = d.status.startTime ?? started;
+}
+
+function onSucceeded(
+  d: Draft,
+  current: Attempt,
+  job: TrackedJob,
+  st: Extract<JobState, { state: 'succeeded' }>,
+): void {
+  const output = awaitOutput(d, current, job);
+  if (output.state === 'waiting') return;
+  backfillStart(d, current, st.startedAt, st.host);
+  current.exitCode = st.exitCode;
+  current.endTime = isoOfSeconds(st.endedAt) ?? d.iso();
+  if (st.host) current.host = st.host;
+  if (st.result?.runtime) current.runtime = st.result.runtime;
+  if (output.state === 'resultsLost') {
+    // The step succeeded but its results did not come back: for the workflow that is a failed stage-out.
+    failAttempt(d, { category: 'StageOut' }, `attempt ${current.attempt} exited 0 but ${output.why}`, {
+      job,
+    });
+    return;
+  }
+  current.outcome = 'Succeeded';
+  current.message = output.state === 'logsLost' ? `exited 0; ${output.why}` : 'exited 0';
+  d.effect({ kind: 'acknowledge', jobId: job.jobId });
+  d.cond({ type: C.Running, status: 'False', reason: Reason.Completed, message: '' });
+  d.notHeld();
+  d.cond({
+    type: C.Succeeded,
+    status: 'True',
+    reason: Reason.ExitedZero,
+    message: `attempt ${current.attempt} exited 0`,
+  });
+  d.end('Succeeded', `attempt ${current.attempt} succeeded`);
+}
+
+function onFailed(
+  d: Draft,
+  current: Attempt,
+  job: TrackedJob,
+  st: Extract<JobState, { state: 'failed' }>,
+): void {
+  const output = awaitOutput(d, current, job);
+  if (output.state === 'waiting') return;
+  backfillStart(d, current, st.startedAt, st.host);
+  current.exitCode = st.exitCode;
+  current.signal = st.signal;
+  if (st.host) current.host = st.host;
+  if (st.result?.runtime) current.runtime = st.result.runtime;
+  const tail = d.obs.stderrTail;
+  const lost = output.state === 'ready' ? '' : `; ${output.why}`;
+  const message = `attempt ${current.attempt} ${st.message}${lost}${tail ? `; stderr:\n${tail}` : ''}`;
+  const f = { category: st.category, exitCode: st.exitCode, signal: st.signal };
+  failAttempt(d, f, message, { job, endTime: isoOfSeconds(st.endedAt) });
+}

@@ -1,0 +1,93 @@
+/**
+ * What one HPCJob reconcile sees (the observation) and decides (the transition). The transition is a pure
+ * function of the HPCJob, the observation and the controller's settings; the executor then writes the
+ * status and carries out the effects. Effects that change the world outside the operator run only after the
+ * status that justifies them is written, so a crash in between is seen and repaired by the next reconcile,
+ * never lost: the status always says at least as much as has been done.
+ */
+import type { Lookup, FetchState, ScheddState, SubmitOutcome, TrackedJob } from '../../condor/backend.js';
+import type { ScheddTarget } from '../../condor/schedd-api.js';
+import type { HPCJobStatus, Phase } from '../../crds/hpcjob.js';
+import type { VirtualCluster } from '../../crds/virtualcluster.js';
+import type { PlannedEvent } from '../../runtime/event-types.js';
+
+/** What the reconcile sees of the schedd that has (or will have) the HPCJob's jobs. */
+export interface SchedulerView {
+  name: string;
+  target: ScheddTarget;
+  state: ScheddState;
+  /** The current attempt's job (when an attempt was submitted). */
+  current?: Lookup;
+  /** Every job of the HPCJob in the queue (any attempt). */
+  jobs: TrackedJob[];
+  /** The submission of the next attempt, if one was asked for. */
+  submission?: SubmitOutcome;
+  /** Output fetches asked for, by job id. */
+  fetches: ReadonlyMap<string, FetchState>;
+  /** Nothing of the HPCJob can still appear in the queue (no submission running; read since). */
+  settled: boolean;
+}
+
+export interface HPCJobObservation {
+  now: number;
+  /** A number in [0, 1) for backoff jitter, drawn by the caller (the transition itself draws nothing). */
+  jitter: number;
+  /** The VirtualCluster spec.virtualClusterRef names: the object, or 'missing'; undefined without a ref. */
+  virtualCluster?: VirtualCluster | 'missing';
+  /** The schedd the job is (or will be) on; undefined when that cannot be known yet. */
+  scheduler?: SchedulerView;
+  /** The last lines of the current attempt's fetched stderr. */
+  stderrTail?: string;
+  /** The current attempt's directory on the operator's side (where its fetched logs are). */
+  logsDir?: string;
+}
+
+/** The controller's settings the transition depends on. */
+export interface HPCJobSettings {
+  /** The operator's default pool (HPCJobs without a VirtualCluster). */
+  defaultTarget: ScheddTarget;
+  /** An HPCJob naming a missing or unusable VirtualCluster fails after waiting this long. */
+  virtualClusterWaitMs: number;
+  /** A hold placed by a person is respected this long, then treated as a failure of the attempt. */
+  userHoldTimeoutMs: number;
+  /** Fetching an attempt's output is given up after trying this long (the attempt says so). */
+  outputFetchTimeoutMs: number;
+}
+
+export type HPCJobEffect =
+  | { kind: 'submit'; attempt: number; memoryMiB: number; virtualCluster?: string }
+  | { kind: 'clearSubmission'; attempt: number }
+  | { kind: 'attemptSubmitted'; attempt: number }
+  | { kind: 'remove'; target: { jobId: string } | { uid: string }; reason: string }
+  | { kind: 'hold'; jobId: string; reason: string }
+  | { kind: 'release'; jobId: string; holdSince?: number }
+  | { kind: 'fetchOutput'; job: TrackedJob }
+  | { kind: 'mergeResults'; attempt: number }
+  | { kind: 'acknowledge'; jobId: string }
+  | { kind: 'deleteObject' }
+  | { kind: 'removeFiles' }
+  | { kind: 'removeFinalizer' }
+  | { kind: 'forget' };
+
+/** Metric samples a transition produces (recorded once its status is written). */
+export interface TransitionSamples {
+  phases: Phase[];
+  holdCodes: number[];
+  queueWaitSeconds: number[];
+}
+
+export interface HPCJobTransition {
+  /** The finalizer is missing: add it first. */
+  addFinalizer: boolean;
+  /** The status to write (the executor writes only when it differs from the stored one). */
+  status: HPCJobStatus;
+  events: PlannedEvent[];
+  /** Done before the status write (idempotent, and the status may only be written once they are done). */
+  beforeWrite: HPCJobEffect[];
+  /** Done after the status write succeeded, in order. */
+  afterWrite: HPCJobEffect[];
+  /** The schedd the effects address. */
+  target?: ScheddTarget;
+  requeueAfterMs?: number;
+  samples: TransitionSamples;
+}

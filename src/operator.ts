@@ -1,0 +1,186 @@
+/**
+ * One operator replica, built on its ports (src/operator-deps.ts): the manager with its shared informers and
+ * leader election, the schedd backends (every HTCondor call in its lane), and the controllers. The real
+ * process (src/manager.ts) and the deterministic simulation (test/sim) both build replicas with this.
+ *
+ * Stopping is ordered for a safe handover: controllers finish their reconciles, then the backends drain
+ * (no condor_submit of this replica can commit afterwards), and only then is the Lease released.
+ */
+import type { Logger } from 'pino';
+import { SchedulerBackends } from './condor/backend.js';
+import { Lanes, lanedConnector } from './condor/lanes.js';
+import type { CondorMetrics } from './condor/metrics.js';
+import type { ScheddTarget } from './condor/schedd-api.js';
+import type { OperatorConfig } from './config.js';
+import { BY_VIRTUAL_CLUSTER, setupHPCJobController, wakeJobsOn } from './controllers/hpcjob/controller.js';
+import { demandCpus, setupVirtualClusterController } from './controllers/virtualcluster/controller.js';
+import type { TransitionConfig } from './controllers/virtualcluster/model.js';
+import type { HPCJobSettings } from './controllers/hpcjob/transition-types.js';
+import type { HPCJob } from './crds/hpcjob.js';
+import type { VirtualCluster } from './crds/virtualcluster.js';
+import type { OperatorDeps } from './operator-deps.js';
+import type { Controller } from './runtime/controller.js';
+import { EventRecorder } from './runtime/events.js';
+import { objectKey, type Informer } from './runtime/informer.js';
+import { LeaderElector } from './runtime/leader.js';
+import { Manager } from './runtime/manager.js';
+import type { Metrics } from './runtime/metrics.js';
+import { registerMetrics } from './operator-metrics.js';
+
+/** What a replica is made of, for callers that look inside (probes, tests, the simulation). */
+export interface Operator {
+  readonly log: Logger;
+  readonly manager: Manager;
+  readonly metrics: Metrics;
+  readonly backends: SchedulerBackends;
+  readonly lanes: Lanes;
+  readonly hpcJobs: Informer<HPCJob>;
+  readonly virtualClusters: Informer<VirtualCluster>;
+  readonly hpcJobController: Controller;
+  readonly condorMetrics: CondorMetrics;
+  readonly elector?: LeaderElector;
+  readonly defaultTarget: ScheddTarget;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Entries held in memory per kind (each should fall back once its jobs are gone). */
+  memory(): Record<string, number>;
+}
+
+export interface BuildOptions {
+  /** Runs when leadership is lost after it was won: stop acting at once (the real process exits). */
+  onLostLeadership: () => void;
+  /** The job wrapper shipped as each job's executable. */
+  wrapperPath: string;
+  /** Test-only failpoint after a successful condor_submit, before anything is recorded. */
+  afterSubmit?: () => void;
+  /** More controllers to set up on the same manager. */
+  extraSetup?: (mgr: Manager, op: Omit<Operator, 'start' | 'stop' | 'memory'>) => void;
+  /** The VirtualCluster controller's poll periods and pilot settings (it runs when deps.sites is given). */
+  virtualClusters?: Partial<TransitionConfig>;
+}
+
+export function settingsFrom(config: OperatorConfig): HPCJobSettings {
+  return {
+    defaultTarget: defaultTargetOf(config),
+    virtualClusterWaitMs: config.virtualClusterWaitSeconds * 1000,
+    userHoldTimeoutMs: config.userHoldTimeoutSeconds * 1000,
+    outputFetchTimeoutMs: config.outputFetchTimeoutSeconds * 1000,
+  };
+}
+
+export function defaultTargetOf(config: OperatorConfig): ScheddTarget {
+  return { name: config.scheddName || undefined, pool: config.collector || undefined };
+}
+
+export function buildOperator(config: OperatorConfig, deps: OperatorDeps, o: BuildOptions): Operator {
+  const { clock, random, log } = deps;
+  const all = registerMetrics(deps.registry);
+  const { runtime: metrics, condor: condorMetrics, hpcJobs: jobMetrics, virtualClusters: vcMetrics } = all;
+  const lanes = new Lanes({
+    clock,
+    onWait: (w) => condorMetrics.laneWait.observe({ kind: w.lane.split('/').pop() ?? '' }, w.waitedMs / 1000),
+  });
+  const elector = deps.leases
+    ? new LeaderElector(deps.leases, {
+        namespace: config.leaderElectionNamespace,
+        name: config.leaderElectionId,
+        identity: deps.identity,
+        log,
+        metrics,
+        clock,
+        random,
+      })
+    : undefined;
+  const manager = new Manager({
+    log,
+    metrics,
+    clock,
+    random,
+    leaderElection: elector ? { elector, onLost: o.onLostLeadership } : undefined,
+  });
+  const hpcJobs = manager.informer(deps.hpcJobs);
+  const virtualClusters = manager.informer(deps.virtualClusters);
+  const late: { controller?: Controller } = {};
+  const defaultTarget = defaultTargetOf(config);
+  const condor = lanedConnector(deps.condor, lanes);
+  const backends = new SchedulerBackends({
+    connector: condor,
+    operatorId: config.operatorId,
+    clock,
+    log,
+    metrics: condorMetrics,
+    onChange: (ref) => late.controller?.queue.add(ref),
+    onReachability: (schedd) => late.controller && wakeJobsOn(late.controller, hpcJobs, schedd),
+    // Only the leader submits, and only while its Lease is surely its own.
+    fence: elector ? () => clock.now() < elector.validUntil() : undefined,
+    afterSubmit: o.afterSubmit,
+    tracker: {
+      minIntervalMs: config.trackerMinIntervalMs,
+      activeMaxIntervalMs: config.trackerActiveMaxIntervalMs,
+      maxIntervalMs: config.trackerIdleMaxIntervalMs,
+    },
+    coalescer: { maxBatch: config.submitBatchSize, lingerMs: config.submitLingerMs },
+  });
+  backends.keep(defaultTarget);
+  backends.for(defaultTarget);
+  // Added before the controllers, so stopped after them: the drain waits for in-flight submissions.
+  manager.add({ name: 'schedd-backends', start: () => backends.start(), stop: () => backends.stop() });
+  const recorder = (controller: string) =>
+    new EventRecorder(deps.events, { controller, instance: deps.identity, log, metrics, clock, random });
+  const hpcJobController = setupHPCJobController(manager, {
+    clock,
+    random,
+    log,
+    metrics,
+    jobMetrics,
+    hpcJobs,
+    virtualClusters,
+    writer: deps.hpcJobWriter,
+    recorder: recorder('hpc.scailfin.io/hpcjob-controller'),
+    backends,
+    files: deps.files,
+    settings: settingsFrom(config),
+    operatorId: config.operatorId,
+    wrapperPath: o.wrapperPath,
+    workers: config.workers,
+  });
+  late.controller = hpcJobController;
+  if (deps.sites)
+    setupVirtualClusterController(manager, {
+      clock,
+      log,
+      runtimeMetrics: metrics,
+      metrics: vcMetrics,
+      hpcJobs,
+      virtualClusters,
+      // The autoscaling demand, from the HPCJob cache's index on spec.virtualClusterRef.
+      demandCpus: (vc) => demandCpus(hpcJobs.byIndex(BY_VIRTUAL_CLUSTER, objectKey(vc)), vc),
+      writer: deps.virtualClusterWriter,
+      recorder: recorder('hpc.scailfin.io/virtualcluster-controller'),
+      secrets: deps.secrets,
+      condor,
+      sites: deps.sites,
+      config: o.virtualClusters,
+      workers: Math.max(1, Math.min(config.workers, 4)),
+    });
+  const parts = {
+    log,
+    manager,
+    metrics,
+    condorMetrics,
+    backends,
+    lanes,
+    hpcJobs,
+    virtualClusters,
+    hpcJobController,
+    elector,
+    defaultTarget,
+  };
+  o.extraSetup?.(manager, parts);
+  return {
+    ...parts,
+    start: () => manager.start(),
+    stop: () => manager.stop(),
+    memory: () => ({ ...backends.memory(), lanes: lanes.size }),
+  };
+}
