@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { SchedulerBackends } from './condor/backend.js';
 import { Lanes, lanedConnector } from './condor/lanes.js';
 import type { CondorMetrics } from './condor/metrics.js';
-import type { ScheddTarget } from './condor/schedd-api.js';
+import type { CondorConnector, ScheddTarget } from './condor/schedd-api.js';
 import type { OperatorConfig } from './config.js';
 import { BY_VIRTUAL_CLUSTER, setupHPCJobController, wakeJobsOn } from './controllers/hpcjob/controller.js';
 import { demandCpus, setupVirtualClusterController } from './controllers/virtualcluster/controller.js';
@@ -25,7 +25,8 @@ import { objectKey, type Informer } from './runtime/informer.js';
 import { LeaderElector } from './runtime/leader.js';
 import { Manager } from './runtime/manager.js';
 import type { Metrics } from './runtime/metrics.js';
-import { registerMetrics } from './operator-metrics.js';
+import { registerMetrics, type OperatorMetrics } from './operator-metrics.js';
+import type { SiteConnector } from './sites/session.js';
 
 /** What a replica is made of, for callers that look inside (probes, tests, the simulation). */
 export interface Operator {
@@ -75,7 +76,7 @@ export function defaultTargetOf(config: OperatorConfig): ScheddTarget {
 export function buildOperator(config: OperatorConfig, deps: OperatorDeps, o: BuildOptions): Operator {
   const { clock, random, log } = deps;
   const all = registerMetrics(deps.registry);
-  const { runtime: metrics, condor: condorMetrics, hpcJobs: jobMetrics, virtualClusters: vcMetrics } = all;
+  const { runtime: metrics, condor: condorMetrics, hpcJobs: jobMetrics } = all;
   const lanes = new Lanes({
     clock,
     onWait: (w) => condorMetrics.laneWait.observe({ kind: w.lane.split('/').pop() ?? '' }, w.waitedMs / 1000),
@@ -146,23 +147,7 @@ export function buildOperator(config: OperatorConfig, deps: OperatorDeps, o: Bui
   });
   late.controller = hpcJobController;
   if (deps.sites)
-    setupVirtualClusterController(manager, {
-      clock,
-      log,
-      runtimeMetrics: metrics,
-      metrics: vcMetrics,
-      hpcJobs,
-      virtualClusters,
-      // The autoscaling demand, from the HPCJob cache's index on spec.virtualClusterRef.
-      demandCpus: (vc) => demandCpus(hpcJobs.byIndex(BY_VIRTUAL_CLUSTER, objectKey(vc)), vc),
-      writer: deps.virtualClusterWriter,
-      recorder: recorder('hpc.scailfin.io/virtualcluster-controller'),
-      secrets: deps.secrets,
-      condor,
-      sites: deps.sites,
-      config: o.virtualClusters,
-      workers: Math.max(1, Math.min(config.workers, 4)),
-    });
+    setupVirtualClusters(manager, deps, deps.sites, { config, o, all, hpcJobs, virtualClusters, condor });
   const parts = {
     log,
     manager,
@@ -183,4 +168,45 @@ export function buildOperator(config: OperatorConfig, deps: OperatorDeps, o: Bui
     stop: () => manager.stop(),
     memory: () => ({ ...backends.memory(), lanes: lanes.size }),
   };
+}
+
+/** The VirtualCluster controller on this replica's manager (it needs the sites port). */
+function setupVirtualClusters(
+  manager: Manager,
+  deps: OperatorDeps,
+  sites: SiteConnector,
+  x: {
+    config: OperatorConfig;
+    o: BuildOptions;
+    all: OperatorMetrics;
+    hpcJobs: Informer<HPCJob>;
+    virtualClusters: Informer<VirtualCluster>;
+    condor: CondorConnector;
+  },
+): void {
+  const { clock, random, log } = deps;
+  setupVirtualClusterController(manager, {
+    clock,
+    log,
+    runtimeMetrics: x.all.runtime,
+    metrics: x.all.virtualClusters,
+    hpcJobs: x.hpcJobs,
+    virtualClusters: x.virtualClusters,
+    // The autoscaling demand, from the HPCJob cache's index on spec.virtualClusterRef.
+    demandCpus: (vc) => demandCpus(x.hpcJobs.byIndex(BY_VIRTUAL_CLUSTER, objectKey(vc)), vc),
+    writer: deps.virtualClusterWriter,
+    recorder: new EventRecorder(deps.events, {
+      controller: 'hpc.scailfin.io/virtualcluster-controller',
+      instance: deps.identity,
+      log,
+      metrics: x.all.runtime,
+      clock,
+      random,
+    }),
+    secrets: deps.secrets,
+    condor: x.condor,
+    sites,
+    config: x.o.virtualClusters,
+    workers: Math.max(1, Math.min(x.config.workers, 4)),
+  });
 }
