@@ -1,6 +1,6 @@
 /**
  * A small world for driving the VirtualCluster controller in unit tests: the controller wired to in-memory
- * ports (an object store, Events, Secrets, fake sites and a fake collector, a clock that moves when told),
+ * ports (an object store, Events, Secrets, fake sites and a fake collector, test/support's ManualClock),
  * the Secrets a tenant makes, and a `pass()` that reconciles once and returns what it asked for.
  */
 import { pino } from 'pino';
@@ -12,28 +12,11 @@ import {
 } from '../../src/controllers/virtualcluster/controller.js';
 import { VirtualClusterMetrics } from '../../src/controllers/virtualcluster/metrics.js';
 import type { VirtualCluster } from '../../src/crds/virtualcluster.js';
-import type { Clock } from '../../src/runtime/clock.js';
 import { makeIdToken } from './builders/vc-observation.js';
 import { VC_CREATED } from './builders/virtualcluster.js';
 import { FakeObjects, FakeRecorder, FakeSecrets } from './fake-objects.js';
 import { FakeCollector, FakeSiteConnector } from './fake-site.js';
-
-/** A clock that stands still until a test moves it (no timers: the controller sets none). */
-export class StepClock implements Clock {
-  constructor(public t = VC_CREATED + 60_000) {}
-  now(): number {
-    return this.t;
-  }
-  after(): { cancel(): void } {
-    throw new Error('the VirtualCluster controller sets no timers');
-  }
-  async sleep(): Promise<void> {
-    throw new Error('the VirtualCluster controller does not sleep');
-  }
-  advance(ms: number): void {
-    this.t += ms;
-  }
-}
+import { ManualClock } from './manual-clock.js';
 
 const keys = ssh2.utils.generateKeyPairSync('ed25519');
 /** The tenant's SSH key (a real one: the controller checks that it parses) and the site's host key. */
@@ -41,7 +24,8 @@ export const SITE_PRIVATE_KEY = keys.private;
 export const SITE_HOST_KEY = keys.public.split(' ').slice(0, 2).join(' ');
 
 export class VcWorld {
-  readonly clock = new StepClock();
+  /** A minute after the built objects' creation; moves only when a test says so. */
+  readonly clock = new ManualClock(VC_CREATED + 60_000);
   readonly objects = new FakeObjects<VirtualCluster>();
   readonly recorder = new FakeRecorder();
   readonly secrets = new FakeSecrets();
