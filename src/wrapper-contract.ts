@@ -41,8 +41,10 @@ export const WrapperExit = {
 /** The wrapper's report, set on the job ad as HPCWrapperResult (JSON) and written to a file. */
 export interface WrapperResult {
   exitCode?: number;
+  /** The signal the wrapper died by after reporting: the step's, or the one it was sent (terminated). */
   signal?: number;
-  category?: 'ok' | 'exit' | 'signal' | 'no-runtime' | 'stage-in' | 'stage-out' | 'wrapper';
+  /** terminated: the wrapper was sent SIGTERM, SIGINT or SIGHUP (HTCondor's removal, hold, eviction). */
+  category?: 'ok' | 'exit' | 'signal' | 'terminated' | 'no-runtime' | 'stage-in' | 'stage-out' | 'wrapper';
   runtime?: string;
   stageInSeconds?: number;
   runSeconds?: number;

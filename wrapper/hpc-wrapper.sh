@@ -462,9 +462,11 @@ runtime_command() {
 
 # --------------------------------------------------------------------------------------- reporting
 
-# finish CODE CATEGORY MESSAGE: report, send logs, exit.
+# finish CODE CATEGORY MESSAGE: report, send logs, exit (or die by $SIGNAL, when set).
 finish() {
   code=$1 category=$2 message=$3
+  # A signal from here on changes nothing: the report is being made and the logs sent (on_signal).
+  PHASE=finishing
   json=$(printf '{"exitCode":%d,"category":"%s","runtime":"%s","stageInSeconds":%s,"runSeconds":%s,"stageOutSeconds":%s,"bytesIn":%s,"bytesOut":%s,"message":%s}' \
     "$code" "$category" "${RUNTIME_USED:-none}" "${T_IN:-0}" "${T_RUN:-0}" "${T_OUT:-0}" "${BYTES_IN:-0}" "${BYTES_OUT:-0}" "$(json_string "$message")")
   [ -n "${SIGNAL:-}" ] && json=$(printf '%s' "$json" | sed "s/^{/{\"signal\":$SIGNAL,/")
@@ -473,11 +475,66 @@ finish() {
   [ "$category" = stage-out ] || logs_to_workspace || log "could not copy the logs into the workspace"
   chirp_result "$json"
   if [ -n "${SIGNAL:-}" ]; then
-    # Killed by a signal: die the same way, so that HTCondor records ExitBySignal.
+    # Die by the signal (the step's, or the one the wrapper was sent), so that HTCondor records ExitBySignal.
     trap - "$SIGNAL" 2>/dev/null
     kill "-$SIGNAL" $$
+    # Still here: the signal was ignored when the wrapper started (POSIX shells cannot undo that).
+    exit $((128 + SIGNAL))
   fi
   exit "$code"
+}
+
+# ---------------------------------------------------------------------------------------- signals
+# HTCondor asks a job to stop with SIGTERM (condor_rm, a hold, an eviction; the job's kill_sig) and kills
+# it with SIGKILL after a grace period; people and some batch systems send SIGINT or SIGHUP. The wrapper
+# catches these so that what the step did is not lost: before the step starts it reports and stops; while
+# the step runs it sends the step SIGTERM, waits for it, then stages out, copies the logs and reports as
+# usual (category terminated); once the step has ended it only goes on with the stage-out and the report.
+
+# on_signal NAME NUMBER: the trap for TERM, INT and HUP.
+# shellcheck disable=SC2317 # run by the traps set in main
+on_signal() {
+  case "$PHASE" in
+    setup)
+      STOP_NAME=$1 SIGNAL=$2
+      finish $((128 + $2)) terminated "received SIG$1 before the step started: the step did not run"
+      ;;
+    step)
+      [ -n "$STOP_NAME" ] || STOP_NAME=$1 STOP_NUMBER=$2
+      INTERRUPTED=1
+      # SIGTERM whatever came: a step started in the background ignores SIGINT in dash and busybox sh
+      # (POSIX), and SIGHUP asks many programs to reload, not to stop.
+      [ -n "$STEP_PID" ] && kill -TERM "$STEP_PID" 2>/dev/null
+      ;;
+    *) log "received SIG$1 after the step ended: finishing the stage-out and the report" ;;
+  esac
+}
+
+# wait_step: STEP_CODE is the step's exit status. A trapped signal makes wait return at once (above 128)
+# while the step still runs: wait again. A shell that already handed out the status answers 127 (bash:
+# "not a child"): the status it gave stands.
+wait_step() {
+  INTERRUPTED=""
+  wait "$STEP_PID"
+  STEP_CODE=$?
+  while [ -n "$INTERRUPTED" ] && [ "$STEP_CODE" -gt 128 ]; do
+    INTERRUPTED=""
+    wait "$STEP_PID" 2>/dev/null
+    _rc=$?
+    [ "$_rc" = 127 ] && break
+    STEP_CODE=$_rc
+  done
+}
+
+# fatal_signal NUMBER: true when the signal's default action ends a process. The others stop it (STOP,
+# TSTP, TTIN, TTOU) or are ignored (CHLD, CONT, URG, WINCH): a step cannot have been killed by them, so
+# 128 + their number is a plain exit code, and raising them would freeze the wrapper or do nothing.
+fatal_signal() {
+  _name=$(kill -l "$1" 2>/dev/null) || return 1
+  case "${_name#SIG}" in
+    '' | STOP | TSTP | TTIN | TTOU | CHLD | CLD | CONT | URG | WINCH) return 1 ;;
+  esac
+  return 0
 }
 
 # ------------------------------------------------------------------------------------------- main
@@ -493,6 +550,10 @@ mkdir -p "$H" || { log "cannot create $H"; exit "$EXIT_USAGE"; }
 : >"$H/stdout"
 : >"$H/stderr"
 T_IN=0 T_RUN=0 T_OUT=0 BYTES_IN=0 BYTES_OUT=0 RUNTIME_USED=none SIGNAL=""
+PHASE=setup STOP_NAME="" STOP_NUMBER="" STEP_PID="" STEP_CODE="" INTERRUPTED=""
+trap 'on_signal TERM 15' TERM
+trap 'on_signal INT 2' INT
+trap 'on_signal HUP 1' HUP
 HPC_JOB=${HPC_JOB:-job} HPC_RUNTIME=${HPC_RUNTIME:-auto} STAGING=${HPC_STAGING:-shared-fs}
 IMAGE="" WS="" CWS="" LOCAL_WS="" WORKDIR="" INPUTS="" OUTPUTS="" CHIRP="" ENV_NAMES="" CMD_FILE=""
 
@@ -561,7 +622,13 @@ if [ "$RUNTIME_USED" = none ] && [ "$STAGING" != none ] && [ "$WORKDIR" = "$WS" 
 set --
 while IFS= read -r w; do decode "$w" || finish "$EXIT_USAGE" wrapper "internal: bad command word"; set -- "$@" "$DECODED"; done <"$CMD_FILE"
 
+# The step runs in the background so that the traps run while it does (a shell runs traps only between
+# commands, and when a signal interrupts wait). Its standard input stays the wrapper's (an asynchronous
+# command would get /dev/null).
 t0=$(now)
+# (`command`: a failed redirection of the special built-in exec would end the shell; stdin may be closed.)
+{ command exec 3<&0; } 2>/dev/null || exec 3</dev/null
+PHASE=step
 (
   for w in ${HPC_ENV:-}; do
     decode "$w"
@@ -576,11 +643,20 @@ t0=$(now)
   # Natively the step starts in its working directory; the runtimes are told with their own flags.
   if [ "$RUNTIME_USED" = none ]; then cd "$WORKDIR" 2>/dev/null || cd "$SCRATCH" || exit "$EXIT_USAGE"; fi
   exec "$@"
-) >"$H/stdout" 2>"$H/stderr"
-code=$?
+) <&3 3<&- >"$H/stdout" 2>"$H/stderr" &
+STEP_PID=$!
+exec 3<&-
+# A signal that came between the start and here found no pid to pass on.
+[ -n "$STOP_NAME" ] && kill -TERM "$STEP_PID" 2>/dev/null
+wait_step
+PHASE=after
+code=$STEP_CODE
 T_RUN=$(elapsed "$t0")
 cat "$H/stdout"
 cat "$H/stderr" >&2
+
+# Told to stop while the step ran: whatever the step's end, the wrapper dies by the signal it was sent.
+[ -n "$STOP_NAME" ] && SIGNAL=$STOP_NUMBER
 
 # Results go back whatever the exit code: a failed step's outputs are evidence.
 t0=$(now)
@@ -590,7 +666,12 @@ if [ -n "$WS" ] && ! stage_out; then
 fi
 T_OUT=$(elapsed "$t0")
 
-if [ "$code" -gt 128 ] && [ "$code" -lt 160 ]; then
+if [ -n "$STOP_NAME" ]; then
+  ended="exited with code $code"
+  if [ "$code" -gt 128 ] && [ "$code" -lt 160 ] && fatal_signal $((code - 128)); then ended="was killed by signal $((code - 128))"; fi
+  finish "$code" terminated "received SIG$STOP_NAME while the step ran (HTCondor sends SIGTERM to remove, hold or evict a job): the step was sent SIGTERM and $ended"
+fi
+if [ "$code" -gt 128 ] && [ "$code" -lt 160 ] && fatal_signal $((code - 128)); then
   SIGNAL=$((code - 128))
   finish "$code" signal "killed by signal $SIGNAL"
 fi

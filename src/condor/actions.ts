@@ -21,7 +21,10 @@ export interface ActionOptions {
   log: Logger;
   /** Told after each flush (the tracker polls soon to see the effect). */
   onFlushed?: () => void;
+  /** Quiet time after the last request before a batch goes out... */
   lingerMs?: number;
+  /** ...but no request waits longer than this for its batch. */
+  maxLingerMs?: number;
   /** Targets per call. */
   maxBatch?: number;
   repeatAfterMs?: number;
@@ -43,12 +46,13 @@ export class ActionBatcher {
   /** Actions sent recently: action, target and instance -> when. */
   readonly #recent = new Map<string, number>();
   #timer: Timer | undefined;
+  #firstPendingAt: number | undefined;
   #running: Promise<void> = Promise.resolve();
   #lastError: string | undefined;
 
   constructor(api: ScheddApi, o: ActionOptions) {
     this.#api = api;
-    this.#o = { lingerMs: 100, maxBatch: 200, repeatAfterMs: 10_000, ...o };
+    this.#o = { lingerMs: 100, maxLingerMs: 1000, maxBatch: 200, repeatAfterMs: 10_000, ...o };
   }
 
   get lastError(): string | undefined {
@@ -86,15 +90,21 @@ export class ActionBatcher {
     if (this.#timer) {
       this.#timer.cancel();
       this.#timer = undefined;
+      this.#firstPendingAt = undefined;
       this.#running = this.#running.then(() => this.#flush());
     }
     await this.#running;
   }
 
+  /** A burst of requests (mass deletion, say) keeps extending the linger, up to maxLingerMs. */
   #arm(): void {
-    if (this.#timer) return;
-    this.#timer = this.#o.clock.after(this.#o.lingerMs, () => {
+    const now = this.#o.clock.now();
+    this.#firstPendingAt ??= now;
+    const due = Math.min(now + this.#o.lingerMs, this.#firstPendingAt + this.#o.maxLingerMs);
+    this.#timer?.cancel();
+    this.#timer = this.#o.clock.after(Math.max(0, due - now), () => {
       this.#timer = undefined;
+      this.#firstPendingAt = undefined;
       this.#running = this.#running.then(() => this.#flush());
     });
   }
@@ -121,6 +131,7 @@ export class ActionBatcher {
     };
     try {
       await this.#api.act(g.action, sel, g.reason);
+      this.#o.log.debug({ schedd: this.#api.label, action: g.action, jobs: chunk.length }, 'job action sent');
       this.#lastError = undefined;
       const now = this.#o.clock.now();
       for (const t of chunk) this.#recent.set(t.recentKey, now);

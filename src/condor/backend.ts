@@ -109,12 +109,13 @@ export class SchedulerBackend {
   }
 
   /**
-   * True when nothing of the HPCJob can still appear: no submission queued or running, and a whole read of
-   * the queue began after the last one ended (a condor_submit that timed out may have committed).
+   * True when nothing of the HPCJob can still appear: no submission queued or running, and a read of the
+   * queue began after the last one ended (a condor_submit that timed out may have committed: a read that
+   * began later shows its job).
    */
   settled(uid: string): boolean {
     const s = this.#submissions.settledSince(uid);
-    return !s.busy && this.#tracker.synced && this.#tracker.lastFullReadStart > s.lastEnded;
+    return !s.busy && this.#tracker.synced && this.#tracker.lastReadStart > s.lastEnded;
   }
 
   submission(uid: string, attempt: number): SubmitOutcome | undefined {

@@ -54,7 +54,10 @@ const TABLE: HoldCodeInfo[] = [
     meaning: 'Someone held the job on purpose with condor_hold.',
     advice:
       'If the hold reason starts with "HPCJob suspended", it is spec.suspend: set it to false to resume. Otherwise an ' +
-      'administrator or user held it by hand: ask why, then condor_release it, or cancel the HPCJob.',
+      'administrator or user held it by hand, and the operator respects that: the HPCJob stays Held (condition Held, ' +
+      "reason HeldByUser) until someone runs condor_release on the job (the step goes on) or the operator's " +
+      '--user-hold-timeout-seconds (default 24 h) passes; then the attempt counts as failed and retryPolicy decides ' +
+      '(by default the HPCJob fails). Ask who held it and why; `kubectl hpc cancel` ends it at once.',
   },
   {
     code: HoldCode.JobPolicy,

@@ -112,6 +112,14 @@ export class JobTracker {
     return this.#lastFullReadStart;
   }
 
+  /**
+   * When the last successful read began (ms), whole or delta: a job that entered the queue before then is in
+   * the snapshot (delta windows overlap the previous read by DELTA_MARGIN_SECONDS).
+   */
+  get lastReadStart(): number {
+    return this.#lastPollOk;
+  }
+
   start(): void {
     if (!this.#stopped) return;
     this.#stopped = false;

@@ -1,6 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adapterFor } from './batch.js';
@@ -80,6 +88,64 @@ describe('pilotScript', () => {
     const s = pilotScript({ ...base, containerRuntime: 'apptainer', virtualCluster: "ns/it's" });
     expect(s).toContain('export _CONDOR_STARTER_JOB_ENVIRONMENT=HPC_RUNTIME_ORDER=apptainer');
     expect(s).toContain(`export _CONDOR_VirtualCluster='"ns/it'\\''s"'`);
+  });
+});
+
+/**
+ * Runs a pilot script for real up to condor_master, which is a STUB that records the directory the pilot
+ * gave it (its mode, what is in tokens.d) and exits 99 (a normal end). Before the script starts, a
+ * "second user" makes the directory the pilot used to take, `$TMPDIR/hpcop-pilot-<name>-<pid>`, for the
+ * very pid the script will have (`exec` keeps it), world-writable.
+ */
+function runPilotWithSquatter(o: Partial<PilotOptions>) {
+  const dir = mkdtempSync(join(tmpdir(), 'hpcop-pilot-'));
+  const tmp = join(dir, 'tmp');
+  mkdirSync(tmp);
+  mkdirSync(join(dir, '.hpcop/abc-site1'), { recursive: true });
+  writeFileSync(join(dir, '.hpcop/abc-site1/pilot.token'), 'token');
+  mkdirSync(join(dir, 'sbin'));
+  const seen = join(dir, 'seen');
+  writeFileSync(
+    join(dir, 'sbin/condor_master'),
+    `#!/bin/sh\n# STUB condor_master: records its local directory\n` +
+      `{ printf '%s\\n' "$_CONDOR_LOCAL_DIR"; stat -c %a "$_CONDOR_LOCAL_DIR"; ls "$_CONDOR_LOCAL_DIR/tokens.d"; } > '${seen}'\nexit 99\n`,
+  );
+  chmodSync(join(dir, 'sbin/condor_master'), 0o755);
+  writeFileSync(
+    join(dir, 'p.sh'),
+    pilotScript({ ...base, condor: { source: 'path', sbinDir: join(dir, 'sbin') }, ...o }),
+  );
+  const squat =
+    'S="$TMPDIR/hpcop-pilot-$1-$$"; mkdir -p "$S" && chmod 777 "$S" && printf %s "$S" > "$HOME/squatter" && exec sh "$0"';
+  const r = spawnSync('sh', ['-c', squat, join(dir, 'p.sh'), base.request.name], {
+    env: { PATH: '/usr/bin:/bin', TMPDIR: tmp, HOME: dir },
+    encoding: 'utf8',
+  });
+  const [local = '', mode = '', token = ''] = existsSync(seen) ? readFileSync(seen, 'utf8').split('\n') : [];
+  const squatter = readFileSync(join(dir, 'squatter'), 'utf8');
+  return { r, tmp, local, mode, token, squatter };
+}
+
+describe('the pilot scratch directory', () => {
+  it('the pilot scratch directory at a predictable /tmp path: it is a new private one, never one made beforehand', () => {
+    const run = runPilotWithSquatter({});
+    expect([run.r.status, run.r.stderr]).toEqual([0, '']);
+    // Before the fix the pilot took the squatter's directory, copied the pool token into it, then removed it.
+    expect(run.local).not.toBe(run.squatter);
+    expect(run.local.startsWith(`${run.tmp}/hpcop-pilot-${base.request.name}-`)).toBe(true);
+    expect(run.mode).toBe('700');
+    expect(run.token).toBe('pilot');
+    // The pilot removes its own directory when it ends, and only its own.
+    expect(existsSync(run.local)).toBe(false);
+    expect(readdirSync(run.squatter)).toEqual([]);
+  });
+
+  it('is made under a configured scratchDir, which is created when missing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hpcop-scratchdir-'));
+    const run = runPilotWithSquatter({ scratchDir: join(dir, 'scratch/sub') });
+    expect([run.r.status, run.r.stderr]).toEqual([0, '']);
+    expect(run.local.startsWith(`${dir}/scratch/sub/hpcop-pilot-${base.request.name}-`)).toBe(true);
+    expect(run.mode).toBe('700');
   });
 });
 

@@ -136,9 +136,12 @@ function preamble(o: PilotOptions): string[] {
     `# Pilot ${JSON.stringify(o.request.name)} of VirtualCluster ${JSON.stringify(o.virtualCluster)}, allocation ${JSON.stringify(o.allocation)}.`,
     '# Written by the HPC operator; it starts an HTCondor startd that joins the pool, then exits when idle.',
     'set -u',
-    `D=${o.scratchDir ? sitePath(o.scratchDir) : '"${TMPDIR:-/tmp}"'}/hpcop-pilot-${q(o.request.name)}-$$`,
+    // The pilot's own directory (the pool token goes there): new, private (0700) and with an unpredictable
+    // name. A fixed name (it was <name>-<pid>) on a shared node can be made first by anyone, who then gets
+    // the token, or a symlink.
+    `B=${o.scratchDir ? sitePath(o.scratchDir) : '"${TMPDIR:-/tmp}"'}`,
+    `mkdir -p "$B" && D=$(mktemp -d "$B"/hpcop-pilot-${q(o.request.name)}-XXXXXX) || { echo "hpc pilot: cannot make a private directory in $B" >&2; exit 1; }`,
     'mkdir -p "$D/log" "$D/spool" "$D/execute" "$D/lock" "$D/run" "$D/tokens.d" || exit 1',
-    'chmod 700 "$D"',
     'trap \'rm -rf "$D"\' EXIT',
     "trap 'exit 143' TERM INT",
   );

@@ -33,12 +33,19 @@ const op = new OperatorProcess({ namespace: ns, operatorId });
 const sharedHost = join(STACK, 'shared/reana', ns);
 const sharedPool = `/reana/${ns}`;
 
-/** Every HTCondor job (queue and history) of an HPCJob, by its uid. */
+/**
+ * Every HTCondor job (queue and history) of an HPCJob, by its uid. The history is read after the queue: a job
+ * leaving in between is in both, and counted once (by its id).
+ */
 async function condorJobsOf(uid: string) {
   const constraint = `HPCOperator == ${classAdLiteral(operatorId)} && HPCJobUID == ${classAdLiteral(uid)}`;
   const attrs = ['JobStatus', 'HPCJobAttempt'];
-  const [queue, history] = await Promise.all([sd.query(constraint, attrs), sd.history(constraint, attrs)]);
-  return { queue, history, all: [...queue, ...history] };
+  const queue = await sd.query(constraint, attrs);
+  const history = await sd.history(constraint, attrs);
+  const byId = new Map(
+    [...history, ...queue].map((a) => [`${adNumber(a, 'ClusterId')}.${adNumber(a, 'ProcId')}`, a]),
+  );
+  return { queue, history, all: [...byId.values()] };
 }
 
 function condition(j: HPCJobObject, type: string) {

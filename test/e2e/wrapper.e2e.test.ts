@@ -2,22 +2,25 @@
  * The job wrapper on the real pool, through the operator: the REANA workspace staged in and out with
  * condor_chirp (the job's IO proxy) and with a cctools chirp_server, HTCondor file transfer and a shared file
  * system; steps run in Charliecloud with the workspace at its original path. The image is the stack's own
- * Debian 13 root, mounted read-only in the pool at /images/debian13 (no registry is reachable here).
+ * Debian 13 root, mounted read-only in the pool at /images/debian13 (no registry is reachable here). And
+ * what the wrapper does when HTCondor tells it to stop (condor_rm) while the step runs.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { equalsString } from '../../src/condor/schedd-commands.js';
 import {
   createHPCJob,
   createNamespace,
+  deleteHPCJob,
   deleteNamespace,
   installCRDs,
   waitForPhase,
   type HPCJobObject,
 } from './helpers/kube.js';
 import { OperatorProcess } from './helpers/operator.js';
-import { REPO, kubeConfig, uniqueName } from './helpers/stack.js';
+import { REPO, kubeConfig, schedd, uniqueName, waitFor } from './helpers/stack.js';
 import { SHARED, checksums, chownTree, makeWorkspace, startChirpServer } from './helpers/workspace.js';
 
 const kc = kubeConfig();
@@ -121,6 +124,42 @@ describe('chirp staging (condor_chirp through the IO proxy) with Charliecloud', 
       ['StageIn', 122, 'Retried'],
       ['StageIn', 122, 'Failed'],
     ]);
+  });
+});
+
+describe('the wrapper told to stop by HTCondor', () => {
+  it('condor_rm while the step runs (the HPCJob deleted): the step gets SIGTERM, its partial results and logs come back', async () => {
+    const ws = makeWorkspace({ 'in.txt': 'x' });
+    await createHPCJob(kc, ns, 'chirp-term', {
+      // Native: the step's own signal handling, no runtime in between. It says through chirp that it runs.
+      script: [
+        'trap \'kill "$sleeper"; echo saved > checkpoint.txt; echo "step: caught TERM" >&2; exit 3\' TERM',
+        'echo partial > partial.txt',
+        '/usr/libexec/condor/condor_chirp set_job_attr HPCStepStarted true',
+        'sleep 600 & sleeper=$!',
+        'wait "$sleeper"',
+      ].join('\n'),
+      workspace: { path: ws.path, staging: 'chirp' },
+    });
+    const sd = schedd();
+    const mine = `${equalsString('HPCOperator', ns)} && ${equalsString('HPCJobRef', `${ns}/chirp-term`)}`;
+    await waitFor(
+      'the step to run',
+      async () => {
+        const [ad] = await sd.query(mine, ['HPCStepStarted']);
+        return ad?.HPCStepStarted === true;
+      },
+      180_000,
+    );
+    // The operator removes the job (condor_rm): HTCondor sends the wrapper SIGTERM, then SIGKILL later.
+    await deleteHPCJob(kc, ns, 'chirp-term');
+    const logs = join(ws.host, '.hpc/chirp-term/1');
+    await waitFor('the report in the workspace', () => existsSync(join(logs, 'result.json')), 180_000);
+    const report = JSON.parse(readFileSync(join(logs, 'result.json'), 'utf8')) as Record<string, unknown>;
+    expect(report).toMatchObject({ category: 'terminated', signal: 15, exitCode: 3 });
+    expect(readFileSync(join(ws.host, 'partial.txt'), 'utf8')).toBe('partial\n');
+    expect(readFileSync(join(ws.host, 'checkpoint.txt'), 'utf8')).toBe('saved\n');
+    expect(readFileSync(join(logs, 'stderr'), 'utf8')).toContain('step: caught TERM');
   });
 });
 

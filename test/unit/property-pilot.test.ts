@@ -3,7 +3,7 @@
  * strings in every string option and arbitrary numbers, either pilotScript refuses with one of its documented
  * errors, and the input really holds what the error names, or the script is valid sh (dash, bash, busybox),
  * its directive block is exactly the adapter's, and run with its side effects replaced (as nobody when root)
- * every value reaches the shell byte for byte: the pilot directory, the setup snippet, condor_master's path,
+ * every value reaches the shell byte for byte: the pilot directory's mktemp template, the setup snippet, condor_master's path,
  * the module or bundle, the token path and the environment condor_master would get. Payloads try to touch
  * a canary file, which must never appear. Seeded (FC_SEED overrides); fast-check prints seed and path.
  */
@@ -191,7 +191,8 @@ describe('pilotScript with arbitrary values', () => {
         const str = (f: string) => run.out[f]?.toString('utf8');
         // An empty scratchDir means the default, as unset does (the CRD's pattern never lets one through).
         const scratch = o.scratchDir ? onSite(o.scratchDir, home) : String(run.env.get('TMPDIR'));
-        expect(str('D')?.startsWith(`${scratch}/hpcop-pilot-${o.request.name}-`)).toBe(true);
+        // The pilot directory: mktemp's template below the scratch directory (the harness records it).
+        expect(str('D')).toBe(`${scratch}/hpcop-pilot-${o.request.name}-XXXXXX`);
         expect(run.out.setup?.toString('hex')).toBe(
           o.setup ? Buffer.from(o.setup, 'utf8').toString('hex') : undefined,
         );

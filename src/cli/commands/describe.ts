@@ -4,7 +4,7 @@
  */
 import type * as k8s from '@kubernetes/client-node';
 import { holdLabel } from '../../condor/hold-codes.js';
-import type { HPCJob, RetryRule } from '../../crds/hpcjob.js';
+import { HPCJobDefaults as D, type HPCJob, type RetryRule } from '../../crds/hpcjob.js';
 import { intFlag } from '../args.js';
 import { COMMON_FLAGS, NAMESPACE, namespaceOf, type CliContext, type Command } from '../command.js';
 import { age, between, indent, oneLine, shortTime, table, timeWithAge } from '../format.js';
@@ -60,17 +60,19 @@ export function describeHPCJob(
   }
   field(
     'Image',
-    spec.image ? `${spec.image} (runtime ${spec.containerRuntime ?? 'auto'})` : 'none (runs natively)',
+    spec.image
+      ? `${spec.image} (runtime ${spec.containerRuntime ?? D.containerRuntime})`
+      : 'none (runs natively)',
     2,
   );
   const r = spec.resources ?? {};
-  const res = [`cpus ${r.cpus ?? 1}`, `memory ${r.memory ?? '1Gi'}`];
+  const res = [`cpus ${r.cpus ?? D.cpus}`, `memory ${r.memory ?? D.memory}`];
   if (r.disk !== undefined) res.push(`disk ${r.disk}`);
   if (r.gpus) res.push(`gpus ${r.gpus}`);
   if (r.walltime) res.push(`walltime ${r.walltime}`);
   field('Resources', res.join(', '), 2);
   if (spec.workspace)
-    field('Workspace', `${spec.workspace.path} (staging ${spec.workspace.staging ?? 'chirp'})`, 2);
+    field('Workspace', `${spec.workspace.path} (staging ${spec.workspace.staging ?? D.staging})`, 2);
   field('VirtualCluster', spec.virtualClusterRef?.name, 2);
   field('Requirements', spec.requirements, 2);
   field('Retry policy', retryPolicyText(job), 2);
@@ -79,7 +81,7 @@ export function describeHPCJob(
   if (spec.suspend) field('Suspend', 'true (the HTCondor job is held)', 2);
 
   out.push('Status:');
-  const limit = spec.retryPolicy?.limit ?? 3;
+  const limit = spec.retryPolicy?.limit ?? D.retryLimit;
   field('Attempt', s.attempt ? `${s.attempt} (at most ${limit + 1})` : 'none yet', 2);
   if (s.jobId) field('HTCondor job', `${s.jobId}${s.schedd ? ` on ${s.schedd}` : ''}`, 2);
   field('Started', timeWithAge(s.startTime, o.now), 2);
@@ -168,8 +170,8 @@ function retryPolicyText(job: HPCJob): string {
   const p = job.spec.retryPolicy ?? {};
   const b = p.backoff ?? {};
   const head =
-    `limit ${p.limit ?? 3}, release limit ${p.releaseLimit ?? 3}, ` +
-    `backoff ${b.initial ?? '10s'} x${b.factor ?? 2} up to ${b.max ?? '10m'}`;
+    `limit ${p.limit ?? D.retryLimit}, release limit ${p.releaseLimit ?? D.releaseLimit}, ` +
+    `backoff ${b.initial ?? D.backoffInitial} x${b.factor ?? D.backoffFactor} up to ${b.max ?? D.backoffMax}`;
   const rules = (p.rules ?? []).map(ruleText);
   return rules.length === 0 ? `${head}; default rules` : `${head}; rules: ${rules.join('; ')}`;
 }

@@ -4,8 +4,10 @@
  * decide() the reconciler uses: the default, and this job's retryPolicy.
  */
 import { explainHoldCode, holdLabel, type HoldExplanation } from '../../condor/hold-codes.js';
+import { HoldCode } from '../../condor/job-status.js';
+import { SUSPEND_REASON } from '../../controllers/hpcjob/job-state.js';
 import { decide, type Decision } from '../../controllers/hpcjob/retry.js';
-import type { RetryPolicy } from '../../crds/hpcjob.js';
+import { HPCJobDefaults, type RetryPolicy } from '../../crds/hpcjob.js';
 import { UsageError, intFlag } from '../args.js';
 import {
   COMMON_FLAGS,
@@ -101,7 +103,13 @@ Examples:
         `hold ${holdLabel(r.explanation.code, r.explanation.subCode)}\n` +
         (r.holdReason ? labelled('HTCondor said', r.holdReason) : '') +
         explanationText(r.explanation, false) +
-        labelled('Operator', operatorText(r.operatorForThisJob, job.spec.retryPolicy, r.operatorDefault)) +
+        labelled(
+          'Operator',
+          r.explanation.code === HoldCode.UserRequest && !r.holdReason?.startsWith(SUSPEND_REASON)
+            ? 'leaves the hold to the person who placed it: the HPCJob stays Held until the job is released, or until --user-hold-timeout-seconds (default 24 h) passes; then it ' +
+                lowerFirst(operatorText(r.operatorForThisJob, job.spec.retryPolicy, r.operatorDefault))
+            : operatorText(r.operatorForThisJob, job.spec.retryPolicy, r.operatorDefault),
+        ) +
         (r.releases ? labelled('Releases', `${r.releases} so far for this attempt`) : '') +
         (earlier.length > 0 ? labelled('Earlier holds', `${earlier.join('; ')} (see --attempt N)`) : ''),
     );
@@ -122,14 +130,18 @@ function explanationText(e: HoldExplanation, withCode = true): string {
 function operatorText(d: Decision, policy: RetryPolicy | undefined, byDefault?: Decision): string {
   const what =
     d.action === 'release'
-      ? `releases the job after the backoff, up to releaseLimit (${policy?.releaseLimit ?? 3}) times per attempt`
+      ? `releases the job after the backoff, up to releaseLimit (${policy?.releaseLimit ?? HPCJobDefaults.releaseLimit}) times per attempt`
       : d.action === 'retry'
-        ? `starts a new attempt after the backoff, up to limit (${policy?.limit ?? 3})` +
+        ? `starts a new attempt after the backoff, up to limit (${policy?.limit ?? HPCJobDefaults.retryLimit})` +
           (d.memoryFactor ? ` with memory x${d.memoryFactor}` : '')
         : 'fails the HPCJob';
   const changed =
     byDefault && byDefault.because !== d.because ? `; without that rule it would ${verb(byDefault)}` : '';
   return `${what}: ${d.because}${changed}.`;
+}
+
+function lowerFirst(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1);
 }
 
 function verb(d: Decision): string {

@@ -42,7 +42,7 @@ export function buildSubmitJob(job: HPCJob, attempt: number, o: DescriptionOptio
   const env: Record<string, string> = {
     [WrapperEnv.Job]: ref,
     [WrapperEnv.Attempt]: String(attempt),
-    [WrapperEnv.Runtime]: spec.image ? (spec.containerRuntime ?? 'auto') : 'none',
+    [WrapperEnv.Runtime]: spec.image ? (spec.containerRuntime ?? HPCJobDefaults.containerRuntime) : 'none',
   };
   if (spec.command) env[WrapperEnv.Argv] = b64Words([...spec.command, ...(spec.args ?? [])]);
   if (spec.script !== undefined) env[WrapperEnv.Script] = b64(spec.script);
@@ -50,7 +50,7 @@ export function buildSubmitJob(job: HPCJob, attempt: number, o: DescriptionOptio
   if (spec.image) env[WrapperEnv.Image] = b64(spec.image);
   if (spec.workspace) {
     env[WrapperEnv.Workspace] = b64(spec.workspace.path);
-    env[WrapperEnv.Staging] = spec.workspace.staging ?? 'chirp';
+    env[WrapperEnv.Staging] = spec.workspace.staging ?? HPCJobDefaults.staging;
     if (spec.workspace.chirp?.server) env[WrapperEnv.ChirpServer] = spec.workspace.chirp.server;
     if (spec.workspace.chirp?.root) env[WrapperEnv.ChirpRoot] = b64(spec.workspace.chirp.root);
     if (o.transferDir) env[WrapperEnv.TransferDir] = o.transferDir;
@@ -74,9 +74,12 @@ export function buildSubmitJob(job: HPCJob, attempt: number, o: DescriptionOptio
     output: s.string(STDOUT_FILE),
     error: s.string(STDERR_FILE),
     should_transfer_files: s.string('YES'),
-    // Logs and partial results come back even when the job is evicted or fails.
-    when_to_transfer_output: s.string('ON_EXIT_OR_EVICT'),
-    request_cpus: s.int(r.cpus ?? 1),
+    // On exit only, failed or not. ON_EXIT_OR_EVICT also spools what an evicted or held run left, and then
+    // sends back only what the next run changes: an output file the restarted run left empty stays out of
+    // the spool, and condor_transfer_data fails on it for good (seen on HTCondor 23.9 after a hold and a
+    // release). What an interrupted step did reaches the workspace through the wrapper's own stage-out.
+    when_to_transfer_output: s.string('ON_EXIT'),
+    request_cpus: s.int(r.cpus ?? HPCJobDefaults.cpus),
     request_memory: s.int(o.memoryMiB ?? memoryMiBOf(job)),
     // The wrapper reports its result and stages through the job's IO proxy (condor_chirp).
     want_io_proxy: s.bool(true),

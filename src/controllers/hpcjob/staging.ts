@@ -6,7 +6,7 @@
  */
 import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { HPCJob } from '../../crds/hpcjob.js';
+import { HPCJobDefaults, type HPCJob } from '../../crds/hpcjob.js';
 import { SecretAccessError, type Secrets } from '../../runtime/kube-api.js';
 import type { StagingPlan, StagingProblem } from './attempt-files.js';
 
@@ -50,7 +50,7 @@ export async function planStaging(
   const ws = job.spec.workspace;
   const plan: StagingPlan = { inputFiles: [] };
   if (!ws) return plan;
-  const staging = ws.staging ?? 'chirp';
+  const staging = ws.staging ?? HPCJobDefaults.staging;
   if (staging === 'cctools' && ws.chirp?.ticketSecretRef) {
     const ref = ws.chirp.ticketSecretRef;
     let ticket: string | undefined;

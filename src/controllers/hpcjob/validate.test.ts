@@ -60,4 +60,16 @@ describe('validateSpec', () => {
       reason: 'TooLarge',
     });
   });
+
+  it.each([
+    '/reana/users/u/workflows/w/../../../../etc',
+    '/reana/users/u/workflows/w/./x',
+    '/reana/users/../users/u/workflows/w',
+    '/reana/users/u/workflows/w//x',
+  ])("The operator's own workspace check accepts `..`: it refuses %j (objects CEL never checked)", (path) => {
+    expect(validateSpec({ command: ['true'], workspace: { path } })).toMatchObject({
+      field: 'spec.workspace.path',
+      reason: 'InvalidWorkspace',
+    });
+  });
 });

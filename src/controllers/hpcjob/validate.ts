@@ -4,7 +4,7 @@
  * runtime can take, and that what goes to the wrapper fits in a job environment. A failure never reaches a
  * batch system: the HPCJob gets Accepted=False with the field and the reason.
  */
-import type { HPCJobSpec } from '../../crds/hpcjob.js';
+import { ABS_PATH_PATTERN, HPCJobDefaults, type HPCJobSpec } from '../../crds/hpcjob.js';
 import { durationProblem, quantityProblem } from '../../util/units.js';
 import { b64, b64Words } from '../../wrapper-contract.js';
 
@@ -25,6 +25,21 @@ export const REANA_WORKSPACE = /^(\/[^/]+)*\/users\/[A-Za-z0-9._-]+\/workflows\/
 const OCI_REF =
   /^(?:(?:[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+|localhost)(?::[0-9]+)?\/|[a-zA-Z0-9-]+:[0-9]+\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 const SAFE_PATH = /^\/[A-Za-z0-9._+@%=:,~/-]*$/;
+const ABS_PATH = new RegExp(ABS_PATH_PATTERN);
+/** A `.` or `..` component anywhere in a path. */
+const DOT_SEGMENT = /(^|\/)\.\.?(\/|$)/;
+
+/**
+ * A workspace path the staging tools may use with the submitter's rights: absolute, plain characters, no
+ * empty, `.` or `..` components (the same as the CRD's pattern and CEL rule, which objects stored before
+ * them never passed), in the REANA layout.
+ */
+export function workspaceProblem(path: string): string | undefined {
+  if (!ABS_PATH.test(path) || DOT_SEGMENT.test(path))
+    return 'is not an absolute path of plain components (no empty, "." or ".." components)';
+  if (!REANA_WORKSPACE.test(path)) return 'is not in the REANA layout <root>/users/<uuid>/workflows/<id>';
+  return undefined;
+}
 
 export function validateSpec(spec: HPCJobSpec): ValidationError | undefined {
   if (spec.requirements !== undefined) {
@@ -47,16 +62,17 @@ export function validateSpec(spec: HPCJobSpec): ValidationError | undefined {
   }
   // The staging tools read and write the workspace with the submitter's rights on the submit side: only a
   // REANA workspace, never an arbitrary path (the CRD says the same for objects created since it does).
-  if (spec.workspace && !REANA_WORKSPACE.test(spec.workspace.path)) {
+  const wsProblem = spec.workspace ? workspaceProblem(spec.workspace.path) : undefined;
+  if (spec.workspace && wsProblem) {
     return {
       field: 'spec.workspace.path',
       reason: 'InvalidWorkspace',
-      message: `spec.workspace.path ${JSON.stringify(spec.workspace.path)} is not in the REANA layout <root>/users/<uuid>/workflows/<id>`,
+      message: `spec.workspace.path ${JSON.stringify(spec.workspace.path)} ${wsProblem}`,
     };
   }
   const r = spec.resources ?? {};
   for (const [field, q] of [
-    ['spec.resources.memory', r.memory ?? '1Gi'],
+    ['spec.resources.memory', r.memory ?? HPCJobDefaults.memory],
     ['spec.resources.disk', r.disk],
   ] as const) {
     const problem = q === undefined ? undefined : quantityProblem(q);

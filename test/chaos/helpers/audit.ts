@@ -70,7 +70,10 @@ export interface Ledger {
 export async function ledger(operatorId: string, jobs: HPCJobObject[]): Promise<Ledger> {
   const constraint = `HPCOperator == ${classAdLiteral(operatorId)}`;
   const attrs = ['HPCJobUID', 'HPCJobAttempt'];
-  const [queue, history] = await Promise.all([sd.query(constraint, attrs), sd.history(constraint, attrs)]);
+  // The queue first, then the history: a job leaving in between is in both (counted once below), never in
+  // neither (as it could be when both are read at once).
+  const queue = await sd.query(constraint, attrs);
+  const history = await sd.history(constraint, attrs);
   const perAttempt = new Map<string, string[]>();
   const seenIds = new Set<string>();
   for (const ad of [...queue, ...history]) {

@@ -58,6 +58,12 @@ SEC_DEFAULT_AUTHENTICATION_METHODS = FS, IDTOKENS
 ALLOW_ADVERTISE_STARTD = \$(ALLOW_ADVERTISE_STARTD) pilot@$HPC_TRUST_DOMAIN
 ALLOW_ADVERTISE_MASTER = \$(ALLOW_ADVERTISE_MASTER) pilot@$HPC_TRUST_DOMAIN
 ALLOW_ADMINISTRATOR = \$(ALLOW_ADMINISTRATOR) admin@$HPC_TRUST_DOMAIN
+
+# A job's identity (operator, HPCJob uid, attempt, namespace/name) is fixed once submitted: neither its step
+# (condor_chirp set_job_attr) nor its owner (condor_qedit) can rewrite it to report into another HPCJob.
+# Not HPCAck (the operator's condor_qedit), HPCWrapperResult, HPCStderrTail (the job's chirp). As
+# docs/install.md tells admins; test/e2e/job-identity.e2e.test.ts checks it.
+IMMUTABLE_JOB_ATTRS = \$(IMMUTABLE_JOB_ATTRS) HPCOperator HPCJobUID HPCJobAttempt HPCJobRef
 CONF
   cat >"$POOL_STATE/upper/etc/hosts" <<HOSTS
 127.0.0.1 localhost

@@ -1,0 +1,114 @@
+import { describe, expect, it } from '@jest/globals';
+import {
+  T0,
+  defaultSettings,
+  iso,
+  makeHPCJob,
+  makeTrackedJob,
+  observe,
+} from '../../../test/support/builders/hpcjob.js';
+import { observedTarget } from './placement.js';
+import { transition } from './transition.js';
+
+const settings = defaultSettings();
+const kinds = (t: ReturnType<typeof transition>) => t.afterWrite.map((e) => e.kind);
+
+describe('HPCJob transition: a finished HPCJob', () => {
+  it('removes a job still running and acknowledges an ended one', () => {
+    const job = makeHPCJob()
+      .submitted(1, '7.0', { outcome: 'Succeeded' })
+      .status({ phase: 'Succeeded' })
+      .obj();
+    const live = makeTrackedJob(job, 1, '7.0').running().obj();
+    const ended = makeTrackedJob(job, 2, '8.0').completed(0).obj();
+    const t = transition(job, observe().jobs(live, ended).obj(), settings);
+    expect(t.afterWrite).toEqual([
+      { kind: 'remove', target: { jobId: '7.0' }, reason: 'HPCJob already finished' },
+      { kind: 'acknowledge', jobId: '8.0' },
+    ]);
+    expect(t.requeueAfterMs).toBe(1000);
+  });
+
+  it('deletes it once ttlSecondsAfterFinished has passed, and not before', () => {
+    const job = makeHPCJob()
+      .spec({ ttlSecondsAfterFinished: 60 })
+      .status({ phase: 'Failed', completionTime: iso(T0) })
+      .obj();
+    expect(
+      transition(
+        job,
+        observe()
+          .at(T0 + 30_000)
+          .obj(),
+        settings,
+      ).requeueAfterMs,
+    ).toBe(30_000);
+    expect(
+      kinds(
+        transition(
+          job,
+          observe()
+            .at(T0 + 60_000)
+            .obj(),
+          settings,
+        ),
+      ),
+    ).toEqual(['deleteObject']);
+  });
+});
+
+describe('HPCJob transition: deletion', () => {
+  const deleting = () => makeHPCJob().submitted(1, '7.0').deleting();
+
+  it('removes every job of the HPCJob and keeps the finalizer while any is in the queue', () => {
+    const job = deleting().obj();
+    const t = transition(job, observe().jobs(makeTrackedJob(job).running().obj()).obj(), settings);
+    expect(t.afterWrite).toEqual([{ kind: 'remove', target: { uid: 'uid-step' }, reason: 'HPCJob deleted' }]);
+    expect(t.requeueAfterMs).toBe(1000);
+  });
+
+  it('acknowledges removed jobs so that they leave, and waits for them to go', () => {
+    const job = deleting().obj();
+    const t = transition(job, observe().jobs(makeTrackedJob(job).removed().obj()).obj(), settings);
+    expect(t.afterWrite).toEqual([{ kind: 'acknowledge', jobId: '7.0' }]);
+    expect(kinds(t)).not.toContain('removeFinalizer');
+  });
+
+  it('Orphan after a submit timeout: the finalizer stays until nothing of the HPCJob can still commit', () => {
+    const job = deleting().obj();
+    const t = transition(job, observe().unsettled().obj(), settings);
+    expect(kinds(t)).toEqual(['remove']);
+    expect(t.requeueAfterMs).toBe(1000);
+  });
+
+  it('drops its files, the finalizer and what the backend keeps once nothing is left', () => {
+    const t = transition(deleting().obj(), observe().obj(), settings);
+    expect(kinds(t)).toEqual(['removeFiles', 'removeFinalizer', 'forget']);
+  });
+
+  it('keeps the finalizer and says why while the schedd does not answer', () => {
+    const t = transition(deleting().obj(), observe().unreachable().obj(), settings);
+    expect(kinds(t)).toEqual([]);
+    expect(t.events.map((e) => e.reason)).toEqual(['CleanupBlocked']);
+  });
+
+  it('Finalizer after the VirtualCluster is gone: cleanup goes to the recorded schedd and collector', () => {
+    const job = makeHPCJob()
+      .virtualCluster('vc')
+      .submitted(1, '7.0', {}, 'vc-schedd')
+      .status({ virtualCluster: 'ns/vc', pool: 'vc-cm:9618' })
+      .deleting()
+      .obj();
+    expect(observedTarget(job, 'missing', settings)).toEqual({ name: 'vc-schedd', pool: 'vc-cm:9618' });
+  });
+
+  it('lets an HPCJob that never asked for a submission go at once', () => {
+    const job = makeHPCJob().deleting().obj();
+    expect(observedTarget(job, undefined, settings)).toBeUndefined();
+    expect(kinds(transition(job, observe().noScheduler().obj(), settings))).toEqual([
+      'removeFiles',
+      'removeFinalizer',
+      'forget',
+    ]);
+  });
+});
