@@ -144,12 +144,6 @@ export class Metrics {
     labelNames: ['resource'] as const,
     registers: [],
   });
-  readonly virtualClusterWorkers = new Gauge({
-    name: 'hpc_virtualcluster_workers',
-    help: 'Workers of each VirtualCluster by state, as in its status (requested, queued, running, idle, busy, error)',
-    labelNames: ['namespace', 'name', 'state'] as const,
-    registers: [],
-  });
 
   constructor(o: MetricsOptions = {}) {
     this.registry = o.registry ?? new Registry();
