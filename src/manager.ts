@@ -5,7 +5,8 @@
  * once, like controller-runtime: a fresh process stands by again).
  */
 import * as k8s from '@kubernetes/client-node';
-import { mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
@@ -31,7 +32,8 @@ import { KubeListWatch } from './runtime/kube/list-watch.js';
 import { KubeObjectWriter } from './runtime/kube/objects.js';
 import { KubeSecrets } from './runtime/kube/secrets.js';
 import { errorMessage } from './runtime/kube-api.js';
-import { setupLegacyVirtualClusters } from './legacy-virtualcluster.js';
+import { SshSiteConnector } from './sites/ssh-session.js';
+import type { PilotBundle } from './sites/session.js';
 
 /** Test-only failpoint: HPCOP_FAILPOINT=exit-after-submit kills the process right after condor_submit. */
 function failpoint(log: Logger): (() => void) | undefined {
@@ -70,12 +72,20 @@ function realDeps(
     leases: config.leaderElect ? new KubeLeaseStore(kc) : undefined,
     secrets,
     condor: cliConnector(cli),
+    sites: new SshSiteConnector(),
     files: new LogDirFiles({
       logDir: config.logDir,
       workspaceMounts: parseWorkspaceMounts(config.workspaceMounts),
       secrets,
     }),
   };
+}
+
+/** The HTCondor release uploaded for allocations with condor.source bundle (--pilot-bundle), if any. */
+function pilotBundle(path: string): PilotBundle | undefined {
+  if (!path) return undefined;
+  const sha256 = createHash('sha256').update(readFileSync(path)).digest('hex').slice(0, 16);
+  return { sha256, content: () => readFileSync(path) };
 }
 
 /** /readyz: caches synced, and the default schedd answers (as seen by its tracker, or a ping while standing by). */
@@ -128,15 +138,14 @@ export async function startManager(
       log.error('lost leadership: exiting so that a fresh process can stand by');
       process.exit(1);
     },
-    extraSetup: (mgr, parts) => {
+    extraSetup: (_mgr, parts) => {
       cliMetrics.observe = parts.condorMetrics;
-      setupLegacyVirtualClusters(mgr, parts, {
-        config,
-        kc,
-        cli,
-        secrets: deps.secrets,
-        identity: deps.identity,
-      });
+    },
+    virtualClusters: {
+      pilotUpdateIntervalSeconds: config.pilotUpdateIntervalSeconds,
+      activePollMs: config.pilotActivePollSeconds * 1000,
+      steadyPollMs: config.pilotSteadyPollSeconds * 1000,
+      bundle: pilotBundle(config.pilotBundle),
     },
   });
   const ping = () => new ScheddClient(cli, op.defaultTarget).ping();

@@ -5,12 +5,14 @@
 import type { Registry } from 'prom-client';
 import { CondorMetrics } from './condor/metrics.js';
 import { HPCJobMetrics } from './controllers/hpcjob/metrics.js';
+import { VirtualClusterMetrics } from './controllers/virtualcluster/metrics.js';
 import { Metrics } from './runtime/metrics.js';
 
 export interface OperatorMetrics {
   runtime: Metrics;
   condor: CondorMetrics;
   hpcJobs: HPCJobMetrics;
+  virtualClusters: VirtualClusterMetrics;
 }
 
 export function registerMetrics(registry: Registry): OperatorMetrics {
@@ -18,5 +20,6 @@ export function registerMetrics(registry: Registry): OperatorMetrics {
     runtime: new Metrics({ registry, defaultMetrics: false }),
     condor: new CondorMetrics(registry),
     hpcJobs: new HPCJobMetrics(registry),
+    virtualClusters: new VirtualClusterMetrics(registry),
   };
 }

@@ -10,20 +10,23 @@ import type { Logger } from 'pino';
 import { SchedulerBackends } from './condor/backend.js';
 import { Lanes, lanedConnector } from './condor/lanes.js';
 import type { CondorMetrics } from './condor/metrics.js';
-import type { ScheddTarget } from './condor/schedd-api.js';
+import type { CondorConnector, ScheddTarget } from './condor/schedd-api.js';
 import type { OperatorConfig } from './config.js';
-import { setupHPCJobController, wakeJobsOn } from './controllers/hpcjob/controller.js';
+import { BY_VIRTUAL_CLUSTER, setupHPCJobController, wakeJobsOn } from './controllers/hpcjob/controller.js';
+import { demandCpus, setupVirtualClusterController } from './controllers/virtualcluster/controller.js';
+import type { TransitionConfig } from './controllers/virtualcluster/model.js';
 import type { HPCJobSettings } from './controllers/hpcjob/transition-types.js';
 import type { HPCJob } from './crds/hpcjob.js';
 import type { VirtualCluster } from './crds/virtualcluster.js';
 import type { OperatorDeps } from './operator-deps.js';
 import type { Controller } from './runtime/controller.js';
 import { EventRecorder } from './runtime/events.js';
-import type { Informer } from './runtime/informer.js';
+import { objectKey, type Informer } from './runtime/informer.js';
 import { LeaderElector } from './runtime/leader.js';
 import { Manager } from './runtime/manager.js';
 import type { Metrics } from './runtime/metrics.js';
-import { registerMetrics } from './operator-metrics.js';
+import { registerMetrics, type OperatorMetrics } from './operator-metrics.js';
+import type { SiteConnector } from './sites/session.js';
 
 /** What a replica is made of, for callers that look inside (probes, tests, the simulation). */
 export interface Operator {
@@ -51,8 +54,10 @@ export interface BuildOptions {
   wrapperPath: string;
   /** Test-only failpoint after a successful condor_submit, before anything is recorded. */
   afterSubmit?: () => void;
-  /** More controllers to set up on the same manager (the VirtualCluster controller). */
+  /** More controllers to set up on the same manager. */
   extraSetup?: (mgr: Manager, op: Omit<Operator, 'start' | 'stop' | 'memory'>) => void;
+  /** The VirtualCluster controller's poll periods and pilot settings (it runs when deps.sites is given). */
+  virtualClusters?: Partial<TransitionConfig>;
 }
 
 export function settingsFrom(config: OperatorConfig): HPCJobSettings {
@@ -98,8 +103,9 @@ export function buildOperator(config: OperatorConfig, deps: OperatorDeps, o: Bui
   const virtualClusters = manager.informer(deps.virtualClusters);
   const late: { controller?: Controller } = {};
   const defaultTarget = defaultTargetOf(config);
+  const condor = lanedConnector(deps.condor, lanes);
   const backends = new SchedulerBackends({
-    connector: lanedConnector(deps.condor, lanes),
+    connector: condor,
     operatorId: config.operatorId,
     clock,
     log,
@@ -140,6 +146,8 @@ export function buildOperator(config: OperatorConfig, deps: OperatorDeps, o: Bui
     workers: config.workers,
   });
   late.controller = hpcJobController;
+  if (deps.sites)
+    setupVirtualClusters(manager, deps, deps.sites, { config, o, all, hpcJobs, virtualClusters, condor });
   const parts = {
     log,
     manager,
@@ -160,4 +168,45 @@ export function buildOperator(config: OperatorConfig, deps: OperatorDeps, o: Bui
     stop: () => manager.stop(),
     memory: () => ({ ...backends.memory(), lanes: lanes.size }),
   };
+}
+
+/** The VirtualCluster controller on this replica's manager (it needs the sites port). */
+function setupVirtualClusters(
+  manager: Manager,
+  deps: OperatorDeps,
+  sites: SiteConnector,
+  x: {
+    config: OperatorConfig;
+    o: BuildOptions;
+    all: OperatorMetrics;
+    hpcJobs: Informer<HPCJob>;
+    virtualClusters: Informer<VirtualCluster>;
+    condor: CondorConnector;
+  },
+): void {
+  const { clock, random, log } = deps;
+  setupVirtualClusterController(manager, {
+    clock,
+    log,
+    runtimeMetrics: x.all.runtime,
+    metrics: x.all.virtualClusters,
+    hpcJobs: x.hpcJobs,
+    virtualClusters: x.virtualClusters,
+    // The autoscaling demand, from the HPCJob cache's index on spec.virtualClusterRef.
+    demandCpus: (vc) => demandCpus(x.hpcJobs.byIndex(BY_VIRTUAL_CLUSTER, objectKey(vc)), vc),
+    writer: deps.virtualClusterWriter,
+    recorder: new EventRecorder(deps.events, {
+      controller: 'hpc.scailfin.io/virtualcluster-controller',
+      instance: deps.identity,
+      log,
+      metrics: x.all.runtime,
+      clock,
+      random,
+    }),
+    secrets: deps.secrets,
+    condor: x.condor,
+    sites,
+    config: x.o.virtualClusters,
+    workers: Math.max(1, Math.min(x.config.workers, 4)),
+  });
 }

@@ -44,6 +44,36 @@ export const VirtualClusterConditions = {
   Ready: 'Ready',
 } as const;
 
+/**
+ * The defaults of an allocation, its workers and its HTCondor source: the schema's `default`s below and every
+ * place the operator fills in a field the object lacks (an object written before a default existed, or a test
+ * object) use these, so the two never disagree.
+ */
+export const ALLOCATION_DEFAULTS = {
+  port: 22,
+  walltime: '1h',
+  containerRuntime: 'auto',
+  condor: {
+    source: 'path',
+    sbinDir: '/usr/sbin',
+    /** Only read with source module; not a schema default (it would show up on every allocation). */
+    module: 'htcondor',
+    cacheDir: '~/.hpcop',
+  },
+} as const;
+
+export const WORKER_DEFAULTS = {
+  count: 1,
+  autoscale: 'Static',
+  cores: 1,
+  memory: '2Gi',
+  nodes: 1,
+  idleShutdown: '5m',
+} as const;
+
+/** The key of the pilot token in spec.pool.pilotTokenSecretRef's Secret when `key` is not set. */
+export const PILOT_TOKEN_KEY = 'token';
+
 const HOST_PATTERN = '^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$';
 const SAFE_WORD = '^[A-Za-z0-9_.@%+=:,/-]+$';
 
@@ -61,7 +91,7 @@ const poolSchema = obj(
     }),
     pilotTokenSecretRef: secretKeyRef(
       'Secret holding the IDTOKEN the pilots present to the collector; it should only allow advertising (ADVERTISE_STARTD, ADVERTISE_MASTER, READ).',
-      'token',
+      PILOT_TOKEN_KEY,
     ),
   },
   { description: 'The HTCondor pool the pilots join.', required: ['collectorHost', 'pilotTokenSecretRef'] },
@@ -74,7 +104,7 @@ const workersSchema = withRules(
         description: 'Pilots (workers) wanted when not autoscaling.',
         minimum: 0,
         maximum: 10000,
-        default: 1,
+        default: WORKER_DEFAULTS.count,
       }),
       min: int({ description: 'With autoscaling: fewest pilots kept.', minimum: 0, maximum: 10000 }),
       max: int({
@@ -85,12 +115,25 @@ const workersSchema = withRules(
       autoscale: enumOf(['Static', 'QueuedJobs'] as const, {
         description:
           'Static keeps count pilots; QueuedJobs grows between min and max with the queued HPCJobs that target this VirtualCluster.',
-        default: 'Static',
+        default: WORKER_DEFAULTS.autoscale,
       }),
-      cores: int({ description: 'Cores per pilot.', minimum: 1, maximum: 4096, default: 1 }),
-      memory: quantity({ description: 'Memory per pilot, e.g. 4Gi.', default: '2Gi' }),
-      nodes: int({ description: 'Nodes per pilot batch job.', minimum: 1, maximum: 1024, default: 1 }),
-      idleShutdown: duration('A pilot with no job for this long exits (STARTD_NOCLAIM_SHUTDOWN).', '5m'),
+      cores: int({
+        description: 'Cores per pilot.',
+        minimum: 1,
+        maximum: 4096,
+        default: WORKER_DEFAULTS.cores,
+      }),
+      memory: quantity({ description: 'Memory per pilot, e.g. 4Gi.', default: WORKER_DEFAULTS.memory }),
+      nodes: int({
+        description: 'Nodes per pilot batch job.',
+        minimum: 1,
+        maximum: 1024,
+        default: WORKER_DEFAULTS.nodes,
+      }),
+      idleShutdown: duration(
+        'A pilot with no job for this long exits (STARTD_NOCLAIM_SHUTDOWN).',
+        WORKER_DEFAULTS.idleShutdown,
+      ),
     },
     { description: 'How many pilots, and how big.', default: {} },
   ),
@@ -112,7 +155,12 @@ const allocationSchema = obj(
       'batchSystem',
     ),
     loginHost: str({ description: 'Login node reached over SSH.', pattern: HOST_PATTERN, maxLength: 253 }),
-    port: int({ description: 'SSH port of the login node.', minimum: 1, maximum: 65535, default: 22 }),
+    port: int({
+      description: 'SSH port of the login node.',
+      minimum: 1,
+      maximum: 65535,
+      default: ALLOCATION_DEFAULTS.port,
+    }),
     user: str({
       description: 'Account name on the login node.',
       pattern: '^[a-z_][a-z0-9_.-]*$',
@@ -146,7 +194,7 @@ const allocationSchema = obj(
       pattern: SAFE_WORD,
       maxLength: 128,
     }),
-    walltime: duration('Walltime of each pilot batch job, e.g. 4h.', '1h'),
+    walltime: duration('Walltime of each pilot batch job, e.g. 4h.', ALLOCATION_DEFAULTS.walltime),
     workers: workersSchema,
     setup: str({
       description:
@@ -159,21 +207,21 @@ const allocationSchema = obj(
         source: enumOf(['path', 'module', 'bundle'] as const, {
           description:
             'Where the pilot finds HTCondor: path (installed at binDir/sbinDir), module (module load <module> first), bundle (the operator uploads a tarball once into cacheDir).',
-          default: 'path',
+          default: ALLOCATION_DEFAULTS.condor.source,
         }),
         sbinDir: str({
           description: 'Directory holding condor_master.',
           pattern: ABS_PATH_PATTERN,
           maxLength: 1024,
-          default: '/usr/sbin',
+          default: ALLOCATION_DEFAULTS.condor.sbinDir,
         }),
         module: str({
-          description: 'Environment module that provides HTCondor.',
+          description: `Environment module that provides HTCondor (with source module; default ${ALLOCATION_DEFAULTS.condor.module}).`,
           pattern: SAFE_WORD,
           maxLength: 128,
         }),
         cacheDir: str({
-          description: 'Directory on the site for the uploaded bundle and pilot scratch (default ~/.hpcop).',
+          description: `Directory on the site for the uploaded bundle and pilot scratch (default ${ALLOCATION_DEFAULTS.condor.cacheDir}).`,
           pattern: '^(~/|/)[A-Za-z0-9._/+-]*$',
           maxLength: 1024,
         }),
@@ -182,7 +230,7 @@ const allocationSchema = obj(
     ),
     containerRuntime: enumOf(CONTAINER_RUNTIMES, {
       description: 'Container runtime the site offers; advertised by pilots as HPCContainerRuntime.',
-      default: 'auto',
+      default: ALLOCATION_DEFAULTS.containerRuntime,
     }),
     scratchDir: str({
       description: 'Scratch directory on the workers for pilot state (default: $TMPDIR or /tmp).',
@@ -236,6 +284,59 @@ const allocationStatusSchema = obj(
   { description: 'Worker counts of one allocation.', required: ['name'] },
 );
 
+/**
+ * One place on an HPC site where the operator put pilots or the pool token: enough to reach it again after the
+ * allocation is removed or its site changes (defect 8 of issue 12). Written before the site is touched.
+ */
+const sitePlaceSchema = obj(
+  {
+    allocation: str({ description: 'The allocation the place was made for.', maxLength: 40 }),
+    batchSystem: enumOf(BATCH_SYSTEMS, { description: 'Batch system the pilots were submitted to.' }),
+    loginHost: str({ description: 'Login node.', maxLength: 253 }),
+    port: int({ description: 'SSH port of the login node.', minimum: 1, maximum: 65535 }),
+    user: str({ description: 'Account on the login node.', maxLength: 64 }),
+    directory: str({
+      description: 'The directory on the site holding pilot.token, pilot scripts and logs (~/ is the home).',
+      maxLength: 1100,
+    }),
+    pilotPrefix: str({ description: 'Name prefix of the pilot batch jobs sent from here.', maxLength: 32 }),
+    secretName: str({ description: 'Secret with the SSH key used to log in.', maxLength: 253 }),
+    hostKey: str({
+      description: 'The pinned host key, when the allocation set it inline (credentials.hostKey).',
+      maxLength: 2048,
+    }),
+    cleanup: obj(
+      {
+        since: dateTime({ description: 'When the place stopped matching an allocation.' }),
+        pilotsBelow: int({
+          description:
+            'Pilots of this place are those whose sequence number is below this; they are cancelled, then the token is removed and the entry dropped.',
+          minimum: 0,
+        }),
+        message: str({ description: 'Why the cleanup cannot go on yet.', maxLength: 4096 }),
+      },
+      {
+        description:
+          'Set once no allocation matches the place any more (removed, or its loginHost, port, user, cacheDir or batchSystem changed).',
+        required: ['since', 'pilotsBelow'],
+      },
+    ),
+  },
+  {
+    description: 'A place on a site that holds (or held) pilots or the pool token.',
+    required: [
+      'allocation',
+      'batchSystem',
+      'loginHost',
+      'port',
+      'user',
+      'directory',
+      'pilotPrefix',
+      'secretName',
+    ],
+  },
+);
+
 export const virtualClusterStatusSchema = obj(
   {
     phase: enumOf(VC_PHASES, { description: 'Where the VirtualCluster is in its life cycle.' }),
@@ -251,6 +352,12 @@ export const virtualClusterStatusSchema = obj(
       listType: 'map',
       listMapKeys: ['name'],
     }),
+    sites: arr(sitePlaceSchema, {
+      description:
+        'Every place on a site where the operator put pilots or the pool token, recorded before it touches the site. A place no allocation matches any more is cleaned (pilots cancelled, token removed) and dropped; deletion and the end of the lifetime clean them all.',
+      // An allocation can have its current place and old ones being cleaned.
+      maxItems: 96,
+    }),
     expiresAt: dateTime({ description: 'When the lifetime ends.' }),
     credentialExpiresAt: dateTime({ description: 'Earliest expiry of a credential with an expiry date.' }),
     message: str({ description: 'Short human-readable state.', maxLength: 4096 }),
@@ -262,6 +369,7 @@ export type VirtualClusterSpec = Infer<typeof virtualClusterSpecSchema>;
 export type VirtualClusterStatus = Infer<typeof virtualClusterStatusSchema>;
 export type Allocation = Infer<typeof allocationSchema>;
 export type AllocationStatus = Infer<typeof allocationStatusSchema>;
+export type SitePlace = Infer<typeof sitePlaceSchema>;
 
 export interface VirtualCluster {
   apiVersion: string;

@@ -144,19 +144,10 @@ export class Metrics {
     labelNames: ['resource'] as const,
     registers: [],
   });
-  readonly virtualClusterWorkers = new Gauge({
-    name: 'hpc_virtualcluster_workers',
-    help: 'Workers of each VirtualCluster by state, as in its status (requested, queued, running, idle, busy, error)',
-    labelNames: ['namespace', 'name', 'state'] as const,
-    registers: [],
-  });
 
   constructor(o: MetricsOptions = {}) {
     this.registry = o.registry ?? new Registry();
-    for (const m of Object.values(this) as unknown[]) {
-      if (m instanceof Counter || m instanceof Gauge || m instanceof Histogram)
-        this.registry.registerMetric(m as Metric);
-    }
+    registerMetricFields(this, this.registry);
     if (o.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -189,4 +180,14 @@ export class Metrics {
 
 function exponentialBuckets(start: number, factor: number, count: number): number[] {
   return Array.from({ length: count }, (_, i) => start * factor ** i);
+}
+
+/**
+ * Registers every metric held in a field of `holder` on `registry`: metric classes declare their metrics as
+ * fields (with `registers: []`, since field initializers run before the constructor) and call this.
+ */
+export function registerMetricFields(holder: object, registry: Registry): void {
+  for (const m of Object.values(holder) as unknown[])
+    if (m instanceof Counter || m instanceof Gauge || m instanceof Histogram)
+      registry.registerMetric(m as Metric);
 }

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JobStatus } from '../../src/condor/job-status.js';
 import { adBool, adNumber, adString, jobIdsOf } from '../../src/condor/parse.js';
-import { renderSubmitDescription, s } from '../../src/condor/submit-description.js';
+import { expr, renderSubmitDescription, s } from '../../src/condor/submit-description.js';
 import { Tag } from '../../src/condor/tags.js';
 import { schedd, uniqueName, waitFor } from './helpers/stack.js';
 
@@ -93,8 +93,12 @@ describe('job identity attributes on the local schedd', () => {
     const ranges = await sd.submit(
       renderSubmitDescription([
         {
-          // Held at submit: it never runs, it only has to be in the queue.
-          commands: { executable: s.string('/bin/true'), hold: s.bool(true) },
+          // Matches no slot: it never runs, it only has to be in the queue (hold at submit and -spool do
+          // not go together).
+          commands: {
+            executable: s.string('/bin/true'),
+            requirements: s.expr(expr('TARGET.HPCNeverMatches =?= true')),
+          },
           attributes: { [Tag.Operator]: tag, [Tag.JobUID]: tag, [Tag.Attempt]: 1, [Tag.Ref]: 'tenant-a/x' },
         },
       ]),

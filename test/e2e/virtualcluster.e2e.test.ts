@@ -323,6 +323,70 @@ describe('VirtualCluster on the SLURM site', () => {
     await co.deleteNamespacedCustomObject({ ...VCS, name: 'short' });
   });
 
+  it('defect 8: removed or changed allocation leaves pilots and the pool token on the site', async () => {
+    const vc = await createVC('moving', 'site-ssh', 2);
+    await waitVC(
+      'moving',
+      'Running with 2 pilots',
+      (v) => v.status?.phase === 'Running' && v.status.workers?.running === 2,
+    );
+    const uid8 = uidOf(vc).slice(0, 8);
+    const first = (await activePilots(vc)).sort();
+    /** The pilot tokens of this VirtualCluster on the site, whatever the cache directory. */
+    const tokens = async () =>
+      (await ssh.exec(['sh', '-c', 'ls -d ~/.hpcop*/*/pilot.token 2>/dev/null || true'])).stdout
+        .split('\n')
+        .filter((l) => l.includes(`/${uid8}-`))
+        .map((l) => l.replace(/^.*\/(\.hpcop[^/]*)\//, '$1/'));
+    expect(await tokens()).toEqual([`.hpcop/${uid8}-site1/pilot.token`]);
+
+    // A new cacheDir: the same batch system lists the old pilots; they are replaced, the old token goes.
+    await co.patchNamespacedCustomObject(
+      {
+        ...VCS,
+        name: 'moving',
+        body: [{ op: 'add', path: '/spec/allocations/0/condor/cacheDir', value: '~/.hpcop-moved' }],
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch),
+    );
+    await waitFor(
+      'the old pilots and the old token gone, 2 new pilots on the site',
+      async () => {
+        const now = await activePilots(vc);
+        const t = await tokens();
+        return (
+          now.length === 2 &&
+          !now.some((p) => first.includes(p)) &&
+          t.length === 1 &&
+          t[0]?.startsWith('.hpcop-moved/')
+        );
+      },
+      180_000,
+      1000,
+    );
+    const moved = await waitVC('moving', 'one recorded place', (v) => v.status?.sites?.length === 1);
+    expect(moved.status?.sites?.[0]).toMatchObject({
+      allocation: 'site1',
+      directory: `~/.hpcop-moved/${uid8}-site1`,
+    });
+
+    // The allocation removed: its pilots are cancelled and its token removed, with nothing left in the spec.
+    await co.patchNamespacedCustomObject(
+      { ...VCS, name: 'moving', body: [{ op: 'replace', path: '/spec/allocations', value: [] }] },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch),
+    );
+    await waitFor(
+      'no pilot and no token left on the site',
+      async () => (await activePilots(vc)).length === 0 && (await tokens()).length === 0,
+      120_000,
+      1000,
+    );
+    await waitVC('moving', 'no recorded place', (v) => (v.status?.sites ?? []).length === 0);
+    expect(await eventReasons(kc, ns, 'moving', ['SiteCleaned'])).toContain('SiteCleaned');
+    await co.deleteNamespacedCustomObject({ ...VCS, name: 'moving' });
+    await waitFor('the VirtualCluster to be gone', async () => (await getVC('moving')) === undefined, 60_000);
+  });
+
   it('keeps an HPCJob that names a missing VirtualCluster waiting with a condition', async () => {
     await createHPCJob(kc, ns, 'orphan', { virtualClusterRef: { name: 'nowhere' }, command: ['true'] });
     const waiting = await waitFor('the HPCJob to say what it waits for', async () => {

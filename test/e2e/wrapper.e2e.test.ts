@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { equalsString } from '../../src/condor/schedd.js';
+import { equalsString } from '../../src/condor/schedd-commands.js';
 import {
   createHPCJob,
   createNamespace,

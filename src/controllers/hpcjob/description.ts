@@ -74,8 +74,11 @@ export function buildSubmitJob(job: HPCJob, attempt: number, o: DescriptionOptio
     output: s.string(STDOUT_FILE),
     error: s.string(STDERR_FILE),
     should_transfer_files: s.string('YES'),
-    // Logs and partial results come back even when the job is evicted or fails.
-    when_to_transfer_output: s.string('ON_EXIT_OR_EVICT'),
+    // On exit only, failed or not. ON_EXIT_OR_EVICT also spools what an evicted or held run left, and then
+    // sends back only what the next run changes: an output file the restarted run left empty stays out of
+    // the spool, and condor_transfer_data fails on it for good (seen on HTCondor 23.9 after a hold and a
+    // release). What an interrupted step did reaches the workspace through the wrapper's own stage-out.
+    when_to_transfer_output: s.string('ON_EXIT'),
     request_cpus: s.int(r.cpus ?? HPCJobDefaults.cpus),
     request_memory: s.int(o.memoryMiB ?? memoryMiBOf(job)),
     // The wrapper reports its result and stages through the job's IO proxy (condor_chirp).

@@ -4,13 +4,9 @@
  * out with condor_q -better-analyze (pure; unit tested).
  */
 import type { HPCJob } from '../../crds/hpcjob.js';
-import type { VirtualCluster } from '../../crds/virtualcluster.js';
+import { WORKER_DEFAULTS, type VirtualCluster } from '../../crds/virtualcluster.js';
 import { quantityMiB } from '../../util/units.js';
 import { memoryMiBOf } from './description.js';
-
-/** Defaults of spec.allocations[].workers, as the pilot script applies them. */
-const WORKER_CORES = 1;
-const WORKER_MEMORY = '2Gi';
 
 /** Undefined when some allocation's workers are big enough; otherwise why none is. */
 export function noWorkerFits(job: HPCJob, vc: VirtualCluster): string | undefined {
@@ -20,8 +16,8 @@ export function noWorkerFits(job: HPCJob, vc: VirtualCluster): string | undefine
   const memory = memoryMiBOf(job);
   const sizes = allocations.map((a) => ({
     name: a.name,
-    cores: a.workers?.cores ?? WORKER_CORES,
-    memory: quantityMiB(a.workers?.memory ?? WORKER_MEMORY),
+    cores: a.workers?.cores ?? WORKER_DEFAULTS.cores,
+    memory: quantityMiB(a.workers?.memory ?? WORKER_DEFAULTS.memory),
   }));
   if (sizes.some((s) => s.cores >= cpus && s.memory >= memory)) return undefined;
   const offered = sizes.map((s) => `${s.name}: ${s.cores} cores, ${s.memory} MiB`).join('; ');

@@ -57,3 +57,11 @@ describe('observe', () => {
     expect(held).toMatchObject({ state: 'held', hold: { code: 13, reason: 'transfer failed' } });
   });
 });
+
+describe('jobState: the wrapper terminated by HTCondor', () => {
+  it('counts a step the wrapper stopped on SIGTERM as a Signal failure, also when it could only exit 128+N', () => {
+    const result = JSON.stringify({ category: 'terminated', signal: 15, exitCode: 7 });
+    const st = jobState(tracked({ JobStatus: JobStatus.Completed, ExitCode: 143, HPCWrapperResult: result }));
+    expect(st).toMatchObject({ state: 'failed', category: 'Signal', signal: 15 });
+  });
+});

@@ -116,7 +116,8 @@ function completed(ad: JobAd, host: string | undefined, endedAt: number | undefi
       result,
       message: result?.message ?? category,
     };
-  if (result?.category === 'signal' && result.signal) {
+  // A wrapper that could not die by the signal it reports (it was ignored when it started) exits 128+N.
+  if ((result?.category === 'signal' || result?.category === 'terminated') && result.signal) {
     return {
       state: 'failed',
       category: 'Signal',

@@ -3,8 +3,8 @@
  * proxy or token whose expiry is watched. Nothing here logs or returns key material beyond what SSH needs.
  */
 import { X509Certificate } from 'node:crypto';
-import type { Allocation } from '../../crds/virtualcluster.js';
 import { checkPrivateKey, pinnedKeyBlobs } from '../../sites/ssh.js';
+import { CredentialProblemReason as R } from './reasons.js';
 
 export interface SiteCredentials {
   privateKey: string;
@@ -15,21 +15,27 @@ export interface SiteCredentials {
 
 export type CredentialProblem = { reason: string; message: string };
 
+/** Whose credentials: an allocation, or a recorded place of one (status.sites). */
+export interface CredentialRef {
+  name: string;
+  credentials: { secretName: string; hostKey?: string };
+}
+
 /** Reads a Secret's data (already base64-decoded) into credentials, or says what is wrong with it. */
 export function credentialsFrom(
-  alloc: Allocation,
+  alloc: CredentialRef,
   data: Record<string, string> | undefined,
 ): SiteCredentials | CredentialProblem {
   const secret = alloc.credentials.secretName;
   if (!data)
     return {
-      reason: 'SecretNotFound',
+      reason: R.SecretNotFound,
       message: `Secret ${secret} of allocation ${alloc.name} does not exist`,
     };
   const privateKey = data['ssh-privatekey'];
-  if (!privateKey) return { reason: 'KeyMissing', message: `Secret ${secret} has no ssh-privatekey` };
+  if (!privateKey) return { reason: R.KeyMissing, message: `Secret ${secret} has no ssh-privatekey` };
   const keyProblem = checkPrivateKey(privateKey);
-  if (keyProblem) return { reason: 'KeyInvalid', message: `Secret ${secret}: ${keyProblem}` };
+  if (keyProblem) return { reason: R.KeyInvalid, message: `Secret ${secret}: ${keyProblem}` };
   const hostKeys = alloc.credentials.hostKey
     ? [alloc.credentials.hostKey]
     : data['known_hosts']
@@ -37,7 +43,7 @@ export function credentialsFrom(
       : [];
   if (pinnedKeyBlobs(hostKeys).size === 0) {
     return {
-      reason: 'HostKeyMissing',
+      reason: R.HostKeyMissing,
       message: `allocation ${alloc.name} pins no host key: set credentials.hostKey or a known_hosts key in Secret ${secret} (unknown host keys are never accepted)`,
     };
   }
@@ -46,7 +52,7 @@ export function credentialsFrom(
     const e = proxyExpiry(data['x509-proxy']);
     if (!e)
       return {
-        reason: 'ProxyInvalid',
+        reason: R.ProxyInvalid,
         message: `Secret ${secret}: x509-proxy holds no readable certificate`,
       };
     expiries.push(e);

@@ -1,12 +1,17 @@
 /**
  * What the operator sends to a site for one pilot, built from the VirtualCluster alone (pure, no I/O): the
  * allocation's directory on the site, the pilot batch script, and the remote command line that stores the
- * script and submits it. The reconciler uses exactly these; tests call them with stored objects.
+ * script and submits it. The controller uses exactly these; tests call them with stored objects.
  */
-import type { Allocation, VirtualCluster } from '../../crds/virtualcluster.js';
+import {
+  ALLOCATION_DEFAULTS,
+  WORKER_DEFAULTS,
+  type Allocation,
+  type VirtualCluster,
+} from '../../crds/virtualcluster.js';
 import { adapterFor } from '../../sites/batch.js';
-import { pilotScript, sitePath, type CondorSource } from '../../sites/pilot.js';
-import { shellCommand } from '../../sites/shell.js';
+import { pilotScript, type CondorSource } from '../../sites/pilot.js';
+import { siteCommand } from '../../sites/ssh-session.js';
 import { durationMs, quantityMiB } from '../../util/units.js';
 
 export interface PilotBuildOptions {
@@ -18,12 +23,8 @@ export interface PilotBuildOptions {
 
 /** The allocation's directory on the site, unquoted (`~/` is expanded by the site's shell). */
 export function siteDirPlain(vc: VirtualCluster, a: Allocation): string {
-  return `${(a.condor?.cacheDir ?? '~/.hpcop').replace(/\/+$/, '')}/${(vc.metadata.uid as string).slice(0, 8)}-${a.name}`;
-}
-
-/** The allocation's directory on the site, quoted for a shell. */
-export function siteDir(vc: VirtualCluster, a: Allocation): string {
-  return sitePath(siteDirPlain(vc, a));
+  const cacheDir = a.condor?.cacheDir ?? ALLOCATION_DEFAULTS.condor.cacheDir;
+  return `${cacheDir.replace(/\/+$/, '')}/${(vc.metadata.uid as string).slice(0, 8)}-${a.name}`;
 }
 
 /** The batch script of pilot `name` of allocation `a`. */
@@ -38,20 +39,20 @@ export function pilotScriptFor(
   const dir = siteDirPlain(vc, a);
   const condor: CondorSource =
     a.condor?.source === 'module'
-      ? { source: 'module', module: a.condor.module ?? 'htcondor' }
+      ? { source: 'module', module: a.condor.module ?? ALLOCATION_DEFAULTS.condor.module }
       : a.condor?.source === 'bundle'
         ? { source: 'bundle', tarball: `${dir}/condor-${o.bundleSha256 ?? 'missing'}.tar.gz` }
-        : { source: 'path', sbinDir: a.condor?.sbinDir ?? '/usr/sbin' };
+        : { source: 'path', sbinDir: a.condor?.sbinDir ?? ALLOCATION_DEFAULTS.condor.sbinDir };
   return pilotScript({
     adapter: adapterFor(a.batchSystem),
     request: {
       name,
       account: a.account,
       queue: a.queue,
-      walltimeSeconds: Math.floor(durationMs(a.walltime ?? '1h') / 1000),
-      nodes: w.nodes ?? 1,
-      cores: w.cores ?? 1,
-      memoryMiB: quantityMiB(w.memory ?? '2Gi'),
+      walltimeSeconds: Math.floor(durationMs(a.walltime ?? ALLOCATION_DEFAULTS.walltime) / 1000),
+      nodes: w.nodes ?? WORKER_DEFAULTS.nodes,
+      cores: w.cores ?? WORKER_DEFAULTS.cores,
+      memoryMiB: quantityMiB(w.memory ?? WORKER_DEFAULTS.memory),
       // Relative to the allocation's directory, where the pilot is submitted from.
       logDir: 'logs',
     },
@@ -62,15 +63,14 @@ export function pilotScriptFor(
     tokenPath: `${dir}/pilot.token`,
     condor,
     setup: a.setup,
-    idleShutdownSeconds: Math.floor(durationMs(w.idleShutdown ?? '5m') / 1000),
+    idleShutdownSeconds: Math.floor(durationMs(w.idleShutdown ?? WORKER_DEFAULTS.idleShutdown) / 1000),
     scratchDir: a.scratchDir,
     containerRuntime: a.containerRuntime,
     updateIntervalSeconds: o.updateIntervalSeconds,
   });
 }
 
-/** The remote command line that stores pilot `name`'s script (fed on stdin) and submits it. */
+/** The remote command line that stores pilot `name`'s script (fed on stdin) and submits it (the session's). */
 export function pilotSubmitCommand(vc: VirtualCluster, a: Allocation, name: string): string {
-  const adapter = adapterFor(a.batchSystem);
-  return `cd ${siteDir(vc, a)} && umask 077 && cat > pilots/${name}.sh && ${shellCommand(adapter.submit(`pilots/${name}.sh`))}`;
+  return siteCommand.submit(adapterFor(a.batchSystem), siteDirPlain(vc, a), name);
 }

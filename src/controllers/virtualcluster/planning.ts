@@ -4,17 +4,17 @@
  * pilots, counted from the batch system itself, so a crash or a lost status write cannot double them.
  */
 import type { BatchJob } from '../../sites/batch.js';
-import type { Allocation } from '../../crds/virtualcluster.js';
+import { WORKER_DEFAULTS, type Allocation } from '../../crds/virtualcluster.js';
 
 export interface PilotView {
   /** Our pilots in the batch system (by name prefix). */
-  jobs: BatchJob[];
+  jobs: readonly BatchJob[];
   /** Pilot names that have at least one busy (claimed) slot in the pool. */
-  busy: Set<string>;
+  busy: ReadonlySet<string>;
   /** Pilot names that have joined the pool. */
-  joined: Set<string>;
+  joined: ReadonlySet<string>;
   /** Batch ids we cancelled ourselves (not counted as errors). */
-  cancelledByUs: Set<string>;
+  cancelledByUs: ReadonlySet<string>;
 }
 
 export interface Counts {
@@ -36,7 +36,7 @@ export interface PilotPlan {
 
 /** Upper bound of active pilots for an allocation. */
 export function maxPilots(a: Allocation): number {
-  return a.workers?.max ?? Math.max(a.workers?.count ?? 1, a.workers?.min ?? 0);
+  return a.workers?.max ?? Math.max(a.workers?.count ?? WORKER_DEFAULTS.count, a.workers?.min ?? 0);
 }
 
 /**
@@ -48,11 +48,11 @@ export function wantedPilots(allocations: readonly Allocation[], demandCpus: num
   let remaining = demandCpus;
   for (const a of allocations) {
     const w = a.workers ?? {};
-    if ((w.autoscale ?? 'Static') === 'Static') {
-      wanted.set(a.name, Math.min(w.count ?? 1, maxPilots(a)));
+    if ((w.autoscale ?? WORKER_DEFAULTS.autoscale) === 'Static') {
+      wanted.set(a.name, Math.min(w.count ?? WORKER_DEFAULTS.count, maxPilots(a)));
       continue;
     }
-    const cores = w.cores ?? 1;
+    const cores = w.cores ?? WORKER_DEFAULTS.cores;
     const need = Math.ceil(Math.max(0, remaining) / cores);
     const n = Math.max(w.min ?? 0, Math.min(need, maxPilots(a)));
     wanted.set(a.name, n);

@@ -6,6 +6,7 @@
  */
 import type { VirtualClusterSpec } from '../../crds/virtualcluster.js';
 import { durationProblem, quantityProblem } from '../../util/units.js';
+import { ReadyReason } from './reasons.js';
 
 export interface ValidationError {
   field: string;
@@ -24,12 +25,20 @@ export function validateVirtualClusterSpec(spec: VirtualClusterSpec): Validation
   for (const [field, d] of durations) {
     const problem = d === undefined ? undefined : durationProblem(d);
     if (problem)
-      return { field, reason: 'InvalidDuration', message: `${field} ${JSON.stringify(d)} ${problem}` };
+      return {
+        field,
+        reason: ReadyReason.InvalidDuration,
+        message: `${field} ${JSON.stringify(d)} ${problem}`,
+      };
   }
   for (const [field, q] of quantities) {
     const problem = q === undefined ? undefined : quantityProblem(q);
     if (problem)
-      return { field, reason: 'InvalidQuantity', message: `${field} ${JSON.stringify(q)} ${problem}` };
+      return {
+        field,
+        reason: ReadyReason.InvalidQuantity,
+        message: `${field} ${JSON.stringify(q)} ${problem}`,
+      };
   }
   return undefined;
 }

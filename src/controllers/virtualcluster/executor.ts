@@ -1,0 +1,175 @@
+/**
+ * Performs a Plan through the ports, in the order that keeps track of everything across a crash: the
+ * finalizer first, then the status (with the places about to be touched recorded and the pilot numbers
+ * about to be used counted) under the optimistic lock, then the Events, then the site effects, and the
+ * finalizer's removal only when every effect before it succeeded. A 409 on a write is thrown: the controller
+ * retries with backoff, on a fresh copy. What failed on a site is remembered for the next pass's status.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { Logger } from 'pino';
+import { API_VERSION } from '../../crds/common.js';
+import { VIRTUALCLUSTER_KIND, type VirtualCluster } from '../../crds/virtualcluster.js';
+import type { Recorder } from '../../runtime/event-types.js';
+import { addFinalizer, isNotFound, removeFinalizer, type ObjectWriter } from '../../runtime/kube-api.js';
+import { SshError } from '../../sites/ssh.js';
+import type { PilotBundle, SiteSession } from '../../sites/session.js';
+import type { VirtualClusterMetrics } from './metrics.js';
+import type { Observation, Plan, SiteEffect } from './model.js';
+import { siteFailure } from './observation.js';
+import { placeKey } from './places.js';
+import { VC_FINALIZER } from './reasons.js';
+import { tokenHash, type SiteSessions } from './site-sessions.js';
+
+export interface ExecutorDeps {
+  writer: ObjectWriter;
+  recorder: Recorder;
+  sessions: SiteSessions;
+  metrics: VirtualClusterMetrics;
+  bundle?: PilotBundle;
+}
+
+/** What came of a Plan: whether the object still exists, and the memory to keep. */
+export interface Execution {
+  /** False when the object was gone (404) before the status was written: nothing was done on a site. */
+  applied: boolean;
+  /** The finalizer was removed: the VirtualCluster is about to go; forget it. */
+  released: boolean;
+}
+
+/**
+ * Equal as JSON values, whatever the key order (the API server hands objects back with keys in its own
+ * order) and whichever realm made them.
+ */
+function sameJson(a: unknown, b: unknown): boolean {
+  return isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)));
+}
+
+export class Executor {
+  readonly #d: ExecutorDeps;
+
+  constructor(deps: ExecutorDeps) {
+    this.#d = deps;
+  }
+
+  async execute(
+    vc: VirtualCluster,
+    plan: Plan,
+    o: Observation,
+    now: number,
+    log: Logger,
+  ): Promise<Execution> {
+    const vcKey = `${vc.metadata.namespace}/${vc.metadata.name}`;
+    let obj = vc;
+    try {
+      if (plan.effects.some((e) => e.kind === 'addFinalizer'))
+        obj = (await addFinalizer(this.#d.writer, obj, VC_FINALIZER)) ?? obj;
+      if (plan.status && !sameJson(vc.status ?? {}, plan.status))
+        obj = await this.#d.writer.patchStatus(obj, plan.status);
+    } catch (e) {
+      if (isNotFound(e)) return { applied: false, released: false };
+      throw e;
+    }
+    if (plan.status?.workers)
+      this.#d.metrics.setWorkers(vc.metadata.namespace as string, vc.metadata.name, plan.status.workers);
+    const regarding = { ...obj, apiVersion: API_VERSION, kind: VIRTUALCLUSTER_KIND };
+    const record = (e: { type: 'Normal' | 'Warning'; reason: string; action: string; note: string }) =>
+      this.#d.recorder.event(regarding, e.type, e.reason, e.action, e.note);
+    plan.events.forEach(record);
+    if (plan.events.length > 0)
+      log.info(
+        { phase: plan.status?.phase, workers: plan.status?.workers },
+        plan.events.map((e) => e.reason).join(', '),
+      );
+
+    const failed = new Set<string>();
+    for (const effect of plan.effects) {
+      if (effect.kind === 'addFinalizer') continue;
+      if (effect.kind === 'removeFinalizer') {
+        if (failed.size > 0) break;
+        await removeFinalizer(this.#d.writer, obj, VC_FINALIZER).catch((e: unknown) => {
+          if (!isNotFound(e)) throw e;
+        });
+        log.info('every place on the sites is clean; finalizer removed');
+        this.#d.sessions.forget(vcKey);
+        this.#d.metrics.forget(vc.metadata.namespace as string, vc.metadata.name);
+        return { applied: true, released: true };
+      }
+      const key = placeKey(effect.place);
+      if (failed.has(key)) continue;
+      const ok = await this.#site(vcKey, effect, o, now, log);
+      if (ok) {
+        if ('event' in effect && effect.event) record(effect.event);
+      } else failed.add(key);
+    }
+    // Each looked-at place shows this pass's failure, or none, to the next pass.
+    for (const key of o.places.keys()) {
+      const m = this.#d.sessions.peek(vcKey, key);
+      if (m && !failed.has(key)) m.lastError = undefined;
+    }
+    this.#d.sessions.retain(vcKey, new Set(o.places.keys()));
+    return { applied: true, released: false };
+  }
+
+  /** One site effect; false when it failed (remembered for the next pass). */
+  async #site(vcKey: string, e: SiteEffect, o: Observation, now: number, log: Logger): Promise<boolean> {
+    const key = placeKey(e.place);
+    const m = this.#d.sessions.peek(vcKey, key);
+    const session = m?.session;
+    if (!m || !session) return false;
+    const where = { allocation: e.place.allocation, site: session.address };
+    try {
+      await this.#perform(session, e, o, log, where);
+      if (e.kind === 'prepare' && o.token?.kind === 'ok') {
+        m.preparedTokenHash = tokenHash(o.token.token);
+        m.tokenRemoved = false;
+      }
+      if (e.kind === 'ensureBundle') m.bundleReady = true;
+      if (e.kind === 'removeToken') {
+        m.tokenRemoved = true;
+        m.preparedTokenHash = undefined;
+      }
+      return true;
+    } catch (err) {
+      // A cancel that fails (the pilot ended meanwhile: qdel says so) is not the site's fault.
+      if (e.kind === 'cancelPilots' && err instanceof SshError && err.kind === 'failed') {
+        log.warn({ ...where, err: err.message.slice(0, 300) }, 'cancelling pilots failed');
+        return true;
+      }
+      const view = siteFailure(this.#d.sessions, vcKey, key, err, now);
+      const after = this.#d.sessions.place(vcKey, key);
+      after.lastError = view.kind === 'unreachable' ? view.message : undefined;
+      log.warn({ ...where, effect: e.kind, err: view.message }, 'acting on the site failed');
+      return false;
+    }
+  }
+
+  async #perform(
+    session: SiteSession,
+    e: SiteEffect,
+    o: Observation,
+    log: Logger,
+    where: Record<string, string>,
+  ): Promise<void> {
+    const dir = e.place.directory;
+    switch (e.kind) {
+      case 'prepare':
+        if (o.token?.kind !== 'ok') throw new Error('no pool token to store');
+        return session.prepare(dir, o.token.token);
+      case 'ensureBundle':
+        if (!this.#d.bundle) throw new Error('the operator has no --pilot-bundle');
+        return session.ensureBundle(dir, this.#d.bundle);
+      case 'cancelPilots':
+        await session.cancel(e.ids);
+        log.info({ ...where, pilots: e.ids.length }, 'cancelled pilots');
+        return;
+      case 'submitPilots':
+        for (const p of e.pilots) {
+          const batchId = await session.submitPilot(dir, p.name, p.script);
+          log.info({ ...where, pilot: p.name, batchId }, 'submitted a pilot');
+        }
+        return;
+      case 'removeToken':
+        return session.removeToken(dir);
+    }
+  }
+}

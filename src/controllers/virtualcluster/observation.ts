@@ -1,0 +1,222 @@
+/**
+ * Gathers what one pass of the VirtualCluster controller looks at, through the ports only: the pool token
+ * (Secrets), per place the credentials Secret and the batch jobs with the place's pilot prefix (a SiteSession
+ * per place), the pool's pilot slots (CollectorApi), and the caller's HPCJob demand. Reading never changes a
+ * site; the only memory it writes is that a site refused a login (so that it is not tried again at once).
+ * What is gathered depends on the mode: nothing for an invalid or terminated VirtualCluster, the places to
+ * clean when it ends, everything while it lives.
+ */
+import type { Logger } from 'pino';
+import type { CollectorApi } from '../../condor/schedd-api.js';
+import { adString } from '../../condor/parse.js';
+import type { SitePlace, VirtualCluster } from '../../crds/virtualcluster.js';
+import { PILOT_TOKEN_KEY } from '../../crds/virtualcluster.js';
+import { errorMessage, SecretAccessError, type Secrets } from '../../runtime/kube-api.js';
+import { SshError } from '../../sites/ssh.js';
+import { credentialsFrom, jwtClaims } from './credentials.js';
+import type { Mode, Observation, PilotMemory, PilotSlots, PlaceView, TokenView } from './model.js';
+import { placeKey, placesToClean, placesToWatch } from './places.js';
+import { CredentialProblemReason } from './reasons.js';
+import { tokenHash, type SiteSessions } from './site-sessions.js';
+
+export interface ObserverDeps {
+  secrets: Secrets;
+  sessions: SiteSessions;
+  /** The collector of a pool (host[:port]). */
+  collector: (pool: string) => CollectorApi;
+  /** CPUs the unfinished HPCJobs that name the VirtualCluster ask for (from the caller's HPCJob cache). */
+  demandCpus: (vc: VirtualCluster) => number;
+}
+
+/** The attributes of a pilot slot the controller reads. */
+const SLOT_ATTRIBUTES = ['HPCPilot', 'State', 'SlotType'] as const;
+
+type SecretRead = { data: Record<string, string> | undefined } | { forbidden: string };
+
+/** One pass's view of the world for `vc` in `mode`. */
+export async function observe(
+  d: ObserverDeps,
+  vc: VirtualCluster,
+  mode: Mode,
+  now: number,
+  memory: PilotMemory,
+  log: Logger,
+): Promise<Observation> {
+  const empty: Observation = { places: new Map(), slots: noSlots(), demandCpus: 0, memory };
+  if (mode === 'invalid' || mode === 'terminated') return empty;
+  const reader = secretReader(d.secrets, vc.metadata.namespace as string);
+  let token: TokenView | undefined;
+  if (mode === 'active') {
+    token = await readToken(vc, reader);
+    if (token.kind !== 'ok') return { ...empty, token };
+  }
+  const places = new Map<string, PlaceView>();
+  const vcKey = `${vc.metadata.namespace}/${vc.metadata.name}`;
+  for (const place of mode === 'active' ? placesToWatch(vc) : placesToClean(vc)) {
+    places.set(placeKey(place), await observePlace(d, vcKey, place, reader, now, token));
+  }
+  if (mode === 'deleting') return { ...empty, places };
+  const credentialExpiresAt = await earliestExpiry(vc, reader);
+  if (mode === 'expired') return { ...empty, places, credentialExpiresAt };
+  return {
+    token,
+    places,
+    slots: await readSlots(d, vc, log),
+    credentialExpiresAt,
+    demandCpus: d.demandCpus(vc),
+    memory,
+  };
+}
+
+function noSlots(): PilotSlots {
+  return { joined: new Set(), busy: new Set() };
+}
+
+/** Reads each Secret once per pass (several places may share one). */
+function secretReader(secrets: Secrets, namespace: string): (name: string) => Promise<SecretRead> {
+  const cache = new Map<string, Promise<SecretRead>>();
+  return (name) => {
+    let r = cache.get(name);
+    if (!r) {
+      r = secrets.readAll(namespace, name).then(
+        (data) => ({ data }),
+        (e: unknown) => {
+          if (e instanceof SecretAccessError) return { forbidden: e.message };
+          throw e;
+        },
+      );
+      cache.set(name, r);
+    }
+    return r;
+  };
+}
+
+/** The pilot token: who the pilots are to the pool, and (its issuer) the pool's trust domain. */
+async function readToken(
+  vc: VirtualCluster,
+  read: (name: string) => Promise<SecretRead>,
+): Promise<TokenView> {
+  const ref = vc.spec.pool.pilotTokenSecretRef;
+  const key = ref.key ?? PILOT_TOKEN_KEY;
+  const r = await read(ref.name);
+  if ('forbidden' in r) return { kind: 'forbidden', message: r.forbidden };
+  const token = r.data?.[key]?.trim();
+  if (!token)
+    return { kind: 'missing', message: `Secret ${ref.name} (key ${key}) with the pilot token is missing` };
+  const iss = jwtClaims(token)?.iss;
+  if (typeof iss !== 'string' || !iss)
+    return { kind: 'missing', message: 'the pilot token is not an IDTOKEN (no issuer claim)' };
+  return { kind: 'ok', token, trustDomain: iss };
+}
+
+async function observePlace(
+  d: ObserverDeps,
+  vcKey: string,
+  place: SitePlace,
+  read: (name: string) => Promise<SecretRead>,
+  now: number,
+  token: TokenView | undefined,
+): Promise<PlaceView> {
+  const secret = await read(place.secretName);
+  if ('forbidden' in secret)
+    return {
+      kind: 'credentials',
+      reason: CredentialProblemReason.SecretForbidden,
+      message: secret.forbidden,
+    };
+  const ref = {
+    name: place.allocation,
+    credentials: { secretName: place.secretName, hostKey: place.hostKey },
+  };
+  const creds = credentialsFrom(ref, secret.data);
+  if ('reason' in creds) return { kind: 'credentials', reason: creds.reason, message: creds.message };
+  const login = {
+    host: place.loginHost,
+    port: place.port,
+    user: place.user,
+    privateKey: creds.privateKey,
+    hostKeys: creds.hostKeys,
+  };
+  const key = placeKey(place);
+  const refused = d.sessions.refusal(vcKey, key, login, now);
+  if (refused)
+    return { kind: 'credentials', reason: refused.reason, message: refusedMessage(refused.message) };
+  const session = d.sessions.open(vcKey, key, login, place.batchSystem);
+  try {
+    const jobs = (await session.listJobs()).filter((j) => j.name.startsWith(place.pilotPrefix));
+    const m = d.sessions.place(vcKey, key);
+    return {
+      kind: 'listed',
+      jobs,
+      tokenPrepared: token?.kind === 'ok' && m.preparedTokenHash === tokenHash(token.token),
+      bundleReady: m.bundleReady,
+      tokenRemoved: m.tokenRemoved,
+      ...(m.lastError ? { lastError: m.lastError } : {}),
+    };
+  } catch (e) {
+    return siteFailure(d.sessions, vcKey, key, e, now);
+  }
+}
+
+/** Sites penalise failed logins: a refused login waits for new credentials (or an hour). */
+function refusedMessage(message: string): string {
+  return `${message} (not retried until the credentials change)`;
+}
+
+/** A failure talking to a site: refused credentials are remembered; anything else is "try again". */
+export function siteFailure(
+  sessions: SiteSessions,
+  vcKey: string,
+  placeKey: string,
+  e: unknown,
+  now: number,
+): Extract<PlaceView, { kind: 'credentials' | 'unreachable' }> {
+  if (e instanceof SshError && (e.kind === 'auth' || e.kind === 'host-key')) {
+    const reason =
+      e.kind === 'auth'
+        ? CredentialProblemReason.AuthenticationFailed
+        : CredentialProblemReason.HostKeyMismatch;
+    sessions.refuse(vcKey, placeKey, reason, e.message, now);
+    return { kind: 'credentials', reason, message: refusedMessage(e.message) };
+  }
+  sessions.disconnect(vcKey, placeKey);
+  return { kind: 'unreachable', message: errorMessage(e) };
+}
+
+/** One collector query for the VirtualCluster: which pilots joined, which have a busy slot. */
+async function readSlots(d: ObserverDeps, vc: VirtualCluster, log: Logger): Promise<PilotSlots> {
+  const joined = new Set<string>();
+  const busy = new Set<string>();
+  try {
+    const ads = await d
+      .collector(vc.spec.pool.collectorHost)
+      .pilotSlots(`${vc.metadata.namespace}/${vc.metadata.name}`, SLOT_ATTRIBUTES);
+    for (const ad of ads) {
+      const pilot = adString(ad, 'HPCPilot');
+      if (!pilot) continue;
+      joined.add(pilot);
+      if (adString(ad, 'State') === 'Claimed' || adString(ad, 'SlotType') === 'Dynamic') busy.add(pilot);
+    }
+  } catch (e) {
+    // Without the collector the counts of joined and busy pilots are 0 this pass; pilots are still managed.
+    log.warn({ err: errorMessage(e) }, 'could not read pilot slots from the collector');
+  }
+  return { joined, busy };
+}
+
+/** The earliest expiry of a proxy or token in the current allocations' Secrets. */
+async function earliestExpiry(
+  vc: VirtualCluster,
+  read: (name: string) => Promise<SecretRead>,
+): Promise<number | undefined> {
+  let earliest: number | undefined;
+  for (const a of vc.spec.allocations ?? []) {
+    const r = await read(a.credentials.secretName);
+    // A Secret the operator may not read is reported by the place's check; no expiry to tell here.
+    if ('forbidden' in r) continue;
+    const creds = credentialsFrom(a, r.data);
+    const at = 'reason' in creds ? undefined : creds.expiresAt?.getTime();
+    if (at !== undefined && (earliest === undefined || at < earliest)) earliest = at;
+  }
+  return earliest;
+}

@@ -1,0 +1,224 @@
+/**
+ * One allocation of an active VirtualCluster (pure): from what its site listed and the pool's slots, its
+ * counts and status entry, the pilot failure backoff, and what to do there (store the token, upload the
+ * bundle, cancel the surplus, submit the missing pilots with their names and scripts).
+ */
+import type { Allocation, AllocationStatus, SitePlace, VirtualCluster } from '../../crds/virtualcluster.js';
+import { rfc3339 } from '../../runtime/conditions.js';
+import type { BatchJob } from '../../sites/batch.js';
+import type { PlannedEvent } from '../../runtime/event-types.js';
+import { errorMessage } from '../../runtime/kube-api.js';
+import type {
+  FailureMemory,
+  PilotMemory,
+  PilotSlots,
+  PilotToSubmit,
+  PlaceView,
+  SiteEffect,
+} from './model.js';
+import { active, placeKey } from './places.js';
+import { pilotScriptFor } from './pilots.js';
+import { maxPilots, planPilots, sequenceOf, type Counts, type PilotPlan } from './planning.js';
+import { EventAction, EventReason, pilotFailureBackoffMs } from './reasons.js';
+
+export interface AllocationInput {
+  vc: VirtualCluster;
+  a: Allocation;
+  place: SitePlace;
+  view: PlaceView | undefined;
+  wanted: number;
+  prev: AllocationStatus | undefined;
+  memory: PilotMemory;
+  slots: PilotSlots;
+  now: number;
+  trustDomain: string;
+  /** Pilots below this number belong to places the allocation had before (status.sites cleanup). */
+  sequenceFloor: number;
+  /** Batch ids a retired place on the same batch system cancelled (ended pilots, not failures). */
+  cancelledElsewhere: readonly string[];
+  bundleSha256: string | undefined;
+  pilotUpdateIntervalSeconds: number | undefined;
+}
+
+export type AllocationOutcome = 'ok' | 'credentials' | 'unreachable';
+
+export interface AllocationPlan {
+  outcome: AllocationOutcome;
+  /** Counts taken this pass; undefined when the site could not be looked at (the last ones stand). */
+  counts?: Counts;
+  status: AllocationStatus;
+  effects: SiteEffect[];
+  /** Updated memory of this allocation and its place (undefined: unchanged). */
+  failures?: FailureMemory;
+  cancelled?: string[];
+  /** The operator has put, or is about to put, something at the place: it must be recorded. */
+  touched: boolean;
+}
+
+export const ZERO_COUNTS: Counts = { requested: 0, queued: 0, running: 0, idle: 0, busy: 0, error: 0 };
+
+/** Counts from the status entry (missing ones are 0). */
+export function countsOf(s: AllocationStatus | undefined): Counts {
+  const c = { ...ZERO_COUNTS };
+  for (const k of Object.keys(c) as (keyof Counts)[]) c[k] = s?.[k] ?? 0;
+  return c;
+}
+
+export function planAllocation(i: AllocationInput): AllocationPlan {
+  const v = i.view;
+  if (v?.kind !== 'listed') {
+    // Unknown counts are kept from the last good look, not invented.
+    const message = v?.message ?? 'not checked yet';
+    return {
+      outcome: v?.kind ?? 'unreachable',
+      status: { ...(i.prev ?? {}), name: i.a.name, message },
+      effects: [],
+      touched: false,
+    };
+  }
+  const ids = new Set(v.jobs.map((j) => j.id));
+  // Only ids still listed are worth remembering: the memory stays as small as the listing.
+  // Ids a retired place cancelled are kept here too: its record (and memory) goes before the listing forgets them.
+  const before = [...(i.memory.cancelled[placeKey(i.place)] ?? []), ...i.cancelledElsewhere];
+  const ours = new Set(before.filter((id) => ids.has(id)));
+  const failures = countFailures(i, v.jobs, ours, ids);
+  const canSubmit = i.now >= failures.nextSubmitAt;
+  const plan = planPilots(
+    i.wanted,
+    maxPilots(i.a),
+    { jobs: v.jobs, busy: i.slots.busy, joined: i.slots.joined, cancelledByUs: ours },
+    canSubmit,
+  );
+  const first = Math.max(
+    i.prev?.nextSequence ?? 0,
+    i.sequenceFloor,
+    ...v.jobs.map((j) => sequenceOf(j.name, i.place.pilotPrefix) + 1),
+  );
+  // A pilot cancelled before and still listed is on its way out: counted, but not cancelled again.
+  plan.cancel = plan.cancel.filter((id) => !ours.has(id));
+  const acts = siteActions(i, v, plan, first);
+  acts.cancelled.forEach((id) => ours.add(id));
+  const counts = { ...plan.counts, queued: plan.counts.queued + acts.submitted };
+  const backoff =
+    !canSubmit && plan.submit === 0 && active(v.jobs).length < i.wanted
+      ? `${failures.count} pilot(s) failed recently; next submission after ${rfc3339(new Date(failures.nextSubmitAt))}`
+      : undefined;
+  // A failure of the last pass's actions (or one found now) is this allocation's problem until it acts cleanly.
+  const message = acts.problem ?? v.lastError ?? backoff;
+  const status: AllocationStatus = { name: i.a.name, ...counts, nextSequence: first + acts.submitted };
+  const lastSubmitTime = acts.submitted > 0 ? rfc3339(new Date(i.now)) : i.prev?.lastSubmitTime;
+  if (lastSubmitTime) status.lastSubmitTime = lastSubmitTime;
+  if (message) status.message = message;
+  return {
+    outcome: acts.problem || v.lastError ? 'unreachable' : 'ok',
+    counts,
+    status,
+    effects: acts.effects,
+    failures,
+    cancelled: [...ours],
+    touched: acts.effects.length > 0 || v.jobs.length > 0 || (i.prev?.nextSequence ?? 0) > 0,
+  };
+}
+
+interface SiteActions {
+  effects: SiteEffect[];
+  /** Ids cancelled now. */
+  cancelled: string[];
+  /** Pilots submitted now (numbered from `first`). */
+  submitted: number;
+  /** Why the allocation cannot be served as its spec says (nothing is cancelled or submitted then). */
+  problem?: string;
+}
+
+/** In order: store the token, upload the bundle, cancel the surplus, submit the missing pilots. */
+function siteActions(
+  i: AllocationInput,
+  v: Extract<PlaceView, { kind: 'listed' }>,
+  plan: PilotPlan,
+  first: number,
+): SiteActions {
+  const effects: SiteEffect[] = [];
+  if (!v.tokenPrepared) effects.push({ kind: 'prepare', place: i.place });
+  if (i.a.condor?.source === 'bundle') {
+    if (!i.bundleSha256)
+      return {
+        effects,
+        cancelled: [],
+        submitted: 0,
+        problem: 'allocation asks for condor.source bundle, but the operator has no --pilot-bundle',
+      };
+    if (!v.bundleReady) effects.push({ kind: 'ensureBundle', place: i.place });
+  }
+  if (plan.cancel.length > 0)
+    effects.push({
+      kind: 'cancelPilots',
+      place: i.place,
+      ids: plan.cancel,
+      event: reconcileEvent(
+        EventReason.PilotsCancelled,
+        `${plan.cancel.length} pilot(s) cancelled on allocation ${i.a.name}`,
+      ),
+    });
+  const acts: SiteActions = { effects, cancelled: plan.cancel, submitted: 0 };
+  if (plan.submit === 0) return acts;
+  const built = buildPilots(i, first, plan.submit);
+  if ('error' in built) return { ...acts, problem: built.error };
+  effects.push({
+    kind: 'submitPilots',
+    place: i.place,
+    pilots: built.pilots,
+    event: reconcileEvent(
+      EventReason.PilotsSubmitted,
+      `${built.pilots.length} pilot(s) submitted to ${i.a.batchSystem} on ${i.a.loginHost} (allocation ${i.a.name})`,
+    ),
+  });
+  return { ...acts, submitted: built.pilots.length };
+}
+
+function reconcileEvent(reason: string, note: string): PlannedEvent {
+  return { type: 'Normal', reason, action: EventAction.Reconcile, note };
+}
+
+/** Pilots that failed on their own, each counted once; a pilot that joined the pool resets the count. */
+function countFailures(
+  i: AllocationInput,
+  jobs: readonly BatchJob[],
+  cancelled: ReadonlySet<string>,
+  ids: ReadonlySet<string>,
+): FailureMemory {
+  const before = i.memory.failures[i.a.name];
+  const seen = new Set((before?.seen ?? []).filter((id) => ids.has(id)));
+  let count = before?.count ?? 0;
+  let nextSubmitAt = before?.nextSubmitAt ?? 0;
+  for (const j of jobs) {
+    if (j.state === 'failed' && !cancelled.has(j.id) && !seen.has(j.id)) {
+      seen.add(j.id);
+      count++;
+      nextSubmitAt = i.now + pilotFailureBackoffMs(count);
+    }
+  }
+  if (jobs.some((j) => i.slots.joined.has(j.name))) count = 0;
+  return { seen: [...seen], count, nextSubmitAt };
+}
+
+/** The next `n` pilots' names and scripts, or why a script cannot be made (the spec cannot be carried). */
+function buildPilots(
+  i: AllocationInput,
+  first: number,
+  n: number,
+): { pilots: PilotToSubmit[] } | { error: string } {
+  const pilots: PilotToSubmit[] = [];
+  try {
+    for (let k = 0; k < n; k++) {
+      const name = `${i.place.pilotPrefix}${first + k}`;
+      const script = pilotScriptFor(i.vc, i.a, name, i.trustDomain, {
+        bundleSha256: i.bundleSha256,
+        updateIntervalSeconds: i.pilotUpdateIntervalSeconds,
+      });
+      pilots.push({ name, script });
+    }
+  } catch (e) {
+    return { error: errorMessage(e) };
+  }
+  return { pilots };
+}

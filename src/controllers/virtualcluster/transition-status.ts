@@ -1,0 +1,151 @@
+/**
+ * What a pass's per-allocation outcomes mean for the whole VirtualCluster (pure): total counts, the
+ * CredentialsValid, SiteReachable, CredentialExpiring and PoolJoined conditions with their Events, the phase,
+ * Ready and the one-line message.
+ */
+import { VirtualClusterConditions as C, type VCPhase } from '../../crds/virtualcluster.js';
+import { rfc3339 } from '../../runtime/conditions.js';
+import type { Counts } from './planning.js';
+import {
+  CredentialExpiringReason,
+  CredentialsReason,
+  EventReason,
+  EXPIRY_WARNING_MS,
+  PoolJoinedReason,
+  SiteReachableReason,
+} from './reasons.js';
+import type { StatusDraft } from './status-draft.js';
+import type { AllocationOutcome } from './transition-allocation.js';
+import { ZERO_COUNTS } from './transition-allocation.js';
+
+/** The outcome of each allocation looked at this pass, with its name and message. */
+export interface Verdict {
+  name: string;
+  outcome: AllocationOutcome;
+  message?: string;
+}
+
+export interface Problems {
+  badCreds: string[];
+  unreachable: string[];
+  /** Allocations looked at. */
+  seen: number;
+}
+
+export function problemsOf(verdicts: readonly Verdict[]): Problems {
+  const line = (v: Verdict) => `${v.name}: ${v.message ?? ''}`;
+  return {
+    badCreds: verdicts.filter((v) => v.outcome === 'credentials').map(line),
+    unreachable: verdicts.filter((v) => v.outcome === 'unreachable').map(line),
+    seen: verdicts.length,
+  };
+}
+
+export function sumCounts(all: readonly Counts[]): Counts {
+  const total = { ...ZERO_COUNTS };
+  for (const c of all) for (const k of Object.keys(total) as (keyof Counts)[]) total[k] += c[k];
+  return total;
+}
+
+/** CredentialsValid and SiteReachable, each with a Warning Event when it turns (or its message changes). */
+export function reportSites(d: StatusDraft, p: Problems): void {
+  if (p.badCreds.length > 0) {
+    const message = p.badCreds.join('; ');
+    if (
+      d.condition({ type: C.CredentialsValid, status: 'False', reason: CredentialsReason.Rejected, message })
+    )
+      d.event('Warning', EventReason.CredentialsInvalid, message);
+  } else if (p.seen > 0 && p.unreachable.length < p.seen) {
+    d.condition({
+      type: C.CredentialsValid,
+      status: 'True',
+      reason: CredentialsReason.Verified,
+      message: 'SSH login and host key verified',
+    });
+  }
+  if (p.unreachable.length > 0) {
+    const message = p.unreachable.join('; ');
+    if (
+      d.condition({
+        type: C.SiteReachable,
+        status: 'False',
+        reason: SiteReachableReason.Unreachable,
+        message,
+      })
+    )
+      d.event('Warning', EventReason.SiteUnreachable, message);
+  } else if (p.seen > 0 && p.badCreds.length < p.seen) {
+    d.condition({
+      type: C.SiteReachable,
+      status: 'True',
+      reason: SiteReachableReason.Reachable,
+      message: 'every site answered',
+    });
+  }
+}
+
+/** CredentialExpiring, when a credential has an expiry date. */
+export function reportExpiry(d: StatusDraft, expiresAt: number | undefined, now: number): void {
+  if (expiresAt === undefined) return;
+  const at = rfc3339(new Date(expiresAt));
+  d.status.credentialExpiresAt = at;
+  const soon = expiresAt - now < EXPIRY_WARNING_MS;
+  d.condition({
+    type: C.CredentialExpiring,
+    status: soon ? 'True' : 'False',
+    reason: soon ? CredentialExpiringReason.ExpiresSoon : CredentialExpiringReason.Valid,
+    message: `a credential expires at ${at}`,
+  });
+}
+
+/** PoolJoined, once pilots run: have any of them joined the collector? */
+export function reportPool(d: StatusDraft, total: Counts, collectorHost: string): void {
+  if (total.running === 0) return;
+  const joined = total.idle + total.busy;
+  d.condition(
+    joined > 0
+      ? {
+          type: C.PoolJoined,
+          status: 'True',
+          reason: PoolJoinedReason.Joined,
+          message: `${joined} of ${total.running} running pilots joined ${collectorHost}`,
+        }
+      : {
+          type: C.PoolJoined,
+          status: 'False',
+          reason: PoolJoinedReason.NotJoined,
+          message: `${total.running} pilots run but none has joined ${collectorHost} yet`,
+        },
+  );
+}
+
+/** The phase of a VirtualCluster that lives (not past its lifetime). */
+export function livePhase(allocations: number, p: Problems, total: Counts): VCPhase {
+  const active = total.queued + total.running;
+  if (allocations === 0) return 'Pending';
+  if (p.badCreds.length === p.seen && p.seen > 0) return 'Failed';
+  if (p.badCreds.length > 0 || p.unreachable.length > 0) return 'Degraded';
+  if (p.seen === 0) return 'Validating';
+  if (total.idle + total.busy < total.requested || active > total.requested) return 'Provisioning';
+  return 'Running';
+}
+
+/** Sets phase, message and Ready. */
+export function reportPhase(
+  d: StatusDraft,
+  phase: VCPhase,
+  total: Counts,
+  p: Problems,
+  extra?: string,
+): void {
+  const counts = `${total.requested} requested, ${total.queued} queued, ${total.running} running (${total.busy} busy, ${total.idle} idle), ${total.error} in error`;
+  const problems = [...p.badCreds, ...p.unreachable, ...(extra ? [extra] : [])];
+  d.status.phase = phase;
+  d.status.message = `${phase}: ${counts}${problems.length ? `; ${problems.join('; ')}` : ''}`.slice(0, 4096);
+  d.condition({
+    type: C.Ready,
+    status: phase === 'Running' ? 'True' : 'False',
+    reason: phase,
+    message: d.status.message,
+  });
+}
