@@ -3,6 +3,7 @@
  * condor-transfer staging, maybe a VirtualCluster, a retry limit) and VirtualClusters (one allocation on one
  * site, the pool token and SSH key in Secrets).
  */
+import { generateKeyPairSync } from 'node:crypto';
 import type { HPCJob } from '../../src/crds/hpcjob.js';
 import type { VirtualCluster } from '../../src/crds/virtualcluster.js';
 import type { JobPlan, VcPlan } from './plan.js';
@@ -46,9 +47,37 @@ export function tokenSecretName(v: VcPlan): string {
   return `${v.name}-pool-token`;
 }
 
-/** The private key a site accepts, and the pool token of a VirtualCluster (unique, to find leftovers). */
-export const sshKeyOf = (v: VcPlan): string => `-----BEGIN OPENSSH PRIVATE KEY----- ${v.ns}/${v.name}`;
-export const poolTokenOf = (v: VcPlan): string => `eyJ.pool-token.${v.ns}.${v.name}`;
+/**
+ * Real (parseable) SSH keys, one per VirtualCluster slot: the operator checks that a key parses before it
+ * uses it. Made once per process (a few ms each); their bytes never reach a trace, so replays stay exact.
+ */
+const keys: string[] = [];
+
+/** The private key the site of a VirtualCluster accepts. */
+export function sshKeyOf(v: VcPlan): string {
+  const i = Number(/(\d+)$/.exec(v.name)?.[1] ?? 0);
+  while (keys.length <= i) {
+    const pair = generateKeyPairSync('rsa', {
+      modulusLength: 1024,
+      privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+      publicKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    });
+    keys.push(pair.privateKey);
+  }
+  return keys[i] as string;
+}
+
+/** The pool token of a VirtualCluster (unique, to find leftovers on sites). */
+export function poolTokenOf(v: VcPlan): string {
+  // An IDTOKEN's shape (header.claims.signature, base64url): the operator reads its issuer, never checks it.
+  const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const claims = {
+    iss: 'pool.sim.example.org',
+    sub: `pilot@${v.ns}.${v.name}`,
+    scope: 'condor:/ADVERTISE_STARTD condor:/READ',
+  };
+  return `${part({ alg: 'HS256', kid: 'POOL' })}.${part(claims)}.${part({ sig: `${v.ns}/${v.name}` })}`;
+}
 export const HOST_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHNpbXVsYXRlZA==';
 
 export function virtualCluster(v: VcPlan): VirtualCluster {

@@ -32,6 +32,8 @@ export interface CallPlan<T> {
 export interface CallMeta {
   port: string;
   text: string;
+  /** The reply is secret: the trace says only that it came. */
+  secret?: boolean;
   condor?: CondorCallInfo;
 }
 
@@ -92,7 +94,11 @@ export class Net {
         for (const l of this.listeners) l.onSettle?.(caller, meta);
         if (!caller.alive || aborted) return;
         if (caller.crashPoint(`reply of ${meta.port} ${meta.text}`)) return;
-        this.trace.add(caller.name, 'reply', `${meta.port} ${replyText(reply)}`);
+        this.trace.add(
+          caller.name,
+          'reply',
+          `${meta.port} ${meta.secret && reply.ok ? 'ok (secret)' : replyText(reply)}`,
+        );
         if (reply.ok) resolve(reply.value as T);
         else reject(reply.error);
       };

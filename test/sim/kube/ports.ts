@@ -184,12 +184,12 @@ export function secrets(api: ApiServer, who: Caller): Secrets {
   const port = 'kube.secrets';
   return {
     readAll(ns, name) {
-      return api.net.call(who, { port, text: `read ${ns}/${name}` }, () =>
+      return api.net.call(who, { port, text: `read ${ns}/${name}`, secret: true }, () =>
         api.faults.plan(false, () => api.secrets.readAll(ns, name)),
       );
     },
     read(ns, name, key) {
-      return api.net.call(who, { port, text: `read ${ns}/${name}[${key}]` }, () =>
+      return api.net.call(who, { port, text: `read ${ns}/${name}[${key}]`, secret: true }, () =>
         api.faults.plan(false, () => api.secrets.readAll(ns, name)?.[key]),
       );
     },

@@ -69,7 +69,9 @@ export class SiteModel {
   submit(dir: string, name: string, script: string, by: string): string {
     const id = String(this.#nextId++);
     this.files.set(`${dir}/pilots/${name}.sh`, script);
-    const vc = /VirtualCluster\s*=\s*"([^"]+)"/.exec(script)?.[1];
+    // As the startd would advertise it: `VirtualCluster = "ns/name"` in its config, or the real pilot's
+    // `export _CONDOR_VirtualCluster='"ns/name"'`.
+    const vc = /VirtualCluster\s*=\s*'?"([^"]+)"/.exec(script)?.[1];
     const p: Pilot = { id, name, state: 'queued', raw: 'PENDING', virtualCluster: vc };
     this.pilots.set(id, p);
     this.onWrite(`pilot ${id} (${name}) submitted`, by);
