@@ -62,7 +62,7 @@ export class Trace {
 }
 
 export function virtualTime(at: number): string {
-  const ms = at - SIM_EPOCH;
+  const ms = Math.floor(at - SIM_EPOCH);
   const h = Math.floor(ms / 3_600_000);
   const m = Math.floor((ms % 3_600_000) / 60_000);
   const s = Math.floor((ms % 60_000) / 1000);

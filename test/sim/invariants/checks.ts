@@ -40,9 +40,7 @@ export function checkCommit(ctx: CheckContext, report: Report, job: SimJob, call
     (j) => (jobAttempt(j) ?? 0) < attempt && succeeded(j) && !ctx.ledger.wiped.has(j),
   );
   for (const j of earlier) {
-    const doneAt = Number(j.ad.CompletionDate ?? 0) * 1000;
-    const asked = (ctx.user.retries.get(uid) ?? []).some((t) => t >= doneAt);
-    if (!asked)
+    if (!retriedAfter(ctx, uid, j))
       report(
         'no-attempt-after-success',
         `${describeJob(job)} submitted although ${describeJob(j)} completed with exit 0 and nobody asked for a retry`,
@@ -123,7 +121,8 @@ export function checkStatusWrite(
   const phase = st.phase;
   if (!phase || !FINAL_PHASES.includes(phase) || phase === old?.phase) return;
   const jobs = ctx.ledger.byAttempt.get(attemptKey(uid, st.attempt ?? 0)) ?? [];
-  const ok = jobs.filter((j) => succeeded(j) && !ctx.ledger.wiped.has(j));
+  // A success followed by a retry request: the verdict is about the requested attempt (which may never start).
+  const ok = jobs.filter((j) => succeeded(j) && !ctx.ledger.wiped.has(j) && !retriedAfter(ctx, uid, j));
   if (phase === 'Succeeded' && !jobs.some(succeeded))
     report(
       'final-phase-matches-history',
@@ -184,6 +183,12 @@ export function checkFinalizerRemoval(
           `finalizer of ${refOf(before)} removed while a submit for it by ${r.name} is in flight`,
         );
   }
+}
+
+/** The user asked for a retry after `job` completed. */
+function retriedAfter(ctx: CheckContext, uid: string, job: SimJob): boolean {
+  const doneAt = Number(job.ad.CompletionDate ?? 0) * 1000;
+  return (ctx.user.retries.get(uid) ?? []).some((t) => t >= doneAt);
 }
 
 function newlyLost(old: HPCJobStatus | undefined, st: HPCJobStatus): number[] {
