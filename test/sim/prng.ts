@@ -1,27 +1,24 @@
 /**
  * The simulation's one source of chance. Every random choice of a schedule (the world's plan, latencies,
- * faults, job outcomes, crash points) and the operator's own Random draw from one seeded stream, so a seed
- * replays exactly. The generator is mulberry32, the same as test/support/random.ts (runtime branch).
+ * faults, job outcomes, crash points) and the operator's own Random draw from one seeded stream
+ * (test/support/random.ts), so a seed replays exactly.
  */
 import type { Random } from '../../src/runtime/clock.js';
+import { seededRandom } from '../support/random.js';
 
 export class Prng {
-  #a: number;
+  readonly #next: Random;
   /** How many numbers were drawn: printed in traces to spot a divergence when a replay does not match. */
   draws = 0;
 
   constructor(readonly seed: number) {
-    this.#a = seed >>> 0;
+    this.#next = seededRandom(seed);
   }
 
   /** A number in [0, 1). */
   next(): number {
     this.draws++;
-    this.#a = (this.#a + 0x6d2b79f5) >>> 0;
-    let t = this.#a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.#next();
   }
 
   /** The same stream as a Random (the operator's jitter). */
