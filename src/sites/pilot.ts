@@ -61,7 +61,22 @@ function oneLine(field: string, v: string | undefined): void {
 }
 
 export function pilotScript(o: PilotOptions): string {
-  const q = shellQuote;
+  checkOptions(o);
+  const env = condorEnv(o);
+  return [
+    '#!/bin/sh',
+    ...o.adapter.directives(o.request),
+    ...privateDirLines(o),
+    ...setupLines(o.setup),
+    ...masterLocationLines(o.condor),
+    ...daemonEnvLines(o, env),
+    ...runMasterLines(o.adapter),
+    '',
+  ].join('\n');
+}
+
+/** Refuses what would not stay on its line or is not a whole number in range, before writing anything. */
+function checkOptions(o: PilotOptions): void {
   const r = o.request;
   oneLine('virtualCluster', o.virtualCluster);
   oneLine('allocation', o.allocation);
@@ -82,6 +97,10 @@ export function pilotScript(o: PilotOptions): string {
   wholeNumber('idleShutdownSeconds', o.idleShutdownSeconds, 0);
   if (o.shutdownMarginSeconds !== undefined) wholeNumber('shutdownMarginSeconds', o.shutdownMarginSeconds, 0);
   if (o.updateIntervalSeconds !== undefined) wholeNumber('updateIntervalSeconds', o.updateIntervalSeconds, 1);
+}
+
+/** The HTCondor configuration of the pilot's master and startd, as _CONDOR_ environment variables. */
+function condorEnv(o: PilotOptions): [string, string][] {
   const margin = o.shutdownMarginSeconds ?? Math.min(600, Math.floor(o.request.walltimeSeconds / 10));
   const lifetime = Math.max(60, o.request.walltimeSeconds - margin);
   const env: [string, string][] = [
@@ -120,9 +139,13 @@ export function pilotScript(o: PilotOptions): string {
   if (o.containerRuntime && o.containerRuntime !== 'auto') {
     env.push(['_CONDOR_STARTER_JOB_ENVIRONMENT', `HPC_RUNTIME_ORDER=${o.containerRuntime}`]);
   }
+  return env;
+}
 
-  const lines: string[] = ['#!/bin/sh', ...o.adapter.directives(o.request)];
-  lines.push(
+/** The header comment, and the pilot's own directory ($D), removed when the script exits. */
+function privateDirLines(o: PilotOptions): string[] {
+  const q = shellQuote;
+  return [
     // JSON strings: a line break in a name cannot end the comment and start a command.
     `# Pilot ${JSON.stringify(o.request.name)} of VirtualCluster ${JSON.stringify(o.virtualCluster)}, allocation ${JSON.stringify(o.allocation)}.`,
     '# Written by the HPC operator; it starts an HTCondor startd that joins the pool, then exits when idle.',
@@ -135,76 +158,90 @@ export function pilotScript(o: PilotOptions): string {
     'mkdir -p "$D/log" "$D/spool" "$D/execute" "$D/lock" "$D/run" "$D/tokens.d" || exit 1',
     'trap \'rm -rf "$D"\' EXIT',
     "trap 'exit 143' TERM INT",
-  );
-  if (o.setup) {
-    lines.push(`# The VirtualCluster's setup (base64 of spec.allocations[].setup).`);
-    lines.push(`eval "$(printf '%s' ${q(Buffer.from(o.setup, 'utf8').toString('base64'))} | base64 -d)"`);
-  }
-  switch (o.condor.source) {
+  ];
+}
+
+/** The VirtualCluster's setup snippet, if any. */
+function setupLines(setup: string | undefined): string[] {
+  if (!setup) return [];
+  return [
+    `# The VirtualCluster's setup (base64 of spec.allocations[].setup).`,
+    `eval "$(printf '%s' ${shellQuote(Buffer.from(setup, 'utf8').toString('base64'))} | base64 -d)"`,
+  ];
+}
+
+/** Sets MASTER to the condor_master to run, wherever this site has HTCondor from. */
+function masterLocationLines(c: CondorSource): string[] {
+  const q = shellQuote;
+  switch (c.source) {
     case 'path':
-      lines.push(`MASTER=${sitePath(o.condor.sbinDir)}/condor_master`);
-      break;
+      return [`MASTER=${sitePath(c.sbinDir)}/condor_master`];
     case 'module':
-      lines.push(
+      return [
         'if ! command -v module >/dev/null 2>&1; then',
         '  for init in /usr/share/lmod/lmod/init/sh /etc/profile.d/lmod.sh /usr/share/modules/init/sh /etc/profile.d/modules.sh; do',
         '    if [ -r "$init" ]; then . "$init" && break; fi',
         '  done',
         'fi',
-        `module load ${q(o.condor.module)} || { echo 'hpc pilot: module load failed:' ${q(o.condor.module)} >&2; exit 1; }`,
+        `module load ${q(c.module)} || { echo 'hpc pilot: module load failed:' ${q(c.module)} >&2; exit 1; }`,
         'MASTER=$(command -v condor_master)',
-      );
-      break;
+      ];
     case 'bundle':
-      lines.push(
+      return [
         'mkdir -p "$D/release" && tar -xzf ' +
-          sitePath(o.condor.tarball) +
+          sitePath(c.tarball) +
           ' -C "$D/release" --strip-components=1 || exit 1',
         'export PATH="$D/release/bin:$D/release/sbin:$PATH"',
         'export LD_LIBRARY_PATH="$D/release/lib:$D/release/lib/condor${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"',
         'export _CONDOR_RELEASE_DIR="$D/release" _CONDOR_LIBEXEC="$D/release/libexec"',
         'MASTER="$D/release/sbin/condor_master"',
-      );
-      break;
+      ];
   }
-  lines.push(
+}
+
+/** The pool token in place, the daemons' directories under $D, their names, and the configuration. */
+function daemonEnvLines(o: PilotOptions, env: [string, string][]): string[] {
+  const q = shellQuote;
+  const lines = [
     '[ -x "$MASTER" ] || { echo "hpc pilot: no condor_master at $MASTER" >&2; exit 1; }',
     `cp ${sitePath(o.tokenPath)} "$D/tokens.d/pilot" && chmod 600 "$D/tokens.d/pilot" || exit 1`,
     'export _CONDOR_LOCAL_DIR="$D" _CONDOR_LOG="$D/log" _CONDOR_SPOOL="$D/spool" _CONDOR_EXECUTE="$D/execute"',
     'export _CONDOR_LOCK="$D/lock" _CONDOR_RUN="$D/run" _CONDOR_SEC_TOKEN_DIRECTORY="$D/tokens.d"',
     `export _CONDOR_MASTER_NAME=${q(o.request.name)}-"\${SLURM_JOB_ID:-\${PBS_JOBID:-\${LSB_JOBID:-\${JOB_ID:-$$}}}}"`,
     'export _CONDOR_STARTD_NAME="$_CONDOR_MASTER_NAME"',
-  );
+  ];
   for (const [k, v] of env) lines.push(`export ${k}=${q(v)}`);
-  const warn = o.adapter.warningSignal;
-  if (warn) {
-    lines.push(
-      `# ${o.adapter.name} warns the whole job with SIG${warn} before it kills it: the master ignores that signal`,
-      '# (so does the startd it starts) and gets SIGTERM from here instead, a graceful shutdown that withdraws',
-      '# the slots from the pool. The batch job still lives exactly as long as the pilot.',
-      `trap '' ${warn}`,
-      '"$MASTER" -f &',
-      'master=$!',
-      `trap 'kill -TERM "$master" 2>/dev/null' ${warn} TERM`,
-      // wait returns early (status > 128) when a trapped signal arrives: wait again until the master is gone.
-      'status=0',
-      'while kill -0 "$master" 2>/dev/null; do wait "$master"; status=$?; done',
-      // A shell that reaped the master in the trap still knows its status (127: it does not).
-      'wait "$master" 2>/dev/null; last=$?',
-      '[ "$last" = 127 ] || status=$last',
-    );
-  } else {
-    lines.push(
-      '# The master runs in the foreground: the batch job lives exactly as long as the pilot.',
-      '"$MASTER" -f',
-      'status=$?',
-    );
-  }
-  lines.push(
+  return lines;
+}
+
+/** Runs the master for as long as the batch job lives, and exits with its status (99, its normal end, as 0). */
+function runMasterLines(adapter: BatchSystemAdapter): string[] {
+  const warn = adapter.warningSignal;
+  const run = warn
+    ? [
+        `# ${adapter.name} warns the whole job with SIG${warn} before it kills it: the master ignores that signal`,
+        '# (so does the startd it starts) and gets SIGTERM from here instead, a graceful shutdown that withdraws',
+        '# the slots from the pool. The batch job still lives exactly as long as the pilot.',
+        `trap '' ${warn}`,
+        '"$MASTER" -f &',
+        'master=$!',
+        `trap 'kill -TERM "$master" 2>/dev/null' ${warn} TERM`,
+        // wait returns early (status > 128) when a trapped signal arrives: wait again until the master is gone.
+        'status=0',
+        'while kill -0 "$master" 2>/dev/null; do wait "$master"; status=$?; done',
+        // A shell that reaped the master in the trap still knows its status (127: it does not).
+        'wait "$master" 2>/dev/null; last=$?',
+        '[ "$last" = 127 ] || status=$last',
+      ]
+    : [
+        '# The master runs in the foreground: the batch job lives exactly as long as the pilot.',
+        '"$MASTER" -f',
+        'status=$?',
+      ];
+  return [
+    ...run,
     // condor_master exits 99 after DAEMON_SHUTDOWN: that is the normal end of a pilot.
     '[ "$status" = 99 ] && status=0',
     'exit "$status"',
-    '',
-  );
-  return lines.join('\n');
+  ];
 }
