@@ -138,9 +138,6 @@ export async function startManager(
       log.error('lost leadership: exiting so that a fresh process can stand by');
       process.exit(1);
     },
-    extraSetup: (_mgr, parts) => {
-      cliMetrics.observe = parts.condorMetrics;
-    },
     virtualClusters: {
       pilotUpdateIntervalSeconds: config.pilotUpdateIntervalSeconds,
       activePollMs: config.pilotActivePollSeconds * 1000,
@@ -148,6 +145,7 @@ export async function startManager(
       bundle: pilotBundle(config.pilotBundle),
     },
   });
+  cliMetrics.observe = op.condorMetrics;
   const ping = () => new ScheddClient(cli, op.defaultTarget).ping();
   const servers = await Promise.all([
     serveProbes(readiness(op, ping), config.healthProbeBindAddress),

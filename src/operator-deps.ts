@@ -31,6 +31,6 @@ export interface OperatorDeps {
   leases?: LeaseStore;
   secrets: Secrets;
   condor: CondorConnector;
-  sites?: SiteConnector;
+  sites: SiteConnector;
   files: AttemptFiles;
 }

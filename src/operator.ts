@@ -26,7 +26,6 @@ import { LeaderElector } from './runtime/leader.js';
 import { Manager } from './runtime/manager.js';
 import type { Metrics } from './runtime/metrics.js';
 import { registerMetrics, type OperatorMetrics } from './operator-metrics.js';
-import type { SiteConnector } from './sites/session.js';
 
 /** What a replica is made of, for callers that look inside (probes, tests, the simulation). */
 export interface Operator {
@@ -54,8 +53,6 @@ export interface BuildOptions {
   wrapperPath: string;
   /** Test-only failpoint after a successful condor_submit, before anything is recorded. */
   afterSubmit?: () => void;
-  /** More controllers to set up on the same manager. */
-  extraSetup?: (mgr: Manager, op: Omit<Operator, 'start' | 'stop' | 'memory'>) => void;
   /** The VirtualCluster controller's poll periods and pilot settings (it runs when deps.sites is given). */
   virtualClusters?: Partial<TransitionConfig>;
 }
@@ -74,13 +71,71 @@ export function defaultTargetOf(config: OperatorConfig): ScheddTarget {
 }
 
 export function buildOperator(config: OperatorConfig, deps: OperatorDeps, o: BuildOptions): Operator {
-  const { clock, random, log } = deps;
   const all = registerMetrics(deps.registry);
-  const { runtime: metrics, condor: condorMetrics, hpcJobs: jobMetrics } = all;
   const lanes = new Lanes({
-    clock,
-    onWait: (w) => condorMetrics.laneWait.observe({ kind: w.lane.split('/').pop() ?? '' }, w.waitedMs / 1000),
+    clock: deps.clock,
+    onWait: (w) => all.condor.laneWait.observe({ kind: w.lane.split('/').pop() ?? '' }, w.waitedMs / 1000),
   });
+  const { manager, elector } = managerOf(config, deps, all.runtime, o.onLostLeadership);
+  const hpcJobs = manager.informer(deps.hpcJobs);
+  const virtualClusters = manager.informer(deps.virtualClusters);
+  const condor = lanedConnector(deps.condor, lanes);
+  const late: { controller?: Controller } = {};
+  const backends = backendsOf(config, deps, {
+    condor,
+    metrics: all.condor,
+    elector,
+    afterSubmit: o.afterSubmit,
+    onChange: (ref) => late.controller?.queue.add(ref),
+    onReachability: (schedd) => late.controller && wakeJobsOn(late.controller, hpcJobs, schedd),
+  });
+  // Added before the controllers, so stopped after them: the drain waits for in-flight submissions.
+  manager.add({ name: 'schedd-backends', start: () => backends.start(), stop: () => backends.stop() });
+  const hpcJobController = setupHPCJobController(manager, {
+    clock: deps.clock,
+    random: deps.random,
+    log: deps.log,
+    metrics: all.runtime,
+    jobMetrics: all.hpcJobs,
+    hpcJobs,
+    virtualClusters,
+    writer: deps.hpcJobWriter,
+    recorder: recorderFor(deps, all.runtime, 'hpc.scailfin.io/hpcjob-controller'),
+    backends,
+    files: deps.files,
+    settings: settingsFrom(config),
+    operatorId: config.operatorId,
+    wrapperPath: o.wrapperPath,
+    workers: config.workers,
+  });
+  late.controller = hpcJobController;
+  setupVirtualClusters(manager, deps, { config, o, all, hpcJobs, virtualClusters, condor });
+  return {
+    log: deps.log,
+    manager,
+    metrics: all.runtime,
+    condorMetrics: all.condor,
+    backends,
+    lanes,
+    hpcJobs,
+    virtualClusters,
+    hpcJobController,
+    elector,
+    defaultTarget: defaultTargetOf(config),
+    start: () => manager.start(),
+    stop: () => manager.stop(),
+    memory: () => ({ ...backends.memory(), lanes: lanes.size }),
+  };
+}
+
+/** The manager, with leader election when the deps have a Lease store. */
+function managerOf(
+  config: OperatorConfig,
+  deps: OperatorDeps,
+  metrics: Metrics,
+  onLost: () => void,
+): { manager: Manager; elector?: LeaderElector } {
+  const { clock, random, log } = deps;
   const elector = deps.leases
     ? new LeaderElector(deps.leases, {
         namespace: config.leaderElectionNamespace,
@@ -92,29 +147,36 @@ export function buildOperator(config: OperatorConfig, deps: OperatorDeps, o: Bui
         random,
       })
     : undefined;
-  const manager = new Manager({
-    log,
-    metrics,
-    clock,
-    random,
-    leaderElection: elector ? { elector, onLost: o.onLostLeadership } : undefined,
-  });
-  const hpcJobs = manager.informer(deps.hpcJobs);
-  const virtualClusters = manager.informer(deps.virtualClusters);
-  const late: { controller?: Controller } = {};
-  const defaultTarget = defaultTargetOf(config);
-  const condor = lanedConnector(deps.condor, lanes);
+  const leaderElection = elector ? { elector, onLost } : undefined;
+  return { manager: new Manager({ log, metrics, clock, random, leaderElection }), elector };
+}
+
+/** One backend per schedd; the default pool's is made at once and never dropped. */
+function backendsOf(
+  config: OperatorConfig,
+  deps: OperatorDeps,
+  x: {
+    condor: CondorConnector;
+    metrics: CondorMetrics;
+    elector?: LeaderElector;
+    afterSubmit?: () => void;
+    onChange: (ref: string) => void;
+    onReachability: (schedd: string) => void;
+  },
+): SchedulerBackends {
+  const { clock, log } = deps;
+  const elector = x.elector;
   const backends = new SchedulerBackends({
-    connector: condor,
+    connector: x.condor,
     operatorId: config.operatorId,
     clock,
     log,
-    metrics: condorMetrics,
-    onChange: (ref) => late.controller?.queue.add(ref),
-    onReachability: (schedd) => late.controller && wakeJobsOn(late.controller, hpcJobs, schedd),
+    metrics: x.metrics,
+    onChange: x.onChange,
+    onReachability: x.onReachability,
     // Only the leader submits, and only while its Lease is surely its own.
     fence: elector ? () => clock.now() < elector.validUntil() : undefined,
-    afterSubmit: o.afterSubmit,
+    afterSubmit: x.afterSubmit,
     tracker: {
       minIntervalMs: config.trackerMinIntervalMs,
       activeMaxIntervalMs: config.trackerActiveMaxIntervalMs,
@@ -122,59 +184,21 @@ export function buildOperator(config: OperatorConfig, deps: OperatorDeps, o: Bui
     },
     coalescer: { maxBatch: config.submitBatchSize, lingerMs: config.submitLingerMs },
   });
+  const defaultTarget = defaultTargetOf(config);
   backends.keep(defaultTarget);
   backends.for(defaultTarget);
-  // Added before the controllers, so stopped after them: the drain waits for in-flight submissions.
-  manager.add({ name: 'schedd-backends', start: () => backends.start(), stop: () => backends.stop() });
-  const recorder = (controller: string) =>
-    new EventRecorder(deps.events, { controller, instance: deps.identity, log, metrics, clock, random });
-  const hpcJobController = setupHPCJobController(manager, {
-    clock,
-    random,
-    log,
-    metrics,
-    jobMetrics,
-    hpcJobs,
-    virtualClusters,
-    writer: deps.hpcJobWriter,
-    recorder: recorder('hpc.scailfin.io/hpcjob-controller'),
-    backends,
-    files: deps.files,
-    settings: settingsFrom(config),
-    operatorId: config.operatorId,
-    wrapperPath: o.wrapperPath,
-    workers: config.workers,
-  });
-  late.controller = hpcJobController;
-  if (deps.sites)
-    setupVirtualClusters(manager, deps, deps.sites, { config, o, all, hpcJobs, virtualClusters, condor });
-  const parts = {
-    log,
-    manager,
-    metrics,
-    condorMetrics,
-    backends,
-    lanes,
-    hpcJobs,
-    virtualClusters,
-    hpcJobController,
-    elector,
-    defaultTarget,
-  };
-  o.extraSetup?.(manager, parts);
-  return {
-    ...parts,
-    start: () => manager.start(),
-    stop: () => manager.stop(),
-    memory: () => ({ ...backends.memory(), lanes: lanes.size }),
-  };
+  return backends;
+}
+
+function recorderFor(deps: OperatorDeps, metrics: Metrics, controller: string): EventRecorder {
+  const { clock, random, log, identity } = deps;
+  return new EventRecorder(deps.events, { controller, instance: identity, log, metrics, clock, random });
 }
 
 /** The VirtualCluster controller on this replica's manager (it needs the sites port). */
 function setupVirtualClusters(
   manager: Manager,
   deps: OperatorDeps,
-  sites: SiteConnector,
   x: {
     config: OperatorConfig;
     o: BuildOptions;
@@ -184,7 +208,7 @@ function setupVirtualClusters(
     condor: CondorConnector;
   },
 ): void {
-  const { clock, random, log } = deps;
+  const { clock, log } = deps;
   setupVirtualClusterController(manager, {
     clock,
     log,
@@ -195,17 +219,10 @@ function setupVirtualClusters(
     // The autoscaling demand, from the HPCJob cache's index on spec.virtualClusterRef.
     demandCpus: (vc) => demandCpus(x.hpcJobs.byIndex(BY_VIRTUAL_CLUSTER, objectKey(vc)), vc),
     writer: deps.virtualClusterWriter,
-    recorder: new EventRecorder(deps.events, {
-      controller: 'hpc.scailfin.io/virtualcluster-controller',
-      instance: deps.identity,
-      log,
-      metrics: x.all.runtime,
-      clock,
-      random,
-    }),
+    recorder: recorderFor(deps, x.all.runtime, 'hpc.scailfin.io/virtualcluster-controller'),
     secrets: deps.secrets,
     condor: x.condor,
-    sites,
+    sites: deps.sites,
     config: x.o.virtualClusters,
     workers: Math.max(1, Math.min(x.config.workers, 4)),
   });

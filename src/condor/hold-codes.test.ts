@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { ERRNO, HOLD_CODES, explainHoldCode, holdLabel } from './hold-codes.js';
+import { ERRNO, HOLD_CODES } from './hold-codes.js';
+import { explainHoldCode, holdLabel } from './hold-explanation.js';
 import { HoldCode, isTransientHold } from './job-status.js';
 
 describe('the hold-code table', () => {

@@ -3,7 +3,7 @@
  * and the recent Events. Reads like `kubectl describe`, but knows the attempt history and the hold codes.
  */
 import type * as k8s from '@kubernetes/client-node';
-import { holdLabel } from '../../condor/hold-codes.js';
+import { holdLabel } from '../../condor/hold-explanation.js';
 import { HPCJobDefaults as D, type HPCJob, type RetryRule } from '../../crds/hpcjob.js';
 import { intFlag } from '../args.js';
 import { COMMON_FLAGS, NAMESPACE, namespaceOf, type CliContext, type Command } from '../command.js';
@@ -40,19 +40,35 @@ export function describeHPCJob(
   o: { now: number; maxEvents: number },
 ): string {
   const s = job.status ?? {};
-  const spec = job.spec;
   const out: string[] = [];
-  const field = (label: string, value: string | undefined, pad = 0) => {
-    if (value !== undefined && value !== '')
-      out.push(`${' '.repeat(pad)}${(label + ':').padEnd(18 - pad)}${value}`);
-  };
+  const field = fieldWriter(out);
   field('Name', job.metadata.name);
   field('Namespace', job.metadata.namespace);
   field('Created', timeWithAge(job.metadata.creationTimestamp, o.now));
   field('Phase', s.phase ?? 'Pending (not seen by the operator yet)');
   field('Message', s.message?.split('\n')[0]);
-
   out.push('Spec:');
+  specFields(job, field);
+  out.push('Status:');
+  statusFields(job, o.now, field);
+  out.push(...conditionLines(s.conditions ?? [], o.now));
+  out.push(...attemptLines(s.attempts ?? []));
+  out.push(...eventLines(events, o));
+  return out.join('\n') + '\n';
+}
+
+/** Adds a `Label:` line to a section (indented by pad), the values in one column; no line for no value. */
+type FieldWriter = (label: string, value: string | undefined, pad?: number) => void;
+
+function fieldWriter(out: string[]): FieldWriter {
+  return (label, value, pad = 0) => {
+    if (value !== undefined && value !== '')
+      out.push(`${' '.repeat(pad)}${(label + ':').padEnd(18 - pad)}${value}`);
+  };
+}
+
+function specFields(job: HPCJob, field: FieldWriter): void {
+  const spec = job.spec;
   if (spec.command) field('Command', [...spec.command, ...(spec.args ?? [])].map(shellWord).join(' '), 2);
   if (spec.script !== undefined) {
     const lines = spec.script.trimEnd().split('\n');
@@ -79,82 +95,81 @@ export function describeHPCJob(
   if (spec.activeDeadlineSeconds)
     field('Deadline', `${spec.activeDeadlineSeconds}s after the first submission`, 2);
   if (spec.suspend) field('Suspend', 'true (the HTCondor job is held)', 2);
+}
 
-  out.push('Status:');
-  const limit = spec.retryPolicy?.limit ?? D.retryLimit;
+function statusFields(job: HPCJob, now: number, field: FieldWriter): void {
+  const s = job.status ?? {};
+  const limit = job.spec.retryPolicy?.limit ?? D.retryLimit;
   field('Attempt', s.attempt ? `${s.attempt} (at most ${limit + 1})` : 'none yet', 2);
   if (s.jobId) field('HTCondor job', `${s.jobId}${s.schedd ? ` on ${s.schedd}` : ''}`, 2);
-  field('Started', timeWithAge(s.startTime, o.now), 2);
-  field('Completed', timeWithAge(s.completionTime, o.now), 2);
-  field('Next retry', s.nextRetryTime && !isFinal(s.phase) ? timeWithAge(s.nextRetryTime, o.now) : 'none', 2);
+  field('Started', timeWithAge(s.startTime, now), 2);
+  field('Completed', timeWithAge(s.completionTime, now), 2);
+  field('Next retry', s.nextRetryTime && !isFinal(s.phase) ? timeWithAge(s.nextRetryTime, now) : 'none', 2);
   field('Retry token', s.retryToken, 2);
   field('Cancel token', s.cancelToken, 2);
   if (s.logs?.stdout) field('Stdout', s.logs.stdout, 2);
   if (s.logs?.stderr) field('Stderr', s.logs.stderr, 2);
+}
 
-  const conditions = s.conditions ?? [];
-  out.push(`Conditions:${conditions.length === 0 ? ' none' : ''}`);
-  if (conditions.length > 0) {
-    const rows = conditions.map((c) => [
-      c.type,
-      c.status,
-      c.reason,
-      age(c.lastTransitionTime, o.now),
-      oneLine(c.message, 70),
-    ]);
-    out.push(indent(table(['TYPE', 'STATUS', 'REASON', 'AGE', 'MESSAGE'], rows)).trimEnd());
-  }
+type Status = NonNullable<HPCJob['status']>;
 
-  const attempts = s.attempts ?? [];
-  out.push(`Attempts:${attempts.length === 0 ? ' none' : ''}`);
-  if (attempts.length > 0) {
-    const rows = attempts.map((a) => [
-      String(a.attempt),
-      a.jobId ?? '',
-      a.outcome ?? '',
-      exitOf(a),
-      a.holdCode !== undefined ? holdLabel(a.holdCode, a.holdSubCode) : '',
-      a.host ?? '',
-      a.runtime ?? '',
-      shortTime(a.startTime),
-      shortTime(a.endTime),
-      between(a.startTime, a.endTime),
-    ]);
-    const header = ['ATTEMPT', 'JOB', 'OUTCOME', 'EXIT', 'HOLD', 'HOST', 'RUNTIME', 'START', 'END', 'RAN'];
-    out.push(indent(table(header, rows)).trimEnd());
-    // Reasons are long: under the table, whole, instead of cut down inside it.
-    for (const a of attempts) {
-      const notes: string[] = [];
-      // The operator's message usually quotes the hold reason already: say it once.
-      if (a.holdReason && !a.message?.includes(a.holdReason)) {
-        notes.push(`hold: ${oneLine(a.holdReason, 300)}`);
-      }
-      if (a.releases) notes.push(`released ${a.releases}x`);
-      if (a.failureCategory) notes.push(`failure: ${a.failureCategory}`);
-      if (a.message && a.outcome !== 'Succeeded') notes.push(oneLine(a.message, 200));
-      if (notes.length > 0) out.push(`  #${a.attempt}: ${notes.join('; ')}`);
+function conditionLines(conditions: NonNullable<Status['conditions']>, now: number): string[] {
+  if (conditions.length === 0) return ['Conditions: none'];
+  const rows = conditions.map((c) => [
+    c.type,
+    c.status,
+    c.reason,
+    age(c.lastTransitionTime, now),
+    oneLine(c.message, 70),
+  ]);
+  return ['Conditions:', indent(table(['TYPE', 'STATUS', 'REASON', 'AGE', 'MESSAGE'], rows)).trimEnd()];
+}
+
+function attemptLines(attempts: NonNullable<Status['attempts']>): string[] {
+  if (attempts.length === 0) return ['Attempts: none'];
+  const rows = attempts.map((a) => [
+    String(a.attempt),
+    a.jobId ?? '',
+    a.outcome ?? '',
+    exitOf(a),
+    a.holdCode !== undefined ? holdLabel(a.holdCode, a.holdSubCode) : '',
+    a.host ?? '',
+    a.runtime ?? '',
+    shortTime(a.startTime),
+    shortTime(a.endTime),
+    between(a.startTime, a.endTime),
+  ]);
+  const header = ['ATTEMPT', 'JOB', 'OUTCOME', 'EXIT', 'HOLD', 'HOST', 'RUNTIME', 'START', 'END', 'RAN'];
+  const out = ['Attempts:', indent(table(header, rows)).trimEnd()];
+  // Reasons are long: under the table, whole, instead of cut down inside it.
+  for (const a of attempts) {
+    const notes: string[] = [];
+    // The operator's message usually quotes the hold reason already: say it once.
+    if (a.holdReason && !a.message?.includes(a.holdReason)) {
+      notes.push(`hold: ${oneLine(a.holdReason, 300)}`);
     }
+    if (a.releases) notes.push(`released ${a.releases}x`);
+    if (a.failureCategory) notes.push(`failure: ${a.failureCategory}`);
+    if (a.message && a.outcome !== 'Succeeded') notes.push(oneLine(a.message, 200));
+    if (notes.length > 0) out.push(`  #${a.attempt}: ${notes.join('; ')}`);
   }
+  return out;
+}
 
-  if (events instanceof Error) {
-    out.push(`Events: cannot be read (${events.message})`);
-  } else {
-    const recent = events.slice(-Math.max(0, o.maxEvents));
-    out.push(`Events:${recent.length === 0 ? ' none' : ''}`);
-    if (recent.length > 0) {
-      const rows = recent.map((e) => {
-        const count = e.series?.count ?? e.deprecatedCount;
-        return [
-          humanAgo(eventTime(e), o.now),
-          e.type ?? '',
-          e.reason ?? '',
-          oneLine(e.note, 100) + (count && count > 1 ? ` (x${count})` : ''),
-        ];
-      });
-      out.push(indent(table(['LAST SEEN', 'TYPE', 'REASON', 'MESSAGE'], rows)).trimEnd());
-    }
-  }
-  return out.join('\n') + '\n';
+function eventLines(events: k8s.EventsV1Event[] | Error, o: { now: number; maxEvents: number }): string[] {
+  if (events instanceof Error) return [`Events: cannot be read (${events.message})`];
+  const recent = events.slice(-Math.max(0, o.maxEvents));
+  if (recent.length === 0) return ['Events: none'];
+  const rows = recent.map((e) => {
+    const count = e.series?.count ?? e.deprecatedCount;
+    return [
+      humanAgo(eventTime(e), o.now),
+      e.type ?? '',
+      e.reason ?? '',
+      oneLine(e.note, 100) + (count && count > 1 ? ` (x${count})` : ''),
+    ];
+  });
+  return ['Events:', indent(table(['LAST SEEN', 'TYPE', 'REASON', 'MESSAGE'], rows)).trimEnd()];
 }
 
 function humanAgo(ms: number, now: number): string {

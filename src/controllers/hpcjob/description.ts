@@ -36,11 +36,16 @@ export function memoryMiBOf(job: HPCJob): number {
   return quantityMiB(job.spec.resources?.memory ?? HPCJobDefaults.memory);
 }
 
-export function buildSubmitJob(job: HPCJob, attempt: number, o: DescriptionOptions): SubmitJob {
+/** namespace/name: the job's batch name and its Ref tag. */
+function jobRef(job: HPCJob): string {
+  return `${job.metadata.namespace}/${job.metadata.name}`;
+}
+
+/** What the wrapper is told, in its environment: everything the user wrote, base64-encoded where free-form. */
+function wrapperEnv(job: HPCJob, attempt: number, o: DescriptionOptions): Record<string, string> {
   const spec = job.spec;
-  const ref = `${job.metadata.namespace}/${job.metadata.name}`;
   const env: Record<string, string> = {
-    [WrapperEnv.Job]: ref,
+    [WrapperEnv.Job]: jobRef(job),
     [WrapperEnv.Attempt]: String(attempt),
     [WrapperEnv.Runtime]: spec.image ? (spec.containerRuntime ?? HPCJobDefaults.containerRuntime) : 'none',
   };
@@ -58,6 +63,13 @@ export function buildSubmitJob(job: HPCJob, attempt: number, o: DescriptionOptio
     if (spec.workspace.outputs?.length) env[WrapperEnv.Outputs] = b64Words(spec.workspace.outputs);
   }
   if (spec.workingDir) env[WrapperEnv.Workdir] = b64(spec.workingDir);
+  return env;
+}
+
+export function buildSubmitJob(job: HPCJob, attempt: number, o: DescriptionOptions): SubmitJob {
+  const spec = job.spec;
+  const ref = jobRef(job);
+  const env = wrapperEnv(job, attempt, o);
 
   // Pilot slots advertise VirtualCluster; a job runs only where it matches its own (undefined: plain slots).
   // Written against the job's attribute so that the expression is the same for a whole batch.

@@ -41,35 +41,55 @@ export function workspaceProblem(path: string): string | undefined {
   return undefined;
 }
 
+/** The first problem of a spec, in the order the checks are listed; undefined when it may be submitted. */
 export function validateSpec(spec: HPCJobSpec): ValidationError | undefined {
-  if (spec.requirements !== undefined) {
-    const problem = classAdProblem(spec.requirements);
-    if (problem)
-      return {
-        field: 'spec.requirements',
-        reason: 'InvalidRequirements',
-        message: `spec.requirements is not a usable ClassAd expression: ${problem}`,
-      };
-  }
-  if (spec.image !== undefined) {
-    const problem = imageProblem(spec.image);
-    if (problem)
-      return {
-        field: 'spec.image',
-        reason: 'InvalidImage',
-        message: `spec.image ${JSON.stringify(spec.image)}: ${problem}`,
-      };
-  }
-  // The staging tools read and write the workspace with the submitter's rights on the submit side: only a
-  // REANA workspace, never an arbitrary path (the CRD says the same for objects created since it does).
-  const wsProblem = spec.workspace ? workspaceProblem(spec.workspace.path) : undefined;
-  if (spec.workspace && wsProblem) {
-    return {
-      field: 'spec.workspace.path',
-      reason: 'InvalidWorkspace',
-      message: `spec.workspace.path ${JSON.stringify(spec.workspace.path)} ${wsProblem}`,
-    };
-  }
+  return (
+    requirementsError(spec) ??
+    imageError(spec) ??
+    workspaceError(spec) ??
+    quantityError(spec) ??
+    walltimeError(spec) ??
+    payloadError(spec)
+  );
+}
+
+function requirementsError(spec: HPCJobSpec): ValidationError | undefined {
+  if (spec.requirements === undefined) return undefined;
+  const problem = classAdProblem(spec.requirements);
+  if (!problem) return undefined;
+  return {
+    field: 'spec.requirements',
+    reason: 'InvalidRequirements',
+    message: `spec.requirements is not a usable ClassAd expression: ${problem}`,
+  };
+}
+
+function imageError(spec: HPCJobSpec): ValidationError | undefined {
+  if (spec.image === undefined) return undefined;
+  const problem = imageProblem(spec.image);
+  if (!problem) return undefined;
+  return {
+    field: 'spec.image',
+    reason: 'InvalidImage',
+    message: `spec.image ${JSON.stringify(spec.image)}: ${problem}`,
+  };
+}
+
+/**
+ * The staging tools read and write the workspace with the submitter's rights on the submit side: only a
+ * REANA workspace, never an arbitrary path (the CRD says the same for objects created since it does).
+ */
+function workspaceError(spec: HPCJobSpec): ValidationError | undefined {
+  const problem = spec.workspace ? workspaceProblem(spec.workspace.path) : undefined;
+  if (!spec.workspace || !problem) return undefined;
+  return {
+    field: 'spec.workspace.path',
+    reason: 'InvalidWorkspace',
+    message: `spec.workspace.path ${JSON.stringify(spec.workspace.path)} ${problem}`,
+  };
+}
+
+function quantityError(spec: HPCJobSpec): ValidationError | undefined {
   const r = spec.resources ?? {};
   for (const [field, q] of [
     ['spec.resources.memory', r.memory ?? HPCJobDefaults.memory],
@@ -79,15 +99,23 @@ export function validateSpec(spec: HPCJobSpec): ValidationError | undefined {
     if (problem)
       return { field, reason: 'InvalidQuantity', message: `${field} ${JSON.stringify(q)} ${problem}` };
   }
-  if (r.walltime !== undefined) {
-    const problem = durationProblem(r.walltime);
-    if (problem)
-      return {
-        field: 'spec.resources.walltime',
-        reason: 'InvalidDuration',
-        message: `spec.resources.walltime ${JSON.stringify(r.walltime)} ${problem}`,
-      };
-  }
+  return undefined;
+}
+
+function walltimeError(spec: HPCJobSpec): ValidationError | undefined {
+  const walltime = spec.resources?.walltime;
+  if (walltime === undefined) return undefined;
+  const problem = durationProblem(walltime);
+  if (!problem) return undefined;
+  return {
+    field: 'spec.resources.walltime',
+    reason: 'InvalidDuration',
+    message: `spec.resources.walltime ${JSON.stringify(walltime)} ${problem}`,
+  };
+}
+
+/** What goes to the wrapper in its environment must fit there, one variable and all of them together. */
+function payloadError(spec: HPCJobSpec): ValidationError | undefined {
   const payloads: [string, string][] = [
     ['spec.command/args', b64Words([...(spec.command ?? []), ...(spec.args ?? [])])],
     ['spec.script', spec.script !== undefined ? b64(spec.script) : ''],
@@ -149,7 +177,6 @@ export function classAdProblem(expr: string): string | undefined {
   const stack: string[] = [];
   let tokens = 0;
   let i = 0;
-  const close: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
   while (i < expr.length) {
     const ch = expr[i] as string;
     // Only the blanks HTCondor's lexer skips: a no-break or line separator is not whitespace to it.
@@ -158,47 +185,51 @@ export function classAdProblem(expr: string): string | undefined {
       continue;
     }
     tokens++;
-    if (ch === '"') {
-      let j = i + 1;
-      while (j < expr.length && expr[j] !== '"') {
-        if (expr[j] === '\\') j++;
-        j++;
-      }
-      if (j >= expr.length) return 'unterminated string';
-      i = j + 1;
-      continue;
-    }
-    if (/[A-Za-z_]/.test(ch)) {
-      const m = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*/.exec(expr.slice(i));
-      i += (m?.[0] ?? ch).length;
-      continue;
-    }
-    if (/[0-9.]/.test(ch)) {
-      const m = /^([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?/.exec(expr.slice(i));
-      if (!m) return `unexpected ${JSON.stringify(ch)}`;
-      i += m[0].length;
-      continue;
-    }
-    if (expr.startsWith('//', i) || expr.startsWith('/*', i) || expr.startsWith('*/', i))
-      return 'comments are not allowed';
-    const op = /^(=\?=|=!=|==|!=|<=|>=|&&|\|\||<<|>>>|>>|[<>!+\-*/%&|^~?:,])/.exec(expr.slice(i));
-    if (op) {
-      i += op[0].length;
-      continue;
-    }
-    if ('([{'.includes(ch)) {
-      stack.push(ch);
-      i++;
-      continue;
-    }
-    if (ch in close) {
-      if (stack.pop() !== close[ch]) return `unbalanced ${JSON.stringify(ch)}`;
-      i++;
-      continue;
-    }
-    return `unexpected character ${JSON.stringify(ch)}`;
+    const token = scanToken(expr, i, stack);
+    if ('problem' in token) return token.problem;
+    i += token.length;
   }
   if (stack.length > 0) return `unclosed ${JSON.stringify(stack[stack.length - 1])}`;
   if (tokens === 0) return 'empty expression';
   return undefined;
+}
+
+const CLOSING: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
+
+/**
+ * The token of a ClassAd expression that starts at `i` (not a blank): its length, or what is wrong with it.
+ * Opening brackets go on `stack` and closing ones must match its top.
+ */
+function scanToken(expr: string, i: number, stack: string[]): { length: number } | { problem: string } {
+  const ch = expr[i] as string;
+  if (ch === '"') {
+    let j = i + 1;
+    while (j < expr.length && expr[j] !== '"') {
+      if (expr[j] === '\\') j++;
+      j++;
+    }
+    if (j >= expr.length) return { problem: 'unterminated string' };
+    return { length: j + 1 - i };
+  }
+  if (/[A-Za-z_]/.test(ch)) {
+    const m = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*/.exec(expr.slice(i));
+    return { length: (m?.[0] ?? ch).length };
+  }
+  if (/[0-9.]/.test(ch)) {
+    const m = /^([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?/.exec(expr.slice(i));
+    return m ? { length: m[0].length } : { problem: `unexpected ${JSON.stringify(ch)}` };
+  }
+  if (expr.startsWith('//', i) || expr.startsWith('/*', i) || expr.startsWith('*/', i))
+    return { problem: 'comments are not allowed' };
+  const op = /^(=\?=|=!=|==|!=|<=|>=|&&|\|\||<<|>>>|>>|[<>!+\-*/%&|^~?:,])/.exec(expr.slice(i));
+  if (op) return { length: op[0].length };
+  if ('([{'.includes(ch)) {
+    stack.push(ch);
+    return { length: 1 };
+  }
+  if (ch in CLOSING) {
+    if (stack.pop() !== CLOSING[ch]) return { problem: `unbalanced ${JSON.stringify(ch)}` };
+    return { length: 1 };
+  }
+  return { problem: `unexpected character ${JSON.stringify(ch)}` };
 }
