@@ -47,6 +47,8 @@ export class ActionBatcher {
   readonly #recent = new Map<string, number>();
   #timer: Timer | undefined;
   #firstPendingAt: number | undefined;
+  /** Forgets sent actions once they can no longer be repeats (memory is not held per job for ever). */
+  #pruner: Timer | undefined;
   #running: Promise<void> = Promise.resolve();
   #lastError: string | undefined;
 
@@ -85,8 +87,10 @@ export class ActionBatcher {
     return { actionsWaiting: waiting, actionsRecent: this.#recent.size };
   }
 
-  /** Waits for requests made so far to be sent (tests and shutdown). */
+  /** Waits for requests made so far to be sent (tests and shutdown); nothing is scheduled afterwards. */
   async drain(): Promise<void> {
+    this.#pruner?.cancel();
+    this.#pruner = undefined;
     if (this.#timer) {
       this.#timer.cancel();
       this.#timer = undefined;
@@ -118,9 +122,18 @@ export class ActionBatcher {
         await this.#send(g, targets.slice(i, i + this.#o.maxBatch));
       }
     }
+    this.#prune();
+    this.#o.onFlushed?.();
+  }
+
+  #prune(): void {
     const now = this.#o.clock.now();
     for (const [k, at] of this.#recent) if (now - at >= this.#o.repeatAfterMs) this.#recent.delete(k);
-    this.#o.onFlushed?.();
+    if (this.#recent.size === 0 || this.#pruner) return;
+    this.#pruner = this.#o.clock.after(this.#o.repeatAfterMs, () => {
+      this.#pruner = undefined;
+      this.#prune();
+    });
   }
 
   async #send(g: Group, chunk: { target: ActionTarget; recentKey: string }[]): Promise<void> {

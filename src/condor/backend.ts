@@ -74,6 +74,7 @@ export class SchedulerBackend {
       onChange: o.onChange,
       onReachability: (reachable) => o.onReachability?.(this.name, reachable),
       onTampered: (job) => this.#actions.request('remove', { jobId: job.jobId }, { reason: TAMPERED }),
+      onLeft: (jobId) => this.#fetcher.forget(jobId),
       ...o.tracker,
     });
     this.#submissions = new SubmitCoalescer(api, {

@@ -37,6 +37,8 @@ export interface TrackerOptions {
   onReachability?: (reachable: boolean, error?: string) => void;
   /** Called when a job's identity attributes changed after it was first seen (it is ignored). */
   onTampered?: (job: TrackedJob) => void;
+  /** Called with each job a whole read no longer shows (what others keep about it can go). */
+  onLeft?: (jobId: string) => void;
   minIntervalMs?: number;
   /** Longest interval while jobs are in the queue (bounds status latency). */
   activeMaxIntervalMs?: number;
@@ -57,8 +59,8 @@ const HISTORY_ENTRIES_PER_UID = 20;
 
 export class JobTracker {
   readonly #api: ScheddApi;
-  readonly #o: Required<Omit<TrackerOptions, 'metrics' | 'onReachability' | 'onTampered'>> &
-    Pick<TrackerOptions, 'metrics' | 'onReachability' | 'onTampered'>;
+  readonly #o: Required<Omit<TrackerOptions, 'metrics' | 'onReachability' | 'onTampered' | 'onLeft'>> &
+    Pick<TrackerOptions, 'metrics' | 'onReachability' | 'onTampered' | 'onLeft'>;
   readonly #queue = new QueueSnapshot();
   readonly #history: HistoryLookups;
   /** Ids acknowledged by us (HPCAck asked for); dropped when the job leaves the queue. */
@@ -316,6 +318,7 @@ export class JobTracker {
       if (!this.#acked.has(left.jobId)) changedRefs.add(left.ref);
       this.#acked.delete(left.jobId);
       this.#ackQueue.delete(left.jobId);
+      this.#o.onLeft?.(left.jobId);
     }
     this.#queue.dropTampered(present);
     for (const id of [...this.#acked]) if (!present.has(id)) this.#acked.delete(id);

@@ -101,5 +101,6 @@ export const ActionReason = {
   deleted: 'HPCJob deleted',
   cancelled: 'HPCJob cancelled',
   superseded: 'a newer attempt of the HPCJob exists',
+  stranded: "the HPCJob's VirtualCluster is gone: the job can never run",
   attemptEnded: (attempt: number, category: string) => `HPCJob attempt ${attempt} ended: ${category}`,
 } as const;

@@ -12,7 +12,8 @@ import { failAttempt } from './failure.js';
 import { awaitOutput } from './outputs.js';
 import { onHeld } from './holds.js';
 import { jobState, SUSPEND_REASON, type JobState } from './job-state.js';
-import { EventReason, Reason, Requeue } from './reasons.js';
+import { ActionReason, EventReason, Reason, Requeue } from './reasons.js';
+import { placementForNew } from './placement.js';
 
 export function trackAttempt(d: Draft, current: Attempt): void {
   const lookup = d.obs.scheduler?.current;
@@ -32,6 +33,7 @@ export function trackAttempt(d: Draft, current: Attempt): void {
       d.phase('Submitted');
       return;
     case 'queued':
+      if (strandedWithoutWorkers(d, current, job)) return;
       // Released (by us or by hand): a pending release time is moot.
       d.status.nextRetryTime = undefined;
       d.phase('Queued');
@@ -57,6 +59,34 @@ export function trackAttempt(d: Draft, current: Attempt): void {
         { job, endTime: isoOfSeconds(st.endedAt) },
       );
   }
+}
+
+/**
+ * An idle job whose VirtualCluster is gone (deleted, Terminated, Failed) can never run: once that has lasted
+ * `virtualClusterWaitMs` (since VirtualClusterReady turned False), the job is removed and the HPCJob fails.
+ * A running job is left to finish where it runs.
+ */
+function strandedWithoutWorkers(d: Draft, current: Attempt, job: TrackedJob): boolean {
+  if (!d.job.spec.virtualClusterRef) return false;
+  const placement = placementForNew(d.job, d.obs.virtualCluster, d.settings);
+  if (placement.usable) return false;
+  d.cond({ type: C.VirtualClusterReady, status: 'False', reason: placement.reason, message: placement.why });
+  const since = Date.parse(
+    d.conditions.find((c) => c.type === C.VirtualClusterReady)?.lastTransitionTime ?? '',
+  );
+  const waitMs = d.settings.virtualClusterWaitMs;
+  if (!(d.now - since >= waitMs)) {
+    d.requeue(Math.max(1000, since + waitMs - d.now));
+    return false;
+  }
+  d.effect({ kind: 'remove', target: { jobId: job.jobId }, reason: ActionReason.stranded });
+  d.effect({ kind: 'acknowledge', jobId: job.jobId });
+  current.outcome = 'Failed';
+  current.endTime = d.iso();
+  current.message = `${placement.why}: its job never ran`;
+  const message = `attempt ${current.attempt} (${job.jobId}) can never run: ${placement.why} (waited ${Math.round(waitMs / 1000)} s)`;
+  d.end('Failed', message, Reason.VirtualClusterUnavailable);
+  return true;
 }
 
 function onRunning(d: Draft, current: Attempt, st: Extract<JobState, { state: 'running' }>): void {

@@ -230,6 +230,37 @@ describe('HPCJob transition: VirtualClusters', () => {
     });
   });
 
+  it('Running attempt stuck when its VirtualCluster is deleted: an idle job that can never run fails after the wait', () => {
+    const job = makeHPCJob()
+      .virtualCluster('vc')
+      .submitted(1, '7.0', {}, 'vc-schedd')
+      .status({ virtualCluster: 'ns/vc', pool: 'vc-cm:9618' })
+      .obj();
+    const idle = makeTrackedJob(job, 1, '7.0').obj();
+    const first = transition(job, observe().virtualCluster('missing').current(idle).obj(), settings);
+    expect(first.status.phase).toBe('Queued');
+    expect(conditionOf(first, 'VirtualClusterReady')?.reason).toBe('NotFound');
+    const later = transition(
+      { ...job, status: first.status },
+      observe()
+        .virtualCluster('missing')
+        .current(idle)
+        .at(T0 + 601_000)
+        .obj(),
+      settings,
+    );
+    expect(later.status.phase).toBe('Failed');
+    expect(conditionOf(later, 'Failed')?.reason).toBe('VirtualClusterUnavailable');
+    expect(later.afterWrite).toEqual([
+      {
+        kind: 'remove',
+        target: { jobId: '7.0' },
+        reason: "the HPCJob's VirtualCluster is gone: the job can never run",
+      },
+      { kind: 'acknowledge', jobId: '7.0' },
+    ]);
+  });
+
   it('warns once when no worker of the VirtualCluster can hold the step', () => {
     const vc = virtualCluster('vc', 'Running');
     vc.spec.allocations = [

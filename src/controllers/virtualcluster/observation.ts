@@ -158,9 +158,9 @@ async function observePlace(
   }
 }
 
-/** Sites penalise failed logins: a refused login waits for new credentials (or an hour). */
+/** Sites penalise failed logins: a refused login waits for new credentials (or refusedRetryMs). */
 function refusedMessage(message: string): string {
-  return `${message} (not retried until the credentials change)`;
+  return `${message} (not retried until the credentials change, or after a while: 5 min, doubling up to 1 h)`;
 }
 
 /** A failure talking to a site: refused credentials are remembered; anything else is "try again". */

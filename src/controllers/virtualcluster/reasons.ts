@@ -91,8 +91,12 @@ export const DEFAULT_STEADY_POLL_MS = 30 * SECOND;
 /** A credential that expires within this long raises CredentialExpiring. */
 export const EXPIRY_WARNING_MS = 3 * DAY;
 
-/** Credentials a site refused are not tried again (sites penalise failed logins) until they change or this passed. */
+/**
+ * Credentials a site refused are not tried again (sites penalise failed logins) until they change, or for
+ * REFUSED_RETRY_FIRST_MS after the first refusal, doubling with each one up to REFUSED_RETRY_MS.
+ */
 export const REFUSED_RETRY_MS = HOUR;
+export const REFUSED_RETRY_FIRST_MS = 5 * 60_000;
 
 /** Pilots that fail on their own slow replacements down: 30 s, doubling, at most 15 min. */
 export const PilotFailureBackoff = {

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { SiteConnector, SiteLogin, SiteSession } from '../../sites/session.js';
-import { REFUSED_RETRY_MS } from './reasons.js';
+import { REFUSED_RETRY_FIRST_MS, REFUSED_RETRY_MS } from './reasons.js';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -28,7 +28,7 @@ export interface PlaceMemory {
   bundleReady: boolean;
   tokenRemoved: boolean;
   lastError?: string;
-  refused?: { loginHash: string; at: number; reason: string; message: string };
+  refused?: { loginHash: string; at: number; reason: string; message: string; times: number };
 }
 
 export class SiteSessions {
@@ -75,14 +75,15 @@ export class SiteSessions {
   /** Refused recently with this very login: the refusal, else undefined. */
   refusal(vcKey: string, placeKey: string, login: SiteLogin, now: number): PlaceMemory['refused'] {
     const r = this.peek(vcKey, placeKey)?.refused;
-    if (!r || r.loginHash !== loginHash(login) || now - r.at >= REFUSED_RETRY_MS) return undefined;
+    if (!r || r.loginHash !== loginHash(login) || now - r.at >= refusedRetryMs(r.times)) return undefined;
     return r;
   }
 
   /** The site refused the login: the session goes, and the login is not tried again for a while. */
   refuse(vcKey: string, placeKey: string, reason: string, message: string, now: number): void {
     const m = this.place(vcKey, placeKey);
-    if (m.loginHash) m.refused = { loginHash: m.loginHash, at: now, reason, message };
+    const times = m.refused && m.refused.loginHash === m.loginHash ? m.refused.times + 1 : 1;
+    if (m.loginHash) m.refused = { loginHash: m.loginHash, at: now, reason, message, times };
     this.disconnect(vcKey, placeKey);
     m.loginHash = undefined;
   }
@@ -120,4 +121,13 @@ export class SiteSessions {
   get size(): number {
     return this.#places.size;
   }
+}
+
+/**
+ * How long a refused login waits before it is tried again: 5 min after the first refusal, doubling up to an
+ * hour. Sites penalise failed logins, but a refusal can be passing (an account being set up, a login node
+ * restarting), and cleanup must not wait an hour for a site that lets us in again.
+ */
+export function refusedRetryMs(times: number): number {
+  return Math.min(REFUSED_RETRY_MS, REFUSED_RETRY_FIRST_MS * 2 ** Math.max(0, times - 1));
 }
