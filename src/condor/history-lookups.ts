@@ -24,6 +24,8 @@ interface Lookup {
   misses: number;
   firstMissAt?: number;
   lastAskedAt: number;
+  /** Concluded absent: no more history queries for it (kept a while so that the verdict stays the same). */
+  absent?: boolean;
 }
 
 export type Verdict = 'pending' | 'absent';
@@ -49,18 +51,23 @@ export class HistoryLookups {
     if (!l) this.#pending.set(k, (l = { uid, attempt, since: now, misses: 0, lastAskedAt: now }));
     l.lastAskedAt = now;
     const longEnough = l.firstMissAt !== undefined && now - l.firstMissAt >= this.absentAfterMs;
-    return l.misses >= MIN_HISTORY_MISSES && longEnough && lastFullReadStart >= l.since
-      ? 'absent'
-      : 'pending';
+    if (l.absent || (l.misses >= MIN_HISTORY_MISSES && longEnough && lastFullReadStart >= l.since)) {
+      l.absent = true;
+      return 'absent';
+    }
+    return 'pending';
   }
 
   /** HPCJob uids to look up in this poll's condor_history. */
   uids(): string[] {
-    return [...new Set([...this.#pending.values()].map((l) => l.uid))];
+    return [...new Set([...this.#pending.values()].filter((l) => !l.absent).map((l) => l.uid))];
   }
 
+  /** Lookups still asking the history. */
   get pending(): number {
-    return this.#pending.size;
+    let n = 0;
+    for (const l of this.#pending.values()) if (!l.absent) n++;
+    return n;
   }
 
   /** Records a history answer for `uids`; returns the refs of HPCJobs whose attempts were found. */
@@ -71,11 +78,12 @@ export class HistoryLookups {
       const job = toTracked(ad, 'history');
       if (!job) continue;
       const k = attemptKey(job.uid, job.attempt);
-      // Newest first: the first answer for an attempt is its last job.
-      if (seen.has(k)) continue;
+      // Newest first: the first answer for an attempt is its last job. Only what was asked for is kept.
+      if (seen.has(k) || !this.#pending.has(k)) continue;
       seen.add(k);
       this.#found.set(k, { job, at: now });
-      if (this.#pending.delete(k)) refs.push(job.ref);
+      this.#pending.delete(k);
+      refs.push(job.ref);
     }
     const asked = new Set(uids);
     for (const l of this.#pending.values()) {
@@ -90,6 +98,16 @@ export class HistoryLookups {
   prune(now: number): void {
     for (const [k, f] of this.#found) if (now - f.at > HISTORY_KEEP_MS) this.#found.delete(k);
     for (const [k, l] of this.#pending) if (now - l.lastAskedAt > LOOKUP_IDLE_MS) this.#pending.delete(k);
+  }
+
+  /** The attempt's job is in the queue after all: no history lookup for it. */
+  seenInQueue(uid: string, attempt: number): void {
+    this.#pending.delete(attemptKey(uid, attempt));
+  }
+
+  /** The job's end is recorded: its history entry is not needed any more. */
+  recorded(jobId: string): void {
+    for (const [k, f] of this.#found) if (f.job.jobId === jobId) this.#found.delete(k);
   }
 
   /** Forgets everything about one HPCJob (it is gone). */

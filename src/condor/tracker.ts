@@ -151,6 +151,7 @@ export class JobTracker {
   find(uid: string, attempt: number, o: { jobId?: string } = {}): Lookup {
     if (!this.#synced) return { state: 'pending' };
     const inQueue = this.#queue.ofAttempt(uid, attempt);
+    if (inQueue.length > 0) this.#history.seenInQueue(uid, attempt);
     const job = inQueue.find((j) => j.jobId === o.jobId) ?? inQueue[0] ?? this.#history.found(uid, attempt);
     if (job) return { state: 'found', job: this.#withAck(job) };
     const verdict = this.#history.ask(uid, attempt, this.#o.clock.now(), this.#lastFullReadStart);
@@ -170,6 +171,7 @@ export class JobTracker {
 
   /** Marks a job's end as recorded: it may leave the queue. Sent in one condor_qedit per tick. */
   ack(jobId: string): void {
+    this.#history.recorded(jobId);
     if (this.#acked.has(jobId)) return;
     this.#acked.add(jobId);
     this.#ackQueue.add(jobId);

@@ -8,6 +8,7 @@
  * Errors keep the API server's HTTP status in `code` (client-node's ApiException does too), so one set of
  * helpers below classifies both.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { EventType } from './event-types.js';
 
 /** The metadata every object the runtime handles has. */
@@ -122,12 +123,49 @@ export interface ListWatchSource<T extends KubeObject> {
  * stale copy fails with 409 instead of losing a newer change.
  */
 export interface ObjectWriter {
-  /** Replaces the status (merge patch of /status) if the object is still at obj's resourceVersion. */
-  patchStatus<T extends KubeObject>(obj: T, status: unknown): Promise<T>;
+  /**
+   * Applies a JSON merge patch (RFC 7386) to /status if the object is still at obj's resourceVersion. To
+   * replace the status, pass statusPatch(obj.status, next): a key left out of a merge patch keeps its value.
+   */
+  patchStatus<T extends KubeObject>(obj: T, patch: unknown): Promise<T>;
   /** Sets metadata.finalizers if the object is still at obj's resourceVersion. */
   setFinalizers<T extends KubeObject>(obj: T, finalizers: string[]): Promise<T>;
   /** Deletes the object if it still has obj's uid. */
   delete(obj: KubeObject): Promise<void>;
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * The JSON merge patch (RFC 7386) that turns `from` into `to`: keys `to` no longer has become null (left out,
+ * they would keep their old value), objects are patched key by key, everything else is replaced. Undefined
+ * values count as absent, as in JSON.
+ */
+export function mergePatchFor(from: unknown, to: unknown): Json {
+  if (!isPlainObject(from) || !isPlainObject(to)) return JSON.parse(JSON.stringify(to ?? null)) as Json;
+  const patch: { [k: string]: Json } = {};
+  for (const k of Object.keys(from)) if (from[k] !== undefined && to[k] === undefined) patch[k] = null;
+  for (const [k, v] of Object.entries(to)) {
+    if (v === undefined) continue;
+    if (isDeepStrictEqual(JSON.parse(JSON.stringify(from[k] ?? null)), JSON.parse(JSON.stringify(v))))
+      continue;
+    patch[k] = mergePatchFor(from[k], v);
+  }
+  return patch;
+}
+
+/** Equal as JSON values, whatever the key order (the API server hands objects back with keys in its own order). */
+export function sameJson(a: unknown, b: unknown): boolean {
+  return isDeepStrictEqual(JSON.parse(JSON.stringify(a ?? null)), JSON.parse(JSON.stringify(b ?? null)));
+}
+
+/** The merge patch that replaces a status (see ObjectWriter.patchStatus). */
+export function statusPatch(current: unknown, next: unknown): Json {
+  return mergePatchFor(current ?? {}, next);
 }
 
 /** Adds `finalizer` if missing: the updated object, or undefined when nothing changed. */

@@ -9,7 +9,14 @@ import type { SchedulerBackend, SchedulerBackends } from '../../condor/backend.j
 import { API_VERSION } from '../../crds/common.js';
 import { HPCJOB_KIND, type HPCJob } from '../../crds/hpcjob.js';
 import type { Recorder } from '../../runtime/event-types.js';
-import { addFinalizer, isNotFound, removeFinalizer, type ObjectWriter } from '../../runtime/kube-api.js';
+import {
+  addFinalizer,
+  isNotFound,
+  removeFinalizer,
+  sameJson,
+  statusPatch,
+  type ObjectWriter,
+} from '../../runtime/kube-api.js';
 import type { AttemptFiles } from './attempt-files.js';
 import { buildSubmitJob } from './description.js';
 import type { HPCJobMetrics } from './metrics.js';
@@ -40,8 +47,8 @@ export async function execute(
   try {
     if (t.addFinalizer) current = (await addFinalizer(deps.writer, current, FINALIZER)) ?? current;
     for (const e of t.beforeWrite) await perform(current, e, t, deps, log);
-    if (JSON.stringify(current.status ?? {}) !== JSON.stringify(t.status))
-      await deps.writer.patchStatus(current, t.status);
+    if (!sameJson(current.status ?? {}, t.status))
+      await deps.writer.patchStatus(current, statusPatch(current.status, t.status));
   } catch (e) {
     if (isNotFound(e)) return 'gone';
     throw e;

@@ -5,12 +5,18 @@
  * finalizer's removal only when every effect before it succeeded. A 409 on a write is thrown: the controller
  * retries with backoff, on a fresh copy. What failed on a site is remembered for the next pass's status.
  */
-import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import { API_VERSION } from '../../crds/common.js';
 import { VIRTUALCLUSTER_KIND, type VirtualCluster } from '../../crds/virtualcluster.js';
 import type { Recorder } from '../../runtime/event-types.js';
-import { addFinalizer, isNotFound, removeFinalizer, type ObjectWriter } from '../../runtime/kube-api.js';
+import {
+  addFinalizer,
+  isNotFound,
+  removeFinalizer,
+  sameJson,
+  statusPatch,
+  type ObjectWriter,
+} from '../../runtime/kube-api.js';
 import { SshError } from '../../sites/ssh.js';
 import type { PilotBundle, SiteSession } from '../../sites/session.js';
 import type { VirtualClusterMetrics } from './metrics.js';
@@ -36,14 +42,6 @@ export interface Execution {
   released: boolean;
 }
 
-/**
- * Equal as JSON values, whatever the key order (the API server hands objects back with keys in its own
- * order) and whichever realm made them.
- */
-function sameJson(a: unknown, b: unknown): boolean {
-  return isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)));
-}
-
 export class Executor {
   readonly #d: ExecutorDeps;
 
@@ -64,7 +62,7 @@ export class Executor {
       if (plan.effects.some((e) => e.kind === 'addFinalizer'))
         obj = (await addFinalizer(this.#d.writer, obj, VC_FINALIZER)) ?? obj;
       if (plan.status && !sameJson(vc.status ?? {}, plan.status))
-        obj = await this.#d.writer.patchStatus(obj, plan.status);
+        obj = await this.#d.writer.patchStatus(obj, statusPatch(obj.status, plan.status));
     } catch (e) {
       if (isNotFound(e)) return { applied: false, released: false };
       throw e;
