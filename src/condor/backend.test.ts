@@ -66,6 +66,19 @@ describe('SchedulerBackend', () => {
     expect(backend.settled('u')).toBe(true);
   });
 
+  it('Orphan after a submit timeout (found by the simulation, seed 1001): not settled when the submission is reported', async () => {
+    const seen: boolean[] = [];
+    const box: { backend?: SchedulerBackend } = {};
+    const { clock, backend } = setup({ onChange: () => seen.push(box.backend?.settled('u') ?? true) });
+    box.backend = backend;
+    await backend.pollNow();
+    backend.submit(request('u'));
+    await clock.advanceAsync(1500);
+    expect(backend.submission('u', 1)).toMatchObject({ state: 'submitted' });
+    // The HPCJob's reconcile runs on this notice: the job is not in the snapshot yet, so it must not settle.
+    expect(seen).toEqual([false]);
+  });
+
   it('Duplicate on graceful handover: stop() returns only once the submission in flight has committed', async () => {
     const { clock, schedd, backend } = setup();
     schedd.hanging.add('submit');

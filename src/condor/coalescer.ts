@@ -175,8 +175,6 @@ export class SubmitCoalescer {
     this.#inFlight = this.#submitBatch(batch)
       .catch((e: unknown) => this.#o.log.error({ err: String(e) }, 'submit batch crashed'))
       .finally(() => {
-        const now = this.#o.clock.now();
-        for (const r of batch) this.#lastEnded.set(r.uid, now);
         this.#inFlight = undefined;
         this.#kick();
       });
@@ -188,6 +186,8 @@ export class SubmitCoalescer {
 
   #finish(req: SubmitRequest, outcome: SubmitOutcome): void {
     this.#outcomes.set(keyOf(req.uid, req.attempt), outcome);
+    // Before anyone hears of the outcome: a read of the queue must begin after this to settle the HPCJob.
+    this.#lastEnded.set(req.uid, this.#o.clock.now());
     const schedd = this.#api.label;
     if (outcome.state === 'submitted') {
       this.#o.metrics?.submissions.inc({ schedd, result: outcome.adopted ? 'adopted' : 'submitted' });

@@ -11,8 +11,8 @@ import type { JobAd } from './parse.js';
 
 /** History answers that must miss an attempt before it is absent. */
 export const MIN_HISTORY_MISSES = 3;
-/** Found history entries are kept this long (the reconcile reads them, records the end, moves on). */
-const HISTORY_KEEP_MS = 3_600_000;
+/** A found history entry nobody asked about for this long is dropped (the reconcile recorded the end). */
+const HISTORY_KEEP_MS = 600_000;
 /** A lookup nobody asked about for this long is dropped (its HPCJob moved on or is gone). */
 const LOOKUP_IDLE_MS = 600_000;
 
@@ -36,9 +36,11 @@ export class HistoryLookups {
 
   constructor(readonly absentAfterMs: number) {}
 
-  /** The attempt's job from the history, if a lookup found it. */
-  found(uid: string, attempt: number): TrackedJob | undefined {
-    return this.#found.get(attemptKey(uid, attempt))?.job;
+  /** The attempt's job from the history, if a lookup found it (asking keeps the entry). */
+  found(uid: string, attempt: number, now: number): TrackedJob | undefined {
+    const f = this.#found.get(attemptKey(uid, attempt));
+    if (f) f.at = now;
+    return f?.job;
   }
 
   /**

@@ -152,7 +152,10 @@ export class JobTracker {
     if (!this.#synced) return { state: 'pending' };
     const inQueue = this.#queue.ofAttempt(uid, attempt);
     if (inQueue.length > 0) this.#history.seenInQueue(uid, attempt);
-    const job = inQueue.find((j) => j.jobId === o.jobId) ?? inQueue[0] ?? this.#history.found(uid, attempt);
+    const job =
+      inQueue.find((j) => j.jobId === o.jobId) ??
+      inQueue[0] ??
+      this.#history.found(uid, attempt, this.#o.clock.now());
     if (job) return { state: 'found', job: this.#withAck(job) };
     const verdict = this.#history.ask(uid, attempt, this.#o.clock.now(), this.#lastFullReadStart);
     if (verdict === 'pending') this.nudge();
