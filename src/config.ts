@@ -12,6 +12,10 @@ export interface OperatorConfig {
   leaderElect: boolean;
   leaderElectionNamespace: string;
   leaderElectionId: string;
+  /** Leader election timings (s): how long a Lease lasts unrenewed, when a leader gives up, how often it tries. */
+  leaderElectLeaseDurationSeconds: number;
+  leaderElectRenewDeadlineSeconds: number;
+  leaderElectRetryPeriodSeconds: number;
   healthProbeBindAddress: string;
   metricsBindAddress: string;
   condorBinDir: string;
@@ -97,6 +101,27 @@ export const FLAGS: Record<string, FlagSpec> = {
     kind: 'string',
     default: 'hpc-operator.hpc.scailfin.io',
     help: 'name of the leader election Lease',
+  },
+  'leader-elect-lease-duration-seconds': {
+    key: 'leaderElectLeaseDurationSeconds',
+    env: 'HPCOP_LEADER_ELECT_LEASE_DURATION_SECONDS',
+    kind: 'int',
+    default: '15',
+    help: 'how long a standby waits after the last renewal it saw before it takes the Lease',
+  },
+  'leader-elect-renew-deadline-seconds': {
+    key: 'leaderElectRenewDeadlineSeconds',
+    env: 'HPCOP_LEADER_ELECT_RENEW_DEADLINE_SECONDS',
+    kind: 'int',
+    default: '10',
+    help: 'how long the leader keeps trying to renew before it stops acting (must be below the lease duration)',
+  },
+  'leader-elect-retry-period-seconds': {
+    key: 'leaderElectRetryPeriodSeconds',
+    env: 'HPCOP_LEADER_ELECT_RETRY_PERIOD_SECONDS',
+    kind: 'int',
+    default: '2',
+    help: 'how often the leader renews and a standby tries to take the Lease',
   },
   'health-probe-bind-address': {
     key: 'healthProbeBindAddress',
@@ -274,7 +299,12 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     const value = raw.get(name) ?? env[spec.env] ?? spec.default;
     out[spec.key] = convert(name, spec, value);
   }
-  return out as unknown as OperatorConfig;
+  const config = out as unknown as OperatorConfig;
+  if (config.leaderElectRenewDeadlineSeconds >= config.leaderElectLeaseDurationSeconds)
+    throw new ConfigError(
+      '--leader-elect-renew-deadline-seconds must be below --leader-elect-lease-duration-seconds: a leader must stop acting before a standby may take over',
+    );
+  return config;
 }
 
 function convert(name: string, spec: FlagSpec, value: string): string | number | boolean {

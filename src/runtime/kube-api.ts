@@ -8,7 +8,6 @@
  * Errors keep the API server's HTTP status in `code` (client-node's ApiException does too), so one set of
  * helpers below classifies both.
  */
-import { isDeepStrictEqual } from 'node:util';
 import type { EventType } from './event-types.js';
 
 /** The metadata every object the runtime handles has. */
@@ -151,16 +150,31 @@ export function mergePatchFor(from: unknown, to: unknown): Json {
   for (const k of Object.keys(from)) if (from[k] !== undefined && to[k] === undefined) patch[k] = null;
   for (const [k, v] of Object.entries(to)) {
     if (v === undefined) continue;
-    if (isDeepStrictEqual(JSON.parse(JSON.stringify(from[k] ?? null)), JSON.parse(JSON.stringify(v))))
-      continue;
+    if (sameJson(from[k], v)) continue;
     patch[k] = mergePatchFor(from[k], v);
   }
   return patch;
 }
 
-/** Equal as JSON values, whatever the key order (the API server hands objects back with keys in its own order). */
+/**
+ * Equal as JSON values, whatever the key order (the API server hands objects back with keys in its own
+ * order); an undefined value counts as absent, as in JSON. Plain data only (what status holds).
+ */
 export function sameJson(a: unknown, b: unknown): boolean {
-  return isDeepStrictEqual(JSON.parse(JSON.stringify(a ?? null)), JSON.parse(JSON.stringify(b ?? null)));
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((x, i) => sameJson(x ?? null, b[i] ?? null));
+  }
+  if (!isPlainObject(a) || !isPlainObject(b)) return (a ?? null) === (b ?? null);
+  let n = 0;
+  for (const k in a) {
+    if (a[k] === undefined) continue;
+    n++;
+    if (!sameJson(a[k], b[k])) return false;
+  }
+  for (const k in b) if (b[k] !== undefined) n--;
+  return n === 0;
 }
 
 /** The merge patch that replaces a status (see ObjectWriter.patchStatus). */

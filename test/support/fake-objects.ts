@@ -4,6 +4,7 @@
  * and drops an object being deleted once its last finalizer goes), a Recorder that keeps Events, and
  * Secrets with optional 403s.
  */
+import { applyMergePatch } from './merge-patch.js';
 import type { EventType, Recorder } from '../../src/runtime/event-types.js';
 import {
   ApiError,
@@ -44,7 +45,8 @@ export class FakeObjects<T extends Stored> implements ObjectWriter {
 
   async patchStatus<U extends KubeObject>(obj: U, status: unknown): Promise<U> {
     return this.#write('patch-status', obj, (o) => {
-      o.status = structuredClone(status);
+      // A merge patch, as the API server applies it (the operator sends statusPatch(old, new)).
+      o.status = applyMergePatch(o.status, status);
     });
   }
 

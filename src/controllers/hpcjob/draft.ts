@@ -47,8 +47,9 @@ export class Draft {
     readonly obs: HPCJobObservation,
     readonly settings: HPCJobSettings,
   ) {
-    this.status = structuredClone(job.status ?? {});
-    this.conditions = structuredClone(job.status?.conditions ?? []);
+    // A JSON copy: status is plain data, and this is cheaper than structuredClone.
+    this.status = prune(job.status ?? {});
+    this.conditions = this.status.conditions ?? [];
   }
 
   get now(): number {

@@ -8,20 +8,7 @@
 import { ApiError, type KubeObject } from '../../../src/runtime/kube-api.js';
 import { validateManifest } from '../../unit/crd-validate.js';
 
-type Json = unknown;
-
-export function mergePatch(target: Json, patch: Json): Json {
-  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return structuredClone(patch);
-  const out: Record<string, Json> =
-    typeof target === 'object' && target !== null && !Array.isArray(target)
-      ? { ...(target as Record<string, Json>) }
-      : {};
-  for (const [k, v] of Object.entries(patch as Record<string, Json>)) {
-    if (v === null) delete out[k];
-    else if (v !== undefined) out[k] = mergePatch(out[k], v);
-  }
-  return out;
-}
+export { applyMergePatch as mergePatch } from '../../support/merge-patch.js';
 
 /** The object with its schema defaults applied; 422 when it is invalid. */
 export function admit<T extends KubeObject>(obj: T): T {
