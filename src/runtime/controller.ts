@@ -5,7 +5,7 @@
  * success resets the backoff. A TerminalError is counted and not retried.
  */
 import type { Logger } from 'pino';
-import { every, systemClock, type Clock, type Timer } from './clock.js';
+import { systemClock, type Clock } from './clock.js';
 import { errorMessage, isConflict } from './kube-api.js';
 import type { Metrics } from './metrics.js';
 import { WorkQueue } from './workqueue.js';
@@ -57,8 +57,6 @@ export interface ControllerOptions {
   clock?: Clock;
 }
 
-/** How often workqueue_longest_running_processor_seconds is refreshed. */
-const LONGEST_RUNNING_REFRESH_MS = 1000;
 
 export class Controller {
   readonly name: string;
@@ -71,7 +69,6 @@ export class Controller {
   readonly #stopping = new AbortController();
   #running: Promise<void>[] = [];
   #active = 0;
-  #refresh: Timer | undefined;
 
   constructor(o: ControllerOptions) {
     this.name = o.name;
@@ -88,10 +85,7 @@ export class Controller {
   /** Starts the workers; they run until stop(). */
   start(): void {
     for (let i = 0; i < this.#workers; i++) this.#running.push(this.#worker());
-    const labels = { name: this.name, controller: this.name };
-    this.#refresh = every(this.#clock, LONGEST_RUNNING_REFRESH_MS, () =>
-      this.#metrics.workqueueLongestRunning.set(labels, this.queue.longestRunningSeconds()),
-    );
+    this.#metrics.longestRunning(this.name, () => this.queue.longestRunningSeconds());
   }
 
   /**
@@ -99,7 +93,6 @@ export class Controller {
    * Keys still waiting are dropped: the next leader lists everything anyway.
    */
   async stop(): Promise<void> {
-    this.#refresh?.cancel();
     this.#stopping.abort();
     await this.queue.shutDown();
     await Promise.all(this.#running);

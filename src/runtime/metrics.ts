@@ -104,12 +104,20 @@ export class Metrics {
     labelNames: ['name', 'controller'] as const,
     registers: [],
   });
-  readonly workqueueLongestRunning = new Gauge({
-    name: 'workqueue_longest_running_processor_seconds',
-    help: 'How many seconds has the longest running processor for workqueue been running',
-    labelNames: ['name', 'controller'] as const,
-    registers: [],
-  });
+  /** Per controller, how to read its longest running reconcile: read when scraped, never on a timer. */
+  readonly #longestRunning = new Map<string, () => number>();
+  readonly workqueueLongestRunning: Gauge<'name' | 'controller'> = (() => {
+    const sources = this.#longestRunning;
+    return new Gauge({
+      name: 'workqueue_longest_running_processor_seconds',
+      help: 'How many seconds has the longest running processor for workqueue been running',
+      labelNames: ['name', 'controller'] as const,
+      registers: [],
+      collect() {
+        for (const [controller, read] of sources) this.set({ name: controller, controller }, read());
+      },
+    });
+  })();
 
   // controller-runtime: pkg/metrics/leaderelection.go
   readonly leaderElectionMaster = new Gauge({
@@ -164,6 +172,11 @@ export class Metrics {
       workDuration: (s) => this.workqueueWorkDuration.observe(labels, s),
       retry: () => this.workqueueRetries.inc(labels),
     };
+  }
+
+  /** Where workqueue_longest_running_processor_seconds of `controller` comes from, at scrape time. */
+  longestRunning(controller: string, read: () => number): void {
+    this.#longestRunning.set(controller, read);
   }
 
   /** Pre-initialises the per-controller series to 0, as controller-runtime does. */

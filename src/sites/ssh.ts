@@ -7,6 +7,7 @@
 import ssh2, { type Client as SshClient, type ConnectConfig } from 'ssh2';
 
 const { Client, utils } = ssh2;
+import { createHash } from 'node:crypto';
 import { shellCommand } from './shell.js';
 
 export interface SshTarget {
@@ -56,10 +57,20 @@ export function pinnedKeyBlobs(lines: readonly string[]): Set<string> {
 
 /** Checks that a private key parses, without revealing it: returns an error message or undefined. */
 export function checkPrivateKey(privateKey: string): string | undefined {
+  // Every VirtualCluster pass checks its keys again: remember verdicts by the key's digest (not the key).
+  const digest = createHash('sha256').update(privateKey).digest('hex');
+  const known = keyVerdicts.get(digest);
+  if (known !== undefined) return known || undefined;
   const parsed = utils.parseKey(privateKey);
-  if (parsed instanceof Error) return `the SSH private key does not parse: ${parsed.message}`;
-  return undefined;
+  const verdict = parsed instanceof Error ? `the SSH private key does not parse: ${parsed.message}` : '';
+  if (keyVerdicts.size >= MAX_KEY_VERDICTS) keyVerdicts.clear();
+  keyVerdicts.set(digest, verdict);
+  return verdict || undefined;
 }
+
+/** Parse verdicts of private keys by sha256 ('' when the key parses); bounded, cleared when full. */
+const keyVerdicts = new Map<string, string>();
+const MAX_KEY_VERDICTS = 1024;
 
 export class SshTransport {
   readonly #target: SshTarget;

@@ -132,7 +132,7 @@ const FAULT_WEIGHTS: Record<FaultKind, number> = {
 };
 
 export function drawPlan(seed: number, prng: Prng): Plan {
-  const chaosMs = prng.int(5, 12) * MINUTE;
+  const chaosMs = prng.int(3, 8) * MINUTE;
   const tenants = ['t1', 't2', 't3'].slice(0, prng.int(2, 3));
   const schedds = prng.chance(0.4) ? [LOCAL_SCHEDD, SECOND_SCHEDD] : [LOCAL_SCHEDD];
   const vcs = drawVcs(prng, tenants, schedds, chaosMs);

@@ -47,8 +47,7 @@ export class Draft {
     readonly obs: HPCJobObservation,
     readonly settings: HPCJobSettings,
   ) {
-    // A JSON copy: status is plain data, and this is cheaper than structuredClone.
-    this.status = prune(job.status ?? {});
+    this.status = copyStatus(job.status ?? {});
     this.conditions = this.status.conditions ?? [];
   }
 
@@ -144,7 +143,7 @@ export class Draft {
     status.observedGeneration = this.job.metadata.generation;
     return {
       addFinalizer: this.addFinalizer,
-      status: prune(status),
+      status,
       events: this.events,
       beforeWrite: this.beforeWrite,
       afterWrite: this.afterWrite,
@@ -158,7 +157,16 @@ export class Draft {
   }
 }
 
-/** Drops undefined fields (they would not survive the API round trip and make every compare differ). */
-export function prune<T>(v: T): T {
-  return JSON.parse(JSON.stringify(v)) as T;
+/**
+ * A copy of a status that a transition may change: the status, its attempts, conditions and logs are new
+ * objects; everything below them is never changed in place (cheaper than a deep copy on every reconcile).
+ * Undefined fields may stay: comparisons and writes treat them as absent, as JSON does.
+ */
+function copyStatus(s: HPCJobStatus): HPCJobStatus {
+  return {
+    ...s,
+    attempts: s.attempts?.map((a) => ({ ...a })),
+    conditions: s.conditions?.map((c) => ({ ...c })),
+    logs: s.logs ? { ...s.logs } : undefined,
+  };
 }
