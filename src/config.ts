@@ -45,6 +45,8 @@ export interface OperatorConfig {
   trackerMinIntervalMs: number;
   trackerActiveMaxIntervalMs: number;
   trackerIdleMaxIntervalMs: number;
+  /** A schedd backend (tracker included) nobody used for this long, with nothing of ours queued, is dropped (s). */
+  scheddIdleSeconds: number;
   /** Submission coalescing: most jobs per condor_submit, and the quiet time before a batch goes (ms). */
   submitBatchSize: number;
   submitLingerMs: number;
@@ -248,6 +250,13 @@ export const FLAGS: Record<string, FlagSpec> = {
     kind: 'int',
     default: '30000',
     help: 'longest condor_q interval with no job queued',
+  },
+  'schedd-idle-seconds': {
+    key: 'scheddIdleSeconds',
+    env: 'HPCOP_SCHEDD_IDLE_SECONDS',
+    kind: 'int',
+    default: '600',
+    help: "stop tracking a schedd (a VirtualCluster's, say) that no HPCJob used for this long and that has none of our jobs",
   },
   'submit-batch-size': {
     key: 'submitBatchSize',

@@ -186,6 +186,7 @@ function backendsOf(
       maxIntervalMs: config.trackerIdleMaxIntervalMs,
     },
     coalescer: { maxBatch: config.submitBatchSize, lingerMs: config.submitLingerMs },
+    idleAfterMs: config.scheddIdleSeconds * 1000,
   });
   const defaultTarget = defaultTargetOf(config);
   backends.keep(defaultTarget);

@@ -214,6 +214,9 @@ export class SchedulerBackend {
   }
 }
 
+/** A backend nobody used for this long, with nothing of ours in its queue, is dropped. */
+const DEFAULT_IDLE_MS = 600_000;
+
 /** Reason given to condor_rm for a job whose identity attributes changed after submission. */
 const TAMPERED = 'its HPCJobUID/HPCJobAttempt/HPCJobRef changed after submission';
 
@@ -252,7 +255,13 @@ export class SchedulerBackends {
   start(): void {
     this.#started = true;
     for (const b of this.#backends.values()) b.start();
-    this.#sweeper = every(this.#o.clock, 60_000, () => void this.#sweep());
+    const idleAfter = this.#o.idleAfterMs ?? DEFAULT_IDLE_MS;
+    // Look often enough that a backend goes within about a tenth of its idle time after it became idle.
+    this.#sweeper = every(
+      this.#o.clock,
+      Math.min(60_000, Math.max(1000, idleAfter / 10)),
+      () => void this.#sweep(),
+    );
   }
 
   /** Drains every backend: after this resolves no submission of this replica can commit any more. */
@@ -270,7 +279,7 @@ export class SchedulerBackends {
   }
 
   async #sweep(): Promise<void> {
-    const idleAfter = this.#o.idleAfterMs ?? 600_000;
+    const idleAfter = this.#o.idleAfterMs ?? DEFAULT_IDLE_MS;
     for (const [k, b] of this.#backends) {
       if (this.#keep.has(k) || !b.idleFor(idleAfter)) continue;
       this.#backends.delete(k);

@@ -57,7 +57,6 @@ export interface ControllerOptions {
   clock?: Clock;
 }
 
-
 export class Controller {
   readonly name: string;
   readonly queue: WorkQueue;

@@ -4,7 +4,6 @@
  */
 import { drawPlan, withoutVirtualClusters } from './plan.js';
 import { Prng } from './prng.js';
-import { operatorNamed } from './operator-hook.js';
 import { runSchedule, type Result, type ScheduleOptions } from './schedule.js';
 
 export async function runSeed(seed: number, o: ScheduleOptions & { noVc?: boolean } = {}): Promise<Result> {
@@ -58,21 +57,19 @@ export function merge(into: Tally, t: Tally): void {
 
 /** How a hunt runs its seeds (the command line's --operator and --no-vc). */
 export interface HuntOptions {
-  operator?: string;
   noVc?: boolean;
   ignore?: string[];
 }
 
 export async function runRange(from: number, count: number, h: HuntOptions = {}): Promise<Tally> {
   const t = emptyTally();
-  const factory = operatorNamed(h.operator);
   for (let seed = from; seed < from + count; seed++)
-    add(t, await runSeed(seed, { factory, noVc: h.noVc, ignore: h.ignore }));
+    add(t, await runSeed(seed, { noVc: h.noVc, ignore: h.ignore }));
   return t;
 }
 
 export function replayCommand(seed: number, h: HuntOptions = {}): string {
-  const flags = `${h.operator ? ` --operator ${h.operator}` : ''}${h.noVc ? ' --no-vc' : ''}${h.ignore?.length ? ` --ignore ${h.ignore.join(',')}` : ''}`;
+  const flags = `${h.noVc ? ' --no-vc' : ''}${h.ignore?.length ? ` --ignore ${h.ignore.join(',')}` : ''}`;
   return `node --import tsx test/sim/run.ts --seed ${seed}${flags} --trace`;
 }
 

@@ -169,7 +169,7 @@ export function withoutVirtualClusters(p: Plan): Plan {
 }
 
 function drawVcs(prng: Prng, tenants: string[], schedds: string[], chaosMs: number): VcPlan[] {
-  return Array.from({ length: prng.int(0, 2) }, (_, i) => ({
+  return Array.from({ length: prng.chance(0.15) ? 2 : prng.int(0, 1) }, (_, i) => ({
     at: prng.int(0, chaosMs / 4),
     ns: prng.pick(tenants),
     name: `vc-${i}`,
@@ -181,7 +181,7 @@ function drawVcs(prng: Prng, tenants: string[], schedds: string[], chaosMs: numb
 }
 
 function drawJobs(prng: Prng, tenants: string[], vcs: VcPlan[], chaosMs: number): JobPlan[] {
-  return Array.from({ length: prng.int(2, 5) }, (_, i) => {
+  return Array.from({ length: prng.int(2, 4) }, (_, i) => {
     const ns = prng.pick(tenants);
     const mine = vcs.filter((v) => v.ns === ns);
     return {

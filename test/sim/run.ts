@@ -3,8 +3,6 @@
  *
  *   node --import tsx test/sim/run.ts --seeds 10000 [--from 1] [--workers N]   hunt: run seeds from..from+N-1
  *   node --import tsx test/sim/run.ts --seed 1234 --trace                        replay one seed with its full trace
- *   ... --operator real|standin   which operator runs in the replicas (operator-hook.ts; default SIM_OPERATOR
- *                                 or standin)
  *   ... --no-vc                   plans without VirtualClusters (an operator without their controller)
  *   ... --ignore a,b              count violations of these invariants instead of failing (hunting past a
  *                                 known problem)
@@ -23,7 +21,6 @@ import {
   type HuntOptions,
   type Tally,
 } from './hunt.js';
-import { operatorNamed } from './operator-hook.js';
 
 const CHUNK = 50;
 
@@ -50,19 +47,16 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--seed') a.seed = value();
     else if (flag === '--workers') a.workers = Math.max(1, value());
     else if (flag === '--trace') a.trace = true;
-    else if (flag === '--operator') a.hunt.operator = argv[++i];
     else if (flag === '--no-vc') a.hunt.noVc = true;
     else if (flag === '--ignore') a.hunt.ignore = (argv[++i] ?? '').split(',').filter(Boolean);
     else throw new Error(`unknown argument ${flag} (see the header of test/sim/run.ts)`);
   }
-  operatorNamed(a.hunt.operator);
   return a;
 }
 
 async function replay(seed: number, trace: boolean, h: HuntOptions): Promise<number> {
   const r = await runSeed(seed, {
     traceAll: trace,
-    factory: operatorNamed(h.operator),
     noVc: h.noVc,
     ignore: h.ignore,
   });
@@ -118,9 +112,8 @@ function summary(t: Tally, wallMs: number, a: Args): string {
   const counts = Object.entries(t.counts)
     .sort(([x], [y]) => x.localeCompare(y))
     .map(([k, v]) => `  ${k}: ${v}`);
-  const operator = a.hunt.operator || process.env.SIM_OPERATOR || 'standin';
   return [
-    `${t.ran} schedules (seeds ${a.from}..${a.from + a.seeds - 1}, operator ${operator}${a.hunt.noVc ? ', no VirtualClusters' : ''}) in ${(wallMs / 1000).toFixed(1)} s: ${((t.ran * 1000) / wallMs).toFixed(0)} schedules/s on ${a.workers} workers`,
+    `${t.ran} schedules (seeds ${a.from}..${a.from + a.seeds - 1}${a.hunt.noVc ? ', no VirtualClusters' : ''}) in ${(wallMs / 1000).toFixed(1)} s: ${((t.ran * 1000) / wallMs).toFixed(0)} schedules/s on ${a.workers} workers`,
     `${t.steps} events, ${Math.round(t.virtualMs / 3_600_000)} virtual hours, longest wait for a covering HTCondor call ${Math.round(t.worstTrackingGapMs / 1000)} s`,
     'coverage:',
     ...counts,

@@ -46,8 +46,7 @@ export function simConfig(seed = 0): OperatorConfig {
           '--leader-elect-retry-period-seconds=10',
           '--tracker-min-interval-ms=2000',
           '--tracker-active-max-interval-ms=5000',
-          '--pilot-active-poll-seconds=20',
-          '--pilot-steady-poll-seconds=120',
+          '--schedd-idle-seconds=120',
         ];
   return parseConfig(
     [

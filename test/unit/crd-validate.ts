@@ -160,6 +160,15 @@ function check(s: JSONSchemaProps, v: Value, path: string, errors: string[]): vo
   }
 }
 
+/** Errors of the status of a manifest of one of the operator's kinds (a status write checks only that). */
+export function validateStatus(m: Obj): string[] | undefined {
+  const schema = schemaOf(m.apiVersion, m.kind)?.properties?.status;
+  if (!schema || m.status === undefined) return schema ? [] : undefined;
+  const errors: string[] = [];
+  check(schema, applyDefaults(schema, m.status as Value), `${String(m.kind)}.status`, errors);
+  return errors;
+}
+
 /**
  * Errors of a manifest of one of the operator's kinds, after defaulting; undefined for other kinds (a
  * Secret, say). Returns the defaulted object too, for checks that come after the API server's.

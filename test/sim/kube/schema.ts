@@ -6,9 +6,21 @@
  * are let through.
  */
 import { ApiError, type KubeObject } from '../../../src/runtime/kube-api.js';
-import { validateManifest } from '../../unit/crd-validate.js';
+import { validateManifest, validateStatus } from '../../unit/crd-validate.js';
 
 export { applyMergePatch as mergePatch } from '../../support/merge-patch.js';
+
+/** 422 when the object's status is invalid (a status write changes nothing else, so nothing else is checked). */
+export function admitStatus<T extends KubeObject>(obj: T): void {
+  const errors = (validateStatus(Object.fromEntries(Object.entries(obj))) ?? []).filter(
+    (e) => !e.endsWith('unknown field'),
+  );
+  if (errors.length)
+    throw new ApiError(
+      422,
+      `${obj.kind ?? 'object'} "${obj.metadata.name}" is invalid: ${errors.slice(0, 5).join('; ')}`,
+    );
+}
 
 /** The object with its schema defaults applied; 422 when it is invalid. */
 export function admit<T extends KubeObject>(obj: T): T {

@@ -7,7 +7,7 @@
  */
 import { ApiError, type KubeObject } from '../../../src/runtime/kube-api.js';
 import type { Scheduler } from '../scheduler.js';
-import { admit, mergePatch } from './schema.js';
+import { admit, admitStatus, mergePatch } from './schema.js';
 import { WatchHub, type ChangeEvent } from './watch-hub.js';
 
 export type ResourceKind = 'hpcjobs' | 'virtualclusters';
@@ -126,7 +126,7 @@ export class ApiStore {
     const cur = this.#current(kind, ref);
     const next = structuredClone(cur);
     next.status = mergePatch(cur.status, status);
-    admit(next);
+    admitStatus(next);
     return this.#commit(kind, cur, next, 'MODIFIED', who);
   }
 
