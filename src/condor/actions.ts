@@ -10,10 +10,11 @@
  */
 import type { Logger } from 'pino';
 import type { Clock, Timer } from '../runtime/clock.js';
-import type { JobAction, JobSelector, ScheddApi } from './schedd-api.js';
+import type { JobAction, JobRef, JobSelector, ScheddApi } from './schedd-api.js';
+import { refKey } from './tracker.js';
 
-/** A job by id ("12.0") or every job of an HPCJob by its uid. */
-export type ActionTarget = { jobId: string } | { uid: string };
+/** One job (its id and HPCJob) or every job of an HPCJob by its uid. */
+export type ActionTarget = { job: JobRef } | { uid: string };
 
 export interface ActionOptions {
   operatorId: string;
@@ -36,7 +37,7 @@ interface Group {
   targets: Map<string, { target: ActionTarget; recentKey: string }>;
 }
 
-const targetKey = (t: ActionTarget) => ('jobId' in t ? `j:${t.jobId}` : `u:${t.uid}`);
+const targetKey = (t: ActionTarget) => ('job' in t ? `j:${refKey(t.job)}` : `u:${t.uid}`);
 
 export class ActionBatcher {
   readonly #api: ScheddApi;
@@ -139,7 +140,7 @@ export class ActionBatcher {
   async #send(g: Group, chunk: { target: ActionTarget; recentKey: string }[]): Promise<void> {
     const sel: JobSelector = {
       operator: this.#o.operatorId,
-      jobIds: chunk.flatMap(({ target }) => ('jobId' in target ? [target.jobId] : [])),
+      jobs: chunk.flatMap(({ target }) => ('job' in target ? [target.job] : [])),
       uids: chunk.flatMap(({ target }) => ('uid' in target ? [target.uid] : [])),
     };
     try {

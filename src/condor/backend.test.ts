@@ -130,7 +130,7 @@ describe('SchedulerBackend', () => {
     schedd.transferFails = true;
     expect(backend.fetchOutput(job!)).toMatchObject({ state: 'pending', failures: 0 });
     await clock.advanceAsync(200);
-    expect(backend.fetchStatus(id)).toMatchObject({
+    expect(backend.fetchStatus({ jobId: id, uid: 'u' })).toMatchObject({
       state: 'pending',
       failures: 1,
       lastError: 'transfer failed',
@@ -139,12 +139,12 @@ describe('SchedulerBackend', () => {
     schedd.hanging.add('transferData');
     await clock.advanceAsync(2500);
     const other = schedd.add(tags('v'));
-    backend.remove({ jobId: other }, 'bye');
+    backend.remove({ job: { jobId: other, uid: 'v' } }, 'bye');
     await clock.advanceAsync(200);
     expect(schedd.queue.get(other)?.JobStatus).toBe(JobStatus.Removed);
     schedd.release();
     await clock.advanceAsync(10);
-    expect(backend.fetchStatus(id)).toEqual({ state: 'done' });
+    expect(backend.fetchStatus({ jobId: id, uid: 'u' })).toEqual({ state: 'done' });
   });
 
   it('tells a sandbox that lacks a file (for good) from a transfer that may work next time, one job at a time', async () => {
@@ -155,8 +155,8 @@ describe('SchedulerBackend', () => {
     await backend.pollNow();
     for (const j of [...backend.jobsOf('a'), ...backend.jobsOf('b')]) backend.fetchOutput(j);
     await clock.advanceAsync(200);
-    expect(backend.fetchStatus(good)).toEqual({ state: 'done' });
-    expect(backend.fetchStatus(bad)).toMatchObject({ state: 'failed' });
+    expect(backend.fetchStatus({ jobId: good, uid: 'a' })).toEqual({ state: 'done' });
+    expect(backend.fetchStatus({ jobId: bad, uid: 'b' })).toMatchObject({ state: 'failed' });
     const tries = schedd.calls.filter((c) => c.method === 'transferData').length;
     await clock.advanceAsync(600_000);
     expect(schedd.calls.filter((c) => c.method === 'transferData')).toHaveLength(tries);
@@ -165,12 +165,12 @@ describe('SchedulerBackend', () => {
   it('sends a release for each new hold of a job, but not the same release twice', async () => {
     const { clock, schedd, backend } = setup();
     const id = schedd.add({ ...tags('u'), JobStatus: JobStatus.Held });
-    backend.release(id, 100);
-    backend.release(id, 100);
+    backend.release({ jobId: id, uid: 'u' }, 100);
+    backend.release({ jobId: id, uid: 'u' }, 100);
     await clock.advanceAsync(200);
-    backend.release(id, 100);
+    backend.release({ jobId: id, uid: 'u' }, 100);
     schedd.set(id, { JobStatus: JobStatus.Held });
-    backend.release(id, 200);
+    backend.release({ jobId: id, uid: 'u' }, 200);
     await clock.advanceAsync(200);
     expect(schedd.calls.filter((c) => c.method === 'release')).toHaveLength(2);
   });

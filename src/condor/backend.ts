@@ -11,7 +11,7 @@ import { ActionBatcher } from './actions.js';
 import { SubmitCoalescer, type SubmitOutcome, type SubmitRequest } from './coalescer.js';
 import type { CondorMetrics } from './metrics.js';
 import { OutputFetcher, type FetchState } from './output-fetcher.js';
-import { scheddLabel, type CondorConnector, type ScheddTarget } from './schedd-api.js';
+import { scheddLabel, type CondorConnector, type JobRef, type ScheddTarget } from './schedd-api.js';
 import { JobTracker, type Lookup, type TrackedJob } from './tracker.js';
 
 export type { FetchState } from './output-fetcher.js';
@@ -73,8 +73,8 @@ export class SchedulerBackend {
       ...common,
       onChange: o.onChange,
       onReachability: (reachable) => o.onReachability?.(this.name, reachable),
-      onTampered: (job) => this.#actions.request('remove', { jobId: job.jobId }, { reason: TAMPERED }),
-      onLeft: (jobId) => this.#fetcher.forget(jobId),
+      onTampered: (job) => this.#actions.request('remove', { job }, { reason: TAMPERED }),
+      onLeft: (job) => this.#fetcher.forget(job),
       ...o.tracker,
     });
     this.#submissions = new SubmitCoalescer(api, {
@@ -140,33 +140,33 @@ export class SchedulerBackend {
     this.#submissions.clear(uid, attempt);
   }
 
-  remove(target: { jobId: string } | { uid: string }, reason: string): void {
+  remove(target: { job: JobRef } | { uid: string }, reason: string): void {
     this.#actions.request('remove', target, { reason });
   }
 
-  hold(jobId: string, reason: string): void {
-    this.#actions.request('hold', { jobId }, { reason });
+  hold(job: JobRef, reason: string): void {
+    this.#actions.request('hold', { job }, { reason });
   }
 
-  /** Releases the hold of `jobId` that began at `holdSince` (s, EnteredCurrentStatus). */
-  release(jobId: string, holdSince: number | undefined): void {
-    this.#actions.request('release', { jobId }, { instance: holdSince });
+  /** Releases the hold of `job` that began at `holdSince` (s, EnteredCurrentStatus). */
+  release(job: JobRef, holdSince: number | undefined): void {
+    this.#actions.request('release', { job }, { instance: holdSince });
   }
 
   /** The job's end is recorded: it may leave the queue (and HTCondor may delete its sandbox). */
-  acknowledge(jobId: string): void {
-    this.#tracker.ack(jobId);
-    this.#fetcher.forget(jobId);
+  acknowledge(job: JobRef): void {
+    this.#tracker.ack(job);
+    this.#fetcher.forget(job);
   }
 
   /** Asks for the job's output sandbox (once; a fetch that fails is tried again with backoff). */
   fetchOutput(job: TrackedJob): FetchState {
-    return this.#fetcher.fetch(job.jobId, job.ref);
+    return this.#fetcher.fetch(job, job.ref);
   }
 
   /** Where fetching the job's output stands; undefined when it was not asked for. */
-  fetchStatus(jobId: string): FetchState | undefined {
-    return this.#fetcher.status(jobId);
+  fetchStatus(job: JobRef): FetchState | undefined {
+    return this.#fetcher.status(job);
   }
 
   /** Forgets everything kept about an HPCJob that is gone. */

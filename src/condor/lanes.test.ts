@@ -34,7 +34,7 @@ describe('Lanes', () => {
     // Another tenant's schedd calls go at once.
     const other = condor.schedd({ name: 'other@ap', pool: 'cm:9618' });
     await other.query({ operator: 'op' }, [], 'track');
-    await other.act('remove', { operator: 'op', jobIds: [] });
+    await other.act('remove', { operator: 'op', jobs: [] });
     await other.submit([]);
     expect(waits.filter((w) => w.lane.startsWith('schedd:')).every((w) => w.waitedMs === 0)).toBe(true);
     expect(schedd.calls.map((c) => c.method)).toEqual(['query', 'remove', 'submit']);

@@ -8,7 +8,8 @@
 import type { Logger } from 'pino';
 import type { Clock, Timer } from '../runtime/clock.js';
 import type { CondorMetrics } from './metrics.js';
-import type { ScheddApi } from './schedd-api.js';
+import type { JobRef, ScheddApi } from './schedd-api.js';
+import { refKey } from './tracker.js';
 
 export type FetchState =
   | { state: 'done' }
@@ -25,6 +26,7 @@ export type FetchState =
 const MISSING_FROM_SPOOL = /reading from file \S+: \(errno 2\) No such file or directory/;
 
 interface Entry {
+  job: JobRef;
   /** namespace/name of the job's HPCJob, told when the fetch ends. */
   ref: string;
   since: number;
@@ -75,18 +77,26 @@ export class OutputFetcher {
   }
 
   /** Where the fetch of this job (of HPCJob `ref`) stands; asks for it when it was not asked for yet. */
-  fetch(jobId: string, ref: string): FetchState {
-    const known = this.status(jobId);
+  fetch(job: JobRef, ref: string): FetchState {
+    const known = this.status(job);
     if (known) return known;
     const now = this.#o.clock.now();
-    this.#entries.set(jobId, { ref, since: now, done: false, failures: 0, nextTryAt: now });
+    const entry = {
+      job: { jobId: job.jobId, uid: job.uid },
+      ref,
+      since: now,
+      done: false,
+      failures: 0,
+      nextTryAt: now,
+    };
+    this.#entries.set(refKey(job), entry);
     this.#arm(0);
     return { state: 'pending', since: now, failures: 0 };
   }
 
   /** Where the fetch of this job stands, without asking for it; undefined when nobody asked. */
-  status(jobId: string): FetchState | undefined {
-    const e = this.#entries.get(jobId);
+  status(job: JobRef): FetchState | undefined {
+    const e = this.#entries.get(refKey(job));
     if (!e) return undefined;
     if (e.done) return { state: 'done' };
     if (e.permanentError) return { state: 'failed', error: e.permanentError };
@@ -94,8 +104,8 @@ export class OutputFetcher {
   }
 
   /** The job's output is no longer needed here (recorded and acknowledged, or the job is gone). */
-  forget(jobId: string): void {
-    this.#entries.delete(jobId);
+  forget(job: JobRef): void {
+    this.#entries.delete(refKey(job));
   }
 
   memory(): Record<string, number> {
@@ -135,15 +145,19 @@ export class OutputFetcher {
     const now = this.#o.clock.now();
     const due = [...this.#entries]
       .filter(([, e]) => !e.done && !e.permanentError && e.nextTryAt <= now)
-      .map(([id]) => id);
+      .map(([k]) => k);
     for (let i = 0; i < due.length; i += this.#o.maxBatch)
       await this.#transfer(due.slice(i, i + this.#o.maxBatch));
   }
 
-  /** One condor_transfer_data for `ids`; when several fail together, each is tried alone to find which. */
+  /** One condor_transfer_data for the jobs of `keys`; when several fail together, each is tried alone. */
   async #transfer(ids: string[]): Promise<void> {
+    const jobs = ids.flatMap((k) => {
+      const e = this.#entries.get(k);
+      return e ? [e.job] : [];
+    });
     try {
-      await this.#api.transferData({ operator: this.#o.operatorId, jobIds: ids });
+      await this.#api.transferData({ operator: this.#o.operatorId, jobs });
       for (const id of ids) this.#settle(id, undefined);
     } catch (e) {
       const err = e instanceof Error ? e.message : String(e);

@@ -116,7 +116,8 @@ export class QueueSnapshot {
 
   /** Replaces the whole snapshot (a full read); returns the jobs that left it. */
   replace(next: Map<string, TrackedJob>): TrackedJob[] {
-    const left = [...this.#jobs.values()].filter((j) => !next.has(j.jobId));
+    // A job whose id now belongs to another HPCJob's job (a reused id) has left as well.
+    const left = [...this.#jobs.values()].filter((j) => next.get(j.jobId)?.uid !== j.uid);
     this.#jobs = next;
     for (const id of [...this.#identity.keys()])
       if (!next.has(id) && !this.#tampered.has(id)) this.#identity.delete(id);

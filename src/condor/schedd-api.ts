@@ -25,14 +25,26 @@ export function scheddLabel(target: ScheddTarget): string {
 }
 
 /**
- * Which jobs a call is about. Always only this operator instance's jobs (HPCOperator); then, when `jobIds`
- * or `uids` is given, only those with one of the ids or one of the uids (either matches; given but both
- * empty matches nothing); and, when given, only those whose status changed recently.
+ * One job: its id and the HPCJob it belongs to. A job is never addressed by its id alone: ids are reused
+ * when a schedd's spool is wiped, and an action meant for one job must not reach another.
+ */
+export interface JobRef {
+  /** `ClusterId.ProcId`. */
+  jobId: string;
+  /** HPCJobUID. */
+  uid: string;
+}
+
+/**
+ * Which jobs a call is about. Always only this operator instance's jobs (HPCOperator); then, when `jobs`
+ * or `uids` is given, only those that are one of the jobs (id and HPCJobUID both) or belong to one of the
+ * uids (either matches; given but both empty matches nothing); and, when given, only those whose status
+ * changed recently.
  */
 export interface JobSelector {
   operator: string;
-  /** Jobs by id, `ClusterId.ProcId`. */
-  jobIds?: readonly string[];
+  /** Jobs by id and HPCJob. */
+  jobs?: readonly JobRef[];
   /** Every job of these HPCJobs (HPCJobUID), any attempt. */
   uids?: readonly string[];
   /** Only jobs whose JobStatus changed within this many seconds (EnteredCurrentStatus, the schedd's clock). */

@@ -5,7 +5,7 @@
 import { jobIdsOf } from './parse.js';
 import type { JobAd } from './parse.js';
 import type { CondorCli } from './cli.js';
-import type { CallPurpose, JobAction, JobSelector, ScheddApi, ScheddTarget } from './schedd-api.js';
+import type { CallPurpose, JobAction, JobRef, JobSelector, ScheddApi, ScheddTarget } from './schedd-api.js';
 import { ScheddCommands, type JobTool } from './schedd-commands.js';
 import { classAdLiteral, renderSubmitDescription, type SubmitJob } from './submit-description.js';
 import { Tag } from './tags.js';
@@ -16,18 +16,18 @@ const TOOL: Record<JobAction, JobTool> = {
   release: 'condor_release',
 };
 
-/** `ClusterId.ProcId` as a constraint, the numbers checked (never text from a job). */
-function idConstraint(jobId: string): string {
-  const m = /^(\d+)\.(\d+)$/.exec(jobId);
-  if (!m) throw new Error(`not a job id: ${JSON.stringify(jobId)}`);
-  return `(ClusterId == ${Number(m[1])} && ProcId == ${Number(m[2])})`;
+/** One job as a constraint: `ClusterId.ProcId` (the numbers checked) and its HPCJobUID. */
+function jobConstraint(ref: JobRef): string {
+  const m = /^(\d+)\.(\d+)$/.exec(ref.jobId);
+  if (!m) throw new Error(`not a job id: ${JSON.stringify(ref.jobId)}`);
+  return `(ClusterId == ${Number(m[1])} && ProcId == ${Number(m[2])} && ${Tag.JobUID} == ${classAdLiteral(ref.uid)})`;
 }
 
 /** The ClassAd constraint of a selector (see JobSelector for its meaning). */
 export function selectorConstraint(sel: JobSelector): string {
   const parts = [`${Tag.Operator} == ${classAdLiteral(sel.operator)}`];
-  if (sel.jobIds !== undefined || sel.uids !== undefined) {
-    const any = (sel.jobIds ?? []).map(idConstraint);
+  if (sel.jobs !== undefined || sel.uids !== undefined) {
+    const any = (sel.jobs ?? []).map(jobConstraint);
     if (sel.uids?.length) any.push(`member(${Tag.JobUID}, {${sel.uids.map(classAdLiteral).join(', ')}})`);
     parts.push(any.length === 0 ? 'false' : `(${any.join(' || ')})`);
   }

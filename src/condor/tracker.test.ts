@@ -67,7 +67,7 @@ describe('JobTracker', () => {
     const id = schedd.add(tags('a'));
     await tracker.pollNow();
     schedd.set(id, { JobStatus: JobStatus.Completed, ExitCode: 0 });
-    tracker.ack(id);
+    tracker.ack({ jobId: id, uid: 'a' });
     clock.advance(1000);
     await tracker.pollNow();
     clock.advance(31_000);
@@ -81,6 +81,29 @@ describe('JobTracker', () => {
       historyPending: 0,
       acked: 0,
     });
+  });
+
+  it('Job ids reused: acknowledging an old job does not count for a new job with its id (found by the simulation, seed 5193)', async () => {
+    const { clock, schedd, tracker } = setup();
+    const old = schedd.add(tags('a'));
+    await tracker.pollNow();
+    schedd.set(old, { JobStatus: JobStatus.Completed, ExitCode: 0 });
+    tracker.ack({ jobId: old, uid: 'a' });
+    clock.advance(1000);
+    await tracker.pollNow();
+    expect(schedd.queue.size).toBe(0);
+    // The spool is wiped and the id comes back for another HPCJob's job before a whole read.
+    schedd.wipe();
+    const reused = schedd.add({ ...tags('b'), JobStatus: JobStatus.Completed, ExitCode: 0 });
+    expect(reused).toBe(old);
+    clock.advance(1000);
+    await tracker.pollNow();
+    const [job] = tracker.inQueue('b');
+    expect(job?.acked).toBe(false);
+    tracker.ack({ jobId: reused, uid: 'b' });
+    clock.advance(1000);
+    await tracker.pollNow();
+    expect(schedd.queue.size).toBe(0);
   });
 
   it('Lost without asking condor_history: after a restart a job that left the queue is found in the history', async () => {

@@ -18,7 +18,7 @@ import { HistoryLookups } from './history-lookups.js';
 import type { CondorMetrics } from './metrics.js';
 import type { JobAd } from './parse.js';
 import { QueueSnapshot, sameAd, type TrackedJob } from './queue-snapshot.js';
-import type { JobSelector, ScheddApi } from './schedd-api.js';
+import type { JobRef, JobSelector, ScheddApi } from './schedd-api.js';
 import { TRACKED_ATTRIBUTES } from './tags.js';
 
 export type { TrackedJob } from './queue-snapshot.js';
@@ -38,7 +38,7 @@ export interface TrackerOptions {
   /** Called when a job's identity attributes changed after it was first seen (it is ignored). */
   onTampered?: (job: TrackedJob) => void;
   /** Called with each job a whole read no longer shows (what others keep about it can go). */
-  onLeft?: (jobId: string) => void;
+  onLeft?: (job: JobRef) => void;
   minIntervalMs?: number;
   /** Longest interval while jobs are in the queue (bounds status latency). */
   activeMaxIntervalMs?: number;
@@ -49,6 +49,9 @@ export interface TrackerOptions {
   /** Read the whole queue at least this often; ticks in between read only what changed. 0: always whole. */
   fullPollIntervalMs?: number;
 }
+
+/** A job's key: its id and its HPCJob (ids are reused after a spool wipe). */
+export const refKey = (j: JobRef): string => `${j.jobId}|${j.uid}`;
 
 /** Seconds of overlap between delta windows: status changes the schedd commits a little late are not missed. */
 const DELTA_MARGIN_SECONDS = 10;
@@ -63,9 +66,9 @@ export class JobTracker {
     Pick<TrackerOptions, 'metrics' | 'onReachability' | 'onTampered' | 'onLeft'>;
   readonly #queue = new QueueSnapshot();
   readonly #history: HistoryLookups;
-  /** Ids acknowledged by us (HPCAck asked for); dropped when the job leaves the queue. */
+  /** Jobs acknowledged by us (HPCAck asked for), by refKey; dropped when the job leaves the queue. */
   readonly #acked = new Set<string>();
-  readonly #ackQueue = new Set<string>();
+  readonly #ackQueue = new Map<string, JobRef>();
   #timer: Timer | undefined;
   #interval: number;
   #polling: Promise<void> | undefined;
@@ -173,11 +176,12 @@ export class JobTracker {
   }
 
   /** Marks a job's end as recorded: it may leave the queue. Sent in one condor_qedit per tick. */
-  ack(jobId: string): void {
-    this.#history.recorded(jobId);
-    if (this.#acked.has(jobId)) return;
-    this.#acked.add(jobId);
-    this.#ackQueue.add(jobId);
+  ack(job: JobRef): void {
+    this.#history.recorded(job.jobId);
+    const k = refKey(job);
+    if (this.#acked.has(k)) return;
+    this.#acked.add(k);
+    this.#ackQueue.set(k, { jobId: job.jobId, uid: job.uid });
     this.nudge();
   }
 
@@ -199,7 +203,7 @@ export class JobTracker {
   }
 
   #withAck(job: TrackedJob): TrackedJob {
-    return job.acked || !this.#acked.has(job.jobId) ? job : { ...job, acked: true };
+    return job.acked || !this.#acked.has(refKey(job)) ? job : { ...job, acked: true };
   }
 
   #schedule(ms: number): void {
@@ -301,15 +305,13 @@ export class JobTracker {
     const ads = await this.#api.query(this.#ours(), TRACKED_ATTRIBUTES, 'track');
     const next = new Map<string, TrackedJob>();
     const changedRefs = new Set<string>();
+    const presentIds = new Set<string>();
     const present = new Set<string>();
     for (const ad of ads) {
+      presentIds.add(`${String(ad.ClusterId)}.${String(ad.ProcId)}`);
       const job = this.#admit(ad);
-      if (!job) {
-        const id = `${String(ad.ClusterId)}.${String(ad.ProcId)}`;
-        present.add(id);
-        continue;
-      }
-      present.add(job.jobId);
+      if (!job) continue;
+      present.add(refKey(job));
       const old = this.#queue.get(job.jobId);
       // An unchanged job keeps its object: the new one is garbage at once, not kept until the next read.
       if (old && old.acked === job.acked && old.uid === job.uid && sameAd(old.ad, job.ad)) {
@@ -320,13 +322,14 @@ export class JobTracker {
       changedRefs.add(job.ref);
     }
     for (const left of this.#queue.replace(next)) {
-      if (!this.#acked.has(left.jobId)) changedRefs.add(left.ref);
-      this.#acked.delete(left.jobId);
-      this.#ackQueue.delete(left.jobId);
-      this.#o.onLeft?.(left.jobId);
+      const k = refKey(left);
+      if (!this.#acked.has(k)) changedRefs.add(left.ref);
+      this.#acked.delete(k);
+      this.#ackQueue.delete(k);
+      this.#o.onLeft?.(left);
     }
-    this.#queue.dropTampered(present);
-    for (const id of [...this.#acked]) if (!present.has(id)) this.#acked.delete(id);
+    this.#queue.dropTampered(presentIds);
+    for (const k of [...this.#acked]) if (!present.has(k)) this.#acked.delete(k);
     for (const ref of changedRefs) this.#o.onChange(ref);
     return changedRefs.size > 0;
   }
@@ -367,8 +370,8 @@ export class JobTracker {
   /** One condor_qedit HPCAck=true for the jobs acknowledged since the last tick. */
   async #flushAcks(): Promise<void> {
     if (this.#ackQueue.size === 0) return;
-    const ids = [...this.#ackQueue].slice(0, MAX_PER_CALL);
-    await this.#api.acknowledge(this.#ours({ jobIds: ids }));
-    for (const id of ids) this.#ackQueue.delete(id);
+    const batch = [...this.#ackQueue].slice(0, MAX_PER_CALL);
+    await this.#api.acknowledge(this.#ours({ jobs: batch.map(([, ref]) => ref) }));
+    for (const [k] of batch) this.#ackQueue.delete(k);
   }
 }

@@ -53,8 +53,8 @@ export class FakeSchedd implements ScheddApi {
 
   matches(ad: JobAd, sel: JobSelector): boolean {
     if (ad[Tag.Operator] !== sel.operator) return false;
-    if (sel.jobIds !== undefined || sel.uids !== undefined) {
-      const byId = (sel.jobIds ?? []).includes(idOf(ad));
+    if (sel.jobs !== undefined || sel.uids !== undefined) {
+      const byId = (sel.jobs ?? []).some((j) => j.jobId === idOf(ad) && j.uid === ad[Tag.JobUID]);
       const byUid = (sel.uids ?? []).includes(String(ad[Tag.JobUID]));
       if (!byId && !byUid) return false;
     }
@@ -158,7 +158,7 @@ export class FakeSchedd implements ScheddApi {
   async transferData(sel: JobSelector): Promise<void> {
     await this.#enter('transferData', { sel });
     if (this.transferFails) throw new CondorError('failed', 'condor_transfer_data', 1, '', 'transfer failed');
-    const broken = (sel.jobIds ?? []).find((id) => this.missingFromSpool.has(id));
+    const broken = (sel.jobs ?? []).map((j) => j.jobId).find((id) => this.missingFromSpool.has(id));
     if (broken) {
       const text = `condor_transfer_data exited 1: DCSchedd::receiveJobSandbox:7003:File transfer failed for target job ${broken}: SCHEDD failed to send file(s): |Error: reading from file /var/spool/condor/${broken}/hpc.stderr: (errno 2) No such file or directory`;
       throw new CondorError('failed', 'condor_transfer_data', 1, text, text);

@@ -5,6 +5,7 @@
  * nothing can still appear there: no submission running, and a whole read of the queue since the last one
  * ended (a condor_submit that timed out may have committed).
  */
+import { refOf } from './job-state.js';
 import type { Draft } from './draft.js';
 import { hasEnded } from './job-state.js';
 import { ActionReason, EventReason, Requeue } from './reasons.js';
@@ -15,8 +16,8 @@ function sweep(d: Draft, reason: string, keep: (attempt: number) => boolean): nu
   for (const job of d.obs.scheduler?.jobs ?? []) {
     if (keep(job.attempt)) continue;
     left++;
-    if (!hasEnded(job)) d.effect({ kind: 'remove', target: { jobId: job.jobId }, reason });
-    else if (!job.acked) d.effect({ kind: 'acknowledge', jobId: job.jobId });
+    if (!hasEnded(job)) d.effect({ kind: 'remove', target: { job: refOf(job) }, reason });
+    else if (!job.acked) d.effect({ kind: 'acknowledge', job: refOf(job) });
   }
   if (left > 0) d.target = d.obs.scheduler?.target;
   return left;
@@ -57,7 +58,7 @@ export function finalize(d: Draft): void {
     const live = s.jobs.filter((j) => !hasEnded(j));
     if (live.length > 0 || !s.settled)
       d.effect({ kind: 'remove', target: { uid: d.uid }, reason: ActionReason.deleted });
-    for (const j of s.jobs) if (hasEnded(j) && !j.acked) d.effect({ kind: 'acknowledge', jobId: j.jobId });
+    for (const j of s.jobs) if (hasEnded(j) && !j.acked) d.effect({ kind: 'acknowledge', job: refOf(j) });
     if (s.jobs.length > 0 || !s.settled) {
       d.requeue(Requeue.Cleanup);
       return;

@@ -90,9 +90,9 @@ async function perform(
     case 'remove':
       return backendOf(t, deps, e.kind).remove(e.target, e.reason);
     case 'hold':
-      return backendOf(t, deps, e.kind).hold(e.jobId, e.reason);
+      return backendOf(t, deps, e.kind).hold(e.job, e.reason);
     case 'release':
-      return backendOf(t, deps, e.kind).release(e.jobId, e.holdSince);
+      return backendOf(t, deps, e.kind).release(e.job, e.holdSince);
     case 'fetchOutput':
       backendOf(t, deps, e.kind).fetchOutput(e.job);
       return;
@@ -100,7 +100,7 @@ async function perform(
       deps.files.mergeResults(job, e.attempt);
       return;
     case 'acknowledge':
-      return backendOf(t, deps, e.kind).acknowledge(e.jobId);
+      return backendOf(t, deps, e.kind).acknowledge(e.job);
     case 'deleteObject':
       log.info('ttlSecondsAfterFinished passed: deleting the HPCJob');
       return deps.writer.delete(job);

@@ -3,6 +3,7 @@
  * HPCJob, as the retry policy says. Its HTCondor job, if still in the queue, is removed when it is still
  * idle, running or held, and acknowledged once the status says how it ended.
  */
+import { refOf } from './job-state.js';
 import type { TrackedJob } from '../../condor/backend.js';
 import { HPCJobConditions as C, HPCJobDefaults, type FailureCategory } from '../../crds/hpcjob.js';
 import type { Draft } from './draft.js';
@@ -40,10 +41,10 @@ export function failAttempt(d: Draft, f: Failure, message: string, o: FailureOpt
     if (!hasEnded(o.job))
       d.effect({
         kind: 'remove',
-        target: { jobId: o.job.jobId },
+        target: { job: refOf(o.job) },
         reason: ActionReason.attemptEnded(n, f.category),
       });
-    d.effect({ kind: 'acknowledge', jobId: o.job.jobId });
+    d.effect({ kind: 'acknowledge', job: refOf(o.job) });
   }
   d.cond({ type: C.Running, status: 'False', reason: f.category, message: '' });
   if (retry) scheduleRetry(d, f.category, message, decision, retriesUsed, limit);

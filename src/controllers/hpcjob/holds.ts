@@ -4,6 +4,7 @@
  * Other holds follow the retry policy: release after the backoff (at most releaseLimit times per attempt,
  * each release counted once per hold), or end the attempt.
  */
+import { refOf } from './job-state.js';
 import type { TrackedJob } from '../../condor/backend.js';
 import { HPCJobConditions as C, HPCJobDefaults, type Attempt } from '../../crds/hpcjob.js';
 import type { Draft } from './draft.js';
@@ -24,7 +25,7 @@ export function onHeld(d: Draft, current: Attempt, job: TrackedJob, hold: Hold, 
   if (released && holdTime && Date.parse(holdTime) <= Date.parse(released)) {
     // The tracker still shows the hold we released. Ask again if that goes on (the release was lost).
     if (d.now - Date.parse(released) >= RELEASE_SETTLE_MS)
-      d.effect({ kind: 'release', jobId: job.jobId, holdSince: hold.since });
+      d.effect({ kind: 'release', job: refOf(job), holdSince: hold.since });
     d.requeue(Requeue.ReleaseSettling);
     return;
   }
@@ -110,7 +111,7 @@ function releaseAfterBackoff(
     d.requeue(due);
     return;
   }
-  d.effect({ kind: 'release', jobId: job.jobId, holdSince: hold.since });
+  d.effect({ kind: 'release', job: refOf(job), holdSince: hold.since });
   current.releases = (current.releases ?? 0) + 1;
   current.lastReleaseTime = d.iso();
   status.nextRetryTime = undefined;

@@ -2,6 +2,7 @@
 import { JobStatus, HoldCode } from '../../condor/job-status.js';
 import { adBool, adNumber, adString, type JobAd } from '../../condor/parse.js';
 import type { TrackedJob } from '../../condor/tracker.js';
+import type { JobRef } from '../../condor/schedd-api.js';
 import { Tag } from '../../condor/tags.js';
 import type { FailureCategory } from '../../crds/hpcjob.js';
 import { WrapperExit, type WrapperResult } from '../../wrapper-contract.js';
@@ -186,4 +187,9 @@ export function hasEnded(job: TrackedJob): boolean {
 /** The job ended by completing (it has an output sandbox to fetch), not by removal. */
 export function hasCompleted(job: TrackedJob): boolean {
   return adNumber(job.ad, 'JobStatus') === JobStatus.Completed;
+}
+
+/** The job's reference for actions: its id and its HPCJob (never its id alone: ids are reused). */
+export function refOf(job: TrackedJob): JobRef {
+  return { jobId: job.jobId, uid: job.uid };
 }

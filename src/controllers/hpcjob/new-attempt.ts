@@ -19,6 +19,14 @@ import { schedulerCondition } from './scheduler.js';
 
 export function startNextAttempt(d: Draft): void {
   const { status, job } = d;
+  // A job of this attempt already in the queue (a submit that timed out after committing, a lost status
+  // write) is adopted wherever its VirtualCluster went: it may run, and it must be followed and cleaned up.
+  const s = d.obs.scheduler;
+  const existing = s?.state.synced ? s.jobs.find((j) => j.attempt === (status.attempt ?? 0) + 1) : undefined;
+  if (s && existing) {
+    d.target = s.target;
+    return recordSubmitted(d, existing.attempt, existing.jobId, true);
+  }
   const placement = placementForNew(job, d.obs.virtualCluster, d.settings);
   if (!placement.usable) return waitForVirtualCluster(d, placement.reason, placement.why);
   if (placement.virtualCluster) virtualClusterReady(d, placement.virtualCluster);
@@ -56,11 +64,7 @@ export function startNextAttempt(d: Draft): void {
 
 function submitOrAdopt(d: Draft): void {
   const next = (d.status.attempt ?? 0) + 1;
-  const scheduler = d.obs.scheduler;
-  // A job of this attempt already in the queue (its status write was lost, or we crashed): adopt it.
-  const existing = scheduler?.jobs.find((j) => j.attempt === next);
-  if (existing) return recordSubmitted(d, next, existing.jobId, true);
-  const outcome = scheduler?.submission;
+  const outcome = d.obs.scheduler?.submission;
   if (!outcome) {
     d.phase(d.status.phase ?? 'Pending');
     d.effect({

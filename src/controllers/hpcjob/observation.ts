@@ -60,7 +60,7 @@ function schedulerView(job: HPCJob, backend: SchedulerBackend): SchedulerView {
   const candidates = lookup?.state === 'found' ? [...jobs, lookup.job] : jobs;
   for (const j of candidates) {
     if (!hasCompleted(j)) continue;
-    const f = backend.fetchStatus(j.jobId);
+    const f = backend.fetchStatus(j);
     if (f) fetches.set(j.jobId, f);
   }
   return {

@@ -4,6 +4,7 @@
  * once its output sandbox is here (stdout, stderr, condor-transfer results merged into the workspace), and
  * only then acknowledged, which lets HTCondor delete the sandbox.
  */
+import { refOf } from './job-state.js';
 import type { TrackedJob } from '../../condor/backend.js';
 import { HPCJobConditions as C, type Attempt } from '../../crds/hpcjob.js';
 import type { Draft } from './draft.js';
@@ -79,8 +80,8 @@ function strandedWithoutWorkers(d: Draft, current: Attempt, job: TrackedJob): bo
     d.requeue(Math.max(1000, since + waitMs - d.now));
     return false;
   }
-  d.effect({ kind: 'remove', target: { jobId: job.jobId }, reason: ActionReason.stranded });
-  d.effect({ kind: 'acknowledge', jobId: job.jobId });
+  d.effect({ kind: 'remove', target: { job: refOf(job) }, reason: ActionReason.stranded });
+  d.effect({ kind: 'acknowledge', job: refOf(job) });
   current.outcome = 'Failed';
   current.endTime = d.iso();
   current.message = `${placement.why}: its job never ran`;
@@ -121,7 +122,7 @@ function suspendIfAsked(d: Draft, job: TrackedJob): void {
     d.condIfPresent({ type: C.Suspended, status: 'False', reason: Reason.NotSuspended, message: '' });
     return;
   }
-  d.effect({ kind: 'hold', jobId: job.jobId, reason: SUSPEND_REASON });
+  d.effect({ kind: 'hold', job: refOf(job), reason: SUSPEND_REASON });
   const note = `holding ${job.jobId}`;
   if (d.cond({ type: C.Suspended, status: 'True', reason: Reason.Suspending, message: note }))
     d.event('Normal', EventReason.Suspending, 'Hold', `spec.suspend is true: ${note}`);
@@ -141,7 +142,7 @@ function onSuspended(d: Draft, current: Attempt, job: TrackedJob): void {
   }
   d.effect({
     kind: 'release',
-    jobId: job.jobId,
+    job: refOf(job),
     holdSince: Number(job.ad.EnteredCurrentStatus) || undefined,
   });
   const note = `releasing ${job.jobId}`;
@@ -193,7 +194,7 @@ function onSucceeded(
   }
   current.outcome = 'Succeeded';
   current.message = output.state === 'logsLost' ? `exited 0; ${output.why}` : 'exited 0';
-  d.effect({ kind: 'acknowledge', jobId: job.jobId });
+  d.effect({ kind: 'acknowledge', job: refOf(job) });
   d.cond({ type: C.Running, status: 'False', reason: Reason.Completed, message: '' });
   d.notHeld();
   d.cond({

@@ -23,8 +23,12 @@ describe('HPCJob transition: a finished HPCJob', () => {
     const ended = makeTrackedJob(job, 2, '8.0').completed(0).obj();
     const t = transition(job, observe().jobs(live, ended).obj(), settings);
     expect(t.afterWrite).toEqual([
-      { kind: 'remove', target: { jobId: '7.0' }, reason: 'HPCJob already finished' },
-      { kind: 'acknowledge', jobId: '8.0' },
+      {
+        kind: 'remove',
+        target: { job: { jobId: '7.0', uid: 'uid-step' } },
+        reason: 'HPCJob already finished',
+      },
+      { kind: 'acknowledge', job: { jobId: '8.0', uid: 'uid-step' } },
     ]);
     expect(t.requeueAfterMs).toBe(1000);
   });
@@ -70,7 +74,7 @@ describe('HPCJob transition: deletion', () => {
   it('acknowledges removed jobs so that they leave, and waits for them to go', () => {
     const job = deleting().obj();
     const t = transition(job, observe().jobs(makeTrackedJob(job).removed().obj()).obj(), settings);
-    expect(t.afterWrite).toEqual([{ kind: 'acknowledge', jobId: '7.0' }]);
+    expect(t.afterWrite).toEqual([{ kind: 'acknowledge', job: { jobId: '7.0', uid: 'uid-step' } }]);
     expect(kinds(t)).not.toContain('removeFinalizer');
   });
 

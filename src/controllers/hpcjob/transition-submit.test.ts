@@ -171,6 +171,17 @@ describe('HPCJob transition: VirtualClusters', () => {
     expect(t.afterWrite[0]).toMatchObject({ kind: 'submit', virtualCluster: 'ns/vc' });
   });
 
+  it('adopts a job a timed-out submit committed even after its VirtualCluster is gone (found by the simulation, seed 3143)', () => {
+    const job = makeHPCJob()
+      .virtualCluster('vc')
+      .status({ phase: 'Pending', schedd: 'vc-schedd', pool: 'vc-cm:9618', virtualCluster: 'ns/vc' })
+      .obj();
+    const committed = makeTrackedJob(job, 1, '2.0').completed(0).obj();
+    const t = transition(job, observe().virtualCluster('missing').jobs(committed).obj(), settings);
+    expect(t.status).toMatchObject({ phase: 'Submitted', attempt: 1, jobId: '2.0' });
+    expect(conditionOf(t, 'Submitted')?.reason).toBe('Adopted');
+  });
+
   it('waits for a missing VirtualCluster and fails after the wait', () => {
     const job = makeHPCJob().virtualCluster('vc').obj();
     const waiting = transition(job, observe().virtualCluster('missing').obj(), settings);
@@ -203,7 +214,7 @@ describe('HPCJob transition: VirtualClusters', () => {
       const obs = observe().virtualCluster(vc).current(done, { state: 'done' }).obj();
       const t = transition(job, obs, settings);
       expect(t.status.phase).toBe('Succeeded');
-      expect(t.afterWrite).toContainEqual({ kind: 'acknowledge', jobId: '7.0' });
+      expect(t.afterWrite).toContainEqual({ kind: 'acknowledge', job: { jobId: '7.0', uid: 'uid-step' } });
     }
   });
 
@@ -254,10 +265,10 @@ describe('HPCJob transition: VirtualClusters', () => {
     expect(later.afterWrite).toEqual([
       {
         kind: 'remove',
-        target: { jobId: '7.0' },
+        target: { job: { jobId: '7.0', uid: 'uid-step' } },
         reason: "the HPCJob's VirtualCluster is gone: the job can never run",
       },
-      { kind: 'acknowledge', jobId: '7.0' },
+      { kind: 'acknowledge', job: { jobId: '7.0', uid: 'uid-step' } },
     ]);
   });
 
@@ -302,7 +313,11 @@ describe('HPCJob transition: deadline, cancel, retry by hand', () => {
     const running = makeTrackedJob(job, 1, '7.0').running().obj();
     const after = transition({ ...job, status: t.status }, observe().jobs(running).obj(), settings);
     expect(after.afterWrite).toEqual([
-      { kind: 'remove', target: { jobId: '7.0' }, reason: 'HPCJob already finished' },
+      {
+        kind: 'remove',
+        target: { job: { jobId: '7.0', uid: 'uid-step' } },
+        reason: 'HPCJob already finished',
+      },
     ]);
   });
 

@@ -43,11 +43,19 @@ describe('HPCJob transition: following an attempt', () => {
   it('holds a running job when spec.suspend is set, and releases it when cleared', () => {
     const job = running().spec({ suspend: true }).obj();
     const t = transition(job, observe().current(makeTrackedJob(job).running().obj()).obj(), settings);
-    expect(t.afterWrite).toContainEqual({ kind: 'hold', jobId: '7.0', reason: SUSPEND_REASON });
+    expect(t.afterWrite).toContainEqual({
+      kind: 'hold',
+      job: { jobId: '7.0', uid: 'uid-step' },
+      reason: SUSPEND_REASON,
+    });
     const suspended = makeTrackedJob(job).held(1, 0, SUSPEND_REASON).obj();
     const resume = running().spec({ suspend: false }).obj();
     const r = transition(resume, observe().current(suspended).obj(), settings);
-    expect(r.afterWrite).toContainEqual({ kind: 'release', jobId: '7.0', holdSince: seconds(T0 + 30_000) });
+    expect(r.afterWrite).toContainEqual({
+      kind: 'release',
+      job: { jobId: '7.0', uid: 'uid-step' },
+      holdSince: seconds(T0 + 30_000),
+    });
     expect(reasons(r)).toEqual(['Resumed']);
   });
 
@@ -74,7 +82,7 @@ describe('HPCJob transition: following an attempt', () => {
     );
     expect(t.afterWrite).toContainEqual({
       kind: 'remove',
-      target: { jobId: '7.0' },
+      target: { job: { jobId: '7.0', uid: 'uid-step' } },
       reason: 'a newer attempt of the HPCJob exists',
     });
   });
@@ -98,7 +106,7 @@ describe('HPCJob transition: holds', () => {
     );
     expect(second.afterWrite).toContainEqual({
       kind: 'release',
-      jobId: '7.0',
+      job: { jobId: '7.0', uid: 'uid-step' },
       holdSince: seconds(T0 + 1000),
     });
     expect(second.status.attempts?.[0]?.releases).toBe(1);
@@ -133,7 +141,9 @@ describe('HPCJob transition: holds', () => {
       settings,
     );
     expect(late.status.attempts?.[0]?.releases).toBe(1);
-    expect(late.afterWrite).toEqual([{ kind: 'release', jobId: '7.0', holdSince: seconds(T0 + 1000) }]);
+    expect(late.afterWrite).toEqual([
+      { kind: 'release', job: { jobId: '7.0', uid: 'uid-step' }, holdSince: seconds(T0 + 1000) },
+    ]);
   });
 
   it('fails a permanent hold: the job is removed and, once recorded, acknowledged', () => {
@@ -142,8 +152,12 @@ describe('HPCJob transition: holds', () => {
     const t = transition(job, observe().current(held).obj(), settings);
     expect(t.status.phase).toBe('Failed');
     expect(t.afterWrite).toEqual([
-      { kind: 'remove', target: { jobId: '7.0' }, reason: 'HPCJob attempt 1 ended: Hold' },
-      { kind: 'acknowledge', jobId: '7.0' },
+      {
+        kind: 'remove',
+        target: { job: { jobId: '7.0', uid: 'uid-step' } },
+        reason: 'HPCJob attempt 1 ended: Hold',
+      },
+      { kind: 'acknowledge', job: { jobId: '7.0', uid: 'uid-step' } },
     ]);
   });
 
@@ -195,7 +209,7 @@ describe('HPCJob transition: the end of an attempt', () => {
     const t = transition(running().obj(), observe().current(done(0), { state: 'done' }).obj(), settings);
     expect(t.status.phase).toBe('Succeeded');
     expect(t.status.logs?.stdout).toBe('/logs/ns/step/1/hpc.stdout');
-    expect(t.afterWrite).toEqual([{ kind: 'acknowledge', jobId: '7.0' }]);
+    expect(t.afterWrite).toEqual([{ kind: 'acknowledge', job: { jobId: '7.0', uid: 'uid-step' } }]);
     expect(reasons(t)).toEqual(['Started', 'Succeeded']);
   });
 
@@ -237,7 +251,7 @@ describe('HPCJob transition: the end of an attempt', () => {
     );
     expect(t.status.phase).toBe('Failed');
     expect(t.status.attempts?.[0]?.failureCategory).toBe('StageOut');
-    expect(t.afterWrite).toContainEqual({ kind: 'acknowledge', jobId: '7.0' });
+    expect(t.afterWrite).toContainEqual({ kind: 'acknowledge', job: { jobId: '7.0', uid: 'uid-step' } });
   });
 
   it('records a success without logs when the fetch timed out and only logs were at stake', () => {
@@ -262,7 +276,7 @@ describe('HPCJob transition: the end of an attempt', () => {
     const t = transition(running().obj(), observe().current(done(0), fetch).obj(), settings);
     expect(t.status.phase).toBe('Succeeded');
     expect(t.status.attempts?.[0]?.message).toContain('could not be fetched');
-    expect(t.afterWrite).toEqual([{ kind: 'acknowledge', jobId: '7.0' }]);
+    expect(t.afterWrite).toEqual([{ kind: 'acknowledge', job: { jobId: '7.0', uid: 'uid-step' } }]);
   });
 
   it('retries a failed attempt after the backoff, with the tail of stderr in the message', () => {
@@ -282,7 +296,7 @@ describe('HPCJob transition: the end of an attempt', () => {
     });
     expect(t.status.message).toContain('stderr:\nboom');
     expect(reasons(t)).toContain('AttemptFailed');
-    expect(t.afterWrite).toEqual([{ kind: 'acknowledge', jobId: '7.0' }]);
+    expect(t.afterWrite).toEqual([{ kind: 'acknowledge', job: { jobId: '7.0', uid: 'uid-step' } }]);
   });
 
   it('treats a job removed by someone else as a failed attempt (Removed)', () => {

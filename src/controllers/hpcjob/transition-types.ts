@@ -6,7 +6,7 @@
  * never lost: the status always says at least as much as has been done.
  */
 import type { Lookup, FetchState, ScheddState, SubmitOutcome, TrackedJob } from '../../condor/backend.js';
-import type { ScheddTarget } from '../../condor/schedd-api.js';
+import type { JobRef, ScheddTarget } from '../../condor/schedd-api.js';
 import type { HPCJobStatus, Phase } from '../../crds/hpcjob.js';
 import type { VirtualCluster } from '../../crds/virtualcluster.js';
 import type { PlannedEvent } from '../../runtime/event-types.js';
@@ -58,12 +58,12 @@ export type HPCJobEffect =
   | { kind: 'submit'; attempt: number; memoryMiB: number; virtualCluster?: string }
   | { kind: 'clearSubmission'; attempt: number }
   | { kind: 'attemptSubmitted'; attempt: number }
-  | { kind: 'remove'; target: { jobId: string } | { uid: string }; reason: string }
-  | { kind: 'hold'; jobId: string; reason: string }
-  | { kind: 'release'; jobId: string; holdSince?: number }
+  | { kind: 'remove'; target: { job: JobRef } | { uid: string }; reason: string }
+  | { kind: 'hold'; job: JobRef; reason: string }
+  | { kind: 'release'; job: JobRef; holdSince?: number }
   | { kind: 'fetchOutput'; job: TrackedJob }
   | { kind: 'mergeResults'; attempt: number }
-  | { kind: 'acknowledge'; jobId: string }
+  | { kind: 'acknowledge'; job: JobRef }
   | { kind: 'deleteObject' }
   | { kind: 'removeFiles' }
   | { kind: 'removeFinalizer' }

@@ -130,16 +130,17 @@ export function newJob(o: {
 }
 
 /**
- * JobSelector semantics (schedd-api.ts): only the operator's jobs; then, when jobIds or uids is given, jobs
- * with one of those ids or uids (either matches; a given but empty list matches nothing); then, when
+ * JobSelector semantics (schedd-api.ts): only the operator's jobs; then, when jobs or uids is given, jobs
+ * that are one of those jobs (id and HPCJobUID both) or have one of the uids (either matches; a given but
+ * empty list matches nothing); then, when
  * changedWithinSeconds is given, only jobs whose EnteredCurrentStatus is at most that many seconds ago.
  */
 export function matches(ad: JobAd, sel: JobSelector, nowMs: number): boolean {
   if (ad[Tag.Operator] !== sel.operator) return false;
-  if (sel.jobIds !== undefined || sel.uids !== undefined) {
+  if (sel.jobs !== undefined || sel.uids !== undefined) {
     const id = `${String(ad.ClusterId)}.${String(ad.ProcId)}`;
-    const byId = sel.jobIds?.includes(id) ?? false;
     const uid = ad[Tag.JobUID];
+    const byId = sel.jobs?.some((j) => j.jobId === id && j.uid === uid) ?? false;
     const byUid = typeof uid === 'string' && (sel.uids?.includes(uid) ?? false);
     if (!byId && !byUid) return false;
   }

@@ -19,7 +19,6 @@ import { Tag } from '../../../src/condor/tags.js';
 import { applyNow } from '../kube/faults.js';
 import { fail, type CallPlan, type Caller, type CondorCallInfo, type Net } from '../net.js';
 import type { Prng } from '../prng.js';
-import { jobUid } from './job.js';
 import { project } from './job.js';
 import type { CondorWorld } from './pools.js';
 
@@ -118,14 +117,11 @@ export class SimScheddApi implements ScheddApi {
   }
 
   /** Which tenants a call is for: by uid, by the jobs its ids name now, or every tenant. */
-  #info(action: string, sel: { uids?: readonly string[]; jobIds?: readonly string[] }): CondorCallInfo {
-    const info: CondorCallInfo = { target: this.label, action, uids: sel.uids, jobIds: sel.jobIds };
-    if (sel.uids === undefined && sel.jobIds === undefined) return info;
-    const s = this.env.world.scheddOf(this.target);
-    const uids = [
-      ...(sel.uids ?? []),
-      ...(sel.jobIds ?? []).map((id) => (s?.queue.get(id) ? jobUid(s.queue.get(id)!) : undefined)),
-    ];
+  #info(action: string, sel: Pick<JobSelector, 'uids' | 'jobs'>): CondorCallInfo {
+    const jobIds = sel.jobs?.map((j) => j.jobId);
+    const info: CondorCallInfo = { target: this.label, action, uids: sel.uids, jobIds };
+    if (sel.uids === undefined && sel.jobs === undefined) return info;
+    const uids = [...(sel.uids ?? []), ...(sel.jobs ?? []).map((j) => j.uid)];
     info.tenants = new Set(
       uids.map((u) => (u ? this.env.tenantOfUid(u) : undefined)).filter((t): t is string => !!t),
     );
@@ -248,7 +244,7 @@ function scheddDown(tool: string, name: string): CondorError {
 
 function selText(sel: JobSelector): string {
   const parts: string[] = [];
-  if (sel.jobIds) parts.push(`ids=[${sel.jobIds.join(',')}]`);
+  if (sel.jobs) parts.push(`ids=[${sel.jobs.map((j) => j.jobId).join(',')}]`);
   if (sel.uids) parts.push(`uids=[${sel.uids.map((u) => u.slice(-4)).join(',')}]`);
   if (sel.changedWithinSeconds !== undefined) parts.push(`changed<${sel.changedWithinSeconds}s`);
   return parts.join(' ') || 'all';

@@ -83,7 +83,7 @@ describe('schedd model', () => {
     await c.advance(5_000);
     const q = (sel: object) => watch(c.api.query({ operator: OP, ...sel }, ['JobStatus'], 'track'));
     const all = q({});
-    const either = q({ jobIds: ['1.0'], uids: ['u3'] });
+    const either = q({ jobs: [{ jobId: '1.0', uid: 'u1' }], uids: ['u3'] });
     const none = q({ uids: [] });
     const other = watch(c.api.query({ operator: 'someone-else' }, [], 'track'));
     await c.advance(5_000);
