@@ -13,10 +13,10 @@ import {
   deleteNamespace,
   installCRDs,
   waitForPhase,
-} from '../test/e2e/helpers/kube.js';
-import { OperatorProcess } from '../test/e2e/helpers/operator.js';
-import { kubeConfig, uniqueName } from '../test/e2e/helpers/stack.js';
-import { SHARED, chownTree, makeWorkspace } from '../test/e2e/helpers/workspace.js';
+} from '../test/support/stack/kube.js';
+import { OperatorProcess } from '../test/support/stack/operator.js';
+import { kubeConfig, uniqueName } from '../test/support/stack/stack.js';
+import { SHARED, chownTree, makeWorkspace } from '../test/support/stack/workspace.js';
 
 const files = Number(process.argv[2] ?? 1000);
 const kib = Number(process.argv[3] ?? 100);

@@ -8,8 +8,8 @@ import * as k8s from '@kubernetes/client-node';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AUDIT_DIR } from '../e2e/helpers/kube.js';
-import { STACK, kubeConfig } from '../e2e/helpers/stack.js';
+import { AUDIT_DIR } from '../support/stack/kube.js';
+import { STACK, kubeConfig } from '../support/stack/stack.js';
 
 /** Pieces of a secret worth looking for: every line or JWT part of 16+ characters that is not a PEM frame. */
 function fragmentsOf(secret: string): string[] {

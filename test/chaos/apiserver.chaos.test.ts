@@ -4,9 +4,9 @@
  * operator relists without restarting and every HPCJob still shows every transition it went through.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createNamespace, deleteNamespace, eventReasons, installCRDs } from '../e2e/helpers/kube.js';
-import { OperatorProcess } from '../e2e/helpers/operator.js';
-import { kubeConfig, uniqueName, waitFor } from '../e2e/helpers/stack.js';
+import { createNamespace, deleteNamespace, eventReasons, installCRDs } from '../support/stack/kube.js';
+import { OperatorProcess } from '../support/stack/operator.js';
+import { kubeConfig, uniqueName, waitFor } from '../support/stack/stack.js';
 import { createMany, ledger, listHPCJobs, waitAllFinal, waitQueueEmpty } from './helpers/audit.js';
 import { compactEtcd, etcdPut, etcdRevision, killApiserver, startStack } from './helpers/faults.js';
 

@@ -4,9 +4,9 @@
  * HTCondor job is left without its HPCJob. CHAOS_JOBS (default 500) and CHAOS_ROUNDS (default 3) size it.
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { createNamespace, deleteNamespace, installCRDs } from '../e2e/helpers/kube.js';
-import { OperatorProcess } from '../e2e/helpers/operator.js';
-import { kubeConfig, uniqueName } from '../e2e/helpers/stack.js';
+import { createNamespace, deleteNamespace, installCRDs } from '../support/stack/kube.js';
+import { OperatorProcess } from '../support/stack/operator.js';
+import { kubeConfig, uniqueName } from '../support/stack/stack.js';
 import { createMany, ledger, listHPCJobs, waitAllFinal, waitQueueEmpty } from './helpers/audit.js';
 import { between } from './helpers/faults.js';
 

@@ -4,9 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
-import { createNamespace, deleteNamespace, installCRDs } from '../e2e/helpers/kube.js';
-import { OperatorProcess } from '../e2e/helpers/operator.js';
-import { kubeConfig, uniqueName, waitFor } from '../e2e/helpers/stack.js';
+import { createNamespace, deleteNamespace, installCRDs } from '../support/stack/kube.js';
+import { OperatorProcess } from '../support/stack/operator.js';
+import { kubeConfig, uniqueName, waitFor } from '../support/stack/stack.js';
 import { createMany, ledger, listHPCJobs, waitAllFinal, waitQueueEmpty } from './helpers/audit.js';
 
 const kc = kubeConfig();

@@ -4,9 +4,9 @@
  * the schedd is back everything finishes with exactly one HTCondor job per attempt.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createNamespace, deleteNamespace, installCRDs } from '../e2e/helpers/kube.js';
-import { OperatorProcess } from '../e2e/helpers/operator.js';
-import { kubeConfig, uniqueName, waitFor } from '../e2e/helpers/stack.js';
+import { createNamespace, deleteNamespace, installCRDs } from '../support/stack/kube.js';
+import { OperatorProcess } from '../support/stack/operator.js';
+import { kubeConfig, uniqueName, waitFor } from '../support/stack/stack.js';
 import { FINAL, createMany, ledger, listHPCJobs, waitAllFinal, waitQueueEmpty } from './helpers/audit.js';
 import { scheddRunning, startSchedd, stopSchedd } from './helpers/faults.js';
 

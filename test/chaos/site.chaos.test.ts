@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
-import { createNamespace, deleteNamespace, installCRDs } from '../e2e/helpers/kube.js';
-import { OperatorProcess } from '../e2e/helpers/operator.js';
+import { createNamespace, deleteNamespace, installCRDs } from '../support/stack/kube.js';
+import { OperatorProcess } from '../support/stack/operator.js';
 import {
   activePilots,
   createSiteSecrets,
@@ -15,7 +15,7 @@ import {
   vcCondition as condition,
   VIRTUALCLUSTERS,
 } from '../e2e/helpers/site.js';
-import { kubeConfig, uniqueName, waitFor } from '../e2e/helpers/stack.js';
+import { kubeConfig, uniqueName, waitFor } from '../support/stack/stack.js';
 import { healSite, partitionSite } from './helpers/faults.js';
 import type { VirtualCluster as VC } from '../../src/crds/virtualcluster.js';
 

@@ -12,7 +12,7 @@ import {
   s,
   type SubmitJob,
 } from '../../src/condor/submit-description.js';
-import { schedd, uniqueName, waitFor } from './helpers/stack.js';
+import { schedd, uniqueName, waitFor } from '../support/stack/stack.js';
 
 const HOSTILE = [
   'plain',

@@ -2,8 +2,8 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import { allCRDs } from '../../src/crds/crd.js';
-import { kubeConfig, uniqueName, waitFor } from './helpers/stack.js';
-import { installCRDs } from './helpers/kube.js';
+import { kubeConfig, uniqueName, waitFor } from '../support/stack/stack.js';
+import { installCRDs } from '../support/stack/kube.js';
 
 const kc = kubeConfig();
 const co = kc.makeApiClient(k8s.CustomObjectsApi);

@@ -59,9 +59,17 @@ import {
   syntaxCheck,
   type Ad,
 } from '../fixtures/hostile/harness.js';
-import { createNamespace, deleteNamespace, installCRDs } from './helpers/kube.js';
-import { OperatorProcess } from './helpers/operator.js';
-import { REPO, condorCli, kubeConfig, schedd, siteLogin, uniqueName, waitFor } from './helpers/stack.js';
+import { createNamespace, deleteNamespace, installCRDs } from '../support/stack/kube.js';
+import { OperatorProcess } from '../support/stack/operator.js';
+import {
+  REPO,
+  condorCli,
+  kubeConfig,
+  schedd,
+  siteLogin,
+  uniqueName,
+  waitFor,
+} from '../support/stack/stack.js';
 
 const kc = kubeConfig();
 const co = kc.makeApiClient(k8s.CustomObjectsApi);

@@ -20,9 +20,9 @@ import {
   patchHPCJob,
   waitForPhase,
   type HPCJobObject,
-} from './helpers/kube.js';
-import { OperatorProcess } from './helpers/operator.js';
-import { STACK, kubeConfig, schedd, uniqueName, waitFor } from './helpers/stack.js';
+} from '../support/stack/kube.js';
+import { OperatorProcess } from '../support/stack/operator.js';
+import { STACK, kubeConfig, schedd, uniqueName, waitFor } from '../support/stack/stack.js';
 
 const kc = kubeConfig();
 const sd = schedd();

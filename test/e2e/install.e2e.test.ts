@@ -39,10 +39,10 @@ import {
   getHPCJob,
   installCRDs,
   waitForPhase,
-} from './helpers/kube.js';
-import { OperatorProcess } from './helpers/operator.js';
+} from '../support/stack/kube.js';
+import { OperatorProcess } from '../support/stack/operator.js';
 import { createSiteSecrets, slurmSpec } from './helpers/site.js';
-import { REPO, STACK, kubeConfig, loadStackEnv, uniqueName, waitFor } from './helpers/stack.js';
+import { REPO, STACK, kubeConfig, loadStackEnv, uniqueName, waitFor } from '../support/stack/stack.js';
 
 const kc = kubeConfig();
 const env = loadStackEnv();

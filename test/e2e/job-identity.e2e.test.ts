@@ -13,7 +13,7 @@ import { JobStatus } from '../../src/condor/job-status.js';
 import { adBool, adNumber, adString, jobIdsOf } from '../../src/condor/parse.js';
 import { expr, renderSubmitDescription, s } from '../../src/condor/submit-description.js';
 import { Tag } from '../../src/condor/tags.js';
-import { schedd, uniqueName, waitFor } from './helpers/stack.js';
+import { schedd, uniqueName, waitFor } from '../support/stack/stack.js';
 
 const IDENTITY = [Tag.Operator, Tag.JobUID, Tag.Attempt, Tag.Ref] as const;
 const CHIRP = '/usr/libexec/condor/condor_chirp';

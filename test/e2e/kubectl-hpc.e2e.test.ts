@@ -15,9 +15,9 @@ import {
   getHPCJob,
   installCRDs,
   waitForPhase,
-} from './helpers/kube.js';
-import { OperatorProcess } from './helpers/operator.js';
-import { REPO, kubeConfig, uniqueName, waitFor } from './helpers/stack.js';
+} from '../support/stack/kube.js';
+import { OperatorProcess } from '../support/stack/operator.js';
+import { REPO, kubeConfig, uniqueName, waitFor } from '../support/stack/stack.js';
 
 const kc = kubeConfig();
 const ns = uniqueName('e2e-cli');

@@ -21,8 +21,14 @@ import { ScheddClient } from '../../src/condor/schedd.js';
 import { expr, s, type SubmitJob } from '../../src/condor/submit-description.js';
 import { LEAVE_IN_QUEUE, Tag } from '../../src/condor/tags.js';
 import { compactEtcd, etcdRevision, poolExec, startSchedd, stopSchedd } from '../chaos/helpers/faults.js';
-import { createHPCJob, createNamespace, deleteNamespace, HPCJOBS, installCRDs } from './helpers/kube.js';
-import { condorCli, kubeConfig, uniqueName, waitFor } from './helpers/stack.js';
+import {
+  createHPCJob,
+  createNamespace,
+  deleteNamespace,
+  HPCJOBS,
+  installCRDs,
+} from '../support/stack/kube.js';
+import { condorCli, kubeConfig, uniqueName, waitFor } from '../support/stack/stack.js';
 
 const codeOf = (e: unknown): number | undefined => (e as { code?: number }).code;
 

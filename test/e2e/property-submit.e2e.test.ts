@@ -23,7 +23,7 @@ import {
 import { dryRun, parseV2, parseV2Env, queueStatements, type Ad } from '../fixtures/hostile/harness.js';
 import { adNumber } from '../../src/condor/parse.js';
 import { equalsString } from '../../src/condor/schedd-commands.js';
-import { condorCli, schedd, waitFor } from './helpers/stack.js';
+import { condorCli, schedd, waitFor } from '../support/stack/stack.js';
 
 const cli = condorCli();
 const work = mkdtempSync(join(tmpdir(), 'hpcop-property-submit-'));

@@ -15,8 +15,8 @@ import {
   eventReasons,
   installCRDs,
   waitForPhase,
-} from './helpers/kube.js';
-import { OperatorProcess } from './helpers/operator.js';
+} from '../support/stack/kube.js';
+import { OperatorProcess } from '../support/stack/operator.js';
 import {
   activePilots,
   createSiteSecrets,
@@ -29,7 +29,7 @@ import {
   VIRTUALCLUSTERS,
   waitVirtualCluster,
 } from './helpers/site.js';
-import { kubeConfig, siteLogin, uniqueName, waitFor } from './helpers/stack.js';
+import { kubeConfig, siteLogin, uniqueName, waitFor } from '../support/stack/stack.js';
 import type { VirtualCluster as VC } from '../../src/crds/virtualcluster.js';
 
 const kc = kubeConfig();

@@ -1,7 +1,7 @@
 /** The SLURM site of the local stack over real SSH, through src/sites/ssh. */
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { SshTransport } from '../../src/sites/ssh.js';
-import { siteLogin, waitFor } from './helpers/stack.js';
+import { siteLogin, waitFor } from '../support/stack/stack.js';
 
 const login = siteLogin();
 const ssh = new SshTransport({ ...login, hostKeys: [login.knownHosts] });

@@ -19,8 +19,8 @@ import {
   HPCJOBS,
   installCRDs,
   waitForPhase,
-} from './helpers/kube.js';
-import { OperatorProcess } from './helpers/operator.js';
+} from '../support/stack/kube.js';
+import { OperatorProcess } from '../support/stack/operator.js';
 import {
   activePilots as sitePilots,
   createSiteSecrets,
@@ -33,7 +33,7 @@ import {
   VIRTUALCLUSTERS,
   waitVirtualCluster,
 } from './helpers/site.js';
-import { STACK, kubeConfig, loadStackEnv, siteLogin, uniqueName, waitFor } from './helpers/stack.js';
+import { STACK, kubeConfig, loadStackEnv, siteLogin, uniqueName, waitFor } from '../support/stack/stack.js';
 import type { VirtualCluster as VC } from '../../src/crds/virtualcluster.js';
 
 const kc = kubeConfig();

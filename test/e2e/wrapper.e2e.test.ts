@@ -18,10 +18,10 @@ import {
   installCRDs,
   waitForPhase,
   type HPCJobObject,
-} from './helpers/kube.js';
-import { OperatorProcess } from './helpers/operator.js';
-import { REPO, kubeConfig, schedd, uniqueName, waitFor } from './helpers/stack.js';
-import { SHARED, checksums, chownTree, makeWorkspace, startChirpServer } from './helpers/workspace.js';
+} from '../support/stack/kube.js';
+import { OperatorProcess } from '../support/stack/operator.js';
+import { REPO, kubeConfig, schedd, uniqueName, waitFor } from '../support/stack/stack.js';
+import { SHARED, checksums, chownTree, makeWorkspace, startChirpServer } from '../support/stack/workspace.js';
 
 const kc = kubeConfig();
 const ns = uniqueName('e2e-wrapper');

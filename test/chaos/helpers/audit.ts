@@ -5,8 +5,8 @@
 import * as k8s from '@kubernetes/client-node';
 import { adNumber, adString } from '../../../src/condor/parse.js';
 import { classAdLiteral } from '../../../src/condor/submit-description.js';
-import { HPCJOBS, type HPCJobObject } from '../../e2e/helpers/kube.js';
-import { kubeConfig, schedd, waitFor } from '../../e2e/helpers/stack.js';
+import { HPCJOBS, type HPCJobObject } from '../../support/stack/kube.js';
+import { kubeConfig, schedd, waitFor } from '../../support/stack/stack.js';
 
 const kc = kubeConfig();
 const co = kc.makeApiClient(k8s.CustomObjectsApi);

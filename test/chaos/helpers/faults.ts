@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO, STACK, kubeConfig, loadStackEnv, waitFor } from '../../e2e/helpers/stack.js';
+import { REPO, STACK, kubeConfig, loadStackEnv, waitFor } from '../../support/stack/stack.js';
 
 function pidOf(file: string): string {
   return readFileSync(join(STACK, 'pids', file), 'utf8').trim();

@@ -14,7 +14,7 @@ import { findStatusCondition } from '../../../src/runtime/conditions.js';
 import { slurm, type BatchSystemAdapter } from '../../../src/sites/batch.js';
 import { SshTransport } from '../../../src/sites/ssh.js';
 import type { VirtualCluster } from '../../../src/crds/virtualcluster.js';
-import { STACK, condorCli, loadStackEnv, siteLogin, waitFor } from './stack.js';
+import { STACK, condorCli, loadStackEnv, siteLogin, waitFor } from '../../support/stack/stack.js';
 
 export const VIRTUALCLUSTERS = { group: 'hpc.scailfin.io', version: 'v1alpha1', plural: 'virtualclusters' };
 
