@@ -10,6 +10,7 @@
  */
 import type { Logger } from 'pino';
 import type { Clock, Timer } from '../runtime/clock.js';
+import { Linger } from './linger.js';
 import type { JobAction, JobRef, JobSelector, ScheddApi } from './schedd-api.js';
 import { refKey } from './tracker.js';
 
@@ -46,8 +47,7 @@ export class ActionBatcher {
   readonly #pending = new Map<string, Group>();
   /** Actions sent recently: action, target and instance -> when. */
   readonly #recent = new Map<string, number>();
-  #timer: Timer | undefined;
-  #firstPendingAt: number | undefined;
+  readonly #linger: Linger;
   /** Forgets sent actions once they can no longer be repeats (memory is not held per job for ever). */
   #pruner: Timer | undefined;
   #running: Promise<void> = Promise.resolve();
@@ -56,6 +56,9 @@ export class ActionBatcher {
   constructor(api: ScheddApi, o: ActionOptions) {
     this.#api = api;
     this.#o = { lingerMs: 100, maxLingerMs: 1000, maxBatch: 200, repeatAfterMs: 10_000, ...o };
+    this.#linger = new Linger(this.#o.clock, this.#o, () => {
+      this.#running = this.#running.then(() => this.#flush());
+    });
   }
 
   get lastError(): string | undefined {
@@ -78,7 +81,7 @@ export class ActionBatcher {
     let group = this.#pending.get(k);
     if (!group) this.#pending.set(k, (group = { action, reason: o.reason, targets: new Map() }));
     group.targets.set(targetKey(target), { target, recentKey });
-    this.#arm();
+    this.#linger.arm();
   }
 
   /** Requests waiting or sent recently (memory check). */
@@ -92,26 +95,8 @@ export class ActionBatcher {
   async drain(): Promise<void> {
     this.#pruner?.cancel();
     this.#pruner = undefined;
-    if (this.#timer) {
-      this.#timer.cancel();
-      this.#timer = undefined;
-      this.#firstPendingAt = undefined;
-      this.#running = this.#running.then(() => this.#flush());
-    }
+    if (this.#linger.cancel()) this.#running = this.#running.then(() => this.#flush());
     await this.#running;
-  }
-
-  /** A burst of requests (mass deletion, say) keeps extending the linger, up to maxLingerMs. */
-  #arm(): void {
-    const now = this.#o.clock.now();
-    this.#firstPendingAt ??= now;
-    const due = Math.min(now + this.#o.lingerMs, this.#firstPendingAt + this.#o.maxLingerMs);
-    this.#timer?.cancel();
-    this.#timer = this.#o.clock.after(Math.max(0, due - now), () => {
-      this.#timer = undefined;
-      this.#firstPendingAt = undefined;
-      this.#running = this.#running.then(() => this.#flush());
-    });
   }
 
   async #flush(): Promise<void> {

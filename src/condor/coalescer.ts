@@ -12,7 +12,8 @@
  * may have passed to another never submits (the new leader's adoption check would not see a late commit).
  */
 import type { Logger } from 'pino';
-import type { Clock, Timer } from '../runtime/clock.js';
+import type { Clock } from '../runtime/clock.js';
+import { Linger } from './linger.js';
 import { CondorError } from './errors.js';
 import type { CondorMetrics } from './metrics.js';
 import { adNumber, adString } from './parse.js';
@@ -70,14 +71,14 @@ export class SubmitCoalescer {
   readonly #outcomes = new Map<string, SubmitOutcome>();
   /** When the last submission involving each HPCJob ended (ms), until it is forgotten. */
   readonly #lastEnded = new Map<string, number>();
-  #timer: Timer | undefined;
-  #firstPendingAt: number | undefined;
+  readonly #linger: Linger;
   #inFlight: Promise<void> | undefined;
   #stopping = false;
 
   constructor(api: ScheddApi, o: CoalescerOptions) {
     this.#api = api;
     this.#o = { maxBatch: 500, lingerMs: 100, maxLingerMs: 1000, ...o };
+    this.#linger = new Linger(this.#o.clock, this.#o, () => this.#flush());
   }
 
   /** What became of the request for this attempt (undefined: never asked, or already taken). */
@@ -142,8 +143,7 @@ export class SubmitCoalescer {
    */
   async drain(): Promise<void> {
     this.#stopping = true;
-    this.#timer?.cancel();
-    this.#timer = undefined;
+    this.#linger.cancel();
     const queued = this.#pending.splice(0);
     for (const req of queued) this.#finish(req, this.#failed(false, 'the operator is stopping'));
     while (this.#inFlight) await this.#inFlight;
@@ -156,20 +156,11 @@ export class SubmitCoalescer {
   #kick(): void {
     if (this.#inFlight || this.#pending.length === 0 || this.#stopping) return;
     if (this.#pending.length >= this.#o.maxBatch) return this.#flush();
-    const now = this.#o.clock.now();
-    this.#firstPendingAt ??= now;
-    const due = Math.min(now + this.#o.lingerMs, this.#firstPendingAt + this.#o.maxLingerMs);
-    this.#timer?.cancel();
-    this.#timer = this.#o.clock.after(Math.max(0, due - now), () => {
-      this.#timer = undefined;
-      this.#flush();
-    });
+    this.#linger.arm();
   }
 
   #flush(): void {
-    this.#timer?.cancel();
-    this.#timer = undefined;
-    this.#firstPendingAt = undefined;
+    this.#linger.cancel();
     if (this.#inFlight || this.#pending.length === 0 || this.#stopping) return;
     const batch = this.#pending.splice(0, this.#o.maxBatch);
     this.#inFlight = this.#submitBatch(batch)

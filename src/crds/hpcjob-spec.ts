@@ -15,6 +15,18 @@ import {
 import { retryPolicySchema } from './hpcjob-retry.js';
 import { arr, bool, describe, enumOf, immutable, int, obj, quantity, str, withRules } from './schema.js';
 
+/** One path or glob of spec.workspace.inputs/outputs. */
+function workspacePathSchema() {
+  return withRules(
+    str({
+      description: 'A path or glob relative to the workspace.',
+      pattern: REL_PATH_PATTERN,
+      maxLength: 1024,
+    }),
+    [NO_DOT_SEGMENTS],
+  );
+}
+
 export const envVarSchema = obj(
   {
     name: str({
@@ -69,37 +81,17 @@ const workspaceSchema = obj(
         'How the workspace reaches the worker and results come back: chirp (condor_chirp through the job IO proxy), cctools (a chirp_server), condor-transfer (HTCondor file transfer), shared-fs (the worker mounts it), parrot (parrot_run).',
       default: HPCJobDefaults.staging,
     }),
-    inputs: arr(
-      withRules(
-        str({
-          description: 'A path or glob relative to the workspace.',
-          pattern: REL_PATH_PATTERN,
-          maxLength: 1024,
-        }),
-        [NO_DOT_SEGMENTS],
-      ),
-      {
-        description: 'What to stage in, relative to the workspace. Empty stages the whole workspace.',
-        maxItems: 256,
-        listType: 'atomic',
-      },
-    ),
-    outputs: arr(
-      withRules(
-        str({
-          description: 'A path or glob relative to the workspace.',
-          pattern: REL_PATH_PATTERN,
-          maxLength: 1024,
-        }),
-        [NO_DOT_SEGMENTS],
-      ),
-      {
-        description:
-          'What to stage back, relative to the workspace. Empty stages back every new or changed file.',
-        maxItems: 256,
-        listType: 'atomic',
-      },
-    ),
+    inputs: arr(workspacePathSchema(), {
+      description: 'What to stage in, relative to the workspace. Empty stages the whole workspace.',
+      maxItems: 256,
+      listType: 'atomic',
+    }),
+    outputs: arr(workspacePathSchema(), {
+      description:
+        'What to stage back, relative to the workspace. Empty stages back every new or changed file.',
+      maxItems: 256,
+      listType: 'atomic',
+    }),
     chirp: obj(
       {
         server: str({

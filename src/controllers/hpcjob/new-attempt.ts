@@ -15,7 +15,7 @@ import { noWorkerFits } from './fit.js';
 import { placementForNew } from './placement.js';
 import { EventReason, Limit, Reason, Requeue } from './reasons.js';
 import { decide } from './retry.js';
-import { schedulerCondition } from './scheduler.js';
+import { syncedScheduler } from './scheduler.js';
 
 export function startNextAttempt(d: Draft): void {
   const { status, job } = d;
@@ -30,15 +30,8 @@ export function startNextAttempt(d: Draft): void {
   const placement = placementForNew(job, d.obs.virtualCluster, d.settings);
   if (!placement.usable) return waitForVirtualCluster(d, placement.reason, placement.why);
   if (placement.virtualCluster) virtualClusterReady(d, placement.virtualCluster);
-  const scheduler = d.obs.scheduler;
-  if (!scheduler || !scheduler.state.synced) {
-    // Until the first read, absence of a job proves nothing: do not submit or judge.
-    if (scheduler && !scheduler.state.reachable) schedulerCondition(d, scheduler);
-    d.requeue(Requeue.SchedulerSync);
-    return;
-  }
-  schedulerCondition(d, scheduler);
-  d.target = scheduler.target;
+  const scheduler = syncedScheduler(d);
+  if (!scheduler) return;
   status.schedd = scheduler.name;
   status.pool = scheduler.target.pool || undefined;
   if (placement.virtualCluster)

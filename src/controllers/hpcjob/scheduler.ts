@@ -5,6 +5,22 @@ import { truncate } from './draft.js';
 import { Reason, Requeue } from './reasons.js';
 import type { SchedulerView } from './transition-types.js';
 
+/**
+ * The schedd to act on once it has been read at least once, with its condition written and the draft aimed at
+ * it; undefined (and a requeue) before that, because until the first read the absence of a job proves nothing.
+ */
+export function syncedScheduler(d: Draft): SchedulerView | undefined {
+  const scheduler = d.obs.scheduler;
+  if (!scheduler || !scheduler.state.synced) {
+    if (scheduler && !scheduler.state.reachable) schedulerCondition(d, scheduler);
+    d.requeue(Requeue.SchedulerSync);
+    return undefined;
+  }
+  schedulerCondition(d, scheduler);
+  d.target = scheduler.target;
+  return scheduler;
+}
+
 export function schedulerCondition(d: Draft, s: SchedulerView): void {
   if (s.state.reachable) {
     d.cond({

@@ -9,7 +9,7 @@ import { Draft, truncate } from './draft.js';
 import { finalize, sweepEarlierAttempts, whileFinal } from './cleanup.js';
 import { startNextAttempt } from './new-attempt.js';
 import { ActionReason, EventReason, Limit, Reason, Requeue } from './reasons.js';
-import { schedulerCondition } from './scheduler.js';
+import { syncedScheduler } from './scheduler.js';
 import { trackAttempt } from './track.js';
 import type { HPCJobObservation, HPCJobSettings, HPCJobTransition } from './transition-types.js';
 import { validateSpec } from './validate.js';
@@ -54,14 +54,7 @@ function step(d: Draft): void {
 
 /** The current attempt is in HTCondor: follow it on the schedd recorded for it. */
 function followAttempt(d: Draft, current: NonNullable<ReturnType<Draft['current']>>): void {
-  const scheduler = d.obs.scheduler;
-  if (!scheduler || !scheduler.state.synced) {
-    if (scheduler && !scheduler.state.reachable) schedulerCondition(d, scheduler);
-    d.requeue(Requeue.SchedulerSync);
-    return;
-  }
-  schedulerCondition(d, scheduler);
-  d.target = scheduler.target;
+  if (!syncedScheduler(d)) return;
   sweepEarlierAttempts(d);
   trackAttempt(d, current);
 }

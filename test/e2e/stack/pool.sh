@@ -87,7 +87,7 @@ TOOL_LOG = $CONDOR_CLIENT/tool.log
 CONF
   libs="$HPC_ROOTFS/usr/lib/x86_64-linux-gnu:$HPC_ROOTFS/lib/x86_64-linux-gnu:$HPC_ROOTFS/usr/lib"
   for tool in $POOL_TOOLS; do
-    cat >"$HPC_STACK/bin/$tool" <<SH
+    install_script "$HPC_STACK/bin/$tool" <<SH
 #!/bin/sh
 # Thin launcher: the Debian 13 root's $tool, with the root's own loader and libraries, from the host.
 : "\${CONDOR_CONFIG:=$CONDOR_CLIENT/condor_config}"
@@ -96,7 +96,6 @@ export CONDOR_CONFIG
 [ "\$(id -u)" = 0 ] && [ -z "\${_CONDOR_CONDOR_IDS:-}" ] && export _CONDOR_CONDOR_IDS=0.0
 exec "$HPC_ROOTFS/lib64/ld-linux-x86-64.so.2" --library-path "$libs" "$HPC_ROOTFS/usr/bin/$tool" "\$@"
 SH
-    chmod 755 "$HPC_STACK/bin/$tool"
   done
 }
 

@@ -167,12 +167,11 @@ INIT
 
 site_client() {
   mkdir -p "$HPC_STACK/bin"
-  cat >"$HPC_STACK/bin/ssh" <<SH
+  install_script "$HPC_STACK/bin/ssh" <<SH
 #!/bin/sh
 # ssh with the local stack's site entry (login key, pinned host key): \`ssh $HPC_SITE_NAME sinfo\`.
 exec /usr/bin/ssh -F "$SITE_STATE/client/ssh_config" "\$@"
 SH
-  chmod 755 "$HPC_STACK/bin/ssh"
 }
 
 site_exec() { nsenter --target "$(cat "$PIDS/site.init")" --net --mount --uts --pid -- "$@"; }

@@ -32,6 +32,14 @@ start_namespace() {
   pgrep -P "$(cat "$PIDS/$_name.pid")" | head -1 >"$PIDS/$_name.init"
 }
 
+# install_script PATH: writes stdin to an executable PATH through a rename, so that a test running the old
+# launcher at that moment never sees a half-written file or "Text file busy".
+install_script() {
+  cat >"$1.new.$$"
+  chmod 755 "$1.new.$$"
+  mv -f "$1.new.$$" "$1"
+}
+
 # any_alive: true when a process of the stack still runs.
 any_alive() {
   for _f in "$PIDS"/*.pid; do
