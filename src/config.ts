@@ -32,6 +32,9 @@ export interface OperatorConfig {
   userHoldTimeoutSeconds: number;
   /** Fetching a finished attempt's output is given up after failing this long (s). */
   outputFetchTimeoutSeconds: number;
+  /** A job idle this long gets HTCondor's match analysis (condition Schedulable), refreshed this often (s). */
+  matchAnalysisAfterSeconds: number;
+  matchAnalysisEverySeconds: number;
   /** Where workspaces are mounted in the operator, as "remote-prefix=local-dir" pairs (for condor-transfer staging). */
   workspaceMounts: string;
   /** How often pilots report to the collector (s). */
@@ -194,6 +197,20 @@ export const FLAGS: Record<string, FlagSpec> = {
     kind: 'int',
     default: '3600',
     help: "how long fetching a finished attempt's output may keep failing before the attempt is recorded without it",
+  },
+  'match-analysis-after-seconds': {
+    key: 'matchAnalysisAfterSeconds',
+    env: 'HPCOP_MATCH_ANALYSIS_AFTER_SECONDS',
+    kind: 'int',
+    default: '60',
+    help: 'how long a job waits idle before the operator asks HTCondor why (condition Schedulable)',
+  },
+  'match-analysis-every-seconds': {
+    key: 'matchAnalysisEverySeconds',
+    env: 'HPCOP_MATCH_ANALYSIS_EVERY_SECONDS',
+    kind: 'int',
+    default: '300',
+    help: 'how often the match analysis of a job that stays idle is refreshed (one per autocluster and schedd)',
   },
   'workspace-mount': {
     key: 'workspaceMounts',

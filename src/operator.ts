@@ -63,6 +63,8 @@ export function settingsFrom(config: OperatorConfig): HPCJobSettings {
     virtualClusterWaitMs: config.virtualClusterWaitSeconds * 1000,
     userHoldTimeoutMs: config.userHoldTimeoutSeconds * 1000,
     outputFetchTimeoutMs: config.outputFetchTimeoutSeconds * 1000,
+    matchAnalysisAfterMs: config.matchAnalysisAfterSeconds * 1000,
+    matchAnalysisEveryMs: config.matchAnalysisEverySeconds * 1000,
   };
 }
 
@@ -187,6 +189,7 @@ function backendsOf(
     },
     coalescer: { maxBatch: config.submitBatchSize, lingerMs: config.submitLingerMs },
     idleAfterMs: config.scheddIdleSeconds * 1000,
+    matchAnalysisEveryMs: config.matchAnalysisEverySeconds * 1000,
   });
   const defaultTarget = defaultTargetOf(config);
   backends.keep(defaultTarget);

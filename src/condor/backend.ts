@@ -9,11 +9,13 @@ import type { Clock, Timer } from '../runtime/clock.js';
 import { every } from '../runtime/clock.js';
 import { ActionBatcher } from './actions.js';
 import { SubmitCoalescer, type SubmitOutcome, type SubmitRequest } from './coalescer.js';
+import { MatchAnalyzer, type AnalysisResult } from './match-analyzer.js';
 import type { CondorMetrics } from './metrics.js';
 import { OutputFetcher, type FetchState } from './output-fetcher.js';
 import { scheddLabel, type CondorConnector, type JobRef, type ScheddTarget } from './schedd-api.js';
 import { JobTracker, type Lookup, type TrackedJob } from './tracker.js';
 
+export type { AnalysisResult } from './match-analyzer.js';
 export type { FetchState } from './output-fetcher.js';
 export type { SubmitOutcome, SubmitRequest } from './coalescer.js';
 export type { Lookup, TrackedJob } from './tracker.js';
@@ -42,6 +44,8 @@ export interface BackendsOptions {
   afterSubmit?: () => void;
   /** A backend nobody used for this long, with nothing of ours in its queue, is dropped (default 10 min). */
   idleAfterMs?: number;
+  /** An autocluster's match analysis is made again at most this often (default 5 min). */
+  matchAnalysisEveryMs?: number;
 }
 
 /** Where a schedd stands, for conditions. */
@@ -58,6 +62,7 @@ export class SchedulerBackend {
   readonly #submissions: SubmitCoalescer;
   readonly #actions: ActionBatcher;
   readonly #fetcher: OutputFetcher;
+  readonly #analyzer: MatchAnalyzer;
   readonly #clock: Clock;
   #lastUsed: number;
 
@@ -89,6 +94,11 @@ export class SchedulerBackend {
     });
     this.#actions = new ActionBatcher(api, { ...common, onFlushed: () => this.#tracker.nudge() });
     this.#fetcher = new OutputFetcher(api, { ...common, onDone: o.onChange });
+    this.#analyzer = new MatchAnalyzer(api, {
+      ...common,
+      onDone: o.onChange,
+      everyMs: o.matchAnalysisEveryMs,
+    });
   }
 
   /** Whether the schedd answers, and whether it has been read at all since start. */
@@ -169,6 +179,16 @@ export class SchedulerBackend {
     return this.#fetcher.status(job);
   }
 
+  /** Asks HTCondor why the idle job does not run (at most once per autocluster per interval). */
+  analyze(job: TrackedJob): void {
+    this.#analyzer.request(job);
+  }
+
+  /** The latest match analysis that stands for the job, if one was made. */
+  analysis(job: TrackedJob): AnalysisResult | undefined {
+    return this.#analyzer.latest(job);
+  }
+
   /** Forgets everything kept about an HPCJob that is gone. */
   forget(uid: string): void {
     this.#tracker.forget(uid);
@@ -182,6 +202,7 @@ export class SchedulerBackend {
       ...this.#submissions.memory(),
       ...this.#actions.memory(),
       ...this.#fetcher.memory(),
+      ...this.#analyzer.memory(),
     };
   }
 
@@ -201,6 +222,7 @@ export class SchedulerBackend {
     await this.#submissions.drain();
     await this.#actions.drain();
     await this.#fetcher.drain();
+    this.#analyzer.stop();
     await this.#tracker.stop();
   }
 

@@ -21,9 +21,10 @@ import type {
 } from './schedd-api.js';
 import type { SubmitJob } from './submit-description.js';
 import type { JobAd } from './parse.js';
+import type { MatchAnalysis } from './match-analysis.js';
 
 /** What a call is, for its lane: each kind has its own bound per daemon. */
-export type CallKind = 'track' | 'submit' | 'act' | 'logs' | 'probe' | 'pilots';
+export type CallKind = 'track' | 'submit' | 'act' | 'logs' | 'probe' | 'pilots' | 'analyze';
 
 /** Calls at once per daemon and kind. Submissions are one at a time (the coalescer batches behind them). */
 export const LANE_SIZES: Readonly<Record<CallKind, number>> = {
@@ -33,6 +34,7 @@ export const LANE_SIZES: Readonly<Record<CallKind, number>> = {
   logs: 1,
   probe: 1,
   pilots: 1,
+  analyze: 1,
 };
 
 export interface LaneWait {
@@ -112,6 +114,9 @@ class LanedSchedd implements ScheddApi {
   }
   ping(): Promise<void> {
     return this.#run('probe', () => this.inner.ping());
+  }
+  analyze(sel: JobSelector): Promise<MatchAnalysis | undefined> {
+    return this.#run('analyze', () => this.inner.analyze(sel));
   }
 }
 

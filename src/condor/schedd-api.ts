@@ -8,6 +8,7 @@
  * Failures are CondorErrors (condor/errors.ts) in both: `unavailable` and `timeout` mean "try again, keep
  * state"; `rejected` means the input itself was refused.
  */
+import type { MatchAnalysis } from './match-analysis.js';
 import type { JobAd } from './parse.js';
 import type { SubmitJob } from './submit-description.js';
 
@@ -54,7 +55,7 @@ export interface JobSelector {
 export type JobAction = 'remove' | 'hold' | 'release';
 
 /** Why a call is made, for the condor command metrics (what drives the load). */
-export type CallPurpose = 'track' | 'adopt' | 'submit' | 'action' | 'logs' | 'probe' | 'pilots';
+export type CallPurpose = 'track' | 'adopt' | 'submit' | 'action' | 'logs' | 'probe' | 'pilots' | 'analyze';
 
 export interface ScheddApi {
   /** Label for metrics and logs (scheddLabel of its target). */
@@ -76,6 +77,8 @@ export interface ScheddApi {
   transferData(sel: JobSelector): Promise<void>;
   /** A cheap round trip (readiness). */
   ping(): Promise<void>;
+  /** HTCondor's match analysis of the first matching job: why it does not run; undefined when none matched. */
+  analyze(sel: JobSelector): Promise<MatchAnalysis | undefined>;
 }
 
 export interface CollectorApi {

@@ -135,6 +135,18 @@ export class ScheddCommands {
     });
   }
 
+  /**
+   * `condor_q -better-analyze` of the jobs that match, as text (the tool has no machine-readable form).
+   * The operator sends one job at a time: the analysis of one job stands for its whole autocluster.
+   */
+  async betterAnalyze(constraint: string): Promise<string> {
+    const r = await this.#run('condor_q', ['-allusers', '-better-analyze', '-constraint', constraint], {
+      timeoutMs: 60_000,
+      purpose: 'analyze',
+    });
+    return r.stdout;
+  }
+
   /** A cheap round trip to the schedd (used by /readyz and the SchedulerReachable condition). */
   async ping(): Promise<void> {
     await this.#run('condor_q', ['-allusers', '-constraint', 'false', '-af', 'ClusterId'], {

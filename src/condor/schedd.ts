@@ -2,6 +2,7 @@
  * The operator's ScheddApi over the condor_* tools: each structured selector becomes one ClassAd
  * constraint (values quoted by classAdLiteral, ids as numbers), each call one command line.
  */
+import { parseMatchAnalysis, type MatchAnalysis } from './match-analysis.js';
 import { jobIdsOf } from './parse.js';
 import type { JobAd } from './parse.js';
 import type { CondorCli } from './cli.js';
@@ -77,5 +78,9 @@ export class ScheddClient implements ScheddApi {
 
   ping(): Promise<void> {
     return this.commands.ping();
+  }
+
+  async analyze(sel: JobSelector): Promise<MatchAnalysis | undefined> {
+    return parseMatchAnalysis(await this.commands.betterAnalyze(selectorConstraint(sel)));
   }
 }

@@ -42,6 +42,8 @@ export const TRACKED_ATTRIBUTES = [
   'NumJobStarts',
   'QDate',
   'JobCurrentStartDate',
+  // Jobs with the same requirements share an autocluster, and one match analysis stands for all of them.
+  'AutoClusterId',
   'JobStartDate',
   'CompletionDate',
   'EnteredCurrentStatus',

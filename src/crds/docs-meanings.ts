@@ -26,6 +26,8 @@ export const HPCJOB_CONDITIONS: Record<keyof typeof HPCJobConditions, string> = 
     'An HTCondor job exists for the current attempt (`Submitted`, or `Adopted` when an existing job with the same tags was found). `False` while backing off (`BackingOff`) or while a submission fails (`SubmitFailed`, `SecretNotFound`, `WorkspaceNotFound`).',
   Running:
     'The current attempt executes on a worker. `False` with reason `Queued`, `Held`, `Completed`, `Cancelled` or the failure category of the attempt.',
+  Schedulable:
+    "Only for a job that waited idle past `--match-analysis-after-seconds`: HTCondor's match analysis (`condor_q -better-analyze`, one per autocluster, refreshed every `--match-analysis-every-seconds`) says why it does not run. `False` with `NoMatchingSlot` (no slot meets its requirements; the message names each failing clause with the requested value, e.g. `0 of 12 machines match: TARGET.Memory >= RequestMemory (requested RequestMemory = 64000 (mb))`), `VirtualClusterScalingUp` (its VirtualCluster's pilots are on their way), `Priority` (matching slots run other jobs) or `SlotsBusy` (slots could run it, waiting for free resources); `True` (`Matched`) once it starts.",
   Held: 'The current attempt is on hold in HTCondor: reason `HoldCode<N>`, the message carries the code, subcode and HoldReason; `HeldByUser` when a person put it on hold (code 1): the operator leaves it held until it is released or `--user-hold-timeout` passes. `False` (`NotHeld`) once it runs or is queued again.',
   Suspended:
     'The job is held on purpose because `spec.suspend` is true (`Suspended`, `Suspending`); `False` with `Resuming` or `NotSuspended` after it is set back to false.',

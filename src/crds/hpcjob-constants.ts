@@ -82,6 +82,8 @@ export const HPCJobConditions = {
   Submitted: 'Submitted',
   /** The current attempt is executing on a worker. */
   Running: 'Running',
+  /** Whether slots can run the idle job, from HTCondor's match analysis; False says why it waits. */
+  Schedulable: 'Schedulable',
   /** The current attempt is on hold in HTCondor. */
   Held: 'Held',
   /** The job is held on purpose (`spec.suspend`). */

@@ -6,6 +6,7 @@
  */
 import { CondorError } from '../../src/condor/errors.js';
 import { JobStatus } from '../../src/condor/job-status.js';
+import type { MatchAnalysis } from '../../src/condor/match-analysis.js';
 import type { JobAd } from '../../src/condor/parse.js';
 import type { JobAction, JobSelector, ScheddApi } from '../../src/condor/schedd-api.js';
 import type { SubmitJob } from '../../src/condor/submit-description.js';
@@ -167,6 +168,14 @@ export class FakeSchedd implements ScheddApi {
 
   async ping(): Promise<void> {
     await this.#enter('ping');
+  }
+
+  /** What analyze answers for a job in the queue (undefined: the tool printed no summary). */
+  analysis: MatchAnalysis | undefined;
+
+  async analyze(sel: JobSelector): Promise<MatchAnalysis | undefined> {
+    await this.#enter('analyze', { sel });
+    return [...this.queue.values()].some((ad) => this.matches(ad, sel)) ? this.analysis : undefined;
   }
 }
 

@@ -101,6 +101,8 @@ async function perform(
       return;
     case 'acknowledge':
       return backendOf(t, deps, e.kind).acknowledge(e.job);
+    case 'analyze':
+      return backendOf(t, deps, e.kind).analyze(e.job);
     case 'deleteObject':
       log.info('ttlSecondsAfterFinished passed: deleting the HPCJob');
       return deps.writer.delete(job);

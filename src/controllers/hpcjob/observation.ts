@@ -72,5 +72,6 @@ function schedulerView(job: HPCJob, backend: SchedulerBackend): SchedulerView {
     submission: backend.submission(uid, n + 1),
     fetches,
     settled: backend.settled(uid),
+    analysis: lookup?.state === 'found' ? backend.analysis(lookup.job) : undefined,
   };
 }

@@ -34,6 +34,16 @@ export const Reason = {
   Fetched: 'Fetched',
   FetchFailed: 'FetchFailed',
   Failed: 'Failed',
+  /** Schedulable=False: no slot matches the job's requirements. */
+  NoMatchingSlot: 'NoMatchingSlot',
+  /** Schedulable=False: the VirtualCluster's pilots are on their way. */
+  VirtualClusterScalingUp: 'VirtualClusterScalingUp',
+  /** Schedulable=False: slots match but run other jobs (yours or other users'). */
+  Priority: 'Priority',
+  /** Schedulable=False: slots could run it but the negotiator has not matched it yet (resources in use). */
+  SlotsBusy: 'SlotsBusy',
+  /** Schedulable=True: the job started on a slot. */
+  Matched: 'Matched',
 } as const;
 
 /** Event reasons (events.k8s.io/v1 `reason`) the HPCJob controller records. */
@@ -55,6 +65,7 @@ export const EventReason = {
   Failed: 'Failed',
   Lost: 'Lost',
   CleanupBlocked: 'CleanupBlocked',
+  NotSchedulable: 'NotSchedulable',
 } as const;
 
 /** How long to wait before looking again (ms), by situation. */

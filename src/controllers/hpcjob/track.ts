@@ -15,6 +15,7 @@ import { onHeld } from './holds.js';
 import { jobState, SUSPEND_REASON, type JobState } from './job-state.js';
 import { ActionReason, EventReason, Reason, Requeue } from './reasons.js';
 import { placementForNew } from './placement.js';
+import { explainIdle, scheduled } from './schedulable.js';
 
 export function trackAttempt(d: Draft, current: Attempt): void {
   const lookup = d.obs.scheduler?.current;
@@ -40,6 +41,7 @@ export function trackAttempt(d: Draft, current: Attempt): void {
       d.phase('Queued');
       d.cond({ type: C.Running, status: 'False', reason: Reason.Queued, message: 'waiting for a slot' });
       d.notHeld();
+      if (!d.job.spec.suspend) explainIdle(d, job);
       return suspendIfAsked(d, job);
     case 'running':
       onRunning(d, current, st);
@@ -49,8 +51,10 @@ export function trackAttempt(d: Draft, current: Attempt): void {
     case 'held':
       return onHeld(d, current, job, st.hold, st.byUser);
     case 'succeeded':
+      scheduled(d, st.host ?? 'a worker');
       return onSucceeded(d, current, job, st);
     case 'failed':
+      scheduled(d, st.host ?? 'a worker');
       return onFailed(d, current, job, st);
     case 'removed':
       failAttempt(
@@ -108,6 +112,7 @@ function onRunning(d: Draft, current: Attempt, st: Extract<JobState, { state: 'r
   d.status.startTime = d.status.startTime ?? started;
   d.status.message = `attempt ${current.attempt} running on ${host}`;
   d.cond({ type: C.Running, status: 'True', reason: Reason.Running, message: `on ${host}` });
+  scheduled(d, host);
   d.notHeld();
 }
 

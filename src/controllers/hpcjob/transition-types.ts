@@ -5,7 +5,14 @@
  * status that justifies them is written, so a crash in between is seen and repaired by the next reconcile,
  * never lost: the status always says at least as much as has been done.
  */
-import type { Lookup, FetchState, ScheddState, SubmitOutcome, TrackedJob } from '../../condor/backend.js';
+import type {
+  AnalysisResult,
+  Lookup,
+  FetchState,
+  ScheddState,
+  SubmitOutcome,
+  TrackedJob,
+} from '../../condor/backend.js';
 import type { JobRef, ScheddTarget } from '../../condor/schedd-api.js';
 import type { HPCJobStatus, Phase } from '../../crds/hpcjob.js';
 import type { VirtualCluster } from '../../crds/virtualcluster.js';
@@ -26,6 +33,8 @@ export interface SchedulerView {
   fetches: ReadonlyMap<string, FetchState>;
   /** Nothing of the HPCJob can still appear in the queue (no submission running; read since). */
   settled: boolean;
+  /** HTCondor's latest match analysis of the current attempt's idle job, when one was asked for. */
+  analysis?: AnalysisResult;
 }
 
 export interface HPCJobObservation {
@@ -52,6 +61,10 @@ export interface HPCJobSettings {
   userHoldTimeoutMs: number;
   /** Fetching an attempt's output is given up after trying this long (the attempt says so). */
   outputFetchTimeoutMs: number;
+  /** A job idle this long gets HTCondor's match analysis (condition Schedulable)... */
+  matchAnalysisAfterMs: number;
+  /** ...refreshed this often while it stays idle. */
+  matchAnalysisEveryMs: number;
 }
 
 export type HPCJobEffect =
@@ -64,6 +77,7 @@ export type HPCJobEffect =
   | { kind: 'fetchOutput'; job: TrackedJob }
   | { kind: 'mergeResults'; attempt: number }
   | { kind: 'acknowledge'; job: JobRef }
+  | { kind: 'analyze'; job: TrackedJob }
   | { kind: 'deleteObject' }
   | { kind: 'removeFiles' }
   | { kind: 'removeFinalizer' }

@@ -5,6 +5,7 @@
  * failing) and served later in virtual time. Errors are CondorErrors built from the tools' real stderr.
  */
 import { classifyFailure, CondorError } from '../../../src/condor/errors.js';
+import type { MatchAnalysis } from '../../../src/condor/match-analysis.js';
 import type { JobAd } from '../../../src/condor/parse.js';
 import type {
   CollectorApi,
@@ -94,6 +95,10 @@ export class SimScheddApi implements ScheddApi {
           s.transferData(sel);
         }),
     );
+  }
+
+  analyze(sel: JobSelector): Promise<MatchAnalysis | undefined> {
+    return this.#call('condor_q', 'analyze', sel, (s) => s.analyze(sel));
   }
 
   ping(): Promise<void> {

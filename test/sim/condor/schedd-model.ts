@@ -6,6 +6,7 @@
  * faults of a real access point: the daemon down, the spool wiped (queue and history gone, ids counted from 1
  * again), history rotation, holds/releases/removals by a person. Synchronous; condor/ports.ts decides when.
  */
+import type { MatchAnalysis } from '../../../src/condor/match-analysis.js';
 import type { JobAction, JobSelector } from '../../../src/condor/schedd-api.js';
 import type { SubmitJob } from '../../../src/condor/submit-description.js';
 import type { JobAd } from '../../../src/condor/parse.js';
@@ -118,6 +119,29 @@ export class ScheddModel implements LifeHost {
     return [...this.queue.values()]
       .filter((j) => matches(j.ad, sel, now))
       .map((j) => project(j.ad, attributes));
+  }
+
+  /**
+   * A match analysis as -better-analyze summarises it: a VirtualCluster's job sees that VirtualCluster's
+   * pilot slots (none while it scales up); a job of the default pool sees one slot that can run it.
+   */
+  analyze(sel: JobSelector): MatchAnalysis | undefined {
+    const now = this.now();
+    const job = [...this.queue.values()].find((j) => matches(j.ad, sel, now));
+    if (!job) return undefined;
+    this.trace.count('match analyses');
+    const vc = job.ad.HPCVirtualCluster;
+    const machines = typeof vc === 'string' ? this.slotsFor(vc) : 1;
+    return {
+      machines,
+      rejectedByJob: 0,
+      rejectedBySlots: 0,
+      runningYours: 0,
+      servingOthers: 0,
+      available: machines,
+      clauses: [],
+      jobValues: {},
+    };
   }
 
   historyOf(sel: JobSelector, attributes: readonly string[], limit?: number): JobAd[] {

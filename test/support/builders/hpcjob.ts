@@ -3,6 +3,7 @@
  * `MakeWorkload(...).Queue(...).Obj()`: each method sets one thing and returns the builder; `obj()` gives a
  * fresh object. Tests say only what matters to them.
  */
+import type { MatchAnalysis } from '../../../src/condor/match-analysis.js';
 import type { FetchState, Lookup, SubmitOutcome, TrackedJob } from '../../../src/condor/backend.js';
 import { JobStatus, HoldCode } from '../../../src/condor/job-status.js';
 import type { JobAd } from '../../../src/condor/parse.js';
@@ -186,6 +187,8 @@ export function defaultSettings(patch: Partial<HPCJobSettings> = {}): HPCJobSett
     virtualClusterWaitMs: 600_000,
     userHoldTimeoutMs: 86_400_000,
     outputFetchTimeoutMs: 3_600_000,
+    matchAnalysisAfterMs: 60_000,
+    matchAnalysisEveryMs: 300_000,
     ...patch,
   };
 }
@@ -258,6 +261,12 @@ export class ObservationBuilder {
 
   unsettled(): this {
     this.#need().settled = false;
+    return this;
+  }
+
+  /** HTCondor's match analysis of the current job, made at `at`. */
+  analysis(result: MatchAnalysis, at = this.#obs.now): this {
+    this.#need().analysis = { at, result };
     return this;
   }
 
