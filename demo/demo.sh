@@ -27,6 +27,7 @@ else
   setsid node "$HPC_REPO/dist/main.js" --namespace="$NS" --operator-id=hpc-demo \
     --metrics-bind-address=127.0.0.1:18080 --health-probe-bind-address=127.0.0.1:18081 \
     --pilot-update-interval-seconds=5 --pilot-active-poll-seconds=2 --pilot-steady-poll-seconds=10 \
+    --match-analysis-after-seconds=10 \
     >"$DEMO/operator.log" 2>&1 </dev/null &
   echo $! >"$PIDFILE"
 fi
@@ -53,6 +54,7 @@ sed -e "s|\${HPC_COLLECTOR}|$HPC_COLLECTOR|" -e "s|\${HPC_SCHEDD_NAME}|$HPC_SCHE
 log "applying the HPCJobs: config/samples on the pool, demo/manifests/on-the-site.yaml on the pilots"
 k apply -k "$HPC_REPO/config/samples" >/dev/null
 k apply -f "$HPC_REPO/demo/manifests/on-the-site.yaml" >/dev/null
+k apply -f "$HPC_REPO/demo/manifests/unschedulable.yaml" >/dev/null
 
 # The live table: the kubectl plugin when built (make build), kubectl's printer columns otherwise.
 table() {
@@ -64,8 +66,10 @@ table() {
     k get hpcjobs -o wide
   fi
 }
-final() { k get hpcjobs -o jsonpath='{range .items[*]}{.status.phase}{"\n"}{end}' | grep -c -E '^(Succeeded|Failed|Lost)$' || true; }
-total=$(k get hpcjobs --no-headers | wc -l)
+# needs-cvmfs never starts (it is there to show why): the table waits for the others.
+ENDING='!demo.hpc.scailfin.io/never-starts'
+final() { k get hpcjobs -l "$ENDING" -o jsonpath='{range .items[*]}{.status.phase}{"\n"}{end}' | grep -c -E '^(Succeeded|Failed|Lost)$' || true; }
+total=$(k get hpcjobs -l "$ENDING" --no-headers | wc -l)
 deadline=$(($(date +%s) + 600))
 while :; do
   done_count=$(final)
@@ -103,6 +107,16 @@ echo "VirtualCluster slurm-site workers: $(k get virtualcluster slurm-site -o js
 echo "hold-release was held and released:"
 k get events --field-selector involvedObject.name=hold-release -o custom-columns=REASON:.reason,MESSAGE:.message --no-headers | sed 's/^/  /'
 echo "on-slurm said: $(cat "$(k get hpcjob on-slurm -o jsonpath='{.status.logs.stdout}')" 2>/dev/null)"
+why_not() { k get hpcjob needs-cvmfs -o jsonpath='{.status.conditions[?(@.type=="Schedulable")].reason}: {.status.conditions[?(@.type=="Schedulable")].message}'; }
+i=0
+while [ "$i" -lt 60 ] && [ "$(why_not)" = ": " ]; do sleep 1; i=$((i + 1)); done
+why=$(why_not)
+if [ "${why%%:*}" = NoMatchingSlot ]; then
+  printf '  ok    %-16s %-10s %s\n' needs-cvmfs Queued "waits, and says why: $why"
+else
+  printf '  WRONG %-16s %-10s %s\n' needs-cvmfs Queued "no NoMatchingSlot in condition Schedulable (got '$why')"
+  failures=$((failures + 1))
+fi
 echo
-echo "Try: kubectl -n $NS get hpcjobs,virtualclusters; kubectl hpc describe retry -n $NS; condor_status; make demo-down"
+echo "Try: kubectl -n $NS get hpcjobs,virtualclusters; kubectl hpc describe needs-cvmfs -n $NS; condor_status; make demo-down"
 [ "$failures" -eq 0 ] || { log "$failures HPCJob(s) did not end as expected"; exit 1; }

@@ -11,6 +11,7 @@ import { HPCJobConditions as C } from '../../crds/hpcjob.js';
 import type { VirtualCluster } from '../../crds/virtualcluster.js';
 import type { Draft } from './draft.js';
 import { truncate } from './draft.js';
+import { noWorkerFits } from './fit.js';
 import { EventReason, Limit, Reason } from './reasons.js';
 
 export interface Verdict {
@@ -78,12 +79,15 @@ export function explainIdle(d: Draft, job: TrackedJob): void {
   d.requeue(analysis ? Math.max(1000, analysis.at + d.settings.matchAnalysisEveryMs - d.now) : 5000);
   if (!analysis) return;
   const vc = typeof d.obs.virtualCluster === 'object' ? d.obs.virtualCluster : undefined;
-  const v = schedulableVerdict(analysis.result, vc);
+  const tooBig = vc && noWorkerFits(d.job, vc);
+  const v = tooBig
+    ? { reason: Reason.NoWorkerFits, message: tooBig }
+    : schedulableVerdict(analysis.result, vc);
   const message = truncate(v.message, Limit.conditionMessage);
   const was = d.conditions.find((c) => c.type === C.Schedulable)?.reason;
   d.cond({ type: C.Schedulable, status: 'False', reason: v.reason, message });
   if (was === v.reason) return;
-  const type = v.reason === Reason.NoMatchingSlot ? 'Warning' : 'Normal';
+  const type = v.reason === Reason.NoMatchingSlot || tooBig ? 'Warning' : 'Normal';
   d.event(type, EventReason.NotSchedulable, 'Schedule', truncate(`${v.reason}: ${message}`, Limit.eventNote));
 }
 

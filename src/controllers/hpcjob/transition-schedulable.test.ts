@@ -145,6 +145,28 @@ describe('Why a step is not running: the Schedulable condition', () => {
     expect(conditionOf(ended)).toMatchObject({ status: 'True', reason: 'Matched' });
   });
 
+  it('says NoWorkerFits when the step is bigger than any worker of its VirtualCluster', () => {
+    const vc = makeVirtualCluster('small')
+      .allocation((a) => a.slurm('login.example').workers({ cores: 2, memory: '4Gi' }))
+      .status((s) => s.phase('Running'))
+      .obj();
+    const job = queued()
+      .virtualCluster('small')
+      .spec({ resources: { cpus: 8 } })
+      .obj();
+    const obs = observe()
+      .at(T0 + 70_000)
+      .virtualCluster(vc)
+      .current(makeTrackedJob(job).obj())
+      .analysis(analysis())
+      .obj();
+    expect(conditionOf(transition(job, obs, settings))).toMatchObject({
+      status: 'False',
+      reason: 'NoWorkerFits',
+      message: expect.stringContaining('asks for 8 cores'),
+    });
+  });
+
   it('does not analyse a job held for spec.suspend', () => {
     const job = queued().spec({ suspend: true }).obj();
     const t = transition(
