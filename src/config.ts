@@ -32,6 +32,9 @@ export interface OperatorConfig {
   userHoldTimeoutSeconds: number;
   /** Fetching a finished attempt's output is given up after failing this long (s). */
   outputFetchTimeoutSeconds: number;
+  /** The most bytes a step stages back when its spec says nothing, and the most it may ask for. */
+  maxOutputBytes: number;
+  maxOutputBytesCeiling: number;
   /** A job idle this long gets HTCondor's match analysis (condition Schedulable), refreshed this often (s). */
   matchAnalysisAfterSeconds: number;
   matchAnalysisEverySeconds: number;
@@ -198,6 +201,20 @@ export const FLAGS: Record<string, FlagSpec> = {
     default: '3600',
     help: "how long fetching a finished attempt's output may keep failing before the attempt is recorded without it",
   },
+  'max-output-bytes': {
+    key: 'maxOutputBytes',
+    env: 'HPCOP_MAX_OUTPUT_BYTES',
+    kind: 'int',
+    default: String(10 * 2 ** 30),
+    help: 'the most bytes a step stages back to its workspace when spec.workspace.maxOutputBytes is not set',
+  },
+  'max-output-bytes-ceiling': {
+    key: 'maxOutputBytesCeiling',
+    env: 'HPCOP_MAX_OUTPUT_BYTES_CEILING',
+    kind: 'int',
+    default: String(100 * 2 ** 30),
+    help: 'the most spec.workspace.maxOutputBytes may ask for (a larger value is refused, naming the field)',
+  },
   'match-analysis-after-seconds': {
     key: 'matchAnalysisAfterSeconds',
     env: 'HPCOP_MATCH_ANALYSIS_AFTER_SECONDS',
@@ -330,6 +347,8 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     throw new ConfigError(
       '--leader-elect-renew-deadline-seconds must be below --leader-elect-lease-duration-seconds: a leader must stop acting before a standby may take over',
     );
+  if (config.maxOutputBytes > config.maxOutputBytesCeiling)
+    throw new ConfigError('--max-output-bytes must not be above --max-output-bytes-ceiling');
   return config;
 }
 

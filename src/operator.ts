@@ -63,6 +63,8 @@ export function settingsFrom(config: OperatorConfig): HPCJobSettings {
     virtualClusterWaitMs: config.virtualClusterWaitSeconds * 1000,
     userHoldTimeoutMs: config.userHoldTimeoutSeconds * 1000,
     outputFetchTimeoutMs: config.outputFetchTimeoutSeconds * 1000,
+    maxOutputBytes: config.maxOutputBytes,
+    maxOutputBytesCeiling: config.maxOutputBytesCeiling,
     matchAnalysisAfterMs: config.matchAnalysisAfterSeconds * 1000,
     matchAnalysisEveryMs: config.matchAnalysisEverySeconds * 1000,
   };

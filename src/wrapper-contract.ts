@@ -28,6 +28,8 @@ export const WrapperEnv = {
   ChirpRoot: 'HPC_CHIRP_ROOT',
   /** staging condor-transfer: the scratch subdirectory HTCondor put the workspace in. */
   TransferDir: 'HPC_TRANSFER_DIR',
+  /** The most bytes the wrapper stages back (decimal). */
+  MaxOutputBytes: 'HPC_MAX_OUTPUT_BYTES',
 } as const;
 
 /** Exit codes the wrapper uses for its own failures; anything else is the step's own exit code. */
@@ -36,6 +38,7 @@ export const WrapperExit = {
   NoRuntime: 121,
   StageInFailed: 122,
   StageOutFailed: 123,
+  OutputTooLarge: 124,
 } as const;
 
 /** The wrapper's report, set on the job ad as HPCWrapperResult (JSON) and written to a file. */
@@ -44,7 +47,16 @@ export interface WrapperResult {
   /** The signal the wrapper died by after reporting: the step's, or the one it was sent (terminated). */
   signal?: number;
   /** terminated: the wrapper was sent SIGTERM, SIGINT or SIGHUP (HTCondor's removal, hold, eviction). */
-  category?: 'ok' | 'exit' | 'signal' | 'terminated' | 'no-runtime' | 'stage-in' | 'stage-out' | 'wrapper';
+  category?:
+    | 'ok'
+    | 'exit'
+    | 'signal'
+    | 'terminated'
+    | 'no-runtime'
+    | 'stage-in'
+    | 'stage-out'
+    | 'output-too-large'
+    | 'wrapper';
   runtime?: string;
   stageInSeconds?: number;
   runSeconds?: number;

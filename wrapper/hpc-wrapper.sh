@@ -12,6 +12,7 @@ EXIT_USAGE=120
 EXIT_NO_RUNTIME=121
 EXIT_STAGE_IN=122
 EXIT_STAGE_OUT=123
+EXIT_OUTPUT_TOO_LARGE=124
 
 DEFAULT_RUNTIME_ORDER="apptainer singularity shifter charliecloud podman docker"
 
@@ -258,6 +259,7 @@ stage_out() {
   # Lines of "after" not in "before": created or changed (by checksum and size).
   sort "$H/before" >"$H/before.sorted"
   sort "$H/after" | comm -13 "$H/before.sorted" - | cut -d' ' -f3- >"$H/changed"
+  outputs_fit || return 1
   case "$STAGING" in
     chirp)
       : >"$H/made-dirs"
@@ -292,6 +294,24 @@ stage_out() {
       ;;
   esac
   return 0
+}
+
+# outputs_fit: the outputs to stage back are within HPC_MAX_OUTPUT_BYTES; otherwise nothing is staged at all
+# (a partial result in the workspace would look like a complete one) and the biggest files are named.
+outputs_fit() {
+  [ -n "$MAX_OUT" ] || return 0
+  : >"$H/output-sizes"
+  while IFS= read -r rel; do
+    wanted "$rel" "$OUTPUTS" || continue
+    printf '%s %s\n' "$(wc -c <"$LOCAL_WS/$rel" | tr -d ' ')" "$rel" >>"$H/output-sizes"
+  done <"$H/changed"
+  total=$(awk '{ s += $1 } END { printf "%.0f", s }' "$H/output-sizes")
+  [ "$total" -le "$MAX_OUT" ] && return 0
+  biggest=$(sort -rn "$H/output-sizes" | head -3 |
+    awk '{ n = $1; sub(/^[0-9]+ /, ""); printf "%s%s (%s bytes)", sep, $0, n; sep = ", " }')
+  STAGE_ERROR="the outputs are $total bytes, more than the $MAX_OUT allowed (spec.workspace.maxOutputBytes); nothing was staged back; the biggest: $biggest"
+  OUTPUT_TOO_LARGE=1
+  return 1
 }
 
 # ensure_remote_dir REL: the workspace subdirectory REL exists on the submit side.
@@ -555,7 +575,7 @@ trap 'on_signal TERM 15' TERM
 trap 'on_signal INT 2' INT
 trap 'on_signal HUP 1' HUP
 HPC_JOB=${HPC_JOB:-job} HPC_RUNTIME=${HPC_RUNTIME:-auto} STAGING=${HPC_STAGING:-shared-fs}
-IMAGE="" WS="" CWS="" LOCAL_WS="" WORKDIR="" INPUTS="" OUTPUTS="" CHIRP="" ENV_NAMES="" CMD_FILE=""
+IMAGE="" WS="" CWS="" LOCAL_WS="" WORKDIR="" INPUTS="" OUTPUTS="" CHIRP="" ENV_NAMES="" CMD_FILE="" OUTPUT_TOO_LARGE=""
 
 # The step's argv: HPC_ARGV words, or the script run by /bin/sh -c.
 if [ -n "${HPC_SCRIPT:-}" ]; then
@@ -577,6 +597,8 @@ if [ -n "${HPC_WORKSPACE:-}" ]; then decode "$HPC_WORKSPACE" || finish "$EXIT_US
 if [ -n "${HPC_WORKDIR:-}" ]; then decode "$HPC_WORKDIR" || finish "$EXIT_USAGE" wrapper "HPC_WORKDIR is not base64"; WORKDIR=$DECODED; fi
 INPUTS=$(decode_words "${HPC_INPUTS:-}") || finish "$EXIT_USAGE" wrapper "HPC_INPUTS is not base64"
 OUTPUTS=$(decode_words "${HPC_OUTPUTS:-}") || finish "$EXIT_USAGE" wrapper "HPC_OUTPUTS is not base64"
+MAX_OUT=${HPC_MAX_OUTPUT_BYTES:-}
+case "$MAX_OUT" in *[!0-9]*) finish "$EXIT_USAGE" wrapper "HPC_MAX_OUTPUT_BYTES is not a number of bytes" ;; esac
 [ -n "$WS" ] || STAGING=none
 # cctools: the workspace's path on the chirp_server, below the prefix it exports as its root.
 CWS=$WS
@@ -662,6 +684,7 @@ cat "$H/stderr" >&2
 t0=$(now)
 if [ -n "$WS" ] && ! stage_out; then
   T_OUT=$(elapsed "$t0")
+  [ -n "$OUTPUT_TOO_LARGE" ] && finish "$EXIT_OUTPUT_TOO_LARGE" output-too-large "$STAGE_ERROR"
   finish "$EXIT_STAGE_OUT" stage-out "stage-out failed: $STAGE_ERROR"
 fi
 T_OUT=$(elapsed "$t0")

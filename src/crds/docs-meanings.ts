@@ -48,6 +48,8 @@ export const FAILURE_CATEGORY_TEXT: Record<FailureCategory, string> = {
   Hold: 'The HTCondor job was held (`attempts[].holdCode`, `holdSubCode`, `holdReason`). Default: release transient hold codes (6 with subcode 110 or 26; 11; 12 and 13 unless subcode 2; 18; 36; 45), fail the rest.',
   StageIn: 'The wrapper could not stage the workspace in (exit 122). Default: retry.',
   StageOut: 'The wrapper could not stage results back (exit 123). Default: retry.',
+  OutputTooLarge:
+    'The outputs to stage back exceeded `workspace.maxOutputBytes` (or the operator default); nothing was staged back, and the message names the biggest files (exit 124). Default: fail (it would happen again).',
   NoRuntime: 'No container runtime on the worker could run the image (exit 121). Default: retry.',
   WrapperError: 'The wrapper contract was broken (exit 120). Default: fail.',
   Lost: 'The HTCondor job was in neither the queue nor the history. Default: retry.',

@@ -37,6 +37,7 @@ export const FAILURE_CATEGORIES = [
   'Hold',
   'StageIn',
   'StageOut',
+  'OutputTooLarge',
   'NoRuntime',
   'WrapperError',
   'Lost',

@@ -92,6 +92,12 @@ const workspaceSchema = obj(
       maxItems: 256,
       listType: 'atomic',
     }),
+    maxOutputBytes: int({
+      description:
+        'The most bytes staged back to the workspace (chirp, cctools and condor-transfer staging). More: nothing is staged back and the attempt fails with OutputTooLarge, naming the biggest files. Default and ceiling: the operator flags --max-output-bytes and --max-output-bytes-ceiling.',
+      minimum: 1,
+      format: 'int64',
+    }),
     chirp: obj(
       {
         server: str({

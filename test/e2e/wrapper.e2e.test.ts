@@ -127,6 +127,29 @@ describe('chirp staging (condor_chirp through the IO proxy) with Charliecloud', 
   });
 });
 
+describe('bounded outputs (workspace.maxOutputBytes)', () => {
+  it('fails with OutputTooLarge naming the biggest files, and stages nothing back', async () => {
+    const ws = makeWorkspace({ 'in.txt': 'x' });
+    await createHPCJob(kc, ns, 'too-much', {
+      image: IMAGE,
+      containerRuntime: 'charliecloud',
+      script: 'head -c 6000 /dev/zero > big.bin\nhead -c 10 /dev/zero > small.bin\necho wrote them',
+      workspace: { path: ws.path, staging: 'chirp', maxOutputBytes: 4096 },
+    });
+    const j = await waitForPhase(kc, ns, 'too-much', ['Succeeded', 'Failed']);
+    expect(j.status?.phase).toBe('Failed');
+    expect(j.status?.attempts).toHaveLength(1);
+    expect(attempt(j)).toMatchObject({ exitCode: 124, failureCategory: 'OutputTooLarge' });
+    expect(j.status?.message).toContain(
+      'the outputs are 6010 bytes, more than the 4096 allowed (spec.workspace.maxOutputBytes); nothing was staged back; the biggest: big.bin (6000 bytes), small.bin (10 bytes)',
+    );
+    // Nothing partial in the workspace: only what was there and the step's logs.
+    expect(existsSync(join(ws.host, 'big.bin'))).toBe(false);
+    expect(existsSync(join(ws.host, 'small.bin'))).toBe(false);
+    expect(readFileSync(join(ws.host, '.hpc/too-much/1/stdout'), 'utf8')).toBe('wrote them\n');
+  });
+});
+
 describe('the wrapper told to stop by HTCondor', () => {
   it('condor_rm while the step runs (the HPCJob deleted): the step gets SIGTERM, its partial results and logs come back', async () => {
     const ws = makeWorkspace({ 'in.txt': 'x' });

@@ -23,6 +23,8 @@ export interface DescriptionOptions {
   inputFiles?: string[];
   /** staging condor-transfer: the directory name the workspace arrives under in scratch. */
   transferDir?: string;
+  /** What the wrapper may stage back (HPC_MAX_OUTPUT_BYTES). */
+  maxOutputBytes?: number;
 }
 
 export const STDOUT_FILE = 'hpc.stdout';
@@ -61,6 +63,7 @@ function wrapperEnv(job: HPCJob, attempt: number, o: DescriptionOptions): Record
     if (o.transferDir) env[WrapperEnv.TransferDir] = o.transferDir;
     if (spec.workspace.inputs?.length) env[WrapperEnv.Inputs] = b64Words(spec.workspace.inputs);
     if (spec.workspace.outputs?.length) env[WrapperEnv.Outputs] = b64Words(spec.workspace.outputs);
+    if (o.maxOutputBytes !== undefined) env[WrapperEnv.MaxOutputBytes] = String(o.maxOutputBytes);
   }
   if (spec.workingDir) env[WrapperEnv.Workdir] = b64(spec.workingDir);
   return env;

@@ -143,6 +143,7 @@ async function submit(
       memoryMiB: e.memoryMiB,
       inputFiles: plan.inputFiles,
       transferDir: plan.transferDir,
+      maxOutputBytes: e.maxOutputBytes,
     }),
   });
 }

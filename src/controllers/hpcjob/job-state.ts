@@ -150,6 +150,8 @@ function wrapperCategory(result: WrapperResult | undefined, exitCode: number): F
       return 'StageIn';
     case 'stage-out':
       return 'StageOut';
+    case 'output-too-large':
+      return 'OutputTooLarge';
     case 'wrapper':
       return 'WrapperError';
   }
@@ -161,6 +163,8 @@ function wrapperCategory(result: WrapperResult | undefined, exitCode: number): F
       return 'StageIn';
     case WrapperExit.StageOutFailed:
       return 'StageOut';
+    case WrapperExit.OutputTooLarge:
+      return 'OutputTooLarge';
     case WrapperExit.UsageError:
       return 'WrapperError';
   }

@@ -65,6 +65,9 @@ function submitOrAdopt(d: Draft): void {
       attempt: next,
       memoryMiB: memoryFor(d, next),
       virtualCluster: d.status.virtualCluster,
+      maxOutputBytes: d.job.spec.workspace
+        ? (d.job.spec.workspace.maxOutputBytes ?? d.settings.maxOutputBytes)
+        : undefined,
     });
     return;
   }

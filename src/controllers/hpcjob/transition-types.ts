@@ -61,6 +61,9 @@ export interface HPCJobSettings {
   userHoldTimeoutMs: number;
   /** Fetching an attempt's output is given up after trying this long (the attempt says so). */
   outputFetchTimeoutMs: number;
+  /** The most bytes a step stages back when its spec says nothing, and the most it may ask for. */
+  maxOutputBytes: number;
+  maxOutputBytesCeiling: number;
   /** A job idle this long gets HTCondor's match analysis (condition Schedulable)... */
   matchAnalysisAfterMs: number;
   /** ...refreshed this often while it stays idle. */
@@ -68,7 +71,14 @@ export interface HPCJobSettings {
 }
 
 export type HPCJobEffect =
-  | { kind: 'submit'; attempt: number; memoryMiB: number; virtualCluster?: string }
+  | {
+      kind: 'submit';
+      attempt: number;
+      memoryMiB: number;
+      virtualCluster?: string;
+      /** What the wrapper may stage back (with a workspace). */
+      maxOutputBytes?: number;
+    }
   | { kind: 'clearSubmission'; attempt: number }
   | { kind: 'attemptSubmitted'; attempt: number }
   | { kind: 'remove'; target: { job: JobRef } | { uid: string }; reason: string }

@@ -12,7 +12,7 @@ import { ActionReason, EventReason, Limit, Reason, Requeue } from './reasons.js'
 import { syncedScheduler } from './scheduler.js';
 import { trackAttempt } from './track.js';
 import type { HPCJobObservation, HPCJobSettings, HPCJobTransition } from './transition-types.js';
-import { validateSpec } from './validate.js';
+import { outputLimitError, validateSpec } from './validate.js';
 
 export const FINALIZER = 'hpc.scailfin.io/condor-cleanup';
 
@@ -39,7 +39,7 @@ function step(d: Draft): void {
     if (final) return retryByHand(d, retry);
   }
   if (final) return whileFinal(d);
-  const invalid = validateSpec(job.spec);
+  const invalid = validateSpec(job.spec) ?? outputLimitError(job.spec, d.settings.maxOutputBytesCeiling);
   if (invalid) {
     d.cond({ type: C.Accepted, status: 'False', reason: invalid.reason, message: invalid.message });
     d.end('Failed', invalid.message, Reason.InvalidSpec);

@@ -89,6 +89,17 @@ function workspaceError(spec: HPCJobSpec): ValidationError | undefined {
   };
 }
 
+/** spec.workspace.maxOutputBytes above what this operator allows (its ceiling). */
+export function outputLimitError(spec: HPCJobSpec, ceiling: number): ValidationError | undefined {
+  const asked = spec.workspace?.maxOutputBytes;
+  if (asked === undefined || asked <= ceiling) return undefined;
+  return {
+    field: 'spec.workspace.maxOutputBytes',
+    reason: 'InvalidWorkspace',
+    message: `spec.workspace.maxOutputBytes is ${asked}; this operator allows at most ${ceiling} (--max-output-bytes-ceiling)`,
+  };
+}
+
 function quantityError(spec: HPCJobSpec): ValidationError | undefined {
   const r = spec.resources ?? {};
   for (const [field, q] of [

@@ -187,6 +187,8 @@ export function defaultSettings(patch: Partial<HPCJobSettings> = {}): HPCJobSett
     virtualClusterWaitMs: 600_000,
     userHoldTimeoutMs: 86_400_000,
     outputFetchTimeoutMs: 3_600_000,
+    maxOutputBytes: 10 * 2 ** 30,
+    maxOutputBytesCeiling: 100 * 2 ** 30,
     matchAnalysisAfterMs: 60_000,
     matchAnalysisEveryMs: 300_000,
     ...patch,
