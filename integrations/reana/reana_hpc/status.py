@@ -54,6 +54,30 @@ def reana_status(phase: Optional[str], deleted: bool = False) -> str:
     return status
 
 
+# REANA's order of job statuses (reana-db ``JobStatus`` values are not in this order: queued is 5).
+_ORDER = {"created": 0, QUEUED: 1, RUNNING: 2, FINISHED: 3, FAILED: 3, STOPPED: 3}
+
+
+def advances(current: Optional[str], desired: str) -> bool:
+    """Whether reporting ``desired`` moves a job forward from ``current`` in REANA's order.
+
+    created -> queued -> running -> finished | failed | stopped. reana-job-controller marks every job
+    ``running`` at submission, so a step still waiting for an HPC slot stays ``running`` in REANA:
+    writing ``queued`` afterwards would move the status backwards (reana-db's listener would also set
+    ``started_at`` again on the next ``running``).
+    """
+    if is_final(current):
+        return False
+    return _ORDER.get(desired, 0) > _ORDER.get(current or "created", 0)
+
+
+def start_time(hpcjob: Optional[Mapping[str, Any]]) -> Optional[str]:
+    """When the step first started executing (``status.startTime``, RFC 3339), if it has."""
+    if not hpcjob:
+        return None
+    return (hpcjob.get("status") or {}).get("startTime")
+
+
 def is_final(status: Optional[str]) -> bool:
     """Whether a REANA status is terminal (nothing changes it afterwards)."""
     return status in FINAL_STATUSES
