@@ -19,6 +19,8 @@ import io
 import os
 import sys
 import tempfile
+import time
+from types import SimpleNamespace
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 STANDIN = os.path.join(HERE, "rjc_standin")
@@ -108,3 +110,27 @@ def api_client(app):
     http = RequestsClient()
     http.session.mount("http://", FlaskTransport(app))
     return JobControllerAPIClient("reana-job-controller", http_client=http)
+
+
+def db_row(job_id):
+    """The job's row in REANA's database (reana-db), as reana-server reads it, detached from any session."""
+    from reana_db.database import Session
+    from reana_db.models import Job
+
+    try:
+        row = Session.query(Job).filter(Job.id_ == job_id).one()
+        return SimpleNamespace(**{c.name: getattr(row, c.name) for c in Job.__table__.columns})
+    finally:
+        Session.remove()  # no transaction left open between two looks: the monitor thread writes meanwhile
+
+
+def wait_for(what, check, timeout=10.0):
+    """Polls ``check`` until it is truthy (a bound for a background thread, not a timing assertion)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)

@@ -4,13 +4,12 @@ One per test session, as a job-controller serves one workflow for its whole life
 process-wide singleton that watches that workflow's HPCJobs, here in a fake Kubernetes API.
 """
 
-import time
 import uuid
-from types import SimpleNamespace
 
 from reana_commons.k8s.secrets import Secret, UserSecrets, UserSecretsStore
 
 import rjc_harness
+from rjc_harness import db_row, wait_for  # noqa: F401 - the adapter tests use them from here
 from fakes import FakeHPCJobsApi
 from reana_hpc.backend import HPCBackend
 from reana_hpc.settings import Settings
@@ -74,26 +73,3 @@ class Deployment:
 
 def install_secrets(monkeypatch_session):
     monkeypatch_session.setattr(UserSecretsStore, "fetch", staticmethod(user_secrets))
-
-
-def db_row(job_id):
-    """The job's row in REANA's database (reana-db), as reana-server reads it."""
-    from reana_db.database import Session
-    from reana_db.models import Job
-
-    try:
-        row = Session.query(Job).filter(Job.id_ == job_id).one()
-        return SimpleNamespace(**{c.name: getattr(row, c.name) for c in Job.__table__.columns})
-    finally:
-        Session.remove()  # no transaction left open between two looks
-
-
-def wait_for(what, check, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
