@@ -1,13 +1,14 @@
-"""HPCJob phase -> REANA job status.
+"""HPCJob phase -> REANA job status, and REANA's order of statuses.
 
 REANA's job statuses (reana-db ``JobStatus``): created, running, finished, failed, stopped, queued.
-REANA's workflow engines wait until a job is ``finished``, ``failed`` or ``stopped``, so reporting
-``queued`` while a step waits for an HPC slot is safe, and it is the point of this backend: the
-upstream HTCondor and SLURM backends report ``running`` from submission on.
+REANA's workflow engines wait until a job is ``finished``, ``failed`` or ``stopped``. A status is only
+reported when it moves the job forward (``advances``): reana-job-controller marks every job ``running``
+at submission, so a step waiting for an HPC slot stays ``running`` in REANA, as with the upstream
+HTCondor and SLURM backends; its real start is recorded separately (``start_time``).
 
 ``Held`` maps to ``queued``: a held HTCondor job is not running and the operator either releases it,
-retries it, or fails it by the HPCJob's retryPolicy, so it is waiting, not finished. A held step
-therefore shows up as queued in REANA; ``kubectl get hpcjob`` shows the hold and its reason.
+retries it, or fails it by the HPCJob's retryPolicy, so it is waiting, not finished. ``kubectl get
+hpcjob`` shows the hold and its reason.
 """
 
 from __future__ import annotations
