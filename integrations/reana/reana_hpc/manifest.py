@@ -197,6 +197,28 @@ def _resources(request: Mapping[str, Any], settings: Settings) -> Dict[str, Any]
     return resources
 
 
+def _htcondor_fields(request: Mapping[str, Any]) -> Dict[str, str]:
+    """``htcondor_requirements`` and ``htcondor_accounting_group``, checked for a clear message."""
+    fields: Dict[str, str] = {}
+    requirements = request.get("htcondor_requirements")
+    if requirements:
+        requirements = str(requirements)
+        if re.search(r"[\x00-\x1f\x7f]", requirements) or len(requirements) > MAX_REQUIREMENTS:
+            raise InvalidRequest(
+                "htcondor_requirements must be one line of at most 4096 characters without control characters"
+            )
+        fields["requirements"] = requirements
+    group = request.get("htcondor_accounting_group")
+    if group:
+        group = str(group)
+        if not _ACCOUNTING_GROUP.match(group) or len(group) > 256:
+            raise InvalidRequest(
+                f"htcondor_accounting_group {group[:80]!r} may only contain letters, digits and ._-"
+            )
+        fields["accountingGroup"] = group
+    return fields
+
+
 def _command(cmd: Any, settings: Settings) -> Dict[str, Any]:
     text = settings.rewrite_text("" if cmd is None else str(cmd))
     if not text.strip():
@@ -241,22 +263,7 @@ def build_hpcjob(request: Mapping[str, Any], settings: Settings, name: Optional[
     resources = _resources(request, settings)
     if resources:
         spec["resources"] = resources
-    requirements = request.get("htcondor_requirements")
-    if requirements:
-        requirements = str(requirements)
-        if re.search(r"[\x00-\x1f\x7f]", requirements) or len(requirements) > MAX_REQUIREMENTS:
-            raise InvalidRequest(
-                "htcondor_requirements must be one line of at most 4096 characters without control characters"
-            )
-        spec["requirements"] = requirements
-    group = request.get("htcondor_accounting_group")
-    if group:
-        group = str(group)
-        if not _ACCOUNTING_GROUP.match(group) or len(group) > 256:
-            raise InvalidRequest(
-                f"htcondor_accounting_group {group[:80]!r} may only contain letters, digits and ._-"
-            )
-        spec["accountingGroup"] = group
+    spec.update(_htcondor_fields(request))
     vc = _virtual_cluster(request, settings)
     if vc:
         spec["virtualClusterRef"] = {"name": vc}
