@@ -176,6 +176,7 @@ class StatusSync:
             self.store_job_logs(job_id, self.get_logs(name, workspace, obj))
             self.update_job_status(job_id, status)
             job["deleted"] = True
+            self._started.discard(job_id)
             log.info("job %s (HPCJob %s) is %s", job_id, name, status)
         else:
             self.update_job_status(job_id, status)

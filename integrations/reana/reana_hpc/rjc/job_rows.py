@@ -41,7 +41,11 @@ def local_naive(rfc3339: Optional[str]) -> datetime:
 def record_start(job_id: str, hpcjob: Mapping[str, Any]) -> None:
     """Writes ``started_at`` from the HPCJob's real start, once (only while it is still empty)."""
     when = local_naive(start_time(hpcjob))
-    Session.query(Job).filter(Job.id_ == job_id, Job.started_at.is_(None)).update(
-        {"started_at": when}, synchronize_session=False
-    )
-    Session.commit()
+    try:
+        Session.query(Job).filter(Job.id_ == job_id, Job.started_at.is_(None)).update(
+            {"started_at": when}, synchronize_session=False
+        )
+        Session.commit()
+    except Exception:
+        Session.rollback()  # leave the monitor thread's session usable for RJC's next status write
+        raise
