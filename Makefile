@@ -64,11 +64,18 @@ $(REANA_VENV)/.stamp: integrations/reana/pyproject.toml
 	$(REANA_VENV)/bin/pip install --quiet -e 'integrations/reana[test]'
 	@touch $@
 
-test-reana-unit: $(REANA_VENV)/.stamp ## REANA backend unit tests (pytest, no stack needed).
-	$(REANA_VENV)/bin/python -m pytest integrations/reana -q -m 'not e2e'
+REANA_PYTEST := $(REANA_VENV)/bin/python -m pytest integrations/reana -q
+# The REANA tests drive reana-job-controller's stand-in (integrations/reana/tests/rjc_standin); with
+# REANA_JOB_CONTROLLER_SRC=<checkout of reanahub/reana-job-controller> the unit tests run against that code
+# too, and the e2e tests against it only. The checkout is imported from where it is, never copied here.
+# Unit and e2e run in separate processes: a job-controller's monitor is a per-process singleton for one workflow.
+test-reana-unit: $(REANA_VENV)/.stamp ## REANA backend unit tests (pytest, no stack needed; see REANA_JOB_CONTROLLER_SRC).
+	env -u REANA_JOB_CONTROLLER_SRC $(REANA_PYTEST) -m 'not e2e'
+	$(if $(REANA_JOB_CONTROLLER_SRC),REANA_JOB_CONTROLLER_SRC='$(REANA_JOB_CONTROLLER_SRC)' $(REANA_PYTEST) -m 'not e2e')
 
 test-reana: deps $(REANA_VENV)/.stamp stack-up ## REANA backend: unit and e2e tests (pytest) on the local stack.
-	$(REANA_VENV)/bin/python -m pytest integrations/reana -q
+	$(MAKE) --no-print-directory test-reana-unit
+	$(REANA_PYTEST) -m e2e
 
 test-chaos: deps stack-up ## Faults on the local stack: kill -9 rounds, leader failover, schedd/apiserver/site outages.
 	$(JEST_STACK) --selectProjects chaos

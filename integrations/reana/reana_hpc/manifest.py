@@ -15,9 +15,9 @@ trace back):
   operator never puts secrets on an HPCJob or ships them to a site on a user's behalf (design rule 6).
 
 Ignored on purpose (they are about other backends and RJC's schema fills some of them in itself):
-``kubernetes_*`` (``kubernetes_job_timeout`` is always set by RJC), ``c4p_*``, ``shared_file_system``,
-``unpacked_img`` (an absolute path or ``dir://`` image is passed through anyway), and the user secrets
-RJC passes to every backend (design rule 6 again: they never go into a CR).
+``kubernetes_*`` (``kubernetes_job_timeout`` is always set by RJC), ``c4p_*``, ``shared_file_system``
+(RJC's schema always sets it), and the user secrets RJC passes to every backend (design rule 6 again:
+they never go into a CR). ``unpacked_img`` is mapped as htcondorcern reads it (see ``image_reference``).
 """
 
 from __future__ import annotations
@@ -65,18 +65,22 @@ def job_request_from_payload(payload: Mapping[str, Any]) -> Dict[str, Any]:
     return request
 
 
-def image_reference(docker_img: Optional[str]) -> str:
-    """REANA's ``docker_img`` -> the HPCJob image.
+def image_reference(docker_img: Optional[str], unpacked_img: Any = False) -> str:
+    """REANA's ``docker_img`` (and ``unpacked_img``) -> the HPCJob image.
 
     ``python:3.12`` and ``docker.io/x/y:tag`` become ``docker://...`` (REANA images are OCI images);
     references that already name a scheme the wrapper knows, and absolute paths (a SIF file or an
-    unpacked root, e.g. on CVMFS), pass through unchanged.
+    unpacked root, e.g. on CVMFS), pass through unchanged. With ``unpacked_img``, ``docker_img`` is the
+    directory of an unpacked image, as reana-job-controller's htcondorcern backend reads it (it hands
+    ``docker_img`` unchanged to ``singularity exec``): it becomes ``dir://<directory>``.
     """
     img = (docker_img or "").strip()
     if not img:
         raise InvalidRequest("docker_img is empty: every REANA step needs a container image")
     if len(img) > 1000 or re.search(r"[\s\x00-\x1f\x7f]", img):
         raise InvalidRequest(f"docker_img {img[:80]!r} contains blanks or control characters")
+    if unpacked_img:
+        return _unpacked_directory(img)
     if img.startswith("/") or img.startswith(_IMAGE_SCHEMES):
         return img
     if "://" in img:
@@ -85,6 +89,18 @@ def image_reference(docker_img: Optional[str]) -> str:
             f"(use one of {', '.join(_IMAGE_SCHEMES)} or an absolute path)"
         )
     return f"docker://{img}"
+
+
+def _unpacked_directory(img: str) -> str:
+    if img.startswith("dir:///"):
+        return img
+    if img.startswith("/"):
+        return f"dir://{img}"
+    raise InvalidRequest(
+        f"unpacked_img is set but the environment {img[:80]!r} is not a directory: give the unpacked image's "
+        "path, e.g. /cvmfs/unpacked.cern.ch/registry.hub.docker.com/library/python:3.12 (as for htcondorcern), "
+        "or drop unpacked_img to pull the image"
+    )
 
 
 def _cvmfs_requested(cvmfs_mounts: Any) -> bool:
@@ -105,13 +121,13 @@ def _cvmfs_requested(cvmfs_mounts: Any) -> bool:
 def _check_supported(request: Mapping[str, Any]) -> None:
     if _cvmfs_requested(request.get("cvmfs_mounts")):
         raise UnsupportedOption(
-            "cvmfs_mounts is not supported by the hpc compute backend: the job wrapper binds only the "
+            "cvmfs_mounts is not supported by the HPCJob compute backend: the job wrapper binds only the "
             "workspace into the container. Select CVMFS sites with htcondor_requirements instead."
         )
     for flag in ("kerberos", "voms_proxy", "rucio"):
         if request.get(flag):
             raise UnsupportedOption(
-                f"{flag} is not supported by the hpc compute backend: user credentials are never shipped "
+                f"{flag} is not supported by the HPCJob compute backend: user credentials are never shipped "
                 "to HPC sites. Run this step on the kubernetes backend."
             )
 
@@ -153,9 +169,6 @@ def _workspace_path(workflow_workspace: Optional[str], settings: Settings) -> st
 
 
 def _virtual_cluster(request: Mapping[str, Any], settings: Settings) -> Optional[str]:
-    explicit = request.get("hpc_virtual_cluster")
-    if explicit:
-        return str(explicit)
     partition = request.get("slurm_partition")
     if partition:
         if partition not in settings.partitions:
@@ -182,6 +195,28 @@ def _resources(request: Mapping[str, Any], settings: Settings) -> Dict[str, Any]
     if wall:
         resources["walltime"] = wall
     return resources
+
+
+def _htcondor_fields(request: Mapping[str, Any]) -> Dict[str, str]:
+    """``htcondor_requirements`` and ``htcondor_accounting_group``, checked for a clear message."""
+    fields: Dict[str, str] = {}
+    requirements = request.get("htcondor_requirements")
+    if requirements:
+        requirements = str(requirements)
+        if re.search(r"[\x00-\x1f\x7f]", requirements) or len(requirements) > MAX_REQUIREMENTS:
+            raise InvalidRequest(
+                "htcondor_requirements must be one line of at most 4096 characters without control characters"
+            )
+        fields["requirements"] = requirements
+    group = request.get("htcondor_accounting_group")
+    if group:
+        group = str(group)
+        if not _ACCOUNTING_GROUP.match(group) or len(group) > 256:
+            raise InvalidRequest(
+                f"htcondor_accounting_group {group[:80]!r} may only contain letters, digits and ._-"
+            )
+        fields["accountingGroup"] = group
+    return fields
 
 
 def _command(cmd: Any, settings: Settings) -> Dict[str, Any]:
@@ -217,7 +252,7 @@ def build_hpcjob(request: Mapping[str, Any], settings: Settings, name: Optional[
     workspace = _workspace_path(request.get("workflow_workspace"), settings)
 
     spec: Dict[str, Any] = {
-        "image": image_reference(request.get("docker_img")),
+        "image": image_reference(request.get("docker_img"), request.get("unpacked_img")),
         **_command(request.get("cmd"), settings),
         "workspace": {"path": workspace, "staging": settings.staging},
         "containerRuntime": settings.container_runtime,
@@ -228,22 +263,7 @@ def build_hpcjob(request: Mapping[str, Any], settings: Settings, name: Optional[
     resources = _resources(request, settings)
     if resources:
         spec["resources"] = resources
-    requirements = request.get("htcondor_requirements")
-    if requirements:
-        requirements = str(requirements)
-        if re.search(r"[\x00-\x1f\x7f]", requirements) or len(requirements) > MAX_REQUIREMENTS:
-            raise InvalidRequest(
-                "htcondor_requirements must be one line of at most 4096 characters without control characters"
-            )
-        spec["requirements"] = requirements
-    group = request.get("htcondor_accounting_group")
-    if group:
-        group = str(group)
-        if not _ACCOUNTING_GROUP.match(group) or len(group) > 256:
-            raise InvalidRequest(
-                f"htcondor_accounting_group {group[:80]!r} may only contain letters, digits and ._-"
-            )
-        spec["accountingGroup"] = group
+    spec.update(_htcondor_fields(request))
     vc = _virtual_cluster(request, settings)
     if vc:
         spec["virtualClusterRef"] = {"name": vc}

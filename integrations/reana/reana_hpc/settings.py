@@ -40,9 +40,6 @@ class Settings:
 
     ``REANA_HPC_NAMESPACE``
         Namespace of the HPCJobs; default ``REANA_RUNTIME_KUBERNETES_NAMESPACE``, else ``default``.
-    ``REANA_HPC_BACKEND_NAME``
-        The key under which the backend is registered in reana-job-controller (``compute_backend`` in
-        reana.yaml); the monitor watches the JOB_DB entries with this key. Default ``hpc``.
     ``REANA_HPC_STAGING``
         How the workspace reaches the worker: chirp (default), cctools, condor-transfer, shared-fs, parrot.
     ``REANA_HPC_CONTAINER_RUNTIME``
@@ -67,7 +64,6 @@ class Settings:
     """
 
     namespace: str = "default"
-    backend_name: str = "hpc"
     staging: str = "chirp"
     container_runtime: str = "auto"
     virtual_cluster: Optional[str] = None
@@ -143,7 +139,6 @@ class Settings:
             namespace=opt("REANA_HPC_NAMESPACE")
             or opt("REANA_RUNTIME_KUBERNETES_NAMESPACE")
             or "default",
-            backend_name=opt("REANA_HPC_BACKEND_NAME") or "hpc",
             staging=opt("REANA_HPC_STAGING") or "chirp",
             container_runtime=opt("REANA_HPC_CONTAINER_RUNTIME") or "auto",
             virtual_cluster=opt("REANA_HPC_VIRTUAL_CLUSTER"),

@@ -4,8 +4,10 @@ reana-job-controller keeps its jobs in ``JOB_DB`` (a dict: REANA job id -> ``{"s
 "compute_backend", "deleted", "obj", ...}``) and its monitors report through ``update_job_status`` and
 ``store_job_logs``. ``StatusSync`` is a watch handler (see ``watch.HPCJobWatcher``) that, after every
 list, every event and every tick, recomputes each unfinished job's REANA status from the HPCJob
-(``status.reana_status``) and reports the ones that changed, in the order the upstream monitors do:
-logs first, then the final status, then ``deleted=True`` so the job is never processed again.
+(``status.reana_status``) and reports the ones that move the job forward (``status.advances``: never
+``queued`` after ``running``), in the order the upstream monitors do: logs first, then the final status,
+then ``deleted=True`` so the job is never processed again. When a step first runs, its real start time
+(``status.startTime`` of the HPCJob) is recorded once through ``record_start``.
 
 Restart-safe by construction: the only state besides JOB_DB is a cache of the HPCJobs as last listed
 or watched, rebuilt from the API server on every (re)list. A job that vanished while nobody watched is
@@ -20,7 +22,7 @@ import threading
 import time
 from typing import Any, Callable, Dict, List, MutableMapping, Optional
 
-from .status import is_final, phase_of, reana_status
+from .status import FINISHED, FAILED, RUNNING, advances, is_final, phase_of, reana_status, start_time
 
 log = logging.getLogger(__name__)
 
@@ -28,30 +30,35 @@ _UNKNOWN = object()
 
 
 class StatusSync:
-    """Reconciles JOB_DB entries of one compute backend with HPCJobs.
+    """Reconciles the JOB_DB entries of this backend with HPCJobs.
 
     :param job_db: RJC's JOB_DB (or any dict of the same shape).
-    :param backend_name: the ``compute_backend`` key of this backend's entries (e.g. ``"hpc"``).
+    :param owns: ``job -> bool``, whether a JOB_DB entry is one of this backend's jobs. The monitor
+        decides by the entry's job manager class, not by the name it was registered under.
     :param update_job_status: ``(job_id, status)``, RJC's ``job_db.update_job_status``.
     :param store_job_logs: ``(job_id, logs)``, RJC's ``job_db.store_job_logs``.
     :param get_logs: ``(name, workspace, hpcjob) -> str``.
     :param get_hpcjob: ``name -> dict | None`` (a direct read, to confirm a disappearance).
+    :param record_start: ``(job_id, hpcjob)``, called once per job when its HPCJob first runs.
     """
 
     def __init__(
         self,
         job_db: MutableMapping[str, Dict[str, Any]],
-        backend_name: str,
+        owns: Callable[[Dict[str, Any]], bool],
         update_job_status: Callable[[str, str], None],
         store_job_logs: Callable[[str, str], None],
         get_logs: Callable[[str, Optional[str], Optional[Dict[str, Any]]], str],
         get_hpcjob: Callable[[str], Optional[Dict[str, Any]]],
         *,
+        record_start: Optional[Callable[[str, Dict[str, Any]], None]] = None,
         confirm_interval: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
     ):
         self.job_db = job_db
-        self.backend_name = backend_name
+        self.owns = owns
+        self.record_start = record_start
+        self._started: set = set()
         self.update_job_status = update_job_status
         self.store_job_logs = store_job_logs
         self.get_logs = get_logs
@@ -95,7 +102,7 @@ class StatusSync:
 
     def _entries(self):
         for job_id, job in list(self.job_db.items()):
-            if job.get("compute_backend") != self.backend_name or job.get("deleted"):
+            if job.get("deleted") or not self.owns(job):
                 continue
             if is_final(job.get("status")):
                 continue
@@ -138,7 +145,8 @@ class StatusSync:
                     continue
                 obj, deleted = seen
                 desired = reana_status(phase_of(obj), deleted=deleted)
-                if desired == job.get("status"):
+                self._note_start(job_id, obj, desired)
+                if not advances(job.get("status"), desired):
                     continue
                 try:
                     self._report(job_id, job, name, obj, desired)
@@ -150,12 +158,25 @@ class StatusSync:
             for name in [n for n in self._last_confirm if n not in active]:
                 del self._last_confirm[name]
 
+    def _note_start(self, job_id: str, obj: Optional[Dict[str, Any]], desired: str) -> None:
+        """Records the real start once, when the HPCJob says it ran (Running, or finished after running)."""
+        if self.record_start is None or job_id in self._started or obj is None:
+            return
+        if desired != RUNNING and not (desired in (FINISHED, FAILED) and start_time(obj)):
+            return
+        self._started.add(job_id)
+        try:
+            self.record_start(job_id, obj)
+        except Exception:  # noqa: BLE001 - a missing start time must not stop status reports
+            log.exception("could not record the start of job %s", job_id)
+
     def _report(self, job_id: str, job: Dict[str, Any], name: str, obj: Optional[Dict[str, Any]], status: str) -> None:
         if is_final(status):
             workspace = getattr(job.get("obj"), "workflow_workspace", None)
             self.store_job_logs(job_id, self.get_logs(name, workspace, obj))
             self.update_job_status(job_id, status)
             job["deleted"] = True
+            self._started.discard(job_id)
             log.info("job %s (HPCJob %s) is %s", job_id, name, status)
         else:
             self.update_job_status(job_id, status)

@@ -8,6 +8,9 @@ reana-job-controller (RJC) uses a backend class in three ways, which this class 
   ``stop`` is a static method.
 * ``cls.get_logs(backend_job_id, workspace=...)`` on the class (``/shutdown``, monitors): a classmethod.
 
+Jobs are recorded with ``compute_backend = "HTCondor"`` (reana-commons' ``REANA_COMPUTE_BACKENDS``, the
+names reana-server's admin statistics count): every HPCJob runs as an HTCondor job, on an HPC pool.
+
 The backend job id is the HPCJob's name. The HPCJob is created in ``REANA_HPC_NAMESPACE``; see
 ``reana_hpc.settings`` for the deployment settings.
 """
@@ -23,12 +26,14 @@ from kubernetes.client.rest import ApiException
 from . import RJC_MISSING
 
 try:
+    from reana_commons.config import REANA_COMPUTE_BACKENDS
     from reana_job_controller.errors import ComputingBackendSubmissionError
     from reana_job_controller.job_manager import JobManager
 except ImportError as e:  # pragma: no cover - exercised in a subprocess by the tests
     raise ImportError(RJC_MISSING) from e
 
 from ..backend import HPCBackend
+from . import job_rows
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +71,7 @@ _HPC_FIELDS = (
     "htcondor_requirements",
     "slurm_partition",
     "slurm_time",
-    "hpc_virtual_cluster",
+    "unpacked_img",
 )
 
 
@@ -96,7 +101,6 @@ class HPCJobManager(JobManager):
         htcondor_requirements="",
         slurm_partition=None,
         slurm_time=None,
-        hpc_virtual_cluster=None,
         secrets=None,
         **kwargs: Any,
     ):
@@ -117,10 +121,9 @@ class HPCJobManager(JobManager):
             workflow_workspace=workflow_workspace,
             job_name=job_name,
         )
-        self.compute_backend = "HPC"
+        self.compute_backend = REANA_COMPUTE_BACKENDS["htcondor"]
         self.cvmfs_mounts = cvmfs_mounts
         self.shared_file_system = shared_file_system
-        self.unpacked_img = unpacked_img
         values = locals()
         self.hpc_request: Dict[str, Any] = {k: values[k] for k in _HPC_FIELDS}
 
@@ -141,6 +144,11 @@ class HPCJobManager(JobManager):
     def execute(self):
         """Creates the HPCJob and returns its name (the backend job id)."""
         return backend().submit(self.request())
+
+    def create_job_in_db(self, backend_job_id):
+        """RJC's row, then made ``running`` without a start time (see ``job_rows``)."""
+        super().create_job_in_db(backend_job_id)
+        job_rows.mark_submitted(self.job_id)
 
     @staticmethod
     def stop(backend_job_id, **kwargs):

@@ -2,9 +2,9 @@
 
 Shaped like RJC's own monitors: a singleton per job-controller process whose thread runs
 ``watch_jobs(job_db, app)`` forever, and which reports through RJC's ``job_db.update_job_status`` and
-``job_db.store_job_logs``. Unlike them it reports ``queued`` while a step waits for an HPC slot, and it
-derives every status from the HPCJobs (``reana_hpc.sync``), so a restarted watch, a 410 or a lost event
-cannot leave a status wrong.
+``job_db.store_job_logs``. It derives every status from the HPCJobs (``reana_hpc.sync``), so a restarted
+watch, a 410 or a lost event cannot leave a status wrong, and it follows the JOB_DB entries whose job
+manager is ``HPCJobManager``, whatever name the backend was registered under.
 
 RJC starts it after each submission as ``JOB_MONITORS[backend]()(app=..., workflow_uuid=...)``; with a
 workflow uuid it watches only that workflow's HPCJobs (one job-controller serves one workflow).
@@ -28,7 +28,7 @@ except ImportError as e:  # pragma: no cover - exercised in a subprocess by the 
 from .. import labels
 from ..sync import StatusSync
 from ..watch import HPCJobWatcher
-from . import job_manager
+from . import job_manager, job_rows
 
 log = logging.getLogger(__name__)
 
@@ -58,11 +58,12 @@ class HPCJobMonitor(JobMonitor):
 
         self.sync = StatusSync(
             job_db,
-            backend.settings.backend_name,
+            lambda job: isinstance(job.get("obj"), job_manager.HPCJobManager),
             update_job_status,
             store_job_logs,
             get_logs,
             backend.get,
+            record_start=job_rows.record_start,
         )
         self.watcher = HPCJobWatcher(
             backend.api,

@@ -4,7 +4,9 @@ RJC has no plugin mechanism: its backends are the ``COMPUTE_BACKENDS`` and ``JOB
 ``reana_job_controller/config.py``, and ``SUPPORTED_COMPUTE_BACKENDS`` comes from the ``COMPUTE_BACKENDS``
 environment variable. This appends two entries to that file (once; running it again changes nothing),
 at image build time, so that both RJC's Flask config and the modules that read ``config`` directly see
-them. It finds the file without importing RJC (whose import needs a database configuration).
+them, and a call to ``registration.check_at_startup`` so that the job-controller refuses to start when
+its configuration names the backend differently. One name per image: registering a second name is
+refused. It finds the file without importing RJC (whose import needs a database configuration).
 """
 
 from __future__ import annotations
@@ -23,7 +25,15 @@ def snippet(name: str) -> str:
         f"\n\n{MARK} {name!r}\n"
         f'COMPUTE_BACKENDS["{name}"] = lambda: import_string("reana_hpc.rjc.job_manager.HPCJobManager")\n'
         f'JOB_MONITORS["{name}"] = lambda: import_string("reana_hpc.rjc.job_monitor.JobMonitorHPC")\n'
+        "from reana_hpc.rjc.registration import check_at_startup as _reana_hpc_check  # noqa: E402\n"
+        f'_reana_hpc_check("{name}", SUPPORTED_COMPUTE_BACKENDS)\n'
     )
+
+
+def registered_name(text: str) -> Optional[str]:
+    """The name a config.py already registers the backend under, if any."""
+    found = re.search(re.escape(MARK) + r" '([^']*)'\n", text)
+    return found.group(1) if found else None
 
 
 def config_path() -> str:
@@ -40,9 +50,15 @@ def patch(path: str, name: str = "hpc") -> bool:
         raise ValueError(f"backend name {name!r}: lower-case letters, digits, _ and -, at most 30")
     with open(path, encoding="utf-8") as f:
         text = f.read()
-    if f"{MARK} {name!r}\n" in text:
+    already = registered_name(text)
+    if already == name:
         return False
-    for needed in ("COMPUTE_BACKENDS = {", "JOB_MONITORS = {", "import_string"):
+    if already is not None:
+        raise ValueError(
+            f"{path} already registers the HPCJob backend as {already!r}; one name per image "
+            f"(the monitor and the startup check rely on it), not also {name!r}"
+        )
+    for needed in ("COMPUTE_BACKENDS = {", "JOB_MONITORS = {", "SUPPORTED_COMPUTE_BACKENDS", "import_string"):
         if needed not in text:
             raise ValueError(f"{path} does not look like reana-job-controller's config.py (no {needed!r})")
     with open(path, "a", encoding="utf-8") as f:

@@ -1,4 +1,4 @@
-"""Fixtures of the e2e tests: the stack, a namespace, the operator, and RJC's stand-in wired to the real API."""
+"""Fixtures of the e2e tests: the stack, a namespace and the operator (the job-controller: tests/rjc_harness.py)."""
 
 import os
 import secrets

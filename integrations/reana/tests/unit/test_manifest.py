@@ -199,10 +199,28 @@ def test_options_of_other_backends_are_ignored():
         kubernetes_memory_limit="8Gi",
         kubernetes_cpu_request="2",
         kubernetes_uid=1000,
-        unpacked_img=True,
         c4p_cpu_cores="8",
     )["spec"]
     assert "resources" not in spec
+
+
+CVMFS_PYTHON = "/cvmfs/unpacked.cern.ch/registry.hub.docker.com/library/python:3.12"
+
+
+@pytest.mark.parametrize(
+    "img,expected",
+    [(CVMFS_PYTHON, "dir://" + CVMFS_PYTHON), ("dir://" + CVMFS_PYTHON, "dir://" + CVMFS_PYTHON)],
+)
+def test_unpacked_img_runs_the_unpacked_directory_as_htcondorcern_does(img, expected):
+    # htcondorcern hands docker_img unchanged to `singularity exec` when unpacked_img is set: a directory.
+    assert build(docker_img=img, unpacked_img=True)["spec"]["image"] == expected
+    assert build(docker_img=img, unpacked_img=False)["spec"]["image"] == img
+
+
+@pytest.mark.parametrize("img", ["python:3.12", "docker://python:3.12", "oras://ghcr.io/org/img:1"])
+def test_unpacked_img_with_an_image_reference_is_refused_naming_the_field(img):
+    with pytest.raises(InvalidRequest, match=r"unpacked_img is set but the environment .* is not a directory.*/cvmfs/unpacked.cern.ch/.*or drop unpacked_img"):
+        build(docker_img=img, unpacked_img=True)
 
 
 @pytest.mark.parametrize(
@@ -315,7 +333,6 @@ def test_virtual_cluster_choice():
     s = Settings(virtual_cluster="campus", partitions={"gpu": "bridges-gpu"})
     assert build(s)["spec"]["virtualClusterRef"] == {"name": "campus"}
     assert build(s, slurm_partition="gpu")["spec"]["virtualClusterRef"] == {"name": "bridges-gpu"}
-    assert build(s, hpc_virtual_cluster="nersc", slurm_partition="gpu")["spec"]["virtualClusterRef"] == {"name": "nersc"}
     assert "virtualClusterRef" not in build(Settings())["spec"]
     with pytest.raises(InvalidRequest, match="slurm_partition 'short' is not mapped.*known partitions: gpu"):
         build(s, slurm_partition="short")

@@ -8,9 +8,8 @@ from reana_hpc.settings import Settings
 
 def test_defaults():
     s = Settings.from_env({})
-    assert (s.namespace, s.backend_name, s.staging, s.container_runtime, s.shell) == (
+    assert (s.namespace, s.staging, s.container_runtime, s.shell) == (
         "default",
-        "hpc",
         "chirp",
         "auto",
         "bash",
@@ -23,7 +22,6 @@ def test_everything_from_the_environment():
     s = Settings.from_env(
         {
             "REANA_RUNTIME_KUBERNETES_NAMESPACE": "reana-runtime",
-            "REANA_HPC_BACKEND_NAME": "hpc2",
             "REANA_HPC_STAGING": "shared-fs",
             "REANA_HPC_CONTAINER_RUNTIME": "apptainer",
             "REANA_HPC_VIRTUAL_CLUSTER": "campus",
@@ -38,7 +36,6 @@ def test_everything_from_the_environment():
     )
     assert s == Settings(
         namespace="reana-runtime",
-        backend_name="hpc2",
         staging="shared-fs",
         container_runtime="apptainer",
         virtual_cluster="campus",

@@ -12,9 +12,15 @@ def hpcjob(name, phase=None, **status):
     return o
 
 
-class Workspace:
+class Mine:
+    """Stands for this backend's job manager instance (``job["obj"]``), whatever the entry's name."""
+
     def __init__(self, path):
         self.workflow_workspace = path
+
+
+class Theirs(Mine):
+    pass
 
 
 class Harness:
@@ -23,24 +29,26 @@ class Harness:
         self.reports = []
         self.api_objects = dict(api_objects or {})
         self.gets = []
+        self.starts = []
         kw = {"clock": clock} if clock else {}
         self.sync = StatusSync(
             self.job_db,
-            "hpc",
+            lambda job: type(job.get("obj")) is Mine,
             self.update,
             self.store,
             self.logs,
             self.get,
+            record_start=lambda job_id, obj: self.starts.append((job_id, obj["status"].get("startTime"))),
             **kw,
         )
 
-    def add_job(self, job_id, name, status="running", backend="hpc"):
+    def add_job(self, job_id, name, status="running", backend="htcondorcern", manager=Mine):
         self.job_db[job_id] = {
             "status": status,
             "backend_job_id": name,
             "compute_backend": backend,
             "deleted": False,
-            "obj": Workspace("/var/reana/ws"),
+            "obj": manager("/var/reana/ws"),
         }
 
     def update(self, job_id, status):
@@ -87,25 +95,38 @@ def test_failures(phase, status):
     assert h.reports[-2][0] == "logs"
 
 
-def test_held_is_queued_and_release_is_running_again():
+def test_held_after_running_does_not_move_the_status_back():
     h = Harness()
-    h.add_job("j1", "job-a")
+    h.add_job("j1", "job-a", status="queued")
     h.sync.replace([hpcjob("job-a", "Running")])
     h.sync.apply("MODIFIED", hpcjob("job-a", "Held"))
     h.sync.apply("MODIFIED", hpcjob("job-a", "Running"))
-    assert [r[2] for r in h.reports] == ["queued", "running"]
-    assert h.reports[0] == ("status", "j1", "queued")
+    assert h.reports == [("status", "j1", "running")]
 
 
-def test_rjc_premature_running_is_corrected_on_the_next_reconcile():
-    """RJC marks a job running right after submission; the HPCJob is still queued."""
+def test_queued_is_never_written_after_rjc_marked_the_job_running():
+    """RJC marks a job running right after submission while the HPCJob is still queued: it stays running."""
     h = Harness()
     h.sync.replace([])
     h.sync.apply("ADDED", hpcjob("job-a", "Queued"))  # the event arrives before RJC has the entry
-    assert h.reports == []
     h.add_job("j1", "job-a", status="running")
     h.sync.reconcile()  # the ticker
-    assert h.reports == [("status", "j1", "queued")]
+    h.sync.apply("MODIFIED", hpcjob("job-a", "Running", startTime="2026-12-02T23:00:00Z"))
+    assert h.reports == []
+    assert h.starts == [("j1", "2026-12-02T23:00:00Z")]
+    h.sync.apply("MODIFIED", hpcjob("job-a", "Held"))
+    h.sync.apply("MODIFIED", hpcjob("job-a", "Running", startTime="2026-12-02T23:00:00Z"))
+    h.sync.apply("MODIFIED", hpcjob("job-a", "Succeeded", startTime="2026-12-02T23:00:00Z"))
+    assert [r[2] for r in h.reports if r[0] == "status"] == ["finished"]
+    assert h.starts == [("j1", "2026-12-02T23:00:00Z")]  # once
+
+
+def test_the_start_is_recorded_for_a_step_that_finished_between_two_looks_but_not_for_one_that_never_ran():
+    h = Harness()
+    h.add_job("j1", "job-a")
+    h.add_job("j2", "job-b")
+    h.sync.replace([hpcjob("job-a", "Succeeded", startTime="2026-12-02T23:00:00Z"), hpcjob("job-b", "Failed")])
+    assert h.starts == [("j1", "2026-12-02T23:00:00Z")]
 
 
 def test_deleted_before_it_finished_is_stopped():
@@ -128,7 +149,7 @@ def test_deleted_after_it_finished_keeps_the_outcome():
 def test_final_statuses_are_never_changed_and_other_backends_are_left_alone():
     h = Harness()
     h.add_job("j1", "job-a", status="stopped")
-    h.add_job("j2", "job-b", backend="kubernetes")
+    h.add_job("j2", "job-b", backend="htcondorcern", manager=Theirs)
     h.add_job("j3", "job-c")
     h.job_db["j3"]["deleted"] = True
     h.sync.replace([hpcjob("job-a", "Succeeded"), hpcjob("job-b", "Failed"), hpcjob("job-c", "Failed")])
@@ -139,14 +160,16 @@ def test_final_statuses_are_never_changed_and_other_backends_are_left_alone():
 def test_restart_state_comes_from_the_hpcjobs_alone():
     """A new monitor (new process or thread) with the same JOB_DB reports from the listed HPCJobs."""
     h = Harness()
-    h.add_job("j1", "job-a", status="running")
+    h.add_job("j1", "job-a", status="created")
     h.add_job("j2", "job-b", status="running")
     h.add_job("j3", "job-c", status="queued")
-    h.sync.replace([hpcjob("job-a", "Queued"), hpcjob("job-b", "Succeeded"), hpcjob("job-c", "Running")])
+    h.add_job("j4", "job-d", status="anything", backend="any-name-at-all")
+    h.sync.replace([hpcjob("job-a", "Queued"), hpcjob("job-b", "Succeeded"), hpcjob("job-c", "Running"), hpcjob("job-d", "Failed")])
     assert sorted(r for r in h.reports if r[0] == "status") == [
         ("status", "j1", "queued"),
         ("status", "j2", "finished"),
         ("status", "j3", "running"),
+        ("status", "j4", "failed"),
     ]
 
 
@@ -161,7 +184,7 @@ def test_a_job_deleted_while_nobody_watched_is_confirmed_then_stopped():
 def test_a_job_created_after_the_list_is_not_mistaken_for_a_deleted_one():
     h = Harness(api_objects={"job-new": hpcjob("job-new", "Submitted")})
     h.sync.replace([])  # listed before the job existed
-    h.add_job("j1", "job-new")
+    h.add_job("j1", "job-new", status="created")
     h.sync.reconcile()
     assert h.gets == ["job-new"]
     assert h.reports == [("status", "j1", "queued")]
@@ -206,8 +229,8 @@ def test_nothing_is_reported_before_the_first_list():
 
 def test_a_failing_report_does_not_block_the_others():
     h = Harness()
-    h.add_job("j1", "job-a")
-    h.add_job("j2", "job-b")
+    h.add_job("j1", "job-a", status="created")
+    h.add_job("j2", "job-b", status="created")
 
     def update(job_id, status):
         if job_id == "j1":

@@ -1,14 +1,16 @@
 """Stand-in of reana_job_controller.job_manager.JobManager (the base of every compute backend)."""
 
 import json
-import uuid
 
-from reana_job_controller import job_db
+from reana_db.database import Session
+from reana_db.models import Job as JobTable
+from reana_db.models import JobStatus
+
 from reana_job_controller.config import DASK_SCHEDULER_URI
 
 
 class JobManager:
-    """Same constructor, hook and class-level methods as RJC's JobManager."""
+    """Same constructor, hook, class-level methods and database row as RJC's JobManager."""
 
     def __init__(
         self,
@@ -29,7 +31,7 @@ class JobManager:
         self.env_vars = self._extend_env_vars(env_vars)
 
     def execution_hook(fn):
-        """Before-hook, the backend's submission, then the DB record that gives the job its id."""
+        """Before-hook, the backend's submission, then the DB row that gives the job its id."""
 
         def wrapper(inst, *args, **kwargs):
             inst.before_execution()
@@ -55,20 +57,23 @@ class JobManager:
 
     def create_job_in_db(self, backend_job_id):
         """RJC inserts a row (reading compute_backend, cvmfs_mounts, ... from the instance) and takes its id."""
-        self.job_id = str(uuid.uuid4())
-        job_db.DB_ROWS[self.job_id] = {
-            "backend_job_id": backend_job_id,
-            "workflow_uuid": self.workflow_uuid,
-            "status": "created",
-            "compute_backend": self.compute_backend,
-            "cvmfs_mounts": self.cvmfs_mounts or "",
-            "shared_file_system": self.shared_file_system or False,
-            "docker_img": self.docker_img,
-            "cmd": json.dumps(self.cmd),
-            "env_vars": json.dumps(self.env_vars),
-            "job_name": self.job_name,
-            "prettified_cmd": self.prettified_cmd,
-        }
+        row = JobTable(
+            backend_job_id=backend_job_id,
+            workflow_uuid=self.workflow_uuid,
+            status=JobStatus.created,
+            compute_backend=self.compute_backend,
+            cvmfs_mounts=self.cvmfs_mounts or "",
+            shared_file_system=self.shared_file_system or False,
+            docker_img=self.docker_img,
+            cmd=json.dumps(self.cmd),
+            env_vars=json.dumps(self.env_vars),
+            deleted=False,
+            job_name=self.job_name,
+            prettified_cmd=self.prettified_cmd,
+        )
+        Session.add(row)
+        Session.commit()
+        self.job_id = str(row.id_)
 
     def _extend_env_vars(self, env_vars):
         env_vars["REANA_WORKSPACE"] = self.workflow_workspace

@@ -1,12 +1,12 @@
-"""Stand-in of reana_job_controller.utils.singleton (RJC's monitors are per-process singletons)."""
-
-INSTANCES = {}
+"""Stand-in of reana_job_controller.utils.singleton: RJC's monitors are per-process singletons."""
 
 
 def singleton(cls):
+    instances = {}
+
     def getinstance(**kwargs):
-        if cls not in INSTANCES:
-            INSTANCES[cls] = cls(**kwargs)
-        return INSTANCES[cls]
+        if cls not in instances:
+            instances[cls] = cls(**kwargs)
+        return instances[cls]
 
     return getinstance
