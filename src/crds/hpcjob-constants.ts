@@ -108,6 +108,17 @@ export const ABS_PATH_PATTERN = '^(/[A-Za-z0-9._+@%=:,~-]+)+/?$';
 export const REL_PATH_PATTERN = '^[A-Za-z0-9._+@%=:,~*?\\[\\]-]+(/[A-Za-z0-9._+@%=:,~*?\\[\\]-]+)*/?$';
 /** Free text that becomes an argument, a variable or a script: anything but NUL, which none of them can hold. */
 export const NO_NUL_PATTERN = '^[^\\x00]*$';
+
+/** Largest base64 payload per environment variable: execve refuses strings over 128 KiB (MAX_ARG_STRLEN). */
+export const MAX_ENV_VALUE = 120 * 1024;
+
+/** An OCI image reference, unanchored: [registry[:port]/]name[:tag][@digest]; a registry has a dot, a port or is localhost. */
+export const OCI_REF_BODY =
+  '(?:(?:[a-zA-Z0-9-]+(?:\\.[a-zA-Z0-9-]+)+|localhost)(?::[0-9]+)?/|[a-zA-Z0-9-]+:[0-9]+/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?';
+/** An absolute path of plain characters (an image file or directory), unanchored. */
+export const SAFE_PATH_BODY = '/[A-Za-z0-9._+@%=:,~/-]*';
+/** Every image a runtime can take: dir:///path, /path, docker|oras|shifter://<ref>, or a bare <ref>. */
+export const IMAGE_PATTERN = `^(?:dir://${SAFE_PATH_BODY}|${SAFE_PATH_BODY}|(?:docker|oras|shifter)://${OCI_REF_BODY}|${OCI_REF_BODY})$`;
 /** A ClassAd expression on one submit line: no control characters but tab. */
 export const EXPRESSION_PATTERN = '^[^\\x00-\\x08\\x0a-\\x1f\\x7f]*$';
 /** REANA's workspace layout under any root: <root>/users/<uuid>/workflows/<id>[/...]. */

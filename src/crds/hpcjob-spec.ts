@@ -5,6 +5,8 @@ import {
   CONTAINER_RUNTIMES,
   EXPRESSION_PATTERN,
   HPCJobDefaults,
+  IMAGE_PATTERN,
+  MAX_ENV_VALUE,
   NAME_PATTERN,
   NO_DOT_SEGMENTS,
   NO_NUL_PATTERN,
@@ -14,6 +16,41 @@ import {
 } from './hpcjob-constants.js';
 import { retryPolicySchema } from './hpcjob-retry.js';
 import { arr, bool, describe, enumOf, immutable, int, obj, quantity, str, withRules } from './schema.js';
+
+/** The image grammar of every runtime (validate.ts gives the operator's own, more specific, messages). */
+export const IMAGE_RULE = {
+  rule: `self.matches(r'${IMAGE_PATTERN}')`,
+  message:
+    'must be docker://, oras:// or shifter:// followed by an image reference (registry/name:tag[@sha256:digest]), dir:///absolute/path, an absolute path (SIF file or unpacked image), or a bare image reference',
+};
+
+/**
+ * The script travels base64-encoded in one job environment variable, which execve caps (MAX_ENV_VALUE once
+ * encoded): at most 3/4 of it in UTF-8 bytes.
+ */
+export const SCRIPT_SIZE_RULE = {
+  rule: `bytes(self).size() <= ${(MAX_ENV_VALUE / 4) * 3}`,
+  message: `is too large: at most ${(MAX_ENV_VALUE / 4) * 3} bytes (UTF-8), which are ${MAX_ENV_VALUE} once base64-encoded into the job's environment`,
+};
+
+/** The base64 size of one word as b64Words sends it, with its separating space (CEL over a string `x`). */
+const encoded = (x: string) => `((bytes(${x}).size() + 2) / 3 * 4 + 1)`;
+/** The same counted in characters, not bytes: cheap enough for 4,096 arguments, exact for ASCII. */
+const chars = (x: string) => `((size(${x}) + 2) / 3 * 4 + 1)`;
+
+/** command + args and env each travel in one job environment variable (at most MAX_ENV_VALUE encoded). */
+export const PAYLOAD_RULES = [
+  {
+    rule: `(has(self.command) ? self.command.map(c, ${chars('c')}).sum() : 0) + (has(self.args) ? self.args.map(a, ${chars('a')}).sum() : 0) <= ${MAX_ENV_VALUE + 1}`,
+    message: `command and args together are too large: at most ${MAX_ENV_VALUE} bytes once each is base64-encoded into the job's environment (counted here in characters; the operator counts UTF-8 bytes)`,
+    fieldPath: '.command',
+  },
+  {
+    rule: `!has(self.env) || self.env.map(e, ${encoded("e.name + '=' + (has(e.value) ? e.value : '')")}).sum() <= ${MAX_ENV_VALUE + 1}`,
+    message: `env is too large: at most ${MAX_ENV_VALUE} bytes once each NAME=VALUE is base64-encoded into the job's environment`,
+    fieldPath: '.env',
+  },
+];
 
 /** One path or glob of spec.workspace.inputs/outputs. */
 function workspacePathSchema() {
@@ -138,12 +175,15 @@ export const hpcJobSpecSchema = withRules(
   obj(
     {
       image: immutable(
-        str({
-          description:
-            'Container image: docker://registry/repo:tag, a SIF file path, or an unpacked image directory (dir:///path). Empty runs the step natively (containerRuntime none).',
-          pattern: '^[^\\s\\x00-\\x1f]+$',
-          maxLength: 1024,
-        }),
+        withRules(
+          str({
+            description:
+              'Container image: docker://registry/repo:tag, a SIF file path, or an unpacked image directory (dir:///path). Empty runs the step natively (containerRuntime none).',
+            pattern: '^[^\\s\\x00-\\x1f]+$',
+            maxLength: 1024,
+          }),
+          [IMAGE_RULE],
+        ),
         'image',
       ),
       command: immutable(
@@ -170,11 +210,14 @@ export const hpcJobSpecSchema = withRules(
         'args',
       ),
       script: immutable(
-        str({
-          description: 'A POSIX shell script to run instead of command (run with /bin/sh -c); no NUL.',
-          pattern: NO_NUL_PATTERN,
-          maxLength: 262144,
-        }),
+        withRules(
+          str({
+            description: 'A POSIX shell script to run instead of command (run with /bin/sh -c); no NUL.',
+            pattern: NO_NUL_PATTERN,
+            maxLength: 262144,
+          }),
+          [SCRIPT_SIZE_RULE],
+        ),
         'script',
       ),
       env: immutable(
@@ -256,6 +299,7 @@ export const hpcJobSpecSchema = withRules(
       message: 'exactly one of command and script must be set',
     },
     { rule: '!has(self.args) || has(self.command)', message: 'args needs command' },
+    ...PAYLOAD_RULES,
     {
       rule: "!has(self.image) || self.containerRuntime != 'none'",
       message: 'containerRuntime none runs natively: remove image, or choose a runtime',

@@ -52,6 +52,59 @@ describe('CRDs on the local control plane', () => {
     expect(path).toContain('must not contain');
   });
 
+  it.each([
+    ['an image no runtime can take', { command: ['true'], image: 'x"' }, 'spec.image', 'must be docker://'],
+    [
+      'an unknown image scheme',
+      { command: ['true'], image: 'ftp://host/img' },
+      'spec.image',
+      'must be docker://',
+    ],
+    [
+      'a script over what fits in a job environment',
+      { script: `echo ${'x'.repeat(100_000)}` },
+      'spec.script',
+      'is too large: at most 92160 bytes (UTF-8), which are 122880 once base64-encoded',
+    ],
+    [
+      'command and args over what fits',
+      { command: ['/bin/echo'], args: ['y'.repeat(60_000), 'y'.repeat(60_000)] },
+      'spec.command',
+      'command and args together are too large: at most 122880 bytes',
+    ],
+    [
+      'env over what fits (in UTF-8 bytes)',
+      { command: ['true'], env: ['A', 'B'].map((name) => ({ name, value: 'é'.repeat(30_000) })) },
+      'spec.env',
+      'env is too large: at most 122880 bytes',
+    ],
+    [
+      'maxOutputBytes below one byte',
+      { command: ['true'], workspace: { path: '/reana/users/u/workflows/w', maxOutputBytes: 0 } },
+      'spec.workspace.maxOutputBytes',
+      'greater than or equal to 1',
+    ],
+  ])('reject at apply what would fail at run time: %s', async (_what, spec, field, message) => {
+    const body = await rejection(hpcJob(uniqueName('bad'), spec));
+    expect(body).toContain(field);
+    expect(body).toContain(message);
+  });
+
+  it('accept every image form a runtime takes', async () => {
+    for (const image of [
+      'docker://registry.example.org:5000/ns/name:1.0@sha256:' + 'a'.repeat(64),
+      'oras://ghcr.io/org/img:tag',
+      'shifter://docker.io/library/ubuntu:24.04',
+      'dir:///cvmfs/unpacked.cern.ch/registry.hub.docker.com/library/debian:stable',
+      '/images/debian13.sif',
+      'python:3.12',
+    ]) {
+      const name = uniqueName('img');
+      await co.createNamespacedCustomObject({ ...base, body: hpcJob(name, { command: ['true'], image }) });
+      await co.deleteNamespacedCustomObject({ ...base, name });
+    }
+  });
+
   it('apply schema defaults and keep spec immutable where it must be', async () => {
     const name = uniqueName('defaults');
     await co.createNamespacedCustomObject({

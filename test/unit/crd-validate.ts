@@ -6,6 +6,8 @@
  * unknown field is an error: in documentation it is a typo.
  */
 import { allCRDs } from '../../src/crds/crd.js';
+import { IMAGE_PATTERN, MAX_ENV_VALUE } from '../../src/crds/hpcjob-constants.js';
+import { IMAGE_RULE, PAYLOAD_RULES, SCRIPT_SIZE_RULE } from '../../src/crds/hpcjob-spec.js';
 import type { JSONSchemaProps } from '../../src/crds/schema.js';
 
 type Value = unknown;
@@ -14,9 +16,28 @@ type Obj = Record<string, Value>;
 const has = (o: Value, k: string) => typeof o === 'object' && o !== null && (o as Obj)[k] !== undefined;
 const get = (o: Value, k: string) => (o as Obj)[k];
 const length = (s: string) => [...s].length;
+const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
+/** A word's base64 size with its separating space, as the payload rules count it (CEL integer division). */
+const word = (n: number) => Math.trunc((n + 2) / 3) * 4 + 1;
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+const [COMMAND_SIZE, ENV_SIZE] = PAYLOAD_RULES;
 
 /** Every CEL rule of the CRDs, in JavaScript. A rule without an equivalent here fails validation. */
 export const CEL: Record<string, (self: Value) => boolean> = {
+  [IMAGE_RULE.rule]: (s) => new RegExp(IMAGE_PATTERN).test(s as string),
+  [SCRIPT_SIZE_RULE.rule]: (s) => bytes(s as string) <= (MAX_ENV_VALUE / 4) * 3,
+  [COMMAND_SIZE!.rule]: (s) =>
+    sum(
+      [...((get(s, 'command') as string[]) ?? []), ...((get(s, 'args') as string[]) ?? [])].map((c) =>
+        word(length(c)),
+      ),
+    ) <=
+    MAX_ENV_VALUE + 1,
+  [ENV_SIZE!.rule]: (s) =>
+    sum(
+      ((get(s, 'env') as Obj[]) ?? []).map((e) => word(bytes(`${String(e.name)}=${String(e.value ?? '')}`))),
+    ) <=
+    MAX_ENV_VALUE + 1,
   'self.metadata.name.size() <= 63': (s) => length(get(get(s, 'metadata'), 'name') as string) <= 63,
   'self.metadata.name.size() <= 40': (s) => length(get(get(s, 'metadata'), 'name') as string) <= 40,
   'has(self.command) != has(self.script)': (s) => has(s, 'command') !== has(s, 'script'),

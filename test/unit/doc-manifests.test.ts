@@ -116,7 +116,7 @@ describe('the manifest validator', () => {
     ],
     [{ script: 'true', requirements: 'Memory > 1; rm -rf /' }, 'InvalidRequirements'],
     [{ command: ['true'], image: 'docker://Bad Image' }, 'spec.image: does not match'],
-    [{ command: ['true'], image: 'ftp://x/y' }, 'InvalidImage'],
+    [{ command: ['true'], image: 'ftp://x/y' }, 'spec.image: must be docker://'],
   ])('rejects %j', (spec, expected) => {
     expect(problems(job(spec)).join('\n')).toContain(expected);
   });

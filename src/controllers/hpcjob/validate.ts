@@ -4,7 +4,14 @@
  * runtime can take, and that what goes to the wrapper fits in a job environment. A failure never reaches a
  * batch system: the HPCJob gets Accepted=False with the field and the reason.
  */
-import { ABS_PATH_PATTERN, HPCJobDefaults, type HPCJobSpec } from '../../crds/hpcjob.js';
+import {
+  ABS_PATH_PATTERN,
+  HPCJobDefaults,
+  MAX_ENV_VALUE,
+  OCI_REF_BODY,
+  SAFE_PATH_BODY,
+  type HPCJobSpec,
+} from '../../crds/hpcjob.js';
 import { durationProblem, quantityProblem } from '../../util/units.js';
 import { b64, b64Words } from '../../wrapper-contract.js';
 
@@ -14,17 +21,13 @@ export interface ValidationError {
   message: string;
 }
 
-/** Largest base64 payload per environment variable: execve refuses strings over 128 KiB (MAX_ARG_STRLEN). */
-export const MAX_ENV_VALUE = 120 * 1024;
 /** Largest total payload, so that the job ad and the environment stay small. */
 export const MAX_TOTAL_PAYLOAD = 512 * 1024;
 
 /** <root>/users/<uuid>/workflows/<id>[/...]: REANA's layout under any root (/reana, /var/reana, /eos/...). */
 export const REANA_WORKSPACE = /^(\/[^/]+)*\/users\/[A-Za-z0-9._-]+\/workflows\/[A-Za-z0-9._-]+(\/.*)?$/;
-/** An OCI image reference: [registry[:port]/]name[:tag][@digest]; a registry has a dot, a port or is localhost. */
-const OCI_REF =
-  /^(?:(?:[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+|localhost)(?::[0-9]+)?\/|[a-zA-Z0-9-]+:[0-9]+\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
-const SAFE_PATH = /^\/[A-Za-z0-9._+@%=:,~/-]*$/;
+const OCI_REF = new RegExp(`^${OCI_REF_BODY}$`);
+const SAFE_PATH = new RegExp(`^${SAFE_PATH_BODY}$`);
 const ABS_PATH = new RegExp(ABS_PATH_PATTERN);
 /** A `.` or `..` component anywhere in a path. */
 const DOT_SEGMENT = /(^|\/)\.\.?(\/|$)/;
