@@ -8,10 +8,10 @@ JEST := NODE_OPTIONS=--experimental-vm-modules node_modules/.bin/jest
 # a failed test can never hang CI: the failure is reported, the run goes on.
 JEST_STACK := NODE_OPTIONS=--experimental-vm-modules timeout --kill-after=30 2400 node_modules/.bin/jest --runInBand --forceExit
 STACK := test/e2e/stack/stack.sh
-SHELL_SCRIPTS := $(shell git ls-files '*.sh' 2>/dev/null) .ci/run
+SHELL_SCRIPTS := $(shell git ls-files '*.sh' 2>/dev/null) .ci/run plugins/kubectl-hpc plugins/kubectl_complete-hpc
 
 .PHONY: help deps build manifests lint typecheck test test-unit test-sim test-e2e test-chaos test-audit test-reana \
-	test-reana-unit test-rules host-deps stack-up stack-down stack-status run demo demo-down bench clean helm hadolint install-check
+	test-reana-unit test-rules host-deps stack-up stack-down stack-status run demo demo-down bench clean helm hadolint install-check krew krew-tool
 
 help: ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -61,7 +61,7 @@ FROM ?= 1
 test-sim: deps ## Simulation: SEEDS random schedules from seed FROM (default 10000; SEEDS=1000000 hunts longer).
 	node --import tsx test/sim/run.ts --seeds $(SEEDS) --from $(FROM)
 
-test-e2e: deps helm stack-up ## e2e tests against the local stack (started if needed, left running).
+test-e2e: deps helm krew-tool stack-up ## e2e tests against the local stack (started if needed, left running).
 	$(JEST_STACK) --selectProjects e2e
 
 REANA_VENV := integrations/reana/.venv
@@ -97,6 +97,13 @@ test: lint test-unit test-rules test-sim ## Everything: lint, unit, simulation, 
 
 helm: ## Build the helm CLI pinned in hack/tools/go.mod into .cache/bin (cached).
 	hack/build-helm.sh
+
+# The kubectl hpc plugin for krew: the archive in dist/krew and plugins/hpc.yaml pointing at it (sha256).
+krew: deps ## Build the kubectl hpc krew archive (dist/krew) and its manifest plugins/hpc.yaml.
+	hack/krew-archive.sh
+
+krew-tool: ## Build the krew CLI pinned in hack/tools/krew/go.mod into .cache/bin (cached; for the e2e test).
+	hack/build-krew.sh
 
 hadolint: ## Fetch the Dockerfile linter into .cache/bin (cached).
 	hack/tools/install-hadolint.sh
