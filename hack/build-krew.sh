@@ -7,11 +7,7 @@ HPC_REPO=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=hack/lib.sh
 . "$HPC_REPO/hack/lib.sh"
 
-stamp="$HPC_BIN/.krew-stamp"
-want=$(cat "$HPC_REPO/hack/tools/krew/go.mod" "$HPC_REPO/hack/tools/krew/go.sum" | sha256sum | cut -c1-16)
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$HPC_BIN/krew" ]; then
-  exit 0
-fi
+go_tool_fresh krew "$HPC_REPO/hack/tools/krew" && exit 0
 command -v go >/dev/null || die "go is not installed"
 mkdir -p "$HPC_BIN"
 cd "$HPC_REPO/hack/tools/krew"
@@ -19,4 +15,4 @@ export CGO_ENABLED=0 GOFLAGS=-buildvcs=false
 log "building krew $(go list -m -f '{{.Version}}' sigs.k8s.io/krew) from Go modules"
 go build -trimpath -ldflags="-s -w" -o "$HPC_BIN/krew.tmp" sigs.k8s.io/krew/cmd/krew
 mv "$HPC_BIN/krew.tmp" "$HPC_BIN/krew"
-echo "$want" >"$stamp"
+go_tool_stamp "$HPC_REPO/hack/tools/krew" >"$HPC_BIN/.krew-stamp"

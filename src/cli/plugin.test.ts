@@ -7,20 +7,11 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, requestTimeoutMs } from './cli.js';
+import { requestTimeoutMs } from './cli.js';
 import { PLUGIN_VERSION } from './version.js';
+import { runPlugin } from '../../test/support/run-cli.js';
 
-async function run(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const env = { ...process.env, KUBECONFIG: '/nonexistent/kubeconfig' };
-  const code = await runCli(argv, {
-    out: { write: (s: string | Uint8Array) => out.push(String(s)) },
-    err: { write: (s: string | Uint8Array) => err.push(String(s)) },
-    env,
-  });
-  return { code, out: out.join(''), err: err.join('') };
-}
+const run = runPlugin;
 
 describe('kubectl hpc version', () => {
   it('prints the package version, as text and as JSON', async () => {
