@@ -100,6 +100,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   }
   try {
     const parsed = parseArgs(rest, command.flags);
+    // Checked up front: a bad value is a usage error even for a command that never reaches the cluster.
     requestTimeoutMs(stringFlag(parsed, 'request-timeout'));
     if (parsed.flags.get('help') === true) {
       io.out.write(commandHelp(command));
