@@ -4,6 +4,8 @@
 # they stay the same). Debian 13 both times: its nodejs (20.19) runs the operator, its htcondor package gives
 # the condor_* client tools the operator calls (the local stack's pool is the same HTCondor 23.9 from Debian 13).
 #   docker build -t ghcr.io/scailfin/hpc-operator:0.1.0 .
+# Both architectures with an SBOM and provenance: docs/install.md, "The image". hack/pin-base-images.sh pins the
+# debian:13.N-slim bases by digest (FROM debian:13.N-slim@sha256:...) where a registry can be reached.
 
 FROM debian:13.8-slim AS build
 # The versions come with the pinned Debian point release.
@@ -20,6 +22,19 @@ RUN node_modules/.bin/tsc -p tsconfig.build.json \
   && npm prune --omit=dev --no-audit --no-fund
 
 FROM debian:13.8-slim
+# Set by the release build (docs/install.md): the OCI labels below record them.
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+ARG CREATED=unknown
+LABEL org.opencontainers.image.title="hpc-operator" \
+  org.opencontainers.image.description="SCAILFIN HPC operator: HPCJob workflow steps on HPC facilities through HTCondor" \
+  org.opencontainers.image.source="https://github.com/scailfin/hpc-operator" \
+  org.opencontainers.image.vendor="SCAILFIN" \
+  org.opencontainers.image.licenses="Apache-2.0" \
+  org.opencontainers.image.version="${VERSION}" \
+  org.opencontainers.image.revision="${REVISION}" \
+  org.opencontainers.image.created="${CREATED}" \
+  org.opencontainers.image.base.name="docker.io/library/debian:13.8-slim"
 # hadolint ignore=DL3008
 RUN apt-get update \
   && apt-get install -y --no-install-recommends nodejs htcondor ca-certificates \

@@ -8,10 +8,10 @@ JEST := NODE_OPTIONS=--experimental-vm-modules node_modules/.bin/jest
 # a failed test can never hang CI: the failure is reported, the run goes on.
 JEST_STACK := NODE_OPTIONS=--experimental-vm-modules timeout --kill-after=30 2400 node_modules/.bin/jest --runInBand --forceExit
 STACK := test/e2e/stack/stack.sh
-SHELL_SCRIPTS := $(shell git ls-files '*.sh' 2>/dev/null) .ci/run
+SHELL_SCRIPTS := $(shell git ls-files '*.sh' 2>/dev/null) .ci/run plugins/kubectl-hpc plugins/kubectl_complete-hpc
 
 .PHONY: help deps build manifests lint typecheck test test-unit test-sim test-e2e test-chaos test-audit test-reana \
-	test-reana-unit host-deps stack-up stack-down stack-status run demo demo-down bench clean helm hadolint install-check
+	test-reana-unit test-rules host-deps stack-up stack-down stack-status run demo demo-down bench clean helm hadolint install-check krew krew-tool
 
 help: ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -47,6 +47,13 @@ lint: deps typecheck ## eslint, prettier --check, shellcheck, and the CRD YAML u
 test-unit: deps hadolint ## Unit tests (no stack needed).
 	$(JEST) --selectProjects unit
 
+# The chart's alert rules (charts/hpc-operator/files/prometheus-rules.yaml), by Prometheus' own tool: syntax,
+# then each alert firing when it should and not before (test/prometheus/alerts.test.yaml).
+test-rules: ## promtool check rules + promtool test rules (Debian package prometheus: make host-deps).
+	@command -v promtool >/dev/null || { echo "promtool is missing: run make host-deps (Debian package prometheus)" >&2; exit 1; }
+	promtool check rules charts/hpc-operator/files/prometheus-rules.yaml
+	promtool test rules test/prometheus/alerts.test.yaml
+
 # The deterministic simulation (test/sim/README.md): random schedules of faults against in-memory models, the
 # invariants checked after every step. A failing seed prints its trace and the command that replays it.
 SEEDS ?= 10000
@@ -54,7 +61,7 @@ FROM ?= 1
 test-sim: deps ## Simulation: SEEDS random schedules from seed FROM (default 10000; SEEDS=1000000 hunts longer).
 	node --import tsx test/sim/run.ts --seeds $(SEEDS) --from $(FROM)
 
-test-e2e: deps helm stack-up ## e2e tests against the local stack (started if needed, left running).
+test-e2e: deps helm krew-tool stack-up ## e2e tests against the local stack (started if needed, left running).
 	$(JEST_STACK) --selectProjects e2e
 
 REANA_VENV := integrations/reana/.venv
@@ -85,7 +92,7 @@ test-audit: deps ## After a run: no key or token material in operator logs, Even
 
 # The README's test command: lint, unit tests, the simulation, then e2e and the fault suite on a stack it starts and stops,
 # the secrets audit over what they left, and proof that stopping the stack left no process or mount behind.
-test: lint test-unit test-sim ## Everything: lint, unit, simulation, e2e + faults on a fresh stack, audit, clean stack-down.
+test: lint test-unit test-rules test-sim ## Everything: lint, unit, simulation, e2e + faults on a fresh stack, audit, clean stack-down.
 	@status=0; \
 	$(MAKE) --no-print-directory test-e2e || status=$$?; \
 	$(MAKE) --no-print-directory test-reana || status=$$?; \
@@ -98,12 +105,20 @@ test: lint test-unit test-sim ## Everything: lint, unit, simulation, e2e + fault
 helm: ## Build the helm CLI pinned in hack/tools/go.mod into .cache/bin (cached).
 	hack/build-helm.sh
 
+# The kubectl hpc plugin for krew: the archive in dist/krew and plugins/hpc.yaml pointing at it (sha256).
+krew: deps ## Build the kubectl hpc krew archive (dist/krew) and its manifest plugins/hpc.yaml.
+	hack/krew-archive.sh
+
+krew-tool: ## Build the krew CLI pinned in hack/tools/krew/go.mod into .cache/bin (cached; for the e2e test).
+	hack/build-krew.sh
+
 hadolint: ## Fetch the Dockerfile linter into .cache/bin (cached).
 	hack/tools/install-hadolint.sh
 
-# Install checks only: kustomize and Helm dry runs, chart drift, the token setup, RBAC as the ServiceAccount.
-install-check: deps helm stack-up ## The install e2e test (config/, charts/, RBAC) on the local stack.
-	$(JEST_STACK) --selectProjects e2e test/e2e/install.e2e.test.ts
+# Install checks only: kustomize and Helm dry runs, chart drift, each chart toggle and the values schema, the
+# token setup, RBAC as the ServiceAccount.
+install-check: deps helm stack-up ## The install e2e tests (config/, charts/ and its toggles, RBAC) on the local stack.
+	$(JEST_STACK) --selectProjects e2e test/e2e/install.e2e.test.ts test/e2e/chart.e2e.test.ts
 
 host-deps: ## Install the Debian packages the stack, tests and demo need (only those missing; root).
 	hack/install-host-packages.sh

@@ -7,11 +7,7 @@ HPC_REPO=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=hack/lib.sh
 . "$HPC_REPO/hack/lib.sh"
 
-stamp="$HPC_BIN/.helm-stamp"
-want=$(cat "$HPC_REPO/hack/tools/go.mod" "$HPC_REPO/hack/tools/go.sum" | sha256sum | cut -c1-16)
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$HPC_BIN/helm" ]; then
-  exit 0
-fi
+go_tool_fresh helm "$HPC_REPO/hack/tools" && exit 0
 command -v go >/dev/null || die "go is not installed"
 mkdir -p "$HPC_BIN"
 cd "$HPC_REPO/hack/tools"
@@ -28,5 +24,5 @@ for pkg in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
 done
 go build -trimpath -ldflags="$ldflags" -o "$HPC_BIN/helm.tmp" helm.sh/helm/v3/cmd/helm
 mv "$HPC_BIN/helm.tmp" "$HPC_BIN/helm"
-echo "$want" > "$stamp"
+go_tool_stamp "$HPC_REPO/hack/tools" >"$HPC_BIN/.helm-stamp"
 log "helm built: $("$HPC_BIN/helm" version --short)"

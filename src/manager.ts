@@ -95,6 +95,7 @@ function readiness(op: Operator, ping: () => Promise<void>): Probes {
   probes.addReadyzCheck('informers', () => {
     if (!op.manager.synced) throw new Error('caches not synced yet');
   });
+  probes.addReadyzCheck('leader', () => leadership(op));
   let last = { at: 0, error: undefined as string | undefined };
   probes.addReadyzCheck('schedd', async () => {
     const state = op.manager.leading ? op.backends.for(op.defaultTarget).state : undefined;
@@ -112,6 +113,20 @@ function readiness(op: Operator, ping: () => Promise<void>): Probes {
     if (last.error) throw new Error(`default schedd does not answer: ${last.error.slice(0, 200)}`);
   });
   return probes;
+}
+
+/**
+ * What /readyz?verbose says of leadership. A standby is ready (it has warm caches and takes over at once),
+ * so this check never fails: it says plainly that the replica waits, and on whom.
+ */
+export function leadership(op: Pick<Operator, 'elector' | 'manager'>): string {
+  const e = op.elector;
+  if (!e) return 'leader election off: this replica works';
+  if (op.manager.leading) return `leading: holds the Lease ${e.lease}`;
+  const holder = e.waitingOn();
+  return holder
+    ? `standby: waiting for leadership, the Lease ${e.lease} is held by ${holder}`
+    : `standby: waiting for leadership (Lease ${e.lease})`;
 }
 
 export async function startManager(

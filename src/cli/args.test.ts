@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { UsageError, boolFlag, flagHelp, intFlag, parseArgs, stringFlag, type FlagSpec } from './args.js';
-import { commandFirst } from './cli.js';
+import { commandFirst } from './command.js';
 
 const SPECS: FlagSpec[] = [
   { name: 'namespace', short: 'n', type: 'string', help: 'ns' },

@@ -14,7 +14,7 @@ export interface FlagSpec {
   help: string;
   /** Shown in help: `--attempt N`. */
   placeholder?: string;
-  /** Allowed values of a string flag. */
+  /** Allowed values of a string flag; one ending in `=` allows any value with that prefix (jsonpath=...). */
   choices?: readonly string[];
 }
 
@@ -76,8 +76,11 @@ function convert(spec: FlagSpec, shown: string, value: string): FlagValue {
       throw new UsageError(`${shown} takes a whole number, not ${JSON.stringify(value)}`);
     return Number(value);
   }
-  if (spec.choices && !spec.choices.includes(value)) {
-    throw new UsageError(`${shown} must be one of ${spec.choices.join(', ')}, not ${JSON.stringify(value)}`);
+  const allowed = (c: string) =>
+    c.endsWith('=') ? value.startsWith(c) && value.length > c.length : c === value;
+  if (spec.choices && !spec.choices.some(allowed)) {
+    const shownChoices = spec.choices.map((c) => (c.endsWith('=') ? `${c}TEMPLATE` : c));
+    throw new UsageError(`${shown} must be one of ${shownChoices.join(', ')}, not ${JSON.stringify(value)}`);
   }
   return value;
 }

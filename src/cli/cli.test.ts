@@ -1,22 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import type { HPCJob } from '../crds/hpcjob.js';
-import { COMMANDS, runCli } from './cli.js';
+import { COMMANDS } from './cli.js';
 import { describeHPCJob, ruleText, shellWord } from './commands/describe.js';
 import { hpcJobSection, statusLines, virtualClusterSection } from './commands/status.js';
 import { parsePhases, phaseVerdict } from './commands/wait.js';
+import { runPlugin } from '../../test/support/run-cli.js';
 
-async function run(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  // No cluster here: a kubeconfig that does not exist proves these paths never need one.
-  const env = { ...process.env, KUBECONFIG: '/nonexistent/kubeconfig' };
-  const code = await runCli(argv, {
-    out: { write: (s: string | Uint8Array) => out.push(String(s)) },
-    err: { write: (s: string | Uint8Array) => err.push(String(s)) },
-    env,
-  });
-  return { code, out: out.join(''), err: err.join('') };
-}
+const run = runPlugin;
 
 describe('runCli', () => {
   it('prints help for the plugin and for each command, exit 0', async () => {

@@ -2,8 +2,11 @@
  * The command dispatcher of kubectl-hpc: finds the command, parses its flags, runs it, and turns failures
  * into kubectl's exit codes (0 ok, 1 error, 2 usage). Separate from the entry file so tests can call it.
  */
-import { UsageError, parseArgs } from './args.js';
-import { commandHelp, type CliContext, type Command } from './command.js';
+import { UsageError, parseArgs, stringFlag, type ParsedArgs } from './args.js';
+import { commandFirst, commandHelp, type CliContext, type Command } from './command.js';
+import { completion } from './commands/completion.js';
+import { version } from './commands/version.js';
+import { runComplete } from './complete.js';
 import { cancel } from './commands/cancel.js';
 import { describe } from './commands/describe.js';
 import { explainHold } from './commands/explain-hold.js';
@@ -12,9 +15,20 @@ import { retry } from './commands/retry.js';
 import { status } from './commands/status.js';
 import { wait } from './commands/wait.js';
 import { CliError, Kube } from './kube.js';
+import { durationMs } from '../util/units.js';
 import type { Output } from './live.js';
 
-export const COMMANDS: readonly Command[] = [status, logs, describe, retry, cancel, wait, explainHold];
+export const COMMANDS: readonly Command[] = [
+  status,
+  logs,
+  describe,
+  retry,
+  cancel,
+  wait,
+  explainHold,
+  version,
+  completion,
+];
 
 export interface Io {
   out: Output;
@@ -39,28 +53,35 @@ Exit codes: 0 ok, 1 error, 2 usage.
 `;
 }
 
-/** Flags that may come before the command name and take a value (`kubectl hpc -n ns status`). */
-const VALUE_FLAGS_BEFORE_COMMAND = new Set([
-  '-n',
-  '--namespace',
-  '--kubeconfig',
-  '--context',
-  '-o',
-  '--output',
-]);
+/** The cluster client as the common flags say: --kubeconfig, --context, --request-timeout. */
+function kubeFor(parsed: ParsedArgs, env: NodeJS.ProcessEnv): Kube {
+  const kubeconfig = stringFlag(parsed, 'kubeconfig');
+  const context = stringFlag(parsed, 'context');
+  return new Kube({
+    env,
+    requestTimeoutMs: requestTimeoutMs(stringFlag(parsed, 'request-timeout')),
+    ...(kubeconfig !== undefined ? { kubeconfig } : {}),
+    ...(context !== undefined ? { context } : {}),
+  });
+}
 
-/** Moves the command name to the front when global flags come first. */
-export function commandFirst(argv: readonly string[]): string[] {
-  let i = 0;
-  while (i < argv.length && (argv[i] as string).startsWith('-')) {
-    const a = argv[i] as string;
-    i += VALUE_FLAGS_BEFORE_COMMAND.has(a) ? 2 : 1;
+/** kubectl's --request-timeout: a duration (10s, 1m), or a bare number of seconds; 0 means no limit. */
+export function requestTimeoutMs(value: string | undefined): number {
+  if (value === undefined) return 0;
+  if (/^[0-9]+$/.test(value)) return Number(value) * 1000;
+  try {
+    return durationMs(value);
+  } catch {
+    throw new UsageError(
+      `--request-timeout takes a duration such as 10s or 1m, not ${JSON.stringify(value)}`,
+    );
   }
-  if (i === 0 || i >= argv.length) return [...argv];
-  return [argv[i] as string, ...argv.slice(0, i), ...argv.slice(i + 1)];
 }
 
 export async function runCli(argv: readonly string[], io: Io): Promise<number> {
+  // Hidden: the completion protocol (complete.ts), asked by the shell scripts and kubectl_complete-hpc.
+  if (argv[0] === '__complete')
+    return runComplete(argv.slice(1), io.out, { commands: COMMANDS, kube: (p) => kubeFor(p, io.env) });
   const args = commandFirst(argv);
   const [name, ...rest] = args;
   if (name === undefined || name === '-h' || name === '--help' || (name === 'help' && rest.length === 0)) {
@@ -79,6 +100,8 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   }
   try {
     const parsed = parseArgs(rest, command.flags);
+    // Checked up front: a bad value is a usage error even for a command that never reaches the cluster.
+    requestTimeoutMs(stringFlag(parsed, 'request-timeout'));
     if (parsed.flags.get('help') === true) {
       io.out.write(commandHelp(command));
       return 0;
@@ -90,15 +113,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       err: io.err,
       env: io.env,
       now: io.now ?? Date.now,
-      kube: () => {
-        const kubeconfig = parsed.flags.get('kubeconfig');
-        const context = parsed.flags.get('context');
-        kube ??= new Kube({
-          ...(typeof kubeconfig === 'string' ? { kubeconfig } : {}),
-          ...(typeof context === 'string' ? { context } : {}),
-        });
-        return kube;
-      },
+      kube: () => (kube ??= kubeFor(parsed, io.env)),
     };
     return await command.run(ctx);
   } catch (e) {

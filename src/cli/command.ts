@@ -56,7 +56,7 @@ export const OUTPUT: FlagSpec = {
   name: 'output',
   short: 'o',
   type: 'string',
-  placeholder: 'json|yaml',
+  placeholder: 'json|yaml|jsonpath=TEMPLATE',
   choices: OUTPUT_FORMATS,
   help: 'Print machine-readable output instead of text.',
 };
@@ -67,8 +67,15 @@ export const TIMEOUT: FlagSpec = {
   help: 'Give up waiting after this long, e.g. 90s or 1h (default: wait forever).',
 };
 
+export const REQUEST_TIMEOUT: FlagSpec = {
+  name: 'request-timeout',
+  type: 'string',
+  placeholder: 'DURATION',
+  help: 'Give up on an API call after this long, e.g. 10s or 1m (0 or a bare number of seconds, as kubectl).',
+};
+
 /** Flags every command takes. */
-export const COMMON_FLAGS: FlagSpec[] = [KUBECONFIG, CONTEXT, HELP];
+export const COMMON_FLAGS: FlagSpec[] = [KUBECONFIG, CONTEXT, REQUEST_TIMEOUT, HELP];
 
 export function outputFormat(ctx: CliContext): OutputFormat | undefined {
   return stringFlag(ctx.args, 'output') as OutputFormat | undefined;
@@ -85,4 +92,25 @@ export function commandHelp(c: Command): string {
     (c.details ? `\n${c.details.trimEnd()}\n` : '') +
     `\nFlags:\n${flagHelp(c.flags)}\n`
   );
+}
+
+/** Flags that may come before the command name and take a value (`kubectl hpc -n ns status`). */
+const VALUE_FLAGS_BEFORE_COMMAND = new Set([
+  '-n',
+  '--namespace',
+  '--kubeconfig',
+  '--context',
+  '-o',
+  '--output',
+]);
+
+/** Moves the command name to the front when global flags come first. */
+export function commandFirst(argv: readonly string[]): string[] {
+  let i = 0;
+  while (i < argv.length && (argv[i] as string).startsWith('-')) {
+    const a = argv[i] as string;
+    i += VALUE_FLAGS_BEFORE_COMMAND.has(a) ? 2 : 1;
+  }
+  if (i === 0 || i >= argv.length) return [...argv];
+  return [argv[i] as string, ...argv.slice(0, i), ...argv.slice(i + 1)];
 }

@@ -1,5 +1,6 @@
 /** Text output of kubectl-hpc: tables, durations and ages the way kubectl prints them, JSON and YAML. */
 import { stringify } from 'yaml';
+import { jsonpath } from './jsonpath.js';
 
 /** Columns separated by three spaces, as `kubectl get` does; trailing blanks trimmed. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -78,12 +79,23 @@ export function oneLine(text: string | undefined, max = 80): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-export const OUTPUT_FORMATS = ['json', 'yaml'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+/** `jsonpath=` takes its template after the `=` (args.ts reads a choice ending in `=` as a prefix). */
+export const OUTPUT_FORMATS = ['json', 'yaml', 'jsonpath='] as const;
+export type OutputFormat = 'json' | 'yaml' | `jsonpath=${string}`;
 
-/** Machine-readable output: JSON as kubectl prints it (2-space indent), or YAML. */
+/** Machine-readable output: JSON as kubectl prints it (2-space indent), YAML, or a JSONPath template. */
 export function render(value: unknown, format: OutputFormat): string {
+  if (format.startsWith('jsonpath=')) return jsonpath(format.slice('jsonpath='.length), value);
   return format === 'json' ? JSON.stringify(value, null, 2) + '\n' : stringify(value);
+}
+
+/** kubectl's `-o name`: `<kind>.<group>/<name>`, one per line. */
+export function names(
+  objects: readonly { kind?: string; apiVersion?: string; metadata: { name: string } }[],
+): string {
+  return objects
+    .map((o) => `${(o.kind ?? '').toLowerCase()}.${(o.apiVersion ?? '').split('/')[0]}/${o.metadata.name}\n`)
+    .join('');
 }
 
 /**

@@ -7,37 +7,30 @@ import * as k8s from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../crds/common.js';
 import { HPCJOB_PLURAL, type HPCJob } from '../crds/hpcjob.js';
 import { VIRTUALCLUSTER_PLURAL, type VirtualCluster } from '../crds/virtualcluster.js';
-import { UsageError } from './args.js';
+import { CliError } from './errors.js';
+import { loadKubeConfig, type LoadOptions } from './kubeconfig.js';
 
-/** A failure to report in one line: exit code 1. */
-export class CliError extends Error {}
+export { CliError };
 
-export interface KubeOptions {
-  kubeconfig?: string;
-  context?: string;
+export interface KubeOptions extends LoadOptions {
+  /** Each API call gives up after this long (--request-timeout); 0 or undefined: no limit. */
+  requestTimeoutMs?: number;
 }
 
 export class Kube {
   readonly kc: k8s.KubeConfig;
   readonly #co: k8s.CustomObjectsApi;
+  readonly #timeoutMs: number;
 
   constructor(o: KubeOptions) {
-    this.kc = new k8s.KubeConfig();
-    try {
-      if (o.kubeconfig) this.kc.loadFromFile(o.kubeconfig);
-      else this.kc.loadFromDefault();
-    } catch (e) {
-      throw new CliError(`cannot load the kubeconfig${o.kubeconfig ? ` ${o.kubeconfig}` : ''}: ${String(e)}`);
-    }
-    if (o.context) {
-      if (!this.kc.getContextObject(o.context))
-        throw new UsageError(`no context ${o.context} in the kubeconfig`);
-      this.kc.setCurrentContext(o.context);
-    }
-    if (!this.kc.getCurrentCluster()) {
-      throw new CliError('no cluster to talk to: set KUBECONFIG, or pass --kubeconfig or --context');
-    }
+    this.kc = loadKubeConfig(o);
+    this.#timeoutMs = o.requestTimeoutMs ?? 0;
     this.#co = this.kc.makeApiClient(k8s.CustomObjectsApi);
+  }
+
+  /** One API call under --request-timeout, with the retries the API server asks for. */
+  #call<T>(call: () => Promise<T>): Promise<T> {
+    return withRetries(() => withDeadline(call(), this.#timeoutMs));
   }
 
   /** The namespace to use: the flag, else the current context's, else default (as kubectl). */
@@ -47,7 +40,7 @@ export class Kube {
 
   async getHPCJob(namespace: string, name: string): Promise<HPCJob> {
     try {
-      return (await withRetries(() =>
+      return (await this.#call(() =>
         this.#co.getNamespacedCustomObject({
           group: GROUP,
           version: VERSION,
@@ -58,6 +51,17 @@ export class Kube {
       )) as HPCJob;
     } catch (e) {
       throw apiError(e, `hpcjob ${name} in namespace ${namespace}`);
+    }
+  }
+
+  /** Names of the namespaces (for completion). */
+  async listNamespaces(): Promise<string[]> {
+    const core = this.kc.makeApiClient(k8s.CoreV1Api);
+    try {
+      const list = await this.#call(() => core.listNamespace());
+      return list.items.map((n) => n.metadata?.name ?? '').filter((n) => n !== '');
+    } catch (e) {
+      throw apiError(e, 'namespaces');
     }
   }
 
@@ -73,7 +77,7 @@ export class Kube {
   async #list(plural: string, namespace: string | undefined, what: string): Promise<unknown[]> {
     const base = { group: GROUP, version: VERSION, plural };
     try {
-      const list = (await withRetries(() =>
+      const list = (await this.#call(() =>
         namespace === undefined
           ? this.#co.listClusterCustomObject(base)
           : this.#co.listNamespacedCustomObject({ ...base, namespace }),
@@ -96,7 +100,7 @@ export class Kube {
   ): Promise<HPCJob> {
     const body = { metadata: { annotations, ...(resourceVersion ? { resourceVersion } : {}) } };
     try {
-      return (await withRetries(() =>
+      return (await this.#call(() =>
         this.#co.patchNamespacedCustomObject(
           { group: GROUP, version: VERSION, plural: HPCJOB_PLURAL, namespace, name, body },
           k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
@@ -112,7 +116,7 @@ export class Kube {
   async eventsFor(job: HPCJob): Promise<k8s.EventsV1Event[]> {
     const api = this.kc.makeApiClient(k8s.EventsV1Api);
     try {
-      const list = await withRetries(() =>
+      const list = await this.#call(() =>
         api.listNamespacedEvent({
           namespace: job.metadata.namespace,
           fieldSelector: `regarding.name=${job.metadata.name}`,
@@ -132,6 +136,22 @@ export class Kube {
 }
 
 const MAX_TRIES = 10;
+
+/** `p`, or a CliError once `ms` have passed (0: no limit): the API server did not answer in time. */
+export function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  if (ms <= 0) return p;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new CliError(`the Kubernetes API server did not answer within ${ms / 1000}s (--request-timeout)`),
+        ),
+      ms,
+    );
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
 
 /**
  * Retries what the API server asks to be retried, as kubectl (client-go) does: 429 Too Many Requests, or a
@@ -175,6 +195,7 @@ function isConflict(e: unknown): boolean {
 
 /** A one-line error for an API failure: not found, forbidden, unreachable, or the API's own message. */
 export function apiError(e: unknown, what: string): CliError {
+  if (e instanceof CliError) return e;
   if (e instanceof k8s.ApiException) {
     const message = statusMessage(e.body) ?? `HTTP ${e.code}`;
     if (e.code === 404) {

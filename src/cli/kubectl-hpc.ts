@@ -16,3 +16,6 @@ process.exitCode = await runCli(process.argv.slice(2), {
   err: process.stderr,
   env: process.env,
 });
+// Exit once the output is written, not when the event loop is empty: an API call given up on by
+// --request-timeout still holds its socket, and would keep the process alive for as long as the server does.
+process.stdout.write('', () => process.exit());

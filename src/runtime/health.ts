@@ -5,7 +5,8 @@
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
 
-export type Check = () => Promise<void> | void;
+/** Throws when failing; may return a note that passing output shows (`[+]leader ok: standby, ...`). */
+export type Check = () => Promise<string | void> | string | void;
 
 export class Probes {
   readonly #healthz = new Map<string, Check>();
@@ -26,8 +27,8 @@ export class Probes {
     for (const [name, check] of checks) {
       if (only && name !== only) continue;
       try {
-        await check();
-        lines.push(`[+]${name} ok`);
+        const note = await check();
+        lines.push(note ? `[+]${name} ok: ${note}` : `[+]${name} ok`);
       } catch (e) {
         ok = false;
         lines.push(`[-]${name} failed: ${e instanceof Error ? e.message : String(e)}`);

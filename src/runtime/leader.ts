@@ -98,6 +98,11 @@ export class LeaderElector {
     return this.#leading ? this.#lastRenew + this.#o.renewDeadlineMs : 0;
   }
 
+  /** namespace/name of the Lease this elector competes for. */
+  get lease(): string {
+    return `${this.#o.namespace}/${this.#o.name}`;
+  }
+
   /** The identity holding the Lease while we wait for it, or undefined. */
   waitingOn(): string | undefined {
     return this.#waitingOn;
@@ -276,7 +281,10 @@ export class LeaderElector {
   #waitFor(holder: string): void {
     if (this.#waitingOn === holder) return;
     this.#waitingOn = holder;
-    this.#log.info({ holder }, 'the leader lease is held by another replica: waiting for it to expire');
+    this.#log.info(
+      { holder },
+      `waiting for leadership: the Lease ${this.lease} is held by ${holder}; this replica stands by until it is released or expires`,
+    );
   }
 }
 

@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
@@ -134,9 +135,11 @@ describe('Dockerfile', () => {
   it('builds from pinned Debian 13 images, the release of the local stack root', () => {
     expect(readFileSync(join(REPO, 'hack/build-rootfs.sh'), 'utf8')).toMatch(/debootstrap .*\btrixie\b/);
     for (const s of all) {
-      // debian:13.N-slim: a point release, never a moving tag such as latest, trixie or 13.
-      expect(s.from).toMatch(/^debian:13\.\d+-slim$/);
+      // debian:13.N-slim: a point release, never a moving tag such as latest, trixie or 13; pinned by digest
+      // once hack/pin-base-images.sh has run where a registry answers.
+      expect(s.from).toMatch(/^debian:13\.\d+-slim(@sha256:[a-f0-9]{64})?$/);
     }
+    expect(new Set(all.map((s) => s.from)).size).toBe(1);
   });
 
   it('never ADDs (no remote URLs, no auto-extraction); COPY only from the context or the build stage', () => {
@@ -234,5 +237,62 @@ describe('Dockerfile', () => {
       expect(existsSync(join(REPO, src))).toBe(true);
     }
     expect(allowed.some((a) => a.startsWith('.stack') || a.startsWith('.cache'))).toBe(false);
+  });
+
+  it('labels the image with the OCI annotations, its version the package version', () => {
+    const labels = Object.fromEntries(
+      final.instructions
+        .filter((i) => i.keyword === 'LABEL')
+        .flatMap((i) => [...i.args.matchAll(/(\S+?)="([^"]*)"/g)])
+        .map((m) => [m[1], m[2]]),
+    );
+    const oci = (k: string) => labels[`org.opencontainers.image.${k}`];
+    for (const k of ['title', 'description', 'source', 'vendor', 'licenses'])
+      expect([k, (oci(k) ?? '').length > 0]).toEqual([k, true]);
+    const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
+      version: string;
+      license: string;
+    };
+    expect(oci('licenses')).toBe(pkg.license);
+    expect([oci('version'), oci('revision'), oci('created')]).toEqual([
+      '${VERSION}',
+      '${REVISION}',
+      '${CREATED}',
+    ]);
+    const args = final.instructions.filter((i) => i.keyword === 'ARG').map((i) => i.args);
+    expect(args).toEqual([`VERSION=${pkg.version}`, 'REVISION=unknown', 'CREATED=unknown']);
+    expect(oci('base.name')).toBe(`docker.io/library/${final.from.split('@')[0]}`);
+  });
+
+  it('hack/pin-base-images.sh pins every FROM by digest, re-pins, and stays hadolint clean', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hpcop-pin-'));
+    const copy = join(dir, 'Dockerfile');
+    writeFileSync(copy, dockerfile);
+    mkdirSync(join(dir, 'bin'));
+    // A stand-in for crane (no registry here): the script's own rewriting is what is under test.
+    const crane = (digit: string) =>
+      writeFileSync(join(dir, 'bin/crane'), `#!/bin/sh\necho sha256:${digit.repeat(64)}\n`, { mode: 0o755 });
+    const pin = () =>
+      execFileSync(join(REPO, 'hack/pin-base-images.sh'), [copy], {
+        encoding: 'utf8',
+        env: { ...process.env, HPC_DIGEST_TOOL: 'crane', PATH: `${join(dir, 'bin')}:${process.env.PATH}` },
+      });
+    crane('a');
+    expect(pin()).toBe(`${build.from.split('@')[0]} -> sha256:${'a'.repeat(64)}\n`);
+    crane('b');
+    pin();
+    const pinned = stages(parseDockerfile(readFileSync(copy, 'utf8')));
+    expect(pinned.map((s) => [s.from, s.name])).toEqual(
+      all.map((s) => [`${s.from.split('@')[0]}@sha256:${'b'.repeat(64)}`, s.name]),
+    );
+    const bin = hadolint();
+    if (!bin) throw new Error('hadolint not found: run hack/tools/install-hadolint.sh (.ci/run does)');
+    expect(execFileSync(bin, ['--no-color', copy], { encoding: 'utf8' })).toBe('');
+    expect(() =>
+      execFileSync(join(REPO, 'hack/pin-base-images.sh'), [copy], {
+        stdio: 'pipe',
+        env: { ...process.env, HPC_DIGEST_TOOL: 'none' },
+      }),
+    ).toThrow(/no docker buildx, crane or skopeo/);
   });
 });

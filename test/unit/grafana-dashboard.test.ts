@@ -1,6 +1,6 @@
 /**
- * docs/grafana-dashboard.json: a dashboard Grafana can import (schemaVersion, a Prometheus data source
- * variable, unique ids, panels that do not overlap) whose PromQL names only metrics the operator exports.
+ * charts/hpc-operator/files/grafana-dashboard.json: a dashboard Grafana can import (schemaVersion, a
+ * Prometheus data source variable, unique ids, panels that do not overlap) whose PromQL names only metrics the operator exports.
  */
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
@@ -37,7 +37,12 @@ interface Dashboard {
 
 const dashboard = JSON.parse(
   readFileSync(
-    join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'grafana-dashboard.json'),
+    join(
+      dirname(fileURLToPath(import.meta.url)),
+      '..',
+      '..',
+      'charts/hpc-operator/files/grafana-dashboard.json',
+    ),
     'utf8',
   ),
 ) as Dashboard;
@@ -53,7 +58,7 @@ const variableQueries = dashboard.templating.list
     expr: typeof v.query === 'string' ? v.query : (v.query?.query ?? ''),
   }));
 
-describe('docs/grafana-dashboard.json', () => {
+describe('charts/hpc-operator/files/grafana-dashboard.json', () => {
   it('is a current dashboard with a Prometheus data source variable', () => {
     expect(dashboard.schemaVersion).toBeGreaterThanOrEqual(36);
     expect(dashboard.uid).toMatch(/^[a-zA-Z0-9_-]{1,40}$/);

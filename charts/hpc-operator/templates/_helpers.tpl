@@ -27,8 +27,30 @@ app.kubernetes.io/component: manager
 {{ include "hpc-operator.fullname" . }}
 {{- end -}}
 
+{{/* repository@digest when a digest is given (immutable: the tag is then ignored), else repository:tag. */}}
 {{- define "hpc-operator.image" -}}
+{{- if .Values.image.digest -}}
+{{ .Values.image.repository }}@{{ .Values.image.digest }}
+{{- else -}}
 {{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Topology spread of the replicas: as given, or with several replicas a soft spread over nodes (a standby on
+the leader's node would fall with it); none with one replica.
+*/}}
+{{- define "hpc-operator.topologySpread" -}}
+{{- if .Values.topologySpreadConstraints -}}
+{{ toYaml .Values.topologySpreadConstraints }}
+{{- else if gt (int .Values.replicas) 1 -}}
+- maxSkew: 1
+  topologyKey: kubernetes.io/hostname
+  whenUnsatisfiable: ScheduleAnyway
+  labelSelector:
+    matchLabels:
+      {{- include "hpc-operator.selectorLabels" . | nindent 6 }}
+{{- end -}}
 {{- end -}}
 
 {{/* The Subject every binding names: the operator's ServiceAccount. */}}

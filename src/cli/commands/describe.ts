@@ -6,25 +6,26 @@ import type * as k8s from '@kubernetes/client-node';
 import { holdLabel } from '../../condor/hold-explanation.js';
 import { HPCJobDefaults as D, type HPCJob, type RetryRule } from '../../crds/hpcjob.js';
 import { intFlag } from '../args.js';
-import { COMMON_FLAGS, NAMESPACE, namespaceOf, type CliContext, type Command } from '../command.js';
+import { ALL_NAMESPACES, COMMON_FLAGS, NAMESPACE, type CliContext, type Command } from '../command.js';
 import { age, between, indent, oneLine, shortTime, table, timeWithAge } from '../format.js';
 import { exitOf, isFinal } from '../jobs.js';
 import { eventTime } from '../kube.js';
-import { requireName } from './util.js';
+import { namedHPCJob } from './util.js';
 
 export const describe: Command = {
   name: 'describe',
   summary: 'Show an HPCJob in detail: spec, conditions, attempt history, next retry and recent Events.',
-  usage: ['describe HPCJOB [-n NS] [--events N]'],
+  usage: ['describe HPCJOB [-n NS | -A] [--events N]'],
+  details: `-A finds the HPCJob in whatever namespace it is (an error when the name is in several).`,
   flags: [
     NAMESPACE,
+    ALL_NAMESPACES,
     { name: 'events', type: 'int', placeholder: 'N', help: 'How many recent Events to show (default 20).' },
     ...COMMON_FLAGS,
   ],
   async run(ctx: CliContext): Promise<number> {
-    const name = requireName(ctx, 'describe');
+    const job = await namedHPCJob(ctx, 'describe');
     const kube = ctx.kube();
-    const job = await kube.getHPCJob(namespaceOf(ctx), name);
     // Events are a help, not the point: describe the job even when they cannot be read.
     const events = await kube.eventsFor(job).catch((e: Error) => e);
     ctx.out.write(

@@ -6,10 +6,10 @@
 import { spawn } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
 import { boolFlag, intFlag, stringFlag } from '../args.js';
-import { COMMON_FLAGS, NAMESPACE, namespaceOf, type CliContext, type Command } from '../command.js';
+import { ALL_NAMESPACES, COMMON_FLAGS, NAMESPACE, type CliContext, type Command } from '../command.js';
 import { CliError } from '../kube.js';
 import { logPath } from '../jobs.js';
-import { requireName } from './util.js';
+import { namedHPCJob } from './util.js';
 
 const DEFAULT_OPERATOR_NAMESPACE = 'hpc-operator-system';
 const DEFAULT_OPERATOR_DEPLOYMENT = 'hpc-operator';
@@ -17,8 +17,8 @@ const DEFAULT_OPERATOR_DEPLOYMENT = 'hpc-operator';
 export const logs: Command = {
   name: 'logs',
   summary: "Print an HPCJob attempt's stdout (or stderr).",
-  usage: ['logs HPCJOB [--attempt N] [--stderr] [-n NS]'],
-  details: `Without --attempt: the last attempt. The file is read directly when it is on this machine (the
+  usage: ['logs HPCJOB [--attempt N] [--stderr] [-n NS | -A]'],
+  details: `Without --attempt: the last attempt. -A finds the HPCJob in whatever namespace it is. The file is read directly when it is on this machine (the
 operator runs here, or its log volume is mounted at the same path); otherwise through
   kubectl exec -n <operator-namespace> deploy/<operator-deployment> -- cat <path>
 
@@ -27,6 +27,7 @@ Examples:
   kubectl hpc logs fit --attempt 1 --stderr`,
   flags: [
     NAMESPACE,
+    ALL_NAMESPACES,
     { name: 'attempt', type: 'int', placeholder: 'N', help: 'Which attempt (default: the last).' },
     { name: 'stderr', type: 'boolean', help: 'Print stderr instead of stdout.' },
     {
@@ -44,9 +45,8 @@ Examples:
     ...COMMON_FLAGS,
   ],
   async run(ctx: CliContext): Promise<number> {
-    const name = requireName(ctx, 'logs');
     const stream = boolFlag(ctx.args, 'stderr') ? 'stderr' : 'stdout';
-    const job = await ctx.kube().getHPCJob(namespaceOf(ctx), name);
+    const job = await namedHPCJob(ctx, 'logs');
     const { path } = logPath(job, stream, intFlag(ctx.args, 'attempt'));
     if (existsSync(path)) {
       for await (const chunk of createReadStream(path)) ctx.out.write(chunk as Buffer);
@@ -62,7 +62,7 @@ async function viaOperatorPod(ctx: CliContext, path: string): Promise<void> {
   const deploy = stringFlag(ctx.args, 'operator-deployment') ?? DEFAULT_OPERATOR_DEPLOYMENT;
   const args = ['exec', '-n', opNs, `deploy/${deploy}`, '--', 'cat', path];
   // The same cluster the plugin talks to.
-  for (const flag of ['kubeconfig', 'context']) {
+  for (const flag of ['kubeconfig', 'context', 'request-timeout']) {
     const v = stringFlag(ctx.args, flag);
     if (v) args.unshift(`--${flag}=${v}`);
   }

@@ -10,7 +10,7 @@ import {
   type CliContext,
   type Command,
 } from '../command.js';
-import { age, oneLine, render, table, type OutputFormat } from '../format.js';
+import { age, names as objectNames, oneLine, render, table, type OutputFormat } from '../format.js';
 import { LiveBlock, sleep, type LiveLine } from '../live.js';
 import { durationFlag } from './util.js';
 
@@ -18,9 +18,9 @@ const OUTPUT_WIDE: FlagSpec = {
   name: 'output',
   short: 'o',
   type: 'string',
-  placeholder: 'json|yaml|wide',
-  choices: ['json', 'yaml', 'wide'],
-  help: 'json or yaml: the objects as a List; wide: also schedd, allocations and messages.',
+  placeholder: 'json|yaml|wide|name|jsonpath=TEMPLATE',
+  choices: ['json', 'yaml', 'wide', 'name', 'jsonpath='],
+  help: 'json, yaml or jsonpath=TEMPLATE: the objects as a List; name: kind.group/name; wide: also schedd, allocations and messages.',
 };
 
 interface Row {
@@ -154,7 +154,8 @@ Examples:
     if (allNamespaces && stringFlag(ctx.args, 'namespace')) throw new UsageError('use -n or -A, not both');
     const output = stringFlag(ctx.args, 'output');
     const watch = boolFlag(ctx.args, 'watch');
-    if (watch && (output === 'json' || output === 'yaml')) throw new UsageError('--watch prints tables only');
+    const machine = output !== undefined && output !== 'wide';
+    if (watch && machine) throw new UsageError('--watch prints tables only');
     const intervalMs = Math.max(200, durationFlag(ctx, 'interval') ?? 2000);
     const ns = allNamespaces ? undefined : namespaceOf(ctx);
     const names = new Set(ctx.args.positionals);
@@ -172,10 +173,14 @@ Examples:
     };
 
     const first = await read();
-    if (output === 'json' || output === 'yaml') {
+    if (machine) {
       const items = [...first.jobs, ...first.vcs];
-      ctx.out.write(render({ apiVersion: 'v1', kind: 'List', items }, output as OutputFormat));
-      return 0;
+      ctx.out.write(
+        output === 'name'
+          ? objectNames(items)
+          : render({ apiVersion: 'v1', kind: 'List', items }, output as OutputFormat),
+      );
+      return missing(ctx, names, first) ? 1 : 0;
     }
     const where = ns === undefined ? 'any namespace' : `namespace ${ns}`;
     if (!watch) {

@@ -1,8 +1,10 @@
 /** Small pieces the commands share. */
 import { randomBytes } from 'node:crypto';
 import { durationMs } from '../../util/units.js';
-import { UsageError, stringFlag } from '../args.js';
-import type { CliContext } from '../command.js';
+import type { HPCJob } from '../../crds/hpcjob.js';
+import { UsageError, boolFlag, stringFlag } from '../args.js';
+import { namespaceOf, type CliContext } from '../command.js';
+import { CliError } from '../errors.js';
 
 /** The one HPCJob name a command takes. */
 export function requireName(ctx: CliContext, command: string): string {
@@ -11,6 +13,24 @@ export function requireName(ctx: CliContext, command: string): string {
   if (rest.length > 0)
     throw new UsageError(`${command} takes one HPCJob, not ${ctx.args.positionals.length}`);
   return name;
+}
+
+/**
+ * The one HPCJob a command names: in -n's namespace (or the context's), or with -A wherever it is. A name
+ * found in several namespaces is an error that lists them: guessing would show or act on the wrong job.
+ */
+export async function namedHPCJob(ctx: CliContext, command: string): Promise<HPCJob> {
+  const name = requireName(ctx, command);
+  if (!boolFlag(ctx.args, 'all-namespaces')) return ctx.kube().getHPCJob(namespaceOf(ctx), name);
+  if (stringFlag(ctx.args, 'namespace') !== undefined) throw new UsageError('use -n or -A, not both');
+  const found = (await ctx.kube().listHPCJobs(undefined)).filter((j) => j.metadata.name === name);
+  const [only, ...more] = found;
+  if (!only) throw new CliError(`no HPCJob named ${name} in any namespace`);
+  if (more.length > 0) {
+    const where = found.map((j) => j.metadata.namespace).join(', ');
+    throw new CliError(`HPCJobs named ${name} are in several namespaces (${where}): pick one with -n`);
+  }
+  return only;
 }
 
 /**

@@ -176,8 +176,17 @@ SH
 
 site_exec() { nsenter --target "$(cat "$PIDS/site.init")" --net --mount --uts --pid -- "$@"; }
 
+# slurm_state_ok STATE: a node state (sinfo %T) that serves jobs. A busy node (mixed, allocated, completing)
+# is as healthy as an idle one; a suffix (idle* not responding, idle~ powered off, ...) or a drain is not.
+slurm_state_ok() {
+  case $1 in
+    idle | mixed | allocated | completing) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
 site_ready() {
-  [ "$("$HPC_STACK/bin/ssh" "$HPC_SITE_NAME" sinfo -h -o %T 2>/dev/null | head -1)" = idle ]
+  slurm_state_ok "$("$HPC_STACK/bin/ssh" "$HPC_SITE_NAME" sinfo -h -o %T 2>/dev/null | head -1)"
 }
 
 # sge_ready: the queue instance on the site host is up with no state flag (an execd not yet reporting shows

@@ -21,8 +21,11 @@ export interface OperatorOptions {
   entry?: 'src' | 'dist';
   /** A kubeconfig to run as (e.g. a ServiceAccount token); default the stack's admin kubeconfig. */
   kubeconfig?: string;
-  /** Leader election on, with this Lease (default off: test files run operators side by side). */
-  leaderElection?: { namespace: string; id: string };
+  /**
+   * Leader election on, with the Lease in `namespace` named `id` (without an id the operator's default:
+   * named after its operator id). Default off: test files run operators side by side.
+   */
+  leaderElection?: { namespace: string; id?: string };
 }
 
 export async function freePort(): Promise<number> {
@@ -73,7 +76,7 @@ export class OperatorProcess {
         ? [
             '--leader-elect=true',
             `--leader-election-namespace=${this.o.leaderElection.namespace}`,
-            `--leader-election-id=${this.o.leaderElection.id}`,
+            ...(this.o.leaderElection.id ? [`--leader-election-id=${this.o.leaderElection.id}`] : []),
           ]
         : ['--leader-elect=false']),
       '--log-level=debug',
@@ -141,6 +144,11 @@ export class OperatorProcess {
     const code = await this.#exit;
     this.#out?.end();
     return code;
+  }
+
+  /** The body of /readyz?verbose (each check with its note). */
+  async readyz(): Promise<string> {
+    return (await fetch(`http://127.0.0.1:${this.healthPort}/readyz?verbose`)).text();
   }
 
   /** The Prometheus text exposition, parsed into `name{labels}` -> value. */
