@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { SecretAccessError, type WatchEventType } from '../kube-api.js';
+import { SecretAccessError, errorMessage, isConflict, isGone, type WatchEventType } from '../kube-api.js';
 import { Metrics } from '../metrics.js';
 import { KubeEventSink } from './events.js';
 import { KubeLeaseStore } from './leases.js';
@@ -250,5 +250,25 @@ describe('KubeListWatch', () => {
       watch?.get('allowWatchBookmarks'),
       watch?.get('timeoutSeconds'),
     ]).toEqual(['5', 'true', '321']);
+  });
+});
+
+describe("client-node's errors, as kube-api reads them", () => {
+  it('a failed write keeps the HTTP status and the API server message; a watch refused with 410 is Gone', async () => {
+    const writer = new KubeObjectWriter(kubeConfig(), { group: 'g', version: 'v1', plural: 'things' });
+    const source = new KubeListWatch(kubeConfig(), { group: 'g', version: 'v1', plural: 'things' });
+    handler = (req, res) =>
+      req.url.searchParams.get('watch') === 'true'
+        ? json(res, 410, status(410, 'Expired'))
+        : json(res, 409, { ...status(409, 'Conflict'), message: 'the object has been modified' });
+    const write = await writer
+      .patchStatus({ metadata: { name: 'a', namespace: 'ns', resourceVersion: '1' } }, {})
+      .catch((e: unknown) => e);
+    expect(isConflict(write)).toBe(true);
+    expect(errorMessage(write)).toMatch(/: the object has been modified$/);
+    const ended = await new Promise<unknown>((done) => {
+      void source.watch({ resourceVersion: '1', timeoutSeconds: 60 }, () => undefined, done);
+    });
+    expect(isGone(ended)).toBe(true);
   });
 });
