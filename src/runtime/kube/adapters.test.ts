@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { SecretAccessError, errorMessage, isConflict, isGone, type WatchEventType } from '../kube-api.js';
 import { Metrics } from '../metrics.js';
@@ -8,6 +8,7 @@ import { KubeLeaseStore } from './leases.js';
 import { KubeListWatch } from './list-watch.js';
 import { KubeObjectWriter } from './objects.js';
 import { KubeSecrets } from './secrets.js';
+import { standInKubeConfig } from '../../../test/support/stand-in-kubeconfig.js';
 
 /** What the stand-in API server saw of one request. */
 interface Seen {
@@ -49,16 +50,7 @@ afterAll(async () => {
   await new Promise((r) => server.close(r));
 });
 
-function kubeConfig(): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: 'u' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  return kc;
-}
+const kubeConfig = (): k8s.KubeConfig => standInKubeConfig(port);
 
 function json(res: ServerResponse, code: number, body: unknown): void {
   res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(body));

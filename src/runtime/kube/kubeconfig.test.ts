@@ -6,7 +6,7 @@
  * open a second one; from then on the two take turns).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { KubeEventSink } from './events.js';
@@ -14,6 +14,7 @@ import { PooledKubeConfig } from './kubeconfig.js';
 import { KubeLeaseStore } from './leases.js';
 import { KubeListWatch } from './list-watch.js';
 import { KubeSecrets } from './secrets.js';
+import { standInKubeConfig } from '../../../test/support/stand-in-kubeconfig.js';
 
 let server: Server;
 let port = 0;
@@ -72,17 +73,8 @@ afterAll(async () => {
   await new Promise((r) => server.close(r));
 });
 
-function load(kc: k8s.KubeConfig): k8s.KubeConfig {
-  // skipTLSVerify gives the dispatcher a TLS setting, so client-node builds one for each call as it does
-  // for a real cluster's CA and client certificate.
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 't' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  return kc;
-}
+/** client-node as it comes, with a bearer token (set per request, also through the pool). */
+const load = (): k8s.KubeConfig => standInKubeConfig(port, { token: 't' });
 
 /** `rounds` × (a Lease read, a Secret read, a list, an Event, a watch to its end), one after another. */
 async function traffic(kc: k8s.KubeConfig, rounds: number): Promise<number> {
@@ -115,12 +107,12 @@ async function traffic(kc: k8s.KubeConfig, rounds: number): Promise<number> {
 
 describe('PooledKubeConfig', () => {
   it('a plain KubeConfig opens a connection per call (what the pool is for: the counter sees them)', async () => {
-    const calls = await traffic(load(new k8s.KubeConfig()), 4);
+    const calls = await traffic(load(), 4);
     expect(connections).toBe(calls);
   });
 
   it('sends every call and watch of the adapters through one dispatcher and a fixed few connections', async () => {
-    const kc = PooledKubeConfig.from(load(new k8s.KubeConfig()));
+    const kc = PooledKubeConfig.from(load());
     await traffic(kc, 2);
     const warm = connections;
     expect(warm).toBeLessThanOrEqual(2);
@@ -132,7 +124,7 @@ describe('PooledKubeConfig', () => {
   });
 
   it('keeps the current context, cluster and user of the KubeConfig it copies', () => {
-    const kc = PooledKubeConfig.from(load(new k8s.KubeConfig()));
+    const kc = PooledKubeConfig.from(load());
     expect([kc.getCurrentContext(), kc.getCurrentCluster()?.server, kc.getCurrentUser()?.token]).toEqual([
       'x',
       `http://127.0.0.1:${port}`,
@@ -141,7 +133,7 @@ describe('PooledKubeConfig', () => {
   });
 
   it('close() ends the pooled connections; the next call starts a new pool', async () => {
-    const kc = PooledKubeConfig.from(load(new k8s.KubeConfig()));
+    const kc = PooledKubeConfig.from(load());
     await traffic(kc, 1);
     const first = kc.pools[0];
     expect(open.size).toBeGreaterThan(0);

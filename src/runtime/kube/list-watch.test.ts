@@ -4,8 +4,8 @@
  * as a close once the API server has answered, and as an error before. The 30 s pass on Jest's fake clock.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import * as k8s from '@kubernetes/client-node';
 import { createServer, type Server, type ServerResponse } from 'node:http';
+import { standInKubeConfig } from '../../../test/support/stand-in-kubeconfig.js';
 import { KubeListWatch } from './list-watch.js';
 
 let server: Server;
@@ -33,14 +33,7 @@ afterAll(async () => {
 });
 
 function source(): KubeListWatch<never> {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: 'u' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  return new KubeListWatch(kc, { group: 'g', version: 'v1', plural: 'things' });
+  return new KubeListWatch(standInKubeConfig(port), { group: 'g', version: 'v1', plural: 'things' });
 }
 
 /** Starts a watch, lets 30 s pass once the server has it, and resolves what the watch ended with. */
