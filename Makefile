@@ -22,7 +22,7 @@ help: ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
 
 $(NODE_HOME)/bin/node:
-	hack/install-node.sh >/dev/null
+	hack/install-node.sh $(NODE_HOME) >/dev/null
 
 node: $(NODE_HOME)/bin/node ## Install the pinned Node.js into .cache (cached; make puts it first on PATH).
 	@echo "node $$(node --version) from $$(command -v node)"

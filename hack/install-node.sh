@@ -35,7 +35,8 @@ fi
 command -v npm >/dev/null || die "npm is needed to fetch $PACKAGE (Debian: apt-get install npm)"
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+stage=""
+trap 'rm -rf "$tmp" ${stage:+"$stage"}' EXIT
 log "fetching $PACKAGE@$VERSION (npm registry)"
 published=$(npm view "$PACKAGE@$VERSION" dist.integrity)
 [ "$published" = "$INTEGRITY" ] || die "$PACKAGE@$VERSION: the registry publishes $published, pinned is $INTEGRITY"
@@ -55,6 +56,7 @@ tar -xzf "$tarball" -C "$stage" --strip-components=1 package/bin/node package/LI
 [ "$("$stage/bin/node" --version)" = "v$VERSION" ] || die "the unpacked node does not report v$VERSION"
 rm -rf "$dest"
 mv "$stage" "$dest"
+stage=""
 chmod 0755 "$dest"
 log "node $("$dest/bin/node" --version) in $dest"
 echo "$dest/bin"

@@ -48,10 +48,11 @@ export class PooledKubeConfig extends k8s.KubeConfig {
     return [...this.#pools.values()];
   }
 
-  /** Closes every pooled connection (at shutdown); a later call starts a new pool. */
+  /** Closes every pooled connection (at shutdown); a later call starts a new pool. Never rejects. */
   async close(): Promise<void> {
     const pools = [...this.#pools.values()];
     this.#pools.clear();
-    await Promise.all(pools.map((p) => p.destroy()));
+    // Settled, not all: one pool failing to close must not leave the others open or reject a shutdown.
+    await Promise.allSettled(pools.map((p) => p.destroy()));
   }
 }
