@@ -47,13 +47,14 @@ done
 status=0
 wait "$bench" || status=$?
 
-awk '
+# Peak and median over the samples that saw the operator connected; distinct client ports over all of them.
+sort -n "$samples" | awk '
   $1 > 0 { counts[++n] = $1; for (i = 2; i <= NF; i++) seen[$i] = 1 }
   END {
     if (n == 0) { print "connections: the operator held none while sampled"; exit }
-    # median of the samples that saw the operator connected
-    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (counts[j] < counts[i]) { t = counts[i]; counts[i] = counts[j]; counts[j] = t }
-    distinct = 0; for (p in seen) distinct++
-    printf "connections to the API server: peak %d, median %d concurrent over %d samples; %d distinct\n", counts[n], counts[int((n + 1) / 2)], n, distinct
-  }' "$samples"
+    distinct = 0
+    for (p in seen) distinct++
+    printf "connections to the API server: peak %d, median %d concurrent over %d samples; %d distinct\n",
+      counts[n], counts[int((n + 1) / 2)], n, distinct
+  }'
 exit "$status"

@@ -39,7 +39,8 @@ stage=""
 trap 'rm -rf "$tmp" ${stage:+"$stage"}' EXIT
 log "fetching $PACKAGE@$VERSION (npm registry)"
 published=$(npm view "$PACKAGE@$VERSION" dist.integrity)
-[ "$published" = "$INTEGRITY" ] || die "$PACKAGE@$VERSION: the registry publishes $published, pinned is $INTEGRITY"
+[ "$published" = "$INTEGRITY" ] ||
+  die "$PACKAGE@$VERSION: the registry publishes $published, pinned is $INTEGRITY"
 (cd "$tmp" && npm pack --silent "$PACKAGE@$VERSION" >/dev/null)
 tarball="$tmp/$PACKAGE-$VERSION.tgz"
 # npm's own integrity format (sha512-<base64>), computed by whatever node runs npm here.

@@ -1,8 +1,8 @@
 /**
  * A ListWatchSource over client-node for one custom resource: paginated lists through CustomObjectsApi and
  * watches through k8s.Watch with bookmarks and a server-side timeout (client-go's reflector does the same;
- * client-node's own ListWatch, 1.4 and 2.0, sends neither, and without bookmarks a quiet watch resumes from an old
- * resourceVersion and more often hits 410 Gone and a full relist).
+ * client-node's own ListWatch, 1.4 and 2.0, sends neither, and without bookmarks a quiet watch resumes from
+ * an old resourceVersion and more often hits 410 Gone and a full relist).
  */
 import * as k8s from '@kubernetes/client-node';
 import type {
