@@ -3,6 +3,11 @@
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
+# Node.js: the pinned runtime that hack/install-node.sh puts into .cache, first on PATH for every recipe (npm,
+# tsc, jest, tsx, the operator and the scripts they start), whatever node the host has.
+NODE_VERSION := $(shell sed -n 's/^VERSION=//p' hack/install-node.sh)
+NODE_HOME := $(or $(HPC_CACHE),$(CURDIR)/.cache)/node-$(NODE_VERSION)
+export PATH := $(NODE_HOME)/bin:$(PATH)
 JEST := NODE_OPTIONS=--experimental-vm-modules node_modules/.bin/jest
 # Suites that drive real processes end with --forceExit and under a timeout, so that a handle left open by
 # a failed test can never hang CI: the failure is reported, the run goes on.
@@ -10,13 +15,20 @@ JEST_STACK := NODE_OPTIONS=--experimental-vm-modules timeout --kill-after=30 240
 STACK := test/e2e/stack/stack.sh
 SHELL_SCRIPTS := $(shell git ls-files '*.sh' 2>/dev/null) .ci/run plugins/kubectl-hpc plugins/kubectl_complete-hpc
 
-.PHONY: help deps build manifests lint typecheck test test-unit test-sim test-e2e test-chaos test-audit test-reana \
+.PHONY: help node deps build manifests lint typecheck test test-unit test-sim test-e2e test-chaos test-audit test-reana \
 	test-reana-unit test-rules host-deps stack-up stack-down stack-status run demo demo-down bench clean helm hadolint install-check krew krew-tool
 
 help: ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
 
-node_modules/.stamp: package.json package-lock.json
+$(NODE_HOME)/bin/node:
+	hack/install-node.sh $(NODE_HOME) >/dev/null
+
+node: $(NODE_HOME)/bin/node ## Install the pinned Node.js into .cache (cached; make puts it first on PATH).
+	@echo "node $$(node --version) from $$(command -v node)"
+
+# Order-only: the runtime is in place before npm runs; a new one needs no new node_modules.
+node_modules/.stamp: package.json package-lock.json | $(NODE_HOME)/bin/node
 	npm ci --no-audit --no-fund
 	@touch $@
 

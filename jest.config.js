@@ -1,4 +1,4 @@
-// Jest runs TypeScript as native ESM: @kubernetes/client-node 1.x and execa are ESM-only.
+// Jest runs TypeScript as native ESM: @kubernetes/client-node and execa are ESM-only.
 // Needs NODE_OPTIONS=--experimental-vm-modules (the npm scripts and the Makefile set it).
 const esm = {
   extensionsToTreatAsEsm: ['.ts'],

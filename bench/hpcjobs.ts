@@ -14,14 +14,13 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { renderSubmitDescriptions, s } from '../src/condor/submit-description.js';
 import { jobIdsOf } from '../src/condor/parse.js';
-import { poolAgents } from '../src/runtime/kube/kubeconfig.js';
+import { PooledKubeConfig } from '../src/runtime/kube/kubeconfig.js';
 import { HPCJOBS, createNamespace, deleteNamespace, installCRDs } from '../test/support/stack/kube.js';
 import { OperatorProcess } from '../test/support/stack/operator.js';
 import { REPO, kubeConfig, schedd, uniqueName, waitFor } from '../test/support/stack/stack.js';
 
-const kc = kubeConfig();
 // Keep-alive connections, as the operator uses: (b) measures the API server, not TLS handshakes.
-poolAgents(kc);
+const kc = PooledKubeConfig.from(kubeConfig());
 const co = kc.makeApiClient(k8s.CustomObjectsApi);
 const sd = schedd();
 const NEVER = 'TARGET.HPCBenchNeverMatches =?= true';

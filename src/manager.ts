@@ -4,7 +4,7 @@
  * stop taking work, finish reconciles, drain submissions, release the Lease) or on lost leadership (exit at
  * once, like controller-runtime: a fresh process stands by again).
  */
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -26,7 +26,7 @@ import type { OperatorDeps } from './operator-deps.js';
 import { systemClock, systemRandom } from './runtime/clock.js';
 import { Probes, serveMetrics, serveProbes } from './runtime/health.js';
 import { KubeEventSink } from './runtime/kube/events.js';
-import { poolAgents } from './runtime/kube/kubeconfig.js';
+import { PooledKubeConfig } from './runtime/kube/kubeconfig.js';
 import { KubeLeaseStore } from './runtime/kube/leases.js';
 import { KubeListWatch } from './runtime/kube/list-watch.js';
 import { KubeObjectWriter } from './runtime/kube/objects.js';
@@ -134,9 +134,9 @@ export async function startManager(
   o: { kubeConfig?: k8s.KubeConfig; handleSignals?: boolean } = {},
 ): Promise<Operator> {
   const log = pino({ level: config.logLevel, base: { operator: config.operatorId } });
-  const kc = o.kubeConfig ?? new k8s.KubeConfig();
+  // Every API call and watch of the operator shares one keep-alive connection pool (runtime/kube/kubeconfig).
+  const kc = o.kubeConfig ? PooledKubeConfig.from(o.kubeConfig) : new PooledKubeConfig();
   if (!o.kubeConfig) kc.loadFromDefault();
-  const closeAgents = poolAgents(kc);
   mkdirSync(config.logDir, { recursive: true, mode: 0o700 });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -168,7 +168,7 @@ export async function startManager(
   ]);
   op.manager.onStop('servers', () => {
     for (const s of servers) s?.close();
-    closeAgents();
+    void kc.close();
   });
   if (o.handleSignals !== false) {
     for (const sig of ['SIGTERM', 'SIGINT'] as const) {

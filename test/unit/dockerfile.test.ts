@@ -151,11 +151,21 @@ describe('Dockerfile', () => {
     }
   });
 
-  it('installs Debian 13 nodejs (Node 20) and the HTCondor client tools from Debian', () => {
+  it('runs on the pinned Node.js 24 of hack/install-node.sh, and the HTCondor client tools from Debian', () => {
     const install = commands(final).find((c) => c.startsWith('apt-get install'));
-    expect(install?.split(' ')).toEqual(
-      expect.arrayContaining(['--no-install-recommends', 'nodejs', 'htcondor']),
+    expect(install?.split(' ')).toEqual(expect.arrayContaining(['--no-install-recommends', 'htcondor']));
+    // No Debian nodejs (Node 20) in the image: the one node is the pinned binary the build stage fetched.
+    expect(install?.split(' ')).not.toContain('nodejs');
+    expect(commands(build)).toContain('hack/install-node.sh /opt/node');
+    const path = build.instructions.find((i) => i.keyword === 'ENV' && i.args.startsWith('PATH='));
+    expect(path?.args).toBe('PATH=/opt/node/bin:$PATH');
+    // Set before npm ci and tsc run, so the build runs on Node 24 as make and CI do.
+    const at = (pred: (i: Instruction) => boolean) => build.instructions.findIndex(pred);
+    expect(at((i) => i === path)).toBeLessThan(at((i) => i.args.startsWith('npm ci')));
+    expect(final.instructions.map((i) => i.args)).toContain(
+      '--from=build /opt/node/bin/node /usr/local/bin/node',
     );
+    // Debian's nodejs and npm in the build stage only run npm (to fetch Node.js 24, then npm ci).
     expect(
       commands(build)
         .find((c) => c.startsWith('apt-get install'))

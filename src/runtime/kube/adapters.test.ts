@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { SecretAccessError, type WatchEventType } from '../kube-api.js';
+import { SecretAccessError, errorMessage, isConflict, isGone, type WatchEventType } from '../kube-api.js';
 import { Metrics } from '../metrics.js';
 import { KubeEventSink } from './events.js';
 import { KubeLeaseStore } from './leases.js';
 import { KubeListWatch } from './list-watch.js';
 import { KubeObjectWriter } from './objects.js';
 import { KubeSecrets } from './secrets.js';
+import { standInKubeConfig } from '../../../test/support/stand-in-kubeconfig.js';
 
 /** What the stand-in API server saw of one request. */
 interface Seen {
@@ -49,16 +50,7 @@ afterAll(async () => {
   await new Promise((r) => server.close(r));
 });
 
-function kubeConfig(): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: 'u' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  return kc;
-}
+const kubeConfig = (): k8s.KubeConfig => standInKubeConfig(port);
 
 function json(res: ServerResponse, code: number, body: unknown): void {
   res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(body));
@@ -250,5 +242,25 @@ describe('KubeListWatch', () => {
       watch?.get('allowWatchBookmarks'),
       watch?.get('timeoutSeconds'),
     ]).toEqual(['5', 'true', '321']);
+  });
+});
+
+describe("client-node's errors, as kube-api reads them", () => {
+  it('a failed write keeps the HTTP status and the API server message; a watch refused with 410 is Gone', async () => {
+    const writer = new KubeObjectWriter(kubeConfig(), { group: 'g', version: 'v1', plural: 'things' });
+    const source = new KubeListWatch(kubeConfig(), { group: 'g', version: 'v1', plural: 'things' });
+    handler = (req, res) =>
+      req.url.searchParams.get('watch') === 'true'
+        ? json(res, 410, status(410, 'Expired'))
+        : json(res, 409, { ...status(409, 'Conflict'), message: 'the object has been modified' });
+    const write = await writer
+      .patchStatus({ metadata: { name: 'a', namespace: 'ns', resourceVersion: '1' } }, {})
+      .catch((e: unknown) => e);
+    expect(isConflict(write)).toBe(true);
+    expect(errorMessage(write)).toMatch(/: the object has been modified$/);
+    const ended = await new Promise<unknown>((done) => {
+      void source.watch({ resourceVersion: '1', timeoutSeconds: 60 }, () => undefined, done);
+    });
+    expect(isGone(ended)).toBe(true);
   });
 });

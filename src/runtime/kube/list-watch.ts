@@ -1,8 +1,8 @@
 /**
  * A ListWatchSource over client-node for one custom resource: paginated lists through CustomObjectsApi and
  * watches through k8s.Watch with bookmarks and a server-side timeout (client-go's reflector does the same;
- * client-node 1.4's own ListWatch sends neither, and without bookmarks a quiet watch resumes from an old
- * resourceVersion and more often hits 410 Gone and a full relist).
+ * client-node's own ListWatch, 1.4 and 2.0, sends neither, and without bookmarks a quiet watch resumes from
+ * an old resourceVersion and more often hits 410 Gone and a full relist).
  */
 import * as k8s from '@kubernetes/client-node';
 import type {
@@ -58,6 +58,7 @@ export class KubeListWatch<T extends KubeObject> implements ListWatchSource<T> {
   ): Promise<WatchHandle> {
     const { group, version, plural, namespace, labelSelector } = this.#ref;
     const path = `/apis/${group}/${version}${namespace ? `/namespaces/${namespace}` : ''}/${plural}`;
+    let streaming = false;
     const controller = await new k8s.Watch(this.#kc).watch(
       path,
       {
@@ -68,8 +69,17 @@ export class KubeListWatch<T extends KubeObject> implements ListWatchSource<T> {
       },
       (type: string, obj: T | WatchStatus) => onEvent(type as WatchEventType, obj),
       // client-node reports a server-side close as null; the port says "without an error".
-      (err: unknown) => onDone(err ?? undefined),
+      (err: unknown) => onDone(streaming && isTimeout(err) ? undefined : (err ?? undefined)),
     );
+    // watch() resolves once the API server has answered 200; from here on a TimeoutError is client-node 2's
+    // 30 s inactivity timer, which fires on any quiet watch between two bookmarks (the API server sends one
+    // about once a minute). That is a close, not a failure: the informer watches again from the same
+    // resourceVersion, with no warning and no backoff. A timeout before the answer stays an error.
+    streaming = true;
     return { abort: () => controller.abort() };
   }
+}
+
+function isTimeout(err: unknown): boolean {
+  return (err as { name?: unknown } | null | undefined)?.name === 'TimeoutError';
 }

@@ -1,7 +1,7 @@
 /**
  * Per-request options for client-node's generated APIs: a Content-Type header (custom-object patches default
  * to JSON Patch unless told otherwise, kubernetes-client/javascript#2434) and an AbortSignal that cancels the
- * request (client-node 1.4 has no request timeout of its own).
+ * request (client-node's generated APIs, 1.4 and 2.0, have no request timeout of their own).
  */
 import * as k8s from '@kubernetes/client-node';
 
