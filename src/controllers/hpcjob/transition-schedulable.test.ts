@@ -34,6 +34,16 @@ function analysis(patch: Partial<MatchAnalysis> = {}): MatchAnalysis {
   };
 }
 
+/** The transition of a job that waited 70 s and was analysed as matching no slot. */
+function waitedUnmatched(job: ReturnType<ReturnType<typeof queued>['obj']>) {
+  const obs = observe()
+    .at(T0 + 70_000)
+    .current(makeTrackedJob(job).obj())
+    .analysis(analysis())
+    .obj();
+  return transition(job, obs, settings);
+}
+
 describe('Why a step is not running: the Schedulable condition', () => {
   it('says nothing and asks nothing while the job has been idle less than matchAnalysisAfterMs', () => {
     const job = queued().obj();
@@ -97,15 +107,7 @@ describe('Why a step is not running: the Schedulable condition', () => {
 
   it('turns True when the job starts, and is never added to a step that started at once', () => {
     const job = queued().obj();
-    const waited = transition(
-      job,
-      observe()
-        .at(T0 + 70_000)
-        .current(makeTrackedJob(job).obj())
-        .analysis(analysis())
-        .obj(),
-      settings,
-    );
+    const waited = waitedUnmatched(job);
     const started = transition(
       { ...job, status: waited.status },
       observe()
@@ -125,15 +127,7 @@ describe('Why a step is not running: the Schedulable condition', () => {
 
   it('turns True when a short job ends before it was ever seen running', () => {
     const job = queued().obj();
-    const waited = transition(
-      job,
-      observe()
-        .at(T0 + 70_000)
-        .current(makeTrackedJob(job).obj())
-        .analysis(analysis())
-        .obj(),
-      settings,
-    );
+    const waited = waitedUnmatched(job);
     const ended = transition(
       { ...job, status: waited.status },
       observe()
