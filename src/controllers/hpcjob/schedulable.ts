@@ -42,7 +42,7 @@ export function schedulableVerdict(a: MatchAnalysis, vc?: VirtualCluster): Verdi
 function clauseNote(c: MatchClause, a: MatchAnalysis): string {
   const notes: string[] = [];
   for (const [name, value] of Object.entries(a.jobValues))
-    if (new RegExp(`(?<!TARGET\\.)\\b${name}\\b`).test(c.condition))
+    if (new RegExp(`(?<!TARGET\\.)\\b${name.replace(/\./g, '\\.')}\\b`).test(c.condition))
       notes.push(`requested ${name} = ${value}`);
   const slot = a.exampleSlot;
   for (const m of c.condition.matchAll(/TARGET\.(\w+)/g)) {
