@@ -54,34 +54,9 @@ export class OperatorProcess {
 
   /** Starts the process and waits until it reports ready on /readyz. */
   async start(o: { env?: Record<string, string>; waitReady?: boolean } = {}): Promise<void> {
-    const env = loadStackEnv();
     this.metricsPort = await freePort();
     this.healthPort = await freePort();
-    const entry =
-      this.o.entry === 'dist'
-        ? [join(REPO, 'dist/main.js')]
-        : // tsx as a loader in this one process (its CLI would fork a child): kill -9 hits the operator itself.
-          ['--import', 'tsx', join(REPO, 'src/main.ts')];
-    const args = [
-      ...entry,
-      `--namespace=${this.o.namespace}`,
-      `--operator-id=${this.o.operatorId}`,
-      `--schedd-name=${env.HPC_SCHEDD_NAME}`,
-      `--collector=${env.HPC_COLLECTOR}`,
-      `--condor-bin-dir=${join(STACK, 'bin')}`,
-      `--log-dir=${this.logDir}`,
-      `--metrics-bind-address=127.0.0.1:${this.metricsPort}`,
-      `--health-probe-bind-address=127.0.0.1:${this.healthPort}`,
-      ...(this.o.leaderElection
-        ? [
-            '--leader-elect=true',
-            `--leader-election-namespace=${this.o.leaderElection.namespace}`,
-            ...(this.o.leaderElection.id ? [`--leader-election-id=${this.o.leaderElection.id}`] : []),
-          ]
-        : ['--leader-elect=false']),
-      '--log-level=debug',
-      ...(this.o.extraArgs ?? []),
-    ];
+    const args = this.#args(loadStackEnv());
     this.#out = createWriteStream(this.logFile, { flags: 'a' });
     const child = spawn(process.execPath, args, {
       cwd: REPO,
@@ -114,6 +89,35 @@ export class OperatorProcess {
         60_000,
       );
     }
+  }
+
+  /** The operator's command line: the entry point and the flags that point it at the stack. */
+  #args(env: Record<string, string>): string[] {
+    const entry =
+      this.o.entry === 'dist'
+        ? [join(REPO, 'dist/main.js')]
+        : // tsx as a loader in this one process (its CLI would fork a child): kill -9 hits the operator itself.
+          ['--import', 'tsx', join(REPO, 'src/main.ts')];
+    return [
+      ...entry,
+      `--namespace=${this.o.namespace}`,
+      `--operator-id=${this.o.operatorId}`,
+      `--schedd-name=${env.HPC_SCHEDD_NAME}`,
+      `--collector=${env.HPC_COLLECTOR}`,
+      `--condor-bin-dir=${join(STACK, 'bin')}`,
+      `--log-dir=${this.logDir}`,
+      `--metrics-bind-address=127.0.0.1:${this.metricsPort}`,
+      `--health-probe-bind-address=127.0.0.1:${this.healthPort}`,
+      ...(this.o.leaderElection
+        ? [
+            '--leader-elect=true',
+            `--leader-election-namespace=${this.o.leaderElection.namespace}`,
+            ...(this.o.leaderElection.id ? [`--leader-election-id=${this.o.leaderElection.id}`] : []),
+          ]
+        : ['--leader-elect=false']),
+      '--log-level=debug',
+      ...(this.o.extraArgs ?? []),
+    ];
   }
 
   get pid(): number | undefined {
