@@ -83,7 +83,8 @@ export class OperatorProcess {
         async () => {
           if (child.exitCode !== null)
             throw new Error(`the operator exited with ${child.exitCode}; log: ${this.logFile}`);
-          const r = await fetch(`http://127.0.0.1:${this.healthPort}/readyz`).catch(() => undefined);
+          const r = await fetch(`http://127.0.0.1:${this.healthPort}/readyz?verbose`).catch(() => undefined);
+          if (r && !r.ok) throw new Error(`not ready: ${(await r.text()).trim().replace(/\n/g, '; ')}`);
           return r?.ok;
         },
         60_000,
