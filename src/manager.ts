@@ -24,14 +24,13 @@ import { VIRTUALCLUSTER_PLURAL, type VirtualCluster } from './crds/virtualcluste
 import { buildOperator, type Operator } from './operator.js';
 import type { OperatorDeps } from './operator-deps.js';
 import { systemClock, systemRandom } from './runtime/clock.js';
-import { Probes, serveMetrics, serveProbes } from './runtime/health.js';
+import { Probes, SharedCall, serveMetrics, serveProbes } from './runtime/health.js';
 import { KubeEventSink } from './runtime/kube/events.js';
 import { PooledKubeConfig } from './runtime/kube/kubeconfig.js';
 import { KubeLeaseStore } from './runtime/kube/leases.js';
 import { KubeListWatch } from './runtime/kube/list-watch.js';
 import { KubeObjectWriter } from './runtime/kube/objects.js';
 import { KubeSecrets } from './runtime/kube/secrets.js';
-import { errorMessage } from './runtime/kube-api.js';
 import { SshSiteConnector } from './sites/ssh-session.js';
 import type { PilotBundle } from './sites/session.js';
 
@@ -96,7 +95,7 @@ function readiness(op: Operator, ping: () => Promise<void>): Probes {
     if (!op.manager.synced) throw new Error('caches not synced yet');
   });
   probes.addReadyzCheck('leader', () => leadership(op));
-  let last = { at: 0, error: undefined as string | undefined };
+  const pinged = new SharedCall(ping, 10_000);
   probes.addReadyzCheck('schedd', async () => {
     const state = op.manager.leading ? op.backends.for(op.defaultTarget).state : undefined;
     if (state?.synced) {
@@ -104,13 +103,8 @@ function readiness(op: Operator, ping: () => Promise<void>): Probes {
         throw new Error(`default schedd does not answer: ${(state.lastError ?? '').slice(0, 200)}`);
       return;
     }
-    if (Date.now() - last.at > 10_000) {
-      last = await ping().then(
-        () => ({ at: Date.now(), error: undefined }),
-        (e: unknown) => ({ at: Date.now(), error: errorMessage(e) }),
-      );
-    }
-    if (last.error) throw new Error(`default schedd does not answer: ${last.error.slice(0, 200)}`);
+    const error = await pinged.error();
+    if (error) throw new Error(`default schedd does not answer: ${error.slice(0, 200)}`);
   });
   return probes;
 }

@@ -5,6 +5,39 @@
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
 
+/**
+ * A probe's slow call (a condor_q round trip, say), made at most once per `everyMs` and never twice at once:
+ * probes come every few seconds from the kubelet, and one that waits on a daemon that hangs must not start
+ * another call each time (a pile of condor_q processes against a schedd that is already slow).
+ */
+export class SharedCall {
+  #last: { at: number; error?: string } = { at: -Infinity };
+  #inFlight: Promise<void> | undefined;
+
+  constructor(
+    private readonly call: () => Promise<void>,
+    private readonly everyMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The error of the latest answer (undefined: it succeeded), asking again once that is `everyMs` old. */
+  async error(): Promise<string | undefined> {
+    if (this.now() - this.#last.at > this.everyMs) {
+      this.#inFlight ??= this.call()
+        .then(
+          () => ({ at: this.now() }),
+          (e: unknown) => ({ at: this.now(), error: e instanceof Error ? e.message : String(e) }),
+        )
+        .then((last) => {
+          this.#last = last;
+          this.#inFlight = undefined;
+        });
+      await this.#inFlight;
+    }
+    return this.#last.error;
+  }
+}
+
 /** Throws when failing; may return a note that passing output shows (`[+]leader ok: standby, ...`). */
 export type Check = () => Promise<string | void> | string | void;
 

@@ -87,7 +87,9 @@ export class OperatorProcess {
           if (r && !r.ok) throw new Error(`not ready: ${(await r.text()).trim().replace(/\n/g, '; ')}`);
           return r?.ok;
         },
-        60_000,
+        // Longer than the operator's own HTCondor call timeout (60 s): a first condor_q that hangs on a busy
+        // schedd, then one that answers, is a slow start, not a broken one.
+        150_000,
       );
     }
   }
