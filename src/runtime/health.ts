@@ -4,6 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
+import { errorMessage } from './kube-api.js';
 
 /**
  * A probe's slow call (a condor_q round trip, say), made at most once per `everyMs` and never twice at once:
@@ -26,7 +27,7 @@ export class SharedCall {
       this.#inFlight ??= this.call()
         .then(
           () => ({ at: this.now() }),
-          (e: unknown) => ({ at: this.now(), error: e instanceof Error ? e.message : String(e) }),
+          (e: unknown) => ({ at: this.now(), error: errorMessage(e) }),
         )
         .then((last) => {
           this.#last = last;
