@@ -7,6 +7,7 @@ import type { SitePlace, VirtualClusterStatus } from '../../crds/virtualcluster.
 import type { PlannedEvent } from '../../runtime/event-types.js';
 import type { BatchJob } from '../../sites/batch.js';
 import type { PilotBundle } from '../../sites/session.js';
+import type { Demand } from './demand.js';
 
 /** What the transition is about: one of these per pass, from the object and the time alone (lifecycle.ts). */
 export type Mode = 'deleting' | 'terminated' | 'invalid' | 'expired' | 'active';
@@ -44,6 +45,13 @@ export interface PilotSlots {
   joined: ReadonlySet<string>;
   /** Pilot names with a claimed or dynamic slot (running a job). */
   busy: ReadonlySet<string>;
+  /** GPUs of the pilots that advertise any, by pilot name: all of them, and those no job holds. */
+  gpus: ReadonlyMap<string, PilotGpus>;
+}
+
+export interface PilotGpus {
+  total: number;
+  idle: number;
 }
 
 /** Pilot failures of one allocation, and the submission backoff they caused. */
@@ -74,8 +82,8 @@ export interface Observation {
   slots: PilotSlots;
   /** Earliest expiry of a proxy or token in the current allocations' Secrets (ms since the epoch). */
   credentialExpiresAt?: number;
-  /** CPUs the unfinished HPCJobs that name the VirtualCluster ask for. */
-  demandCpus: number;
+  /** What the unfinished HPCJobs that name the VirtualCluster ask for (CPUs, GPUs). */
+  demand: Demand;
   memory: PilotMemory;
 }
 
@@ -122,4 +130,6 @@ export interface TransitionConfig {
   pilotUpdateIntervalSeconds?: number;
   /** The HTCondor bundle for allocations with condor.source bundle (only its sha256 is read here). */
   bundle?: PilotBundle;
+  /** Extra condor_gpu_discovery options for pilots with GPUs (--pilot-gpu-discovery-extra). */
+  pilotGpuDiscoveryExtra?: string;
 }

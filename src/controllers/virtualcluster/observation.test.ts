@@ -27,7 +27,12 @@ function setup() {
   const sites = new FakeSiteConnector();
   const collector = new FakeCollector();
   const sessions = new SiteSessions(sites);
-  const deps = { secrets, sessions, collector: () => collector, demandCpus: () => 3 };
+  const deps = {
+    secrets,
+    sessions,
+    collector: () => collector,
+    demand: () => ({ cpus: 3, gpus: 0, gpuCpus: 0 }),
+  };
   const look = (vc: VirtualCluster, mode: Mode = 'active') => observe(deps, vc, mode, NOW, EMPTY_MEMORY, log);
   return { secrets, sites, collector, sessions, look };
 }
@@ -92,7 +97,7 @@ describe('the observer', () => {
     expect(t.secrets.reads).toBe(2);
     expect(t.collector.queries).toEqual(['ns/vc']);
     expect([...o.slots.busy]).toEqual([`${p1.pilotPrefix}0`]);
-    expect(o.demandCpus).toBe(3);
+    expect(o.demand).toEqual({ cpus: 3, gpus: 0, gpuCpus: 0 });
   });
 
   it('turns Secret and site problems into place views, and remembers a refused key', async () => {
@@ -137,6 +142,6 @@ describe('the observer', () => {
     expect(o.token).toBeUndefined();
     expect(o.places.size).toBe(1);
     expect(t.collector.queries).toEqual([]);
-    expect(o.demandCpus).toBe(0);
+    expect(o.demand).toEqual({ cpus: 0, gpus: 0, gpuCpus: 0 });
   });
 });

@@ -19,6 +19,8 @@ export interface PilotBuildOptions {
   bundleSha256?: string;
   /** Pilot UPDATE_INTERVAL (s). */
   updateIntervalSeconds?: number;
+  /** Extra condor_gpu_discovery options for pilots with GPUs (--pilot-gpu-discovery-extra). */
+  gpuDiscoveryExtra?: string;
 }
 
 /** The allocation's directory on the site, unquoted (`~/` is expanded by the site's shell). */
@@ -37,6 +39,9 @@ export function pilotScriptFor(
 ): string {
   const w = a.workers ?? {};
   const dir = siteDirPlain(vc, a);
+  const gpus = w.gpus ?? WORKER_DEFAULTS.gpus;
+  // gpuRequest None: the queue's nodes bring their GPUs; the batch system is asked for none.
+  const askBatch = (w.gpuRequest ?? WORKER_DEFAULTS.gpuRequest) === 'BatchSystem';
   const condor: CondorSource =
     a.condor?.source === 'module'
       ? { source: 'module', module: a.condor.module ?? ALLOCATION_DEFAULTS.condor.module }
@@ -53,6 +58,8 @@ export function pilotScriptFor(
       nodes: w.nodes ?? WORKER_DEFAULTS.nodes,
       cores: w.cores ?? WORKER_DEFAULTS.cores,
       memoryMiB: quantityMiB(w.memory ?? WORKER_DEFAULTS.memory),
+      gpus: askBatch ? gpus : 0,
+      gpuType: askBatch ? w.gpuType : undefined,
       // Relative to the allocation's directory, where the pilot is submitted from.
       logDir: 'logs',
     },
@@ -67,6 +74,8 @@ export function pilotScriptFor(
     scratchDir: a.scratchDir,
     containerRuntime: a.containerRuntime,
     updateIntervalSeconds: o.updateIntervalSeconds,
+    gpus,
+    gpuDiscoveryExtra: o.gpuDiscoveryExtra,
   });
 }
 

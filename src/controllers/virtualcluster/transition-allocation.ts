@@ -3,7 +3,14 @@
  * counts and status entry, the pilot failure backoff, and what to do there (store the token, upload the
  * bundle, cancel the surplus, submit the missing pilots with their names and scripts).
  */
-import type { Allocation, AllocationStatus, SitePlace, VirtualCluster } from '../../crds/virtualcluster.js';
+import {
+  WORKER_DEFAULTS,
+  type Allocation,
+  type AllocationStatus,
+  type GpuCounts,
+  type SitePlace,
+  type VirtualCluster,
+} from '../../crds/virtualcluster.js';
 import { rfc3339 } from '../../runtime/conditions.js';
 import type { BatchJob } from '../../sites/batch.js';
 import type { PlannedEvent } from '../../runtime/event-types.js';
@@ -38,6 +45,7 @@ export interface AllocationInput {
   cancelledElsewhere: readonly string[];
   bundleSha256: string | undefined;
   pilotUpdateIntervalSeconds: number | undefined;
+  gpuDiscoveryExtra: string | undefined;
 }
 
 export type AllocationOutcome = 'ok' | 'credentials' | 'unreachable';
@@ -106,6 +114,8 @@ export function planAllocation(i: AllocationInput): AllocationPlan {
   // A failure of the last pass's actions (or one found now) is this allocation's problem until it acts cleanly.
   const message = acts.problem ?? v.lastError ?? backoff;
   const status: AllocationStatus = { name: i.a.name, ...counts, nextSequence: first + acts.submitted };
+  const gpus = gpuCounts(i, v.jobs);
+  if (gpus) status.gpus = gpus;
   const lastSubmitTime = acts.submitted > 0 ? rfc3339(new Date(i.now)) : i.prev?.lastSubmitTime;
   if (lastSubmitTime) status.lastSubmitTime = lastSubmitTime;
   if (message) status.message = message;
@@ -179,6 +189,23 @@ function reconcileEvent(reason: string, note: string): PlannedEvent {
   return { type: 'Normal', reason, action: EventAction.Reconcile, note };
 }
 
+/**
+ * The allocation's GPUs: those of the pilots wanted, and of its running pilots' slots in the pool, busy or
+ * idle. None for an allocation without workers.gpus whose pilots advertise none.
+ */
+function gpuCounts(i: AllocationInput, jobs: readonly BatchJob[]): GpuCounts | undefined {
+  const perPilot = i.a.workers?.gpus ?? WORKER_DEFAULTS.gpus;
+  let total = 0;
+  let idle = 0;
+  for (const j of jobs) {
+    const g = j.state === 'running' ? i.slots.gpus.get(j.name) : undefined;
+    total += g?.total ?? 0;
+    idle += g?.idle ?? 0;
+  }
+  if (perPilot === 0 && total === 0) return undefined;
+  return { requested: i.wanted * perPilot, busy: total - idle, idle };
+}
+
 /** Pilots that failed on their own, each counted once; a pilot that joined the pool resets the count. */
 function countFailures(
   i: AllocationInput,
@@ -214,6 +241,7 @@ function buildPilots(
       const script = pilotScriptFor(i.vc, i.a, name, i.trustDomain, {
         bundleSha256: i.bundleSha256,
         updateIntervalSeconds: i.pilotUpdateIntervalSeconds,
+        gpuDiscoveryExtra: i.gpuDiscoveryExtra,
       });
       pilots.push({ name, script });
     }
