@@ -31,7 +31,7 @@ import { KubeLeaseStore } from './runtime/kube/leases.js';
 import { KubeListWatch } from './runtime/kube/list-watch.js';
 import { KubeObjectWriter } from './runtime/kube/objects.js';
 import { KubeSecrets } from './runtime/kube/secrets.js';
-import { mountRoutes } from './serving/routes.js';
+import { mountRoutes, type RouteDeps } from './serving/routes.js';
 import { FileCertSource, ServingServer, type CertSource } from './serving/server.js';
 import { SshSiteConnector } from './sites/ssh-session.js';
 import type { PilotBundle } from './sites/session.js';
@@ -162,7 +162,7 @@ export async function startManager(
     serveProbes(readiness(op, ping), config.healthProbeBindAddress),
     serveMetrics(registry, config.metricsBindAddress),
   ]);
-  const serving = await startServing(config, log);
+  const serving = await startServing({ config, log, op, kc });
   op.manager.onStop('servers', () => {
     for (const s of servers) s?.close();
     void serving?.stop();
@@ -182,11 +182,12 @@ export async function startManager(
 }
 
 /** The HTTPS port (admission webhook, live logs), when on and a certificate is there to serve with. */
-async function startServing(config: OperatorConfig, log: Logger): Promise<ServingServer | undefined> {
+async function startServing(x: Omit<RouteDeps, 'serving'>): Promise<ServingServer | undefined> {
+  const { config, log } = x;
   const certs = servingCerts(config, log);
   if (!certs) return undefined;
   const serving = new ServingServer({ bindAddress: config.servingBindAddress, certs, log });
-  mountRoutes({ serving });
+  mountRoutes({ ...x, serving });
   await serving.start();
   return serving;
 }
