@@ -41,6 +41,7 @@ export const VirtualClusterConditions = {
   CredentialExpiring: 'CredentialExpiring',
   SiteReachable: 'SiteReachable',
   PoolJoined: 'PoolJoined',
+  SiteMaintenance: 'SiteMaintenance',
   Ready: 'Ready',
 } as const;
 

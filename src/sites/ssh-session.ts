@@ -6,6 +6,7 @@
  * throws an SshError of kind `failed` carrying what the tool said.
  */
 import { adapterFor, type BatchJob, type BatchSystemAdapter } from './batch.js';
+import { maintenanceReaderFor, type MaintenanceWindow } from './maintenance.js';
 import { sitePath } from './pilot.js';
 import type { PilotBundle, SiteConnector, SiteLogin, SiteSession } from './session.js';
 import { shellCommand, shellQuote } from './shell.js';
@@ -86,6 +87,15 @@ export class SshSiteSession implements SiteSession {
     if (r.code !== 0 && !this.#adapter.isEmptyListError?.(r.stderr))
       throw new SshError('failed', `${argv[0]} failed: ${r.stderr.trim().slice(0, 300)}`);
     return this.#adapter.parseList(r.stdout);
+  }
+
+  async listMaintenance(nowMs: number): Promise<MaintenanceWindow[]> {
+    const reader = maintenanceReaderFor(this.#adapter.name);
+    const r = await this.#shell.execScript(shellCommand(reader.list), { timeoutMs: SITE_COMMAND_TIMEOUT_MS });
+    // argv is `env VAR=value tool ...`: name the tool.
+    if (r.code !== 0)
+      throw new SshError('failed', `${reader.list[2]} failed: ${r.stderr.trim().slice(0, 300)}`);
+    return reader.parse(r.stdout, nowMs).filter((w) => w.endMs > nowMs);
   }
 
   async submitPilot(dir: string, name: string, script: string): Promise<string> {

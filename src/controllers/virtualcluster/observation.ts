@@ -12,12 +12,14 @@ import { adString } from '../../condor/parse.js';
 import type { SitePlace, VirtualCluster } from '../../crds/virtualcluster.js';
 import { PILOT_TOKEN_KEY } from '../../crds/virtualcluster.js';
 import { errorMessage, SecretAccessError, type Secrets } from '../../runtime/kube-api.js';
+import type { MaintenanceWindow } from '../../sites/maintenance.js';
+import type { SiteSession } from '../../sites/session.js';
 import { SshError } from '../../sites/ssh.js';
 import { credentialsFrom, jwtClaims } from './credentials.js';
 import type { Mode, Observation, PilotMemory, PilotSlots, PlaceView, TokenView } from './model.js';
 import { placeKey, placesToClean, placesToWatch } from './places.js';
-import { CredentialProblemReason } from './reasons.js';
-import { tokenHash, type SiteSessions } from './site-sessions.js';
+import { CredentialProblemReason, Maintenance } from './reasons.js';
+import { tokenHash, type PlaceMemory, type SiteSessions } from './site-sessions.js';
 
 export interface ObserverDeps {
   secrets: Secrets;
@@ -145,9 +147,11 @@ async function observePlace(
   try {
     const jobs = (await session.listJobs()).filter((j) => j.name.startsWith(place.pilotPrefix));
     const m = d.sessions.place(vcKey, key);
+    const windows = await readMaintenance(session, m, now);
     return {
       kind: 'listed',
       jobs,
+      ...(windows ? { windows } : {}),
       tokenPrepared: token?.kind === 'ok' && m.preparedTokenHash === tokenHash(token.token),
       bundleReady: m.bundleReady,
       tokenRemoved: m.tokenRemoved,
@@ -156,6 +160,27 @@ async function observePlace(
   } catch (e) {
     return siteFailure(d.sessions, vcKey, key, e, now);
   }
+}
+
+/**
+ * The site's maintenance windows, read again every few minutes. A site whose tool fails (not installed, not
+ * allowed) keeps what was read before and is not blocked by it: the batch system itself never starts a job
+ * into its own maintenance, so the windows only make pilots shorter and say why they wait.
+ */
+async function readMaintenance(
+  session: SiteSession,
+  m: PlaceMemory,
+  now: number,
+): Promise<readonly MaintenanceWindow[] | undefined> {
+  if (!m.maintenance || now - m.maintenance.readAt >= Maintenance.readEveryMs) {
+    try {
+      m.maintenance = { readAt: now, windows: await session.listMaintenance(now) };
+    } catch (e) {
+      m.maintenance = { readAt: now, windows: m.maintenance?.windows, error: errorMessage(e) };
+      if (e instanceof SshError && e.kind !== 'failed') throw e;
+    }
+  }
+  return m.maintenance.windows?.filter((w) => w.endMs > now);
 }
 
 /** Sites penalise failed logins: a refused login waits for new credentials (or refusedRetryMs). */

@@ -39,6 +39,15 @@ export const CredentialExpiringReason = {
   Valid: 'Valid',
 } as const;
 
+/** Reasons of the SiteMaintenance condition. */
+export const SiteMaintenanceReason = {
+  /** A window is on, or too near for a pilot: none is submitted until it is over. */
+  Waiting: 'WaitingForMaintenance',
+  /** Pilots are submitted with a walltime that ends before the next window. */
+  PilotsShortened: 'PilotsShortened',
+  NoWindow: 'NoWindow',
+} as const;
+
 /** Why an allocation's credentials cannot be used (said in the allocation's message and CredentialsValid). */
 export const CredentialProblemReason = {
   SecretNotFound: 'SecretNotFound',
@@ -60,6 +69,7 @@ export const EventReason = {
   Terminated: 'Terminated',
   CleanupBlocked: 'CleanupBlocked',
   SiteCleaned: 'SiteCleaned',
+  SiteMaintenance: 'SiteMaintenance',
 } as const;
 
 /** The `action` of those Events: what the operator was doing. */
@@ -87,6 +97,16 @@ export const Requeue = {
 /** Defaults of the poll periods when the caller sets none (the flags' own defaults are in src/config.ts). */
 export const DEFAULT_ACTIVE_POLL_MS = 5 * SECOND;
 export const DEFAULT_STEADY_POLL_MS = 30 * SECOND;
+
+/**
+ * Maintenance windows: read from a site this often (a reservation is made hours ahead); a pilot ends this
+ * margin before one; a pilot that would be shorter than the minimum (or its walltime, if less) is not sent.
+ */
+export const Maintenance = {
+  readEveryMs: 5 * MINUTE,
+  marginMs: 5 * MINUTE,
+  minimumPilotMs: 15 * MINUTE,
+} as const;
 
 /** A credential that expires within this long raises CredentialExpiring. */
 export const EXPIRY_WARNING_MS = 3 * DAY;

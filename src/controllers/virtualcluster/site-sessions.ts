@@ -6,6 +6,7 @@
  * token is stored again and the cleanup steps are repeated, all of which are idempotent.
  */
 import { createHash } from 'node:crypto';
+import type { MaintenanceWindow } from '../../sites/maintenance.js';
 import type { SiteConnector, SiteLogin, SiteSession } from '../../sites/session.js';
 import { REFUSED_RETRY_FIRST_MS, REFUSED_RETRY_MS } from './reasons.js';
 
@@ -28,6 +29,8 @@ export interface PlaceMemory {
   bundleReady: boolean;
   tokenRemoved: boolean;
   lastError?: string;
+  /** The site's maintenance windows as last read, and when; `error` if that reading failed (then the ones before). */
+  maintenance?: { readAt: number; windows?: MaintenanceWindow[]; error?: string };
   refused?: { loginHash: string; at: number; reason: string; message: string; times: number };
 }
 

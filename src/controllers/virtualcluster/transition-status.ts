@@ -12,10 +12,11 @@ import {
   EventReason,
   EXPIRY_WARNING_MS,
   PoolJoinedReason,
+  SiteMaintenanceReason,
   SiteReachableReason,
 } from './reasons.js';
 import type { StatusDraft } from './status-draft.js';
-import type { AllocationOutcome } from './transition-allocation.js';
+import type { AllocationOutcome, MaintenanceEffect } from './transition-allocation.js';
 import { ZERO_COUNTS } from './transition-allocation.js';
 
 /** The outcome of each allocation looked at this pass, with its name and message. */
@@ -117,6 +118,40 @@ export function reportPool(d: StatusDraft, total: Counts, collectorHost: string)
           message: `${total.running} pilots run but none has joined ${collectorHost} yet`,
         },
   );
+}
+
+/**
+ * SiteMaintenance, once a site's windows were read: True while a window holds pilots back or shortens them
+ * (with a Normal Event when that starts or changes), False when none is near.
+ */
+export function reportMaintenance(
+  d: StatusDraft,
+  effects: readonly MaintenanceEffect[],
+  windowsKnown: boolean,
+): void {
+  if (effects.length === 0) {
+    if (windowsKnown)
+      d.condition({
+        type: C.SiteMaintenance,
+        status: 'False',
+        reason: SiteMaintenanceReason.NoWindow,
+        message: "no maintenance window within the pilots' walltime",
+      });
+    return;
+  }
+  const waiting = effects.some((e) => e.kind === 'waiting');
+  const message = effects.map(maintenanceLine).join('; ');
+  const reason = waiting ? SiteMaintenanceReason.Waiting : SiteMaintenanceReason.PilotsShortened;
+  if (d.condition({ type: C.SiteMaintenance, status: 'True', reason, message }))
+    d.event('Normal', EventReason.SiteMaintenance, message);
+}
+
+function maintenanceLine(e: MaintenanceEffect): string {
+  const w = e.window;
+  const span = `${rfc3339(new Date(w.startMs))} to ${rfc3339(new Date(w.endMs))}`;
+  return e.kind === 'waiting'
+    ? `allocation ${e.allocation}: maintenance ${w.name} from ${span}; no pilot until ${rfc3339(new Date(e.untilMs ?? w.endMs))}`
+    : `allocation ${e.allocation}: maintenance ${w.name} from ${span}; pilots run ${e.walltimeSeconds ?? 0}s to end before it`;
 }
 
 /** The phase of a VirtualCluster that lives (not past its lifetime). */

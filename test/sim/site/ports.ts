@@ -6,6 +6,7 @@
 import type { PilotBundle, SiteConnector, SiteLogin, SiteSession } from '../../../src/sites/session.js';
 import { SshError } from '../../../src/sites/ssh.js';
 import type { BatchJob } from '../../../src/sites/batch.js';
+import type { MaintenanceWindow } from '../../../src/sites/maintenance.js';
 import { applyNow } from '../kube/faults.js';
 import { fail, type CallPlan, type Caller, type Net } from '../net.js';
 import type { Prng } from '../prng.js';
@@ -43,6 +44,10 @@ class SimSiteSession implements SiteSession {
 
   listJobs(): Promise<BatchJob[]> {
     return this.#call('listJobs', true, (s) => s.list());
+  }
+
+  listMaintenance(nowMs: number): Promise<MaintenanceWindow[]> {
+    return this.#call('listMaintenance', true, (s) => s.maintenance.filter((w) => w.endMs > nowMs));
   }
 
   submitPilot(dir: string, name: string, script: string): Promise<string> {

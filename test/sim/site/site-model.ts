@@ -9,6 +9,7 @@ import type { BatchJob, PilotState } from '../../../src/sites/batch.js';
 import type { Timer } from '../../../src/runtime/clock.js';
 import type { Prng } from '../prng.js';
 import type { Scheduler } from '../scheduler.js';
+import type { MaintenanceWindow } from '../../../src/sites/maintenance.js';
 import type { Trace } from '../trace.js';
 
 export interface Pilot {
@@ -27,6 +28,8 @@ const LISTED_AFTER_END_MS = 300_000;
 export class SiteModel {
   readonly pilots = new Map<string, Pilot>();
   readonly files = new Map<string, string>();
+  /** Reservations the site's admins made (none unless a scenario adds them). */
+  readonly maintenance: MaintenanceWindow[] = [];
   #nextId = 1000;
   refusedUntil = 0;
   hangUntil = 0;
