@@ -9,6 +9,7 @@ import type { BatchJob, PilotState } from '../../../src/sites/batch.js';
 import type { Timer } from '../../../src/runtime/clock.js';
 import type { Prng } from '../prng.js';
 import type { Scheduler } from '../scheduler.js';
+import { Maintenance } from '../../../src/controllers/virtualcluster/reasons.js';
 import type { MaintenanceWindow } from '../../../src/sites/maintenance.js';
 import type { Trace } from '../trace.js';
 
@@ -25,6 +26,9 @@ export interface Pilot {
 /** Finished batch jobs stay visible to the list command this long. */
 const LISTED_AFTER_END_MS = 300_000;
 
+/** A pass comes at least every steady poll; a status write may delay the submission a little more. */
+const KNOWN_SLACK_MS = 2 * 60_000;
+
 export class SiteModel {
   readonly pilots = new Map<string, Pilot>();
   readonly files = new Map<string, string>();
@@ -37,6 +41,10 @@ export class SiteModel {
   batchFailsUntil = 0;
   /** Told of every pilot submission and token write, with who did it (the invariants check the Lease). */
   onWrite: (what: string, by: string) => void = () => undefined;
+  /** Told of a pilot submitted to run into a maintenance window the operator had time to read. */
+  onCrossing: (what: string) => void = () => undefined;
+  /** When each window was reserved (by name). */
+  readonly #reservedAt = new Map<string, number>();
 
   constructor(
     readonly host: string,
@@ -56,6 +64,31 @@ export class SiteModel {
     this.trace.add(`site:${this.host}`, 'fault', `${kind} for ${ms} ms`);
   }
 
+  /** An admin reserves the site: a maintenance window `leadMs` from now, `ms` long. */
+  reserve(leadMs: number, ms: number): void {
+    const now = this.sched.now();
+    const name = `maint${this.maintenance.length + 1}`;
+    this.maintenance.push({ name, startMs: now + leadMs, endMs: now + leadMs + ms });
+    this.#reservedAt.set(name, now);
+    this.trace.add(`site:${this.host}`, 'fault', `${name} reserved from +${leadMs} ms for ${ms} ms`);
+  }
+
+  /**
+   * A pilot must end before every window that was reserved long enough ago for the operator to have read it
+   * (it reads every Maintenance.readEveryMs, in passes at least every steady poll), or start after it.
+   */
+  #checkCrossing(name: string, script: string): void {
+    const m = /#SBATCH --time=(\d+):(\d+):(\d+)/.exec(script);
+    if (!m) return;
+    const now = this.sched.now();
+    const end = now + (Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3])) * 1000;
+    for (const w of this.maintenance) {
+      const known = now - (this.#reservedAt.get(w.name) ?? now) >= Maintenance.readEveryMs + KNOWN_SLACK_MS;
+      if (known && now < w.endMs && end > w.startMs)
+        this.onCrossing(`pilot ${name} runs from ${now} to ${end} into ${w.name} (${w.startMs}-${w.endMs})`);
+    }
+  }
+
   /** Stores the pool token (SiteSession.prepare). */
   putToken(dir: string, token: string, by: string): void {
     this.files.set(`${dir}/pilot.token`, token);
@@ -70,6 +103,7 @@ export class SiteModel {
   }
 
   submit(dir: string, name: string, script: string, by: string): string {
+    this.#checkCrossing(name, script);
     const id = String(this.#nextId++);
     this.files.set(`${dir}/pilots/${name}.sh`, script);
     // As the startd would advertise it: `VirtualCluster = "ns/name"` in its config, or the real pilot's
