@@ -6,7 +6,9 @@
  */
 import type { UsageRecord } from '../../sites/accounting.js';
 
-export type BudgetPeriod = 'Daily' | 'Weekly' | 'Monthly';
+import type { BudgetPeriod } from '../../crds/virtualcluster-budget.js';
+
+export type { BudgetPeriod };
 
 export interface Budget {
   coreHours?: number;
@@ -92,7 +94,11 @@ export function budgetView(
   x: { prefix: string; active: ReadonlySet<string>; nowMs: number; pilot: PilotCost },
 ): BudgetView {
   const from = periodStartMs(b.period, x.nowMs);
-  const ended = records.filter((r) => r.endMs !== undefined && !x.active.has(r.name));
+  // A pilot no longer active that the accounting (read a little earlier) still shows running ended since:
+  // counted as having run until now.
+  const ended = records
+    .filter((r) => !x.active.has(r.name))
+    .map((r) => (r.endMs === undefined ? { ...r, endMs: x.nowMs } : r));
   return {
     used: usageOf(records, x.prefix, from, x.nowMs),
     periodStartMs: from,

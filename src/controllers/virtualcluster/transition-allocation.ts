@@ -19,6 +19,7 @@ import type {
 } from './model.js';
 import { active, placeKey } from './places.js';
 import { allocationWalltimeSeconds, pilotScriptFor } from './pilots.js';
+import { allocationBudget, type BudgetOutcome } from './transition-budget.js';
 import { maxPilots, planPilots, sequenceOf, type Counts, type PilotPlan } from './planning.js';
 import { EventAction, EventReason, Maintenance, pilotFailureBackoffMs } from './reasons.js';
 
@@ -58,6 +59,8 @@ export interface AllocationPlan {
   maintenance?: MaintenanceEffect;
   /** The site's maintenance windows were read (so "no window" can be said). */
   windowsKnown?: boolean;
+  /** The allocation has a budget: whether it holds pilots back (BudgetExhausted). */
+  budget?: Pick<BudgetOutcome, 'state' | 'message'>;
 }
 
 export interface MaintenanceEffect {
@@ -111,6 +114,13 @@ export function planAllocation(i: AllocationInput): AllocationPlan {
   // A pilot cancelled before and still listed is on its way out: counted, but not cancelled again.
   plan.cancel = plan.cancel.filter((id) => !ours.has(id));
   const timing = maintenanceTiming(i, v);
+  const budget = allocationBudget(i.a, v, {
+    prefix: i.place.pilotPrefix,
+    nowMs: i.now,
+    walltimeSeconds: timing.kind === 'submit' ? timing.walltimeSeconds : allocationWalltimeSeconds(i.a),
+    wantedMore: plan.submit,
+  });
+  if (budget) plan.submit = Math.min(plan.submit, budget.room);
   const acts = siteActions(i, v, plan, first, timing);
   acts.cancelled.forEach((id) => ours.add(id));
   const counts = { ...plan.counts, queued: plan.counts.queued + acts.submitted };
@@ -119,8 +129,10 @@ export function planAllocation(i: AllocationInput): AllocationPlan {
       ? `${failures.count} pilot(s) failed recently; next submission after ${rfc3339(new Date(failures.nextSubmitAt))}`
       : undefined;
   // A failure of the last pass's actions (or one found now) is this allocation's problem until it acts cleanly.
-  const message = acts.problem ?? v.lastError ?? backoff ?? waitingNote(acts.maintenance);
+  const held = budget && budget.state !== 'within' ? budget.message : undefined;
+  const message = acts.problem ?? v.lastError ?? backoff ?? waitingNote(acts.maintenance) ?? held;
   const status: AllocationStatus = { name: i.a.name, ...counts, nextSequence: first + acts.submitted };
+  if (budget) status.budget = budget.status;
   const lastSubmitTime = acts.submitted > 0 ? rfc3339(new Date(i.now)) : i.prev?.lastSubmitTime;
   if (lastSubmitTime) status.lastSubmitTime = lastSubmitTime;
   if (message) status.message = message;
@@ -134,6 +146,7 @@ export function planAllocation(i: AllocationInput): AllocationPlan {
     touched: acts.effects.length > 0 || v.jobs.length > 0 || (i.prev?.nextSequence ?? 0) > 0,
     ...(acts.maintenance ? { maintenance: acts.maintenance } : {}),
     windowsKnown: v.windows !== undefined,
+    ...(budget ? { budget: { state: budget.state, message: budget.message } } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import { VirtualClusterConditions as C, type VCPhase } from '../../crds/virtualc
 import { rfc3339 } from '../../runtime/conditions.js';
 import type { Counts } from './planning.js';
 import {
+  BudgetReason,
   CredentialExpiringReason,
   CredentialsReason,
   EventReason,
@@ -152,6 +153,33 @@ function maintenanceLine(e: MaintenanceEffect): string {
   return e.kind === 'waiting'
     ? `allocation ${e.allocation}: maintenance ${w.name} from ${span}; no pilot until ${rfc3339(new Date(e.untilMs ?? w.endMs))}`
     : `allocation ${e.allocation}: maintenance ${w.name} from ${span}; pilots run ${e.walltimeSeconds ?? 0}s to end before it`;
+}
+
+/**
+ * BudgetExhausted, when an allocation has a budget: True while a budget (or accounting that cannot be read)
+ * holds pilots back, with a Warning Event when that starts or changes; False otherwise.
+ */
+export function reportBudget(
+  d: StatusDraft,
+  budgets: readonly { state: 'within' | 'exhausted' | 'unknown'; message: string }[],
+): void {
+  if (budgets.length === 0) return;
+  const held = budgets.filter((b) => b.state !== 'within');
+  if (held.length === 0) {
+    d.condition({
+      type: C.BudgetExhausted,
+      status: 'False',
+      reason: BudgetReason.WithinBudget,
+      message: budgets.map((b) => b.message).join('; '),
+    });
+    return;
+  }
+  const reason = held.some((b) => b.state === 'exhausted')
+    ? BudgetReason.Exhausted
+    : BudgetReason.UsageUnknown;
+  const message = held.map((b) => b.message).join('; ');
+  if (d.condition({ type: C.BudgetExhausted, status: 'True', reason, message }))
+    d.event('Warning', EventReason.BudgetExhausted, message);
 }
 
 /** The phase of a VirtualCluster that lives (not past its lifetime). */

@@ -33,6 +33,7 @@ import {
   problemsOf,
   reportExpiry,
   reportPhase,
+  reportBudget,
   reportMaintenance,
   reportPool,
   reportSites,
@@ -109,6 +110,10 @@ function activePlan(vc: VirtualCluster, o: Observation, now: number, config: Tra
     d,
     plans.flatMap((p) => (p.maintenance ? [p.maintenance] : [])),
     plans.some((p) => p.windowsKnown),
+  );
+  reportBudget(
+    d,
+    plans.flatMap((p) => (p.budget ? [p.budget] : [])),
   );
   const phase = livePhase(plans.length, problems, total);
   const cleaning = retired.records.filter((r) => r.cleanup);
