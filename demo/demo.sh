@@ -25,7 +25,7 @@ if [ -s "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
 else
   log "starting the operator (log: $DEMO/operator.log)"
   setsid node "$HPC_REPO/dist/main.js" --namespace="$NS" --operator-id=hpc-demo \
-    --metrics-bind-address=127.0.0.1:18080 --health-probe-bind-address=127.0.0.1:18081 \
+    --metrics-bind-address=127.0.0.1:18080 --health-probe-bind-address=127.0.0.1:18081 --serving-bind-address=127.0.0.1:18443 \
     --pilot-update-interval-seconds=5 --pilot-active-poll-seconds=2 --pilot-steady-poll-seconds=10 \
     --match-analysis-after-seconds=10 \
     >"$DEMO/operator.log" 2>&1 </dev/null &

@@ -18,6 +18,9 @@ export interface OperatorConfig {
   leaderElectRetryPeriodSeconds: number;
   healthProbeBindAddress: string;
   metricsBindAddress: string;
+  /** HTTPS for the admission webhook and live logs, and the directory of its tls.crt/tls.key (empty: managed). */
+  servingBindAddress: string;
+  servingCertDir: string;
   condorBinDir: string;
   /** Default pool for HPCJobs without a VirtualCluster. */
   scheddName: string;
@@ -146,6 +149,20 @@ export const FLAGS: Record<string, FlagSpec> = {
     kind: 'string',
     default: ':8080',
     help: 'address of /metrics ("0" disables)',
+  },
+  'serving-bind-address': {
+    key: 'servingBindAddress',
+    env: 'HPCOP_SERVING_BIND_ADDRESS',
+    kind: 'string',
+    default: ':9443',
+    help: 'HTTPS address of the admission webhook and live logs ("0" disables)',
+  },
+  'serving-cert-dir': {
+    key: 'servingCertDir',
+    env: 'HPCOP_SERVING_CERT_DIR',
+    kind: 'string',
+    default: '',
+    help: 'directory with tls.crt and tls.key for the HTTPS port, re-read when they change (empty: managed by the operator)',
   },
   'condor-bin-dir': {
     key: 'condorBinDir',

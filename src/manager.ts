@@ -31,6 +31,8 @@ import { KubeLeaseStore } from './runtime/kube/leases.js';
 import { KubeListWatch } from './runtime/kube/list-watch.js';
 import { KubeObjectWriter } from './runtime/kube/objects.js';
 import { KubeSecrets } from './runtime/kube/secrets.js';
+import { mountRoutes, type RouteDeps } from './serving/routes.js';
+import { FileCertSource, ServingServer, type CertSource } from './serving/server.js';
 import { SshSiteConnector } from './sites/ssh-session.js';
 import type { PilotBundle } from './sites/session.js';
 
@@ -161,8 +163,10 @@ export async function startManager(
     serveProbes(readiness(op, ping), config.healthProbeBindAddress),
     serveMetrics(registry, config.metricsBindAddress),
   ]);
+  const serving = await startServing({ config, log, op, kc });
   op.manager.onStop('servers', () => {
     for (const s of servers) s?.close();
+    void serving?.stop();
     void kc.close();
   });
   if (o.handleSignals !== false) {
@@ -176,4 +180,21 @@ export async function startManager(
   await op.start();
   log.info({ workers: config.workers, schedd: op.defaultTarget.name ?? 'local' }, 'operator running');
   return op;
+}
+
+/** The HTTPS port (admission webhook, live logs), when on and a certificate is there to serve with. */
+async function startServing(x: Omit<RouteDeps, 'serving'>): Promise<ServingServer | undefined> {
+  const { config, log } = x;
+  const certs = servingCerts(config, log);
+  if (!certs) return undefined;
+  const serving = new ServingServer({ bindAddress: config.servingBindAddress, certs, log });
+  mountRoutes({ ...x, serving });
+  await serving.start();
+  return serving;
+}
+
+function servingCerts(config: OperatorConfig, log: Logger): CertSource | undefined {
+  if (config.servingCertDir) return new FileCertSource(config.servingCertDir);
+  log.warn({ object: 'serving' }, 'no --serving-cert-dir: the HTTPS port (webhook, live logs) is off');
+  return undefined;
 }

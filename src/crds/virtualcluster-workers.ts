@@ -37,17 +37,18 @@ export const GPU_TYPE_BATCH_SYSTEMS = ['slurm', 'lsf'] as const;
  * A GPU model name as batch systems spell them (`a100`, `v100-32g`, `NVIDIAA100_SXM4_80GB`): it goes into a
  * batch directive, so it may hold nothing a shell or the directive's own syntax would read (`:`, `,`, space).
  */
-const GPU_TYPE_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
+export const GPU_TYPE_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
+
+/** On the field itself, so that the API server names it (spec.allocations[i].workers.gpuType). */
+export const GPU_TYPE_RULE: ValidationRule = {
+  rule: `self.matches('${GPU_TYPE_PATTERN}')`,
+  message:
+    "workers.gpuType may hold only letters, digits, '.', '_' and '-', starting with a letter or digit (it goes into a batch directive)",
+};
 
 const workerRules: ValidationRule[] = [
   { rule: '!has(self.min) || !has(self.max) || self.min <= self.max', message: 'min must not exceed max' },
   { rule: '!has(self.max) || self.count <= self.max', message: 'count must not exceed max' },
-  {
-    rule: `!has(self.gpuType) || self.gpuType.matches('${GPU_TYPE_PATTERN}')`,
-    message:
-      "workers.gpuType may hold only letters, digits, '.', '_' and '-', starting with a letter or digit (it goes into a batch directive)",
-    fieldPath: '.gpuType',
-  },
   {
     rule: '!has(self.gpuType) || (has(self.gpus) && self.gpus > 0)',
     message: 'workers.gpuType needs workers.gpus above 0',
@@ -95,6 +96,7 @@ export const workersSchema = withRules(
         maximum: 64,
       }),
       gpuType: str({
+        rules: [GPU_TYPE_RULE],
         description:
           'GPU model to ask the batch system for, as the site names it (SLURM --gres=gpu:<type>:<gpus>, LSF -gpu "num=<gpus>:gmodel=<type>"); only with slurm and lsf, and gpus above 0.',
         maxLength: 64,

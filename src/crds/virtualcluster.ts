@@ -5,6 +5,7 @@
 import { conditionsSchema, duration, secretKeyRef, type ObjectMeta } from './common.js';
 import { arr, dateTime, enumOf, immutable, int, obj, str, withRules, type Infer } from './schema.js';
 import { ABS_PATH_PATTERN, CONTAINER_RUNTIMES, NO_NUL_PATTERN } from './hpcjob.js';
+import { budgetSchema, budgetStatusSchema } from './virtualcluster-budget.js';
 import { allocationWorkerRules, workersSchema } from './virtualcluster-workers.js';
 
 export { WORKER_DEFAULTS } from './virtualcluster-workers.js';
@@ -33,6 +34,8 @@ export const VirtualClusterConditions = {
   CredentialExpiring: 'CredentialExpiring',
   SiteReachable: 'SiteReachable',
   PoolJoined: 'PoolJoined',
+  SiteMaintenance: 'SiteMaintenance',
+  BudgetExhausted: 'BudgetExhausted',
   Ready: 'Ready',
 } as const;
 
@@ -134,6 +137,7 @@ const allocationSchema = withRules(
       }),
       walltime: duration('Walltime of each pilot batch job, e.g. 4h.', ALLOCATION_DEFAULTS.walltime),
       workers: workersSchema,
+      budget: budgetSchema,
       setup: str({
         description:
           "Shell lines run by the pilot before it starts HTCondor (e.g. module load htcondor). Run as is on the site, in the pilot batch script, with the user's own rights. No NUL.",
@@ -233,6 +237,7 @@ const allocationStatusSchema = obj(
       minimum: 0,
     }),
     lastSubmitTime: dateTime({ description: 'When a pilot was last submitted.' }),
+    budget: budgetStatusSchema,
     message: str({ description: 'Last problem seen on this allocation.', maxLength: 4096 }),
   },
   { description: 'Worker counts of one allocation.', required: ['name'] },

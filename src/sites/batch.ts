@@ -3,6 +3,7 @@
  * allocation in one call, and cancel them, for SLURM, PBS Pro, Torque, LSF and SGE. Pure (no I/O): the
  * commands are argv arrays that the SSH transport quotes, and parsers read the tools' documented output.
  */
+import { GPU_TYPE_PATTERN } from '../crds/virtualcluster-workers.js';
 import { shellQuote } from './shell.js';
 
 export type PilotState = 'queued' | 'running' | 'done' | 'failed';
@@ -78,7 +79,7 @@ function gpuTypeOf(r: PilotRequest, adapter: string): string | undefined {
   if (r.gpuType === undefined || !r.gpus) return undefined;
   if (adapter !== 'slurm' && adapter !== 'lsf')
     throw new Error(`gpuType cannot be asked of ${adapter}: choose the GPU model with the queue`);
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(r.gpuType))
+  if (!new RegExp(GPU_TYPE_PATTERN).test(r.gpuType))
     throw new Error(`gpuType ${JSON.stringify(r.gpuType)} has characters a GPU request cannot carry`);
   return r.gpuType;
 }

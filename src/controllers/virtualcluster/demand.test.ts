@@ -80,7 +80,9 @@ describe('wantedPilots with GPU steps', () => {
 });
 
 describe('demandOf', () => {
-  const vc = makeVirtualCluster('vc', 'ns').allocation().obj();
+  const vc = makeVirtualCluster('vc', 'ns')
+    .allocation((a) => a.workers({ cores: 4, memory: '8Gi', gpus: 2 }))
+    .obj();
   const step = (
     name: string,
     resources: { cpus?: number; gpus?: number },
@@ -96,7 +98,10 @@ describe('demandOf', () => {
       step('b', {}, 'Running'),
       step('c', { gpus: 2, cpus: 4 }),
       step('d', { gpus: 1 }),
-      step('done', { gpus: 8 }, 'Succeeded'),
+      step('done', { gpus: 1 }, 'Succeeded'),
+      // Bigger than any worker: it waits with NoWorkerFits and grows nothing.
+      step('too-many-gpus', { gpus: 4 }),
+      step('too-many-cpus', { cpus: 8 }),
       makeHPCJob('other', 'ns').virtualCluster('elsewhere').obj(),
       makeHPCJob('otherns', 'ns2').virtualCluster('vc').obj(),
     ];

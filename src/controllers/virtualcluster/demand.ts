@@ -5,6 +5,7 @@
  */
 import { HPCJobDefaults, type HPCJob } from '../../crds/hpcjob.js';
 import { WORKER_DEFAULTS, type Allocation, type VirtualCluster } from '../../crds/virtualcluster.js';
+import { noWorkerFits } from '../hpcjob/fit.js';
 import { maxPilots } from './planning.js';
 
 /** What the unfinished HPCJobs that name a VirtualCluster ask for. */
@@ -18,7 +19,10 @@ export interface Demand {
 
 export const NO_DEMAND: Demand = { cpus: 0, gpus: 0, gpuCpus: 0 };
 
-/** The demand of the unfinished HPCJobs among `jobs` that name `vc`. */
+/**
+ * The demand of the unfinished HPCJobs among `jobs` that name `vc`. A step no worker of `vc` can hold (it says
+ * so itself: NoWorkerFits) asks for nothing: pilots started for it would only idle.
+ */
 export function demandOf(jobs: Iterable<HPCJob>, vc: VirtualCluster): Demand {
   const d = { ...NO_DEMAND };
   for (const j of jobs) {
@@ -26,6 +30,7 @@ export function demandOf(jobs: Iterable<HPCJob>, vc: VirtualCluster): Demand {
       continue;
     const phase = j.status?.phase ?? 'Pending';
     if (phase === 'Succeeded' || phase === 'Failed' || phase === 'Lost') continue;
+    if (noWorkerFits(j, vc)) continue;
     const cpus = j.spec.resources?.cpus ?? HPCJobDefaults.cpus;
     const gpus = j.spec.resources?.gpus ?? 0;
     if (gpus > 0) {

@@ -21,6 +21,13 @@ export interface PilotBuildOptions {
   updateIntervalSeconds?: number;
   /** Extra condor_gpu_discovery options for pilots with GPUs (--pilot-gpu-discovery-extra). */
   gpuDiscoveryExtra?: string;
+  /** A walltime shorter than the allocation's (s), to end before a maintenance window. */
+  walltimeSeconds?: number;
+}
+
+/** The walltime the allocation asks for each pilot (s). */
+export function allocationWalltimeSeconds(a: Allocation): number {
+  return Math.floor(durationMs(a.walltime ?? ALLOCATION_DEFAULTS.walltime) / 1000);
 }
 
 /** The allocation's directory on the site, unquoted (`~/` is expanded by the site's shell). */
@@ -54,7 +61,7 @@ export function pilotScriptFor(
       name,
       account: a.account,
       queue: a.queue,
-      walltimeSeconds: Math.floor(durationMs(a.walltime ?? ALLOCATION_DEFAULTS.walltime) / 1000),
+      walltimeSeconds: o.walltimeSeconds ?? allocationWalltimeSeconds(a),
       nodes: w.nodes ?? WORKER_DEFAULTS.nodes,
       cores: w.cores ?? WORKER_DEFAULTS.cores,
       memoryMiB: quantityMiB(w.memory ?? WORKER_DEFAULTS.memory),

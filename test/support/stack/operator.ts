@@ -43,6 +43,8 @@ export class OperatorProcess {
   readonly logFile: string;
   metricsPort = 0;
   healthPort = 0;
+  /** The HTTPS port (admission webhook, live logs). */
+  servingPort = 0;
   #child: ChildProcess | undefined;
   #out: WriteStream | undefined;
   #exit: Promise<number | null> = Promise.resolve(null);
@@ -56,6 +58,7 @@ export class OperatorProcess {
   async start(o: { env?: Record<string, string>; waitReady?: boolean } = {}): Promise<void> {
     this.metricsPort = await freePort();
     this.healthPort = await freePort();
+    this.servingPort = await freePort();
     const args = this.#args(loadStackEnv());
     this.#out = createWriteStream(this.logFile, { flags: 'a' });
     const child = spawn(process.execPath, args, {
@@ -111,6 +114,7 @@ export class OperatorProcess {
       `--log-dir=${this.logDir}`,
       `--metrics-bind-address=127.0.0.1:${this.metricsPort}`,
       `--health-probe-bind-address=127.0.0.1:${this.healthPort}`,
+      `--serving-bind-address=127.0.0.1:${this.servingPort}`,
       ...(this.o.leaderElection
         ? [
             '--leader-elect=true',

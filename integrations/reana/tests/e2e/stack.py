@@ -72,10 +72,12 @@ class Operator:
         self.log_file = os.path.join(tempfile.mkdtemp(prefix="reana-e2e-op-"), "operator.log")
         self.proc: Optional[subprocess.Popen] = None
         self.health_port = 0
+        self.serving_port = 0
 
     def start(self) -> None:
         env = load_env()
         self.health_port = free_port()
+        self.serving_port = free_port()
         args = [
             shutil.which("node") or "node",
             os.path.join(REPO, "node_modules/tsx/dist/cli.mjs"),
@@ -88,6 +90,7 @@ class Operator:
             f"--log-dir={self.log_dir}",
             f"--metrics-bind-address=127.0.0.1:{free_port()}",
             f"--health-probe-bind-address=127.0.0.1:{self.health_port}",
+            f"--serving-bind-address=127.0.0.1:{self.serving_port}",
             "--leader-elect=false",
         ]
         out = open(self.log_file, "ab")
