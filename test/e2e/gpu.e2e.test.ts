@@ -8,7 +8,7 @@
  * run (and removes it), and SGE runs one such pilot and holds the second back. The other batch systems' GPU
  * directives are checked in src/sites/batch.test.ts; the CRD's GPU rules by the real API server.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -146,6 +146,20 @@ async function deleteAll(): Promise<void> {
     120_000,
   );
 }
+
+/**
+ * The shared API server has one CRD per kind: a test run from an older checkout replaces it with one without
+ * workers.gpus, and the API server then drops the field from what this test creates. Each test starts with
+ * this checkout's CRDs in place.
+ */
+beforeEach(async () => {
+  const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
+  const crd = await ext.readCustomResourceDefinition({ name: 'virtualclusters.hpc.scailfin.io' });
+  const workers =
+    crd.spec.versions[0]?.schema?.openAPIV3Schema?.properties?.spec?.properties?.allocations?.items
+      ?.properties?.workers;
+  if (!workers?.properties?.gpus) await installCRDs(kc);
+});
 
 afterAll(async () => {
   // Pilots first: a consumable that queued jobs still ask for cannot be removed.
