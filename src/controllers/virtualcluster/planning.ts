@@ -1,6 +1,6 @@
 /**
- * Pilot planning, pure and unit tested: how many pilots an allocation should have, and which to submit or
- * cancel given what its batch system and the pool's collector report. Never more than `max` active
+ * Pilot planning, pure and unit tested: which pilots to submit or cancel given how many an allocation should
+ * have (demand.ts) and what its batch system and the pool's collector report. Never more than `max` active
  * pilots, counted from the batch system itself, so a crash or a lost status write cannot double them.
  */
 import type { BatchJob } from '../../sites/batch.js';
