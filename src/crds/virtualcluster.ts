@@ -6,6 +6,7 @@ import { conditionsSchema, duration, secretKeyRef, type ObjectMeta } from './com
 import { arr, dateTime, enumOf, immutable, int, obj, str, withRules, type Infer } from './schema.js';
 import { ABS_PATH_PATTERN, CONTAINER_RUNTIMES, NO_NUL_PATTERN } from './hpcjob.js';
 import { budgetSchema, budgetStatusSchema } from './virtualcluster-budget.js';
+import { stepsSchema } from './virtualcluster-steps.js';
 import { allocationWorkerRules, workersSchema } from './virtualcluster-workers.js';
 
 export { WORKER_DEFAULTS } from './virtualcluster-workers.js';
@@ -136,6 +137,9 @@ const allocationSchema = withRules(
         maxLength: 128,
       }),
       walltime: duration('Walltime of each pilot batch job, e.g. 4h.', ALLOCATION_DEFAULTS.walltime),
+      maxWalltime: duration(
+        "Longest walltime a pilot may ask for when queued steps need more than walltime (their resources.walltime, or spec.steps.defaultWalltime, plus spec.steps.walltimeMargin); at most the queue's limit. Unset: walltime.",
+      ),
       workers: workersSchema,
       budget: budgetSchema,
       setup: str({
@@ -201,6 +205,7 @@ export const virtualClusterSpecSchema = obj(
     lifetime: duration(
       'How long the VirtualCluster lives from creation; then its pilots are cancelled and it is Terminated.',
     ),
+    steps: stepsSchema,
   },
   { description: 'The pool and the allocations that feed it.', required: ['pool'] },
 );

@@ -43,7 +43,14 @@ describe('pilotScript', () => {
     expect(lines[0]).toBe('#!/bin/sh');
     expect(lines[1]).toBe('#SBATCH --job-name=hp69d2c775-3');
     expect(script).toContain(`export _CONDOR_VirtualCluster='"ns/demo"'`);
-    expect(script).toContain(`export _CONDOR_START='(TARGET.HPCVirtualCluster =?= "ns/demo")'`);
+    expect(script).toContain(
+      `export _CONDOR_START='(TARGET.HPCVirtualCluster =?= "ns/demo") && (TARGET.HPCWalltimeNeeded =?= undefined || time() + TARGET.HPCWalltimeNeeded <= MY.HPCPilotEnd)'`,
+    );
+    // Its end: when the daemons shut down, 6 minutes before the walltime ends (a tenth, at most 10 minutes).
+    expect(script).toContain('export _CONDOR_HPCPilotEnd=$(( $(date +%s) + 3240 ))');
+    expect(script).toContain(
+      "_CONDOR_STARTD_ATTRS='VirtualCluster HPCAllocation HPCPilot HPCContainerRuntime HPCPilotEnd'",
+    );
     expect(script).toContain('export _CONDOR_STARTD_NOCLAIM_SHUTDOWN=300');
     expect(script).toContain("export _CONDOR_DAEMON_SHUTDOWN='(time() - DaemonStartTime) > 3240'");
     expect(script).toContain(`cp "$HOME"/.hpcop/abc-site1/pilot.token "$D/tokens.d/pilot"`);

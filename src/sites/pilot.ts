@@ -104,10 +104,27 @@ function checkOptions(o: PilotOptions): void {
   if (o.updateIntervalSeconds !== undefined) wholeNumber('updateIntervalSeconds', o.updateIntervalSeconds, 1);
 }
 
+/**
+ * How long a pilot of `walltimeSeconds` takes steps: its daemons shut down gracefully this long after they
+ * start, `shutdownMarginSeconds` (default: a tenth of the walltime, at most 10 minutes) before the batch system
+ * would kill it. Its advertised end (HPCPilotEnd) is its start plus this.
+ */
+export function pilotLifetimeSeconds(walltimeSeconds: number, shutdownMarginSeconds?: number): number {
+  const margin = shutdownMarginSeconds ?? Math.min(600, Math.floor(walltimeSeconds / 10));
+  return Math.max(60, walltimeSeconds - margin);
+}
+
+/**
+ * A step may start only if it ends before the pilot does: the pilot's HPCPilotEnd, less the step's
+ * HPCWalltimeNeeded (its walltime plus the VirtualCluster's margin), must not have passed. A step without one
+ * (none given, no default) may start while the pilot lives. Running steps are never stopped by START.
+ */
+export const WALLTIME_START =
+  '(TARGET.HPCWalltimeNeeded =?= undefined || time() + TARGET.HPCWalltimeNeeded <= MY.HPCPilotEnd)';
+
 /** The HTCondor configuration of the pilot's startd, as _CONDOR_ environment variables. */
 function condorEnv(o: PilotOptions): [string, string][] {
-  const margin = o.shutdownMarginSeconds ?? Math.min(600, Math.floor(o.request.walltimeSeconds / 10));
-  const lifetime = Math.max(60, o.request.walltimeSeconds - margin);
+  const lifetime = pilotLifetimeSeconds(o.request.walltimeSeconds, o.shutdownMarginSeconds);
   const env: [string, string][] = [
     ['_CONDOR_CONDOR_HOST', o.collectorHost],
     ['_CONDOR_COLLECTOR_HOST', o.collectorHost],
@@ -127,9 +144,12 @@ function condorEnv(o: PilotOptions): [string, string][] {
     ['_CONDOR_HPCAllocation', JSON.stringify(o.allocation)],
     ['_CONDOR_HPCPilot', JSON.stringify(o.request.name)],
     ['_CONDOR_HPCContainerRuntime', JSON.stringify(o.containerRuntime ?? 'auto')],
-    ['_CONDOR_STARTD_ATTRS', 'VirtualCluster HPCAllocation HPCPilot HPCContainerRuntime'],
-    // Only this VirtualCluster's jobs.
-    ['_CONDOR_START', `(TARGET.HPCVirtualCluster =?= ${JSON.stringify(o.virtualCluster)})`],
+    ['_CONDOR_STARTD_ATTRS', 'VirtualCluster HPCAllocation HPCPilot HPCContainerRuntime HPCPilotEnd'],
+    // Only this VirtualCluster's jobs, and only those that end before the pilot does.
+    [
+      '_CONDOR_START',
+      `(TARGET.HPCVirtualCluster =?= ${JSON.stringify(o.virtualCluster)}) && ${WALLTIME_START}`,
+    ],
     ['_CONDOR_STARTD_NOCLAIM_SHUTDOWN', String(o.idleShutdownSeconds)],
     // Every daemon (the master last) shuts down gracefully before the batch system kills the pilot.
     ['_CONDOR_DAEMON_SHUTDOWN', `(time() - DaemonStartTime) > ${lifetime}`],
@@ -253,6 +273,9 @@ export function pilotScript(o: PilotOptions): string {
     'export _CONDOR_STARTD_NAME="$_CONDOR_MASTER_NAME"',
   );
   for (const [k, v] of condorEnv(o)) lines.push(`export ${k}=${q(v)}`);
+  // When the daemons will shut down (DAEMON_SHUTDOWN counts from the master's start, a moment later).
+  const lifetime = pilotLifetimeSeconds(o.request.walltimeSeconds, o.shutdownMarginSeconds);
+  lines.push(`export _CONDOR_HPCPilotEnd=$(( $(date +%s) + ${lifetime} ))`);
   lines.push(
     ...masterLines(o.adapter),
     // condor_master exits 99 after DAEMON_SHUTDOWN: that is the normal end of a pilot.

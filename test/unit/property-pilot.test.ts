@@ -15,7 +15,9 @@ import { BATCH_SYSTEMS } from '../../src/crds/virtualcluster.js';
 import { adapterFor } from '../../src/sites/batch.js';
 import {
   GPU_DISCOVERY_OPTIONS,
+  pilotLifetimeSeconds,
   pilotScript,
+  WALLTIME_START,
   type CondorSource,
   type PilotOptions,
 } from '../../src/sites/pilot.js';
@@ -249,7 +251,7 @@ describe('pilotScript with arbitrary values', () => {
           _CONDOR_HPCAllocation: JSON.stringify(o.allocation),
           _CONDOR_HPCPilot: JSON.stringify(o.request.name),
           _CONDOR_HPCContainerRuntime: JSON.stringify(o.containerRuntime ?? 'auto'),
-          _CONDOR_START: `(TARGET.HPCVirtualCluster =?= ${JSON.stringify(o.virtualCluster)})`,
+          _CONDOR_START: `(TARGET.HPCVirtualCluster =?= ${JSON.stringify(o.virtualCluster)}) && ${WALLTIME_START}`,
           _CONDOR_NUM_CPUS: String(o.request.cores),
           _CONDOR_MEMORY: String(o.request.memoryMiB),
           _CONDOR_STARTD_NOCLAIM_SHUTDOWN: String(o.idleShutdownSeconds),
@@ -260,6 +262,10 @@ describe('pilotScript with arbitrary values', () => {
         if (o.gpus && o.gpuDiscoveryExtra) want._CONDOR_GPU_DISCOVERY_EXTRA = o.gpuDiscoveryExtra;
         for (const [k, v] of Object.entries(want)) expect([k, run.env.get(k)]).toEqual([k, v]);
         expect(run.env.get('_CONDOR_MASTER_NAME')?.startsWith(`${o.request.name}-`)).toBe(true);
+        // The pilot's end: the time the script ran plus its lifetime, in whole seconds.
+        const end =
+          Number(run.env.get('_CONDOR_HPCPilotEnd')) - pilotLifetimeSeconds(o.request.walltimeSeconds);
+        expect(Math.abs(end - Date.now() / 1000)).toBeLessThan(120);
         expect(existsSync(CANARY)).toBe(false);
         ran++;
       }),

@@ -17,6 +17,8 @@ export interface DescriptionOptions {
   attemptDir: string;
   /** namespace/name of the VirtualCluster the job must run on, if any. */
   virtualCluster?: string;
+  /** How long the step needs a pilot for (s), when its walltime or the VirtualCluster's default says. */
+  walltimeNeededSeconds?: number;
   /** Memory for this attempt, when a retry rule raised it. */
   memoryMiB?: number;
   /** Local files shipped with the job into its scratch directory (a chirp ticket; the workspace for condor-transfer). */
@@ -26,6 +28,10 @@ export interface DescriptionOptions {
   /** What the wrapper may stage back (HPC_MAX_OUTPUT_BYTES). */
   maxOutputBytes?: number;
 }
+
+/** The job's side of walltime-aware matching, written against its own HPCWalltimeNeeded (one for a batch). */
+export const WALLTIME_REQUIREMENT =
+  '(MY.HPCWalltimeNeeded =?= undefined || TARGET.HPCPilotEnd =?= undefined || TARGET.HPCPilotEnd - time() >= MY.HPCWalltimeNeeded)';
 
 export const STDOUT_FILE = 'hpc.stdout';
 export const STDERR_FILE = 'hpc.stderr';
@@ -77,6 +83,9 @@ export function buildSubmitJob(job: HPCJob, attempt: number, o: DescriptionOptio
   // Pilot slots advertise VirtualCluster; a job runs only where it matches its own (undefined: plain slots).
   // Written against the job's attribute so that the expression is the same for a whole batch.
   const requirements = ['(TARGET.VirtualCluster =?= MY.HPCVirtualCluster)'];
+  // A pilot advertises when it ends: the step goes only where it will finish first (slots without an end,
+  // or steps without a need, match as before). The pilot's START says the same for claims it is asked to reuse.
+  if (o.virtualCluster) requirements.push(WALLTIME_REQUIREMENT);
   if (spec.requirements) requirements.push(`(${spec.requirements})`);
 
   const r = spec.resources ?? {};
@@ -117,5 +126,6 @@ export function buildSubmitJob(job: HPCJob, attempt: number, o: DescriptionOptio
     [Tag.Ref]: ref,
   };
   attributes.HPCVirtualCluster = o.virtualCluster ?? null;
+  if (o.virtualCluster) attributes.HPCWalltimeNeeded = o.walltimeNeededSeconds ?? null;
   return { commands, attributes };
 }

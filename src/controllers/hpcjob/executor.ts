@@ -140,6 +140,7 @@ async function submit(
       wrapperPath: deps.wrapperPath,
       attemptDir: deps.files.dir(job, e.attempt),
       virtualCluster: e.virtualCluster,
+      walltimeNeededSeconds: e.walltimeNeededSeconds,
       memoryMiB: e.memoryMiB,
       inputFiles: plan.inputFiles,
       transferDir: plan.transferDir,

@@ -6,12 +6,18 @@
 import { HPCJobDefaults, type HPCJob } from '../../crds/hpcjob.js';
 import { WORKER_DEFAULTS, type VirtualCluster } from '../../crds/virtualcluster.js';
 import { quantityMiB } from '../../util/units.js';
+import { longestStepSeconds, stepNeedSeconds } from '../virtualcluster/walltime.js';
 import { memoryMiBOf } from './description.js';
 
-/** Undefined when some allocation's workers are big enough; otherwise why none is. */
+/** Undefined when some allocation's workers are big enough, and live long enough; otherwise why none is. */
 export function noWorkerFits(job: HPCJob, vc: VirtualCluster): string | undefined {
   const allocations = vc.spec.allocations ?? [];
   if (allocations.length === 0) return undefined;
+  return tooBig(job, vc) ?? tooLong(job, vc);
+}
+
+function tooBig(job: HPCJob, vc: VirtualCluster): string | undefined {
+  const allocations = vc.spec.allocations ?? [];
   const cpus = job.spec.resources?.cpus ?? HPCJobDefaults.cpus;
   const gpus = job.spec.resources?.gpus ?? 0;
   const memory = memoryMiBOf(job);
@@ -32,5 +38,18 @@ export function noWorkerFits(job: HPCJob, vc: VirtualCluster): string | undefine
   return (
     `the step asks for ${asked} but no worker of VirtualCluster ` +
     `${vc.metadata.name} is that big (${offered}): it would stay idle; lower spec.resources or grow the workers`
+  );
+}
+
+/** A step that needs a pilot for longer than any allocation's longest pilot (maxWalltime) can run steps. */
+function tooLong(job: HPCJob, vc: VirtualCluster): string | undefined {
+  const need = stepNeedSeconds(job, vc);
+  if (need === undefined) return undefined;
+  const longest = (vc.spec.allocations ?? []).map((a) => ({ name: a.name, s: longestStepSeconds(a) }));
+  if (longest.some((l) => l.s >= need)) return undefined;
+  const offered = longest.map((l) => `${l.name}: ${l.s}s`).join('; ');
+  return (
+    `the step needs a pilot for ${need}s (its walltime and the margin of VirtualCluster ${vc.metadata.name}) but ` +
+    `no pilot runs steps that long (${offered}): it would stay idle; lower resources.walltime or raise the allocations' maxWalltime`
   );
 }

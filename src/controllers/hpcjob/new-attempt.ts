@@ -11,6 +11,7 @@ import { memoryMiBOf } from './description.js';
 import type { Draft } from './draft.js';
 import { truncate } from './draft.js';
 import { failAttempt } from './failure.js';
+import { stepNeedSeconds } from '../virtualcluster/walltime.js';
 import { noWorkerFits } from './fit.js';
 import { placementForNew } from './placement.js';
 import { EventReason, Limit, Reason, Requeue } from './reasons.js';
@@ -65,6 +66,7 @@ function submitOrAdopt(d: Draft): void {
       attempt: next,
       memoryMiB: memoryFor(d, next),
       virtualCluster: d.status.virtualCluster,
+      ...walltimeNeeded(d),
       maxOutputBytes: d.job.spec.workspace
         ? (d.job.spec.workspace.maxOutputBytes ?? d.settings.maxOutputBytes)
         : undefined,
@@ -80,6 +82,14 @@ function submitOrAdopt(d: Draft): void {
       d.effect({ kind: 'clearSubmission', attempt: next });
       return outcome.permanent ? submissionRefused(d, next, outcome) : submissionFailed(d, outcome);
   }
+}
+
+/** On a VirtualCluster, how long the step needs a pilot for (its walltime and the VirtualCluster's margin). */
+function walltimeNeeded(d: Draft): { walltimeNeededSeconds?: number } {
+  const vc = d.obs.virtualCluster;
+  if (!d.status.virtualCluster || vc === undefined || vc === 'missing') return {};
+  const need = stepNeedSeconds(d.job, vc);
+  return need === undefined ? {} : { walltimeNeededSeconds: need };
 }
 
 function submissionFailed(d: Draft, outcome: Extract<SubmitOutcome, { state: 'failed' }>): void {

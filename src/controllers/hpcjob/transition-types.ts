@@ -76,6 +76,8 @@ export type HPCJobEffect =
       attempt: number;
       memoryMiB: number;
       virtualCluster?: string;
+      /** How long the step needs a pilot for (s): HPCWalltimeNeeded, matched against the pilots' HPCPilotEnd. */
+      walltimeNeededSeconds?: number;
       /** What the wrapper may stage back (with a workspace). */
       maxOutputBytes?: number;
     }

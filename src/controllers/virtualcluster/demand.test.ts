@@ -2,13 +2,13 @@ import { describe, expect, it } from '@jest/globals';
 import { makeHPCJob } from '../../../test/support/builders/hpcjob.js';
 import { makeAllocation, makeVirtualCluster } from '../../../test/support/builders/virtualcluster.js';
 import type { Allocation } from '../../crds/virtualcluster.js';
-import { demandOf, wantedPilots, type Demand } from './demand.js';
+import { demandOf, NO_DEMAND, wantedPilots, type Demand } from './demand.js';
 
 const alloc = (name: string, workers: Allocation['workers']): Allocation =>
   makeAllocation(name)
     .workers(workers ?? {})
     .obj();
-const cpus = (n: number): Demand => ({ cpus: n, gpus: 0, gpuCpus: 0 });
+const cpus = (n: number): Demand => ({ ...NO_DEMAND, cpus: n, gpus: 0, gpuCpus: 0 });
 const wanted = (...pairs: [string, number][]) => new Map(pairs);
 
 describe('wantedPilots', () => {
@@ -38,12 +38,16 @@ describe('wantedPilots with GPU steps', () => {
 
   it('grows only the allocation with GPUs for GPU steps, even when a CPU one comes first', () => {
     // Three one-GPU steps of one core: two pilots of two GPUs; the CPU allocation stays empty.
-    expect(wantedPilots(cpuFirst, { cpus: 0, gpus: 3, gpuCpus: 3 })).toEqual(wanted(['cpu', 0], ['gpu', 2]));
+    expect(wantedPilots(cpuFirst, { ...NO_DEMAND, cpus: 0, gpus: 3, gpuCpus: 3 })).toEqual(
+      wanted(['cpu', 0], ['gpu', 2]),
+    );
   });
 
   it('asks for enough GPU pilots for the GPU steps\u2019 CPUs too', () => {
     // Two one-GPU steps of four cores each: one pilot has the GPUs but only four cores.
-    expect(wantedPilots(cpuFirst, { cpus: 0, gpus: 2, gpuCpus: 8 })).toEqual(wanted(['cpu', 0], ['gpu', 2]));
+    expect(wantedPilots(cpuFirst, { ...NO_DEMAND, cpus: 0, gpus: 2, gpuCpus: 8 })).toEqual(
+      wanted(['cpu', 0], ['gpu', 2]),
+    );
   });
 
   it('stops at max, and the GPU steps left go to the next allocation with GPUs', () => {
@@ -52,15 +56,21 @@ describe('wantedPilots with GPU steps', () => {
       alloc('big', { autoscale: 'QueuedJobs', max: 5, cores: 8, gpus: 4 }),
     ];
     // Four steps of one GPU and two cores: `small` runs one at a time (two cores), `big` takes the other three.
-    expect(wantedPilots(two, { cpus: 0, gpus: 4, gpuCpus: 8 })).toEqual(wanted(['small', 1], ['big', 1]));
+    expect(wantedPilots(two, { ...NO_DEMAND, cpus: 0, gpus: 4, gpuCpus: 8 })).toEqual(
+      wanted(['small', 1], ['big', 1]),
+    );
   });
 
   it('counts the spare cores of GPU pilots for CPU steps, and grows CPU allocations before GPU ones', () => {
     const gpuFirst = [cpuFirst[1] as Allocation, cpuFirst[0] as Allocation];
     // One GPU step of one core on a four-core GPU pilot leaves three cores: three CPU steps need nothing more.
-    expect(wantedPilots(gpuFirst, { cpus: 3, gpus: 1, gpuCpus: 1 })).toEqual(wanted(['gpu', 1], ['cpu', 0]));
+    expect(wantedPilots(gpuFirst, { ...NO_DEMAND, cpus: 3, gpus: 1, gpuCpus: 1 })).toEqual(
+      wanted(['gpu', 1], ['cpu', 0]),
+    );
     // A fourth CPU step: a CPU pilot, not a second GPU pilot, though the GPU allocation comes first.
-    expect(wantedPilots(gpuFirst, { cpus: 4, gpus: 1, gpuCpus: 1 })).toEqual(wanted(['gpu', 1], ['cpu', 1]));
+    expect(wantedPilots(gpuFirst, { ...NO_DEMAND, cpus: 4, gpus: 1, gpuCpus: 1 })).toEqual(
+      wanted(['gpu', 1], ['cpu', 1]),
+    );
   });
 
   it('grows an allocation with GPUs for CPU steps when no other allocation can take them', () => {
@@ -73,7 +83,7 @@ describe('wantedPilots with GPU steps', () => {
   });
 
   it('grows nothing for GPU steps when no allocation has GPUs (the steps say NoWorkerFits)', () => {
-    expect(wantedPilots([cpuFirst[0] as Allocation], { cpus: 0, gpus: 2, gpuCpus: 2 })).toEqual(
+    expect(wantedPilots([cpuFirst[0] as Allocation], { ...NO_DEMAND, cpus: 0, gpus: 2, gpuCpus: 2 })).toEqual(
       wanted(['cpu', 0]),
     );
   });
@@ -105,6 +115,35 @@ describe('demandOf', () => {
       makeHPCJob('other', 'ns').virtualCluster('elsewhere').obj(),
       makeHPCJob('otherns', 'ns2').virtualCluster('vc').obj(),
     ];
-    expect(demandOf(jobs, vc)).toEqual({ cpus: 3, gpus: 3, gpuCpus: 5 });
+    expect(demandOf(jobs, vc)).toEqual({ ...NO_DEMAND, cpus: 3, gpus: 3, gpuCpus: 5 });
+  });
+});
+
+describe('demandOf: how long the queued steps need a pilot', () => {
+  const vc = makeVirtualCluster('vc', 'ns')
+    .allocation((a) => a.set({ walltime: '1h', maxWalltime: '8h' }))
+    .obj();
+  vc.spec.steps = { defaultWalltime: '20m', walltimeMargin: '1m' };
+  const step = (name: string, walltime?: string, phase?: 'Running') => {
+    const b = makeHPCJob(name, 'ns')
+      .virtualCluster('vc')
+      .spec({ resources: { memory: '1Gi', ...(walltime ? { walltime } : {}) } });
+    return (phase ? b.status({ phase }) : b).obj();
+  };
+
+  it('takes the longest and the shortest of the steps not running yet (defaults for those without)', () => {
+    const d = demandOf([step('a', '2h'), step('b'), step('c', '5h', 'Running')], vc);
+    expect([d.longestNeedSeconds, d.shortestNeedSeconds]).toEqual([7260, 1260]);
+  });
+
+  it('leaves out steps no pilot could run (longer than maxWalltime allows)', () => {
+    const d = demandOf([step('a', '10h'), step('b', '30m')], vc);
+    expect([d.cpus, d.longestNeedSeconds]).toEqual([1, 1860]);
+  });
+
+  it('is 0 without queued steps, or when one of them needs no particular time', () => {
+    expect(demandOf([step('c', '5h', 'Running')], vc).longestNeedSeconds).toBe(0);
+    const plain = makeVirtualCluster('vc', 'ns').allocation().obj();
+    expect(demandOf([step('a', '10m'), step('b')], plain).shortestNeedSeconds).toBe(0);
   });
 });

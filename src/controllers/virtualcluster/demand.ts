@@ -7,6 +7,7 @@ import { HPCJobDefaults, type HPCJob } from '../../crds/hpcjob.js';
 import { WORKER_DEFAULTS, type Allocation, type VirtualCluster } from '../../crds/virtualcluster.js';
 import { noWorkerFits } from '../hpcjob/fit.js';
 import { maxPilots } from './planning.js';
+import { stepNeedSeconds } from './walltime.js';
 
 /** What the unfinished HPCJobs that name a VirtualCluster ask for. */
 export interface Demand {
@@ -15,9 +16,22 @@ export interface Demand {
   /** GPUs of the steps that ask for GPUs, and those steps' CPUs (only pilots with GPUs can run them). */
   gpus: number;
   gpuCpus: number;
+  /**
+   * How long the queued (not yet running) steps need a pilot for (s, walltime.ts): the longest, which the next
+   * pilots' walltime should cover, and the shortest, which an idle pilot must still have left to be of use.
+   * 0: no queued step, or one that needs no particular time.
+   */
+  longestNeedSeconds: number;
+  shortestNeedSeconds: number;
 }
 
-export const NO_DEMAND: Demand = { cpus: 0, gpus: 0, gpuCpus: 0 };
+export const NO_DEMAND: Demand = {
+  cpus: 0,
+  gpus: 0,
+  gpuCpus: 0,
+  longestNeedSeconds: 0,
+  shortestNeedSeconds: 0,
+};
 
 /**
  * The demand of the unfinished HPCJobs among `jobs` that name `vc`. A step no worker of `vc` can hold (it says
@@ -25,6 +39,7 @@ export const NO_DEMAND: Demand = { cpus: 0, gpus: 0, gpuCpus: 0 };
  */
 export function demandOf(jobs: Iterable<HPCJob>, vc: VirtualCluster): Demand {
   const d = { ...NO_DEMAND };
+  const needs: number[] = [];
   for (const j of jobs) {
     if (j.metadata.namespace !== vc.metadata.namespace || j.spec.virtualClusterRef?.name !== vc.metadata.name)
       continue;
@@ -37,6 +52,11 @@ export function demandOf(jobs: Iterable<HPCJob>, vc: VirtualCluster): Demand {
       d.gpus += gpus;
       d.gpuCpus += cpus;
     } else d.cpus += cpus;
+    if (phase !== 'Running') needs.push(stepNeedSeconds(j, vc) ?? 0);
+  }
+  if (needs.length > 0) {
+    d.longestNeedSeconds = Math.max(...needs);
+    d.shortestNeedSeconds = Math.min(...needs);
   }
   return d;
 }

@@ -55,6 +55,8 @@ export interface PilotSlots {
   busy: ReadonlySet<string>;
   /** GPUs of the pilots that advertise any, by pilot name: all of them, and those no job holds. */
   gpus: ReadonlyMap<string, PilotGpus>;
+  /** When each pilot that advertises it (HPCPilotEnd) stops taking steps, by pilot name (s since the epoch). */
+  ends: ReadonlyMap<string, number>;
 }
 
 export interface PilotGpus {

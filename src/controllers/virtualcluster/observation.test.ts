@@ -32,7 +32,7 @@ function setup() {
     secrets,
     sessions,
     collector: () => collector,
-    demand: () => ({ cpus: 3, gpus: 0, gpuCpus: 0 }),
+    demand: () => ({ ...NO_DEMAND, cpus: 3, gpus: 0, gpuCpus: 0 }),
   };
   const look = (vc: VirtualCluster, mode: Mode = 'active') => observe(deps, vc, mode, NOW, EMPTY_MEMORY, log);
   return { secrets, sites, collector, sessions, look };
@@ -98,7 +98,7 @@ describe('the observer', () => {
     expect(t.secrets.reads).toBe(2);
     expect(t.collector.queries).toEqual(['ns/vc']);
     expect([...o.slots.busy]).toEqual([`${p1.pilotPrefix}0`]);
-    expect(o.demand).toEqual({ cpus: 3, gpus: 0, gpuCpus: 0 });
+    expect(o.demand).toEqual({ ...NO_DEMAND, cpus: 3, gpus: 0, gpuCpus: 0 });
   });
 
   it('turns Secret and site problems into place views, and remembers a refused key', async () => {
@@ -143,7 +143,7 @@ describe('the observer', () => {
     expect(o.token).toBeUndefined();
     expect(o.places.size).toBe(1);
     expect(t.collector.queries).toEqual([]);
-    expect(o.demand).toEqual({ cpus: 0, gpus: 0, gpuCpus: 0 });
+    expect(o.demand).toEqual({ ...NO_DEMAND, cpus: 0, gpus: 0, gpuCpus: 0 });
   });
 });
 

@@ -37,7 +37,7 @@ export interface ObserverDeps {
  * The attributes of a pilot slot the controller reads. A pilot's partitionable slot advertises all its GPUs
  * (TotalSlotGPUs) and those left for new jobs (GPUs); its dynamic slots hold the rest.
  */
-const SLOT_ATTRIBUTES = ['HPCPilot', 'State', 'SlotType', 'TotalSlotGPUs', 'GPUs'] as const;
+const SLOT_ATTRIBUTES = ['HPCPilot', 'State', 'SlotType', 'TotalSlotGPUs', 'GPUs', 'HPCPilotEnd'] as const;
 
 type SecretRead = { data: Record<string, string> | undefined } | { forbidden: string };
 
@@ -78,7 +78,7 @@ export async function observe(
 }
 
 function noSlots(): PilotSlots {
-  return { joined: new Set(), busy: new Set(), gpus: new Map() };
+  return { joined: new Set(), busy: new Set(), gpus: new Map(), ends: new Map() };
 }
 
 /** Reads each Secret once per pass (several places may share one). */
@@ -256,6 +256,7 @@ async function readSlots(d: ObserverDeps, vc: VirtualCluster, log: Logger): Prom
   const joined = new Set<string>();
   const busy = new Set<string>();
   const gpus = new Map<string, PilotGpus>();
+  const ends = new Map<string, number>();
   try {
     const ads = await d
       .collector(vc.spec.pool.collectorHost)
@@ -265,6 +266,8 @@ async function readSlots(d: ObserverDeps, vc: VirtualCluster, log: Logger): Prom
       if (!pilot) continue;
       joined.add(pilot);
       if (adString(ad, 'State') === 'Claimed' || adString(ad, 'SlotType') === 'Dynamic') busy.add(pilot);
+      const end = adNumber(ad, 'HPCPilotEnd');
+      if (end !== undefined) ends.set(pilot, Math.min(end, ends.get(pilot) ?? end));
       const total = adString(ad, 'SlotType') === 'Partitionable' ? (adNumber(ad, 'TotalSlotGPUs') ?? 0) : 0;
       // Summed: a pilot spanning several nodes has a partitionable slot on each.
       const seen = gpus.get(pilot) ?? { total: 0, idle: 0 };
@@ -275,7 +278,7 @@ async function readSlots(d: ObserverDeps, vc: VirtualCluster, log: Logger): Prom
     // Without the collector the counts of joined and busy pilots are 0 this pass; pilots are still managed.
     log.warn({ err: errorMessage(e) }, 'could not read pilot slots from the collector');
   }
-  return { joined, busy, gpus };
+  return { joined, busy, gpus, ends };
 }
 
 /** The earliest expiry of a proxy or token in the current allocations' Secrets. */

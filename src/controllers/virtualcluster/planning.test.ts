@@ -15,6 +15,32 @@ const view = (jobs: BatchJob[], busy: string[] = [], joined: string[] = [], canc
   cancelledByUs: new Set(cancelled),
 });
 
+describe('planPilots with spent pilots (too little time left for any queued step)', () => {
+  const spent = (jobs: BatchJob[], names: string[]) => ({
+    ...view(jobs, [], ['p-0', 'p-1']),
+    spent: new Set(names),
+  });
+
+  it('cancels them and replaces them: they do not count among the active pilots', () => {
+    const jobs = [job('1', 'p-0', 'running'), job('2', 'p-1', 'running')];
+    const p = planPilots(2, 4, spent(jobs, ['p-0']), true);
+    expect(p.cancel).toEqual(['1']);
+    expect(p.submit).toBe(1);
+    // They are still running while they go: the counts say so.
+    expect(p.counts).toMatchObject({ running: 2, idle: 2 });
+  });
+
+  it('never goes above max while a spent pilot is on its way out', () => {
+    const p = planPilots(1, 1, spent([job('1', 'p-0', 'running')], ['p-0']), true);
+    expect([p.cancel, p.submit]).toEqual([['1'], 0]);
+  });
+
+  it('cancels them also when fewer pilots are wanted, besides the surplus', () => {
+    const jobs = [job('1', 'p-0', 'running'), job('2', 'p-1', 'running'), job('3', 'p-2', 'queued')];
+    expect(planPilots(1, 4, spent(jobs, ['p-0']), true).cancel).toEqual(['1', '3']);
+  });
+});
+
 describe('planPilots', () => {
   it('submits the missing pilots, counting queued and running ones', () => {
     const p = planPilots(

@@ -15,6 +15,11 @@ export interface PilotView {
   joined: ReadonlySet<string>;
   /** Batch ids we cancelled ourselves (not counted as errors). */
   cancelledByUs: ReadonlySet<string>;
+  /**
+   * Idle pilots (names) with too little time left for any queued step (walltime.ts): of no use to the queue,
+   * they are cancelled and not counted among the active pilots, so that a longer one replaces them.
+   */
+  spent?: ReadonlySet<string>;
 }
 
 export interface Counts {
@@ -40,11 +45,13 @@ export function maxPilots(a: Allocation): number {
 }
 
 export function planPilots(wanted: number, max: number, view: PilotView, canSubmit: boolean): PilotPlan {
-  const active = view.jobs.filter((j) => j.state === 'queued' || j.state === 'running');
+  const isSpent = (j: BatchJob) => j.state === 'running' && view.spent?.has(j.name) === true;
+  const spent = view.jobs.filter(isSpent).map((j) => j.id);
+  const active = view.jobs.filter((j) => (j.state === 'queued' || j.state === 'running') && !isSpent(j));
   const queued = active.filter((j) => j.state === 'queued');
-  const running = active.filter((j) => j.state === 'running');
+  const running = view.jobs.filter((j) => j.state === 'running');
   const error = view.jobs.filter((j) => j.state === 'failed' && !view.cancelledByUs.has(j.id)).length;
-  const idleRunning = running.filter((j) => !view.busy.has(j.name));
+  const idleRunning = running.filter((j) => !view.busy.has(j.name) && !isSpent(j));
   const counts: Counts = {
     requested: wanted,
     queued: queued.length,
@@ -55,12 +62,14 @@ export function planPilots(wanted: number, max: number, view: PilotView, canSubm
   };
   const target = Math.min(wanted, max);
   if (active.length < target) {
-    return { counts, submit: canSubmit ? target - active.length : 0, cancel: [] };
+    // Spent pilots still count against max until the batch system no longer lists them: never more than max.
+    const submit = Math.min(target - active.length, max - active.length - spent.length);
+    return { counts, submit: canSubmit ? Math.max(0, submit) : 0, cancel: spent };
   }
   // Too many: queued pilots go first (newest first), then idle running ones; busy ones finish their job
   // and leave by idle shutdown.
   let surplus = active.length - target;
-  const cancel: string[] = [];
+  const cancel: string[] = [...spent];
   for (const j of [...queued].reverse()) {
     if (surplus === 0) break;
     cancel.push(j.id);

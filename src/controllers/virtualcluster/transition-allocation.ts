@@ -12,7 +12,7 @@ import {
   type VirtualCluster,
 } from '../../crds/virtualcluster.js';
 import { rfc3339 } from '../../runtime/conditions.js';
-import type { BatchJob } from '../../sites/batch.js';
+import { hms, type BatchJob } from '../../sites/batch.js';
 import { pilotTiming, type MaintenanceWindow, type PilotTiming } from '../../sites/maintenance.js';
 import type { PlannedEvent } from '../../runtime/event-types.js';
 import { errorMessage } from '../../runtime/kube-api.js';
@@ -48,6 +48,10 @@ export interface AllocationInput {
   bundleSha256: string | undefined;
   pilotUpdateIntervalSeconds: number | undefined;
   gpuDiscoveryExtra: string | undefined;
+  /** The walltime of new pilots (s): the allocation's, longer for the queued steps (walltime.ts). */
+  pilotWalltimeSeconds: number;
+  /** The least time a queued step needs a pilot for (s); 0: none queued, or one that needs no particular time. */
+  shortestNeedSeconds: number;
 }
 
 export type AllocationOutcome = 'ok' | 'credentials' | 'unreachable';
@@ -111,7 +115,7 @@ export function planAllocation(i: AllocationInput): AllocationPlan {
   const plan = planPilots(
     i.wanted,
     maxPilots(i.a),
-    { jobs: v.jobs, busy: i.slots.busy, joined: i.slots.joined, cancelledByUs: ours },
+    { jobs: v.jobs, busy: i.slots.busy, joined: i.slots.joined, cancelledByUs: ours, spent: spentPilots(i) },
     canSubmit,
   );
   const first = Math.max(
@@ -125,31 +129,17 @@ export function planAllocation(i: AllocationInput): AllocationPlan {
   const budget = allocationBudget(i.a, v, {
     prefix: i.place.pilotPrefix,
     nowMs: i.now,
-    walltimeSeconds: timing.kind === 'submit' ? timing.walltimeSeconds : allocationWalltimeSeconds(i.a),
+    walltimeSeconds: timing.kind === 'submit' ? timing.walltimeSeconds : i.pilotWalltimeSeconds,
     wantedMore: plan.submit,
   });
   if (budget) plan.submit = Math.min(plan.submit, budget.room);
   const acts = siteActions(i, v, plan, first, timing);
   acts.cancelled.forEach((id) => ours.add(id));
   const counts = { ...plan.counts, queued: plan.counts.queued + acts.submitted };
-  const backoff =
-    !canSubmit && plan.submit === 0 && active(v.jobs).length < i.wanted
-      ? `${failures.count} pilot(s) failed recently; next submission after ${rfc3339(new Date(failures.nextSubmitAt))}`
-      : undefined;
-  // A failure of the last pass's actions (or one found now) is this allocation's problem until it acts cleanly.
-  const held = budget && budget.state !== 'within' ? budget.message : undefined;
-  const message = acts.problem ?? v.lastError ?? backoff ?? waitingNote(acts.maintenance) ?? held;
-  const status: AllocationStatus = { name: i.a.name, ...counts, nextSequence: first + acts.submitted };
-  const gpus = gpuCounts(i, v.jobs);
-  if (gpus) status.gpus = gpus;
-  if (budget) status.budget = budget.status;
-  const lastSubmitTime = acts.submitted > 0 ? rfc3339(new Date(i.now)) : i.prev?.lastSubmitTime;
-  if (lastSubmitTime) status.lastSubmitTime = lastSubmitTime;
-  if (message) status.message = message;
   return {
     outcome: acts.problem || v.lastError ? 'unreachable' : 'ok',
     counts,
-    status,
+    status: allocationStatus(i, v, { counts, acts, failures, canSubmit, plan, first, budget }),
     effects: acts.effects,
     failures,
     cancelled: [...ours],
@@ -160,9 +150,52 @@ export function planAllocation(i: AllocationInput): AllocationPlan {
   };
 }
 
+/** The allocation's status entry after this pass: counts, GPUs, budget, sequence, and its one problem. */
+function allocationStatus(
+  i: AllocationInput,
+  v: Extract<PlaceView, { kind: 'listed' }>,
+  x: {
+    counts: Counts;
+    acts: SiteActions;
+    failures: FailureMemory;
+    canSubmit: boolean;
+    plan: PilotPlan;
+    first: number;
+    budget: BudgetOutcome | undefined;
+  },
+): AllocationStatus {
+  const backoff =
+    !x.canSubmit && x.plan.submit === 0 && active(v.jobs).length < i.wanted
+      ? `${x.failures.count} pilot(s) failed recently; next submission after ${rfc3339(new Date(x.failures.nextSubmitAt))}`
+      : undefined;
+  // A failure of the last pass's actions (or one found now) is this allocation's problem until it acts cleanly.
+  const held = x.budget && x.budget.state !== 'within' ? x.budget.message : undefined;
+  const message = x.acts.problem ?? v.lastError ?? backoff ?? waitingNote(x.acts.maintenance) ?? held;
+  const status: AllocationStatus = { name: i.a.name, ...x.counts, nextSequence: x.first + x.acts.submitted };
+  const gpus = gpuCounts(i, v.jobs);
+  if (gpus) status.gpus = gpus;
+  if (x.budget) status.budget = x.budget.status;
+  const lastSubmitTime = x.acts.submitted > 0 ? rfc3339(new Date(i.now)) : i.prev?.lastSubmitTime;
+  if (lastSubmitTime) status.lastSubmitTime = lastSubmitTime;
+  if (message) status.message = message;
+  return status;
+}
+
+/**
+ * Idle pilots whose advertised end (HPCPilotEnd) leaves less time than any queued step needs: no queued step
+ * can start there any more (their START says so too).
+ */
+function spentPilots(i: AllocationInput): Set<string> {
+  const spent = new Set<string>();
+  if (i.shortestNeedSeconds === 0) return spent;
+  for (const [name, end] of i.slots.ends)
+    if (!i.slots.busy.has(name) && end - i.now / 1000 < i.shortestNeedSeconds) spent.add(name);
+  return spent;
+}
+
 /** What the site's next maintenance window means for a pilot submitted now. */
 function maintenanceTiming(i: AllocationInput, v: Extract<PlaceView, { kind: 'listed' }>): PilotTiming {
-  const walltimeSeconds = allocationWalltimeSeconds(i.a);
+  const walltimeSeconds = i.pilotWalltimeSeconds;
   return pilotTiming(v.windows ?? [], {
     nowMs: i.now,
     walltimeSeconds,
@@ -242,10 +275,17 @@ function siteActions(
     pilots: built.pilots,
     event: reconcileEvent(
       EventReason.PilotsSubmitted,
-      `${built.pilots.length} pilot(s) submitted to ${i.a.batchSystem} on ${i.a.loginHost} (allocation ${i.a.name})`,
+      `${built.pilots.length} pilot(s) submitted to ${i.a.batchSystem} on ${i.a.loginHost} (allocation ${i.a.name})${longerNote(i, timing.walltimeSeconds)}`,
     ),
   });
   return { ...acts, submitted: built.pilots.length };
+}
+
+/** Said when the queued steps made the pilots longer than the allocation's walltime. */
+function longerNote(i: AllocationInput, walltimeSeconds: number): string {
+  return walltimeSeconds > allocationWalltimeSeconds(i.a)
+    ? `, walltime ${hms(walltimeSeconds)} for the queued steps`
+    : '';
 }
 
 function reconcileEvent(reason: string, note: string): PlannedEvent {

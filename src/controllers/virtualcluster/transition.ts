@@ -18,6 +18,7 @@ import { finalizerFirst, modeOf } from './lifecycle.js';
 import type { FailureMemory, Observation, PilotMemory, Plan, SiteEffect, TransitionConfig } from './model.js';
 import { placeKey, placeOf } from './places.js';
 import { wantedPilots } from './demand.js';
+import { pilotWalltimeSeconds } from './walltime.js';
 import { draftFor, StatusDraft } from './status-draft.js';
 import { countsOf, planAllocation, type AllocationPlan } from './transition-allocation.js';
 import { deletionPlan, expiryPlan } from './transition-end.js';
@@ -160,6 +161,8 @@ function planAllocations(
       bundleSha256: config.bundle?.sha256,
       pilotUpdateIntervalSeconds: config.pilotUpdateIntervalSeconds,
       gpuDiscoveryExtra: config.pilotGpuDiscoveryExtra,
+      pilotWalltimeSeconds: pilotWalltimeSeconds(a, o.demand.longestNeedSeconds),
+      shortestNeedSeconds: o.demand.shortestNeedSeconds,
     });
   });
 }

@@ -4,8 +4,8 @@
  * no expiry date at all). A failure never reaches a site: the VirtualCluster is Failed with Ready=False, the
  * field and the reason.
  */
-import type { VirtualClusterSpec } from '../../crds/virtualcluster.js';
-import { durationProblem, quantityProblem } from '../../util/units.js';
+import { ALLOCATION_DEFAULTS, type VirtualClusterSpec } from '../../crds/virtualcluster.js';
+import { durationMs, durationProblem, quantityProblem } from '../../util/units.js';
 import { ReadyReason } from './reasons.js';
 
 export interface ValidationError {
@@ -15,11 +15,19 @@ export interface ValidationError {
 }
 
 export function validateVirtualClusterSpec(spec: VirtualClusterSpec): ValidationError | undefined {
-  const durations: [string, string | undefined][] = [['spec.lifetime', spec.lifetime]];
+  const durations: [string, string | undefined][] = [
+    ['spec.lifetime', spec.lifetime],
+    ['spec.steps.defaultWalltime', spec.steps?.defaultWalltime],
+    ['spec.steps.walltimeMargin', spec.steps?.walltimeMargin],
+  ];
   const quantities: [string, string | undefined][] = [];
   (spec.allocations ?? []).forEach((a, i) => {
     const at = `spec.allocations[${i}]`;
-    durations.push([`${at}.walltime`, a.walltime], [`${at}.workers.idleShutdown`, a.workers?.idleShutdown]);
+    durations.push(
+      [`${at}.walltime`, a.walltime],
+      [`${at}.maxWalltime`, a.maxWalltime],
+      [`${at}.workers.idleShutdown`, a.workers?.idleShutdown],
+    );
     quantities.push([`${at}.workers.memory`, a.workers?.memory]);
   });
   for (const [field, d] of durations) {
@@ -31,6 +39,17 @@ export function validateVirtualClusterSpec(spec: VirtualClusterSpec): Validation
         message: `${field} ${JSON.stringify(d)} ${problem}`,
       };
   }
+  const shortMax = (spec.allocations ?? []).findIndex(
+    (a) =>
+      a.maxWalltime !== undefined &&
+      durationMs(a.maxWalltime) < durationMs(a.walltime ?? ALLOCATION_DEFAULTS.walltime),
+  );
+  if (shortMax >= 0)
+    return {
+      field: `spec.allocations[${shortMax}].maxWalltime`,
+      reason: ReadyReason.InvalidDuration,
+      message: `spec.allocations[${shortMax}].maxWalltime must not be shorter than its walltime`,
+    };
   for (const [field, q] of quantities) {
     const problem = q === undefined ? undefined : quantityProblem(q);
     if (problem)

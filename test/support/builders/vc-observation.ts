@@ -47,6 +47,7 @@ export class ObservationBuilder {
   readonly #joined = new Set<string>();
   readonly #busy = new Set<string>();
   readonly #gpus = new Map<string, PilotGpus>();
+  readonly #ends = new Map<string, number>();
   #demand: Demand = NO_DEMAND;
   #expiry: number | undefined;
   #memory: PilotMemory = EMPTY_MEMORY;
@@ -110,7 +111,20 @@ export class ObservationBuilder {
 
   /** The HPCJobs' demand: CPUs of CPU-only steps, and the GPUs (and CPUs) of GPU steps. */
   demand(cpus: number, gpus: { gpus: number; cpus: number } = { gpus: 0, cpus: 0 }): this {
-    this.#demand = { cpus, gpus: gpus.gpus, gpuCpus: gpus.cpus };
+    this.#demand = { ...this.#demand, cpus, gpus: gpus.gpus, gpuCpus: gpus.cpus };
+    return this;
+  }
+
+  /** How long the queued steps need a pilot for (s): the longest and the shortest. */
+  needs(longestNeedSeconds: number, shortestNeedSeconds = longestNeedSeconds): this {
+    this.#demand = { ...this.#demand, longestNeedSeconds, shortestNeedSeconds };
+    return this;
+  }
+
+  /** A pilot's slot advertises that it takes steps until `endMs` (HPCPilotEnd, in seconds). */
+  ends(name: string, endMs: number): this {
+    this.#joined.add(name);
+    this.#ends.set(name, Math.floor(endMs / 1000));
     return this;
   }
 
@@ -135,7 +149,12 @@ export class ObservationBuilder {
     return {
       ...(this.#token ? { token: structuredClone(this.#token) } : {}),
       places: new Map(structuredClone([...this.#places])),
-      slots: { joined: new Set(this.#joined), busy: new Set(this.#busy), gpus: new Map(this.#gpus) },
+      slots: {
+        joined: new Set(this.#joined),
+        busy: new Set(this.#busy),
+        gpus: new Map(this.#gpus),
+        ends: new Map(this.#ends),
+      },
       ...(this.#expiry !== undefined ? { credentialExpiresAt: this.#expiry } : {}),
       demand: { ...this.#demand },
       memory: structuredClone(this.#memory),
