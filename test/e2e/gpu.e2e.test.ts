@@ -8,7 +8,7 @@
  * run (and removes it), and SGE runs one such pilot and holds the second back. The other batch systems' GPU
  * directives are checked in src/sites/batch.test.ts; the CRD's GPU rules by the real API server.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -23,6 +23,7 @@ import {
   deleteNamespace,
   eventsFor,
   installCRDs,
+  keepCRDsInstalled,
   waitForPhase,
 } from '../support/stack/kube.js';
 import { OperatorProcess } from '../support/stack/operator.js';
@@ -119,8 +120,15 @@ const SGE_GPU = {
   },
 };
 
+let stopKeeping = () => {};
+
 beforeAll(async () => {
   await installCRDs(kc);
+  // A run from an older checkout would drop workers.gpus from what this test writes and reads.
+  stopKeeping = keepCRDsInstalled(
+    kc,
+    (spec) => spec?.properties?.allocations?.items?.properties?.workers?.properties?.gpus !== undefined,
+  );
   await createNamespace(kc, ns);
   await createSiteSecrets(kc, ns);
   await op.start();
@@ -147,21 +155,8 @@ async function deleteAll(): Promise<void> {
   );
 }
 
-/**
- * The shared API server has one CRD per kind: a test run from an older checkout replaces it with one without
- * workers.gpus, and the API server then drops the field from what this test creates. Each test starts with
- * this checkout's CRDs in place.
- */
-beforeEach(async () => {
-  const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
-  const crd = await ext.readCustomResourceDefinition({ name: 'virtualclusters.hpc.scailfin.io' });
-  const workers =
-    crd.spec.versions[0]?.schema?.openAPIV3Schema?.properties?.spec?.properties?.allocations?.items
-      ?.properties?.workers;
-  if (!workers?.properties?.gpus) await installCRDs(kc);
-});
-
 afterAll(async () => {
+  stopKeeping();
   // Pilots first: a consumable that queued jobs still ask for cannot be removed.
   await deleteAll();
   SGE_GPU.remove();

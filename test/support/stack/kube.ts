@@ -29,6 +29,33 @@ export async function installCRDs(kc: k8s.KubeConfig): Promise<void> {
   }
 }
 
+/**
+ * The shared stack's API server has one CRD per kind, and a test run from another checkout replaces it with its
+ * own; the API server then drops the fields its CRD does not know, from what is written and from what is read
+ * (the operator's informers relist). While a test depends on fields this checkout added, this puts its CRDs
+ * back whenever the installed VirtualCluster spec schema fails `has` (checked every `everyMs`). Returns the stop.
+ */
+export function keepCRDsInstalled(
+  kc: k8s.KubeConfig,
+  has: (spec: k8s.V1JSONSchemaProps | undefined) => boolean,
+  everyMs = 2000,
+): () => void {
+  const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
+  let busy = false;
+  const check = async () => {
+    const crd = await ext.readCustomResourceDefinition({ name: 'virtualclusters.hpc.scailfin.io' });
+    if (!has(crd.spec.versions[0]?.schema?.openAPIV3Schema?.properties?.spec)) await installCRDs(kc);
+  };
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    check()
+      .catch(() => undefined)
+      .finally(() => (busy = false));
+  }, everyMs);
+  return () => clearInterval(timer);
+}
+
 /** A namespace for one test file. */
 export async function createNamespace(kc: k8s.KubeConfig, name: string): Promise<void> {
   const core = kc.makeApiClient(k8s.CoreV1Api);
