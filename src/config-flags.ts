@@ -41,6 +41,8 @@ export interface OperatorConfig {
   /** A job idle this long gets HTCondor's match analysis (condition Schedulable), refreshed this often (s). */
   matchAnalysisAfterSeconds: number;
   matchAnalysisEverySeconds: number;
+  /** Normal Events for each submission, start and success of an HPCJob too (three API writes more per step). */
+  lifecycleEvents: boolean;
   /** Where workspaces are mounted in the operator, as "remote-prefix=local-dir" pairs (for condor-transfer staging). */
   workspaceMounts: string;
   /** How often pilots report to the collector (s). */
@@ -245,6 +247,13 @@ export const FLAGS: Record<string, FlagSpec> = {
     kind: 'int',
     default: '300',
     help: 'how often the match analysis of a job that stays idle is refreshed (one per autocluster and schedd)',
+  },
+  'lifecycle-events': {
+    key: 'lifecycleEvents',
+    env: 'HPCOP_LIFECYCLE_EVENTS',
+    kind: 'bool',
+    default: 'false',
+    help: 'also record Normal Events when an HPCJob is submitted, starts and succeeds (status says all of it; each Event is one more API write per step)',
   },
   'workspace-mount': {
     key: 'workspaceMounts',

@@ -16,11 +16,12 @@ import { BY_VIRTUAL_CLUSTER, setupHPCJobController, wakeJobsOn } from './control
 import { demandCpus, setupVirtualClusterController } from './controllers/virtualcluster/controller.js';
 import type { TransitionConfig } from './controllers/virtualcluster/model.js';
 import type { HPCJobSettings } from './controllers/hpcjob/transition-types.js';
-import type { HPCJob } from './crds/hpcjob.js';
-import type { VirtualCluster } from './crds/virtualcluster.js';
+import { HPCJOB_PLURAL, type HPCJob } from './crds/hpcjob.js';
+import { VIRTUALCLUSTER_PLURAL, type VirtualCluster } from './crds/virtualcluster.js';
 import type { OperatorDeps } from './operator-deps.js';
 import type { Controller } from './runtime/controller.js';
-import { EventRecorder } from './runtime/events.js';
+import { countedWriter, kubeWritesOf } from './runtime/counted-writer.js';
+import { EventRecorder, type EventRecorderOptions } from './runtime/events.js';
 import { objectKey, type Informer } from './runtime/informer.js';
 import { LeaderElector } from './runtime/leader.js';
 import { Manager } from './runtime/manager.js';
@@ -67,6 +68,7 @@ export function settingsFrom(config: OperatorConfig): HPCJobSettings {
     maxOutputBytesCeiling: config.maxOutputBytesCeiling,
     matchAnalysisAfterMs: config.matchAnalysisAfterSeconds * 1000,
     matchAnalysisEveryMs: config.matchAnalysisEverySeconds * 1000,
+    lifecycleEvents: config.lifecycleEvents,
   };
 }
 
@@ -103,8 +105,12 @@ export function buildOperator(config: OperatorConfig, deps: OperatorDeps, o: Bui
     jobMetrics: all.hpcJobs,
     hpcJobs,
     virtualClusters,
-    writer: deps.hpcJobWriter,
-    recorder: recorderFor(deps, all.runtime, 'hpc.scailfin.io/hpcjob-controller'),
+    writer: countedWriter(
+      deps.hpcJobWriter,
+      kubeWritesOf(all.runtime, HPCJOB_PLURAL),
+      all.hpcJobs.objectWrite,
+    ),
+    recorder: recorderFor(deps, all.runtime, 'hpc.scailfin.io/hpcjob-controller', all.hpcJobs.eventWrite),
     backends,
     files: deps.files,
     settings: settingsFrom(config),
@@ -199,9 +205,15 @@ function backendsOf(
   return backends;
 }
 
-function recorderFor(deps: OperatorDeps, metrics: Metrics, controller: string): EventRecorder {
+function recorderFor(
+  deps: OperatorDeps,
+  metrics: Metrics,
+  controller: string,
+  onWrite?: EventRecorderOptions['onWrite'],
+): EventRecorder {
   const { clock, random, log, identity } = deps;
-  return new EventRecorder(deps.events, { controller, instance: identity, log, metrics, clock, random });
+  const o = { controller, instance: identity, log, metrics, clock, random, onWrite };
+  return new EventRecorder(deps.events, o);
 }
 
 /** The VirtualCluster controller on this replica's manager (it needs the sites port). */
@@ -227,7 +239,7 @@ function setupVirtualClusters(
     virtualClusters: x.virtualClusters,
     // The autoscaling demand, from the HPCJob cache's index on spec.virtualClusterRef.
     demandCpus: (vc) => demandCpus(x.hpcJobs.byIndex(BY_VIRTUAL_CLUSTER, objectKey(vc)), vc),
-    writer: deps.virtualClusterWriter,
+    writer: countedWriter(deps.virtualClusterWriter, kubeWritesOf(x.all.runtime, VIRTUALCLUSTER_PLURAL)),
     recorder: recorderFor(deps, x.all.runtime, 'hpc.scailfin.io/virtualcluster-controller'),
     secrets: deps.secrets,
     condor: x.condor,

@@ -231,8 +231,18 @@ export interface EventRecord {
   };
 }
 
+/** The count of a series of isomorphic Events (events.k8s.io/v1 `series`). */
+export interface EventSeries {
+  /** At least 2. */
+  count: number;
+  /** RFC 3339 with microseconds. */
+  lastObservedTime: string;
+}
+
 export interface EventSink {
   create(event: EventRecord): Promise<void>;
+  /** Sets the `series` of an Event created before (a merge patch). */
+  patchSeries(namespace: string, name: string, series: EventSeries): Promise<void>;
 }
 
 // ------------------------------------------------------------------------------------------------ leases

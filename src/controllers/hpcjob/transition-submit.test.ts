@@ -42,6 +42,8 @@ describe('HPCJob transition: a new attempt', () => {
     ]);
     expect(t.status).toMatchObject({ phase: 'Pending', schedd: 'schedd@ap', pool: 'cm:9618' });
     expect(conditionOf(t, 'Accepted')?.status).toBe('True');
+    // On the default pool the first status waits for the job to be in the queue (one write for both).
+    expect(t.deferStatus).toBe(true);
   });
 
   it('does not judge or submit before the schedd was read once', () => {
@@ -72,7 +74,62 @@ describe('HPCJob transition: a new attempt', () => {
       { kind: 'clearSubmission', attempt: 1 },
       { kind: 'attemptSubmitted', attempt: 1 },
     ]);
-    expect(t.events.map((e) => e.reason)).toEqual(['Submitted']);
+    expect(t.deferStatus).toBe(false);
+    // Status says it all: the Event only with --lifecycle-events.
+    expect(t.events).toEqual([]);
+    const withEvents = transition(job, obs, defaultSettings({ lifecycleEvents: true }));
+    expect(withEvents.events.map((e) => e.reason)).toEqual(['Submitted']);
+  });
+
+  it("writes a new HPCJob's first status once its job is in the queue: submitted and queued in one", () => {
+    const job = makeHPCJob().obj();
+    const submitted = { state: 'submitted', jobId: '12.0', adopted: false } as const;
+    const notYet = transition(job, observe().submission(submitted).unsettled().obj(), settings);
+    expect(notYet.deferStatus).toBe(true);
+    expect(notYet.afterWrite).toEqual([]);
+    expect(notYet.requeueAfterMs).toBe(5000);
+    const queued = makeTrackedJob(job, 1, '12.0').obj();
+    const t = transition(job, observe().submission(submitted).jobs(queued).obj(), settings);
+    expect(t.deferStatus).toBe(false);
+    expect(t.status).toMatchObject({ phase: 'Queued', attempt: 1, jobId: '12.0', schedd: 'schedd@ap' });
+    expect(conditionOf(t, 'Submitted')?.reason).toBe('Submitted');
+    expect(conditionOf(t, 'SchedulerReachable')?.status).toBe('True');
+    expect(t.samples.phases).toEqual(['Queued']);
+    expect(kinds(t.afterWrite)).toEqual(['clearSubmission', 'attemptSubmitted']);
+  });
+
+  it("records a new HPCJob's job as Running at once when it started before the queue was read", () => {
+    const job = makeHPCJob().obj();
+    const running = makeTrackedJob(job, 1, '12.0').running().obj();
+    const obs = observe()
+      .submission({ state: 'submitted', jobId: '12.0', adopted: false })
+      .jobs(running)
+      .obj();
+    const t = transition(job, obs, defaultSettings({ lifecycleEvents: true }));
+    expect(t.status).toMatchObject({ phase: 'Running', jobId: '12.0' });
+    expect(t.events.map((e) => e.reason)).toEqual(['Submitted', 'Started']);
+  });
+
+  it('records the submission when a read of the queue since did not show the job (then follows it up)', () => {
+    const job = makeHPCJob().obj();
+    const obs = observe().submission({ state: 'submitted', jobId: '12.0', adopted: false }).obj();
+    const t = transition(job, obs, settings);
+    expect(t.deferStatus).toBe(false);
+    expect(t.status).toMatchObject({ phase: 'Submitted', jobId: '12.0' });
+  });
+
+  it('writes the first status at once when the schedd does not answer, or on a VirtualCluster', () => {
+    const down = transition(makeHPCJob().obj(), observe().unreachable().obj(), settings);
+    expect(down.deferStatus).toBe(false);
+    expect(conditionOf(down, 'SchedulerReachable')?.status).toBe('False');
+    const vc = virtualCluster('vc', 'Running');
+    const onVc = transition(
+      makeHPCJob().virtualCluster('vc').obj(),
+      observe().virtualCluster(vc).obj(),
+      settings,
+    );
+    expect(kinds(onVc.afterWrite)).toEqual(['submit']);
+    expect(onVc.deferStatus).toBe(false);
   });
 
   it('adopts a job of the next attempt that is already in the queue instead of submitting again', () => {
