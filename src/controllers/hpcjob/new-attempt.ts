@@ -15,7 +15,8 @@ import { truncate } from './draft.js';
 import { failAttempt } from './failure.js';
 import { noWorkerFits } from './fit.js';
 import { placementForNew } from './placement.js';
-import { EventReason, Limit, Reason, Requeue } from './reasons.js';
+import { jobState } from './job-state.js';
+import { EventReason, FIRST_STATUS_SPOOL_WAIT_MS, Limit, Reason, Requeue } from './reasons.js';
 import { decide } from './retry.js';
 import { syncedScheduler } from './scheduler.js';
 import { followAttempt } from './track.js';
@@ -73,12 +74,29 @@ function firstStatusCanWait(d: Draft): boolean {
   return neverWritten(d.job) && !d.status.virtualCluster && !!d.obs.scheduler?.state.reachable;
 }
 
+/**
+ * condor_submit -spool holds a job for a moment while its input is spooled (HTCondor's SpoolingInput): a new
+ * HPCJob's first status waits that out, briefly, so that it says Queued or Running at once. A spool that
+ * takes longer (a large condor-transfer workspace) is shown as Submitted meanwhile. QDate is the schedd's
+ * clock: a skew that puts it in the future does not make the wait longer.
+ */
+function stillSpooling(d: Draft, job: TrackedJob): boolean {
+  if (!firstStatusCanWait(d) || jobState(job).state !== 'submitted') return false;
+  const since = d.now - (Number(job.ad.QDate) || 0) * 1000;
+  return since >= 0 && since < FIRST_STATUS_SPOOL_WAIT_MS;
+}
+
 export function neverWritten(job: HPCJob): boolean {
   return !job.status || Object.values(job.status).every((v) => v === undefined);
 }
 
 /** The attempt's job is in the queue: recorded and followed at once (one write for both). */
 function recordQueued(d: Draft, s: SchedulerView, job: TrackedJob): void {
+  if (stillSpooling(d, job)) {
+    d.deferStatus = true;
+    d.requeue(Requeue.Spooling);
+    return;
+  }
   const outcome = s.submission;
   const ours = outcome?.state === 'submitted' && outcome.jobId === job.jobId;
   d.target = s.target;

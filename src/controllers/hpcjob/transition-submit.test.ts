@@ -110,6 +110,34 @@ describe('HPCJob transition: a new attempt', () => {
     expect(t.events.map((e) => e.reason)).toEqual(['Submitted', 'Started']);
   });
 
+  it("lets a new HPCJob's first status wait out a short input spool (SpoolingInput hold), not a long one", () => {
+    const job = makeHPCJob().obj();
+    const spooling = makeTrackedJob(job, 1, '12.0').held(16, 0, 'Spooling input data files', T0).obj();
+    const submitted = { state: 'submitted', jobId: '12.0', adopted: false } as const;
+    const soon = transition(
+      job,
+      observe()
+        .submission(submitted)
+        .jobs(spooling)
+        .at(T0 + 2000)
+        .obj(),
+      settings,
+    );
+    expect(soon.deferStatus).toBe(true);
+    expect(soon.afterWrite).toEqual([]);
+    const late = transition(
+      job,
+      observe()
+        .submission(submitted)
+        .jobs(spooling)
+        .at(T0 + 20_000)
+        .obj(),
+      settings,
+    );
+    expect(late.deferStatus).toBe(false);
+    expect(late.status).toMatchObject({ phase: 'Submitted', jobId: '12.0' });
+  });
+
   it('records the submission when a read of the queue since did not show the job (then follows it up)', () => {
     const job = makeHPCJob().obj();
     const obs = observe().submission({ state: 'submitted', jobId: '12.0', adopted: false }).obj();

@@ -103,8 +103,20 @@ function world(settings: Partial<HPCJobSettings> = {}) {
   };
 }
 
-/** submit -> queued -> run -> succeed; the phases each write left, and the writes by kind. */
-async function lifecycle(w: ReturnType<typeof world>, job: HPCJob) {
+/**
+ * submit -> queued -> run -> succeed; the phases each write left, and the writes by kind. With `spool` the
+ * job is held for 3 s after condor_submit while its input is spooled (HoldReasonCode 16), as -spool does.
+ */
+async function lifecycle(w: ReturnType<typeof world>, job: HPCJob, o: { spool?: boolean } = {}) {
+  if (o.spool) {
+    const submit = w.schedd.submit.bind(w.schedd);
+    w.schedd.submit = async (jobs) => {
+      const ids = await submit(jobs);
+      for (const id of ids) w.schedd.set(id, { JobStatus: JobStatus.Held, HoldReasonCode: 16 });
+      w.clock.after(3000, () => ids.forEach((id) => w.schedd.set(id, { JobStatus: JobStatus.Idle })));
+      return ids;
+    };
+  }
   let last = w.store.put(job).metadata.resourceVersion as string;
   const phases: (string | undefined)[] = [];
   const watch = async (seconds: number) => {
@@ -162,6 +174,14 @@ describe('API writes per step (submit -> run -> succeed)', () => {
       Running: 'Completed',
       Succeeded: 'ExitedZero',
     });
+  });
+
+  it('are still 3 when the job is held a moment while its input is spooled', async () => {
+    const w = world();
+    const { phases, writes } = await lifecycle(w, makeHPCJob().obj(), { spool: true });
+    await w.stop();
+    expect(phases).toEqual(['Queued', 'Running', 'Succeeded']);
+    expect(writes.status).toBe(3);
   });
 
   it('are 4 when the operator has to add the finalizer itself (it precedes the submission)', async () => {
