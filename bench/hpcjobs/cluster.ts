@@ -72,6 +72,13 @@ export async function listNames(ns: string): Promise<string[]> {
   return list.items.map((i) => i.metadata.name);
 }
 
+/** Events (events.k8s.io/v1) in `ns` about each of `names`, counted (a series counts once). */
+export async function eventsAbout(ns: string, names: string[]): Promise<number> {
+  const wanted = new Set(names);
+  const list = await kc.makeApiClient(k8s.EventsV1Api).listNamespacedEvent({ namespace: ns });
+  return list.items.filter((e) => wanted.has(e.regarding?.name ?? '')).length;
+}
+
 export async function deleteHPCJobs(ns: string, names: string[]): Promise<void> {
   await pool(names, 64, (name) => co.deleteNamespacedCustomObject({ ...HPCJOBS, namespace: ns, name }));
 }
@@ -95,12 +102,15 @@ export function usage(pid: number): { cpu: number; hwm: number } {
 export interface PhaseWatch {
   /** Per HPCJob, when it was first seen in each phase (ms). */
   seen: Map<string, Map<string, number>>;
+  /** Per HPCJob, the MODIFIED events seen: one per write to it (finalizer, status), as the API server saw them. */
+  modified: Map<string, number>;
   stop: () => void;
 }
 
 /** A watch that records when each HPCJob was first seen in each phase (restarted when the server ends it). */
 export function phaseWatch(ns: string): PhaseWatch {
   const seen = new Map<string, Map<string, number>>();
+  const modified = new Map<string, number>();
   let abort: AbortController | undefined;
   let stopped = false;
   const start = () => {
@@ -108,7 +118,9 @@ export function phaseWatch(ns: string): PhaseWatch {
       .watch(
         `/apis/${HPCJOBS.group}/${HPCJOBS.version}/namespaces/${ns}/${HPCJOBS.plural}`,
         { allowWatchBookmarks: true },
-        (_type: string, obj: { metadata: { name: string }; status?: { phase?: string } }) => {
+        (type: string, obj: { metadata: { name: string }; status?: { phase?: string } }) => {
+          if (type === 'MODIFIED')
+            modified.set(obj.metadata.name, (modified.get(obj.metadata.name) ?? 0) + 1);
           const phase = obj.status?.phase;
           if (!phase) return;
           let m = seen.get(obj.metadata.name);
@@ -124,6 +136,7 @@ export function phaseWatch(ns: string): PhaseWatch {
   start();
   return {
     seen,
+    modified,
     stop: () => {
       stopped = true;
       abort?.abort();

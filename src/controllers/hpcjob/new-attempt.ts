@@ -18,7 +18,7 @@ import { placementForNew } from './placement.js';
 import { jobState } from './job-state.js';
 import { EventReason, FIRST_STATUS_SPOOL_WAIT_MS, Limit, Reason, Requeue } from './reasons.js';
 import { decide } from './retry.js';
-import { syncedScheduler } from './scheduler.js';
+import { schedulerCondition, syncedScheduler } from './scheduler.js';
 import { followAttempt } from './track.js';
 import type { SchedulerView } from './transition-types.js';
 
@@ -100,6 +100,7 @@ function recordQueued(d: Draft, s: SchedulerView, job: TrackedJob): void {
   const outcome = s.submission;
   const ours = outcome?.state === 'submitted' && outcome.jobId === job.jobId;
   d.target = s.target;
+  schedulerCondition(d, s);
   // Unrecorded only when the first status waited for this (the default pool): record where it is.
   if (!d.status.schedd) recordPlacement(d, s);
   recordSubmitted(d, job.attempt, job.jobId, !ours);

@@ -35,6 +35,19 @@ const files: AttemptFiles = {
   removeAll: () => undefined,
 };
 
+/** What hpc_hpcjob_api_writes_total counted, by kind (all outcomes). */
+async function writesByKind(metrics: HPCJobMetrics): Promise<Record<WriteKind, number>> {
+  const counts: Record<WriteKind, number> = {
+    finalizer: 0,
+    status: 0,
+    'event-create': 0,
+    'event-patch': 0,
+    other: 0,
+  };
+  for (const v of (await metrics.writes.get()).values) counts[v.labels.kind as WriteKind] += v.value;
+  return counts;
+}
+
 function world(settings: Partial<HPCJobSettings> = {}) {
   const clock = new ManualClock();
   const schedd = new FakeSchedd(clock);
@@ -88,17 +101,7 @@ function world(settings: Partial<HPCJobSettings> = {}) {
       }
       return store.get(key) as HPCJob;
     },
-    async writes(): Promise<Record<WriteKind, number>> {
-      const counts: Record<WriteKind, number> = {
-        finalizer: 0,
-        status: 0,
-        'event-create': 0,
-        'event-patch': 0,
-        other: 0,
-      };
-      for (const v of (await metrics.writes.get()).values) counts[v.labels.kind as WriteKind] += v.value;
-      return counts;
-    },
+    writes: () => writesByKind(metrics),
     stop: () => backends.stop(),
   };
 }
