@@ -16,6 +16,7 @@ import {
   type Infer,
 } from './schema.js';
 import { ABS_PATH_PATTERN, CONTAINER_RUNTIMES, NO_NUL_PATTERN } from './hpcjob.js';
+import { budgetSchema, budgetStatusSchema } from './virtualcluster-budget.js';
 
 export const VIRTUALCLUSTER_KIND = 'VirtualCluster';
 export const VIRTUALCLUSTER_PLURAL = 'virtualclusters';
@@ -41,6 +42,8 @@ export const VirtualClusterConditions = {
   CredentialExpiring: 'CredentialExpiring',
   SiteReachable: 'SiteReachable',
   PoolJoined: 'PoolJoined',
+  SiteMaintenance: 'SiteMaintenance',
+  BudgetExhausted: 'BudgetExhausted',
   Ready: 'Ready',
 } as const;
 
@@ -196,6 +199,7 @@ const allocationSchema = obj(
     }),
     walltime: duration('Walltime of each pilot batch job, e.g. 4h.', ALLOCATION_DEFAULTS.walltime),
     workers: workersSchema,
+    budget: budgetSchema,
     setup: str({
       description:
         "Shell lines run by the pilot before it starts HTCondor (e.g. module load htcondor). Run as is on the site, in the pilot batch script, with the user's own rights. No NUL.",
@@ -279,6 +283,7 @@ const allocationStatusSchema = obj(
       minimum: 0,
     }),
     lastSubmitTime: dateTime({ description: 'When a pilot was last submitted.' }),
+    budget: budgetStatusSchema,
     message: str({ description: 'Last problem seen on this allocation.', maxLength: 4096 }),
   },
   { description: 'Worker counts of one allocation.', required: ['name'] },

@@ -8,6 +8,8 @@
  * on the site failed (its message says what the tool said).
  */
 import type { BatchJob } from './batch.js';
+import type { UsageRecord } from './accounting.js';
+import type { MaintenanceWindow } from './maintenance.js';
 
 /** How to log in to a site: address, user, key and the pinned host keys. Never logged. */
 export interface SiteLogin {
@@ -35,6 +37,10 @@ export interface SiteSession {
   ensureBundle(dir: string, bundle: PilotBundle): Promise<void>;
   /** Every batch job of the login user (the caller picks its pilots out by name). */
   listJobs(): Promise<BatchJob[]>;
+  /** The site's maintenance windows that have not ended by `nowMs` (sites/maintenance.ts says which count). */
+  listMaintenance(nowMs: number): Promise<MaintenanceWindow[]>;
+  /** The login user's batch jobs since `sinceMs` as the accounting shows them, running ones included. */
+  readUsage(sinceMs: number): Promise<UsageRecord[]>;
   /** Stores `script` as `dir`/pilots/<name>.sh and submits it; returns the batch job id. */
   submitPilot(dir: string, name: string, script: string): Promise<string>;
   /** Cancels these batch jobs. */

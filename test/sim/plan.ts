@@ -60,6 +60,8 @@ export type FaultKind =
   | 'site-hang'
   | 'site-auth'
   | 'site-batch'
+  /** An admin reserves the site for maintenance: a window of `ms`, starting up to 90 minutes later. */
+  | 'site-maintenance'
   | 'graceful-restart';
 
 export interface Fault {
@@ -71,6 +73,8 @@ export interface Fault {
   target?: string;
   /** For faults that strike each call with a probability (submit-timeouts, transfer-fails); default 0.7. */
   rate?: number;
+  /** site-maintenance: how long after the reservation the window starts (default: drawn, up to 90 min). */
+  leadMs?: number;
 }
 
 export interface Plan {
@@ -128,6 +132,7 @@ const FAULT_WEIGHTS: Record<FaultKind, number> = {
   'site-hang': 2,
   'site-auth': 1,
   'site-batch': 2,
+  'site-maintenance': 2,
   'graceful-restart': 3,
 };
 

@@ -119,6 +119,8 @@ export function applyFault(w: World, replicas: Replicas, f: Fault): void {
     case 'site-auth':
     case 'site-batch':
       return site?.fault(SITE_FAULTS[f.kind], f.ms);
+    case 'site-maintenance':
+      return site?.reserve(f.leadMs ?? w.prng.int(0, 90) * 60_000, f.ms);
     case 'graceful-restart':
       return replicas.gracefulRestart();
   }

@@ -119,8 +119,10 @@ export class World {
     this.api.store.listeners.push(this.checker);
     for (const s of this.condor.schedds.values()) s.listeners.push(this.checker);
     this.net.listeners.push(this.checker.fairness);
-    for (const s of this.sites.values())
+    for (const s of this.sites.values()) {
       s.onWrite = (what, by) => checkSiteWrite(this.checker.ctx, this.checker.report, what, s.host, by);
+      s.onCrossing = (what) => this.checker.report('pilot-outside-maintenance', `${what} on ${s.host}`);
+    }
   }
 
   #buildCondor(): void {

@@ -7,6 +7,8 @@
 import type { JobAd } from '../../src/condor/parse.js';
 import type { CollectorApi } from '../../src/condor/schedd-api.js';
 import type { BatchJob, PilotState } from '../../src/sites/batch.js';
+import type { UsageRecord } from '../../src/sites/accounting.js';
+import type { MaintenanceWindow } from '../../src/sites/maintenance.js';
 import type { PilotBundle, SiteConnector, SiteLogin, SiteSession } from '../../src/sites/session.js';
 import { SshError } from '../../src/sites/ssh.js';
 
@@ -27,6 +29,10 @@ export class FakeHost {
   /** Faults: every call fails so, or only calls of one operation. */
   down: SshError | undefined;
   failing = new Map<string, SshError>();
+  /** The site's maintenance windows (what its reservations list says). */
+  maintenance: MaintenanceWindow[] = [];
+  /** What the batch accounting says of the jobs (all users: a test puts in what it needs). */
+  usage: UsageRecord[] = [];
   #nextId = 100;
 
   constructor(readonly host: string) {}
@@ -96,6 +102,24 @@ class FakeSession implements SiteSession {
     return this.host.jobs
       .filter((j) => j.user === this.login.user)
       .map(({ id, name, state, raw }) => ({ id, name, state, raw }));
+  }
+
+  /** Not logged: read every few minutes beside the listing, it would blur what tests check in `log`. */
+  async listMaintenance(nowMs: number): Promise<MaintenanceWindow[]> {
+    if (this.#closed) throw new Error('session used after close()');
+    if (this.host.down) throw this.host.down;
+    const fault = this.host.failing.get('maintenance');
+    if (fault) throw fault;
+    return this.host.maintenance.filter((w) => w.endMs > nowMs);
+  }
+
+  /** Not logged, like listMaintenance. */
+  async readUsage(sinceMs: number): Promise<UsageRecord[]> {
+    if (this.#closed) throw new Error('session used after close()');
+    if (this.host.down) throw this.host.down;
+    const fault = this.host.failing.get('usage');
+    if (fault) throw fault;
+    return this.host.usage.filter((r) => (r.endMs ?? Infinity) >= sinceMs);
   }
 
   async submitPilot(dir: string, name: string, script: string): Promise<string> {

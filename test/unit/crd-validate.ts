@@ -64,6 +64,7 @@ export const CEL: Record<string, (self: Value) => boolean> = {
     !has(s, 'min') || !has(s, 'max') || (get(s, 'min') as number) <= (get(s, 'max') as number),
   '!has(self.max) || self.count <= self.max': (s) =>
     !has(s, 'max') || (get(s, 'count') as number) <= (get(s, 'max') as number),
+  'has(self.coreHours) || has(self.gpuHours)': (s) => has(s, 'coreHours') || has(s, 'gpuHours'),
 };
 
 export const isTransitionRule = (rule: string) => /\boldSelf\b/.test(rule);

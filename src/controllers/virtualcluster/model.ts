@@ -6,6 +6,8 @@
 import type { SitePlace, VirtualClusterStatus } from '../../crds/virtualcluster.js';
 import type { PlannedEvent } from '../../runtime/event-types.js';
 import type { BatchJob } from '../../sites/batch.js';
+import type { UsageRecord } from '../../sites/accounting.js';
+import type { MaintenanceWindow } from '../../sites/maintenance.js';
 import type { PilotBundle } from '../../sites/session.js';
 
 /** What the transition is about: one of these per pass, from the object and the time alone (lifecycle.ts). */
@@ -33,6 +35,12 @@ export type PlaceView =
       tokenRemoved: boolean;
       /** What failed when the last pass acted on the place (prepare, submit, remove token). */
       lastError?: string;
+      /** The site's maintenance windows not yet over (undefined: never read; a failed read keeps the last). */
+      windows?: readonly MaintenanceWindow[];
+      /** The accounting records of the login user's jobs this budget period (allocations with a budget). */
+      usage?: readonly UsageRecord[];
+      /** Why the accounting could not be read (then `usage` is what was read before, if anything). */
+      usageError?: string;
     }
   /** The Secret is missing, unreadable or wrong, or the site refused the key or showed another host key. */
   | { kind: 'credentials'; reason: string; message: string }

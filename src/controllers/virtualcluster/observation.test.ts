@@ -140,3 +140,48 @@ describe('the observer', () => {
     expect(o.demandCpus).toBe(0);
   });
 });
+
+describe('maintenance windows', () => {
+  const MIN = 60_000;
+  const vc = () =>
+    makeVirtualCluster()
+      .allocation((a) => a.slurm('one.example'))
+      .obj();
+  const windowsAt = async (t: ReturnType<typeof setup>, now: number) => {
+    const v = vc();
+    const o = await observe(
+      { secrets: t.secrets, sessions: t.sessions, collector: () => t.collector, demandCpus: () => 0 },
+      v,
+      'active',
+      now,
+      EMPTY_MEMORY,
+      log,
+    );
+    const view = o.places.get(placeKey(placeAt(v, 0)));
+    return view?.kind === 'listed' ? view.windows : 'not listed';
+  };
+
+  it('are read with the listing, again only after 5 minutes, and ended ones are left out', async () => {
+    const t = setup();
+    const host = t.sites.host('one.example');
+    const w = { name: 'maint1', startMs: NOW + 10 * MIN, endMs: NOW + 20 * MIN };
+    host.maintenance = [w];
+    expect(await windowsAt(t, NOW)).toEqual([w]);
+    host.maintenance = [];
+    expect(await windowsAt(t, NOW + 4 * MIN)).toEqual([w]);
+    expect(await windowsAt(t, NOW + 5 * MIN)).toEqual([]);
+  });
+
+  it('a failing reservations command leaves the site usable and keeps what was read before', async () => {
+    const t = setup();
+    const host = t.sites.host('one.example');
+    host.failing.set('maintenance', new SshError('failed', 'scontrol failed: Access denied'));
+    expect(await windowsAt(t, NOW)).toBeUndefined();
+    host.failing.clear();
+    const w = { name: 'maint1', startMs: NOW + 10 * MIN, endMs: NOW + 20 * MIN };
+    host.maintenance = [w];
+    expect(await windowsAt(t, NOW + 5 * MIN)).toEqual([w]);
+    host.failing.set('maintenance', new SshError('failed', 'scontrol failed: Access denied'));
+    expect(await windowsAt(t, NOW + 10 * MIN)).toEqual([w]);
+  });
+});

@@ -12,12 +12,16 @@ import { adString } from '../../condor/parse.js';
 import type { SitePlace, VirtualCluster } from '../../crds/virtualcluster.js';
 import { PILOT_TOKEN_KEY } from '../../crds/virtualcluster.js';
 import { errorMessage, SecretAccessError, type Secrets } from '../../runtime/kube-api.js';
+import type { MaintenanceWindow } from '../../sites/maintenance.js';
+import type { SiteSession } from '../../sites/session.js';
 import { SshError } from '../../sites/ssh.js';
 import { credentialsFrom, jwtClaims } from './credentials.js';
 import type { Mode, Observation, PilotMemory, PilotSlots, PlaceView, TokenView } from './model.js';
 import { placeKey, placesToClean, placesToWatch } from './places.js';
-import { CredentialProblemReason } from './reasons.js';
-import { tokenHash, type SiteSessions } from './site-sessions.js';
+import { BUDGET_DEFAULT_PERIOD } from '../../crds/virtualcluster-budget.js';
+import { periodStartMs } from './budget.js';
+import { ACCOUNTING_READ_EVERY_MS, CredentialProblemReason, Maintenance } from './reasons.js';
+import { tokenHash, type PlaceMemory, type SiteSessions } from './site-sessions.js';
 
 export interface ObserverDeps {
   secrets: Secrets;
@@ -53,7 +57,8 @@ export async function observe(
   const places = new Map<string, PlaceView>();
   const vcKey = `${vc.metadata.namespace}/${vc.metadata.name}`;
   for (const place of mode === 'active' ? placesToWatch(vc) : placesToClean(vc)) {
-    places.set(placeKey(place), await observePlace(d, vcKey, place, reader, now, token));
+    const budgetSince = mode === 'active' ? budgetPeriodStart(vc, place.allocation, now) : undefined;
+    places.set(placeKey(place), await observePlace(d, vcKey, place, reader, now, token, budgetSince));
   }
   if (mode === 'deleting') return { ...empty, places };
   const credentialExpiresAt = await earliestExpiry(vc, reader);
@@ -116,6 +121,7 @@ async function observePlace(
   read: (name: string) => Promise<SecretRead>,
   now: number,
   token: TokenView | undefined,
+  budgetSince: number | undefined,
 ): Promise<PlaceView> {
   const secret = await read(place.secretName);
   if ('forbidden' in secret)
@@ -145,9 +151,14 @@ async function observePlace(
   try {
     const jobs = (await session.listJobs()).filter((j) => j.name.startsWith(place.pilotPrefix));
     const m = d.sessions.place(vcKey, key);
+    const windows = await readMaintenance(session, m, now);
+    const usage = budgetSince === undefined ? undefined : await readUsage(session, m, now, budgetSince);
     return {
       kind: 'listed',
       jobs,
+      ...(windows ? { windows } : {}),
+      ...(usage?.records ? { usage: usage.records } : {}),
+      ...(usage?.error ? { usageError: usage.error } : {}),
       tokenPrepared: token?.kind === 'ok' && m.preparedTokenHash === tokenHash(token.token),
       bundleReady: m.bundleReady,
       tokenRemoved: m.tokenRemoved,
@@ -156,6 +167,59 @@ async function observePlace(
   } catch (e) {
     return siteFailure(d.sessions, vcKey, key, e, now);
   }
+}
+
+/**
+ * The site's maintenance windows, read again every few minutes. A site whose tool fails (not installed, not
+ * allowed) keeps what was read before and is not blocked by it: the batch system itself never starts a job
+ * into its own maintenance, so the windows only make pilots shorter and say why they wait.
+ */
+async function readMaintenance(
+  session: SiteSession,
+  m: PlaceMemory,
+  now: number,
+): Promise<readonly MaintenanceWindow[] | undefined> {
+  if (!m.maintenance || now - m.maintenance.readAt >= Maintenance.readEveryMs) {
+    try {
+      m.maintenance = { readAt: now, windows: await session.listMaintenance(now) };
+    } catch (e) {
+      m.maintenance = { readAt: now, windows: m.maintenance?.windows, error: errorMessage(e) };
+      if (e instanceof SshError && e.kind !== 'failed') throw e;
+    }
+  }
+  return m.maintenance.windows?.filter((w) => w.endMs > now);
+}
+
+/** Where the budget period of allocation `name` began, if it has a budget. */
+function budgetPeriodStart(vc: VirtualCluster, name: string, now: number): number | undefined {
+  const budget = vc.spec.allocations?.find((a) => a.name === name)?.budget;
+  return budget ? periodStartMs(budget.period ?? BUDGET_DEFAULT_PERIOD, now) : undefined;
+}
+
+/**
+ * The batch accounting of this budget period, read again every minute (and at once when a period begins). A
+ * failure keeps the records read before and says why; the transition sends no pilot while none were read.
+ */
+async function readUsage(
+  session: SiteSession,
+  m: PlaceMemory,
+  now: number,
+  sinceMs: number,
+): Promise<PlaceMemory['usage']> {
+  const u = m.usage;
+  if (u && u.sinceMs === sinceMs && now - u.readAt < ACCOUNTING_READ_EVERY_MS) return u;
+  try {
+    m.usage = { readAt: now, sinceMs, records: await session.readUsage(sinceMs) };
+  } catch (e) {
+    m.usage = {
+      readAt: now,
+      sinceMs,
+      records: u?.sinceMs === sinceMs ? u.records : undefined,
+      error: errorMessage(e),
+    };
+    if (e instanceof SshError && e.kind !== 'failed') throw e;
+  }
+  return m.usage;
 }
 
 /** Sites penalise failed logins: a refused login waits for new credentials (or refusedRetryMs). */

@@ -19,6 +19,13 @@ export interface PilotBuildOptions {
   bundleSha256?: string;
   /** Pilot UPDATE_INTERVAL (s). */
   updateIntervalSeconds?: number;
+  /** A walltime shorter than the allocation's (s), to end before a maintenance window. */
+  walltimeSeconds?: number;
+}
+
+/** The walltime the allocation asks for each pilot (s). */
+export function allocationWalltimeSeconds(a: Allocation): number {
+  return Math.floor(durationMs(a.walltime ?? ALLOCATION_DEFAULTS.walltime) / 1000);
 }
 
 /** The allocation's directory on the site, unquoted (`~/` is expanded by the site's shell). */
@@ -49,7 +56,7 @@ export function pilotScriptFor(
       name,
       account: a.account,
       queue: a.queue,
-      walltimeSeconds: Math.floor(durationMs(a.walltime ?? ALLOCATION_DEFAULTS.walltime) / 1000),
+      walltimeSeconds: o.walltimeSeconds ?? allocationWalltimeSeconds(a),
       nodes: w.nodes ?? WORKER_DEFAULTS.nodes,
       cores: w.cores ?? WORKER_DEFAULTS.cores,
       memoryMiB: quantityMiB(w.memory ?? WORKER_DEFAULTS.memory),

@@ -39,6 +39,22 @@ export const CredentialExpiringReason = {
   Valid: 'Valid',
 } as const;
 
+/** Reasons of the BudgetExhausted condition. */
+export const BudgetReason = {
+  Exhausted: 'BudgetExhausted',
+  UsageUnknown: 'UsageUnknown',
+  WithinBudget: 'WithinBudget',
+} as const;
+
+/** Reasons of the SiteMaintenance condition. */
+export const SiteMaintenanceReason = {
+  /** A window is on, or too near for a pilot: none is submitted until it is over. */
+  Waiting: 'WaitingForMaintenance',
+  /** Pilots are submitted with a walltime that ends before the next window. */
+  PilotsShortened: 'PilotsShortened',
+  NoWindow: 'NoWindow',
+} as const;
+
 /** Why an allocation's credentials cannot be used (said in the allocation's message and CredentialsValid). */
 export const CredentialProblemReason = {
   SecretNotFound: 'SecretNotFound',
@@ -60,6 +76,8 @@ export const EventReason = {
   Terminated: 'Terminated',
   CleanupBlocked: 'CleanupBlocked',
   SiteCleaned: 'SiteCleaned',
+  SiteMaintenance: 'SiteMaintenance',
+  BudgetExhausted: 'BudgetExhausted',
 } as const;
 
 /** The `action` of those Events: what the operator was doing. */
@@ -87,6 +105,19 @@ export const Requeue = {
 /** Defaults of the poll periods when the caller sets none (the flags' own defaults are in src/config.ts). */
 export const DEFAULT_ACTIVE_POLL_MS = 5 * SECOND;
 export const DEFAULT_STEADY_POLL_MS = 30 * SECOND;
+
+/**
+ * Maintenance windows: read from a site this often (a reservation is made hours ahead); a pilot ends this
+ * margin before one; a pilot that would be shorter than the minimum (or its walltime, if less) is not sent.
+ */
+export const Maintenance = {
+  readEveryMs: 5 * MINUTE,
+  marginMs: 5 * MINUTE,
+  minimumPilotMs: 15 * MINUTE,
+} as const;
+
+/** Allocations with a budget read the batch accounting this often (the listing of active pilots is fresh). */
+export const ACCOUNTING_READ_EVERY_MS = MINUTE;
 
 /** A credential that expires within this long raises CredentialExpiring. */
 export const EXPIRY_WARNING_MS = 3 * DAY;

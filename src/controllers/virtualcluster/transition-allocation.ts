@@ -6,6 +6,7 @@
 import type { Allocation, AllocationStatus, SitePlace, VirtualCluster } from '../../crds/virtualcluster.js';
 import { rfc3339 } from '../../runtime/conditions.js';
 import type { BatchJob } from '../../sites/batch.js';
+import { pilotTiming, type MaintenanceWindow, type PilotTiming } from '../../sites/maintenance.js';
 import type { PlannedEvent } from '../../runtime/event-types.js';
 import { errorMessage } from '../../runtime/kube-api.js';
 import type {
@@ -17,9 +18,10 @@ import type {
   SiteEffect,
 } from './model.js';
 import { active, placeKey } from './places.js';
-import { pilotScriptFor } from './pilots.js';
+import { allocationWalltimeSeconds, pilotScriptFor } from './pilots.js';
+import { allocationBudget, type BudgetOutcome } from './transition-budget.js';
 import { maxPilots, planPilots, sequenceOf, type Counts, type PilotPlan } from './planning.js';
-import { EventAction, EventReason, pilotFailureBackoffMs } from './reasons.js';
+import { EventAction, EventReason, Maintenance, pilotFailureBackoffMs } from './reasons.js';
 
 export interface AllocationInput {
   vc: VirtualCluster;
@@ -53,6 +55,21 @@ export interface AllocationPlan {
   cancelled?: string[];
   /** The operator has put, or is about to put, something at the place: it must be recorded. */
   touched: boolean;
+  /** A maintenance window that holds pilots back or makes them shorter (SiteMaintenance). */
+  maintenance?: MaintenanceEffect;
+  /** The site's maintenance windows were read (so "no window" can be said). */
+  windowsKnown?: boolean;
+  /** The allocation has a budget: whether it holds pilots back (BudgetExhausted). */
+  budget?: Pick<BudgetOutcome, 'state' | 'message'>;
+}
+
+export interface MaintenanceEffect {
+  allocation: string;
+  window: MaintenanceWindow;
+  /** Waiting: no pilot until `untilMs`; shortened: pilots of `walltimeSeconds`. */
+  kind: 'waiting' | 'shortened';
+  untilMs?: number;
+  walltimeSeconds?: number;
 }
 
 export const ZERO_COUNTS: Counts = { requested: 0, queued: 0, running: 0, idle: 0, busy: 0, error: 0 };
@@ -96,7 +113,15 @@ export function planAllocation(i: AllocationInput): AllocationPlan {
   );
   // A pilot cancelled before and still listed is on its way out: counted, but not cancelled again.
   plan.cancel = plan.cancel.filter((id) => !ours.has(id));
-  const acts = siteActions(i, v, plan, first);
+  const timing = maintenanceTiming(i, v);
+  const budget = allocationBudget(i.a, v, {
+    prefix: i.place.pilotPrefix,
+    nowMs: i.now,
+    walltimeSeconds: timing.kind === 'submit' ? timing.walltimeSeconds : allocationWalltimeSeconds(i.a),
+    wantedMore: plan.submit,
+  });
+  if (budget) plan.submit = Math.min(plan.submit, budget.room);
+  const acts = siteActions(i, v, plan, first, timing);
   acts.cancelled.forEach((id) => ours.add(id));
   const counts = { ...plan.counts, queued: plan.counts.queued + acts.submitted };
   const backoff =
@@ -104,8 +129,10 @@ export function planAllocation(i: AllocationInput): AllocationPlan {
       ? `${failures.count} pilot(s) failed recently; next submission after ${rfc3339(new Date(failures.nextSubmitAt))}`
       : undefined;
   // A failure of the last pass's actions (or one found now) is this allocation's problem until it acts cleanly.
-  const message = acts.problem ?? v.lastError ?? backoff;
+  const held = budget && budget.state !== 'within' ? budget.message : undefined;
+  const message = acts.problem ?? v.lastError ?? backoff ?? waitingNote(acts.maintenance) ?? held;
   const status: AllocationStatus = { name: i.a.name, ...counts, nextSequence: first + acts.submitted };
+  if (budget) status.budget = budget.status;
   const lastSubmitTime = acts.submitted > 0 ? rfc3339(new Date(i.now)) : i.prev?.lastSubmitTime;
   if (lastSubmitTime) status.lastSubmitTime = lastSubmitTime;
   if (message) status.message = message;
@@ -117,7 +144,40 @@ export function planAllocation(i: AllocationInput): AllocationPlan {
     failures,
     cancelled: [...ours],
     touched: acts.effects.length > 0 || v.jobs.length > 0 || (i.prev?.nextSequence ?? 0) > 0,
+    ...(acts.maintenance ? { maintenance: acts.maintenance } : {}),
+    windowsKnown: v.windows !== undefined,
+    ...(budget ? { budget: { state: budget.state, message: budget.message } } : {}),
   };
+}
+
+/** What the site's next maintenance window means for a pilot submitted now. */
+function maintenanceTiming(i: AllocationInput, v: Extract<PlaceView, { kind: 'listed' }>): PilotTiming {
+  const walltimeSeconds = allocationWalltimeSeconds(i.a);
+  return pilotTiming(v.windows ?? [], {
+    nowMs: i.now,
+    walltimeSeconds,
+    minimumSeconds: Math.min(walltimeSeconds, Maintenance.minimumPilotMs / 1000),
+    marginSeconds: Maintenance.marginMs / 1000,
+    queue: i.a.queue,
+  });
+}
+
+function effectOf(a: Allocation, timing: PilotTiming): MaintenanceEffect | undefined {
+  if (timing.kind === 'wait')
+    return { allocation: a.name, window: timing.window, kind: 'waiting', untilMs: timing.untilMs };
+  if (timing.before)
+    return {
+      allocation: a.name,
+      window: timing.before,
+      kind: 'shortened',
+      walltimeSeconds: timing.walltimeSeconds,
+    };
+  return undefined;
+}
+
+function waitingNote(m: MaintenanceEffect | undefined): string | undefined {
+  if (m?.kind !== 'waiting') return undefined;
+  return `maintenance ${m.window.name} until ${rfc3339(new Date(m.untilMs ?? m.window.endMs))}: no pilot is submitted before then`;
 }
 
 interface SiteActions {
@@ -128,6 +188,7 @@ interface SiteActions {
   submitted: number;
   /** Why the allocation cannot be served as its spec says (nothing is cancelled or submitted then). */
   problem?: string;
+  maintenance?: MaintenanceEffect;
 }
 
 /** In order: store the token, upload the bundle, cancel the surplus, submit the missing pilots. */
@@ -136,6 +197,7 @@ function siteActions(
   v: Extract<PlaceView, { kind: 'listed' }>,
   plan: PilotPlan,
   first: number,
+  timing: PilotTiming,
 ): SiteActions {
   const effects: SiteEffect[] = [];
   if (!v.tokenPrepared) effects.push({ kind: 'prepare', place: i.place });
@@ -159,9 +221,10 @@ function siteActions(
         `${plan.cancel.length} pilot(s) cancelled on allocation ${i.a.name}`,
       ),
     });
-  const acts: SiteActions = { effects, cancelled: plan.cancel, submitted: 0 };
-  if (plan.submit === 0) return acts;
-  const built = buildPilots(i, first, plan.submit);
+  const maintenance = effectOf(i.a, timing);
+  const acts: SiteActions = { effects, cancelled: plan.cancel, submitted: 0, maintenance };
+  if (plan.submit === 0 || timing.kind === 'wait') return acts;
+  const built = buildPilots(i, first, plan.submit, timing.walltimeSeconds);
   if ('error' in built) return { ...acts, problem: built.error };
   effects.push({
     kind: 'submitPilots',
@@ -206,6 +269,7 @@ function buildPilots(
   i: AllocationInput,
   first: number,
   n: number,
+  walltimeSeconds: number,
 ): { pilots: PilotToSubmit[] } | { error: string } {
   const pilots: PilotToSubmit[] = [];
   try {
@@ -214,6 +278,7 @@ function buildPilots(
       const script = pilotScriptFor(i.vc, i.a, name, i.trustDomain, {
         bundleSha256: i.bundleSha256,
         updateIntervalSeconds: i.pilotUpdateIntervalSeconds,
+        walltimeSeconds,
       });
       pilots.push({ name, script });
     }

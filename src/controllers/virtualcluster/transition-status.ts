@@ -7,15 +7,17 @@ import { VirtualClusterConditions as C, type VCPhase } from '../../crds/virtualc
 import { rfc3339 } from '../../runtime/conditions.js';
 import type { Counts } from './planning.js';
 import {
+  BudgetReason,
   CredentialExpiringReason,
   CredentialsReason,
   EventReason,
   EXPIRY_WARNING_MS,
   PoolJoinedReason,
+  SiteMaintenanceReason,
   SiteReachableReason,
 } from './reasons.js';
 import type { StatusDraft } from './status-draft.js';
-import type { AllocationOutcome } from './transition-allocation.js';
+import type { AllocationOutcome, MaintenanceEffect } from './transition-allocation.js';
 import { ZERO_COUNTS } from './transition-allocation.js';
 
 /** The outcome of each allocation looked at this pass, with its name and message. */
@@ -117,6 +119,67 @@ export function reportPool(d: StatusDraft, total: Counts, collectorHost: string)
           message: `${total.running} pilots run but none has joined ${collectorHost} yet`,
         },
   );
+}
+
+/**
+ * SiteMaintenance, once a site's windows were read: True while a window holds pilots back or shortens them
+ * (with a Normal Event when that starts or changes), False when none is near.
+ */
+export function reportMaintenance(
+  d: StatusDraft,
+  effects: readonly MaintenanceEffect[],
+  windowsKnown: boolean,
+): void {
+  if (effects.length === 0) {
+    if (windowsKnown)
+      d.condition({
+        type: C.SiteMaintenance,
+        status: 'False',
+        reason: SiteMaintenanceReason.NoWindow,
+        message: "no maintenance window within the pilots' walltime",
+      });
+    return;
+  }
+  const waiting = effects.some((e) => e.kind === 'waiting');
+  const message = effects.map(maintenanceLine).join('; ');
+  const reason = waiting ? SiteMaintenanceReason.Waiting : SiteMaintenanceReason.PilotsShortened;
+  if (d.condition({ type: C.SiteMaintenance, status: 'True', reason, message }))
+    d.event('Normal', EventReason.SiteMaintenance, message);
+}
+
+function maintenanceLine(e: MaintenanceEffect): string {
+  const w = e.window;
+  const span = `${rfc3339(new Date(w.startMs))} to ${rfc3339(new Date(w.endMs))}`;
+  return e.kind === 'waiting'
+    ? `allocation ${e.allocation}: maintenance ${w.name} from ${span}; no pilot until ${rfc3339(new Date(e.untilMs ?? w.endMs))}`
+    : `allocation ${e.allocation}: maintenance ${w.name} from ${span}; pilots run ${e.walltimeSeconds ?? 0}s to end before it`;
+}
+
+/**
+ * BudgetExhausted, when an allocation has a budget: True while a budget (or accounting that cannot be read)
+ * holds pilots back, with a Warning Event when that starts or changes; False otherwise.
+ */
+export function reportBudget(
+  d: StatusDraft,
+  budgets: readonly { state: 'within' | 'exhausted' | 'unknown'; message: string }[],
+): void {
+  if (budgets.length === 0) return;
+  const held = budgets.filter((b) => b.state !== 'within');
+  if (held.length === 0) {
+    d.condition({
+      type: C.BudgetExhausted,
+      status: 'False',
+      reason: BudgetReason.WithinBudget,
+      message: budgets.map((b) => b.message).join('; '),
+    });
+    return;
+  }
+  const reason = held.some((b) => b.state === 'exhausted')
+    ? BudgetReason.Exhausted
+    : BudgetReason.UsageUnknown;
+  const message = held.map((b) => b.message).join('; ');
+  if (d.condition({ type: C.BudgetExhausted, status: 'True', reason, message }))
+    d.event('Warning', EventReason.BudgetExhausted, message);
 }
 
 /** The phase of a VirtualCluster that lives (not past its lifetime). */

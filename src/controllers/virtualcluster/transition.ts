@@ -33,6 +33,8 @@ import {
   problemsOf,
   reportExpiry,
   reportPhase,
+  reportBudget,
+  reportMaintenance,
   reportPool,
   reportSites,
   sumCounts,
@@ -104,6 +106,15 @@ function activePlan(vc: VirtualCluster, o: Observation, now: number, config: Tra
   reportSites(d, problems);
   reportExpiry(d, o.credentialExpiresAt, now);
   reportPool(d, total, vc.spec.pool.collectorHost);
+  reportMaintenance(
+    d,
+    plans.flatMap((p) => (p.maintenance ? [p.maintenance] : [])),
+    plans.some((p) => p.windowsKnown),
+  );
+  reportBudget(
+    d,
+    plans.flatMap((p) => (p.budget ? [p.budget] : [])),
+  );
   const phase = livePhase(plans.length, problems, total);
   const cleaning = retired.records.filter((r) => r.cleanup);
   reportPhase(d, phase, total, problems, cleaningNote(cleaning));

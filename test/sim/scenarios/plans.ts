@@ -109,6 +109,17 @@ export const SCENARIOS: Record<string, (seed: number) => Plan> = {
         fault(0, 'submit-timeouts', 3 * MINUTE, LOCAL_SCHEDD, 0.5),
       ],
     }),
+  'maintenance: a window reserved 40 minutes ahead while pilots come and go [pilot-outside-maintenance]': (
+    seed,
+  ) =>
+    quiet(seed, {
+      vcs: [vc('vc-a', { workers: 4 })],
+      jobRunMs: 10 * MINUTE,
+      jobs: ['a', 'b', 'c', 'd', 'e', 'f'].map((n, i) => job(n, { vc: 'vc-a', at: i * 4 * MINUTE })),
+      faults: [
+        { ...fault(MINUTE, 'site-maintenance', 20 * MINUTE, 'login.vc-a.example.org'), leadMs: 40 * MINUTE },
+      ],
+    }),
   'defect 6: the VirtualCluster is deleted while its job runs [liveness]': (seed) =>
     quiet(seed, {
       schedds: [LOCAL_SCHEDD, SECOND_SCHEDD],

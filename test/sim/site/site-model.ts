@@ -9,6 +9,9 @@ import type { BatchJob, PilotState } from '../../../src/sites/batch.js';
 import type { Timer } from '../../../src/runtime/clock.js';
 import type { Prng } from '../prng.js';
 import type { Scheduler } from '../scheduler.js';
+import { Maintenance } from '../../../src/controllers/virtualcluster/reasons.js';
+import type { UsageRecord } from '../../../src/sites/accounting.js';
+import type { MaintenanceWindow } from '../../../src/sites/maintenance.js';
 import type { Trace } from '../trace.js';
 
 export interface Pilot {
@@ -18,15 +21,23 @@ export interface Pilot {
   raw: string;
   virtualCluster?: string;
   timer?: Timer;
+  startedAt?: number;
   endedAt?: number;
+  /** From the script's --cpus-per-task. */
+  cpus: number;
 }
 
 /** Finished batch jobs stay visible to the list command this long. */
 const LISTED_AFTER_END_MS = 300_000;
 
+/** A pass comes at least every steady poll; a status write may delay the submission a little more. */
+const KNOWN_SLACK_MS = 2 * 60_000;
+
 export class SiteModel {
   readonly pilots = new Map<string, Pilot>();
   readonly files = new Map<string, string>();
+  /** Reservations the site's admins made (none unless a scenario adds them). */
+  readonly maintenance: MaintenanceWindow[] = [];
   #nextId = 1000;
   refusedUntil = 0;
   hangUntil = 0;
@@ -34,6 +45,10 @@ export class SiteModel {
   batchFailsUntil = 0;
   /** Told of every pilot submission and token write, with who did it (the invariants check the Lease). */
   onWrite: (what: string, by: string) => void = () => undefined;
+  /** Told of a pilot submitted to run into a maintenance window the operator had time to read. */
+  onCrossing: (what: string) => void = () => undefined;
+  /** When each window was reserved (by name). */
+  readonly #reservedAt = new Map<string, number>();
 
   constructor(
     readonly host: string,
@@ -53,6 +68,31 @@ export class SiteModel {
     this.trace.add(`site:${this.host}`, 'fault', `${kind} for ${ms} ms`);
   }
 
+  /** An admin reserves the site: a maintenance window `leadMs` from now, `ms` long. */
+  reserve(leadMs: number, ms: number): void {
+    const now = this.sched.now();
+    const name = `maint${this.maintenance.length + 1}`;
+    this.maintenance.push({ name, startMs: now + leadMs, endMs: now + leadMs + ms });
+    this.#reservedAt.set(name, now);
+    this.trace.add(`site:${this.host}`, 'fault', `${name} reserved from +${leadMs} ms for ${ms} ms`);
+  }
+
+  /**
+   * A pilot must end before every window that was reserved long enough ago for the operator to have read it
+   * (it reads every Maintenance.readEveryMs, in passes at least every steady poll), or start after it.
+   */
+  #checkCrossing(name: string, script: string): void {
+    const m = /#SBATCH --time=(\d+):(\d+):(\d+)/.exec(script);
+    if (!m) return;
+    const now = this.sched.now();
+    const end = now + (Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3])) * 1000;
+    for (const w of this.maintenance) {
+      const known = now - (this.#reservedAt.get(w.name) ?? now) >= Maintenance.readEveryMs + KNOWN_SLACK_MS;
+      if (known && now < w.endMs && end > w.startMs)
+        this.onCrossing(`pilot ${name} runs from ${now} to ${end} into ${w.name} (${w.startMs}-${w.endMs})`);
+    }
+  }
+
   /** Stores the pool token (SiteSession.prepare). */
   putToken(dir: string, token: string, by: string): void {
     this.files.set(`${dir}/pilot.token`, token);
@@ -67,12 +107,14 @@ export class SiteModel {
   }
 
   submit(dir: string, name: string, script: string, by: string): string {
+    this.#checkCrossing(name, script);
     const id = String(this.#nextId++);
     this.files.set(`${dir}/pilots/${name}.sh`, script);
     // As the startd would advertise it: `VirtualCluster = "ns/name"` in its config, or the real pilot's
     // `export _CONDOR_VirtualCluster='"ns/name"'`.
     const vc = /VirtualCluster\s*=\s*'?"([^"]+)"/.exec(script)?.[1];
-    const p: Pilot = { id, name, state: 'queued', raw: 'PENDING', virtualCluster: vc };
+    const cpus = Number(/--cpus-per-task=(\d+)/.exec(script)?.[1] ?? 1);
+    const p: Pilot = { id, name, state: 'queued', raw: 'PENDING', virtualCluster: vc, cpus };
     this.pilots.set(id, p);
     this.onWrite(`pilot ${id} (${name}) submitted`, by);
     this.trace.add(`site:${this.host}`, 'site', `pilot ${id} ${name} queued${vc ? ` for ${vc}` : ''}`);
@@ -88,6 +130,15 @@ export class SiteModel {
     }
   }
 
+  /** What the accounting says: pilots that started, with their end once they ended (none end before `sinceMs`). */
+  usage(sinceMs: number): UsageRecord[] {
+    return [...this.pilots.values()].flatMap((p) =>
+      p.startedAt === undefined || (p.endedAt ?? Infinity) < sinceMs
+        ? []
+        : [{ name: p.name, cpus: p.cpus, gpus: 0, startMs: p.startedAt, endMs: p.endedAt }],
+    );
+  }
+
   /** Running pilots of `virtualCluster`. */
   running(virtualCluster: string): Pilot[] {
     return [...this.pilots.values()].filter(
@@ -99,6 +150,7 @@ export class SiteModel {
     if (p.state !== 'queued') return;
     p.state = 'running';
     p.raw = 'RUNNING';
+    p.startedAt = this.sched.now();
     this.trace.add(`site:${this.host}`, 'site', `pilot ${p.id} running`);
     const fails = this.prng.chance(0.1);
     p.timer = this.sched.schedule(this.prng.latency(60_000, 3_600_000), () =>
