@@ -47,14 +47,13 @@ export function workspaceProblem(path: string): string | undefined {
 
 /** The first problem of a spec, in the order the checks are listed; undefined when it may be submitted. */
 export function validateSpec(spec: HPCJobSpec): ValidationError | undefined {
-  return (
-    requirementsError(spec) ??
-    imageError(spec) ??
-    workspaceError(spec) ??
-    quantityError(spec) ??
-    walltimeError(spec) ??
-    payloadError(spec)
-  );
+  return specProblems(spec)[0];
+}
+
+/** Every problem of a spec, one per check, in the order the checks are listed (the admission webhook's list). */
+export function specProblems(spec: HPCJobSpec): ValidationError[] {
+  const checks = [requirementsError, imageError, workspaceError, quantityError, walltimeError, payloadError];
+  return checks.map((check) => check(spec)).filter((e): e is ValidationError => e !== undefined);
 }
 
 function requirementsError(spec: HPCJobSpec): ValidationError | undefined {
