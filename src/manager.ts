@@ -213,7 +213,7 @@ async function servingCerts(x: Omit<RouteDeps, 'serving'>): Promise<CertSource &
   // The first check as leader at once, not a period later: on a first install nothing is trusted until then.
   op.manager.add({
     name: 'serving-cert',
-    start: () => void certs.check().catch(() => undefined),
+    start: () => void certs.check(),
     stop: () => Promise.resolve(),
   });
   return certs;

@@ -12,7 +12,7 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { issueCertificate, keyIdOf, newKeyPair, splitPem } from './x509.js';
 
-/** Keys of the Secret (the tls.crt/tls.key/ca.crt of a kubernetes.io/tls Secret, as cert-manager writes). */
+/** Keys of the Secret (tls.crt/tls.key/ca.crt, the names cert-manager writes; the Secret itself is Opaque). */
 export const SecretKeys = {
   cert: 'tls.crt',
   key: 'tls.key',

@@ -213,4 +213,15 @@ describe('SelfSignedCertSource', () => {
     await b.check();
     expect(b.current()?.cert).toBe((await secrets.get())?.data[SecretKeys.cert]);
   });
+
+  it('logs a failed check and goes on serving what it has (the periodic check must never throw)', async () => {
+    const secrets = new MemoryOwnSecrets();
+    const leader = replica(secrets, new FakeWebhooks({}), new SetClock(START), true);
+    await leader.start();
+    const serving = leader.current()?.cert;
+    secrets.update = () => Promise.reject(new ApiError(422, 'type: field is immutable'));
+    secrets.get = () => Promise.reject(new ApiError(500, 'API server away'));
+    await expect(leader.check()).resolves.toBeUndefined();
+    expect(leader.current()?.cert).toBe(serving);
+  });
 });

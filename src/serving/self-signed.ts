@@ -75,7 +75,7 @@ export class SelfSignedCertSource implements CertSource {
 
   /** Serves what the Secret holds, or a certificate of its own until there is one; then checks periodically. */
   async start(): Promise<void> {
-    await this.check().catch(() => undefined);
+    await this.check();
     if (!this.#serving) {
       const now = this.deps.clock.now();
       this.#adopt(issuePair(now, this.o).pair, 'nothing stored yet: serving an untrusted certificate');
@@ -87,7 +87,10 @@ export class SelfSignedCertSource implements CertSource {
     this.#timer?.cancel();
   }
 
-  /** One check: the leader renews, promotes and patches as planned; every replica serves what is stored. */
+  /**
+   * One check: the leader renews, promotes and patches as planned; every replica serves what is stored. A
+   * failure is logged and left to the next check.
+   */
   async check(): Promise<void> {
     if (this.#busy) return;
     this.#busy = true;
@@ -96,8 +99,8 @@ export class SelfSignedCertSource implements CertSource {
       const stored = this.deps.leading() ? await this.#lead(secret) : fromSecretData(secret?.data);
       this.#serveStored(stored);
     } catch (e) {
+      // Logged, never thrown: the periodic check runs unattended, and the next one tries again.
       this.deps.log.warn({ object, err: errorMessage(e) }, 'serving certificate check failed');
-      throw e;
     } finally {
       this.#busy = false;
     }

@@ -50,7 +50,8 @@ function toSecret(s: OwnSecret): k8s.V1Secret {
       resourceVersion: s.resourceVersion,
       labels: { 'app.kubernetes.io/managed-by': 'hpc-operator' },
     },
-    type: 'kubernetes.io/tls',
+    // Opaque, as the manifests create it empty (a kubernetes.io/tls Secret cannot be empty; type is immutable).
+    type: 'Opaque',
     data: Object.fromEntries(Object.entries(s.data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
   };
 }
