@@ -434,6 +434,7 @@ describe('charts/hpc-operator', () => {
         `${ns}/hpc-operator-secret-reader`,
         `${OPERATOR_NS}/hpc-operator-leader-election`,
         `${OPERATOR_NS}/hpc-operator-secret-reader`,
+        `${OPERATOR_NS}/hpc-operator-serving-cert`,
       ].sort(),
     );
     const manager = podTemplate(rendered).spec.containers[0] as Container;
