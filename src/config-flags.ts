@@ -56,6 +56,8 @@ export interface OperatorConfig {
   pilotSteadyPollSeconds: number;
   /** An HTCondor release tarball uploaded for allocations with condor.source bundle. */
   pilotBundle: string;
+  /** Extra condor_gpu_discovery options for pilots with GPUs (GPU_DISCOVERY_EXTRA), e.g. -simulate:4,2. */
+  pilotGpuDiscoveryExtra: string;
   /** Tracker poll interval while things change, the longest while jobs are queued, and while idle (ms). */
   trackerMinIntervalMs: number;
   trackerActiveMaxIntervalMs: number;
@@ -314,6 +316,13 @@ export const FLAGS: Record<string, FlagSpec> = {
     kind: 'string',
     default: '',
     help: 'HTCondor release tarball uploaded to sites whose allocations use condor.source bundle',
+  },
+  'pilot-gpu-discovery-extra': {
+    key: 'pilotGpuDiscoveryExtra',
+    env: 'HPCOP_PILOT_GPU_DISCOVERY_EXTRA',
+    kind: 'string',
+    default: '',
+    help: 'extra condor_gpu_discovery options for pilots with workers.gpus (GPU_DISCOVERY_EXTRA), e.g. -simulate:4,2 on a test site without GPUs',
   },
   'tracker-min-interval-ms': {
     key: 'trackerMinIntervalMs',

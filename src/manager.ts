@@ -156,6 +156,7 @@ export async function startManager(
       activePollMs: config.pilotActivePollSeconds * 1000,
       steadyPollMs: config.pilotSteadyPollSeconds * 1000,
       bundle: pilotBundle(config.pilotBundle),
+      pilotGpuDiscoveryExtra: config.pilotGpuDiscoveryExtra || undefined,
     },
   });
   cliMetrics.observe = op.condorMetrics;
