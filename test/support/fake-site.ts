@@ -181,6 +181,8 @@ export class FakeCollector implements CollectorApi {
   readonly label = 'fake-collector';
   readonly joined = new Set<string>();
   readonly busy = new Set<string>();
+  /** GPUs a joined pilot's partitionable slot advertises: all, and those left for new jobs. */
+  readonly gpus = new Map<string, { total: number; idle: number }>();
   failure: Error | undefined;
   queries: string[] = [];
 
@@ -191,6 +193,9 @@ export class FakeCollector implements CollectorApi {
       HPCPilot: name,
       State: this.busy.has(name) ? 'Claimed' : 'Unclaimed',
       SlotType: 'Partitionable',
+      ...(this.gpus.has(name)
+        ? { TotalSlotGPUs: this.gpus.get(name)?.total, GPUs: this.gpus.get(name)?.idle }
+        : {}),
     }));
   }
 }

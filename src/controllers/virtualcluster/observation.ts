@@ -8,7 +8,7 @@
  */
 import type { Logger } from 'pino';
 import type { CollectorApi } from '../../condor/schedd-api.js';
-import { adString } from '../../condor/parse.js';
+import { adNumber, adString } from '../../condor/parse.js';
 import type { SitePlace, VirtualCluster } from '../../crds/virtualcluster.js';
 import { PILOT_TOKEN_KEY } from '../../crds/virtualcluster.js';
 import { errorMessage, SecretAccessError, type Secrets } from '../../runtime/kube-api.js';
@@ -16,7 +16,8 @@ import type { MaintenanceWindow } from '../../sites/maintenance.js';
 import type { SiteSession } from '../../sites/session.js';
 import { SshError } from '../../sites/ssh.js';
 import { credentialsFrom, jwtClaims } from './credentials.js';
-import type { Mode, Observation, PilotMemory, PilotSlots, PlaceView, TokenView } from './model.js';
+import { NO_DEMAND, type Demand } from './demand.js';
+import type { Mode, Observation, PilotGpus, PilotMemory, PilotSlots, PlaceView, TokenView } from './model.js';
 import { placeKey, placesToClean, placesToWatch } from './places.js';
 import { BUDGET_DEFAULT_PERIOD } from '../../crds/virtualcluster-budget.js';
 import { periodStartMs } from './budget.js';
@@ -28,12 +29,15 @@ export interface ObserverDeps {
   sessions: SiteSessions;
   /** The collector of a pool (host[:port]). */
   collector: (pool: string) => CollectorApi;
-  /** CPUs the unfinished HPCJobs that name the VirtualCluster ask for (from the caller's HPCJob cache). */
-  demandCpus: (vc: VirtualCluster) => number;
+  /** What the unfinished HPCJobs that name the VirtualCluster ask for (from the caller's HPCJob cache). */
+  demand: (vc: VirtualCluster) => Demand;
 }
 
-/** The attributes of a pilot slot the controller reads. */
-const SLOT_ATTRIBUTES = ['HPCPilot', 'State', 'SlotType'] as const;
+/**
+ * The attributes of a pilot slot the controller reads. A pilot's partitionable slot advertises all its GPUs
+ * (TotalSlotGPUs) and those left for new jobs (GPUs); its dynamic slots hold the rest.
+ */
+const SLOT_ATTRIBUTES = ['HPCPilot', 'State', 'SlotType', 'TotalSlotGPUs', 'GPUs'] as const;
 
 type SecretRead = { data: Record<string, string> | undefined } | { forbidden: string };
 
@@ -46,7 +50,7 @@ export async function observe(
   memory: PilotMemory,
   log: Logger,
 ): Promise<Observation> {
-  const empty: Observation = { places: new Map(), slots: noSlots(), demandCpus: 0, memory };
+  const empty: Observation = { places: new Map(), slots: noSlots(), demand: NO_DEMAND, memory };
   if (mode === 'invalid' || mode === 'terminated') return empty;
   const reader = secretReader(d.secrets, vc.metadata.namespace as string);
   let token: TokenView | undefined;
@@ -68,13 +72,13 @@ export async function observe(
     places,
     slots: await readSlots(d, vc, log),
     credentialExpiresAt,
-    demandCpus: d.demandCpus(vc),
+    demand: d.demand(vc),
     memory,
   };
 }
 
 function noSlots(): PilotSlots {
-  return { joined: new Set(), busy: new Set() };
+  return { joined: new Set(), busy: new Set(), gpus: new Map() };
 }
 
 /** Reads each Secret once per pass (several places may share one). */
@@ -247,10 +251,11 @@ export function siteFailure(
   return { kind: 'unreachable', message: errorMessage(e) };
 }
 
-/** One collector query for the VirtualCluster: which pilots joined, which have a busy slot. */
+/** One collector query for the VirtualCluster: which pilots joined, which have a busy slot, their GPUs. */
 async function readSlots(d: ObserverDeps, vc: VirtualCluster, log: Logger): Promise<PilotSlots> {
   const joined = new Set<string>();
   const busy = new Set<string>();
+  const gpus = new Map<string, PilotGpus>();
   try {
     const ads = await d
       .collector(vc.spec.pool.collectorHost)
@@ -260,12 +265,17 @@ async function readSlots(d: ObserverDeps, vc: VirtualCluster, log: Logger): Prom
       if (!pilot) continue;
       joined.add(pilot);
       if (adString(ad, 'State') === 'Claimed' || adString(ad, 'SlotType') === 'Dynamic') busy.add(pilot);
+      const total = adString(ad, 'SlotType') === 'Partitionable' ? (adNumber(ad, 'TotalSlotGPUs') ?? 0) : 0;
+      // Summed: a pilot spanning several nodes has a partitionable slot on each.
+      const seen = gpus.get(pilot) ?? { total: 0, idle: 0 };
+      const idle = Math.min(total, adNumber(ad, 'GPUs') ?? 0);
+      if (total > 0) gpus.set(pilot, { total: seen.total + total, idle: seen.idle + idle });
     }
   } catch (e) {
     // Without the collector the counts of joined and busy pilots are 0 this pass; pilots are still managed.
     log.warn({ err: errorMessage(e) }, 'could not read pilot slots from the collector');
   }
-  return { joined, busy };
+  return { joined, busy, gpus };
 }
 
 /** The earliest expiry of a proxy or token in the current allocations' Secrets. */

@@ -3,7 +3,14 @@
  * counts and status entry, the pilot failure backoff, and what to do there (store the token, upload the
  * bundle, cancel the surplus, submit the missing pilots with their names and scripts).
  */
-import type { Allocation, AllocationStatus, SitePlace, VirtualCluster } from '../../crds/virtualcluster.js';
+import {
+  WORKER_DEFAULTS,
+  type Allocation,
+  type AllocationStatus,
+  type GpuCounts,
+  type SitePlace,
+  type VirtualCluster,
+} from '../../crds/virtualcluster.js';
 import { rfc3339 } from '../../runtime/conditions.js';
 import type { BatchJob } from '../../sites/batch.js';
 import { pilotTiming, type MaintenanceWindow, type PilotTiming } from '../../sites/maintenance.js';
@@ -40,6 +47,7 @@ export interface AllocationInput {
   cancelledElsewhere: readonly string[];
   bundleSha256: string | undefined;
   pilotUpdateIntervalSeconds: number | undefined;
+  gpuDiscoveryExtra: string | undefined;
 }
 
 export type AllocationOutcome = 'ok' | 'credentials' | 'unreachable';
@@ -132,6 +140,8 @@ export function planAllocation(i: AllocationInput): AllocationPlan {
   const held = budget && budget.state !== 'within' ? budget.message : undefined;
   const message = acts.problem ?? v.lastError ?? backoff ?? waitingNote(acts.maintenance) ?? held;
   const status: AllocationStatus = { name: i.a.name, ...counts, nextSequence: first + acts.submitted };
+  const gpus = gpuCounts(i, v.jobs);
+  if (gpus) status.gpus = gpus;
   if (budget) status.budget = budget.status;
   const lastSubmitTime = acts.submitted > 0 ? rfc3339(new Date(i.now)) : i.prev?.lastSubmitTime;
   if (lastSubmitTime) status.lastSubmitTime = lastSubmitTime;
@@ -242,6 +252,23 @@ function reconcileEvent(reason: string, note: string): PlannedEvent {
   return { type: 'Normal', reason, action: EventAction.Reconcile, note };
 }
 
+/**
+ * The allocation's GPUs: those of the pilots wanted, and of its running pilots' slots in the pool, busy or
+ * idle. None for an allocation without workers.gpus whose pilots advertise none.
+ */
+function gpuCounts(i: AllocationInput, jobs: readonly BatchJob[]): GpuCounts | undefined {
+  const perPilot = i.a.workers?.gpus ?? WORKER_DEFAULTS.gpus;
+  let total = 0;
+  let idle = 0;
+  for (const j of jobs) {
+    const g = j.state === 'running' ? i.slots.gpus.get(j.name) : undefined;
+    total += g?.total ?? 0;
+    idle += g?.idle ?? 0;
+  }
+  if (perPilot === 0 && total === 0) return undefined;
+  return { requested: i.wanted * perPilot, busy: total - idle, idle };
+}
+
 /** Pilots that failed on their own, each counted once; a pilot that joined the pool resets the count. */
 function countFailures(
   i: AllocationInput,
@@ -278,6 +305,7 @@ function buildPilots(
       const script = pilotScriptFor(i.vc, i.a, name, i.trustDomain, {
         bundleSha256: i.bundleSha256,
         updateIntervalSeconds: i.pilotUpdateIntervalSeconds,
+        gpuDiscoveryExtra: i.gpuDiscoveryExtra,
         walltimeSeconds,
       });
       pilots.push({ name, script });

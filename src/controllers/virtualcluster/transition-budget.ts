@@ -19,9 +19,9 @@ export interface BudgetOutcome {
   message: string;
 }
 
-/** GPUs per pilot (workers.gpus where the schema has it). */
+/** GPUs per pilot. */
 function gpusOf(a: Allocation): number {
-  return (a.workers as { gpus?: number } | undefined)?.gpus ?? 0;
+  return a.workers?.gpus ?? WORKER_DEFAULTS.gpus;
 }
 
 export function allocationBudget(
