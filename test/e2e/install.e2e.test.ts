@@ -568,6 +568,12 @@ describe('config/rbac, proven by running the operator as its ServiceAccount', ()
       ['create', 'events.events.k8s.io', inNs, [], 'yes'],
       ['update', 'leases.coordination.k8s.io', inOp, [], 'yes'],
       ['get', 'secrets', inOp, [], 'yes'],
+      // Live logs: who a token is, what a user may read, and the cluster's client CA (that one ConfigMap).
+      ['create', 'tokenreviews.authentication.k8s.io', [], [], 'yes'],
+      ['create', 'subjectaccessreviews.authorization.k8s.io', [], [], 'yes'],
+      ['get', 'configmaps/extension-apiserver-authentication', ['-n', 'kube-system'], [], 'yes'],
+      ['get', 'configmaps/kube-root-ca.crt', ['-n', 'kube-system'], [], 'no'],
+      ['list', 'configmaps', ['-n', 'kube-system'], [], 'no'],
       // Never spec: no create or update (PUT) of the custom resources, no deleting VirtualClusters.
       ['create', 'hpcjobs.hpc.scailfin.io', inNs, [], 'no'],
       ['update', 'hpcjobs.hpc.scailfin.io', inNs, [], 'no'],
