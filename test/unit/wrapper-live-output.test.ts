@@ -43,13 +43,16 @@ describe.each(SHELLS)('the wrapper under %s', (...shell: string[]) => {
 describe('a step that leaves a process holding its output', () => {
   it('does not keep the wrapper: it ends (10 s after the step), with what the step wrote', async () => {
     const shell = SHELLS[0] as string[];
-    // A wrapper that waited for the background process would be killed by the harness's hang guard first.
+    // A wrapper that waited for the background process would be killed by the harness's hang guard (120 s).
+    const pidFile = join(mkdtempSync(join(tmpdir(), 'hpc-bg-')), 'pid');
     const w = startWrapper(shell, {
       HPC_JOB: 'ns/bg',
       HPC_ATTEMPT: '1',
-      HPC_SCRIPT: b64('(sleep 60; echo late) &\necho now'),
+      HPC_SCRIPT: b64('sleep 300 &\necho $! >"$PIDFILE"\necho now'),
+      HPC_ENV: words([`PIDFILE=${pidFile}`]),
     });
     const r = await w.done;
+    process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
     expect([r.code, r.signal, r.stdout]).toEqual([0, null, 'now\n']);
   });
 });
