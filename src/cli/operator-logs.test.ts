@@ -41,7 +41,7 @@ beforeAll(async () => {
     { cert: readFileSync(at('srv.crt')), key: readFileSync(at('srv.key')), requestCert: true, rejectUnauthorized: false },
     (req, res) => {
       const peer = (req.socket as TLSSocket).getPeerCertificate();
-      seen.push({ authorization: req.headers.authorization, cn: peer.subject?.CN, url: req.url });
+      seen.push({ authorization: req.headers.authorization, cn: String(peer.subject?.CN ?? ''), url: req.url });
       if (req.url?.includes('busy')) {
         res.writeHead(429, { 'retry-after': '10' }).end('2 of 2 log followers of schedd s are in use\n');
         return;
@@ -88,6 +88,7 @@ describe('fetchLogs', () => {
     expect(out.chunks.join('')).toBe('line 1\nline 2\n');
     expect(seen.at(-1)).toEqual({
       authorization: 'Bearer tok-123',
+      cn: '',
       url: '/logs/v1/namespaces/ns/hpcjobs/fit?stream=stdout&follow=true',
     });
   });
