@@ -113,7 +113,7 @@ describe('fetchLogs', () => {
   it('refuses a certificate it cannot trust or a name it is not for, and plain http', async () => {
     const kc = kubeconfig({ name: 'u', token: 't' });
     await expect(fetchLogs(kc, ep({ caFile: undefined }), r, sink())).rejects.toThrow(
-      /certificate is not trusted \(pass the CA with --operator-ca/,
+      /its certificate is not trusted \(.*\): pass the CA of its serving certificate with --operator-ca/,
     );
     await expect(fetchLogs(kc, ep({ serverName: undefined }), r, sink())).rejects.toThrow(
       /cannot reach the operator/,

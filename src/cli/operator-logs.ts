@@ -125,8 +125,13 @@ export async function fetchLogs(
 function unreachable(ep: OperatorEndpoint, e: Error): Error {
   if (e.name === 'AbortError') return e;
   const code = (e as NodeJS.ErrnoException).code ?? '';
-  const hint = /CERT|SELF_SIGNED|UNABLE_TO|ERR_TLS/.test(code)
-    ? ': its certificate is not trusted (pass the CA with --operator-ca, and --operator-tls-server-name when the URL host is not in it)'
-    : '';
-  return new CliError(`cannot reach the operator at ${ep.url}: ${e.message}${hint}`);
+  const why = e.message.split(';')[0] ?? e.message;
+  if (/CERT|SELF_SIGNED|UNABLE_TO|ERR_TLS/.test(code))
+    return new CliError(
+      `cannot reach the operator at ${ep.url}: its certificate is not trusted (${why}): pass the CA of its ` +
+        "serving certificate with --operator-ca, and --operator-tls-server-name when the URL's host is not in it",
+    );
+  return new CliError(
+    `cannot reach the operator at ${ep.url}: ${why} (is --operator-url right, and a port-forward running?)`,
+  );
 }

@@ -31,7 +31,7 @@ export function needEndpoint(ctx: CliContext, why: string): OperatorEndpoint {
   const ep = operatorEndpoint(ctx);
   if (ep) return ep;
   throw new CliError(
-    `${why}: that goes through the operator's live-logs endpoint. Pass --operator-url https://HOST:PORT ` +
+    `${why}: its log comes from the operator's live-logs endpoint. Pass --operator-url https://HOST:PORT ` +
       `(or set ${OPERATOR_URL_ENV}), e.g. after\n  kubectl port-forward -n hpc-operator-system svc/hpc-operator-webhook 9443:443\n` +
       `with --operator-url https://localhost:9443 --operator-ca <the operator's CA file> (docs/kubectl-hpc.md)`,
   );
