@@ -1,7 +1,8 @@
 #!/bin/sh
 # make demo: the whole story on the local stack (make stack-up ran before): the CRDs, the operator, a
-# VirtualCluster that grows the pool onto the SLURM site with pilots over SSH, and HPCJobs that succeed, fail,
-# retry, get held and released, on the pool and on the site; a live progress table, then a summary that
+# VirtualCluster that grows the pool onto the SLURM site with pilots over SSH (one of them a GPU worker whose
+# two GPUs HTCondor simulates: the stack has none), and HPCJobs that succeed, fail, retry, get held and
+# released, on the pool, on the site and on the GPU worker; a live progress table, then a summary that
 # checks each outcome. Re-runnable: each run starts from an empty demo namespace. The operator keeps running
 # for you to play with (kubectl -n hpc-demo ...); make demo-down removes it all.
 set -eu
@@ -27,7 +28,7 @@ else
   setsid node "$HPC_REPO/dist/main.js" --namespace="$NS" --operator-id=hpc-demo \
     --metrics-bind-address=127.0.0.1:18080 --health-probe-bind-address=127.0.0.1:18081 --serving-bind-address=127.0.0.1:18443 \
     --pilot-update-interval-seconds=5 --pilot-active-poll-seconds=2 --pilot-steady-poll-seconds=10 \
-    --match-analysis-after-seconds=10 \
+    --match-analysis-after-seconds=10 --pilot-gpu-discovery-extra=-simulate:4,2 \
     >"$DEMO/operator.log" 2>&1 </dev/null &
   echo $! >"$PIDFILE"
 fi
@@ -102,11 +103,14 @@ expect retry Succeeded 3
 expect hold-release Succeeded 1
 expect on-slurm Succeeded 1 "$HPC_SITE_NAME"
 expect on-slurm-retry Succeeded 2 "$HPC_SITE_NAME"
+expect on-gpu Succeeded 1 "$HPC_SITE_NAME"
 echo
 echo "VirtualCluster slurm-site workers: $(k get virtualcluster slurm-site -o jsonpath='{.status.workers}')"
 echo "hold-release was held and released:"
 k get events --field-selector involvedObject.name=hold-release -o custom-columns=REASON:.reason,MESSAGE:.message --no-headers | sed 's/^/  /'
 echo "on-slurm said: $(cat "$(k get hpcjob on-slurm -o jsonpath='{.status.logs.stdout}')" 2>/dev/null)"
+echo "on-gpu said: $(cat "$(k get hpcjob on-gpu -o jsonpath='{.status.logs.stdout}')" 2>/dev/null)"
+echo "VirtualCluster slurm-site GPUs: $(k get virtualcluster slurm-site -o jsonpath='{.status.gpus}')"
 why_not() { k get hpcjob needs-cvmfs -o jsonpath='{.status.conditions[?(@.type=="Schedulable")].reason}: {.status.conditions[?(@.type=="Schedulable")].message}'; }
 i=0
 while [ "$i" -lt 60 ] && [ "$(why_not)" = ": " ]; do sleep 1; i=$((i + 1)); done

@@ -21,6 +21,12 @@ export interface OperatorConfig {
   /** HTTPS for the admission webhook and live logs, and the directory of its tls.crt/tls.key (empty: managed). */
   servingBindAddress: string;
   servingCertDir: string;
+  /** The operator-managed certificate: its Secret (in the leader election namespace) and lifetime (s). */
+  servingCertSecret: string;
+  servingCertLifetimeSeconds: number;
+  /** The webhook's Service (the certificate's names) and ValidatingWebhookConfiguration (its caBundle). */
+  webhookServiceName: string;
+  webhookConfigName: string;
   condorBinDir: string;
   /** Default pool for HPCJobs without a VirtualCluster. */
   scheddName: string;
@@ -53,6 +59,8 @@ export interface OperatorConfig {
   pilotSteadyPollSeconds: number;
   /** An HTCondor release tarball uploaded for allocations with condor.source bundle. */
   pilotBundle: string;
+  /** Extra condor_gpu_discovery options for pilots with GPUs (GPU_DISCOVERY_EXTRA), e.g. -simulate:4,2. */
+  pilotGpuDiscoveryExtra: string;
   /** Tracker poll interval while things change, the longest while jobs are queued, and while idle (ms). */
   trackerMinIntervalMs: number;
   trackerActiveMaxIntervalMs: number;
@@ -164,6 +172,34 @@ export const FLAGS: Record<string, FlagSpec> = {
     kind: 'string',
     default: '',
     help: 'directory with tls.crt and tls.key for the HTTPS port, re-read when they change (empty: managed by the operator)',
+  },
+  'serving-cert-secret': {
+    key: 'servingCertSecret',
+    env: 'HPCOP_SERVING_CERT_SECRET',
+    kind: 'string',
+    default: '',
+    help: "without --serving-cert-dir: the Secret in the operator's namespace (--leader-election-namespace) that holds the operator-managed certificate and CA, shared by the replicas; the manifests name hpc-operator-serving-cert (empty: kept in memory, for one replica)",
+  },
+  'serving-cert-lifetime-seconds': {
+    key: 'servingCertLifetimeSeconds',
+    env: 'HPCOP_SERVING_CERT_LIFETIME_SECONDS',
+    kind: 'int',
+    default: String(90 * 24 * 3600),
+    help: 'lifetime of the operator-managed certificate and its CA; both are renewed when a third of it is left',
+  },
+  'webhook-service-name': {
+    key: 'webhookServiceName',
+    env: 'HPCOP_WEBHOOK_SERVICE_NAME',
+    kind: 'string',
+    default: 'hpc-operator-webhook',
+    help: 'the Service in front of the HTTPS port: the operator-managed certificate is for <name>.<namespace>.svc (and localhost, 127.0.0.1)',
+  },
+  'webhook-config-name': {
+    key: 'webhookConfigName',
+    env: 'HPCOP_WEBHOOK_CONFIG_NAME',
+    kind: 'string',
+    default: '',
+    help: 'the ValidatingWebhookConfiguration whose caBundle the operator keeps set to its CA; the manifests name hpc-operator-validating-webhook (empty: none, e.g. when cert-manager injects it)',
   },
   'condor-bin-dir': {
     key: 'condorBinDir',
@@ -297,6 +333,13 @@ export const FLAGS: Record<string, FlagSpec> = {
     kind: 'string',
     default: '',
     help: 'HTCondor release tarball uploaded to sites whose allocations use condor.source bundle',
+  },
+  'pilot-gpu-discovery-extra': {
+    key: 'pilotGpuDiscoveryExtra',
+    env: 'HPCOP_PILOT_GPU_DISCOVERY_EXTRA',
+    kind: 'string',
+    default: '',
+    help: 'extra condor_gpu_discovery options for pilots with workers.gpus (GPU_DISCOVERY_EXTRA), e.g. -simulate:4,2 on a test site without GPUs',
   },
   'tracker-min-interval-ms': {
     key: 'trackerMinIntervalMs',

@@ -36,4 +36,18 @@ describe('parseConfig', () => {
     expect(() => parseConfig(['--leader-elect=maybe'], {})).toThrow(/--leader-elect must be true or false/);
     expect(() => parseConfig(['--schedd-name'], {})).toThrow(/needs a value/);
   });
+
+  it('takes condor_gpu_discovery options for pilots with GPUs, and nothing HTCondor or a shell would expand', () => {
+    expect(parseConfig([], {}).pilotGpuDiscoveryExtra).toBe('');
+    expect(parseConfig(['--pilot-gpu-discovery-extra=-simulate:4,2'], {}).pilotGpuDiscoveryExtra).toBe(
+      '-simulate:4,2',
+    );
+    expect(parseConfig([], { HPCOP_PILOT_GPU_DISCOVERY_EXTRA: '-nvml -extra' }).pilotGpuDiscoveryExtra).toBe(
+      '-nvml -extra',
+    );
+    for (const bad of ['$(LIBEXEC)', 'simulate', '-simulate;reboot', '-a $(X)'])
+      expect(() => parseConfig([`--pilot-gpu-discovery-extra=${bad}`], {})).toThrow(
+        /--pilot-gpu-discovery-extra must be condor_gpu_discovery options/,
+      );
+  });
 });

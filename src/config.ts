@@ -4,6 +4,7 @@
  */
 
 import { FLAGS, type FlagSpec, type OperatorConfig } from './config-flags.js';
+import { GPU_DISCOVERY_OPTIONS } from './sites/pilot.js';
 
 export { FLAGS, type OperatorConfig };
 
@@ -39,6 +40,10 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
   if (config.leaderElectRenewDeadlineSeconds >= config.leaderElectLeaseDurationSeconds)
     throw new ConfigError(
       '--leader-elect-renew-deadline-seconds must be below --leader-elect-lease-duration-seconds: a leader must stop acting before a standby may take over',
+    );
+  if (config.pilotGpuDiscoveryExtra && !GPU_DISCOVERY_OPTIONS.test(config.pilotGpuDiscoveryExtra))
+    throw new ConfigError(
+      '--pilot-gpu-discovery-extra must be condor_gpu_discovery options, words starting with "-" (e.g. -simulate:4,2)',
     );
   if (config.maxOutputBytes > config.maxOutputBytesCeiling)
     throw new ConfigError('--max-output-bytes must not be above --max-output-bytes-ceiling');

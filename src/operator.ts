@@ -13,7 +13,8 @@ import type { CondorMetrics } from './condor/metrics.js';
 import type { CondorConnector, ScheddTarget } from './condor/schedd-api.js';
 import type { OperatorConfig } from './config.js';
 import { BY_VIRTUAL_CLUSTER, setupHPCJobController, wakeJobsOn } from './controllers/hpcjob/controller.js';
-import { demandCpus, setupVirtualClusterController } from './controllers/virtualcluster/controller.js';
+import { setupVirtualClusterController } from './controllers/virtualcluster/controller.js';
+import { demandOf } from './controllers/virtualcluster/demand.js';
 import type { TransitionConfig } from './controllers/virtualcluster/model.js';
 import type { HPCJobSettings } from './controllers/hpcjob/transition-types.js';
 import type { HPCJob } from './crds/hpcjob.js';
@@ -226,7 +227,7 @@ function setupVirtualClusters(
     hpcJobs: x.hpcJobs,
     virtualClusters: x.virtualClusters,
     // The autoscaling demand, from the HPCJob cache's index on spec.virtualClusterRef.
-    demandCpus: (vc) => demandCpus(x.hpcJobs.byIndex(BY_VIRTUAL_CLUSTER, objectKey(vc)), vc),
+    demand: (vc) => demandOf(x.hpcJobs.byIndex(BY_VIRTUAL_CLUSTER, objectKey(vc)), vc),
     writer: deps.virtualClusterWriter,
     recorder: recorderFor(deps, x.all.runtime, 'hpc.scailfin.io/virtualcluster-controller'),
     secrets: deps.secrets,

@@ -1,8 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import type { HPCJob } from '../crds/hpcjob.js';
+import type { VirtualCluster } from '../crds/virtualcluster.js';
 import { COMMANDS } from './cli.js';
 import { describeHPCJob, ruleText, shellWord } from './commands/describe.js';
-import { hpcJobSection, statusLines, virtualClusterSection } from './commands/status.js';
+import { budgetCell, hpcJobSection, statusLines, virtualClusterSection } from './commands/status.js';
 import { parsePhases, phaseVerdict } from './commands/wait.js';
 import { runPlugin } from '../../test/support/run-cli.js';
 
@@ -93,6 +94,35 @@ describe('status tables', () => {
     const later = statusLines([hpcJobSection(jobs, { ...o, now: NOW + 60_000 })]);
     expect(later[1]?.text).not.toBe(lines[1]?.text);
     expect(later[1]?.signature).toBe(lines[1]?.signature);
+  });
+});
+
+describe('status with budgets', () => {
+  it('shows used of budget per VirtualCluster only when an allocation has one', () => {
+    const vc = (
+      name: string,
+      allocations: NonNullable<VirtualCluster['status']>['allocations'],
+    ): VirtualCluster => ({
+      apiVersion: 'hpc.scailfin.io/v1alpha1',
+      kind: 'VirtualCluster',
+      metadata: { name, namespace: 'ns', creationTimestamp: '2025-03-01T10:00:00Z' },
+      spec: { pool: { collectorHost: 'cm', pilotTokenSecretRef: { name: 't' } } },
+      status: { phase: 'Running', allocations },
+    });
+    const o = { allNamespaces: false, wide: false, now: NOW };
+    const budgeted = vc('hpc', [
+      { name: 'a', budget: { coreHours: 100, coreHoursUsed: '12.5', gpuHours: 10, gpuHoursUsed: '2' } },
+      { name: 'b', budget: { coreHours: 50, coreHoursUsed: '40' } },
+    ]);
+    const text = statusLines([virtualClusterSection([budgeted, vc('plain', [{ name: 'a' }])], o)])
+      .map((l) => l.text)
+      .join('\n');
+    expect(text).toMatch(
+      /^VIRTUALCLUSTER +PHASE +REQUESTED +QUEUED +RUNNING +IDLE +BUSY +ERROR +BUDGET +AGE$/m,
+    );
+    expect(text).toMatch(/^hpc +Running +0 +0 +0 +0 +0 +0 +52\.5\/150 core-h 2\/10 GPU-h +120m$/m);
+    expect(text).toMatch(/^plain +Running( +0){6} +- +120m$/m);
+    expect(budgetCell(vc('none', []))).toBe('-');
   });
 });
 

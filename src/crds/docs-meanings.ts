@@ -91,6 +91,8 @@ export const VC_CONDITIONS: Record<keyof typeof VirtualClusterConditions, string
     'Set once pilots run: `True` (`Joined`) when at least one running pilot advertises slots to the collector, `False` (`NotJoined`) while none does. `False` (`TokenMissing`) when the pilot token Secret is missing or holds no IDTOKEN.',
   SiteMaintenance:
     "Set once a site's maintenance windows were read (SLURM `MAINT` reservations, PBS Pro maintenance reservations, LSF system reservations, SGE advance reservations owned by root). `True` (`WaitingForMaintenance`) while a window is on or too near for a pilot of at least 15 minutes: no pilot is submitted until it is over. `True` (`PilotsShortened`) while pilots are submitted with a walltime that ends 5 minutes before the next window. `False` (`NoWindow`) otherwise. A Normal Event `SiteMaintenance` says when it starts or changes.",
+  BudgetExhausted:
+    "Set when an allocation has a `budget`: `True` (`BudgetExhausted`) when more pilots are wanted than the rest of the period's core- or GPU-hours can pay for (each queued or running pilot counted at its whole walltime), with a Warning Event; `True` (`UsageUnknown`) while the batch accounting cannot be read (no pilot is sent then); `False` (`WithinBudget`) otherwise. `status.allocations[].budget` shows what was used.",
   Ready:
     '`True` when the phase is Running; the reason is the phase. `False` with `InvalidDuration` or `InvalidQuantity` when the operator refused the spec (the message names the field).',
 };

@@ -3,19 +3,12 @@
  * made declarative). The schema below is the single source of the CRD and of the TypeScript types.
  */
 import { conditionsSchema, duration, secretKeyRef, type ObjectMeta } from './common.js';
-import {
-  arr,
-  dateTime,
-  enumOf,
-  immutable,
-  int,
-  obj,
-  quantity,
-  str,
-  withRules,
-  type Infer,
-} from './schema.js';
+import { arr, dateTime, enumOf, immutable, int, obj, str, withRules, type Infer } from './schema.js';
 import { ABS_PATH_PATTERN, CONTAINER_RUNTIMES, NO_NUL_PATTERN } from './hpcjob.js';
+import { budgetSchema, budgetStatusSchema } from './virtualcluster-budget.js';
+import { allocationWorkerRules, workersSchema } from './virtualcluster-workers.js';
+
+export { WORKER_DEFAULTS } from './virtualcluster-workers.js';
 
 export const VIRTUALCLUSTER_KIND = 'VirtualCluster';
 export const VIRTUALCLUSTER_PLURAL = 'virtualclusters';
@@ -42,13 +35,14 @@ export const VirtualClusterConditions = {
   SiteReachable: 'SiteReachable',
   PoolJoined: 'PoolJoined',
   SiteMaintenance: 'SiteMaintenance',
+  BudgetExhausted: 'BudgetExhausted',
   Ready: 'Ready',
 } as const;
 
 /**
- * The defaults of an allocation, its workers and its HTCondor source: the schema's `default`s below and every
- * place the operator fills in a field the object lacks (an object written before a default existed, or a test
- * object) use these, so the two never disagree.
+ * The defaults of an allocation and its HTCondor source (its workers' are WORKER_DEFAULTS): the schema's
+ * `default`s below and every place the operator fills in a field the object lacks (an object written before a
+ * default existed, or a test object) use these, so the two never disagree.
  */
 export const ALLOCATION_DEFAULTS = {
   port: 22,
@@ -61,15 +55,6 @@ export const ALLOCATION_DEFAULTS = {
     module: 'htcondor',
     cacheDir: '~/.hpcop',
   },
-} as const;
-
-export const WORKER_DEFAULTS = {
-  count: 1,
-  autoscale: 'Static',
-  cores: 1,
-  memory: '2Gi',
-  nodes: 1,
-  idleShutdown: '5m',
 } as const;
 
 /** The key of the pilot token in spec.pool.pilotTokenSecretRef's Secret when `key` is not set. */
@@ -98,151 +83,109 @@ const poolSchema = obj(
   { description: 'The HTCondor pool the pilots join.', required: ['collectorHost', 'pilotTokenSecretRef'] },
 );
 
-const workersSchema = withRules(
+const allocationSchema = withRules(
   obj(
     {
-      count: int({
-        description: 'Pilots (workers) wanted when not autoscaling.',
-        minimum: 0,
-        maximum: 10000,
-        default: WORKER_DEFAULTS.count,
+      name: str({
+        description: 'Name of the allocation, unique in this VirtualCluster (a DNS label).',
+        pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
+        maxLength: 40,
       }),
-      min: int({ description: 'With autoscaling: fewest pilots kept.', minimum: 0, maximum: 10000 }),
-      max: int({
-        description: 'Most pilots ever queued or running at once, even after an operator crash.',
-        minimum: 0,
-        maximum: 10000,
-      }),
-      autoscale: enumOf(['Static', 'QueuedJobs'] as const, {
-        description:
-          'Static keeps count pilots; QueuedJobs grows between min and max with the queued HPCJobs that target this VirtualCluster.',
-        default: WORKER_DEFAULTS.autoscale,
-      }),
-      cores: int({
-        description: 'Cores per pilot.',
-        minimum: 1,
-        maximum: 4096,
-        default: WORKER_DEFAULTS.cores,
-      }),
-      memory: quantity({ description: 'Memory per pilot, e.g. 4Gi.', default: WORKER_DEFAULTS.memory }),
-      nodes: int({
-        description: 'Nodes per pilot batch job.',
-        minimum: 1,
-        maximum: 1024,
-        default: WORKER_DEFAULTS.nodes,
-      }),
-      idleShutdown: duration(
-        'A pilot with no job for this long exits (STARTD_NOCLAIM_SHUTDOWN).',
-        WORKER_DEFAULTS.idleShutdown,
+      batchSystem: immutable(
+        enumOf(BATCH_SYSTEMS, { description: 'Batch system of the site.' }),
+        'batchSystem',
       ),
+      loginHost: str({ description: 'Login node reached over SSH.', pattern: HOST_PATTERN, maxLength: 253 }),
+      port: int({
+        description: 'SSH port of the login node.',
+        minimum: 1,
+        maximum: 65535,
+        default: ALLOCATION_DEFAULTS.port,
+      }),
+      user: str({
+        description: 'Account name on the login node.',
+        pattern: '^[a-z_][a-z0-9_.-]*$',
+        maxLength: 64,
+      }),
+      credentials: obj(
+        {
+          secretName: str({
+            description:
+              'Secret with the SSH private key (key ssh-privatekey) and, unless hostKey is set, the pinned host key (key known_hosts). Optionally a GSI proxy (key x509-proxy) or a token (key token) whose expiry is watched.',
+            pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
+            maxLength: 253,
+          }),
+          hostKey: str({
+            description:
+              'The login node host public key as in known_hosts, without the host name (e.g. "ssh-ed25519 AAAA..."). Unknown keys are never accepted.',
+            pattern:
+              '^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521) [A-Za-z0-9+/=]+$',
+            maxLength: 2048,
+          }),
+        },
+        { description: 'How to log in, and how to recognise the login node.', required: ['secretName'] },
+      ),
+      account: str({
+        description: 'Project/account charged (sbatch -A, qsub -A, bsub -P).',
+        pattern: SAFE_WORD,
+        maxLength: 128,
+      }),
+      queue: str({
+        description: 'Partition or queue (sbatch -p, qsub -q, bsub -q).',
+        pattern: SAFE_WORD,
+        maxLength: 128,
+      }),
+      walltime: duration('Walltime of each pilot batch job, e.g. 4h.', ALLOCATION_DEFAULTS.walltime),
+      workers: workersSchema,
+      budget: budgetSchema,
+      setup: str({
+        description:
+          "Shell lines run by the pilot before it starts HTCondor (e.g. module load htcondor). Run as is on the site, in the pilot batch script, with the user's own rights. No NUL.",
+        pattern: NO_NUL_PATTERN,
+        maxLength: 16384,
+      }),
+      condor: obj(
+        {
+          source: enumOf(['path', 'module', 'bundle'] as const, {
+            description:
+              'Where the pilot finds HTCondor: path (installed at binDir/sbinDir), module (module load <module> first), bundle (the operator uploads a tarball once into cacheDir).',
+            default: ALLOCATION_DEFAULTS.condor.source,
+          }),
+          sbinDir: str({
+            description: 'Directory holding condor_master.',
+            pattern: ABS_PATH_PATTERN,
+            maxLength: 1024,
+            default: ALLOCATION_DEFAULTS.condor.sbinDir,
+          }),
+          module: str({
+            description: `Environment module that provides HTCondor (with source module; default ${ALLOCATION_DEFAULTS.condor.module}).`,
+            pattern: SAFE_WORD,
+            maxLength: 128,
+          }),
+          cacheDir: str({
+            description: `Directory on the site for the uploaded bundle and pilot scratch (default ${ALLOCATION_DEFAULTS.condor.cacheDir}).`,
+            pattern: '^(~/|/)[A-Za-z0-9._/+-]*$',
+            maxLength: 1024,
+          }),
+        },
+        { description: 'How the pilot gets HTCondor on the site.', default: {} },
+      ),
+      containerRuntime: enumOf(CONTAINER_RUNTIMES, {
+        description: 'Container runtime the site offers; advertised by pilots as HPCContainerRuntime.',
+        default: ALLOCATION_DEFAULTS.containerRuntime,
+      }),
+      scratchDir: str({
+        description: 'Scratch directory on the workers for pilot state (default: $TMPDIR or /tmp).',
+        pattern: ABS_PATH_PATTERN,
+        maxLength: 1024,
+      }),
     },
-    { description: 'How many pilots, and how big.', default: {} },
+    {
+      description: 'An HPC allocation (a site account) that pilots are sent to.',
+      required: ['name', 'batchSystem', 'loginHost', 'user', 'credentials'],
+    },
   ),
-  [
-    { rule: '!has(self.min) || !has(self.max) || self.min <= self.max', message: 'min must not exceed max' },
-    { rule: '!has(self.max) || self.count <= self.max', message: 'count must not exceed max' },
-  ],
-);
-
-const allocationSchema = obj(
-  {
-    name: str({
-      description: 'Name of the allocation, unique in this VirtualCluster (a DNS label).',
-      pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
-      maxLength: 40,
-    }),
-    batchSystem: immutable(
-      enumOf(BATCH_SYSTEMS, { description: 'Batch system of the site.' }),
-      'batchSystem',
-    ),
-    loginHost: str({ description: 'Login node reached over SSH.', pattern: HOST_PATTERN, maxLength: 253 }),
-    port: int({
-      description: 'SSH port of the login node.',
-      minimum: 1,
-      maximum: 65535,
-      default: ALLOCATION_DEFAULTS.port,
-    }),
-    user: str({
-      description: 'Account name on the login node.',
-      pattern: '^[a-z_][a-z0-9_.-]*$',
-      maxLength: 64,
-    }),
-    credentials: obj(
-      {
-        secretName: str({
-          description:
-            'Secret with the SSH private key (key ssh-privatekey) and, unless hostKey is set, the pinned host key (key known_hosts). Optionally a GSI proxy (key x509-proxy) or a token (key token) whose expiry is watched.',
-          pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
-          maxLength: 253,
-        }),
-        hostKey: str({
-          description:
-            'The login node host public key as in known_hosts, without the host name (e.g. "ssh-ed25519 AAAA..."). Unknown keys are never accepted.',
-          pattern:
-            '^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521) [A-Za-z0-9+/=]+$',
-          maxLength: 2048,
-        }),
-      },
-      { description: 'How to log in, and how to recognise the login node.', required: ['secretName'] },
-    ),
-    account: str({
-      description: 'Project/account charged (sbatch -A, qsub -A, bsub -P).',
-      pattern: SAFE_WORD,
-      maxLength: 128,
-    }),
-    queue: str({
-      description: 'Partition or queue (sbatch -p, qsub -q, bsub -q).',
-      pattern: SAFE_WORD,
-      maxLength: 128,
-    }),
-    walltime: duration('Walltime of each pilot batch job, e.g. 4h.', ALLOCATION_DEFAULTS.walltime),
-    workers: workersSchema,
-    setup: str({
-      description:
-        "Shell lines run by the pilot before it starts HTCondor (e.g. module load htcondor). Run as is on the site, in the pilot batch script, with the user's own rights. No NUL.",
-      pattern: NO_NUL_PATTERN,
-      maxLength: 16384,
-    }),
-    condor: obj(
-      {
-        source: enumOf(['path', 'module', 'bundle'] as const, {
-          description:
-            'Where the pilot finds HTCondor: path (installed at binDir/sbinDir), module (module load <module> first), bundle (the operator uploads a tarball once into cacheDir).',
-          default: ALLOCATION_DEFAULTS.condor.source,
-        }),
-        sbinDir: str({
-          description: 'Directory holding condor_master.',
-          pattern: ABS_PATH_PATTERN,
-          maxLength: 1024,
-          default: ALLOCATION_DEFAULTS.condor.sbinDir,
-        }),
-        module: str({
-          description: `Environment module that provides HTCondor (with source module; default ${ALLOCATION_DEFAULTS.condor.module}).`,
-          pattern: SAFE_WORD,
-          maxLength: 128,
-        }),
-        cacheDir: str({
-          description: `Directory on the site for the uploaded bundle and pilot scratch (default ${ALLOCATION_DEFAULTS.condor.cacheDir}).`,
-          pattern: '^(~/|/)[A-Za-z0-9._/+-]*$',
-          maxLength: 1024,
-        }),
-      },
-      { description: 'How the pilot gets HTCondor on the site.', default: {} },
-    ),
-    containerRuntime: enumOf(CONTAINER_RUNTIMES, {
-      description: 'Container runtime the site offers; advertised by pilots as HPCContainerRuntime.',
-      default: ALLOCATION_DEFAULTS.containerRuntime,
-    }),
-    scratchDir: str({
-      description: 'Scratch directory on the workers for pilot state (default: $TMPDIR or /tmp).',
-      pattern: ABS_PATH_PATTERN,
-      maxLength: 1024,
-    }),
-  },
-  {
-    description: 'An HPC allocation (a site account) that pilots are sent to.',
-    required: ['name', 'batchSystem', 'loginHost', 'user', 'credentials'],
-  },
+  allocationWorkerRules,
 );
 
 export const virtualClusterSpecSchema = obj(
@@ -271,15 +214,30 @@ const countsSchema = {
   error: int({ description: 'Pilots that failed recently.', minimum: 0 }),
 };
 
+/** GPUs of the pilots: shown only where an allocation has workers.gpus (a CPU-only pool has none to count). */
+const gpuCountsSchema = obj(
+  {
+    requested: int({
+      description: 'GPUs of the pilots the operator wants (pilots × workers.gpus).',
+      minimum: 0,
+    }),
+    busy: int({ description: 'GPUs the joined pilots have given to running jobs.', minimum: 0 }),
+    idle: int({ description: 'GPUs the joined pilots advertise that no job holds.', minimum: 0 }),
+  },
+  { description: "GPU counts, read from the pilots' slots in the pool (TotalSlotGPUs and the GPUs left)." },
+);
+
 const allocationStatusSchema = obj(
   {
     name: str({ description: 'Allocation name.', maxLength: 40 }),
     ...countsSchema,
+    gpus: gpuCountsSchema,
     nextSequence: int({
       description: 'Sequence number of the next pilot (pilot names carry it).',
       minimum: 0,
     }),
     lastSubmitTime: dateTime({ description: 'When a pilot was last submitted.' }),
+    budget: budgetStatusSchema,
     message: str({ description: 'Last problem seen on this allocation.', maxLength: 4096 }),
   },
   { description: 'Worker counts of one allocation.', required: ['name'] },
@@ -347,6 +305,7 @@ export const virtualClusterStatusSchema = obj(
     }),
     conditions: conditionsSchema,
     workers: obj(countsSchema, { description: 'Worker counts over all allocations.' }),
+    gpus: gpuCountsSchema,
     allocations: arr(allocationStatusSchema, {
       description: 'Worker counts per allocation.',
       maxItems: 32,
@@ -370,6 +329,7 @@ export type VirtualClusterSpec = Infer<typeof virtualClusterSpecSchema>;
 export type VirtualClusterStatus = Infer<typeof virtualClusterStatusSchema>;
 export type Allocation = Infer<typeof allocationSchema>;
 export type AllocationStatus = Infer<typeof allocationStatusSchema>;
+export type GpuCounts = Infer<typeof gpuCountsSchema>;
 export type SitePlace = Infer<typeof sitePlaceSchema>;
 
 export interface VirtualCluster {
@@ -396,5 +356,19 @@ export const virtualClusterPrinterColumns = [
   },
   { name: 'Running', type: 'integer', jsonPath: '.status.workers.running', description: 'Pilots running.' },
   { name: 'Error', type: 'integer', jsonPath: '.status.workers.error', description: 'Pilots in error.' },
+  {
+    name: 'GPUs',
+    type: 'integer',
+    jsonPath: '.status.gpus.requested',
+    priority: 1,
+    description: 'GPUs of the pilots wanted.',
+  },
+  {
+    name: 'Busy-GPUs',
+    type: 'integer',
+    jsonPath: '.status.gpus.busy',
+    priority: 1,
+    description: 'GPUs running jobs.',
+  },
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
 ] as const;

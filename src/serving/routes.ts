@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { OperatorConfig } from '../config.js';
 import { mountLogs } from '../logs/mount.js';
 import type { Operator } from '../operator.js';
+import { mountAdmissionWebhook } from '../webhook/mount.js';
 import type { ServingServer } from './server.js';
 
 /** Everything the routes need from the running operator. */
@@ -25,4 +26,6 @@ export function mountRoutes(deps: RouteDeps): void {
   });
   // Live logs: GET /logs/v1/namespaces/{ns}/hpcjobs/{name} (src/logs).
   mountLogs(deps);
+  // The validating admission webhook for HPCJobs and VirtualClusters (src/webhook).
+  mountAdmissionWebhook(deps);
 }

@@ -154,6 +154,46 @@ describe('SGE (RECORDED FROM A LIVE SON OF GRID ENGINE 8.1.9, Debian gridengine 
   });
 });
 
+describe('GPU requests', () => {
+  const gpus = { ...request, gpus: 2 };
+
+  it('SLURM: --gres=gpu[:type]:N per node (the local SLURM has no GRES; its e2e asks for none)', () => {
+    expect(slurm.directives(gpus)).toContain('#SBATCH --gres=gpu:2');
+    expect(slurm.directives({ ...gpus, gpuType: 'a100' })).toContain('#SBATCH --gres=gpu:a100:2');
+    expect(slurm.directives(request).some((l) => l.includes('gres'))).toBe(false);
+  });
+
+  it('PBS Pro and Torque (DOCUMENTED-SYNTAX STAND-IN, no PBS here): ngpus in the select, gpus in nodes', () => {
+    expect(pbs.directives(gpus)).toContain('#PBS -l select=1:ncpus=4:ngpus=2:mem=8192mb');
+    expect(torque.directives(gpus)).toContain('#PBS -l nodes=1:ppn=4:gpus=2');
+    expect(pbs.directives(request)).toContain('#PBS -l select=1:ncpus=4:mem=8192mb');
+  });
+
+  it('LSF (DOCUMENTED-SYNTAX STAND-IN, no LSF here): -gpu "num=N[:gmodel=TYPE]" per host', () => {
+    expect(lsf.directives(gpus)).toContain('#BSUB -gpu "num=2"');
+    expect(lsf.directives({ ...gpus, gpuType: 'TeslaV100_SXM2_32GB' })).toContain(
+      '#BSUB -gpu "num=2:gmodel=TeslaV100_SXM2_32GB"',
+    );
+  });
+
+  it('SGE: -l gpu=N, the consumable the site defines', () => {
+    expect(sge.directives(gpus)).toContain('#$ -l gpu=2');
+    expect(sge.directives(request).some((l) => l.includes('gpu'))).toBe(false);
+  });
+
+  it.each(['pbs', 'torque', 'sge'])('%s refuses a GPU model it has no documented way to ask for', (name) => {
+    expect(() => adapterFor(name).directives({ ...gpus, gpuType: 'a100' })).toThrow(/choose the GPU model/);
+  });
+
+  it.each(['slurm', 'lsf'])(
+    '%s refuses a GPU model that would add to the request or break the line',
+    (name) => {
+      for (const gpuType of ['a100:8,mps:100', 'a100" -R "x', 'a100\n#SBATCH --uid=0', '-a100', 'a 100'])
+        expect(() => adapterFor(name).directives({ ...gpus, gpuType })).toThrow(/cannot carry/);
+    },
+  );
+});
+
 describe('all adapters', () => {
   it.each(['slurm', 'pbs', 'torque', 'lsf', 'sge'])(
     '%s refuses directive values that could break the script',

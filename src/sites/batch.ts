@@ -3,6 +3,7 @@
  * allocation in one call, and cancel them, for SLURM, PBS Pro, Torque, LSF and SGE. Pure (no I/O): the
  * commands are argv arrays that the SSH transport quotes, and parsers read the tools' documented output.
  */
+import { GPU_TYPE_PATTERN } from '../crds/virtualcluster-workers.js';
 import { shellQuote } from './shell.js';
 
 export type PilotState = 'queued' | 'running' | 'done' | 'failed';
@@ -24,6 +25,10 @@ export interface PilotRequest {
   nodes: number;
   cores: number;
   memoryMiB: number;
+  /** GPUs to ask the batch system for, per node (unset or 0: none). */
+  gpus?: number;
+  /** The GPU model to ask for, as the site names it (only SLURM and LSF have a documented way). */
+  gpuType?: string;
   /** Where the batch system writes the pilot's own stdout/stderr (a directory on the site). */
   logDir: string;
 }
@@ -66,6 +71,19 @@ function checkWord(field: string, v: string): string {
   return v;
 }
 
+/**
+ * A GPU model goes inside a directive's own syntax (`gpu:<type>:<n>`, `num=<n>:gmodel=<type>`): besides the
+ * shell, a `:` or `,` would add a field or another resource there, so only a plain name passes.
+ */
+function gpuTypeOf(r: PilotRequest, adapter: string): string | undefined {
+  if (r.gpuType === undefined || !r.gpus) return undefined;
+  if (adapter !== 'slurm' && adapter !== 'lsf')
+    throw new Error(`gpuType cannot be asked of ${adapter}: choose the GPU model with the queue`);
+  if (!new RegExp(GPU_TYPE_PATTERN).test(r.gpuType))
+    throw new Error(`gpuType ${JSON.stringify(r.gpuType)} has characters a GPU request cannot carry`);
+  return r.gpuType;
+}
+
 // ---------------------------------------------------------------------------------------------- SLURM
 
 const SLURM_QUEUED = new Set([
@@ -91,6 +109,9 @@ export const slurm: BatchSystemAdapter = {
       `#SBATCH --mem=${r.memoryMiB}M`,
       `#SBATCH --output=${checkWord('logDir', r.logDir)}/%x-%j.out`,
     ];
+    // --gres counts per node (a multi-node pilot gets gpus on each), and every SLURM with GPUs knows it.
+    const type = gpuTypeOf(r, 'slurm');
+    if (r.gpus) d.push(`#SBATCH --gres=gpu:${type ? `${type}:` : ''}${r.gpus}`);
     if (r.account) d.push(`#SBATCH --account=${checkWord('account', r.account)}`);
     if (r.queue) d.push(`#SBATCH --partition=${checkWord('queue', r.queue)}`);
     return d;
@@ -156,10 +177,13 @@ function pbsAdapter(flavour: 'pbs' | 'torque'): BatchSystemAdapter {
     name: flavour,
     directives(r) {
       const d = [`#PBS -N ${checkWord('name', r.name)}`, `#PBS -l walltime=${hms(r.walltimeSeconds)}`];
+      gpuTypeOf(r, flavour);
       if (flavour === 'torque') {
-        d.push(`#PBS -l nodes=${r.nodes}:ppn=${r.cores}`, `#PBS -l mem=${r.memoryMiB}mb`);
+        const gpus = r.gpus ? `:gpus=${r.gpus}` : '';
+        d.push(`#PBS -l nodes=${r.nodes}:ppn=${r.cores}${gpus}`, `#PBS -l mem=${r.memoryMiB}mb`);
       } else {
-        d.push(`#PBS -l select=${r.nodes}:ncpus=${r.cores}:mem=${r.memoryMiB}mb`);
+        const gpus = r.gpus ? `:ngpus=${r.gpus}` : '';
+        d.push(`#PBS -l select=${r.nodes}:ncpus=${r.cores}${gpus}:mem=${r.memoryMiB}mb`);
       }
       d.push('#PBS -j oe', `#PBS -o ${checkWord('logDir', r.logDir)}/`);
       if (r.account) d.push(`#PBS -A ${checkWord('account', r.account)}`);
@@ -196,6 +220,9 @@ export const lsf: BatchSystemAdapter = {
       `#BSUB -R "span[ptile=${r.cores}] rusage[mem=${r.memoryMiB}]"`,
       `#BSUB -o ${checkWord('logDir', r.logDir)}/%J.out`,
     ];
+    // -gpu counts per host, like ptile.
+    const type = gpuTypeOf(r, 'lsf');
+    if (r.gpus) d.push(`#BSUB -gpu "num=${r.gpus}${type ? `:gmodel=${type}` : ''}"`);
     if (r.account) d.push(`#BSUB -P ${checkWord('account', r.account)}`);
     if (r.queue) d.push(`#BSUB -q ${checkWord('queue', r.queue)}`);
     return d;
@@ -255,6 +282,10 @@ export const sge: BatchSystemAdapter = {
       `#$ -o ${checkWord('logDir', r.logDir)}/`,
     ];
     if (r.cores > 1) d.push(`#$ -pe smp ${r.cores}`);
+    // A consumable the site defines (no GPU resource is built in): per job when it is JOB-consumable, per
+    // slot (times the smp slots) when YES-consumable (docs/site-admin-guide.md).
+    gpuTypeOf(r, 'sge');
+    if (r.gpus) d.push(`#$ -l gpu=${r.gpus}`);
     if (r.account) d.push(`#$ -A ${checkWord('account', r.account)}`);
     if (r.queue) d.push(`#$ -q ${checkWord('queue', r.queue)}`);
     return d;

@@ -91,6 +91,42 @@ describe('pilotScript', () => {
   });
 });
 
+describe('pilot GPUs', () => {
+  it("asks the batch system for them and lets the startd discover them, with the admin's extra options", () => {
+    const s = pilotScript({
+      ...base,
+      request: { ...base.request, gpus: 2, gpuType: 'a100' },
+      gpus: 2,
+      gpuDiscoveryExtra: '-simulate:4,2',
+    });
+    expect(s).toContain('#SBATCH --gres=gpu:a100:2');
+    expect(s).toContain("export _CONDOR_STARTD_DETECT_GPUS='-properties $(GPU_DISCOVERY_EXTRA)'");
+    expect(s).toContain('export _CONDOR_GPU_DISCOVERY_EXTRA=-simulate:4,2');
+    const dir = mkdtempSync(join(tmpdir(), 'hpcop-pilot-'));
+    writeFileSync(join(dir, 'p.sh'), s);
+    expect(spawnSync('sh', ['-n', join(dir, 'p.sh')]).status).toBe(0);
+  });
+
+  it('discovers GPUs the batch system was not asked for (gpuRequest None: the nodes bring them)', () => {
+    const s = pilotScript({ ...base, gpus: 2 });
+    expect(s).not.toContain('--gres');
+    expect(s).toContain("export _CONDOR_STARTD_DETECT_GPUS='-properties $(GPU_DISCOVERY_EXTRA)'");
+    expect(s).not.toContain('GPU_DISCOVERY_EXTRA=');
+  });
+
+  it('turns discovery off for a pilot without GPUs, whatever the admin set', () => {
+    const s = pilotScript({ ...base, gpuDiscoveryExtra: '-simulate:4,2' });
+    expect(s).toContain('export _CONDOR_STARTD_DETECT_GPUS=false');
+    expect(s).not.toContain('_CONDOR_GPU_DISCOVERY_EXTRA');
+  });
+
+  it('refuses discovery options HTCondor would expand or a line could not hold', () => {
+    for (const gpuDiscoveryExtra of ['$(LIBEXEC)', '-simulate\n-x', 'simulate', '-a;reboot', '-a $(X)'])
+      expect(() => pilotScript({ ...base, gpus: 1, gpuDiscoveryExtra })).toThrow(/not a list of -options/);
+    expect(() => pilotScript({ ...base, gpus: 1.5 })).toThrow(/whole number/);
+  });
+});
+
 /**
  * Runs a pilot script for real up to condor_master, which is a STUB that records the directory the pilot
  * gave it (its mode, what is in tokens.d) and exits 99 (a normal end). Before the script starts, a

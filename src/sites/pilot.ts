@@ -36,7 +36,21 @@ export interface PilotOptions {
   /** The allocation's container runtime hint (auto: let the wrapper choose). */
   containerRuntime?: string;
   updateIntervalSeconds?: number;
+  /**
+   * GPUs of the pilot: above 0 its startd runs HTCondor's GPU discovery and advertises what it finds (the GPUs
+   * the batch system bound to the job, where it binds them); 0 or unset: discovery is off, no GPU advertised.
+   */
+  gpus?: number;
+  /** Extra condor_gpu_discovery options (GPU_DISCOVERY_EXTRA), set by the operator's admin, e.g. -simulate:4,2. */
+  gpuDiscoveryExtra?: string;
 }
+
+/**
+ * condor_gpu_discovery options as GPU_DISCOVERY_EXTRA carries them: words that start with `-` (`-simulate:4,2`,
+ * `-nvml`), nothing HTCondor would expand (`$(...)`) or a shell would read. The --pilot-gpu-discovery-extra
+ * flag is checked against it too.
+ */
+export const GPU_DISCOVERY_OPTIONS = /^-[A-Za-z0-9_:,.=-]+( -[A-Za-z0-9_:,.=-]+)*$/;
 
 /** A site path: `~/x` becomes `"$HOME"/'x'` (expanded by the site's shell), anything else is quoted. */
 export function sitePath(p: string): string {
@@ -70,6 +84,10 @@ function checkOptions(o: PilotOptions): void {
   oneLine('tokenPath', o.tokenPath);
   oneLine('scratchDir', o.scratchDir);
   oneLine('containerRuntime', o.containerRuntime);
+  if (o.gpuDiscoveryExtra !== undefined && !GPU_DISCOVERY_OPTIONS.test(o.gpuDiscoveryExtra))
+    throw new Error(
+      `pilot gpuDiscoveryExtra ${JSON.stringify(o.gpuDiscoveryExtra)} is not a list of -options`,
+    );
   const c = o.condor;
   oneLine(
     `condor.${c.source === 'path' ? 'sbinDir' : c.source === 'module' ? 'module' : 'tarball'}`,
@@ -79,6 +97,8 @@ function checkOptions(o: PilotOptions): void {
   wholeNumber('nodes', r.nodes, 1);
   wholeNumber('cores', r.cores, 1);
   wholeNumber('memoryMiB', r.memoryMiB, 1);
+  if (r.gpus !== undefined) wholeNumber('request.gpus', r.gpus, 0);
+  if (o.gpus !== undefined) wholeNumber('gpus', o.gpus, 0);
   wholeNumber('idleShutdownSeconds', o.idleShutdownSeconds, 0);
   if (o.shutdownMarginSeconds !== undefined) wholeNumber('shutdownMarginSeconds', o.shutdownMarginSeconds, 0);
   if (o.updateIntervalSeconds !== undefined) wholeNumber('updateIntervalSeconds', o.updateIntervalSeconds, 1);
@@ -124,6 +144,19 @@ function condorEnv(o: PilotOptions): [string, string][] {
   if (o.containerRuntime && o.containerRuntime !== 'auto') {
     env.push(['_CONDOR_STARTER_JOB_ENVIRONMENT', `HPC_RUNTIME_ORDER=${o.containerRuntime}`]);
   }
+  return [...env, ...gpuEnv(o)];
+}
+
+/**
+ * GPU discovery (HTCondor 23.5 and later run it by default, with STARTD_DETECT_GPUS): on for a pilot with GPUs
+ * (set again in case the site's configuration turned it off), off for one without, which must not advertise
+ * the GPUs of a node it shares (the batch system gave it none). The starter then gives each job the devices
+ * it was assigned in CUDA_VISIBLE_DEVICES.
+ */
+function gpuEnv(o: PilotOptions): [string, string][] {
+  if (!o.gpus) return [['_CONDOR_STARTD_DETECT_GPUS', 'false']];
+  const env: [string, string][] = [['_CONDOR_STARTD_DETECT_GPUS', '-properties $(GPU_DISCOVERY_EXTRA)']];
+  if (o.gpuDiscoveryExtra) env.push(['_CONDOR_GPU_DISCOVERY_EXTRA', o.gpuDiscoveryExtra]);
   return env;
 }
 

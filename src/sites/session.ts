@@ -8,6 +8,7 @@
  * on the site failed (its message says what the tool said).
  */
 import type { BatchJob } from './batch.js';
+import type { UsageRecord } from './accounting.js';
 import type { MaintenanceWindow } from './maintenance.js';
 
 /** How to log in to a site: address, user, key and the pinned host keys. Never logged. */
@@ -38,6 +39,8 @@ export interface SiteSession {
   listJobs(): Promise<BatchJob[]>;
   /** The site's maintenance windows that have not ended by `nowMs` (sites/maintenance.ts says which count). */
   listMaintenance(nowMs: number): Promise<MaintenanceWindow[]>;
+  /** The login user's batch jobs since `sinceMs` as the accounting shows them, running ones included. */
+  readUsage(sinceMs: number): Promise<UsageRecord[]>;
   /** Stores `script` as `dir`/pilots/<name>.sh and submits it; returns the batch job id. */
   submitPilot(dir: string, name: string, script: string): Promise<string>;
   /** Cancels these batch jobs. */

@@ -6,6 +6,7 @@
  * throws an SshError of kind `failed` carrying what the tool said.
  */
 import { adapterFor, type BatchJob, type BatchSystemAdapter } from './batch.js';
+import { accountingReaderFor, type UsageRecord } from './accounting.js';
 import { maintenanceReaderFor, type MaintenanceWindow } from './maintenance.js';
 import { sitePath } from './pilot.js';
 import type { PilotBundle, SiteConnector, SiteLogin, SiteSession } from './session.js';
@@ -96,6 +97,16 @@ export class SshSiteSession implements SiteSession {
     if (r.code !== 0)
       throw new SshError('failed', `${reader.list[2]} failed: ${r.stderr.trim().slice(0, 300)}`);
     return reader.parse(r.stdout, nowMs).filter((w) => w.endMs > nowMs);
+  }
+
+  async readUsage(sinceMs: number): Promise<UsageRecord[]> {
+    const reader = accountingReaderFor(this.#adapter.name);
+    const r = await this.#shell.execScript(reader.command(this.#user, sinceMs), {
+      timeoutMs: SITE_COMMAND_TIMEOUT_MS,
+    });
+    if (r.code !== 0)
+      throw new SshError('failed', `reading the accounting failed: ${r.stderr.trim().slice(0, 300)}`);
+    return reader.parse(r.stdout);
   }
 
   async submitPilot(dir: string, name: string, script: string): Promise<string> {

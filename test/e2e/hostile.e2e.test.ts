@@ -645,6 +645,8 @@ function intendedRequest(a: Allocation, name: string) {
     cores: w.cores ?? 1,
     memoryMiB: quantityMiB(w.memory ?? '2Gi'),
     logDir: 'logs',
+    // gpuRequest BatchSystem (the default) puts the GPUs, and the model, into the directives.
+    ...(w.gpuRequest === 'None' ? {} : { gpus: w.gpus, gpuType: w.gpuType }),
   };
 }
 

@@ -15,11 +15,12 @@ import { sge, slurm } from '../../src/sites/batch.js';
 import { SshTransport } from '../../src/sites/ssh.js';
 import { createNamespace, deleteNamespace, eventReasons, installCRDs } from '../support/stack/kube.js';
 import { OperatorProcess } from '../support/stack/operator.js';
-import { STACK, kubeConfig, siteLogin, uniqueName } from '../support/stack/stack.js';
+import { STACK, kubeConfig, siteLogin, uniqueName, waitFor } from '../support/stack/stack.js';
 import {
   activePilots,
   createSiteSecrets,
   FAST_PILOT_ARGS,
+  getVirtualCluster,
   sgeSpec,
   slurmSpec,
   vcCondition,
@@ -61,6 +62,17 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // A test that failed half-way leaves its VirtualCluster: deleted while the operator runs, so that its pilots
+  // are cancelled rather than left to idle on the shared site.
+  await co
+    .deleteCollectionNamespacedCustomObject({ ...VIRTUALCLUSTERS, namespace: ns })
+    .catch(() => undefined);
+  await waitFor('the VirtualClusters gone', async () => {
+    const list = (await co.listNamespacedCustomObject({ ...VIRTUALCLUSTERS, namespace: ns })) as {
+      items: unknown[];
+    };
+    return list.items.length === 0 ? true : undefined;
+  }).catch(() => undefined);
   await op.stop();
   ssh.close();
   asSiteRoot(
@@ -79,8 +91,10 @@ async function createVC(name: string, spec: Record<string, unknown>): Promise<VC
 
 /** What the batch system itself gives the one pilot as its time limit (s). */
 async function pilotTimeLimit(vc: VC, batch: 'slurm' | 'sge'): Promise<number> {
-  const [name] = await activePilots(vc, ssh, batch === 'slurm' ? slurm : sge);
-  if (!name) throw new Error('no pilot');
+  // The status (counting the pilot) is written before the pilot is submitted: wait for the batch system.
+  const name = await waitFor('a pilot in the batch system', async () =>
+    (await activePilots(vc, ssh, batch === 'slurm' ? slurm : sge)).at(0),
+  );
   if (batch === 'slurm') {
     const out = (await ssh.exec(['squeue', '-h', '-n', name, '-o', '%l'])).stdout.trim();
     const [h, m, s] = out.split(':').map(Number);
@@ -118,5 +132,11 @@ describe.each([
     expect(limit).toBeLessThanOrEqual(10 * HOUR - 300);
     expect(limit).toBeGreaterThan(9 * HOUR);
     expect(await eventReasons(kc, ns, `${batch}-maint`, ['SiteMaintenance'])).toContain('SiteMaintenance');
+    // Deleted while the operator runs: its pilots are cancelled, none is left to idle on the site.
+    await co.deleteNamespacedCustomObject({ ...VIRTUALCLUSTERS, namespace: ns, name: `${batch}-maint` });
+    await waitFor(`${batch}-maint gone`, async () =>
+      (await getVirtualCluster(co, ns, `${batch}-maint`)) ? undefined : true,
+    );
+    expect(await activePilots(vc, ssh, batch === 'slurm' ? slurm : sge)).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@
 import type { JobAd } from '../../src/condor/parse.js';
 import type { CollectorApi } from '../../src/condor/schedd-api.js';
 import type { BatchJob, PilotState } from '../../src/sites/batch.js';
+import type { UsageRecord } from '../../src/sites/accounting.js';
 import type { MaintenanceWindow } from '../../src/sites/maintenance.js';
 import type { PilotBundle, SiteConnector, SiteLogin, SiteSession } from '../../src/sites/session.js';
 import { SshError } from '../../src/sites/ssh.js';
@@ -30,6 +31,8 @@ export class FakeHost {
   failing = new Map<string, SshError>();
   /** The site's maintenance windows (what its reservations list says). */
   maintenance: MaintenanceWindow[] = [];
+  /** What the batch accounting says of the jobs (all users: a test puts in what it needs). */
+  usage: UsageRecord[] = [];
   #nextId = 100;
 
   constructor(readonly host: string) {}
@@ -110,6 +113,15 @@ class FakeSession implements SiteSession {
     return this.host.maintenance.filter((w) => w.endMs > nowMs);
   }
 
+  /** Not logged, like listMaintenance. */
+  async readUsage(sinceMs: number): Promise<UsageRecord[]> {
+    if (this.#closed) throw new Error('session used after close()');
+    if (this.host.down) throw this.host.down;
+    const fault = this.host.failing.get('usage');
+    if (fault) throw fault;
+    return this.host.usage.filter((r) => (r.endMs ?? Infinity) >= sinceMs);
+  }
+
   async submitPilot(dir: string, name: string, script: string): Promise<string> {
     this.#enter('submit');
     this.host.log[this.host.log.length - 1] = `submit ${name}`;
@@ -169,6 +181,8 @@ export class FakeCollector implements CollectorApi {
   readonly label = 'fake-collector';
   readonly joined = new Set<string>();
   readonly busy = new Set<string>();
+  /** GPUs a joined pilot's partitionable slot advertises: all, and those left for new jobs. */
+  readonly gpus = new Map<string, { total: number; idle: number }>();
   failure: Error | undefined;
   queries: string[] = [];
 
@@ -179,6 +193,9 @@ export class FakeCollector implements CollectorApi {
       HPCPilot: name,
       State: this.busy.has(name) ? 'Claimed' : 'Unclaimed',
       SlotType: 'Partitionable',
+      ...(this.gpus.has(name)
+        ? { TotalSlotGPUs: this.gpus.get(name)?.total, GPUs: this.gpus.get(name)?.idle }
+        : {}),
     }));
   }
 }

@@ -10,6 +10,7 @@ import {
   VirtualClusterController,
   type VirtualClusterControllerDeps,
 } from '../../src/controllers/virtualcluster/controller.js';
+import { NO_DEMAND, type Demand } from '../../src/controllers/virtualcluster/demand.js';
 import { VirtualClusterMetrics } from '../../src/controllers/virtualcluster/metrics.js';
 import type { VirtualCluster } from '../../src/crds/virtualcluster.js';
 import { makeIdToken } from './builders/vc-observation.js';
@@ -33,7 +34,7 @@ export class VcWorld {
   readonly collector = new FakeCollector();
   readonly registry = new Registry();
   readonly log = pino({ level: 'silent' });
-  demand = 0;
+  demand: Demand = NO_DEMAND;
   readonly controller: VirtualClusterController;
 
   constructor(o: { namespace?: string; config?: VirtualClusterControllerDeps['config'] } = {}) {
@@ -43,7 +44,7 @@ export class VcWorld {
     this.controller = new VirtualClusterController({
       clock: this.clock,
       clusters: this.objects,
-      demandCpus: () => this.demand,
+      demand: () => this.demand,
       writer: this.objects,
       recorder: this.recorder,
       secrets: this.secrets,

@@ -9,6 +9,14 @@ import { allCRDs } from '../../src/crds/crd.js';
 import { IMAGE_PATTERN, MAX_ENV_VALUE } from '../../src/crds/hpcjob-constants.js';
 import { IMAGE_RULE, PAYLOAD_RULES, SCRIPT_SIZE_RULE } from '../../src/crds/hpcjob-spec.js';
 import type { JSONSchemaProps } from '../../src/crds/schema.js';
+import {
+  allocationWorkerRules,
+  GPU_TYPE_BATCH_SYSTEMS,
+  GPU_TYPE_PATTERN,
+  GPU_TYPE_RULE,
+} from '../../src/crds/virtualcluster-workers.js';
+
+const ALLOCATION_GPU_TYPE_RULE = (allocationWorkerRules[0] as { rule: string }).rule;
 
 type Value = unknown;
 type Obj = Record<string, Value>;
@@ -64,6 +72,14 @@ export const CEL: Record<string, (self: Value) => boolean> = {
     !has(s, 'min') || !has(s, 'max') || (get(s, 'min') as number) <= (get(s, 'max') as number),
   '!has(self.max) || self.count <= self.max': (s) =>
     !has(s, 'max') || (get(s, 'count') as number) <= (get(s, 'max') as number),
+  'has(self.coreHours) || has(self.gpuHours)': (s) => has(s, 'coreHours') || has(s, 'gpuHours'),
+  [GPU_TYPE_RULE.rule]: (s) => new RegExp(GPU_TYPE_PATTERN).test(s as string),
+  '!has(self.gpuType) || (has(self.gpus) && self.gpus > 0)': (s) =>
+    !has(s, 'gpuType') || (has(s, 'gpus') && (get(s, 'gpus') as number) > 0),
+  [ALLOCATION_GPU_TYPE_RULE]: (s) =>
+    !has(s, 'workers') ||
+    !has(get(s, 'workers'), 'gpuType') ||
+    (GPU_TYPE_BATCH_SYSTEMS as readonly string[]).includes(get(s, 'batchSystem') as string),
 };
 
 export const isTransitionRule = (rule: string) => /\boldSelf\b/.test(rule);

@@ -13,7 +13,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BATCH_SYSTEMS } from '../../src/crds/virtualcluster.js';
 import { adapterFor } from '../../src/sites/batch.js';
-import { pilotScript, type CondorSource, type PilotOptions } from '../../src/sites/pilot.js';
+import {
+  GPU_DISCOVERY_OPTIONS,
+  pilotScript,
+  type CondorSource,
+  type PilotOptions,
+} from '../../src/sites/pilot.js';
 import { SHELLS, runPilot, sandbox, syntaxCheck } from '../fixtures/hostile/harness.js';
 import { hostileUnit } from '../fixtures/hostile/units.js';
 
@@ -42,6 +47,10 @@ const cleanWord = fc.string({
   minLength: 1,
   maxLength: 8,
 });
+/** A GPU model name or condor_gpu_discovery option word as the CRD and the flag allow them. */
+const gpuName = fc
+  .string({ unit: fc.constantFrom(...'aZ09_.-'.split('')), minLength: 1, maxLength: 8 })
+  .map((w) => `a${w}`);
 const anyWord = fc.oneof({ weight: 3, arbitrary: cleanWord }, { weight: 1, arbitrary: anyText });
 const pathOf = (text: fc.Arbitrary<string>) =>
   fc.oneof(
@@ -91,6 +100,21 @@ const fields = (hostile: boolean) => {
     idleShutdownSeconds: count(0),
     scratchDir: fc.option(path, { nil: undefined }),
     containerRuntime: fc.option(text, { nil: undefined }),
+    gpus: fc.option(count(0), { nil: undefined }),
+    // Clean records: a plain model name, kept only where the batch system can name one (options below).
+    gpuType: fc.option(hostile ? word : gpuName, { nil: undefined }),
+    gpuDiscoveryExtra: fc.option(
+      hostile
+        ? fc.oneof(
+            text,
+            word.map((w) => `-${w}`),
+          )
+        : gpuName.map((w) => `-${w}`),
+      {
+        nil: undefined,
+      },
+    ),
+    hostile: fc.constant(hostile),
   });
 };
 
@@ -105,6 +129,8 @@ const options: fc.Arbitrary<PilotOptions> = fc.oneof(fields(true), fields(false)
     cores: r.cores,
     memoryMiB: r.memoryMiB,
     logDir: r.logDir,
+    gpus: r.gpus,
+    gpuType: r.hostile || ['slurm', 'lsf'].includes(r.batchSystem) ? r.gpuType : undefined,
   },
   virtualCluster: r.virtualCluster,
   allocation: r.allocation,
@@ -116,6 +142,8 @@ const options: fc.Arbitrary<PilotOptions> = fc.oneof(fields(true), fields(false)
   idleShutdownSeconds: r.idleShutdownSeconds,
   scratchDir: r.scratchDir,
   containerRuntime: r.containerRuntime,
+  gpus: r.gpus,
+  gpuDiscoveryExtra: r.gpuDiscoveryExtra,
 }));
 
 /** The refusals the input justifies, by the rules pilot.ts, batch.ts and shell.ts state. */
@@ -140,6 +168,16 @@ function refusals(o: PilotOptions): RegExp[] {
   whole('cores', r.cores, 1);
   whole('memoryMiB', r.memoryMiB, 1);
   whole('idleShutdownSeconds', o.idleShutdownSeconds, 0);
+  if (r.gpus !== undefined) whole('request.gpus', r.gpus, 0);
+  if (o.gpus !== undefined) whole('gpus', o.gpus, 0);
+  if (o.gpuDiscoveryExtra !== undefined && !GPU_DISCOVERY_OPTIONS.test(o.gpuDiscoveryExtra))
+    out.push(/^pilot gpuDiscoveryExtra .* is not a list of -options$/s);
+  // A GPU model only where the batch system has a way to name one, and only as a plain name.
+  if (r.gpus && r.gpuType !== undefined) {
+    if (!['slurm', 'lsf'].includes(o.adapter.name)) out.push(/^gpuType cannot be asked of /);
+    else if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(r.gpuType))
+      out.push(/^gpuType .* has characters a GPU request cannot carry$/s);
+  }
   const c = o.condor;
   const quoted = [o.collectorHost, o.trustDomain, o.tokenPath, o.scratchDir, o.containerRuntime];
   quoted.push(c.source === 'path' ? c.sbinDir : c.source === 'module' ? c.module : c.tarball);
@@ -218,6 +256,8 @@ describe('pilotScript with arbitrary values', () => {
         };
         if (o.containerRuntime && o.containerRuntime !== 'auto')
           want._CONDOR_STARTER_JOB_ENVIRONMENT = `HPC_RUNTIME_ORDER=${o.containerRuntime}`;
+        want._CONDOR_STARTD_DETECT_GPUS = o.gpus ? '-properties $(GPU_DISCOVERY_EXTRA)' : 'false';
+        if (o.gpus && o.gpuDiscoveryExtra) want._CONDOR_GPU_DISCOVERY_EXTRA = o.gpuDiscoveryExtra;
         for (const [k, v] of Object.entries(want)) expect([k, run.env.get(k)]).toEqual([k, v]);
         expect(run.env.get('_CONDOR_MASTER_NAME')?.startsWith(`${o.request.name}-`)).toBe(true);
         expect(existsSync(CANARY)).toBe(false);

@@ -74,6 +74,9 @@ export function virtualClusterSection(
     'ERROR',
     'AGE',
   ];
+  // Only when some allocation has a budget: most tables stay as they were.
+  const budgets = vcs.some((vc) => (vc.status?.allocations ?? []).some((a) => a.budget));
+  if (budgets) header.splice(header.length - 1, 0, 'BUDGET');
   if (o.wide) header.push('ALLOCATIONS', 'MESSAGE');
   if (o.allNamespaces) header.unshift('NAMESPACE');
   const n = (v: number | undefined) => String(v ?? 0);
@@ -88,6 +91,7 @@ export function virtualClusterSection(
       n(w.idle),
       n(w.busy),
       n(w.error),
+      ...(budgets ? [budgetCell(vc)] : []),
       age(vc.metadata.creationTimestamp, o.now),
     ];
     if (o.wide) {
@@ -100,7 +104,21 @@ export function virtualClusterSection(
     if (o.allNamespaces) cells.unshift(vc.metadata.namespace);
     return { key: `virtualcluster/${vc.metadata.namespace}/${vc.metadata.name}`, cells };
   });
-  return { header, rows, ageColumn: o.allNamespaces ? 9 : 8 };
+  return { header, rows, ageColumn: header.indexOf('AGE') };
+}
+
+/** Used of budget this period, over the allocations that have one: `12.5/100 core-h` (and GPU-hours). */
+export function budgetCell(vc: VirtualCluster): string {
+  const all = (vc.status?.allocations ?? []).flatMap((a) => (a.budget ? [a.budget] : []));
+  const sum = (f: (b: (typeof all)[number]) => number | string | undefined) =>
+    all.reduce((t, b) => t + Number(f(b) ?? 0), 0);
+  const round = (x: number) => String(Math.round(x * 10) / 10);
+  const parts: string[] = [];
+  if (all.some((b) => b.coreHours !== undefined))
+    parts.push(`${round(sum((b) => b.coreHoursUsed))}/${sum((b) => b.coreHours)} core-h`);
+  if (all.some((b) => b.gpuHours !== undefined))
+    parts.push(`${round(sum((b) => b.gpuHoursUsed))}/${sum((b) => b.gpuHours)} GPU-h`);
+  return parts.join(' ') || '-';
 }
 
 /** Both tables as lines, a blank line between them; a section without rows is left out. */

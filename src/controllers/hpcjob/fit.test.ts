@@ -5,7 +5,7 @@ import { noWorkerFits } from './fit.js';
 
 const job = (resources?: { cpus?: number; memory?: string }) =>
   ({ metadata: { name: 'j', namespace: 'ns' }, spec: { command: ['true'], resources } }) as unknown as HPCJob;
-const vc = (...workers: ({ cores?: number; memory?: string } | undefined)[]) =>
+const vc = (...workers: ({ cores?: number; memory?: string; gpus?: number } | undefined)[]) =>
   ({
     metadata: { name: 'site', namespace: 'ns' },
     spec: { allocations: workers.map((w, i) => ({ name: `a${i}`, workers: w })) },
@@ -32,5 +32,24 @@ describe('noWorkerFits', () => {
     expect(noWorkerFits(job({ cpus: 4, memory: '1Gi' }), vc({ cores: 2, memory: '8Gi' }))).toContain(
       '4 cores',
     );
+  });
+});
+
+describe('noWorkerFits with GPUs', () => {
+  const gpuJob = (gpus: number) =>
+    ({
+      metadata: { name: 'j', namespace: 'ns' },
+      spec: { command: ['true'], resources: { gpus } },
+    }) as unknown as HPCJob;
+
+  it('needs an allocation with at least as many GPUs per pilot', () => {
+    expect(noWorkerFits(gpuJob(2), vc({ cores: 4 }, { gpus: 2 }))).toBeUndefined();
+    const why = noWorkerFits(gpuJob(3), vc({ cores: 4 }, { gpus: 2 }));
+    expect(why).toContain('1 cores, 1024 MiB and 3 GPUs');
+    expect(why).toContain('a0: 4 cores, 2048 MiB, 0 GPUs; a1: 1 cores, 2048 MiB, 2 GPUs');
+  });
+
+  it('does not mention GPUs to a step that asks for none', () => {
+    expect(noWorkerFits(job(), vc({ memory: '512Mi', gpus: 1 }))).not.toContain('GPU');
   });
 });

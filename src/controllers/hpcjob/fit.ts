@@ -1,9 +1,9 @@
 /**
  * Whether an HPCJob can ever match a worker of its VirtualCluster. A pilot advertises its allocation's
- * cores and memory; a job asking for more stays idle in HTCondor for ever, which users otherwise only find
- * out with condor_q -better-analyze (pure; unit tested).
+ * cores, memory and GPUs; a job asking for more stays idle in HTCondor for ever, which users otherwise only
+ * find out with condor_q -better-analyze (pure; unit tested).
  */
-import type { HPCJob } from '../../crds/hpcjob.js';
+import { HPCJobDefaults, type HPCJob } from '../../crds/hpcjob.js';
 import { WORKER_DEFAULTS, type VirtualCluster } from '../../crds/virtualcluster.js';
 import { quantityMiB } from '../../util/units.js';
 import { memoryMiBOf } from './description.js';
@@ -12,17 +12,25 @@ import { memoryMiBOf } from './description.js';
 export function noWorkerFits(job: HPCJob, vc: VirtualCluster): string | undefined {
   const allocations = vc.spec.allocations ?? [];
   if (allocations.length === 0) return undefined;
-  const cpus = job.spec.resources?.cpus ?? 1;
+  const cpus = job.spec.resources?.cpus ?? HPCJobDefaults.cpus;
+  const gpus = job.spec.resources?.gpus ?? 0;
   const memory = memoryMiBOf(job);
   const sizes = allocations.map((a) => ({
     name: a.name,
     cores: a.workers?.cores ?? WORKER_DEFAULTS.cores,
     memory: quantityMiB(a.workers?.memory ?? WORKER_DEFAULTS.memory),
+    gpus: a.workers?.gpus ?? WORKER_DEFAULTS.gpus,
   }));
-  if (sizes.some((s) => s.cores >= cpus && s.memory >= memory)) return undefined;
-  const offered = sizes.map((s) => `${s.name}: ${s.cores} cores, ${s.memory} MiB`).join('; ');
+  if (sizes.some((s) => s.cores >= cpus && s.memory >= memory && s.gpus >= gpus)) return undefined;
+  // GPUs are named only for a step that asks for them: the message of a CPU step stays as it was.
+  const withGpus = (n: number) => (gpus > 0 ? `, ${n} GPUs` : '');
+  const offered = sizes
+    .map((s) => `${s.name}: ${s.cores} cores, ${s.memory} MiB${withGpus(s.gpus)}`)
+    .join('; ');
+  const asked =
+    gpus > 0 ? `${cpus} cores, ${memory} MiB and ${gpus} GPUs` : `${cpus} cores and ${memory} MiB`;
   return (
-    `the step asks for ${cpus} cores and ${memory} MiB but no worker of VirtualCluster ` +
+    `the step asks for ${asked} but no worker of VirtualCluster ` +
     `${vc.metadata.name} is that big (${offered}): it would stay idle; lower spec.resources or grow the workers`
   );
 }

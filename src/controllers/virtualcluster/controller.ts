@@ -16,6 +16,7 @@ import type { ObjectWriter, Secrets } from '../../runtime/kube-api.js';
 import type { Manager } from '../../runtime/manager.js';
 import type { Metrics } from '../../runtime/metrics.js';
 import type { SiteConnector } from '../../sites/session.js';
+import type { Demand } from './demand.js';
 import { Executor } from './executor.js';
 import { modeOf } from './lifecycle.js';
 import type { VirtualClusterMetrics } from './metrics.js';
@@ -31,8 +32,8 @@ export interface VirtualClusterControllerDeps {
   clock: Clock;
   /** The VirtualCluster cache (informer). */
   clusters: { getByKey(key: string): VirtualCluster | undefined };
-  /** CPUs the unfinished HPCJobs that name a VirtualCluster ask for (demandCpus over the HPCJob cache). */
-  demandCpus: (vc: VirtualCluster) => number;
+  /** What the unfinished HPCJobs that name a VirtualCluster ask for (demandOf over the HPCJob cache). */
+  demand: (vc: VirtualCluster) => Demand;
   writer: ObjectWriter;
   recorder: Recorder;
   secrets: Secrets;
@@ -170,18 +171,4 @@ export function watchVirtualClusters(
     const key = virtualClusterOf(job);
     if (key) enqueue(key);
   });
-}
-
-/** The autoscaling demand: CPUs of the unfinished HPCJobs that name `vc`. */
-export function demandCpus(jobs: Iterable<HPCJob>, vc: VirtualCluster): number {
-  let cpus = 0;
-  for (const j of jobs) {
-    if (j.metadata.namespace !== vc.metadata.namespace || j.spec.virtualClusterRef?.name !== vc.metadata.name)
-      continue;
-    const phase = j.status?.phase ?? 'Pending';
-    if (phase === 'Succeeded' || phase === 'Failed' || phase === 'Lost') continue;
-    // The HPCJob schema's default for resources.cpus.
-    cpus += j.spec.resources?.cpus ?? 1;
-  }
-  return cpus;
 }

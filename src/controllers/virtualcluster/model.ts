@@ -6,8 +6,10 @@
 import type { SitePlace, VirtualClusterStatus } from '../../crds/virtualcluster.js';
 import type { PlannedEvent } from '../../runtime/event-types.js';
 import type { BatchJob } from '../../sites/batch.js';
+import type { UsageRecord } from '../../sites/accounting.js';
 import type { MaintenanceWindow } from '../../sites/maintenance.js';
 import type { PilotBundle } from '../../sites/session.js';
+import type { Demand } from './demand.js';
 
 /** What the transition is about: one of these per pass, from the object and the time alone (lifecycle.ts). */
 export type Mode = 'deleting' | 'terminated' | 'invalid' | 'expired' | 'active';
@@ -36,6 +38,10 @@ export type PlaceView =
       lastError?: string;
       /** The site's maintenance windows not yet over (undefined: never read; a failed read keeps the last). */
       windows?: readonly MaintenanceWindow[];
+      /** The accounting records of the login user's jobs this budget period (allocations with a budget). */
+      usage?: readonly UsageRecord[];
+      /** Why the accounting could not be read (then `usage` is what was read before, if anything). */
+      usageError?: string;
     }
   /** The Secret is missing, unreadable or wrong, or the site refused the key or showed another host key. */
   | { kind: 'credentials'; reason: string; message: string }
@@ -47,6 +53,13 @@ export interface PilotSlots {
   joined: ReadonlySet<string>;
   /** Pilot names with a claimed or dynamic slot (running a job). */
   busy: ReadonlySet<string>;
+  /** GPUs of the pilots that advertise any, by pilot name: all of them, and those no job holds. */
+  gpus: ReadonlyMap<string, PilotGpus>;
+}
+
+export interface PilotGpus {
+  total: number;
+  idle: number;
 }
 
 /** Pilot failures of one allocation, and the submission backoff they caused. */
@@ -77,8 +90,8 @@ export interface Observation {
   slots: PilotSlots;
   /** Earliest expiry of a proxy or token in the current allocations' Secrets (ms since the epoch). */
   credentialExpiresAt?: number;
-  /** CPUs the unfinished HPCJobs that name the VirtualCluster ask for. */
-  demandCpus: number;
+  /** What the unfinished HPCJobs that name the VirtualCluster ask for (CPUs, GPUs). */
+  demand: Demand;
   memory: PilotMemory;
 }
 
@@ -125,4 +138,6 @@ export interface TransitionConfig {
   pilotUpdateIntervalSeconds?: number;
   /** The HTCondor bundle for allocations with condor.source bundle (only its sha256 is read here). */
   bundle?: PilotBundle;
+  /** Extra condor_gpu_discovery options for pilots with GPUs (--pilot-gpu-discovery-extra). */
+  pilotGpuDiscoveryExtra?: string;
 }

@@ -12,6 +12,7 @@ import { FakeCollector, FakeSiteConnector } from '../../../test/support/fake-sit
 import { SITE_HOST_KEY, SITE_PRIVATE_KEY } from '../../../test/support/vc-world.js';
 import type { VirtualCluster } from '../../crds/virtualcluster.js';
 import { SshError } from '../../sites/ssh.js';
+import { NO_DEMAND } from './demand.js';
 import { EMPTY_MEMORY, type Mode } from './model.js';
 import { observe } from './observation.js';
 import { placeKey, placeOf } from './places.js';
@@ -27,7 +28,12 @@ function setup() {
   const sites = new FakeSiteConnector();
   const collector = new FakeCollector();
   const sessions = new SiteSessions(sites);
-  const deps = { secrets, sessions, collector: () => collector, demandCpus: () => 3 };
+  const deps = {
+    secrets,
+    sessions,
+    collector: () => collector,
+    demand: () => ({ cpus: 3, gpus: 0, gpuCpus: 0 }),
+  };
   const look = (vc: VirtualCluster, mode: Mode = 'active') => observe(deps, vc, mode, NOW, EMPTY_MEMORY, log);
   return { secrets, sites, collector, sessions, look };
 }
@@ -92,7 +98,7 @@ describe('the observer', () => {
     expect(t.secrets.reads).toBe(2);
     expect(t.collector.queries).toEqual(['ns/vc']);
     expect([...o.slots.busy]).toEqual([`${p1.pilotPrefix}0`]);
-    expect(o.demandCpus).toBe(3);
+    expect(o.demand).toEqual({ cpus: 3, gpus: 0, gpuCpus: 0 });
   });
 
   it('turns Secret and site problems into place views, and remembers a refused key', async () => {
@@ -137,7 +143,7 @@ describe('the observer', () => {
     expect(o.token).toBeUndefined();
     expect(o.places.size).toBe(1);
     expect(t.collector.queries).toEqual([]);
-    expect(o.demandCpus).toBe(0);
+    expect(o.demand).toEqual({ cpus: 0, gpus: 0, gpuCpus: 0 });
   });
 });
 
@@ -150,7 +156,7 @@ describe('maintenance windows', () => {
   const windowsAt = async (t: ReturnType<typeof setup>, now: number) => {
     const v = vc();
     const o = await observe(
-      { secrets: t.secrets, sessions: t.sessions, collector: () => t.collector, demandCpus: () => 0 },
+      { secrets: t.secrets, sessions: t.sessions, collector: () => t.collector, demand: () => NO_DEMAND },
       v,
       'active',
       now,

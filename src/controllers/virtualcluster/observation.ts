@@ -8,7 +8,7 @@
  */
 import type { Logger } from 'pino';
 import type { CollectorApi } from '../../condor/schedd-api.js';
-import { adString } from '../../condor/parse.js';
+import { adNumber, adString } from '../../condor/parse.js';
 import type { SitePlace, VirtualCluster } from '../../crds/virtualcluster.js';
 import { PILOT_TOKEN_KEY } from '../../crds/virtualcluster.js';
 import { errorMessage, SecretAccessError, type Secrets } from '../../runtime/kube-api.js';
@@ -16,9 +16,12 @@ import type { MaintenanceWindow } from '../../sites/maintenance.js';
 import type { SiteSession } from '../../sites/session.js';
 import { SshError } from '../../sites/ssh.js';
 import { credentialsFrom, jwtClaims } from './credentials.js';
-import type { Mode, Observation, PilotMemory, PilotSlots, PlaceView, TokenView } from './model.js';
+import { NO_DEMAND, type Demand } from './demand.js';
+import type { Mode, Observation, PilotGpus, PilotMemory, PilotSlots, PlaceView, TokenView } from './model.js';
 import { placeKey, placesToClean, placesToWatch } from './places.js';
-import { CredentialProblemReason, Maintenance } from './reasons.js';
+import { BUDGET_DEFAULT_PERIOD } from '../../crds/virtualcluster-budget.js';
+import { periodStartMs } from './budget.js';
+import { ACCOUNTING_READ_EVERY_MS, CredentialProblemReason, Maintenance } from './reasons.js';
 import { tokenHash, type PlaceMemory, type SiteSessions } from './site-sessions.js';
 
 export interface ObserverDeps {
@@ -26,12 +29,15 @@ export interface ObserverDeps {
   sessions: SiteSessions;
   /** The collector of a pool (host[:port]). */
   collector: (pool: string) => CollectorApi;
-  /** CPUs the unfinished HPCJobs that name the VirtualCluster ask for (from the caller's HPCJob cache). */
-  demandCpus: (vc: VirtualCluster) => number;
+  /** What the unfinished HPCJobs that name the VirtualCluster ask for (from the caller's HPCJob cache). */
+  demand: (vc: VirtualCluster) => Demand;
 }
 
-/** The attributes of a pilot slot the controller reads. */
-const SLOT_ATTRIBUTES = ['HPCPilot', 'State', 'SlotType'] as const;
+/**
+ * The attributes of a pilot slot the controller reads. A pilot's partitionable slot advertises all its GPUs
+ * (TotalSlotGPUs) and those left for new jobs (GPUs); its dynamic slots hold the rest.
+ */
+const SLOT_ATTRIBUTES = ['HPCPilot', 'State', 'SlotType', 'TotalSlotGPUs', 'GPUs'] as const;
 
 type SecretRead = { data: Record<string, string> | undefined } | { forbidden: string };
 
@@ -44,7 +50,7 @@ export async function observe(
   memory: PilotMemory,
   log: Logger,
 ): Promise<Observation> {
-  const empty: Observation = { places: new Map(), slots: noSlots(), demandCpus: 0, memory };
+  const empty: Observation = { places: new Map(), slots: noSlots(), demand: NO_DEMAND, memory };
   if (mode === 'invalid' || mode === 'terminated') return empty;
   const reader = secretReader(d.secrets, vc.metadata.namespace as string);
   let token: TokenView | undefined;
@@ -55,7 +61,8 @@ export async function observe(
   const places = new Map<string, PlaceView>();
   const vcKey = `${vc.metadata.namespace}/${vc.metadata.name}`;
   for (const place of mode === 'active' ? placesToWatch(vc) : placesToClean(vc)) {
-    places.set(placeKey(place), await observePlace(d, vcKey, place, reader, now, token));
+    const budgetSince = mode === 'active' ? budgetPeriodStart(vc, place.allocation, now) : undefined;
+    places.set(placeKey(place), await observePlace(d, vcKey, place, reader, now, token, budgetSince));
   }
   if (mode === 'deleting') return { ...empty, places };
   const credentialExpiresAt = await earliestExpiry(vc, reader);
@@ -65,13 +72,13 @@ export async function observe(
     places,
     slots: await readSlots(d, vc, log),
     credentialExpiresAt,
-    demandCpus: d.demandCpus(vc),
+    demand: d.demand(vc),
     memory,
   };
 }
 
 function noSlots(): PilotSlots {
-  return { joined: new Set(), busy: new Set() };
+  return { joined: new Set(), busy: new Set(), gpus: new Map() };
 }
 
 /** Reads each Secret once per pass (several places may share one). */
@@ -118,6 +125,7 @@ async function observePlace(
   read: (name: string) => Promise<SecretRead>,
   now: number,
   token: TokenView | undefined,
+  budgetSince: number | undefined,
 ): Promise<PlaceView> {
   const secret = await read(place.secretName);
   if ('forbidden' in secret)
@@ -148,10 +156,13 @@ async function observePlace(
     const jobs = (await session.listJobs()).filter((j) => j.name.startsWith(place.pilotPrefix));
     const m = d.sessions.place(vcKey, key);
     const windows = await readMaintenance(session, m, now);
+    const usage = budgetSince === undefined ? undefined : await readUsage(session, m, now, budgetSince);
     return {
       kind: 'listed',
       jobs,
       ...(windows ? { windows } : {}),
+      ...(usage?.records ? { usage: usage.records } : {}),
+      ...(usage?.error ? { usageError: usage.error } : {}),
       tokenPrepared: token?.kind === 'ok' && m.preparedTokenHash === tokenHash(token.token),
       bundleReady: m.bundleReady,
       tokenRemoved: m.tokenRemoved,
@@ -183,6 +194,38 @@ async function readMaintenance(
   return m.maintenance.windows?.filter((w) => w.endMs > now);
 }
 
+/** Where the budget period of allocation `name` began, if it has a budget. */
+function budgetPeriodStart(vc: VirtualCluster, name: string, now: number): number | undefined {
+  const budget = vc.spec.allocations?.find((a) => a.name === name)?.budget;
+  return budget ? periodStartMs(budget.period ?? BUDGET_DEFAULT_PERIOD, now) : undefined;
+}
+
+/**
+ * The batch accounting of this budget period, read again every minute (and at once when a period begins). A
+ * failure keeps the records read before and says why; the transition sends no pilot while none were read.
+ */
+async function readUsage(
+  session: SiteSession,
+  m: PlaceMemory,
+  now: number,
+  sinceMs: number,
+): Promise<PlaceMemory['usage']> {
+  const u = m.usage;
+  if (u && u.sinceMs === sinceMs && now - u.readAt < ACCOUNTING_READ_EVERY_MS) return u;
+  try {
+    m.usage = { readAt: now, sinceMs, records: await session.readUsage(sinceMs) };
+  } catch (e) {
+    m.usage = {
+      readAt: now,
+      sinceMs,
+      records: u?.sinceMs === sinceMs ? u.records : undefined,
+      error: errorMessage(e),
+    };
+    if (e instanceof SshError && e.kind !== 'failed') throw e;
+  }
+  return m.usage;
+}
+
 /** Sites penalise failed logins: a refused login waits for new credentials (or refusedRetryMs). */
 function refusedMessage(message: string): string {
   return `${message} (not retried until the credentials change, or after a while: 5 min, doubling up to 1 h)`;
@@ -208,10 +251,11 @@ export function siteFailure(
   return { kind: 'unreachable', message: errorMessage(e) };
 }
 
-/** One collector query for the VirtualCluster: which pilots joined, which have a busy slot. */
+/** One collector query for the VirtualCluster: which pilots joined, which have a busy slot, their GPUs. */
 async function readSlots(d: ObserverDeps, vc: VirtualCluster, log: Logger): Promise<PilotSlots> {
   const joined = new Set<string>();
   const busy = new Set<string>();
+  const gpus = new Map<string, PilotGpus>();
   try {
     const ads = await d
       .collector(vc.spec.pool.collectorHost)
@@ -221,12 +265,17 @@ async function readSlots(d: ObserverDeps, vc: VirtualCluster, log: Logger): Prom
       if (!pilot) continue;
       joined.add(pilot);
       if (adString(ad, 'State') === 'Claimed' || adString(ad, 'SlotType') === 'Dynamic') busy.add(pilot);
+      const total = adString(ad, 'SlotType') === 'Partitionable' ? (adNumber(ad, 'TotalSlotGPUs') ?? 0) : 0;
+      // Summed: a pilot spanning several nodes has a partitionable slot on each.
+      const seen = gpus.get(pilot) ?? { total: 0, idle: 0 };
+      const idle = Math.min(total, adNumber(ad, 'GPUs') ?? 0);
+      if (total > 0) gpus.set(pilot, { total: seen.total + total, idle: seen.idle + idle });
     }
   } catch (e) {
     // Without the collector the counts of joined and busy pilots are 0 this pass; pilots are still managed.
     log.warn({ err: errorMessage(e) }, 'could not read pilot slots from the collector');
   }
-  return { joined, busy };
+  return { joined, busy, gpus };
 }
 
 /** The earliest expiry of a proxy or token in the current allocations' Secrets. */

@@ -19,6 +19,8 @@ export interface PilotBuildOptions {
   bundleSha256?: string;
   /** Pilot UPDATE_INTERVAL (s). */
   updateIntervalSeconds?: number;
+  /** Extra condor_gpu_discovery options for pilots with GPUs (--pilot-gpu-discovery-extra). */
+  gpuDiscoveryExtra?: string;
   /** A walltime shorter than the allocation's (s), to end before a maintenance window. */
   walltimeSeconds?: number;
 }
@@ -44,6 +46,9 @@ export function pilotScriptFor(
 ): string {
   const w = a.workers ?? {};
   const dir = siteDirPlain(vc, a);
+  const gpus = w.gpus ?? WORKER_DEFAULTS.gpus;
+  // gpuRequest None: the queue's nodes bring their GPUs; the batch system is asked for none.
+  const askBatch = (w.gpuRequest ?? WORKER_DEFAULTS.gpuRequest) === 'BatchSystem';
   const condor: CondorSource =
     a.condor?.source === 'module'
       ? { source: 'module', module: a.condor.module ?? ALLOCATION_DEFAULTS.condor.module }
@@ -60,6 +65,8 @@ export function pilotScriptFor(
       nodes: w.nodes ?? WORKER_DEFAULTS.nodes,
       cores: w.cores ?? WORKER_DEFAULTS.cores,
       memoryMiB: quantityMiB(w.memory ?? WORKER_DEFAULTS.memory),
+      gpus: askBatch ? gpus : 0,
+      gpuType: askBatch ? w.gpuType : undefined,
       // Relative to the allocation's directory, where the pilot is submitted from.
       logDir: 'logs',
     },
@@ -74,6 +81,8 @@ export function pilotScriptFor(
     scratchDir: a.scratchDir,
     containerRuntime: a.containerRuntime,
     updateIntervalSeconds: o.updateIntervalSeconds,
+    gpus,
+    gpuDiscoveryExtra: o.gpuDiscoveryExtra,
   });
 }
 

@@ -1,16 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import type { Allocation } from '../../crds/virtualcluster.js';
 import type { BatchJob } from '../../sites/batch.js';
-import { pilotPrefix, planPilots, sequenceOf, wantedPilots } from './planning.js';
+import { pilotPrefix, planPilots, sequenceOf } from './planning.js';
 
-const alloc = (name: string, workers: Allocation['workers']): Allocation => ({
-  name,
-  batchSystem: 'slurm',
-  loginHost: 'login',
-  user: 'u',
-  credentials: { secretName: 's' },
-  workers,
-});
 const job = (id: string, name: string, state: BatchJob['state']): BatchJob => ({
   id,
   name,
@@ -22,48 +13,6 @@ const view = (jobs: BatchJob[], busy: string[] = [], joined: string[] = [], canc
   busy: new Set(busy),
   joined: new Set(joined),
   cancelledByUs: new Set(cancelled),
-});
-
-describe('wantedPilots', () => {
-  it('keeps count pilots per static allocation, never above max', () => {
-    expect(wantedPilots([alloc('a', { count: 2 }), alloc('b', { count: 5, max: 3 })], 100)).toEqual(
-      new Map([
-        ['a', 2],
-        ['b', 3],
-      ]),
-    );
-  });
-
-  it('grows with the demand between min and max, filling allocations in order', () => {
-    const allocations = [
-      alloc('a', { autoscale: 'QueuedJobs', min: 1, max: 2, cores: 4 }),
-      alloc('b', { autoscale: 'QueuedJobs', min: 0, max: 10, cores: 2 }),
-    ];
-    expect(wantedPilots(allocations, 0)).toEqual(
-      new Map([
-        ['a', 1],
-        ['b', 0],
-      ]),
-    );
-    expect(wantedPilots(allocations, 4)).toEqual(
-      new Map([
-        ['a', 1],
-        ['b', 0],
-      ]),
-    );
-    expect(wantedPilots(allocations, 9)).toEqual(
-      new Map([
-        ['a', 2],
-        ['b', 1],
-      ]),
-    );
-    expect(wantedPilots(allocations, 100)).toEqual(
-      new Map([
-        ['a', 2],
-        ['b', 10],
-      ]),
-    );
-  });
 });
 
 describe('planPilots', () => {

@@ -1,6 +1,6 @@
 /**
- * Pilot planning, pure and unit tested: how many pilots an allocation should have, and which to submit or
- * cancel given what its batch system and the pool's collector report. Never more than `max` active
+ * Pilot planning, pure and unit tested: which pilots to submit or cancel given how many an allocation should
+ * have (demand.ts) and what its batch system and the pool's collector report. Never more than `max` active
  * pilots, counted from the batch system itself, so a crash or a lost status write cannot double them.
  */
 import type { BatchJob } from '../../sites/batch.js';
@@ -37,28 +37,6 @@ export interface PilotPlan {
 /** Upper bound of active pilots for an allocation. */
 export function maxPilots(a: Allocation): number {
   return a.workers?.max ?? Math.max(a.workers?.count ?? WORKER_DEFAULTS.count, a.workers?.min ?? 0);
-}
-
-/**
- * Pilots each allocation should run. Static: `count`. QueuedJobs: enough cores for the CPUs the waiting and
- * running HPCJobs of the VirtualCluster ask for, filling allocations in order between their min and max.
- */
-export function wantedPilots(allocations: readonly Allocation[], demandCpus: number): Map<string, number> {
-  const wanted = new Map<string, number>();
-  let remaining = demandCpus;
-  for (const a of allocations) {
-    const w = a.workers ?? {};
-    if ((w.autoscale ?? WORKER_DEFAULTS.autoscale) === 'Static') {
-      wanted.set(a.name, Math.min(w.count ?? WORKER_DEFAULTS.count, maxPilots(a)));
-      continue;
-    }
-    const cores = w.cores ?? WORKER_DEFAULTS.cores;
-    const need = Math.ceil(Math.max(0, remaining) / cores);
-    const n = Math.max(w.min ?? 0, Math.min(need, maxPilots(a)));
-    wanted.set(a.name, n);
-    remaining -= n * cores;
-  }
-  return wanted;
 }
 
 export function planPilots(wanted: number, max: number, view: PilotView, canSubmit: boolean): PilotPlan {

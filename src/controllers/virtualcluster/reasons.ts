@@ -39,6 +39,13 @@ export const CredentialExpiringReason = {
   Valid: 'Valid',
 } as const;
 
+/** Reasons of the BudgetExhausted condition. */
+export const BudgetReason = {
+  Exhausted: 'BudgetExhausted',
+  UsageUnknown: 'UsageUnknown',
+  WithinBudget: 'WithinBudget',
+} as const;
+
 /** Reasons of the SiteMaintenance condition. */
 export const SiteMaintenanceReason = {
   /** A window is on, or too near for a pilot: none is submitted until it is over. */
@@ -70,6 +77,7 @@ export const EventReason = {
   CleanupBlocked: 'CleanupBlocked',
   SiteCleaned: 'SiteCleaned',
   SiteMaintenance: 'SiteMaintenance',
+  BudgetExhausted: 'BudgetExhausted',
 } as const;
 
 /** The `action` of those Events: what the operator was doing. */
@@ -107,6 +115,9 @@ export const Maintenance = {
   marginMs: 5 * MINUTE,
   minimumPilotMs: 15 * MINUTE,
 } as const;
+
+/** Allocations with a budget read the batch accounting this often (the listing of active pilots is fresh). */
+export const ACCOUNTING_READ_EVERY_MS = MINUTE;
 
 /** A credential that expires within this long raises CredentialExpiring. */
 export const EXPIRY_WARNING_MS = 3 * DAY;

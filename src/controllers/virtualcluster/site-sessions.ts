@@ -6,6 +6,7 @@
  * token is stored again and the cleanup steps are repeated, all of which are idempotent.
  */
 import { createHash } from 'node:crypto';
+import type { UsageRecord } from '../../sites/accounting.js';
 import type { MaintenanceWindow } from '../../sites/maintenance.js';
 import type { SiteConnector, SiteLogin, SiteSession } from '../../sites/session.js';
 import { REFUSED_RETRY_FIRST_MS, REFUSED_RETRY_MS } from './reasons.js';
@@ -31,6 +32,8 @@ export interface PlaceMemory {
   lastError?: string;
   /** The site's maintenance windows as last read, and when; `error` if that reading failed (then the ones before). */
   maintenance?: { readAt: number; windows?: MaintenanceWindow[]; error?: string };
+  /** The batch accounting as last read (allocations with a budget), and from when. */
+  usage?: { readAt: number; sinceMs: number; records?: UsageRecord[]; error?: string };
   refused?: { loginHash: string; at: number; reason: string; message: string; times: number };
 }
 

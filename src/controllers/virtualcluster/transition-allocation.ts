@@ -3,7 +3,14 @@
  * counts and status entry, the pilot failure backoff, and what to do there (store the token, upload the
  * bundle, cancel the surplus, submit the missing pilots with their names and scripts).
  */
-import type { Allocation, AllocationStatus, SitePlace, VirtualCluster } from '../../crds/virtualcluster.js';
+import {
+  WORKER_DEFAULTS,
+  type Allocation,
+  type AllocationStatus,
+  type GpuCounts,
+  type SitePlace,
+  type VirtualCluster,
+} from '../../crds/virtualcluster.js';
 import { rfc3339 } from '../../runtime/conditions.js';
 import type { BatchJob } from '../../sites/batch.js';
 import { pilotTiming, type MaintenanceWindow, type PilotTiming } from '../../sites/maintenance.js';
@@ -19,6 +26,7 @@ import type {
 } from './model.js';
 import { active, placeKey } from './places.js';
 import { allocationWalltimeSeconds, pilotScriptFor } from './pilots.js';
+import { allocationBudget, type BudgetOutcome } from './transition-budget.js';
 import { maxPilots, planPilots, sequenceOf, type Counts, type PilotPlan } from './planning.js';
 import { EventAction, EventReason, Maintenance, pilotFailureBackoffMs } from './reasons.js';
 
@@ -39,6 +47,7 @@ export interface AllocationInput {
   cancelledElsewhere: readonly string[];
   bundleSha256: string | undefined;
   pilotUpdateIntervalSeconds: number | undefined;
+  gpuDiscoveryExtra: string | undefined;
 }
 
 export type AllocationOutcome = 'ok' | 'credentials' | 'unreachable';
@@ -58,6 +67,8 @@ export interface AllocationPlan {
   maintenance?: MaintenanceEffect;
   /** The site's maintenance windows were read (so "no window" can be said). */
   windowsKnown?: boolean;
+  /** The allocation has a budget: whether it holds pilots back (BudgetExhausted). */
+  budget?: Pick<BudgetOutcome, 'state' | 'message'>;
 }
 
 export interface MaintenanceEffect {
@@ -111,6 +122,13 @@ export function planAllocation(i: AllocationInput): AllocationPlan {
   // A pilot cancelled before and still listed is on its way out: counted, but not cancelled again.
   plan.cancel = plan.cancel.filter((id) => !ours.has(id));
   const timing = maintenanceTiming(i, v);
+  const budget = allocationBudget(i.a, v, {
+    prefix: i.place.pilotPrefix,
+    nowMs: i.now,
+    walltimeSeconds: timing.kind === 'submit' ? timing.walltimeSeconds : allocationWalltimeSeconds(i.a),
+    wantedMore: plan.submit,
+  });
+  if (budget) plan.submit = Math.min(plan.submit, budget.room);
   const acts = siteActions(i, v, plan, first, timing);
   acts.cancelled.forEach((id) => ours.add(id));
   const counts = { ...plan.counts, queued: plan.counts.queued + acts.submitted };
@@ -119,8 +137,12 @@ export function planAllocation(i: AllocationInput): AllocationPlan {
       ? `${failures.count} pilot(s) failed recently; next submission after ${rfc3339(new Date(failures.nextSubmitAt))}`
       : undefined;
   // A failure of the last pass's actions (or one found now) is this allocation's problem until it acts cleanly.
-  const message = acts.problem ?? v.lastError ?? backoff ?? waitingNote(acts.maintenance);
+  const held = budget && budget.state !== 'within' ? budget.message : undefined;
+  const message = acts.problem ?? v.lastError ?? backoff ?? waitingNote(acts.maintenance) ?? held;
   const status: AllocationStatus = { name: i.a.name, ...counts, nextSequence: first + acts.submitted };
+  const gpus = gpuCounts(i, v.jobs);
+  if (gpus) status.gpus = gpus;
+  if (budget) status.budget = budget.status;
   const lastSubmitTime = acts.submitted > 0 ? rfc3339(new Date(i.now)) : i.prev?.lastSubmitTime;
   if (lastSubmitTime) status.lastSubmitTime = lastSubmitTime;
   if (message) status.message = message;
@@ -134,6 +156,7 @@ export function planAllocation(i: AllocationInput): AllocationPlan {
     touched: acts.effects.length > 0 || v.jobs.length > 0 || (i.prev?.nextSequence ?? 0) > 0,
     ...(acts.maintenance ? { maintenance: acts.maintenance } : {}),
     windowsKnown: v.windows !== undefined,
+    ...(budget ? { budget: { state: budget.state, message: budget.message } } : {}),
   };
 }
 
@@ -229,6 +252,23 @@ function reconcileEvent(reason: string, note: string): PlannedEvent {
   return { type: 'Normal', reason, action: EventAction.Reconcile, note };
 }
 
+/**
+ * The allocation's GPUs: those of the pilots wanted, and of its running pilots' slots in the pool, busy or
+ * idle. None for an allocation without workers.gpus whose pilots advertise none.
+ */
+function gpuCounts(i: AllocationInput, jobs: readonly BatchJob[]): GpuCounts | undefined {
+  const perPilot = i.a.workers?.gpus ?? WORKER_DEFAULTS.gpus;
+  let total = 0;
+  let idle = 0;
+  for (const j of jobs) {
+    const g = j.state === 'running' ? i.slots.gpus.get(j.name) : undefined;
+    total += g?.total ?? 0;
+    idle += g?.idle ?? 0;
+  }
+  if (perPilot === 0 && total === 0) return undefined;
+  return { requested: i.wanted * perPilot, busy: total - idle, idle };
+}
+
 /** Pilots that failed on their own, each counted once; a pilot that joined the pool resets the count. */
 function countFailures(
   i: AllocationInput,
@@ -265,6 +305,7 @@ function buildPilots(
       const script = pilotScriptFor(i.vc, i.a, name, i.trustDomain, {
         bundleSha256: i.bundleSha256,
         updateIntervalSeconds: i.pilotUpdateIntervalSeconds,
+        gpuDiscoveryExtra: i.gpuDiscoveryExtra,
         walltimeSeconds,
       });
       pilots.push({ name, script });

@@ -12,6 +12,7 @@ import { cleanPlace, type PlaceCleanup } from './transition-places.js';
 import {
   problemsOf,
   reportExpiry,
+  reportGpus,
   reportPhase,
   reportPool,
   reportSites,
@@ -122,6 +123,7 @@ export function expiryPlan(vc: VirtualCluster, o: Observation, now: number, conf
   d.status.sites = cleaning.filter((c) => c.step.state !== 'clean').map((c) => c.place);
   const total = sumCounts(d.status.allocations.map(countsOf));
   d.status.workers = total;
+  reportGpus(d, d.status.allocations);
   const problems = problemsOf(verdicts);
   reportSites(d, problems);
   reportExpiry(d, o.credentialExpiresAt, now);

@@ -3,10 +3,16 @@
  * CredentialsValid, SiteReachable, CredentialExpiring and PoolJoined conditions with their Events, the phase,
  * Ready and the one-line message.
  */
-import { VirtualClusterConditions as C, type VCPhase } from '../../crds/virtualcluster.js';
+import {
+  VirtualClusterConditions as C,
+  type AllocationStatus,
+  type GpuCounts,
+  type VCPhase,
+} from '../../crds/virtualcluster.js';
 import { rfc3339 } from '../../runtime/conditions.js';
 import type { Counts } from './planning.js';
 import {
+  BudgetReason,
   CredentialExpiringReason,
   CredentialsReason,
   EventReason,
@@ -46,6 +52,18 @@ export function sumCounts(all: readonly Counts[]): Counts {
   const total = { ...ZERO_COUNTS };
   for (const c of all) for (const k of Object.keys(total) as (keyof Counts)[]) total[k] += c[k];
   return total;
+}
+
+/** status.gpus: the sum over the allocations that count GPUs; none when no allocation does. */
+export function reportGpus(d: StatusDraft, allocations: readonly AllocationStatus[]): void {
+  const counted = allocations.flatMap((a) => (a.gpus ? [a.gpus] : []));
+  if (counted.length === 0) {
+    delete d.status.gpus;
+    return;
+  }
+  const total = { requested: 0, busy: 0, idle: 0 };
+  for (const g of counted) for (const k of Object.keys(total) as (keyof GpuCounts)[]) total[k] += g[k] ?? 0;
+  d.status.gpus = total;
 }
 
 /** CredentialsValid and SiteReachable, each with a Warning Event when it turns (or its message changes). */
@@ -154,6 +172,33 @@ function maintenanceLine(e: MaintenanceEffect): string {
     : `allocation ${e.allocation}: maintenance ${w.name} from ${span}; pilots run ${e.walltimeSeconds ?? 0}s to end before it`;
 }
 
+/**
+ * BudgetExhausted, when an allocation has a budget: True while a budget (or accounting that cannot be read)
+ * holds pilots back, with a Warning Event when that starts or changes; False otherwise.
+ */
+export function reportBudget(
+  d: StatusDraft,
+  budgets: readonly { state: 'within' | 'exhausted' | 'unknown'; message: string }[],
+): void {
+  if (budgets.length === 0) return;
+  const held = budgets.filter((b) => b.state !== 'within');
+  if (held.length === 0) {
+    d.condition({
+      type: C.BudgetExhausted,
+      status: 'False',
+      reason: BudgetReason.WithinBudget,
+      message: budgets.map((b) => b.message).join('; '),
+    });
+    return;
+  }
+  const reason = held.some((b) => b.state === 'exhausted')
+    ? BudgetReason.Exhausted
+    : BudgetReason.UsageUnknown;
+  const message = held.map((b) => b.message).join('; ');
+  if (d.condition({ type: C.BudgetExhausted, status: 'True', reason, message }))
+    d.event('Warning', EventReason.BudgetExhausted, message);
+}
+
 /** The phase of a VirtualCluster that lives (not past its lifetime). */
 export function livePhase(allocations: number, p: Problems, total: Counts): VCPhase {
   const active = total.queued + total.running;
@@ -173,7 +218,9 @@ export function reportPhase(
   p: Problems,
   extra?: string,
 ): void {
-  const counts = `${total.requested} requested, ${total.queued} queued, ${total.running} running (${total.busy} busy, ${total.idle} idle), ${total.error} in error`;
+  const g = d.status.gpus;
+  const gpus = g ? `; GPUs: ${g.requested} requested, ${g.busy} busy, ${g.idle} idle` : '';
+  const counts = `${total.requested} requested, ${total.queued} queued, ${total.running} running (${total.busy} busy, ${total.idle} idle), ${total.error} in error${gpus}`;
   const problems = [...p.badCreds, ...p.unreachable, ...(extra ? [extra] : [])];
   d.status.phase = phase;
   d.status.message = `${phase}: ${counts}${problems.length ? `; ${problems.join('; ')}` : ''}`.slice(0, 4096);

@@ -17,7 +17,7 @@ import { PoolJoinedReason, Requeue } from './reasons.js';
 import { finalizerFirst, modeOf } from './lifecycle.js';
 import type { FailureMemory, Observation, PilotMemory, Plan, SiteEffect, TransitionConfig } from './model.js';
 import { placeKey, placeOf } from './places.js';
-import { wantedPilots } from './planning.js';
+import { wantedPilots } from './demand.js';
 import { draftFor, StatusDraft } from './status-draft.js';
 import { countsOf, planAllocation, type AllocationPlan } from './transition-allocation.js';
 import { deletionPlan, expiryPlan } from './transition-end.js';
@@ -32,7 +32,9 @@ import {
   livePhase,
   problemsOf,
   reportExpiry,
+  reportGpus,
   reportPhase,
+  reportBudget,
   reportMaintenance,
   reportPool,
   reportSites,
@@ -99,6 +101,7 @@ function activePlan(vc: VirtualCluster, o: Observation, now: number, config: Tra
   d.status.allocations = plans.map((p) => p.status);
   const total = sumCounts(plans.map((p) => p.counts ?? countsOf(p.status)));
   d.status.workers = total;
+  reportGpus(d, d.status.allocations);
   const problems = problemsOf(
     plans.map((p) => ({ name: p.status.name, outcome: p.outcome, message: p.status.message })),
   );
@@ -109,6 +112,10 @@ function activePlan(vc: VirtualCluster, o: Observation, now: number, config: Tra
     d,
     plans.flatMap((p) => (p.maintenance ? [p.maintenance] : [])),
     plans.some((p) => p.windowsKnown),
+  );
+  reportBudget(
+    d,
+    plans.flatMap((p) => (p.budget ? [p.budget] : [])),
   );
   const phase = livePhase(plans.length, problems, total);
   const cleaning = retired.records.filter((r) => r.cleanup);
@@ -134,7 +141,7 @@ function planAllocations(
   records: readonly SitePlace[],
 ): AllocationPlan[] {
   const allocations = vc.spec.allocations ?? [];
-  const wanted = wantedPilots(allocations, o.demandCpus);
+  const wanted = wantedPilots(allocations, o.demand);
   return allocations.map((a) => {
     const place = placeOf(vc, a);
     return planAllocation({
@@ -152,6 +159,7 @@ function planAllocations(
       cancelledElsewhere: cancelledBySameBatch(records, place, o.memory),
       bundleSha256: config.bundle?.sha256,
       pilotUpdateIntervalSeconds: config.pilotUpdateIntervalSeconds,
+      gpuDiscoveryExtra: config.pilotGpuDiscoveryExtra,
     });
   });
 }

@@ -37,6 +37,9 @@ SchedulerParameters=sched_interval=2
 MpiDefault=none
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
+# Without a database, finished jobs are kept in a text file that \`sacct -c\` reads (allocation budgets).
+JobCompType=jobcomp/filetxt
+JobCompLoc=/var/log/slurm/jobcomp.log
 MinJobAge=300
 KillWait=5
 InactiveLimit=0

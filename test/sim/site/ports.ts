@@ -6,6 +6,7 @@
 import type { PilotBundle, SiteConnector, SiteLogin, SiteSession } from '../../../src/sites/session.js';
 import { SshError } from '../../../src/sites/ssh.js';
 import type { BatchJob } from '../../../src/sites/batch.js';
+import type { UsageRecord } from '../../../src/sites/accounting.js';
 import type { MaintenanceWindow } from '../../../src/sites/maintenance.js';
 import { applyNow } from '../kube/faults.js';
 import { fail, type CallPlan, type Caller, type Net } from '../net.js';
@@ -48,6 +49,10 @@ class SimSiteSession implements SiteSession {
 
   listMaintenance(nowMs: number): Promise<MaintenanceWindow[]> {
     return this.#call('listMaintenance', true, (s) => s.maintenance.filter((w) => w.endMs > nowMs));
+  }
+
+  readUsage(sinceMs: number): Promise<UsageRecord[]> {
+    return this.#call('readUsage', true, (s) => s.usage(sinceMs));
   }
 
   submitPilot(dir: string, name: string, script: string): Promise<string> {

@@ -10,6 +10,7 @@ import type { Timer } from '../../../src/runtime/clock.js';
 import type { Prng } from '../prng.js';
 import type { Scheduler } from '../scheduler.js';
 import { Maintenance } from '../../../src/controllers/virtualcluster/reasons.js';
+import type { UsageRecord } from '../../../src/sites/accounting.js';
 import type { MaintenanceWindow } from '../../../src/sites/maintenance.js';
 import type { Trace } from '../trace.js';
 
@@ -20,7 +21,10 @@ export interface Pilot {
   raw: string;
   virtualCluster?: string;
   timer?: Timer;
+  startedAt?: number;
   endedAt?: number;
+  /** From the script's --cpus-per-task. */
+  cpus: number;
 }
 
 /** Finished batch jobs stay visible to the list command this long. */
@@ -109,7 +113,8 @@ export class SiteModel {
     // As the startd would advertise it: `VirtualCluster = "ns/name"` in its config, or the real pilot's
     // `export _CONDOR_VirtualCluster='"ns/name"'`.
     const vc = /VirtualCluster\s*=\s*'?"([^"]+)"/.exec(script)?.[1];
-    const p: Pilot = { id, name, state: 'queued', raw: 'PENDING', virtualCluster: vc };
+    const cpus = Number(/--cpus-per-task=(\d+)/.exec(script)?.[1] ?? 1);
+    const p: Pilot = { id, name, state: 'queued', raw: 'PENDING', virtualCluster: vc, cpus };
     this.pilots.set(id, p);
     this.onWrite(`pilot ${id} (${name}) submitted`, by);
     this.trace.add(`site:${this.host}`, 'site', `pilot ${id} ${name} queued${vc ? ` for ${vc}` : ''}`);
@@ -125,6 +130,15 @@ export class SiteModel {
     }
   }
 
+  /** What the accounting says: pilots that started, with their end once they ended (none end before `sinceMs`). */
+  usage(sinceMs: number): UsageRecord[] {
+    return [...this.pilots.values()].flatMap((p) =>
+      p.startedAt === undefined || (p.endedAt ?? Infinity) < sinceMs
+        ? []
+        : [{ name: p.name, cpus: p.cpus, gpus: 0, startMs: p.startedAt, endMs: p.endedAt }],
+    );
+  }
+
   /** Running pilots of `virtualCluster`. */
   running(virtualCluster: string): Pilot[] {
     return [...this.pilots.values()].filter(
@@ -136,6 +150,7 @@ export class SiteModel {
     if (p.state !== 'queued') return;
     p.state = 'running';
     p.raw = 'RUNNING';
+    p.startedAt = this.sched.now();
     this.trace.add(`site:${this.host}`, 'site', `pilot ${p.id} running`);
     const fails = this.prng.chance(0.1);
     p.timer = this.sched.schedule(this.prng.latency(60_000, 3_600_000), () =>

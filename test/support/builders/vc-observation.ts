@@ -8,9 +8,11 @@
  *     .obj();
  */
 import type { SitePlace } from '../../../src/crds/virtualcluster.js';
+import { NO_DEMAND, type Demand } from '../../../src/controllers/virtualcluster/demand.js';
 import {
   EMPTY_MEMORY,
   type Observation,
+  type PilotGpus,
   type PilotMemory,
   type PlaceView,
   type TokenView,
@@ -44,7 +46,8 @@ export class ObservationBuilder {
   readonly #places = new Map<string, PlaceView>();
   readonly #joined = new Set<string>();
   readonly #busy = new Set<string>();
-  #demand = 0;
+  readonly #gpus = new Map<string, PilotGpus>();
+  #demand: Demand = NO_DEMAND;
   #expiry: number | undefined;
   #memory: PilotMemory = EMPTY_MEMORY;
 
@@ -105,8 +108,16 @@ export class ObservationBuilder {
     return this;
   }
 
-  demand(cpus: number): this {
-    this.#demand = cpus;
+  /** The HPCJobs' demand: CPUs of CPU-only steps, and the GPUs (and CPUs) of GPU steps. */
+  demand(cpus: number, gpus: { gpus: number; cpus: number } = { gpus: 0, cpus: 0 }): this {
+    this.#demand = { cpus, gpus: gpus.gpus, gpuCpus: gpus.cpus };
+    return this;
+  }
+
+  /** A pilot's slot advertises `total` GPUs, `idle` of them free. */
+  gpus(name: string, total: number, idle: number): this {
+    this.#joined.add(name);
+    this.#gpus.set(name, { total, idle });
     return this;
   }
 
@@ -124,9 +135,9 @@ export class ObservationBuilder {
     return {
       ...(this.#token ? { token: structuredClone(this.#token) } : {}),
       places: new Map(structuredClone([...this.#places])),
-      slots: { joined: new Set(this.#joined), busy: new Set(this.#busy) },
+      slots: { joined: new Set(this.#joined), busy: new Set(this.#busy), gpus: new Map(this.#gpus) },
       ...(this.#expiry !== undefined ? { credentialExpiresAt: this.#expiry } : {}),
-      demandCpus: this.#demand,
+      demand: { ...this.#demand },
       memory: structuredClone(this.#memory),
     };
   }

@@ -1,0 +1,110 @@
+import { describe, expect, it } from '@jest/globals';
+import { makeHPCJob } from '../../../test/support/builders/hpcjob.js';
+import { makeAllocation, makeVirtualCluster } from '../../../test/support/builders/virtualcluster.js';
+import type { Allocation } from '../../crds/virtualcluster.js';
+import { demandOf, wantedPilots, type Demand } from './demand.js';
+
+const alloc = (name: string, workers: Allocation['workers']): Allocation =>
+  makeAllocation(name)
+    .workers(workers ?? {})
+    .obj();
+const cpus = (n: number): Demand => ({ cpus: n, gpus: 0, gpuCpus: 0 });
+const wanted = (...pairs: [string, number][]) => new Map(pairs);
+
+describe('wantedPilots', () => {
+  it('keeps count pilots per static allocation, never above max', () => {
+    expect(wantedPilots([alloc('a', { count: 2 }), alloc('b', { count: 5, max: 3 })], cpus(100))).toEqual(
+      wanted(['a', 2], ['b', 3]),
+    );
+  });
+
+  it('grows with the demand between min and max, filling allocations in order', () => {
+    const allocations = [
+      alloc('a', { autoscale: 'QueuedJobs', min: 1, max: 2, cores: 4 }),
+      alloc('b', { autoscale: 'QueuedJobs', min: 0, max: 10, cores: 2 }),
+    ];
+    expect(wantedPilots(allocations, cpus(0))).toEqual(wanted(['a', 1], ['b', 0]));
+    expect(wantedPilots(allocations, cpus(4))).toEqual(wanted(['a', 1], ['b', 0]));
+    expect(wantedPilots(allocations, cpus(9))).toEqual(wanted(['a', 2], ['b', 1]));
+    expect(wantedPilots(allocations, cpus(100))).toEqual(wanted(['a', 2], ['b', 10]));
+  });
+});
+
+describe('wantedPilots with GPU steps', () => {
+  const cpuFirst = [
+    alloc('cpu', { autoscale: 'QueuedJobs', max: 10, cores: 4 }),
+    alloc('gpu', { autoscale: 'QueuedJobs', max: 3, cores: 4, gpus: 2 }),
+  ];
+
+  it('grows only the allocation with GPUs for GPU steps, even when a CPU one comes first', () => {
+    // Three one-GPU steps of one core: two pilots of two GPUs; the CPU allocation stays empty.
+    expect(wantedPilots(cpuFirst, { cpus: 0, gpus: 3, gpuCpus: 3 })).toEqual(wanted(['cpu', 0], ['gpu', 2]));
+  });
+
+  it('asks for enough GPU pilots for the GPU steps\u2019 CPUs too', () => {
+    // Two one-GPU steps of four cores each: one pilot has the GPUs but only four cores.
+    expect(wantedPilots(cpuFirst, { cpus: 0, gpus: 2, gpuCpus: 8 })).toEqual(wanted(['cpu', 0], ['gpu', 2]));
+  });
+
+  it('stops at max, and the GPU steps left go to the next allocation with GPUs', () => {
+    const two = [
+      alloc('small', { autoscale: 'QueuedJobs', max: 1, cores: 2, gpus: 4 }),
+      alloc('big', { autoscale: 'QueuedJobs', max: 5, cores: 8, gpus: 4 }),
+    ];
+    // Four steps of one GPU and two cores: `small` runs one at a time (two cores), `big` takes the other three.
+    expect(wantedPilots(two, { cpus: 0, gpus: 4, gpuCpus: 8 })).toEqual(wanted(['small', 1], ['big', 1]));
+  });
+
+  it('counts the spare cores of GPU pilots for CPU steps, and grows CPU allocations before GPU ones', () => {
+    const gpuFirst = [cpuFirst[1] as Allocation, cpuFirst[0] as Allocation];
+    // One GPU step of one core on a four-core GPU pilot leaves three cores: three CPU steps need nothing more.
+    expect(wantedPilots(gpuFirst, { cpus: 3, gpus: 1, gpuCpus: 1 })).toEqual(wanted(['gpu', 1], ['cpu', 0]));
+    // A fourth CPU step: a CPU pilot, not a second GPU pilot, though the GPU allocation comes first.
+    expect(wantedPilots(gpuFirst, { cpus: 4, gpus: 1, gpuCpus: 1 })).toEqual(wanted(['gpu', 1], ['cpu', 1]));
+  });
+
+  it('grows an allocation with GPUs for CPU steps when no other allocation can take them', () => {
+    const full = [
+      alloc('cpu', { autoscale: 'QueuedJobs', max: 1, cores: 4 }),
+      alloc('gpu', { autoscale: 'QueuedJobs', max: 3, cores: 4, gpus: 2 }),
+    ];
+    expect(wantedPilots(full, cpus(12))).toEqual(wanted(['cpu', 1], ['gpu', 2]));
+    expect(wantedPilots([cpuFirst[1] as Allocation], cpus(100))).toEqual(wanted(['gpu', 3]));
+  });
+
+  it('grows nothing for GPU steps when no allocation has GPUs (the steps say NoWorkerFits)', () => {
+    expect(wantedPilots([cpuFirst[0] as Allocation], { cpus: 0, gpus: 2, gpuCpus: 2 })).toEqual(
+      wanted(['cpu', 0]),
+    );
+  });
+});
+
+describe('demandOf', () => {
+  const vc = makeVirtualCluster('vc', 'ns')
+    .allocation((a) => a.workers({ cores: 4, memory: '8Gi', gpus: 2 }))
+    .obj();
+  const step = (
+    name: string,
+    resources: { cpus?: number; gpus?: number },
+    phase?: 'Running' | 'Succeeded',
+  ) => {
+    const b = makeHPCJob(name, 'ns').virtualCluster('vc').spec({ resources });
+    return (phase ? b.status({ phase }) : b).obj();
+  };
+
+  it('counts the unfinished steps that name the VirtualCluster, GPU steps apart', () => {
+    const jobs = [
+      step('a', { cpus: 2 }),
+      step('b', {}, 'Running'),
+      step('c', { gpus: 2, cpus: 4 }),
+      step('d', { gpus: 1 }),
+      step('done', { gpus: 1 }, 'Succeeded'),
+      // Bigger than any worker: it waits with NoWorkerFits and grows nothing.
+      step('too-many-gpus', { gpus: 4 }),
+      step('too-many-cpus', { cpus: 8 }),
+      makeHPCJob('other', 'ns').virtualCluster('elsewhere').obj(),
+      makeHPCJob('otherns', 'ns2').virtualCluster('vc').obj(),
+    ];
+    expect(demandOf(jobs, vc)).toEqual({ cpus: 3, gpus: 3, gpuCpus: 5 });
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * Autoscaling, pure and unit tested: what the unfinished HPCJobs of a VirtualCluster ask for (their demand), and
+ * how many pilots each allocation should run for it. Steps that ask for GPUs can only run on pilots with GPUs,
+ * so they are counted apart: they grow the allocations with workers.gpus, and nothing else.
+ */
+import { HPCJobDefaults, type HPCJob } from '../../crds/hpcjob.js';
+import { WORKER_DEFAULTS, type Allocation, type VirtualCluster } from '../../crds/virtualcluster.js';
+import { noWorkerFits } from '../hpcjob/fit.js';
+import { maxPilots } from './planning.js';
+
+/** What the unfinished HPCJobs that name a VirtualCluster ask for. */
+export interface Demand {
+  /** CPUs of the steps that ask for no GPU (any pilot can run them). */
+  cpus: number;
+  /** GPUs of the steps that ask for GPUs, and those steps' CPUs (only pilots with GPUs can run them). */
+  gpus: number;
+  gpuCpus: number;
+}
+
+export const NO_DEMAND: Demand = { cpus: 0, gpus: 0, gpuCpus: 0 };
+
+/**
+ * The demand of the unfinished HPCJobs among `jobs` that name `vc`. A step no worker of `vc` can hold (it says
+ * so itself: NoWorkerFits) asks for nothing: pilots started for it would only idle.
+ */
+export function demandOf(jobs: Iterable<HPCJob>, vc: VirtualCluster): Demand {
+  const d = { ...NO_DEMAND };
+  for (const j of jobs) {
+    if (j.metadata.namespace !== vc.metadata.namespace || j.spec.virtualClusterRef?.name !== vc.metadata.name)
+      continue;
+    const phase = j.status?.phase ?? 'Pending';
+    if (phase === 'Succeeded' || phase === 'Failed' || phase === 'Lost') continue;
+    if (noWorkerFits(j, vc)) continue;
+    const cpus = j.spec.resources?.cpus ?? HPCJobDefaults.cpus;
+    const gpus = j.spec.resources?.gpus ?? 0;
+    if (gpus > 0) {
+      d.gpus += gpus;
+      d.gpuCpus += cpus;
+    } else d.cpus += cpus;
+  }
+  return d;
+}
+
+/** Whole pilots for `n` at `per` each; shares of a demand may carry a float's last-digit error. */
+const ceilDiv = (n: number, per: number) => (n <= 1e-9 ? 0 : Math.ceil(n / per - 1e-9));
+
+/**
+ * Pilots each allocation should run. Static: `count`. QueuedJobs, between `min` and `max`: first the GPU steps
+ * fill the allocations with GPUs in spec order (enough pilots for their GPUs and their CPUs; what `max` leaves
+ * over goes to the next one), the spare cores of those pilots counting for CPU-only steps; then the CPU-only
+ * steps left fill the allocations without GPUs in spec order, and only then those with GPUs (GPU hours are
+ * dear). A GPU step no allocation with GPUs can take grows nothing (the HPCJob says why: NoWorkerFits).
+ */
+export function wantedPilots(allocations: readonly Allocation[], demand: Demand): Map<string, number> {
+  const wanted = new Map<string, number>();
+  const left = { ...demand };
+  const scaled = allocations.filter((a) => (a.workers?.autoscale ?? WORKER_DEFAULTS.autoscale) !== 'Static');
+  const gpusOf = (a: Allocation) => a.workers?.gpus ?? WORKER_DEFAULTS.gpus;
+  const coresOf = (a: Allocation) => a.workers?.cores ?? WORKER_DEFAULTS.cores;
+  for (const a of scaled) wanted.set(a.name, takeGpuSteps(left, gpusOf(a), coresOf(a), maxPilots(a)));
+  for (const a of [...scaled.filter((x) => gpusOf(x) === 0), ...scaled.filter((x) => gpusOf(x) > 0)]) {
+    const before = wanted.get(a.name) ?? 0;
+    const grown = before + Math.min(maxPilots(a) - before, ceilDiv(left.cpus, coresOf(a)));
+    const n = Math.max(a.workers?.min ?? 0, grown);
+    left.cpus -= (n - before) * coresOf(a);
+    wanted.set(a.name, n);
+  }
+  // Static allocations keep their count; the result is in spec order.
+  return new Map(
+    allocations.map((a) => [
+      a.name,
+      wanted.get(a.name) ?? Math.min(a.workers?.count ?? WORKER_DEFAULTS.count, maxPilots(a)),
+    ]),
+  );
+}
+
+/**
+ * Pilots of `gpus` GPUs and `cores` cores (at most `max`) for the GPU steps left, which shrink by the share
+ * those pilots cover; their cores beyond that share go to the CPU-only steps.
+ */
+function takeGpuSteps(left: Demand, gpus: number, cores: number, max: number): number {
+  if (gpus === 0) return 0;
+  const need = Math.max(ceilDiv(left.gpus, gpus), ceilDiv(left.gpuCpus, cores));
+  const n = Math.min(max, need);
+  if (n === 0) return 0;
+  const share = n / need;
+  const usedCpus = left.gpuCpus * share;
+  left.gpus -= left.gpus * share;
+  left.gpuCpus -= usedCpus;
+  left.cpus -= n * cores - usedCpus;
+  return n;
+}
