@@ -35,6 +35,9 @@ export interface OperatorConfig {
   wrapperPath: string;
   /** Where spooled stdout/stderr of finished jobs are fetched to. */
   logDir: string;
+  /** Live logs: condor_tail -f children at once per schedd, and condor_tail -maxbytes (each poll's most). */
+  maxLogFollowersPerSchedd: number;
+  logTailMaxBytes: number;
   /** An HPCJob naming a missing VirtualCluster fails after this many seconds. */
   virtualClusterWaitSeconds: number;
   /** A hold placed by a person is respected this long before the attempt counts as failed (s). */
@@ -234,6 +237,20 @@ export const FLAGS: Record<string, FlagSpec> = {
     kind: 'string',
     default: '/var/lib/hpc-operator/logs',
     help: 'directory the stdout/stderr of finished jobs are fetched to (a volume in the pod)',
+  },
+  'max-log-followers-per-schedd': {
+    key: 'maxLogFollowersPerSchedd',
+    env: 'HPCOP_MAX_LOG_FOLLOWERS_PER_SCHEDD',
+    kind: 'int',
+    default: '20',
+    help: 'live logs: most condor_tail -f children at once per schedd (each polls it every 2 s; clients of one stream share one); more get HTTP 429',
+  },
+  'log-tail-max-bytes': {
+    key: 'logTailMaxBytes',
+    env: 'HPCOP_LOG_TAIL_MAX_BYTES',
+    kind: 'int',
+    default: String(2 ** 20),
+    help: 'live logs: condor_tail -maxbytes, the most one poll brings (the start of a running log, then what is new every 2 s)',
   },
   'virtual-cluster-wait-seconds': {
     key: 'virtualClusterWaitSeconds',

@@ -186,11 +186,13 @@ describe('config/ (kustomize)', () => {
       [
         'clusterrole.rbac.authorization.k8s.io/hpc-operator-hpcjob-editor',
         'clusterrole.rbac.authorization.k8s.io/hpc-operator-hpcjob-viewer',
+        'clusterrole.rbac.authorization.k8s.io/hpc-operator-log-access',
         'clusterrole.rbac.authorization.k8s.io/hpc-operator-manager',
         'clusterrole.rbac.authorization.k8s.io/hpc-operator-secret-reader',
         'clusterrole.rbac.authorization.k8s.io/hpc-operator-virtualcluster-editor',
         'clusterrole.rbac.authorization.k8s.io/hpc-operator-virtualcluster-viewer',
         'clusterrole.rbac.authorization.k8s.io/hpc-operator-webhook-config',
+        'clusterrolebinding.rbac.authorization.k8s.io/hpc-operator-log-access',
         'clusterrolebinding.rbac.authorization.k8s.io/hpc-operator-manager',
         'clusterrolebinding.rbac.authorization.k8s.io/hpc-operator-webhook-config',
         'configmap/hpc-operator-condor-config',
@@ -420,8 +422,10 @@ describe('charts/hpc-operator', () => {
 
   it('scopes the RBAC to watchNamespace and binds the secret reader only where asked', () => {
     const rendered = helmTemplate([`watchNamespace=${ns}`, `secretReader.namespaces={${ns}}`]);
-    // The one cluster-wide binding left is for the webhook's own (cluster-scoped) configuration, by name.
+    // The cluster-wide bindings left are for what has no namespace: the webhook's own configuration (by name)
+    // and the live logs' TokenReviews and SubjectAccessReviews (with the client CA ConfigMap, by name).
     expect(rendered.filter((o) => o.kind === 'ClusterRoleBinding').map((o) => o.metadata.name)).toEqual([
+      'hpc-operator-log-access',
       'hpc-operator-webhook-config',
     ]);
     const bindings = rendered
@@ -615,6 +619,12 @@ describe('config/rbac, proven by running the operator as its ServiceAccount', ()
       ['create', 'events.events.k8s.io', inNs, [], 'yes'],
       ['update', 'leases.coordination.k8s.io', inOp, [], 'yes'],
       ['get', 'secrets', inOp, [], 'yes'],
+      // Live logs: who a token is, what a user may read, and the cluster's client CA (that one ConfigMap).
+      ['create', 'tokenreviews.authentication.k8s.io', [], [], 'yes'],
+      ['create', 'subjectaccessreviews.authorization.k8s.io', [], [], 'yes'],
+      ['get', 'configmaps/extension-apiserver-authentication', ['-n', 'kube-system'], [], 'yes'],
+      ['get', 'configmaps/kube-root-ca.crt', ['-n', 'kube-system'], [], 'no'],
+      ['list', 'configmaps', ['-n', 'kube-system'], [], 'no'],
       // Its serving certificate: that one Secret, and the caBundle of its own webhook configuration.
       ['update', 'secrets/hpc-operator-serving-cert', inOp, [], 'yes'],
       ['get', 'validatingwebhookconfigurations/hpc-operator-validating-webhook', [], [], 'yes'],
