@@ -98,26 +98,13 @@ export function buildOperator(config: OperatorConfig, deps: OperatorDeps, o: Bui
   });
   // Added before the controllers, so stopped after them: the drain waits for in-flight submissions.
   manager.add({ name: 'schedd-backends', start: () => backends.start(), stop: () => backends.stop() });
-  const hpcJobController = setupHPCJobController(manager, {
-    clock: deps.clock,
-    random: deps.random,
-    log: deps.log,
-    metrics: all.runtime,
-    jobMetrics: all.hpcJobs,
+  const hpcJobController = hpcJobControllerOf(manager, deps, {
+    config,
+    o,
+    all,
     hpcJobs,
     virtualClusters,
-    writer: countedWriter(
-      deps.hpcJobWriter,
-      kubeWritesOf(all.runtime, HPCJOB_PLURAL),
-      all.hpcJobs.objectWrite,
-    ),
-    recorder: recorderFor(deps, all.runtime, 'hpc.scailfin.io/hpcjob-controller', all.hpcJobs.eventWrite),
     backends,
-    files: deps.files,
-    settings: settingsFrom(config),
-    operatorId: config.operatorId,
-    wrapperPath: o.wrapperPath,
-    workers: config.workers,
   });
   late.controller = hpcJobController;
   setupVirtualClusters(manager, deps, { config, o, all, hpcJobs, virtualClusters, condor });
@@ -137,6 +124,43 @@ export function buildOperator(config: OperatorConfig, deps: OperatorDeps, o: Bui
     stop: () => manager.stop(),
     memory: () => ({ ...backends.memory(), lanes: lanes.size }),
   };
+}
+
+/** The HPCJob controller, its writes and Events counted per kind. */
+function hpcJobControllerOf(
+  manager: Manager,
+  deps: OperatorDeps,
+  x: {
+    config: OperatorConfig;
+    o: BuildOptions;
+    all: OperatorMetrics;
+    hpcJobs: Informer<HPCJob>;
+    virtualClusters: Informer<VirtualCluster>;
+    backends: SchedulerBackends;
+  },
+): Controller {
+  const { config, all } = x;
+  return setupHPCJobController(manager, {
+    clock: deps.clock,
+    random: deps.random,
+    log: deps.log,
+    metrics: all.runtime,
+    jobMetrics: all.hpcJobs,
+    hpcJobs: x.hpcJobs,
+    virtualClusters: x.virtualClusters,
+    writer: countedWriter(
+      deps.hpcJobWriter,
+      kubeWritesOf(all.runtime, HPCJOB_PLURAL),
+      all.hpcJobs.objectWrite,
+    ),
+    recorder: recorderFor(deps, all.runtime, 'hpc.scailfin.io/hpcjob-controller', all.hpcJobs.eventWrite),
+    backends: x.backends,
+    files: deps.files,
+    settings: settingsFrom(config),
+    operatorId: config.operatorId,
+    wrapperPath: x.o.wrapperPath,
+    workers: config.workers,
+  });
 }
 
 /** The manager, with leader election when the deps have a Lease store. */

@@ -121,14 +121,7 @@ export function planAllocation(i: AllocationInput): AllocationPlan {
   );
   // A pilot cancelled before and still listed is on its way out: counted, but not cancelled again.
   plan.cancel = plan.cancel.filter((id) => !ours.has(id));
-  const timing = maintenanceTiming(i, v);
-  const budget = allocationBudget(i.a, v, {
-    prefix: i.place.pilotPrefix,
-    nowMs: i.now,
-    walltimeSeconds: timing.kind === 'submit' ? timing.walltimeSeconds : allocationWalltimeSeconds(i.a),
-    wantedMore: plan.submit,
-  });
-  if (budget) plan.submit = Math.min(plan.submit, budget.room);
+  const { timing, budget } = applyLimits(i, v, plan);
   const acts = siteActions(i, v, plan, first, timing);
   acts.cancelled.forEach((id) => ours.add(id));
   const counts = { ...plan.counts, queued: plan.counts.queued + acts.submitted };
@@ -139,13 +132,13 @@ export function planAllocation(i: AllocationInput): AllocationPlan {
   // A failure of the last pass's actions (or one found now) is this allocation's problem until it acts cleanly.
   const held = budget && budget.state !== 'within' ? budget.message : undefined;
   const message = acts.problem ?? v.lastError ?? backoff ?? waitingNote(acts.maintenance) ?? held;
-  const status: AllocationStatus = { name: i.a.name, ...counts, nextSequence: first + acts.submitted };
-  const gpus = gpuCounts(i, v.jobs);
-  if (gpus) status.gpus = gpus;
-  if (budget) status.budget = budget.status;
-  const lastSubmitTime = acts.submitted > 0 ? rfc3339(new Date(i.now)) : i.prev?.lastSubmitTime;
-  if (lastSubmitTime) status.lastSubmitTime = lastSubmitTime;
-  if (message) status.message = message;
+  const status = statusOf(i, v, {
+    counts,
+    next: first + acts.submitted,
+    submitted: acts.submitted,
+    message,
+    budget,
+  });
   return {
     outcome: acts.problem || v.lastError ? 'unreachable' : 'ok',
     counts,
@@ -158,6 +151,42 @@ export function planAllocation(i: AllocationInput): AllocationPlan {
     windowsKnown: v.windows !== undefined,
     ...(budget ? { budget: { state: budget.state, message: budget.message } } : {}),
   };
+}
+
+/**
+ * What may cut the pilots to send: a maintenance window (shorter pilots, or none) and the budget (no more
+ * than the rest of the period pays for). Cuts `plan.submit` to the budget's room.
+ */
+function applyLimits(
+  i: AllocationInput,
+  v: Extract<PlaceView, { kind: 'listed' }>,
+  plan: PilotPlan,
+): { timing: PilotTiming; budget?: BudgetOutcome } {
+  const timing = maintenanceTiming(i, v);
+  const budget = allocationBudget(i.a, v, {
+    prefix: i.place.pilotPrefix,
+    nowMs: i.now,
+    walltimeSeconds: timing.kind === 'submit' ? timing.walltimeSeconds : allocationWalltimeSeconds(i.a),
+    wantedMore: plan.submit,
+  });
+  if (budget) plan.submit = Math.min(plan.submit, budget.room);
+  return { timing, budget };
+}
+
+/** The allocation's status entry after this pass. */
+function statusOf(
+  i: AllocationInput,
+  v: Extract<PlaceView, { kind: 'listed' }>,
+  x: { counts: Counts; next: number; submitted: number; message?: string; budget?: BudgetOutcome },
+): AllocationStatus {
+  const status: AllocationStatus = { name: i.a.name, ...x.counts, nextSequence: x.next };
+  const gpus = gpuCounts(i, v.jobs);
+  if (gpus) status.gpus = gpus;
+  if (x.budget) status.budget = x.budget.status;
+  const lastSubmitTime = x.submitted > 0 ? rfc3339(new Date(i.now)) : i.prev?.lastSubmitTime;
+  if (lastSubmitTime) status.lastSubmitTime = lastSubmitTime;
+  if (x.message) status.message = x.message;
+  return status;
 }
 
 /** What the site's next maintenance window means for a pilot submitted now. */
