@@ -89,18 +89,19 @@ export function countsOf(s: AllocationStatus | undefined): Counts {
   return c;
 }
 
+/** A place that could not be listed: unknown counts are kept from the last good look, not invented. */
+function unlisted(i: AllocationInput, v: Exclude<PlaceView, { kind: 'listed' }> | undefined): AllocationPlan {
+  return {
+    outcome: v?.kind ?? 'unreachable',
+    status: { ...(i.prev ?? {}), name: i.a.name, message: v?.message ?? 'not checked yet' },
+    effects: [],
+    touched: false,
+  };
+}
+
 export function planAllocation(i: AllocationInput): AllocationPlan {
   const v = i.view;
-  if (v?.kind !== 'listed') {
-    // Unknown counts are kept from the last good look, not invented.
-    const message = v?.message ?? 'not checked yet';
-    return {
-      outcome: v?.kind ?? 'unreachable',
-      status: { ...(i.prev ?? {}), name: i.a.name, message },
-      effects: [],
-      touched: false,
-    };
-  }
+  if (v?.kind !== 'listed') return unlisted(i, v);
   const ids = new Set(v.jobs.map((j) => j.id));
   // Only ids still listed are worth remembering: the memory stays as small as the listing.
   // Ids a retired place cancelled are kept here too: its record (and memory) goes before the listing forgets them.
