@@ -58,5 +58,6 @@ COPY wrapper/hpc-wrapper.sh ./wrapper/hpc-wrapper.sh
 ENV NODE_ENV=production \
   CONDOR_CONFIG=/etc/hpc-operator/condor/condor_config
 USER 10001:10001
-EXPOSE 8080 8081
+# metrics, probes, and the HTTPS port of the admission webhook (--serving-bind-address)
+EXPOSE 8080 8081 9443
 ENTRYPOINT ["node", "dist/main.js"]

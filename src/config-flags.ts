@@ -2,67 +2,9 @@
  * Every operator flag: its config key, HPCOP_* environment variable, kind, default and help (config.ts parses
  * them). One owner for each default.
  */
+import type { OperatorConfig } from './operator-config.js';
 
-export interface OperatorConfig {
-  /** Instance id stamped on every HTCondor job (HPCOperator): two operators sharing a schedd never collide. */
-  operatorId: string;
-  /** Namespace to watch; empty for all. */
-  namespace: string;
-  workers: number;
-  leaderElect: boolean;
-  leaderElectionNamespace: string;
-  leaderElectionId: string;
-  /** Leader election timings (s): how long a Lease lasts unrenewed, when a leader gives up, how often it tries. */
-  leaderElectLeaseDurationSeconds: number;
-  leaderElectRenewDeadlineSeconds: number;
-  leaderElectRetryPeriodSeconds: number;
-  healthProbeBindAddress: string;
-  metricsBindAddress: string;
-  /** HTTPS for the admission webhook and live logs, and the directory of its tls.crt/tls.key (empty: managed). */
-  servingBindAddress: string;
-  servingCertDir: string;
-  condorBinDir: string;
-  /** Default pool for HPCJobs without a VirtualCluster. */
-  scheddName: string;
-  collector: string;
-  /** The job wrapper shipped as each job's executable. */
-  wrapperPath: string;
-  /** Where spooled stdout/stderr of finished jobs are fetched to. */
-  logDir: string;
-  /** An HPCJob naming a missing VirtualCluster fails after this many seconds. */
-  virtualClusterWaitSeconds: number;
-  /** A hold placed by a person is respected this long before the attempt counts as failed (s). */
-  userHoldTimeoutSeconds: number;
-  /** Fetching a finished attempt's output is given up after failing this long (s). */
-  outputFetchTimeoutSeconds: number;
-  /** The most bytes a step stages back when its spec says nothing, and the most it may ask for. */
-  maxOutputBytes: number;
-  maxOutputBytesCeiling: number;
-  /** A job idle this long gets HTCondor's match analysis (condition Schedulable), refreshed this often (s). */
-  matchAnalysisAfterSeconds: number;
-  matchAnalysisEverySeconds: number;
-  /** Where workspaces are mounted in the operator, as "remote-prefix=local-dir" pairs (for condor-transfer staging). */
-  workspaceMounts: string;
-  /** How often pilots report to the collector (s). */
-  pilotUpdateIntervalSeconds: number;
-  /** VirtualCluster reconcile period while pilots come and go, and when steady (s). */
-  pilotActivePollSeconds: number;
-  pilotSteadyPollSeconds: number;
-  /** An HTCondor release tarball uploaded for allocations with condor.source bundle. */
-  pilotBundle: string;
-  /** Extra condor_gpu_discovery options for pilots with GPUs (GPU_DISCOVERY_EXTRA), e.g. -simulate:4,2. */
-  pilotGpuDiscoveryExtra: string;
-  /** Tracker poll interval while things change, the longest while jobs are queued, and while idle (ms). */
-  trackerMinIntervalMs: number;
-  trackerActiveMaxIntervalMs: number;
-  trackerIdleMaxIntervalMs: number;
-  /** A schedd backend (tracker included) nobody used for this long, with nothing of ours queued, is dropped (s). */
-  scheddIdleSeconds: number;
-  /** Submission coalescing: most jobs per condor_submit, and the quiet time before a batch goes (ms). */
-  submitBatchSize: number;
-  submitLingerMs: number;
-  logLevel: string;
-}
+export type { OperatorConfig };
 
 export interface FlagSpec {
   key: keyof OperatorConfig;
@@ -164,6 +106,34 @@ export const FLAGS: Record<string, FlagSpec> = {
     default: '',
     help: 'directory with tls.crt and tls.key for the HTTPS port, re-read when they change (empty: managed by the operator)',
   },
+  'serving-cert-secret': {
+    key: 'servingCertSecret',
+    env: 'HPCOP_SERVING_CERT_SECRET',
+    kind: 'string',
+    default: '',
+    help: "without --serving-cert-dir: the Secret in the operator's namespace (--leader-election-namespace) that holds the operator-managed certificate and CA, shared by the replicas; the manifests name hpc-operator-serving-cert (empty: kept in memory, for one replica)",
+  },
+  'serving-cert-lifetime-seconds': {
+    key: 'servingCertLifetimeSeconds',
+    env: 'HPCOP_SERVING_CERT_LIFETIME_SECONDS',
+    kind: 'int',
+    default: String(90 * 24 * 3600),
+    help: 'lifetime of the operator-managed certificate and its CA; both are renewed when a third of it is left',
+  },
+  'webhook-service-name': {
+    key: 'webhookServiceName',
+    env: 'HPCOP_WEBHOOK_SERVICE_NAME',
+    kind: 'string',
+    default: 'hpc-operator-webhook',
+    help: 'the Service in front of the HTTPS port: the operator-managed certificate is for <name>.<namespace>.svc (and localhost, 127.0.0.1)',
+  },
+  'webhook-config-name': {
+    key: 'webhookConfigName',
+    env: 'HPCOP_WEBHOOK_CONFIG_NAME',
+    kind: 'string',
+    default: '',
+    help: 'the ValidatingWebhookConfiguration whose caBundle the operator keeps set to its CA; the manifests name hpc-operator-validating-webhook (empty: none, e.g. when cert-manager injects it)',
+  },
   'condor-bin-dir': {
     key: 'condorBinDir',
     env: 'HPCOP_CONDOR_BIN_DIR',
@@ -198,6 +168,20 @@ export const FLAGS: Record<string, FlagSpec> = {
     kind: 'string',
     default: '/var/lib/hpc-operator/logs',
     help: 'directory the stdout/stderr of finished jobs are fetched to (a volume in the pod)',
+  },
+  'max-log-followers-per-schedd': {
+    key: 'maxLogFollowersPerSchedd',
+    env: 'HPCOP_MAX_LOG_FOLLOWERS_PER_SCHEDD',
+    kind: 'int',
+    default: '20',
+    help: 'live logs: most condor_tail -f children at once per schedd (each polls it every 2 s; clients of one stream share one); more get HTTP 429',
+  },
+  'log-tail-max-bytes': {
+    key: 'logTailMaxBytes',
+    env: 'HPCOP_LOG_TAIL_MAX_BYTES',
+    kind: 'int',
+    default: String(2 ** 20),
+    help: 'live logs: condor_tail -maxbytes, the most one poll brings (the start of a running log, then what is new every 2 s)',
   },
   'virtual-cluster-wait-seconds': {
     key: 'virtualClusterWaitSeconds',
@@ -247,6 +231,13 @@ export const FLAGS: Record<string, FlagSpec> = {
     kind: 'int',
     default: '300',
     help: 'how often the match analysis of a job that stays idle is refreshed (one per autocluster and schedd)',
+  },
+  'lifecycle-events': {
+    key: 'lifecycleEvents',
+    env: 'HPCOP_LIFECYCLE_EVENTS',
+    kind: 'bool',
+    default: 'false',
+    help: 'also record Normal Events when an HPCJob is submitted, starts and succeeds (status says all of it; each Event is one more API write per step)',
   },
   'workspace-mount': {
     key: 'workspaceMounts',

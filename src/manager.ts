@@ -24,14 +24,16 @@ import { VIRTUALCLUSTER_PLURAL, type VirtualCluster } from './crds/virtualcluste
 import { buildOperator, type Operator } from './operator.js';
 import type { OperatorDeps } from './operator-deps.js';
 import { systemClock, systemRandom } from './runtime/clock.js';
-import { Probes, SharedCall, serveMetrics, serveProbes } from './runtime/health.js';
+import { Probes, SharedCall, parseBindAddress, serveMetrics, serveProbes } from './runtime/health.js';
 import { KubeEventSink } from './runtime/kube/events.js';
 import { PooledKubeConfig } from './runtime/kube/kubeconfig.js';
 import { KubeLeaseStore } from './runtime/kube/leases.js';
 import { KubeListWatch } from './runtime/kube/list-watch.js';
 import { KubeObjectWriter } from './runtime/kube/objects.js';
 import { KubeSecrets } from './runtime/kube/secrets.js';
+import { KubeOwnSecrets, KubeWebhookConfigurations } from './runtime/kube/serving.js';
 import { mountRoutes, type RouteDeps } from './serving/routes.js';
+import { MemoryOwnSecrets, SelfSignedCertSource, managedCertOptions } from './serving/self-signed.js';
 import { FileCertSource, ServingServer, type CertSource } from './serving/server.js';
 import { SshSiteConnector } from './sites/ssh-session.js';
 import type { PilotBundle } from './sites/session.js';
@@ -185,16 +187,35 @@ export async function startManager(
 /** The HTTPS port (admission webhook, live logs), when on and a certificate is there to serve with. */
 async function startServing(x: Omit<RouteDeps, 'serving'>): Promise<ServingServer | undefined> {
   const { config, log } = x;
-  const certs = servingCerts(config, log);
-  if (!certs) return undefined;
+  if (!parseBindAddress(config.servingBindAddress)) return undefined;
+  const certs = await servingCerts(x);
   const serving = new ServingServer({ bindAddress: config.servingBindAddress, certs, log });
   mountRoutes({ ...x, serving });
   await serving.start();
+  x.op.manager.onStop('serving-certs', () => certs.stop());
   return serving;
 }
 
-function servingCerts(config: OperatorConfig, log: Logger): CertSource | undefined {
+/** A mounted certificate (cert-manager) with --serving-cert-dir; else the operator's own, in its Secret. */
+async function servingCerts(x: Omit<RouteDeps, 'serving'>): Promise<CertSource & { stop(): void }> {
+  const { config, kc, log, op } = x;
   if (config.servingCertDir) return new FileCertSource(config.servingCertDir);
-  log.warn({ object: 'serving' }, 'no --serving-cert-dir: the HTTPS port (webhook, live logs) is off');
-  return undefined;
+  const certs = new SelfSignedCertSource(
+    {
+      secrets: config.servingCertSecret ? new KubeOwnSecrets(kc) : new MemoryOwnSecrets(),
+      webhooks: new KubeWebhookConfigurations(kc),
+      clock: systemClock,
+      log,
+      leading: () => op.manager.leading,
+    },
+    managedCertOptions(config),
+  );
+  await certs.start();
+  // The first check as leader at once, not a period later: on a first install nothing is trusted until then.
+  op.manager.add({
+    name: 'serving-cert',
+    start: () => void certs.check(),
+    stop: () => Promise.resolve(),
+  });
+  return certs;
 }

@@ -17,11 +17,12 @@ import { setupVirtualClusterController } from './controllers/virtualcluster/cont
 import { demandOf } from './controllers/virtualcluster/demand.js';
 import type { TransitionConfig } from './controllers/virtualcluster/model.js';
 import type { HPCJobSettings } from './controllers/hpcjob/transition-types.js';
-import type { HPCJob } from './crds/hpcjob.js';
-import type { VirtualCluster } from './crds/virtualcluster.js';
+import { HPCJOB_PLURAL, type HPCJob } from './crds/hpcjob.js';
+import { VIRTUALCLUSTER_PLURAL, type VirtualCluster } from './crds/virtualcluster.js';
 import type { OperatorDeps } from './operator-deps.js';
 import type { Controller } from './runtime/controller.js';
-import { EventRecorder } from './runtime/events.js';
+import { countedWriter, kubeWritesOf } from './runtime/counted-writer.js';
+import { EventRecorder, type EventRecorderOptions } from './runtime/events.js';
 import { objectKey, type Informer } from './runtime/informer.js';
 import { LeaderElector } from './runtime/leader.js';
 import { Manager } from './runtime/manager.js';
@@ -68,6 +69,7 @@ export function settingsFrom(config: OperatorConfig): HPCJobSettings {
     maxOutputBytesCeiling: config.maxOutputBytesCeiling,
     matchAnalysisAfterMs: config.matchAnalysisAfterSeconds * 1000,
     matchAnalysisEveryMs: config.matchAnalysisEverySeconds * 1000,
+    lifecycleEvents: config.lifecycleEvents,
   };
 }
 
@@ -96,22 +98,13 @@ export function buildOperator(config: OperatorConfig, deps: OperatorDeps, o: Bui
   });
   // Added before the controllers, so stopped after them: the drain waits for in-flight submissions.
   manager.add({ name: 'schedd-backends', start: () => backends.start(), stop: () => backends.stop() });
-  const hpcJobController = setupHPCJobController(manager, {
-    clock: deps.clock,
-    random: deps.random,
-    log: deps.log,
-    metrics: all.runtime,
-    jobMetrics: all.hpcJobs,
+  const hpcJobController = hpcJobControllerOf(manager, deps, {
+    config,
+    o,
+    all,
     hpcJobs,
     virtualClusters,
-    writer: deps.hpcJobWriter,
-    recorder: recorderFor(deps, all.runtime, 'hpc.scailfin.io/hpcjob-controller'),
     backends,
-    files: deps.files,
-    settings: settingsFrom(config),
-    operatorId: config.operatorId,
-    wrapperPath: o.wrapperPath,
-    workers: config.workers,
   });
   late.controller = hpcJobController;
   setupVirtualClusters(manager, deps, { config, o, all, hpcJobs, virtualClusters, condor });
@@ -131,6 +124,43 @@ export function buildOperator(config: OperatorConfig, deps: OperatorDeps, o: Bui
     stop: () => manager.stop(),
     memory: () => ({ ...backends.memory(), lanes: lanes.size }),
   };
+}
+
+/** The HPCJob controller, its writes and Events counted per kind. */
+function hpcJobControllerOf(
+  manager: Manager,
+  deps: OperatorDeps,
+  x: {
+    config: OperatorConfig;
+    o: BuildOptions;
+    all: OperatorMetrics;
+    hpcJobs: Informer<HPCJob>;
+    virtualClusters: Informer<VirtualCluster>;
+    backends: SchedulerBackends;
+  },
+): Controller {
+  const { config, all } = x;
+  return setupHPCJobController(manager, {
+    clock: deps.clock,
+    random: deps.random,
+    log: deps.log,
+    metrics: all.runtime,
+    jobMetrics: all.hpcJobs,
+    hpcJobs: x.hpcJobs,
+    virtualClusters: x.virtualClusters,
+    writer: countedWriter(
+      deps.hpcJobWriter,
+      kubeWritesOf(all.runtime, HPCJOB_PLURAL),
+      all.hpcJobs.objectWrite,
+    ),
+    recorder: recorderFor(deps, all.runtime, 'hpc.scailfin.io/hpcjob-controller', all.hpcJobs.eventWrite),
+    backends: x.backends,
+    files: deps.files,
+    settings: settingsFrom(config),
+    operatorId: config.operatorId,
+    wrapperPath: x.o.wrapperPath,
+    workers: config.workers,
+  });
 }
 
 /** The manager, with leader election when the deps have a Lease store. */
@@ -200,9 +230,15 @@ function backendsOf(
   return backends;
 }
 
-function recorderFor(deps: OperatorDeps, metrics: Metrics, controller: string): EventRecorder {
+function recorderFor(
+  deps: OperatorDeps,
+  metrics: Metrics,
+  controller: string,
+  onWrite?: EventRecorderOptions['onWrite'],
+): EventRecorder {
   const { clock, random, log, identity } = deps;
-  return new EventRecorder(deps.events, { controller, instance: identity, log, metrics, clock, random });
+  const o = { controller, instance: identity, log, metrics, clock, random, onWrite };
+  return new EventRecorder(deps.events, o);
 }
 
 /** The VirtualCluster controller on this replica's manager (it needs the sites port). */
@@ -228,7 +264,7 @@ function setupVirtualClusters(
     virtualClusters: x.virtualClusters,
     // The autoscaling demand, from the HPCJob cache's index on spec.virtualClusterRef.
     demand: (vc) => demandOf(x.hpcJobs.byIndex(BY_VIRTUAL_CLUSTER, objectKey(vc)), vc),
-    writer: deps.virtualClusterWriter,
+    writer: countedWriter(deps.virtualClusterWriter, kubeWritesOf(x.all.runtime, VIRTUALCLUSTER_PLURAL)),
     recorder: recorderFor(deps, x.all.runtime, 'hpc.scailfin.io/virtualcluster-controller'),
     secrets: deps.secrets,
     condor: x.condor,

@@ -557,6 +557,40 @@ fatal_signal() {
   return 0
 }
 
+# live_output: the step's stdout and stderr go through tee, to the job's own stdout and stderr as they come
+# (what `condor_tail` and so `kubectl hpc logs -f` show while the step runs) and to $H/stdout, $H/stderr (the
+# workspace's copy, the stderr tail of the report). Without mkfifo or tee they go to the files only, and
+# reach the job's stdout and stderr when the step ends, as before.
+STEP_OUT="" STEP_ERR="" TEE_OUT="" TEE_ERR=""
+live_output() {
+  STEP_OUT="$H/stdout" STEP_ERR="$H/stderr"
+  command -v tee >/dev/null 2>&1 || return 0
+  rm -f "$H/stdout.pipe" "$H/stderr.pipe"
+  mkfifo "$H/stdout.pipe" "$H/stderr.pipe" 2>/dev/null || return 0
+  tee "$H/stdout" <"$H/stdout.pipe" &
+  TEE_OUT=$!
+  tee "$H/stderr" <"$H/stderr.pipe" >&2 &
+  TEE_ERR=$!
+  STEP_OUT="$H/stdout.pipe" STEP_ERR="$H/stderr.pipe"
+}
+
+# end_live_output: once the step has ended, its output has been passed on. A tee still runs while something
+# the step left in the background holds the pipe open: it is given 10 s, then stopped (what comes later
+# stays out of the job's stdout, as it did when the files were copied at the end).
+end_live_output() {
+  if [ -z "$TEE_OUT" ]; then
+    cat "$H/stdout"
+    cat "$H/stderr" >&2
+    return 0
+  fi
+  (sleep 10 && kill "$TEE_OUT" "$TEE_ERR") </dev/null >/dev/null 2>&1 &
+  _watchdog=$!
+  wait "$TEE_OUT" 2>/dev/null
+  wait "$TEE_ERR" 2>/dev/null
+  kill "$_watchdog" 2>/dev/null
+  rm -f "$H/stdout.pipe" "$H/stderr.pipe"
+}
+
 # ------------------------------------------------------------------------------------------- main
 
 SCRATCH=${_CONDOR_SCRATCH_DIR:-$(pwd)}
@@ -650,6 +684,7 @@ while IFS= read -r w; do decode "$w" || finish "$EXIT_USAGE" wrapper "internal: 
 t0=$(now)
 # (`command`: a failed redirection of the special built-in exec would end the shell; stdin may be closed.)
 { command exec 3<&0; } 2>/dev/null || exec 3</dev/null
+live_output
 PHASE=step
 (
   for w in ${HPC_ENV:-}; do
@@ -665,7 +700,7 @@ PHASE=step
   # Natively the step starts in its working directory; the runtimes are told with their own flags.
   if [ "$RUNTIME_USED" = none ]; then cd "$WORKDIR" 2>/dev/null || cd "$SCRATCH" || exit "$EXIT_USAGE"; fi
   exec "$@"
-) <&3 3<&- >"$H/stdout" 2>"$H/stderr" &
+) <&3 3<&- >"$STEP_OUT" 2>"$STEP_ERR" &
 STEP_PID=$!
 exec 3<&-
 # A signal that came between the start and here found no pid to pass on.
@@ -674,8 +709,7 @@ wait_step
 PHASE=after
 code=$STEP_CODE
 T_RUN=$(elapsed "$t0")
-cat "$H/stdout"
-cat "$H/stderr" >&2
+end_live_output
 
 # Told to stop while the step ran: whatever the step's end, the wrapper dies by the signal it was sent.
 [ -n "$STOP_NAME" ] && SIGNAL=$STOP_NUMBER

@@ -10,10 +10,16 @@ export function attemptOf(job: HPCJob, n: number | undefined): Attempt | undefin
   return n === undefined ? undefined : job.status?.attempts?.find((a) => a.attempt === n);
 }
 
+/**
+ * The phase of an HPCJob without status: not seen by the operator yet, or (on the default pool) submitted and
+ * not in the queue yet, since its first status waits for that (docs/design.md, API writes per step).
+ */
+export const NO_STATUS_PHASE = 'Pending (no status yet)';
+
 /** "Running, attempt 2, job 1234.0 on slot1@host" — what a person waiting wants to see. */
 export function jobSummary(job: HPCJob): string {
   const s = job.status ?? {};
-  const parts = [s.phase ?? 'Pending (not seen by the operator yet)'];
+  const parts = [s.phase ?? NO_STATUS_PHASE];
   if (s.attempt) parts.push(`attempt ${s.attempt}`);
   const a = attemptOf(job, s.attempt);
   if (s.jobId) parts.push(`job ${s.jobId}${a?.host && s.phase === 'Running' ? ` on ${a.host}` : ''}`);

@@ -11,6 +11,16 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
+// Ctrl-C, kill or a closed terminal ends the plugin at once, closing its connections (the operator then stops
+// following a log for it), also when it was started with these signals ignored (a background job of a script).
+for (const [signal, n] of [
+  ['SIGINT', 2],
+  ['SIGTERM', 15],
+  ['SIGHUP', 1],
+] as const) {
+  process.once(signal, () => process.exit(128 + n));
+}
+
 process.exitCode = await runCli(process.argv.slice(2), {
   out: process.stdout,
   err: process.stderr,

@@ -147,6 +147,22 @@ describe('SchedulerBackend', () => {
     expect(backend.fetchStatus({ jobId: id, uid: 'u' })).toEqual({ state: 'done' });
   });
 
+  it('a fetch asked for again after the acknowledgement is dropped once the HPCJob is forgotten (sim seed 2208)', async () => {
+    const { clock, schedd, backend } = setup();
+    const id = schedd.add({ ...tags('u'), JobStatus: JobStatus.Completed });
+    await backend.pollNow();
+    const [job] = backend.jobsOf('u');
+    backend.fetchOutput(job!);
+    await clock.advanceAsync(200);
+    backend.acknowledge({ jobId: id, uid: 'u' });
+    // A reconcile that read the job before the acknowledgement asks for its output once more.
+    backend.fetchOutput(job!);
+    await clock.advanceAsync(200);
+    expect(backend.memory().fetches).toBe(1);
+    backend.forget('u');
+    expect(backend.memory().fetches).toBe(0);
+  });
+
   it('tells a sandbox that lacks a file (for good) from a transfer that may work next time, one job at a time', async () => {
     const { clock, schedd, backend } = setup();
     const good = schedd.add({ ...tags('a'), JobStatus: JobStatus.Completed });

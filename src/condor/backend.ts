@@ -193,6 +193,7 @@ export class SchedulerBackend {
   forget(uid: string): void {
     this.#tracker.forget(uid);
     this.#submissions.forget(uid);
+    this.#fetcher.forgetUid(uid);
   }
 
   /** Entries held, by kind (the simulation checks they fall back once jobs are gone). */

@@ -5,6 +5,7 @@
  * one unresponsive daemon cannot take every slot.
  */
 import { execa } from 'execa';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { CondorError, classifyFailure } from './errors.js';
 
@@ -60,8 +61,36 @@ export class CondorCli {
     this.#observer = o.observer;
   }
 
+  #file(tool: string): string {
+    return this.#binDir ? join(this.#binDir, tool) : tool;
+  }
+
+  /**
+   * Starts a tool whose output is a stream (condor_tail -f): no timeout and nothing buffered; the caller
+   * reads its stdout and kills it when done. Reported to the observer when it exits (a signal the caller
+   * sent is a success: stopping a follower is how it ends).
+   */
+  spawn(tool: string, args: readonly string[], o: { target?: string; purpose?: string } = {}): ChildProcess {
+    const started = process.hrtime.bigint();
+    const child = spawn(this.#file(tool), args, {
+      env: { ...process.env, ...this.#env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const report = (outcome: CommandEvent['outcome']) =>
+      this.#observer?.({
+        tool,
+        target: o.target ?? '',
+        purpose: o.purpose ?? 'other',
+        outcome,
+        durationSeconds: Number(process.hrtime.bigint() - started) / 1e9,
+      });
+    child.once('error', () => report('spawn'));
+    child.once('exit', (code) => report(code === 0 || code === null ? 'success' : 'failed'));
+    return child;
+  }
+
   async run(tool: string, args: readonly string[], o: RunOptions = {}): Promise<RunResult> {
-    const file = this.#binDir ? join(this.#binDir, tool) : tool;
+    const file = this.#file(tool);
     const started = process.hrtime.bigint();
     let outcome: CommandEvent['outcome'] = 'success';
     try {

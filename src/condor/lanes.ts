@@ -24,7 +24,7 @@ import type { JobAd } from './parse.js';
 import type { MatchAnalysis } from './match-analysis.js';
 
 /** What a call is, for its lane: each kind has its own bound per daemon. */
-export type CallKind = 'track' | 'submit' | 'act' | 'logs' | 'probe' | 'pilots' | 'analyze';
+export type CallKind = 'track' | 'submit' | 'act' | 'logs' | 'probe' | 'pilots' | 'analyze' | 'tail';
 
 /** Calls at once per daemon and kind. Submissions are one at a time (the coalescer batches behind them). */
 export const LANE_SIZES: Readonly<Record<CallKind, number>> = {
@@ -35,6 +35,8 @@ export const LANE_SIZES: Readonly<Record<CallKind, number>> = {
   probe: 1,
   pilots: 1,
   analyze: 1,
+  // One-shot condor_tail for `kubectl hpc logs` of a running step (followers are bounded by their own pool).
+  tail: 2,
 };
 
 export interface LaneWait {
@@ -74,7 +76,8 @@ export class Lanes {
   }
 }
 
-const scheddLane = (t: ScheddTarget, kind: CallKind) => `schedd:${t.pool ?? ''}/${t.name ?? ''}/${kind}`;
+export const scheddLane = (t: ScheddTarget, kind: CallKind): string =>
+  `schedd:${t.pool ?? ''}/${t.name ?? ''}/${kind}`;
 
 class LanedSchedd implements ScheddApi {
   constructor(

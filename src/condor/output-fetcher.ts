@@ -108,6 +108,14 @@ export class OutputFetcher {
     this.#entries.delete(refKey(job));
   }
 
+  /**
+   * Forgets every fetch of an HPCJob that is gone. A reconcile that raced the acknowledgement can ask for a
+   * job's output again after acknowledge() forgot it; nothing else would ever drop that entry (sim seed 2208).
+   */
+  forgetUid(uid: string): void {
+    for (const [k, e] of this.#entries) if (e.job.uid === uid) this.#entries.delete(k);
+  }
+
   memory(): Record<string, number> {
     return { fetches: this.#entries.size };
   }

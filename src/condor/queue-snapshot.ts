@@ -23,6 +23,11 @@ export interface TrackedJob {
 
 export const attemptKey = (uid: string, attempt: number): string => `${uid}#${attempt}`;
 
+/** The same job under one id: the same HPCJob and attempt (an id reused after a spool wipe is not). */
+function sameJob(a: TrackedJob | undefined, b: TrackedJob): boolean {
+  return a?.uid === b.uid && a.attempt === b.attempt;
+}
+
 /** A job ad in the operator's terms; undefined when it lacks the operator's tags. */
 export function toTracked(ad: JobAd, source: TrackedJob['source']): TrackedJob | undefined {
   const c = adNumber(ad, 'ClusterId');
@@ -116,8 +121,9 @@ export class QueueSnapshot {
 
   /** Replaces the whole snapshot (a full read); returns the jobs that left it. */
   replace(next: Map<string, TrackedJob>): TrackedJob[] {
-    // A job whose id now belongs to another HPCJob's job (a reused id) has left as well.
-    const left = [...this.#jobs.values()].filter((j) => next.get(j.jobId)?.uid !== j.uid);
+    // A job whose id now belongs to another job (a reused id: another HPCJob's, or another attempt of the
+    // same HPCJob) has left as well.
+    const left = [...this.#jobs.values()].filter((j) => !sameJob(next.get(j.jobId), j));
     this.#jobs = next;
     for (const id of [...this.#identity.keys()])
       if (!next.has(id) && !this.#tampered.has(id)) this.#identity.delete(id);
@@ -125,17 +131,23 @@ export class QueueSnapshot {
     return left;
   }
 
-  /** Adds or updates one job (a delta read never removes: only a full read can tell a job left). */
-  upsert(job: TrackedJob): void {
+  /**
+   * Adds or updates one job (a delta read never removes: only a full read can tell a job left). Returns the
+   * job it displaced when the id now belongs to another job (ids are reused after a spool wipe): that one
+   * has left.
+   */
+  upsert(job: TrackedJob): TrackedJob | undefined {
     const old = this.#jobs.get(job.jobId);
     this.#jobs.set(job.jobId, job);
-    if (old && (old.uid !== job.uid || old.attempt !== job.attempt)) {
-      // The id now belongs to another job (ids are reused after a spool wipe).
+    if (old && !sameJob(job, old)) {
       this.#reindex();
-    } else if (!old) {
+      return old;
+    }
+    if (!old) {
       add(this.#byUid, job.uid, job.jobId);
       add(this.#byAttempt, attemptKey(job.uid, job.attempt), job.jobId);
     }
+    return undefined;
   }
 
   /** Forgets a tampered job once it is gone from the queue. */

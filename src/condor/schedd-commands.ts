@@ -4,6 +4,7 @@
  * structured ScheddApi (condor/schedd.ts renders its selectors into constraints for these); tests and
  * benchmarks use these directly with constraints of their own.
  */
+import type { ChildProcess } from 'node:child_process';
 import type { CondorCli, RunResult } from './cli.js';
 import { CondorError } from './errors.js';
 import { parseJsonAds, parseSubmitTerse, type JobAd, type SubmittedRange } from './parse.js';
@@ -145,6 +146,22 @@ export class ScheddCommands {
       purpose: 'analyze',
     });
     return r.stdout;
+  }
+
+  /**
+   * condor_tail of one running job's stdout or stderr, as a child process whose stdout is the log: one poll
+   * of its last `maxBytes`, or with `follow` a poll every 2 s (each asks the schedd's transfer queue) until
+   * the job leaves the running state. Every poll brings at most `maxBytes`. The caller reads the child's
+   * stdout and kills it when nobody wants it any more; on a job that is not running the tool waits, so the
+   * caller checks the job first.
+   */
+  tail(jobId: string, o: { stream: 'stdout' | 'stderr'; maxBytes: number; follow: boolean }): ChildProcess {
+    if (!/^\d+\.\d+$/.test(jobId)) throw new Error(`not a job id: ${JSON.stringify(jobId)}`);
+    const args = [...this.#addr(), '-maxbytes', String(Math.max(1, Math.floor(o.maxBytes)))];
+    if (o.follow) args.push('-f');
+    if (o.stream === 'stderr') args.push('-no-stdout', '-stderr');
+    args.push(jobId);
+    return this.cli.spawn('condor_tail', args, { target: this.label, purpose: 'logs' });
   }
 
   /** A cheap round trip to the schedd (used by /readyz and the SchedulerReachable condition). */

@@ -106,6 +106,24 @@ describe('JobTracker', () => {
     expect(schedd.queue.size).toBe(0);
   });
 
+  it('Job ids reused: acknowledging a job does not count for the next attempt of the same HPCJob that gets its id (found by the simulation, seed 9331)', async () => {
+    const { clock, schedd, tracker } = setup();
+    const old = schedd.add({ ...tags('a', 1), JobStatus: JobStatus.Completed, ExitCode: 0 });
+    await tracker.pollNow();
+    tracker.ack({ jobId: old, uid: 'a' });
+    clock.advance(1000);
+    await tracker.pollNow();
+    // Acknowledged and gone; no whole read since. The spool is wiped and attempt 2 gets the id back.
+    expect(schedd.queue.size).toBe(0);
+    schedd.wipe();
+    const reused = schedd.add(tags('a', 2));
+    expect(reused).toBe(old);
+    clock.advance(1000);
+    await tracker.pollNow();
+    const [job] = tracker.inQueue('a');
+    expect([job?.attempt, job?.acked]).toEqual([2, false]);
+  });
+
   it('Lost without asking condor_history: after a restart a job that left the queue is found in the history', async () => {
     const { schedd, tracker } = setup();
     schedd.past.unshift({

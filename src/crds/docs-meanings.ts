@@ -9,7 +9,8 @@ import type { VCPhase, VirtualClusterConditions } from './virtualcluster.js';
 export const HPCJOB_PHASES: Record<Phase, string> = {
   Pending:
     'No HTCondor job exists for the current attempt yet: before the first submission, between attempts (backoff), while submissions fail, while suspended before submission, or while waiting for a VirtualCluster, a chirp ticket Secret or a condor-transfer workspace.',
-  Submitted: 'condor_submit returned a job id; the tracker has not seen the job in the queue yet.',
+  Submitted:
+    'condor_submit returned a job id but the job is not queued yet: its input is still being spooled, or the tracker has not seen it. A new HPCJob on the default pool has no status at all until its job is in the queue, and usually goes straight to Queued or Running (one status write for both).',
   Queued: 'The HTCondor job is idle in the queue, waiting for a matching slot.',
   Running: 'The step executes on a worker.',
   Held: 'The HTCondor job is on hold: a hold (see the `Held` condition and `status.attempts[].holdCode`) or `spec.suspend`.',

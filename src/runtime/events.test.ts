@@ -2,15 +2,17 @@ import { describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import { ManualClock, flushPromises } from '../../test/support/manual-clock.js';
 import { seededRandom } from '../../test/support/random.js';
-import { EventRecorder, MAX_OBJECT_NAME, eventName } from './events.js';
-import type { EventRecord, EventSink, KubeObject } from './kube-api.js';
+import { SERIES_FINISH_MS, SPAM_BURST, SPAM_REFILL_MS } from './event-correlator.js';
+import { EventRecorder, MAX_OBJECT_NAME, eventName, type EventVerb } from './events.js';
+import type { EventRecord, EventSeries, EventSink, KubeObject } from './kube-api.js';
 import { Metrics } from './metrics.js';
 
 const log = pino({ level: process.env.DEBUG_TEST ? 'debug' : 'silent' });
 
-/** An EventSink that holds every create until released (or failed). */
+/** An EventSink that holds every write until released (or failed). */
 class HeldSink implements EventSink {
   readonly received: EventRecord[] = [];
+  readonly series: (EventSeries & { name: string })[] = [];
   readonly #held: { resolve: () => void; reject: (e: Error) => void }[] = [];
   maxOpen = 0;
 
@@ -20,6 +22,11 @@ class HeldSink implements EventSink {
       this.#held.push({ resolve, reject });
       this.maxOpen = Math.max(this.maxOpen, this.#held.length);
     });
+  }
+
+  patchSeries(_namespace: string, name: string, series: EventSeries): Promise<void> {
+    this.series.push({ name, ...series });
+    return new Promise((resolve, reject) => this.#held.push({ resolve, reject }));
   }
 
   get open(): number {
@@ -153,5 +160,81 @@ describe('EventRecorder', () => {
     expect(eventName('job', 'abc')).toBe('job.abc');
     expect(eventName('x'.repeat(300), 'abc')).toBe(`${'x'.repeat(249)}.abc`);
     expect(eventName(`${'x'.repeat(248)}-y`, 'abc')).toBe(`${'x'.repeat(248)}.abc`);
+  });
+});
+
+describe('EventRecorder: series and spam filter (client-go)', () => {
+  const settle = async (sink: HeldSink, rec: EventRecorder) => {
+    while (rec.backlog > 0) {
+      sink.releaseAll();
+      await flushPromises();
+    }
+  };
+
+  it('makes one Event with a series count of what repeats, written at the second and when it ends', async () => {
+    const sink = new HeldSink();
+    const clock = new ManualClock();
+    const writes: EventVerb[] = [];
+    const rec = new EventRecorder(sink, {
+      controller: 'c',
+      instance: 'i',
+      log,
+      clock,
+      random: seededRandom(3),
+      onWrite: (verb) => writes.push(verb),
+    });
+    const blocked = () => rec.event(hpcJob('j'), 'Warning', 'CleanupBlocked', 'Delete', 'schedd down');
+    blocked();
+    await settle(sink, rec);
+    for (let i = 0; i < 4; i++) {
+      clock.advance(15_000);
+      blocked();
+      await settle(sink, rec);
+    }
+    expect(sink.received).toHaveLength(1);
+    expect(sink.series.map((x) => x.count)).toEqual([2]);
+    expect(sink.series[0]?.name).toBe(sink.received[0]?.name);
+    // Quiet for longer than a series lasts: the count it reached is written, and the next one is new.
+    clock.advance(2 * SERIES_FINISH_MS);
+    await settle(sink, rec);
+    expect(sink.series.map((x) => x.count)).toEqual([2, 5]);
+    expect(sink.series[1]?.lastObservedTime).toBe(
+      new Date(clock.now() - 2 * SERIES_FINISH_MS).toISOString().replace(/Z$/, '000Z'),
+    );
+    blocked();
+    await settle(sink, rec);
+    expect(sink.received).toHaveLength(2);
+    expect(writes).toEqual(['create', 'patch', 'patch', 'create']);
+  });
+
+  it('lets an object have 25 Events at once, then one per 5 minutes; other objects are not affected', async () => {
+    const metrics = new Metrics({ defaultMetrics: false });
+    const sink = new HeldSink();
+    const clock = new ManualClock();
+    const rec = new EventRecorder(sink, { controller: 'c', instance: 'i', log, metrics, clock });
+    for (let i = 0; i < SPAM_BURST + 5; i++) rec.event(hpcJob('noisy'), 'Normal', 'Test', 'Test', `n${i}`);
+    rec.event(hpcJob('quiet'), 'Normal', 'Test', 'Test', 'hello');
+    await settle(sink, rec);
+    expect(sink.received).toHaveLength(SPAM_BURST + 1);
+    expect(await counted(metrics, 'filtered')).toBe(5);
+    clock.advance(SPAM_REFILL_MS);
+    rec.event(hpcJob('noisy'), 'Normal', 'Test', 'Test', 'later');
+    rec.event(hpcJob('noisy'), 'Normal', 'Test', 'Test', 'too soon');
+    await settle(sink, rec);
+    expect(sink.received.at(-1)?.note).toBe('later');
+    expect(await counted(metrics, 'filtered')).toBe(6);
+  });
+
+  it('creates the Event again when its create failed', async () => {
+    const sink = new HeldSink();
+    const clock = new ManualClock();
+    const rec = new EventRecorder(sink, { controller: 'c', instance: 'i', log, clock });
+    rec.event(hpcJob('j'), 'Warning', 'Held', 'Hold', 'held');
+    sink.failAll();
+    await flushPromises();
+    rec.event(hpcJob('j'), 'Warning', 'Held', 'Hold', 'held');
+    await settle(sink, rec);
+    expect(sink.received).toHaveLength(2);
+    expect(sink.series).toHaveLength(0);
   });
 });

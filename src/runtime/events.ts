@@ -3,10 +3,11 @@
  * Recording never blocks or fails a reconcile: an Event that cannot be written is logged and dropped. Events
  * go out a few at a time from a bounded buffer (client-go's broadcaster buffers 1,000 and drops beyond): when
  * thousands of jobs change at once they neither take memory per pending request nor crowd out the status
- * writes.
+ * writes. What repeats becomes a series and an object's Events are rate-limited (event-correlator.ts).
  */
 import type { Logger } from 'pino';
-import { systemClock, systemRandom, type Clock, type Random } from './clock.js';
+import { every, systemClock, systemRandom, type Clock, type Random, type Timer } from './clock.js';
+import { EventCorrelator, SERIES_FINISH_MS, type SeriesWrite } from './event-correlator.js';
 import type { EventType, Recorder } from './event-types.js';
 import { errorMessage, microTime, type EventRecord, type EventSink, type KubeObject } from './kube-api.js';
 import type { Metrics } from './metrics.js';
@@ -26,7 +27,12 @@ export interface EventRecorderOptions {
   clock?: Clock;
   /** The name suffix; default systemRandom. */
   random?: Random;
+  /** Told of every Event write sent (a create or a series patch) and its outcome: success, or error. */
+  onWrite?: (verb: EventVerb, outcome: 'success' | 'error') => void;
 }
+
+/** An Event write: a new Event, or the count of a series. */
+export type EventVerb = 'create' | 'patch';
 
 /** An object name (DNS subdomain) is at most 253 characters. */
 export const MAX_OBJECT_NAME = 253;
@@ -44,10 +50,10 @@ export function eventName(objectName: string, suffix: string): string {
   return base ? `${base}.${suffix}` : suffix;
 }
 
-interface PendingEvent {
-  record: EventRecord;
-  key: string;
-}
+/** A write waiting in the buffer: `key` is what the Event is (its series), `ref` whom it is about. */
+type PendingWrite = { ref: string; key: string } & (
+  { verb: 'create'; record: EventRecord } | { verb: 'patch'; series: SeriesWrite }
+);
 
 export class EventRecorder implements Recorder {
   readonly #sink: EventSink;
@@ -55,17 +61,22 @@ export class EventRecorder implements Recorder {
   readonly #instance: string;
   readonly #log: Logger;
   readonly #metrics: Metrics | undefined;
+  readonly #onWrite: EventRecorderOptions['onWrite'];
   readonly #clock: Clock;
   readonly #random: Random;
-  readonly #pending: PendingEvent[] = [];
+  readonly #pending: PendingWrite[] = [];
   readonly #concurrency: number;
   readonly #bufferSize: number;
+  readonly #correlator = new EventCorrelator();
+  /** Writes the counts of series that ended or went on long; runs while the correlator keeps anything. */
+  #sweep: Timer | undefined;
   #inFlight = 0;
   #dropped = 0;
 
   constructor(sink: EventSink, o: EventRecorderOptions) {
     this.#sink = sink;
     this.#metrics = o.metrics;
+    this.#onWrite = o.onWrite;
     this.#concurrency = o.concurrency ?? 4;
     this.#bufferSize = o.bufferSize ?? 1000;
     this.#controller = o.controller;
@@ -78,16 +89,24 @@ export class EventRecorder implements Recorder {
   /** Records an Event about `obj`: reason is CamelCase, action what the operator did, note for people. */
   event(obj: KubeObject, type: EventType, reason: string, action: string, note: string): void {
     const namespace = obj.metadata.namespace ?? 'default';
-    const key = `${namespace}/${obj.metadata.name}`;
-    if (this.#pending.length >= this.#bufferSize) {
-      this.#metrics?.kubeWrites.inc({ resource: 'events', verb: 'create', outcome: 'dropped' });
-      // One line per burst, not per Event.
-      if (this.#dropped++ === 0) this.#log.warn({ reason, key }, 'event buffer full: dropping events');
-      return;
-    }
+    const ref = `${namespace}/${obj.metadata.name}`;
     const now = this.#clock.now();
+    const cut = note.length > MAX_NOTE ? note.slice(0, MAX_NOTE - 3) + '...' : note;
+    const key = JSON.stringify([ref, obj.metadata.uid, type, reason, action, cut]);
+    const name = eventName(obj.metadata.name, this.#suffix(now));
+    const verdict = this.#correlator.observe(ref, key, { namespace, name }, now);
+    this.#startSweep();
+    switch (verdict.write) {
+      case 'counted':
+        return;
+      case 'filtered':
+        this.#metrics?.kubeWrites.inc({ resource: 'events', verb: 'create', outcome: 'filtered' });
+        return;
+      case 'series':
+        return this.#enqueue({ ref, key, verb: 'patch', series: verdict.series }, reason);
+    }
     const record: EventRecord = {
-      name: eventName(obj.metadata.name, this.#suffix(now)),
+      name,
       namespace,
       eventTime: microTime(now),
       reportingController: this.#controller,
@@ -95,7 +114,7 @@ export class EventRecorder implements Recorder {
       action,
       reason,
       type,
-      note: note.length > MAX_NOTE ? note.slice(0, MAX_NOTE - 3) + '...' : note,
+      note: cut,
       regarding: {
         apiVersion: obj.apiVersion,
         kind: obj.kind,
@@ -105,8 +124,7 @@ export class EventRecorder implements Recorder {
         resourceVersion: obj.metadata.resourceVersion,
       },
     };
-    this.#pending.push({ record, key });
-    this.#drain();
+    this.#enqueue({ ref, key, verb: 'create', record }, reason);
   }
 
   /** Events waiting or being written. */
@@ -120,16 +138,45 @@ export class EventRecorder implements Recorder {
     return `${now.toString(16)}${bits.toString(16).padStart(6, '0')}`;
   }
 
+  #enqueue(w: PendingWrite, reason: string): void {
+    if (this.#pending.length >= this.#bufferSize) {
+      this.#metrics?.kubeWrites.inc({ resource: 'events', verb: w.verb, outcome: 'dropped' });
+      if (w.verb === 'create') this.#correlator.created(w.key, false);
+      // One line per burst, not per Event.
+      if (this.#dropped++ === 0) this.#log.warn({ reason, key: w.ref }, 'event buffer full: dropping events');
+      return;
+    }
+    this.#pending.push(w);
+    this.#drain();
+  }
+
+  #startSweep(): void {
+    if (this.#sweep || this.#correlator.size === 0) return;
+    this.#sweep = every(this.#clock, SERIES_FINISH_MS, () => {
+      for (const { key, series } of this.#correlator.due(this.#clock.now()))
+        this.#enqueue({ ref: `${series.namespace}/${series.name}`, key, verb: 'patch', series }, 'series');
+      if (this.#correlator.size > 0) return;
+      this.#sweep?.cancel();
+      this.#sweep = undefined;
+    });
+  }
+
+  #write(w: PendingWrite): Promise<void> {
+    if (w.verb === 'create') return this.#sink.create(w.record);
+    const { namespace, name, count, lastObserved } = w.series;
+    return this.#sink.patchSeries(namespace, name, { count, lastObservedTime: microTime(lastObserved) });
+  }
+
   #drain(): void {
     while (this.#inFlight < this.#concurrency && this.#pending.length > 0) {
-      const { record, key } = this.#pending.shift() as PendingEvent;
+      const w = this.#pending.shift() as PendingWrite;
       this.#inFlight++;
-      this.#sink
-        .create(record)
-        .then(() => this.#metrics?.kubeWrites.inc({ resource: 'events', verb: 'create', outcome: 'success' }))
+      this.#write(w)
+        .then(() => this.#outcome(w, 'success'))
         .catch((e: unknown) => {
-          this.#metrics?.kubeWrites.inc({ resource: 'events', verb: 'create', outcome: 'error' });
-          this.#log.warn({ err: errorMessage(e), reason: record.reason, key }, 'could not record event');
+          this.#outcome(w, 'error');
+          const reason = w.verb === 'create' ? w.record.reason : 'series';
+          this.#log.warn({ err: errorMessage(e), reason, key: w.ref }, 'could not record event');
         })
         .finally(() => {
           this.#inFlight--;
@@ -137,5 +184,12 @@ export class EventRecorder implements Recorder {
           this.#drain();
         });
     }
+  }
+
+  #outcome(w: PendingWrite, outcome: 'success' | 'error'): void {
+    this.#metrics?.kubeWrites.inc({ resource: 'events', verb: w.verb, outcome });
+    this.#onWrite?.(w.verb, outcome);
+    if (w.verb === 'create') this.#correlator.created(w.key, outcome === 'success');
+    else if (outcome === 'error') this.#correlator.seriesFailed(w.key);
   }
 }

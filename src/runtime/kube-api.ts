@@ -231,8 +231,18 @@ export interface EventRecord {
   };
 }
 
+/** The count of a series of isomorphic Events (events.k8s.io/v1 `series`). */
+export interface EventSeries {
+  /** At least 2. */
+  count: number;
+  /** RFC 3339 with microseconds. */
+  lastObservedTime: string;
+}
+
 export interface EventSink {
   create(event: EventRecord): Promise<void>;
+  /** Sets the `series` of an Event created before (a merge patch). */
+  patchSeries(namespace: string, name: string, series: EventSeries): Promise<void>;
 }
 
 // ------------------------------------------------------------------------------------------------ leases
@@ -286,4 +296,32 @@ export class SecretAccessError extends Error {
     );
     this.name = 'SecretAccessError';
   }
+}
+
+// ------------------------------------------------------------------------------------ serving certificate
+
+/** A Secret the operator writes itself (its serving certificate), decoded, with the version it was read at. */
+export interface OwnSecret {
+  namespace: string;
+  name: string;
+  resourceVersion?: string;
+  data: Record<string, string>;
+}
+
+/** The operator's own Secrets: read, created, and replaced under the optimistic lock of their resourceVersion. */
+export interface OwnSecrets {
+  /** The Secret, or undefined when it does not exist. */
+  get(namespace: string, name: string): Promise<OwnSecret | undefined>;
+  /** Creates it; 409 when it exists already. */
+  create(secret: OwnSecret): Promise<OwnSecret>;
+  /** Replaces its data if still at secret.resourceVersion; 409 otherwise. */
+  update(secret: OwnSecret): Promise<OwnSecret>;
+}
+
+/** The caBundle of the operator's ValidatingWebhookConfiguration, found by name. */
+export interface WebhookConfigurations {
+  /** The caBundle (PEM) of each of its webhooks; undefined when the configuration does not exist. */
+  caBundles(name: string): Promise<string[] | undefined>;
+  /** Sets the caBundle of every webhook in it (404 when it does not exist). */
+  setCaBundle(name: string, pem: string): Promise<void>;
 }

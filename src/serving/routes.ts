@@ -5,7 +5,9 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { OperatorConfig } from '../config.js';
+import { mountLogs } from '../logs/mount.js';
 import type { Operator } from '../operator.js';
+import { mountAdmissionWebhook } from '../webhook/mount.js';
 import type { ServingServer } from './server.js';
 
 /** Everything the routes need from the running operator. */
@@ -22,4 +24,8 @@ export function mountRoutes(deps: RouteDeps): void {
   deps.serving.route('/healthz', (_req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('ok\n');
   });
+  // Live logs: GET /logs/v1/namespaces/{ns}/hpcjobs/{name} (src/logs).
+  mountLogs(deps);
+  // The validating admission webhook for HPCJobs and VirtualClusters (src/webhook).
+  mountAdmissionWebhook(deps);
 }

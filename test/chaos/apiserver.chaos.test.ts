@@ -12,7 +12,13 @@ import { compactEtcd, etcdPut, etcdRevision, killApiserver, startStack } from '.
 
 const kc = kubeConfig();
 const ns = uniqueName('chaos-apiserver');
-const op = new OperatorProcess({ namespace: ns, operatorId: ns, extraArgs: ['--log-level=info'] });
+// With the Events of the plain life cycle: the test checks that Events recorded while the API server was
+// away are written once it is back.
+const op = new OperatorProcess({
+  namespace: ns,
+  operatorId: ns,
+  extraArgs: ['--log-level=info', '--lifecycle-events=true'],
+});
 const JOBS = 20;
 
 beforeAll(async () => {

@@ -2,7 +2,8 @@
  * The Helm chart's values and toggles, rendered by helm and checked by the local stack's real API server
  * (server-side dry runs; no kubelet runs here, so nothing is scheduled): the values schema refuses typos and
  * wrong types naming the key; crds, image.digest, replicas (PodDisruptionBudget, topology spread),
- * prometheusRule and grafanaDashboard each render what they promise, and nothing when off.
+ * prometheusRule, grafanaDashboard and webhook (operator-managed or cert-manager certificate) each render
+ * what they promise, and nothing when off.
  */
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
@@ -155,6 +156,103 @@ describe('grafanaDashboard', () => {
   });
 });
 
+describe('webhook', () => {
+  type Manager = { args: string[]; volumeMounts: { name: string; mountPath: string }[] };
+  const manager = (objs: KubeObject[]) =>
+    (
+      find(objs, 'Deployment') as unknown as {
+        spec: {
+          template: {
+            spec: { containers: Manager[]; volumes: { name: string; secret?: { secretName: string } }[] };
+          };
+        };
+      }
+    ).spec.template.spec;
+  const names = (objs: KubeObject[]) => objs.map((o) => `${o.kind}/${o.metadata.name}`);
+
+  it('by default: the operator manages the certificate in its Secret and sets the caBundle, with RBAC for exactly that', () => {
+    const objs = helmTemplate();
+    const args = manager(objs).containers[0]?.args ?? [];
+    expect(args).toEqual(
+      expect.arrayContaining([
+        '--serving-cert-secret=hpc-operator-serving-cert',
+        '--webhook-service-name=hpc-operator-webhook',
+        '--webhook-config-name=hpc-operator-validating-webhook',
+      ]),
+    );
+    expect(names(objs)).toEqual(
+      expect.arrayContaining([
+        'Service/hpc-operator-webhook',
+        'ValidatingWebhookConfiguration/hpc-operator-validating-webhook',
+        'Secret/hpc-operator-serving-cert',
+        'Role/hpc-operator-serving-cert',
+        'ClusterRole/hpc-operator-webhook-config',
+      ]),
+    );
+    const vwc = find(objs, 'ValidatingWebhookConfiguration') as unknown as {
+      metadata: { annotations?: Record<string, string> };
+      webhooks: { failurePolicy: string; rules: { operations: string[] }[]; namespaceSelector?: unknown }[];
+    };
+    expect(vwc.metadata.annotations).toBeUndefined();
+    for (const w of vwc.webhooks) {
+      expect(w.failurePolicy).toBe('Ignore');
+      expect(w.rules[0]?.operations).toEqual(['CREATE', 'UPDATE']);
+      expect(w.namespaceSelector).toBeUndefined();
+    }
+  });
+
+  it('with watchNamespace, reviews only that namespace', () => {
+    const vwc = find(helmTemplate(['watchNamespace=team']), 'ValidatingWebhookConfiguration') as unknown as {
+      webhooks: { namespaceSelector: unknown }[];
+    };
+    for (const w of vwc.webhooks)
+      expect(w.namespaceSelector).toEqual({ matchLabels: { 'kubernetes.io/metadata.name': 'team' } });
+  });
+
+  it('with cert-manager: a Certificate (self-signed Issuer, or the one named), its CA injected, its Secret mounted; no Secret or RBAC of the managed mode', () => {
+    const objs = helmTemplate(['webhook.certManager.enabled=true']);
+    expect(names(objs)).toEqual(
+      expect.arrayContaining(['Issuer/hpc-operator-webhook', 'Certificate/hpc-operator-webhook']),
+    );
+    for (const gone of [
+      'Secret/hpc-operator-serving-cert',
+      'Role/hpc-operator-serving-cert',
+      'ClusterRole/hpc-operator-webhook-config',
+    ])
+      expect(names(objs)).not.toContain(gone);
+    const vwc = find(objs, 'ValidatingWebhookConfiguration') as KubeObject;
+    expect(vwc.metadata.annotations?.['cert-manager.io/inject-ca-from']).toBe(
+      'hpc-operator-system/hpc-operator-webhook',
+    );
+    const cert = find(objs, 'Certificate') as unknown as { spec: { secretName: string; dnsNames: string[] } };
+    expect(cert.spec.dnsNames).toContain('hpc-operator-webhook.hpc-operator-system.svc');
+    const pod = manager(objs);
+    expect(pod.containers[0]?.args).toContain('--serving-cert-dir=/run/hpc-operator/serving-cert');
+    expect(pod.containers[0]?.args.some((a) => a.startsWith('--serving-cert-secret'))).toBe(false);
+    expect(pod.volumes.find((v) => v.name === 'serving-cert')?.secret?.secretName).toBe(cert.spec.secretName);
+    // No cert-manager on the stack: what the API server knows of is dry-run.
+    dryRun(objs.filter((o) => !['Certificate', 'Issuer', 'CustomResourceDefinition'].includes(o.kind)));
+    const named = helmTemplate([
+      'webhook.certManager.enabled=true',
+      'webhook.certManager.issuerRef.name=site-ca',
+      'webhook.certManager.issuerRef.kind=ClusterIssuer',
+    ]);
+    expect(find(named, 'Issuer')).toBeUndefined();
+    expect(
+      (find(named, 'Certificate') as unknown as { spec: { issuerRef: unknown } }).spec.issuerRef,
+    ).toEqual({
+      name: 'site-ca',
+      kind: 'ClusterIssuer',
+    });
+  });
+
+  it('off: no configuration, Service, Secret or webhook RBAC', () => {
+    const objs = helmTemplate(['webhook.enabled=false']);
+    for (const kind of ['ValidatingWebhookConfiguration', 'Service']) expect(kinds(objs)).not.toContain(kind);
+    expect(names(objs).filter((n) => /serving-cert|webhook/.test(n))).toEqual([]);
+  });
+});
+
 describe('every toggle on at once', () => {
   it('renders, and helm lint --strict passes', () => {
     const all = [
@@ -165,6 +263,7 @@ describe('every toggle on at once', () => {
       'serviceMonitor.enabled=true',
       'networkPolicy.enabled=true',
       'crds.keep=false',
+      'webhook.certManager.enabled=true',
     ];
     expect(run(HELM, ['lint', '--strict', CHART, ...all.flatMap((s) => ['--set', s])])).toContain(
       '0 chart(s) failed',

@@ -14,6 +14,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import { spawnSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import {
   chmodSync,
   chownSync,
@@ -25,6 +26,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { stringify } from 'yaml';
 import { hpcJobSpecSchema } from '../../src/crds/hpcjob.js';
 import type { JSONSchemaProps } from '../../src/crds/schema.js';
@@ -132,6 +134,23 @@ function valuePaths(v: unknown, prefix: string): string[] {
   return [];
 }
 
+/** The manager container's args in config/default. */
+function managerArgs(): string[] {
+  return (podTemplate(kustomize('config/default')).spec.containers.find((c) => c.name === 'manager')?.args ??
+    []) as string[];
+}
+
+/** The fingerprint of the certificate served on 127.0.0.1:port, verified against `ca`. */
+function servedFingerprint(port: number, ca: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host: '127.0.0.1', port, ca }, () => {
+      resolve(socket.getPeerX509Certificate()?.fingerprint256 ?? '');
+      socket.end();
+    });
+    socket.on('error', reject);
+  });
+}
+
 function canI(verb: string, resource: string, where: string[], extra: string[] = []): string {
   const r = spawnSync('kubectl', ['auth', 'can-i', verb, resource, ...where, ...extra, `--as=${AS_SA}`], {
     encoding: 'utf8',
@@ -167,20 +186,29 @@ describe('config/ (kustomize)', () => {
       [
         'clusterrole.rbac.authorization.k8s.io/hpc-operator-hpcjob-editor',
         'clusterrole.rbac.authorization.k8s.io/hpc-operator-hpcjob-viewer',
+        'clusterrole.rbac.authorization.k8s.io/hpc-operator-log-access',
         'clusterrole.rbac.authorization.k8s.io/hpc-operator-manager',
         'clusterrole.rbac.authorization.k8s.io/hpc-operator-secret-reader',
         'clusterrole.rbac.authorization.k8s.io/hpc-operator-virtualcluster-editor',
         'clusterrole.rbac.authorization.k8s.io/hpc-operator-virtualcluster-viewer',
+        'clusterrole.rbac.authorization.k8s.io/hpc-operator-webhook-config',
+        'clusterrolebinding.rbac.authorization.k8s.io/hpc-operator-log-access',
         'clusterrolebinding.rbac.authorization.k8s.io/hpc-operator-manager',
+        'clusterrolebinding.rbac.authorization.k8s.io/hpc-operator-webhook-config',
         'configmap/hpc-operator-condor-config',
         'customresourcedefinition.apiextensions.k8s.io/hpcjobs.hpc.scailfin.io',
         'customresourcedefinition.apiextensions.k8s.io/virtualclusters.hpc.scailfin.io',
         'deployment.apps/hpc-operator',
         'namespace/hpc-operator-system',
         'role.rbac.authorization.k8s.io/hpc-operator-leader-election',
+        'role.rbac.authorization.k8s.io/hpc-operator-serving-cert',
         'rolebinding.rbac.authorization.k8s.io/hpc-operator-leader-election',
         'rolebinding.rbac.authorization.k8s.io/hpc-operator-secret-reader',
+        'rolebinding.rbac.authorization.k8s.io/hpc-operator-serving-cert',
+        'secret/hpc-operator-serving-cert',
+        'service/hpc-operator-webhook',
         'serviceaccount/hpc-operator',
+        'validatingwebhookconfiguration.admissionregistration.k8s.io/hpc-operator-validating-webhook',
       ].sort(),
     );
     const objs = kustomize('config/default');
@@ -394,7 +422,12 @@ describe('charts/hpc-operator', () => {
 
   it('scopes the RBAC to watchNamespace and binds the secret reader only where asked', () => {
     const rendered = helmTemplate([`watchNamespace=${ns}`, `secretReader.namespaces={${ns}}`]);
-    expect(find(rendered, 'ClusterRoleBinding')).toBeUndefined();
+    // The cluster-wide bindings left are for what has no namespace: the webhook's own configuration (by name)
+    // and the live logs' TokenReviews and SubjectAccessReviews (with the client CA ConfigMap, by name).
+    expect(rendered.filter((o) => o.kind === 'ClusterRoleBinding').map((o) => o.metadata.name)).toEqual([
+      'hpc-operator-log-access',
+      'hpc-operator-webhook-config',
+    ]);
     const bindings = rendered
       .filter((o) => o.kind === 'RoleBinding')
       .map((o) => `${o.metadata.namespace}/${(o.roleRef as { name: string }).name}`)
@@ -405,6 +438,7 @@ describe('charts/hpc-operator', () => {
         `${ns}/hpc-operator-secret-reader`,
         `${OPERATOR_NS}/hpc-operator-leader-election`,
         `${OPERATOR_NS}/hpc-operator-secret-reader`,
+        `${OPERATOR_NS}/hpc-operator-serving-cert`,
       ].sort(),
     );
     const manager = podTemplate(rendered).spec.containers[0] as Container;
@@ -495,6 +529,8 @@ describe('config/rbac, proven by running the operator as its ServiceAccount', ()
 
   beforeAll(async () => {
     run('kubectl', ['apply', '-k', join(REPO, 'config/rbac')]);
+    // The Secret of the managed serving certificate, created empty as config/webhook does.
+    run('kubectl', ['apply', '-n', OPERATOR_NS, '-f', join(REPO, 'config/webhook/secret.yaml')]);
     const token = await core.createNamespacedServiceAccountToken({
       name: SA,
       namespace: OPERATOR_NS,
@@ -531,6 +567,13 @@ describe('config/rbac, proven by running the operator as its ServiceAccount', ()
       operatorId: ns,
       kubeconfig: saKubeconfig,
       leaderElection: { namespace: OPERATOR_NS, id: leaseId },
+      // The managed serving certificate as config/manager runs it (the configuration itself is not
+      // installed here: the operator finds none to patch, which its get on that one name may find out).
+      // Events of a plain success too: the test reads them to see that the role lets them be written.
+      extraArgs: [
+        ...managerArgs().filter((a) => /^--(serving-cert-secret|webhook-)/.test(a)),
+        '--lifecycle-events=true',
+      ],
     });
     await op.start();
   });
@@ -542,6 +585,14 @@ describe('config/rbac, proven by running the operator as its ServiceAccount', ()
       .catch(() => undefined);
     // The stack is shared: leave none of these roles behind (the namespace itself belongs to the stack).
     run('kubectl', ['delete', '-k', join(REPO, 'config/rbac'), '--ignore-not-found', '--wait=false']);
+    run('kubectl', [
+      'delete',
+      '-n',
+      OPERATOR_NS,
+      '-f',
+      join(REPO, 'config/webhook/secret.yaml'),
+      '--ignore-not-found',
+    ]);
   });
 
   it('the token is the ServiceAccount, and can-i pins what it may and may not do', () => {
@@ -568,6 +619,16 @@ describe('config/rbac, proven by running the operator as its ServiceAccount', ()
       ['create', 'events.events.k8s.io', inNs, [], 'yes'],
       ['update', 'leases.coordination.k8s.io', inOp, [], 'yes'],
       ['get', 'secrets', inOp, [], 'yes'],
+      // Live logs: who a token is, what a user may read, and the cluster's client CA (that one ConfigMap).
+      ['create', 'tokenreviews.authentication.k8s.io', [], [], 'yes'],
+      ['create', 'subjectaccessreviews.authorization.k8s.io', [], [], 'yes'],
+      ['get', 'configmaps/extension-apiserver-authentication', ['-n', 'kube-system'], [], 'yes'],
+      ['get', 'configmaps/kube-root-ca.crt', ['-n', 'kube-system'], [], 'no'],
+      ['list', 'configmaps', ['-n', 'kube-system'], [], 'no'],
+      // Its serving certificate: that one Secret, and the caBundle of its own webhook configuration.
+      ['update', 'secrets/hpc-operator-serving-cert', inOp, [], 'yes'],
+      ['get', 'validatingwebhookconfigurations/hpc-operator-validating-webhook', [], [], 'yes'],
+      ['patch', 'validatingwebhookconfigurations/hpc-operator-validating-webhook', [], [], 'yes'],
       // Never spec: no create or update (PUT) of the custom resources, no deleting VirtualClusters.
       ['create', 'hpcjobs.hpc.scailfin.io', inNs, [], 'no'],
       ['update', 'hpcjobs.hpc.scailfin.io', inNs, [], 'no'],
@@ -580,6 +641,11 @@ describe('config/rbac, proven by running the operator as its ServiceAccount', ()
       ['watch', 'secrets', inOp, [], 'no'],
       ['get', 'secrets', inNs, [], 'no'],
       ['create', 'secrets', inOp, [], 'no'],
+      ['update', 'secrets', inOp, [], 'no'],
+      ['update', 'secrets/other', inOp, [], 'no'],
+      ['patch', 'validatingwebhookconfigurations/other', [], [], 'no'],
+      ['create', 'validatingwebhookconfigurations', [], [], 'no'],
+      ['delete', 'validatingwebhookconfigurations/hpc-operator-validating-webhook', [], [], 'no'],
       // Nothing else of the cluster.
       ['create', 'pods', inNs, [], 'no'],
       ['create', 'pods', inOp, [], 'no'],
@@ -602,6 +668,33 @@ describe('config/rbac, proven by running the operator as its ServiceAccount', ()
     expect(got).toEqual(
       expectations.map(([verb, res, where, extra, want]) => [verb, res, ...where, ...extra, want]),
     );
+  });
+
+  it('keeps its serving certificate in its Secret and serves it (get and update on that one Secret are enough)', async () => {
+    const stored = await waitFor(
+      'the operator to write its certificate into hpc-operator-serving-cert',
+      async () => {
+        const secret = await core.readNamespacedSecret({
+          name: 'hpc-operator-serving-cert',
+          namespace: OPERATOR_NS,
+        });
+        const data = secret.data ?? {};
+        return data['tls.crt'] && data['ca.crt'] ? data : undefined;
+      },
+      60_000,
+      500,
+    );
+    const cert = Buffer.from(stored['tls.crt'] ?? '', 'base64').toString('utf8');
+    const ca = Buffer.from(stored['ca.crt'] ?? '', 'base64').toString('utf8');
+    expect(new X509Certificate(cert).subjectAltName).toContain(
+      'DNS:hpc-operator-webhook.hpc-operator-system.svc',
+    );
+    // What the port serves is that certificate, and the CA of the Secret verifies it for 127.0.0.1.
+    const served = await waitFor('the port to serve the stored certificate', async () => {
+      const fp = await servedFingerprint(op.servingPort, ca).catch(() => undefined);
+      return fp === new X509Certificate(cert).fingerprint256 ? fp : undefined;
+    });
+    expect(served).toBeDefined();
   });
 
   it('leads through its Lease, runs HPCJobs to Succeeded with Events, and deletes one after its TTL', async () => {

@@ -129,14 +129,22 @@ export function applyFault(w: World, replicas: Replicas, f: Fault): void {
 /** Every fault ends now; a person releases their holds; suspended HPCJobs are resumed; crashes stop. */
 export function heal(w: World, replicas: Replicas): void {
   const f = w.api.faults;
-  f.outage = undefined;
+  // An outage still on ends now; one that ended keeps its end: the fairness check counts a job's silence
+  // from when its path was last unhealthy (found by seed 5535: a collector outage forgotten at the heal).
+  const now = w.sched.now();
+  const ended = (until: number) => Math.min(until, now);
+  if (f.outage) f.outage = { ...f.outage, until: ended(f.outage.until) };
   f.slowUntil = f.failWritesUntil = 0;
   for (const k of ['hpcjobs', 'virtualclusters'] as const) w.api.store.hubs[k].window = w.plan.eventWindow;
   for (const s of w.condor.schedds.values()) {
-    s.downUntil = s.submitTimeoutsUntil = s.transferFailsUntil = 0;
+    s.downUntil = ended(s.downUntil);
+    s.submitTimeoutsUntil = s.transferFailsUntil = 0;
     s.personReleaseAll();
   }
-  for (const c of w.condor.collectors.values()) c.downUntil = c.blackholeUntil = 0;
+  for (const c of w.condor.collectors.values()) {
+    c.downUntil = ended(c.downUntil);
+    c.blackholeUntil = ended(c.blackholeUntil);
+  }
   for (const s of w.sites.values()) s.refusedUntil = s.hangUntil = s.authFailsUntil = s.batchFailsUntil = 0;
   for (const o of w.api.store.list('hpcjobs'))
     if ((o as HPCJob).spec.suspend && !o.metadata.deletionTimestamp)

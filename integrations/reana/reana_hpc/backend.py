@@ -14,8 +14,9 @@ from typing import Any, Dict, Mapping, Optional
 from kubernetes.client.rest import ApiException
 
 from .errors import HPCBackendError
-from .kube import HPCJobsApi
-from .logs import step_logs
+from .kube import HPCJobsApi, api_client
+from .live import OperatorLogs, credentials_of, is_running
+from .logs import MAX_LOG_BYTES, step_logs
 from .manifest import build_hpcjob
 from .settings import Settings
 from .status import phase_of, reana_status
@@ -36,10 +37,26 @@ def _api_message(e: ApiException) -> str:
 class HPCBackend:
     """Creates, stops and reads the HPCJobs of REANA steps in one namespace."""
 
-    def __init__(self, settings: Settings, api: Optional[HPCJobsApi] = None, retry_wait: float = 2.0):
+    def __init__(
+        self,
+        settings: Settings,
+        api: Optional[HPCJobsApi] = None,
+        retry_wait: float = 2.0,
+        live: Optional[OperatorLogs] = None,
+    ):
         self.settings = settings
         self.api = api or HPCJobsApi(settings.namespace)
         self.retry_wait = retry_wait
+        self._live = live
+
+    def live(self) -> Optional[OperatorLogs]:
+        """The operator's live-logs endpoint (REANA_HPC_OPERATOR_URL), with this process's Kubernetes credentials."""
+        if self._live is None and self.settings.operator_url:
+            configuration = api_client().configuration
+            self._live = OperatorLogs(
+                self.settings.operator_url, self.settings.operator_ca, lambda: credentials_of(configuration)
+            )
+        return self._live
 
     @classmethod
     def from_env(cls) -> "HPCBackend":
@@ -95,6 +112,9 @@ class HPCBackend:
     def logs(self, name: str, workspace: Optional[str] = None, hpcjob: Optional[Mapping[str, Any]] = None) -> str:
         """stdout and stderr of the step's last attempt (see ``logs.step_logs``).
 
+        While the attempt runs, what it has written so far comes from the operator's live-logs endpoint
+        (``live.py``) when one is configured; without one, or when it cannot answer, the workspace's files.
+
         :param workspace: the workflow workspace as this process sees it; derived from the HPCJob when not given.
         :param hpcjob: the HPCJob if the caller has it (saves a read; a deleted one has its last state).
         """
@@ -104,6 +124,11 @@ class HPCBackend:
                 obj = self.api.get(name)
             except Exception as e:  # noqa: BLE001 - logs are best effort; the files may still be there
                 log.warning("could not read HPCJob %s for its logs: %s", name, e)
+        live = self.live() if is_running(obj) else None
+        if live is not None:
+            text = live.so_far(self.settings.namespace, name, MAX_LOG_BYTES)
+            if text is not None:
+                return text
         if workspace is None and obj is not None:
             path = ((obj.get("spec") or {}).get("workspace") or {}).get("path")
             workspace = self.settings.to_reana_path(path) if path else None

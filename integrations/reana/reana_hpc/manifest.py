@@ -32,6 +32,10 @@ from .settings import Settings
 
 API_VERSION = "hpc.scailfin.io/v1alpha1"
 KIND = "HPCJob"
+# The operator's finalizer (FINALIZER in src/controllers/hpcjob/transition.ts; test/unit/reana-finalizer.test.ts
+# checks that the two agree). Set at create, it saves the operator one API write per step: it need not add
+# it before submitting (docs/design.md, API writes per step).
+FINALIZER = "hpc.scailfin.io/condor-cleanup"
 
 # Limits and patterns of the HPCJob CRD (src/crds/hpcjob.ts), checked here for a clear message.
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -294,6 +298,7 @@ def build_hpcjob(request: Mapping[str, Any], settings: Settings, name: Optional[
             "namespace": settings.namespace,
             "labels": metadata_labels,
             "annotations": annotations,
+            "finalizers": [FINALIZER],
         },
         "spec": spec,
     }

@@ -61,6 +61,12 @@ class Settings:
         ``retryPolicy.limit`` of every HPCJob; unset keeps the operator's default.
     ``REANA_HPC_DEFAULT_WALLTIME``
         Walltime (e.g. ``2h``) for steps that give neither ``htcondor_max_runtime`` nor ``slurm_time``.
+    ``REANA_HPC_OPERATOR_URL``
+        https address of the operator's live-logs endpoint (e.g.
+        ``https://hpc-operator-webhook.hpc-operator-system.svc``): the logs of a running step come from there.
+        Unset: a running step's logs are what the workspace has (nothing until it ends).
+    ``REANA_HPC_OPERATOR_CA``
+        File of the CA that signed the operator's serving certificate (default: the system's roots).
     """
 
     namespace: str = "default"
@@ -74,6 +80,8 @@ class Settings:
     retry_limit: Optional[int] = None
     default_walltime: Optional[str] = None
     user_uuid: Optional[str] = None
+    operator_url: Optional[str] = None
+    operator_ca: Optional[str] = None
 
     def __post_init__(self) -> None:
         """Reject a bad deployment setting at start-up rather than on every job."""
@@ -92,6 +100,8 @@ class Settings:
                 raise InvalidRequest(f"VirtualCluster name {name!r} is not a Kubernetes object name")
         if self.default_walltime is not None and not _DURATION.match(self.default_walltime):
             raise InvalidRequest("REANA_HPC_DEFAULT_WALLTIME must be a duration such as 90m, 2h or 1h30m")
+        if self.operator_url is not None and not self.operator_url.startswith("https://"):
+            raise InvalidRequest("REANA_HPC_OPERATOR_URL must be an https:// address (the request carries a token)")
         if self.workspace_map:
             src, dst = self.workspace_map
             if not (src.startswith("/") and dst.startswith("/")):
@@ -149,6 +159,8 @@ class Settings:
             retry_limit=opt_int("REANA_HPC_RETRY_LIMIT"),
             default_walltime=opt("REANA_HPC_DEFAULT_WALLTIME"),
             user_uuid=opt("REANA_USER_ID"),
+            operator_url=opt("REANA_HPC_OPERATOR_URL"),
+            operator_ca=opt("REANA_HPC_OPERATOR_CA"),
         )
 
     # Path translation between REANA's view of the shared volume and the HPC side's.

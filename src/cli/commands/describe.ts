@@ -8,7 +8,7 @@ import { HPCJobDefaults as D, type HPCJob, type RetryRule } from '../../crds/hpc
 import { intFlag } from '../args.js';
 import { ALL_NAMESPACES, COMMON_FLAGS, NAMESPACE, type CliContext, type Command } from '../command.js';
 import { age, between, indent, oneLine, shortTime, table, timeWithAge } from '../format.js';
-import { exitOf, isFinal } from '../jobs.js';
+import { NO_STATUS_PHASE, exitOf, isFinal } from '../jobs.js';
 import { eventTime } from '../kube.js';
 import { namedHPCJob } from './util.js';
 
@@ -46,7 +46,7 @@ export function describeHPCJob(
   field('Name', job.metadata.name);
   field('Namespace', job.metadata.namespace);
   field('Created', timeWithAge(job.metadata.creationTimestamp, o.now));
-  field('Phase', s.phase ?? 'Pending (not seen by the operator yet)');
+  field('Phase', s.phase ?? NO_STATUS_PHASE);
   field('Message', s.message?.split('\n')[0]);
   out.push('Spec:');
   specFields(job, field);

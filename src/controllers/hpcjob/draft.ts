@@ -37,8 +37,10 @@ export class Draft {
   readonly events: PlannedEvent[] = [];
   readonly beforeWrite: HPCJobEffect[] = [];
   readonly afterWrite: HPCJobEffect[] = [];
-  readonly samples = { phases: [] as Phase[], holdCodes: [] as number[], queueWaitSeconds: [] as number[] };
+  readonly samples = { holdCodes: [] as number[], queueWaitSeconds: [] as number[] };
   addFinalizer = false;
+  /** See HPCJobTransition.deferStatus. */
+  deferStatus = false;
   target: ScheddTarget | undefined;
   requeueAfterMs: number | undefined;
 
@@ -89,6 +91,14 @@ export class Draft {
     this.events.push({ type, reason, action, note });
   }
 
+  /**
+   * A Normal Event of the plain life cycle (submitted, started, succeeded): status says the same exactly, so
+   * it is recorded only when the operator is asked to (--lifecycle-events; each is one more API write).
+   */
+  lifecycleEvent(reason: string, action: string, note: string): void {
+    if (this.settings.lifecycleEvents) this.event('Normal', reason, action, note);
+  }
+
   effect(e: HPCJobEffect): void {
     this.afterWrite.push(e);
   }
@@ -99,7 +109,6 @@ export class Draft {
   }
 
   phase(p: Phase): void {
-    if (this.status.phase !== p) this.samples.phases.push(p);
     this.status.phase = p;
   }
 
@@ -125,7 +134,7 @@ export class Draft {
     this.status.nextRetryTime = undefined;
     this.status.message = truncate(message, Limit.message);
     if (phase === 'Succeeded') {
-      this.event('Normal', EventReason.Succeeded, 'Finish', message);
+      this.lifecycleEvent(EventReason.Succeeded, 'Finish', message);
       return;
     }
     this.cond({
@@ -141,8 +150,13 @@ export class Draft {
   result(): HPCJobTransition {
     const status = { ...this.status, conditions: this.conditions };
     status.observedGeneration = this.job.metadata.generation;
+    // One transition may pass through several phases (submitted and already running): only the phase
+    // written is a transition anyone saw.
+    const was = this.job.status?.phase;
+    const phases = status.phase && status.phase !== was ? [status.phase] : [];
     return {
       addFinalizer: this.addFinalizer,
+      deferStatus: this.deferStatus,
       status,
       events: this.events,
       beforeWrite: this.beforeWrite,
@@ -152,7 +166,7 @@ export class Draft {
         this.requeueAfterMs !== undefined && Number.isFinite(this.requeueAfterMs)
           ? this.requeueAfterMs
           : undefined,
-      samples: this.samples,
+      samples: { ...this.samples, phases },
     };
   }
 }

@@ -1,8 +1,9 @@
 /**
  * Carries out an HPCJob transition: the finalizer first, then what must precede the status (merging
  * condor-transfer results), the status write with the optimistic lock (a 409 is thrown: the controller
- * retries with backoff on a fresher copy), Events and metrics, and then the effects, in order, through the
- * schedd backend, the attempt files and the API. Nothing here decides anything.
+ * retries with backoff on a fresher copy) unless the transition defers it, Events and metrics, and then the
+ * effects, in order, through the schedd backend, the attempt files and the API. Nothing here decides
+ * anything.
  */
 import type { Logger } from 'pino';
 import type { SchedulerBackend, SchedulerBackends } from '../../condor/backend.js';
@@ -47,15 +48,18 @@ export async function execute(
   try {
     if (t.addFinalizer) current = (await addFinalizer(deps.writer, current, FINALIZER)) ?? current;
     for (const e of t.beforeWrite) await perform(current, e, t, deps, log);
-    if (!sameJson(current.status ?? {}, t.status))
+    if (!t.deferStatus && !sameJson(current.status ?? {}, t.status))
       await deps.writer.patchStatus(current, statusPatch(current.status, t.status));
   } catch (e) {
     if (isNotFound(e)) return 'gone';
     throw e;
   }
-  deps.metrics?.record(t.samples);
-  const obj = { ...current, apiVersion: API_VERSION, kind: HPCJOB_KIND };
-  for (const ev of t.events) deps.recorder.event(obj, ev.type, ev.reason, ev.action, ev.note);
+  // A deferred status is computed again, with its Events and samples, by the reconcile that writes it.
+  if (!t.deferStatus) {
+    deps.metrics?.record(t.samples);
+    const obj = { ...current, apiVersion: API_VERSION, kind: HPCJOB_KIND };
+    for (const ev of t.events) deps.recorder.event(obj, ev.type, ev.reason, ev.action, ev.note);
+  }
   for (const e of t.afterWrite) {
     try {
       await perform(current, e, t, deps, log);

@@ -1,9 +1,24 @@
-/** Metrics the HPCJob controller updates: phase transitions, holds, queue wait, HPCJobs by phase. */
+/**
+ * Metrics the HPCJob controller updates: phase transitions, holds, queue wait, HPCJobs by phase, and every
+ * API write it makes for HPCJobs by kind (docs/design.md says which writes a step costs).
+ */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { PHASES, type HPCJob } from '../../crds/hpcjob.js';
+import type { WriteVerb } from '../../runtime/counted-writer.js';
+import type { EventVerb } from '../../runtime/events.js';
 import type { TransitionSamples } from './transition-types.js';
 
+/** What an API write for an HPCJob was. */
+export type WriteKind = 'finalizer' | 'status' | 'event-create' | 'event-patch' | 'other';
+
+const KIND_OF_VERB: Record<WriteVerb, WriteKind> = {
+  'patch-finalizers': 'finalizer',
+  'patch-status': 'status',
+  delete: 'other',
+};
+
 export class HPCJobMetrics {
+  readonly writes: Counter<'kind' | 'outcome'>;
   readonly transitions: Counter<'phase'>;
   readonly holds: Counter<'code'>;
   readonly queueWait: Histogram;
@@ -11,6 +26,12 @@ export class HPCJobMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
+    this.writes = new Counter({
+      name: 'hpc_hpcjob_api_writes_total',
+      help: 'API writes made for HPCJobs by kind (finalizer, status, event-create, event-patch, other) and outcome',
+      labelNames: ['kind', 'outcome'] as const,
+      registers,
+    });
     this.transitions = new Counter({
       name: 'hpc_hpcjob_transitions_total',
       help: 'HPCJob phase transitions by target phase',
@@ -36,6 +57,16 @@ export class HPCJobMetrics {
       registers,
     });
   }
+
+  /** Counts a write of the HPCJob itself (through countedWriter). */
+  objectWrite = (verb: WriteVerb, outcome: string): void => {
+    this.writes.inc({ kind: KIND_OF_VERB[verb], outcome });
+  };
+
+  /** Counts an Event write about an HPCJob (the HPCJob controller's EventRecorder onWrite). */
+  eventWrite = (verb: EventVerb, outcome: string): void => {
+    this.writes.inc({ kind: verb === 'create' ? 'event-create' : 'event-patch', outcome });
+  };
 
   /** Records what a transition produced, once its status is written. */
   record(s: TransitionSamples): void {

@@ -1,11 +1,13 @@
 /**
  * Starting the next attempt (pure): once its VirtualCluster can take jobs, the schedd has been read, the
  * backoff is over and the HPCJob is not suspended, adopt a job that already exists for the attempt or ask
- * for a submission; then record what the submission gave. The schedd is recorded in status before the
- * submission is asked for, so the job can always be found (and removed) again.
+ * for a submission; then record what the submission gave. On a VirtualCluster the schedd is recorded in
+ * status before the submission is asked for, so the job can always be found (and removed) again; on the
+ * default pool it is known without (placement.ts), and a new HPCJob's first status waits until its job is
+ * in the queue: "submitted" and "queued" (or "running") are then one write.
  */
-import type { SubmitOutcome } from '../../condor/backend.js';
-import { HPCJobConditions as C, type FailureCategory } from '../../crds/hpcjob.js';
+import type { SubmitOutcome, TrackedJob } from '../../condor/backend.js';
+import { HPCJobConditions as C, type FailureCategory, type HPCJob } from '../../crds/hpcjob.js';
 import { mibQuantity } from '../../util/units.js';
 import { memoryMiBOf } from './description.js';
 import type { Draft } from './draft.js';
@@ -14,29 +16,27 @@ import { failAttempt } from './failure.js';
 import { stepNeedSeconds } from '../virtualcluster/walltime.js';
 import { noWorkerFits } from './fit.js';
 import { placementForNew } from './placement.js';
-import { EventReason, Limit, Reason, Requeue } from './reasons.js';
+import { jobState } from './job-state.js';
+import { EventReason, FIRST_STATUS_SPOOL_WAIT_MS, Limit, Reason, Requeue } from './reasons.js';
 import { decide } from './retry.js';
-import { syncedScheduler } from './scheduler.js';
+import { schedulerCondition, syncedScheduler } from './scheduler.js';
+import { followAttempt } from './track.js';
+import type { SchedulerView } from './transition-types.js';
 
 export function startNextAttempt(d: Draft): void {
   const { status, job } = d;
-  // A job of this attempt already in the queue (a submit that timed out after committing, a lost status
-  // write) is adopted wherever its VirtualCluster went: it may run, and it must be followed and cleaned up.
+  // A job of this attempt already in the queue (ours, read since its submission came back; or one whose
+  // submit timed out after committing, or whose status write was lost) is recorded and followed wherever its
+  // VirtualCluster went: it may run, and it must be followed and cleaned up.
   const s = d.obs.scheduler;
   const existing = s?.state.synced ? s.jobs.find((j) => j.attempt === (status.attempt ?? 0) + 1) : undefined;
-  if (s && existing) {
-    d.target = s.target;
-    return recordSubmitted(d, existing.attempt, existing.jobId, true);
-  }
+  if (s && existing) return recordQueued(d, s, existing);
   const placement = placementForNew(job, d.obs.virtualCluster, d.settings);
   if (!placement.usable) return waitForVirtualCluster(d, placement.reason, placement.why);
   if (placement.virtualCluster) virtualClusterReady(d, placement.virtualCluster);
   const scheduler = syncedScheduler(d);
   if (!scheduler) return;
-  status.schedd = scheduler.name;
-  status.pool = scheduler.target.pool || undefined;
-  if (placement.virtualCluster)
-    status.virtualCluster = `${job.metadata.namespace}/${placement.virtualCluster.metadata.name}`;
+  recordPlacement(d, scheduler);
   if (status.nextRetryTime) {
     const due = Date.parse(status.nextRetryTime) - d.now;
     if (due > 0) return d.requeue(due);
@@ -56,6 +56,59 @@ export function startNextAttempt(d: Draft): void {
   submitOrAdopt(d);
 }
 
+/** Where the attempt goes (or went): the schedd, its pool, and the VirtualCluster when there is one. */
+function recordPlacement(d: Draft, s: SchedulerView): void {
+  const { status, job } = d;
+  status.schedd = s.name;
+  status.pool = s.target.pool || undefined;
+  const vc = d.obs.virtualCluster;
+  if (job.spec.virtualClusterRef && typeof vc === 'object')
+    status.virtualCluster = `${job.metadata.namespace}/${vc.metadata.name}`;
+}
+
+/**
+ * A status was never written: nothing is in it yet that anyone saw. The first one may wait for the job to
+ * reach the queue while the pool is the default one (recordedTarget finds the job there without a record)
+ * and the schedd answers (else the status has something to say: SchedulerReachable=False).
+ */
+function firstStatusCanWait(d: Draft): boolean {
+  return neverWritten(d.job) && !d.status.virtualCluster && !!d.obs.scheduler?.state.reachable;
+}
+
+/**
+ * condor_submit -spool holds a job for a moment while its input is spooled (HTCondor's SpoolingInput): a new
+ * HPCJob's first status waits that out, briefly, so that it says Queued or Running at once. A spool that
+ * takes longer (a large condor-transfer workspace) is shown as Submitted meanwhile. QDate is the schedd's
+ * clock: a skew that puts it in the future does not make the wait longer.
+ */
+function stillSpooling(d: Draft, job: TrackedJob): boolean {
+  if (!firstStatusCanWait(d) || jobState(job).state !== 'submitted') return false;
+  const since = d.now - (Number(job.ad.QDate) || 0) * 1000;
+  return since >= 0 && since < FIRST_STATUS_SPOOL_WAIT_MS;
+}
+
+export function neverWritten(job: HPCJob): boolean {
+  return !job.status || Object.values(job.status).every((v) => v === undefined);
+}
+
+/** The attempt's job is in the queue: recorded and followed at once (one write for both). */
+function recordQueued(d: Draft, s: SchedulerView, job: TrackedJob): void {
+  if (stillSpooling(d, job)) {
+    d.deferStatus = true;
+    d.requeue(Requeue.Spooling);
+    return;
+  }
+  const outcome = s.submission;
+  const ours = outcome?.state === 'submitted' && outcome.jobId === job.jobId;
+  d.target = s.target;
+  schedulerCondition(d, s);
+  // Unrecorded only when the first status waited for this (the default pool): record where it is.
+  if (!d.status.schedd) recordPlacement(d, s);
+  recordSubmitted(d, job.attempt, job.jobId, !ours);
+  const current = d.current();
+  if (current) followAttempt(d, current, { state: 'found', job });
+}
+
 function submitOrAdopt(d: Draft): void {
   const next = (d.status.attempt ?? 0) + 1;
   const outcome = d.obs.scheduler?.submission;
@@ -71,12 +124,21 @@ function submitOrAdopt(d: Draft): void {
         ? (d.job.spec.workspace.maxOutputBytes ?? d.settings.maxOutputBytes)
         : undefined,
     });
+    d.deferStatus = firstStatusCanWait(d);
     return;
   }
   switch (outcome.state) {
     case 'in-flight':
+      d.deferStatus = firstStatusCanWait(d);
       return;
     case 'submitted':
+      // Not in the queue yet as the tracker read it: wait for the read that shows it (the tracker says when
+      // it changed), unless a read since the submission came back did not (then record it: follow it up).
+      if (firstStatusCanWait(d) && !d.obs.scheduler?.settled) {
+        d.deferStatus = true;
+        d.requeue(Requeue.Lookup);
+        return;
+      }
       return recordSubmitted(d, next, outcome.jobId, outcome.adopted);
     case 'failed':
       d.effect({ kind: 'clearSubmission', attempt: next });
@@ -153,8 +215,7 @@ function recordSubmitted(d: Draft, next: number, jobId: string, adopted: boolean
   d.notHeld();
   status.message = `attempt ${next}: submitted as ${jobId}`;
   const verb = adopted ? 'adopted' : 'submitted';
-  d.event(
-    'Normal',
+  d.lifecycleEvent(
     next > 1 ? EventReason.Retried : EventReason.Submitted,
     'Submit',
     `attempt ${next} ${verb} as HTCondor job ${jobId} on ${status.schedd}`,

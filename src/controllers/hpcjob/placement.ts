@@ -71,7 +71,12 @@ export function wantsNewAttempt(job: HPCJob): boolean {
   return current?.outcome !== 'Running';
 }
 
-/** The schedd whose state a reconcile of `job` needs to see. */
+/**
+ * The schedd whose state a reconcile of `job` needs to see. A deleted HPCJob with no schedd recorded may
+ * still have a job on the default pool: a new HPCJob's first status is written only once its job is in the
+ * queue (new-attempt.ts), so its cleanup looks there. On a VirtualCluster the schedd is always recorded
+ * before a submission is asked for: nothing recorded there means nothing was submitted.
+ */
 export function observedTarget(
   job: HPCJob,
   vc: VirtualCluster | 'missing' | undefined,
@@ -79,7 +84,9 @@ export function observedTarget(
 ): ScheddTarget | undefined {
   const recorded = recordedTarget(job, vc, settings);
   if (!wantsNewAttempt(job)) {
-    if (recorded || job.metadata.deletionTimestamp) return recorded;
+    if (recorded) return recorded;
+    if (job.metadata.deletionTimestamp)
+      return job.spec.virtualClusterRef ? undefined : settings.defaultTarget;
   }
   const next = placementForNew(job, vc, settings);
   return next.usable ? next.target : recorded;

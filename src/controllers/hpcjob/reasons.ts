@@ -86,12 +86,16 @@ export const Requeue = {
   Fetching: 2000,
   /** Right after a release, while the tracker may still show the hold it released. */
   ReleaseSettling: 2000,
+  /** While a new HPCJob's job is held for a moment as its input is spooled (its first status waits). */
+  Spooling: 1000,
   /** While jobs of a final or deleted HPCJob are still in the queue. */
   Cleanup: 1000,
   /** While cleanup cannot reach the schedd. */
   CleanupBlocked: 15_000,
 } as const;
 
+/** A new HPCJob's first status waits at most this long (from QDate) for its job's input to be spooled. */
+export const FIRST_STATUS_SPOOL_WAIT_MS = 10_000;
 /** A release the tracker does not show after this long is asked for again (a crash or a lost call). */
 export const RELEASE_SETTLE_MS = 30_000;
 /** Most attempts kept in status (the CRD's maxItems). */

@@ -5,7 +5,7 @@
  * only then acknowledged, which lets HTCondor delete the sandbox.
  */
 import { refOf } from './job-state.js';
-import type { TrackedJob } from '../../condor/backend.js';
+import type { Lookup, TrackedJob } from '../../condor/backend.js';
 import { HPCJobConditions as C, type Attempt } from '../../crds/hpcjob.js';
 import type { Draft } from './draft.js';
 import { isoOfSeconds } from './draft.js';
@@ -16,9 +16,20 @@ import { jobState, SUSPEND_REASON, type JobState } from './job-state.js';
 import { ActionReason, EventReason, Reason, Requeue } from './reasons.js';
 import { placementForNew } from './placement.js';
 import { explainIdle, scheduled } from './schedulable.js';
+import { syncedScheduler } from './scheduler.js';
+import { sweepEarlierAttempts } from './cleanup.js';
 
-export function trackAttempt(d: Draft, current: Attempt): void {
-  const lookup = d.obs.scheduler?.current;
+/**
+ * The current attempt is in HTCondor: follow it on the schedd recorded for it. `lookup` is its job as the
+ * observation found it, or (right after it was recorded) the job just seen in the queue.
+ */
+export function followAttempt(d: Draft, current: Attempt, lookup = d.obs.scheduler?.current): void {
+  if (!syncedScheduler(d)) return;
+  sweepEarlierAttempts(d);
+  trackAttempt(d, current, lookup);
+}
+
+function trackAttempt(d: Draft, current: Attempt, lookup: Lookup | undefined): void {
   if (!lookup || lookup.state === 'pending') {
     d.requeue(Requeue.Lookup);
     return;
@@ -97,8 +108,7 @@ function strandedWithoutWorkers(d: Draft, current: Attempt, job: TrackedJob): bo
 function onRunning(d: Draft, current: Attempt, st: Extract<JobState, { state: 'running' }>): void {
   const host = st.host ?? 'a worker';
   if (d.status.phase !== 'Running') {
-    d.event(
-      'Normal',
+    d.lifecycleEvent(
       EventReason.Started,
       'Run',
       `attempt ${current.attempt} (${current.jobId}) started on ${host}`,
@@ -166,8 +176,7 @@ function backfillStart(
   if (!started || current.startTime) return;
   // The Started event too, so the event history reads the same however often we looked.
   const where = host ?? 'a worker';
-  d.event(
-    'Normal',
+  d.lifecycleEvent(
     EventReason.Started,
     'Run',
     `attempt ${current.attempt} (${current.jobId}) started on ${where} at ${started}`,

@@ -42,6 +42,8 @@ describe('HPCJob transition: a new attempt', () => {
     ]);
     expect(t.status).toMatchObject({ phase: 'Pending', schedd: 'schedd@ap', pool: 'cm:9618' });
     expect(conditionOf(t, 'Accepted')?.status).toBe('True');
+    // On the default pool the first status waits for the job to be in the queue (one write for both).
+    expect(t.deferStatus).toBe(true);
   });
 
   it('does not judge or submit before the schedd was read once', () => {
@@ -72,7 +74,11 @@ describe('HPCJob transition: a new attempt', () => {
       { kind: 'clearSubmission', attempt: 1 },
       { kind: 'attemptSubmitted', attempt: 1 },
     ]);
-    expect(t.events.map((e) => e.reason)).toEqual(['Submitted']);
+    expect(t.deferStatus).toBe(false);
+    // Status says it all: the Event only with --lifecycle-events.
+    expect(t.events).toEqual([]);
+    const withEvents = transition(job, obs, defaultSettings({ lifecycleEvents: true }));
+    expect(withEvents.events.map((e) => e.reason)).toEqual(['Submitted']);
   });
 
   it('adopts a job of the next attempt that is already in the queue instead of submitting again', () => {

@@ -12,6 +12,7 @@ import { SUSPEND_REASON } from './job-state.js';
 import { transition } from './transition.js';
 
 const settings = defaultSettings();
+const withEvents = defaultSettings({ lifecycleEvents: true });
 const reasons = (t: ReturnType<typeof transition>) => t.events.map((e) => e.reason);
 const conditionOf = (t: ReturnType<typeof transition>, type: string) =>
   t.status.conditions?.find((c) => c.type === type);
@@ -30,12 +31,15 @@ describe('HPCJob transition: following an attempt', () => {
     const t = transition(job, observe().current(makeTrackedJob(job).running().obj()).obj(), settings);
     expect(t.status.phase).toBe('Running');
     expect(t.status.attempts?.[0]).toMatchObject({ host: 'slot1@worker', startTime: iso(T0 + 10_000) });
-    expect(reasons(t)).toEqual(['Started']);
+    expect(reasons(t)).toEqual([]);
+    expect(
+      reasons(transition(job, observe().current(makeTrackedJob(job).running().obj()).obj(), withEvents)),
+    ).toEqual(['Started']);
     expect(t.samples.queueWaitSeconds).toEqual([10]);
     const again = transition(
       { ...job, status: t.status },
       observe().current(makeTrackedJob(job).running().obj()).obj(),
-      settings,
+      withEvents,
     );
     expect(reasons(again)).toEqual([]);
   });
@@ -210,7 +214,9 @@ describe('HPCJob transition: the end of an attempt', () => {
     expect(t.status.phase).toBe('Succeeded');
     expect(t.status.logs?.stdout).toBe('/logs/ns/step/1/hpc.stdout');
     expect(t.afterWrite).toEqual([{ kind: 'acknowledge', job: { jobId: '7.0', uid: 'uid-step' } }]);
-    expect(reasons(t)).toEqual(['Started', 'Succeeded']);
+    expect(reasons(t)).toEqual([]);
+    const told = transition(running().obj(), observe().current(done(0), { state: 'done' }).obj(), withEvents);
+    expect(reasons(told)).toEqual(['Started', 'Succeeded']);
   });
 
   it('merges condor-transfer results before the status says Succeeded', () => {

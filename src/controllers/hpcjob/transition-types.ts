@@ -68,6 +68,11 @@ export interface HPCJobSettings {
   matchAnalysisAfterMs: number;
   /** ...refreshed this often while it stays idle. */
   matchAnalysisEveryMs: number;
+  /**
+   * Record Normal Events for the plain life cycle too (Submitted, Retried, Started, Succeeded). Off by
+   * default: status already says each of them exactly, and each Event is one more API write per step.
+   */
+  lifecycleEvents: boolean;
 }
 
 export type HPCJobEffect =
@@ -105,6 +110,12 @@ export interface TransitionSamples {
 export interface HPCJobTransition {
   /** The finalizer is missing: add it first. */
   addFinalizer: boolean;
+  /**
+   * The status need not be written now: nothing in it has to precede the effects, and the next reconcile
+   * computes it again. A new HPCJob's first status waits this way until its job is in the queue, so that
+   * "submitted" and "queued" (or "running") are one write (docs/design.md, API writes).
+   */
+  deferStatus: boolean;
   /** The status to write (the executor writes only when it differs from the stored one). */
   status: HPCJobStatus;
   events: PlannedEvent[];

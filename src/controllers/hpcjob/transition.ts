@@ -6,11 +6,10 @@
  */
 import { FINAL_PHASES, HPCJobAnnotations, HPCJobConditions as C, type HPCJob } from '../../crds/hpcjob.js';
 import { Draft, truncate } from './draft.js';
-import { finalize, sweepEarlierAttempts, whileFinal } from './cleanup.js';
+import { finalize, whileFinal } from './cleanup.js';
 import { startNextAttempt } from './new-attempt.js';
 import { ActionReason, EventReason, Limit, Reason, Requeue } from './reasons.js';
-import { syncedScheduler } from './scheduler.js';
-import { trackAttempt } from './track.js';
+import { followAttempt } from './track.js';
 import type { HPCJobObservation, HPCJobSettings, HPCJobTransition } from './transition-types.js';
 import { outputLimitError, validateSpec } from './validate.js';
 
@@ -50,13 +49,6 @@ function step(d: Draft): void {
   const current = d.current();
   if (current?.outcome === 'Running') return followAttempt(d, current);
   startNextAttempt(d);
-}
-
-/** The current attempt is in HTCondor: follow it on the schedd recorded for it. */
-function followAttempt(d: Draft, current: NonNullable<ReturnType<Draft['current']>>): void {
-  if (!syncedScheduler(d)) return;
-  sweepEarlierAttempts(d);
-  trackAttempt(d, current);
 }
 
 /** activeDeadlineSeconds counts from the first submission (kept in status, whatever attempts are trimmed). */
@@ -106,8 +98,7 @@ function cancelJob(d: Draft, token: string): void {
 /** A person asked for one more attempt: back to Pending, history kept; the next reconcile submits it. */
 function retryByHand(d: Draft, token: string): void {
   const { status } = d;
-  status.phase = 'Pending';
-  d.samples.phases.push('Pending');
+  d.phase('Pending');
   status.completionTime = undefined;
   status.nextRetryTime = undefined;
   status.message = truncate(`attempt ${(status.attempt ?? 0) + 1} requested by hand`, Limit.message);

@@ -8,18 +8,34 @@ describe('classAdProblem', () => {
     'member("x", {"x", "y"}) && !isUndefined(TARGET.HasDocker)',
     'TARGET.Foo =?= undefined',
     'a ? b : c',
+    '\'Owner\' == "root"',
+    'x == "/* not a comment */"',
   ])('accepts %j', (e) => expect(classAdProblem(e)).toBeUndefined());
 
   it.each([
     ['', /empty/],
-    ['(TARGET.Memory > 1', /unclosed/],
-    ['TARGET.Memory > 1)', /unbalanced/],
-    ['Arch == "X86', /unterminated/],
-    ['$$(Memory) > 1', /unexpected character "\$"/],
+    ['   ', /empty/],
+    ['(TARGET.Memory > 1', /^HTCondor cannot parse it: expected an operator or "\)" at column 19/],
+    ['TARGET.Memory > 1)', /^HTCondor cannot parse it: expected an operator or the end .* at column 18/],
+    ['Arch == "X86', /^HTCondor cannot parse it: a string that never ends at column 9/],
+    ['x == "C:\\"', /^HTCondor cannot parse it: a string that never ends/],
+    ['$$(Memory) > 1', /^"\$\$" at column 1: submit macros/],
+    ['x == "$(Owner)"', /^"\$\(" at column 7: submit macros/],
     ['true\nqueue 10', /line breaks/],
-    ['true; rm -rf /', /unexpected character ";"/],
-    ['`id`', /unexpected/],
+    ['true; rm -rf /', /^HTCondor cannot parse it: expected an operator .* found ";"/],
+    ['`id`', /not part of the ClassAd language/],
+    ['true) || (true', /^it is not an expression on its own .* at column 5/],
+    ['true ? 1 : 2 )', /^HTCondor cannot parse it/],
+    ['true /* x */', /^comment at column 6: comments are not allowed/],
+    ['true /* ( */ ) || ( true /* ) */', /^comment at column 6/],
+    ['true // x', /^comment at column 6/],
   ])('refuses %j', (e, why) => expect(classAdProblem(e)).toMatch(why));
+
+  it('names the field first', () => {
+    expect(validateSpec({ command: ['true'], requirements: 'Memory >' })?.message).toBe(
+      'spec.requirements: HTCondor cannot parse it: expected an operand at column 9, found the end of the expression',
+    );
+  });
 });
 
 describe('imageProblem', () => {

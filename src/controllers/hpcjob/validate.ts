@@ -12,6 +12,7 @@ import {
   SAFE_PATH_BODY,
   type HPCJobSpec,
 } from '../../crds/hpcjob.js';
+import { classAdComments, classAdSyntaxError } from '../../condor/classad-syntax.js';
 import { durationProblem, quantityProblem } from '../../util/units.js';
 import { b64, b64Words } from '../../wrapper-contract.js';
 
@@ -46,14 +47,13 @@ export function workspaceProblem(path: string): string | undefined {
 
 /** The first problem of a spec, in the order the checks are listed; undefined when it may be submitted. */
 export function validateSpec(spec: HPCJobSpec): ValidationError | undefined {
-  return (
-    requirementsError(spec) ??
-    imageError(spec) ??
-    workspaceError(spec) ??
-    quantityError(spec) ??
-    walltimeError(spec) ??
-    payloadError(spec)
-  );
+  return specProblems(spec)[0];
+}
+
+/** Every problem of a spec, one per check, in the order the checks are listed (the admission webhook's list). */
+export function specProblems(spec: HPCJobSpec): ValidationError[] {
+  const checks = [requirementsError, imageError, workspaceError, quantityError, walltimeError, payloadError];
+  return checks.map((check) => check(spec)).filter((e): e is ValidationError => e !== undefined);
 }
 
 function requirementsError(spec: HPCJobSpec): ValidationError | undefined {
@@ -63,7 +63,7 @@ function requirementsError(spec: HPCJobSpec): ValidationError | undefined {
   return {
     field: 'spec.requirements',
     reason: 'InvalidRequirements',
-    message: `spec.requirements is not a usable ClassAd expression: ${problem}`,
+    message: `spec.requirements: ${problem}`,
   };
 }
 
@@ -176,74 +176,37 @@ export function imageProblem(image: string): string | undefined {
 }
 
 /**
- * Checks a ClassAd expression's lexical sanity: known tokens only (no `$` macros, no statement separators, no
- * comments), terminated strings, balanced brackets, at least one token. Control characters are refused even
- * inside strings (the submit language ends a line there) and so are `$(` and `$$` (macros no escape carries).
- * Comments are refused because HTCondor drops them and this check does not: `/* ( *\/ ) || ( x /* ) *\/`
- * looks balanced here and closes the operator's parentheses there. HTCondor itself has the last word, but
- * this keeps junk and injection attempts away from condor_submit.
+ * Where the operator puts a requirements expression: inside its own parentheses, which condor_submit puts in
+ * parentheses again (description.ts, and Requirements = ((ours) && (yours)) && (...) in the job ad).
+ */
+export const REQUIREMENTS_WITHIN = ['((', '))'] as const;
+
+/**
+ * What is wrong with a requirements expression, if anything: what HTCondor would refuse to parse where the
+ * operator puts it (classad-syntax.ts, a model of HTCondor's parser), and what the operator refuses although
+ * HTCondor would take it:
+ * - control characters, even inside strings (the submit language ends a line there);
+ * - `$(` and `$$`, even inside strings (submit macros no escape carries);
+ * - an expression that parses only once embedded (`true) || (true` closes the operator's parenthesis and
+ *   escapes its VirtualCluster clause): it must parse on its own too;
+ * - comments: HTCondor drops them, so `/* ( *\/ ) || ( x /* ) *\/` can do the same.
  */
 export function classAdProblem(expr: string): string | undefined {
   // eslint-disable-next-line no-control-regex -- control characters are what is refused
   const control = /[\x00-\x08\x0a-\x1f\x7f]/.exec(expr);
   if (control) return `control character ${JSON.stringify(control[0])} (line breaks are not allowed)`;
-  if (/\$[($]/.test(expr)) return 'unexpected character "$": macros ("$(" or "$$") are not allowed';
-  const stack: string[] = [];
-  let tokens = 0;
-  let i = 0;
-  while (i < expr.length) {
-    const ch = expr[i] as string;
-    // Only the blanks HTCondor's lexer skips: a no-break or line separator is not whitespace to it.
-    if (ch === ' ' || ch === '\t') {
-      i++;
-      continue;
-    }
-    tokens++;
-    const token = scanToken(expr, i, stack);
-    if ('problem' in token) return token.problem;
-    i += token.length;
-  }
-  if (stack.length > 0) return `unclosed ${JSON.stringify(stack[stack.length - 1])}`;
-  if (tokens === 0) return 'empty expression';
+  const macro = /\$[($]/.exec(expr);
+  if (macro)
+    return `"${macro[0]}" at column ${macro.index + 1}: submit macros ("$(" or "$$") are not allowed`;
+  if (expr.trim() === '') return 'empty expression';
+  const comment = classAdComments(expr)[0];
+  if (comment !== undefined)
+    return `comment at column ${comment + 1}: comments are not allowed (HTCondor drops them, which can move what the parentheses enclose)`;
+  const embedded = classAdSyntaxError(expr, REQUIREMENTS_WITHIN);
+  const alone = classAdSyntaxError(expr);
+  // Where both fail, the message about the expression alone points at the user's own text.
+  if (embedded) return `HTCondor cannot parse it: ${(alone ?? embedded).message}`;
+  if (alone)
+    return `it is not an expression on its own (the operator puts it in parentheses): ${alone.message}`;
   return undefined;
-}
-
-const CLOSING: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
-
-/**
- * The token of a ClassAd expression that starts at `i` (not a blank): its length, or what is wrong with it.
- * Opening brackets go on `stack` and closing ones must match its top.
- */
-function scanToken(expr: string, i: number, stack: string[]): { length: number } | { problem: string } {
-  const ch = expr[i] as string;
-  if (ch === '"') {
-    let j = i + 1;
-    while (j < expr.length && expr[j] !== '"') {
-      if (expr[j] === '\\') j++;
-      j++;
-    }
-    if (j >= expr.length) return { problem: 'unterminated string' };
-    return { length: j + 1 - i };
-  }
-  if (/[A-Za-z_]/.test(ch)) {
-    const m = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*/.exec(expr.slice(i));
-    return { length: (m?.[0] ?? ch).length };
-  }
-  if (/[0-9.]/.test(ch)) {
-    const m = /^([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?/.exec(expr.slice(i));
-    return m ? { length: m[0].length } : { problem: `unexpected ${JSON.stringify(ch)}` };
-  }
-  if (expr.startsWith('//', i) || expr.startsWith('/*', i) || expr.startsWith('*/', i))
-    return { problem: 'comments are not allowed' };
-  const op = /^(=\?=|=!=|==|!=|<=|>=|&&|\|\||<<|>>>|>>|[<>!+\-*/%&|^~?:,])/.exec(expr.slice(i));
-  if (op) return { length: op[0].length };
-  if ('([{'.includes(ch)) {
-    stack.push(ch);
-    return { length: 1 };
-  }
-  if (ch in CLOSING) {
-    if (stack.pop() !== CLOSING[ch]) return { problem: `unbalanced ${JSON.stringify(ch)}` };
-    return { length: 1 };
-  }
-  return { problem: `unexpected character ${JSON.stringify(ch)}` };
 }

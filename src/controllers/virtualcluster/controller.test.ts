@@ -195,6 +195,24 @@ describe('defect 8: removed or changed allocation leaves pilots and the pool tok
       expect([...h.files.keys()].filter((f) => f.endsWith('pilot.token'))).toEqual([]);
   });
 
+  it('deleting: a cancel that did not reach the site is sent again, not taken for done (found by the simulation, seed 6605)', async () => {
+    const w = twoSites();
+    await settle(w);
+    const two = w.sites.host('two.example');
+    // The pilots are listed, but the cancel hangs until the SSH timeout.
+    two.failing.set(
+      'cancel',
+      new SshError('unreachable', 'no answer from hpcuser@two.example:22 in 30000 ms'),
+    );
+    w.delete();
+    await w.pass();
+    expect(two.pilots('hp', 'running')).toHaveLength(1);
+    two.failing.delete('cancel');
+    for (let i = 0; i < 4 && w.vc(); i++) await w.pass();
+    expect(two.pilots('hp', 'queued', 'running')).toEqual([]);
+    expect(w.vc()).toBeUndefined();
+  });
+
   it('the end of the lifetime cleans every recorded place and then it is Terminated', async () => {
     const w = new VcWorld();
     w.objects.put(

@@ -96,7 +96,8 @@ export class VirtualClusterController {
     if (ctx.signal?.aborted) return {};
     const done = await this.#executor.execute(vc, plan, observation, now, ctx.log);
     if (done.released) this.#forget(key);
-    else if (done.applied) this.#memory.set(key, { uid: vc.metadata.uid, memory: plan.memory });
+    else if (done.applied)
+      this.#memory.set(key, { uid: vc.metadata.uid, memory: keptMemory(memory, plan.memory, done.failed) });
     return plan.requeueAfterMs > 0 ? { requeueAfterMs: plan.requeueAfterMs } : {};
   };
 
@@ -171,4 +172,23 @@ export function watchVirtualClusters(
     const key = virtualClusterOf(job);
     if (key) enqueue(key);
   });
+}
+/**
+ * The memory to keep after a pass: the plan's, except that a place whose effects failed keeps the pilots it
+ * had as cancelled before. A cancel that never reached the site (it hung, say) is tried again on the next
+ * pass instead of being taken for done, which held a deleted VirtualCluster's finalizer for ever (found by
+ * the simulation, seed 6605).
+ */
+export function keptMemory(
+  before: PilotMemory,
+  planned: PilotMemory,
+  failed: ReadonlySet<string> | undefined,
+): PilotMemory {
+  if (!failed || failed.size === 0) return planned;
+  const cancelled = { ...planned.cancelled };
+  for (const place of failed) {
+    if (before.cancelled[place]) cancelled[place] = before.cancelled[place];
+    else delete cancelled[place];
+  }
+  return { ...planned, cancelled };
 }

@@ -40,6 +40,8 @@ export interface Execution {
   applied: boolean;
   /** The finalizer was removed: the VirtualCluster is about to go; forget it. */
   released: boolean;
+  /** Places (place keys) where an effect failed this pass: what the plan cancelled there did not happen. */
+  failed?: ReadonlySet<string>;
 }
 
 export class Executor {
@@ -105,7 +107,7 @@ export class Executor {
       if (m && !failed.has(key)) m.lastError = undefined;
     }
     this.#d.sessions.retain(vcKey, new Set(o.places.keys()));
-    return { applied: true, released: false };
+    return { applied: true, released: false, ...(failed.size > 0 ? { failed } : {}) };
   }
 
   /** One site effect; false when it failed (remembered for the next pass). */

@@ -93,18 +93,19 @@ export function countsOf(s: AllocationStatus | undefined): Counts {
   return c;
 }
 
+/** A place that could not be listed: unknown counts are kept from the last good look, not invented. */
+function unlisted(i: AllocationInput, v: Exclude<PlaceView, { kind: 'listed' }> | undefined): AllocationPlan {
+  return {
+    outcome: v?.kind ?? 'unreachable',
+    status: { ...(i.prev ?? {}), name: i.a.name, message: v?.message ?? 'not checked yet' },
+    effects: [],
+    touched: false,
+  };
+}
+
 export function planAllocation(i: AllocationInput): AllocationPlan {
   const v = i.view;
-  if (v?.kind !== 'listed') {
-    // Unknown counts are kept from the last good look, not invented.
-    const message = v?.message ?? 'not checked yet';
-    return {
-      outcome: v?.kind ?? 'unreachable',
-      status: { ...(i.prev ?? {}), name: i.a.name, message },
-      effects: [],
-      touched: false,
-    };
-  }
+  if (v?.kind !== 'listed') return unlisted(i, v);
   const ids = new Set(v.jobs.map((j) => j.id));
   // Only ids still listed are worth remembering: the memory stays as small as the listing.
   // Ids a retired place cancelled are kept here too: its record (and memory) goes before the listing forgets them.
@@ -125,21 +126,28 @@ export function planAllocation(i: AllocationInput): AllocationPlan {
   );
   // A pilot cancelled before and still listed is on its way out: counted, but not cancelled again.
   plan.cancel = plan.cancel.filter((id) => !ours.has(id));
-  const timing = maintenanceTiming(i, v);
-  const budget = allocationBudget(i.a, v, {
-    prefix: i.place.pilotPrefix,
-    nowMs: i.now,
-    walltimeSeconds: timing.kind === 'submit' ? timing.walltimeSeconds : i.pilotWalltimeSeconds,
-    wantedMore: plan.submit,
-  });
-  if (budget) plan.submit = Math.min(plan.submit, budget.room);
+  const { timing, budget } = applyLimits(i, v, plan);
   const acts = siteActions(i, v, plan, first, timing);
   acts.cancelled.forEach((id) => ours.add(id));
   const counts = { ...plan.counts, queued: plan.counts.queued + acts.submitted };
+  const backoff =
+    !canSubmit && plan.submit === 0 && active(v.jobs).length < i.wanted
+      ? `${failures.count} pilot(s) failed recently; next submission after ${rfc3339(new Date(failures.nextSubmitAt))}`
+      : undefined;
+  // A failure of the last pass's actions (or one found now) is this allocation's problem until it acts cleanly.
+  const held = budget && budget.state !== 'within' ? budget.message : undefined;
+  const message = acts.problem ?? v.lastError ?? backoff ?? waitingNote(acts.maintenance) ?? held;
+  const status = statusOf(i, v, {
+    counts,
+    next: first + acts.submitted,
+    submitted: acts.submitted,
+    message,
+    budget,
+  });
   return {
     outcome: acts.problem || v.lastError ? 'unreachable' : 'ok',
     counts,
-    status: allocationStatus(i, v, { counts, acts, failures, canSubmit, plan, first, budget }),
+    status,
     effects: acts.effects,
     failures,
     cancelled: [...ours],
@@ -150,34 +158,39 @@ export function planAllocation(i: AllocationInput): AllocationPlan {
   };
 }
 
-/** The allocation's status entry after this pass: counts, GPUs, budget, sequence, and its one problem. */
-function allocationStatus(
+/**
+ * What may cut the pilots to send: a maintenance window (shorter pilots, or none) and the budget (no more
+ * than the rest of the period pays for). Cuts `plan.submit` to the budget's room.
+ */
+function applyLimits(
   i: AllocationInput,
   v: Extract<PlaceView, { kind: 'listed' }>,
-  x: {
-    counts: Counts;
-    acts: SiteActions;
-    failures: FailureMemory;
-    canSubmit: boolean;
-    plan: PilotPlan;
-    first: number;
-    budget: BudgetOutcome | undefined;
-  },
+  plan: PilotPlan,
+): { timing: PilotTiming; budget?: BudgetOutcome } {
+  const timing = maintenanceTiming(i, v);
+  const budget = allocationBudget(i.a, v, {
+    prefix: i.place.pilotPrefix,
+    nowMs: i.now,
+    walltimeSeconds: timing.kind === 'submit' ? timing.walltimeSeconds : i.pilotWalltimeSeconds,
+    wantedMore: plan.submit,
+  });
+  if (budget) plan.submit = Math.min(plan.submit, budget.room);
+  return { timing, budget };
+}
+
+/** The allocation's status entry after this pass. */
+function statusOf(
+  i: AllocationInput,
+  v: Extract<PlaceView, { kind: 'listed' }>,
+  x: { counts: Counts; next: number; submitted: number; message?: string; budget?: BudgetOutcome },
 ): AllocationStatus {
-  const backoff =
-    !x.canSubmit && x.plan.submit === 0 && active(v.jobs).length < i.wanted
-      ? `${x.failures.count} pilot(s) failed recently; next submission after ${rfc3339(new Date(x.failures.nextSubmitAt))}`
-      : undefined;
-  // A failure of the last pass's actions (or one found now) is this allocation's problem until it acts cleanly.
-  const held = x.budget && x.budget.state !== 'within' ? x.budget.message : undefined;
-  const message = x.acts.problem ?? v.lastError ?? backoff ?? waitingNote(x.acts.maintenance) ?? held;
-  const status: AllocationStatus = { name: i.a.name, ...x.counts, nextSequence: x.first + x.acts.submitted };
+  const status: AllocationStatus = { name: i.a.name, ...x.counts, nextSequence: x.next };
   const gpus = gpuCounts(i, v.jobs);
   if (gpus) status.gpus = gpus;
   if (x.budget) status.budget = x.budget.status;
-  const lastSubmitTime = x.acts.submitted > 0 ? rfc3339(new Date(i.now)) : i.prev?.lastSubmitTime;
+  const lastSubmitTime = x.submitted > 0 ? rfc3339(new Date(i.now)) : i.prev?.lastSubmitTime;
   if (lastSubmitTime) status.lastSubmitTime = lastSubmitTime;
-  if (message) status.message = message;
+  if (x.message) status.message = x.message;
   return status;
 }
 

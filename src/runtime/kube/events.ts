@@ -1,6 +1,7 @@
 /** EventSink over events.k8s.io/v1 (controller-runtime 0.24's GetEventRecorder API). */
 import * as k8s from '@kubernetes/client-node';
-import type { EventRecord, EventSink } from '../kube-api.js';
+import type { EventRecord, EventSeries, EventSink } from '../kube-api.js';
+import { mergePatch } from './options.js';
 
 export class KubeEventSink implements EventSink {
   readonly #api: k8s.EventsV1Api;
@@ -25,5 +26,13 @@ export class KubeEventSink implements EventSink {
         regarding: e.regarding,
       },
     });
+  }
+
+  async patchSeries(namespace: string, name: string, series: EventSeries): Promise<void> {
+    await this.#api.patchNamespacedEvent(
+      // lastObservedTime is already a MicroTime string (kube-api microTime()).
+      { namespace, name, body: { series } },
+      mergePatch,
+    );
   }
 }

@@ -145,6 +145,13 @@ export function eventSink(api: ApiServer, who: Caller): EventSink {
         () => api.faults.plan(true, () => api.events.create(e)),
       );
     },
+    patchSeries(namespace, name, series) {
+      return api.net.call(
+        who,
+        { port: 'kube.events', text: `series ${namespace}/${name} count=${series.count}` },
+        () => api.faults.plan(true, () => api.events.patchSeries(namespace, name, series)),
+      );
+    },
   };
 }
 

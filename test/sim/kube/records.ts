@@ -2,7 +2,12 @@
  * The API server model's other resources: Leases (leader election, with the optimistic lock), Events
  * (validated names, 409 on a duplicate) and Secrets (read only, filled by the world).
  */
-import { ApiError, type EventRecord, type LeaseRecord } from '../../../src/runtime/kube-api.js';
+import {
+  ApiError,
+  type EventRecord,
+  type EventSeries,
+  type LeaseRecord,
+} from '../../../src/runtime/kube-api.js';
 
 /** metadata.name of an Event: a DNS subdomain of at most 253 characters. */
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -51,6 +56,7 @@ export class LeaseTable {
 export class EventTable {
   readonly names = new Set<string>();
   count = 0;
+  seriesPatches = 0;
 
   create(e: EventRecord): void {
     if (e.name.length > 253 || !DNS_SUBDOMAIN.test(e.name))
@@ -62,6 +68,14 @@ export class EventTable {
     if (this.names.has(key)) throw new ApiError(409, `events "${e.name}" already exists`);
     this.names.add(key);
     this.count++;
+  }
+
+  /** A series count on an Event that exists (404 otherwise), at least 2 (422 otherwise, as validation says). */
+  patchSeries(namespace: string, name: string, series: EventSeries): void {
+    if (!this.names.has(`${namespace}/${name}`)) throw new ApiError(404, `events "${name}" not found`);
+    if (series.count < 2)
+      throw new ApiError(422, `Event "${name}" is invalid: series.count must be at least 2`);
+    this.seriesPatches++;
   }
 }
 

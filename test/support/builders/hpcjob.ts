@@ -191,6 +191,7 @@ export function defaultSettings(patch: Partial<HPCJobSettings> = {}): HPCJobSett
     maxOutputBytesCeiling: 100 * 2 ** 30,
     matchAnalysisAfterMs: 60_000,
     matchAnalysisEveryMs: 300_000,
+    lifecycleEvents: false,
     ...patch,
   };
 }

@@ -63,16 +63,40 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def serving_cert(directory: str) -> str:
+    """A CA and a serving certificate for 127.0.0.1 (tls.crt, tls.key) made with openssl; returns the CA file."""
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], check=True, capture_output=True)
+
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    at = lambda name: os.path.join(directory, name)  # noqa: E731
+    openssl("req", "-x509", *ec, "-days", "1", "-subj", "/CN=reana-e2e-ca", "-keyout", at("ca.key"), "-out", at("ca.crt"))
+    with open(at("ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    openssl("req", *ec, "-subj", "/CN=hpc-operator", "-keyout", at("tls.key"), "-out", at("tls.csr"))
+    openssl("x509", "-req", "-in", at("tls.csr"), "-CA", at("ca.crt"), "-CAkey", at("ca.key"), "-CAcreateserial",
+            "-days", "1", "-extfile", at("ext"), "-out", at("tls.crt"))
+    return at("ca.crt")
+
+
 class Operator:
-    """The operator as a real process (node + tsx, as the TypeScript e2e tests run it)."""
+    """The operator as a real process (node + tsx, as the TypeScript e2e tests run it), serving HTTPS (live
+    logs) with a certificate made for the test: ``serving_url``, trusted through ``ca_file``."""
 
     def __init__(self, namespace: str):
         self.namespace = namespace
         self.log_dir = tempfile.mkdtemp(prefix="reana-e2e-oplogs-")
         self.log_file = os.path.join(tempfile.mkdtemp(prefix="reana-e2e-op-"), "operator.log")
+        self.cert_dir = tempfile.mkdtemp(prefix="reana-e2e-serving-")
+        self.ca_file = serving_cert(self.cert_dir)
         self.proc: Optional[subprocess.Popen] = None
         self.health_port = 0
         self.serving_port = 0
+
+    @property
+    def serving_url(self) -> str:
+        return f"https://127.0.0.1:{self.serving_port}"
 
     def start(self) -> None:
         env = load_env()
@@ -91,6 +115,7 @@ class Operator:
             f"--metrics-bind-address=127.0.0.1:{free_port()}",
             f"--health-probe-bind-address=127.0.0.1:{self.health_port}",
             f"--serving-bind-address=127.0.0.1:{self.serving_port}",
+            f"--serving-cert-dir={self.cert_dir}",
             "--leader-elect=false",
         ]
         out = open(self.log_file, "ab")

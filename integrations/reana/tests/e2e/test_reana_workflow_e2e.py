@@ -12,6 +12,8 @@ REANA deployment whose shared volume the HPC submit side mounts under another pa
 
 import json
 import os
+import subprocess
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
@@ -23,6 +25,7 @@ import stack
 from rjc_harness import db_row
 from reana_hpc.backend import HPCBackend
 from reana_hpc.kube import HPCJobsApi
+from reana_hpc.live import Credentials, OperatorLogs
 from reana_hpc.rjc.job_rows import local_naive
 from reana_hpc.settings import Settings
 
@@ -191,3 +194,43 @@ def test_env_value_with_newline_arrives_as_data_through_rjc(rjc, workflow):
                  env_vars={"X": value})
     assert follow(rjc, job)[-1] == "finished", logs_of(job)
     assert read(workflow, "newline.txt") == value + "|unset"
+
+def service_account_token(namespace, name, may_read_logs):
+    """A token of a ServiceAccount, as the job-controller has in the cluster, allowed get on hpcjobs/log or not."""
+
+    def kubectl(*args):
+        return subprocess.run(["kubectl", *args, "-n", namespace], check=True, capture_output=True, text=True).stdout
+
+    kubectl("create", "serviceaccount", name)
+    if may_read_logs:
+        kubectl("create", "role", name, "--verb=get", "--resource=hpcjobs.hpc.scailfin.io/log")
+        kubectl("create", "rolebinding", name, f"--role={name}", f"--serviceaccount={namespace}:{name}")
+    return kubectl("create", "token", name).strip()
+
+
+def test_logs_of_a_running_step_come_from_the_operator(rjc, workflow, operator, namespace):
+    """get_logs of a step that still runs: what it printed so far, read on the worker by the operator."""
+    from reana_job_controller.job_db import JOB_DB
+
+    job_id = submit(rjc, workflow, "progress", 'for i in $(seq 1 120); do echo "progress $i"; sleep 1; done')
+    name = JOB_DB[job_id]["backend_job_id"]
+    stack.wait_for("the step to run", lambda: db_row(job_id).started_at, timeout=STEP_TIMEOUT)
+    settings = replace(rjc.backend.settings, operator_url=operator.serving_url, operator_ca=operator.ca_file)
+
+    def backend_with(token):
+        live = OperatorLogs(operator.serving_url, operator.ca_file, lambda: Credentials(authorization=f"Bearer {token}"))
+        return HPCBackend(settings, rjc.backend.api, live=live)
+
+    # In the cluster: the job-controller's ServiceAccount token, with get on hpcjobs/log.
+    reader = backend_with(service_account_token(namespace, "rjc-logs", may_read_logs=True))
+    so_far = stack.wait_for("two lines", lambda: "progress 2\n" in reader.logs(name) and reader.logs(name), timeout=60)
+    assert so_far.startswith("progress 1\nprogress 2\n")
+    assert rjc.backend.get(name)["status"]["phase"] == "Running"
+    # Built from the settings alone: this process's kubeconfig credentials (here the admin's client certificate).
+    assert HPCBackend(settings, rjc.backend.api).logs(name).startswith("progress 1\n")
+    # Without hpcjobs/log the operator refuses: only what the workspace has (nothing while the step runs).
+    denied = backend_with(service_account_token(namespace, "no-logs", may_read_logs=False))
+    assert denied.logs(name).startswith(f"No logs of HPCJob {name} in the workspace (phase Running).")
+
+    assert rjc.http.delete(f"/jobs/{job_id}/?compute_backend={NAME}").status_code == 204
+    assert follow(rjc, job_id)[-1] == "stopped"

@@ -62,6 +62,7 @@ def test_a_typical_step():
                 "reana.hpc.scailfin.io/workflow-workspace": WS,
                 "reana.hpc.scailfin.io/prettified-cmd": "root -b -q fit.C",
             },
+            "finalizers": ["hpc.scailfin.io/condor-cleanup"],
         },
         "spec": {
             "image": "docker://docker.io/reanahub/reana-env-root6:6.18.04",

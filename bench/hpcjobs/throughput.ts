@@ -1,0 +1,186 @@
+/**
+ * N HPCJobs applied at once whose jobs never match a slot: submission and tracking, state changes made en
+ * masse with condor_hold / condor_release (the time until each HPCJob shows them read from a watch), and the
+ * floors of floors.ts measured in the same run.
+ */
+import { createNamespace, deleteNamespace } from '../../test/support/stack/kube.js';
+import type { OperatorProcess } from '../../test/support/stack/operator.js';
+import { uniqueName, waitFor } from '../../test/support/stack/stack.js';
+import {
+  NEVER,
+  createHPCJobs,
+  deleteHPCJobs,
+  kc,
+  phaseWatch,
+  sd,
+  startOperator,
+  usage,
+  type PhaseWatch,
+} from './cluster.js';
+import { apiWritesFloor, perJobStrategy, scheddOwnLimit, type PerJob } from './floors.js';
+import { writesPerJob, type WritesByKind } from './writes.js';
+
+export interface Latency {
+  hold: number[];
+  release: number[];
+}
+
+export interface Row {
+  n: number;
+  createSeconds: number;
+  createToSubmittedSeconds: number;
+  condorSubmits: number;
+  adoptQueries: number;
+  trackQueriesPerMinute: number;
+  historyPerMinute: number;
+  /** A slice of 100 jobs changed while all N are tracked, and every job changed at once. */
+  latency: { slice: Latency; all: Latency };
+  cpuSeconds: number;
+  peakRssMiB: number;
+  /** V8 heap in use and reserved, and memory outside it (buffers), at the end of the run (MiB). */
+  heapUsedMiB: number;
+  heapTotalMiB: number;
+  externalMiB: number;
+  /** API writes per HPCJob: from create to all Queued, and over the whole run (hold and release included). */
+  submitWrites: WritesByKind;
+  allWrites: WritesByKind;
+  scheddOwnSeconds: number;
+  apiWritesSeconds: number;
+  perJob?: PerJob;
+}
+
+/** job-0 … job-99: the jobs of the 100-job slice, by HPCJobRef (namespace/name). */
+const SLICE_CONSTRAINT = 'regexp("/job-[0-9][0-9]?$", HPCJobRef)';
+const SLICE = Array.from({ length: 100 }, (_, i) => `job-${i}`);
+/** Created the way `kubectl apply` does: without the finalizer (the operator adds it). */
+const SPEC = {
+  command: ['/bin/true'],
+  requirements: NEVER,
+  // A hold by hand (code 1) is reported and left alone for an hour: the bench releases it itself.
+  retryPolicy: { backoff: { initial: '1h' }, rules: [{ onHoldCodes: [1], action: 'release' }] },
+};
+
+export async function runThroughput(n: number): Promise<Row> {
+  const ns = uniqueName(`bench-${n}`);
+  await createNamespace(kc, ns);
+  const op = await startOperator(ns);
+  const watch = phaseWatch(ns);
+  const names = Array.from({ length: n }, (_, i) => `job-${i}`);
+  try {
+    const m0 = await op.metrics();
+    const submitted = await submitAll(ns, names, watch);
+    const m1 = await op.metrics();
+    const tracking = await quietMinute(op);
+    const slice = await changeStates(
+      watch,
+      SLICE.filter((x) => names.includes(x)),
+      `HPCOperator == "${ns}" && ${SLICE_CONSTRAINT}`,
+    );
+    const all = await changeStates(watch, names, `HPCOperator == "${ns}"`);
+    const { cpu, hwm } = usage(op.pid as number);
+    const m3 = await op.metrics();
+    const apiWritesSeconds = await apiWritesFloor(ns, names);
+    const floors = await cleanupAndFloors(ns, names, n);
+    return {
+      n,
+      ...submitted,
+      ...tracking,
+      ...(await condorAndMemory(op, m3)),
+      latency: { slice, all },
+      cpuSeconds: cpu,
+      peakRssMiB: hwm,
+      submitWrites: await writesPerJob(op, m0, m1, n),
+      allWrites: await writesPerJob(op, m0, m3, n),
+      apiWritesSeconds,
+      ...floors,
+    };
+  } finally {
+    watch.stop();
+    await op.stop();
+    await deleteNamespace(kc, ns);
+  }
+}
+
+/** Creates the HPCJobs and waits until every one was seen Queued. */
+async function submitAll(ns: string, names: string[], watch: PhaseWatch) {
+  const t0 = Date.now();
+  await createHPCJobs(ns, names, SPEC, false);
+  const createSeconds = (Date.now() - t0) / 1000;
+  const queued = (x: string) => watch.seen.get(x)?.has('Queued');
+  await waitFor(`${names.length} HPCJobs Queued`, () => names.every(queued), 1_800_000, 500);
+  const at = (x: string) => watch.seen.get(x)?.get('Submitted') ?? watch.seen.get(x)?.get('Queued') ?? 0;
+  const submittedAt = Math.max(...names.map(at));
+  return { createSeconds, createToSubmittedSeconds: (submittedAt - t0) / 1000 };
+}
+
+/** Steady tracking cost: condor calls over a quiet minute, with N jobs tracked. */
+async function quietMinute(op: OperatorProcess) {
+  const m1 = await op.metrics();
+  await new Promise((r) => setTimeout(r, 60_000));
+  const m2 = await op.metrics();
+  const delta = async (labels: Record<string, string>) =>
+    (await op.metric('hpc_condor_command_duration_seconds_count', labels, m2)) -
+    (await op.metric('hpc_condor_command_duration_seconds_count', labels, m1));
+  return {
+    trackQueriesPerMinute: await delta({ command: 'condor_q', purpose: 'track' }),
+    historyPerMinute: await delta({ command: 'condor_history' }),
+  };
+}
+
+/**
+ * Status latency, from the moment HTCondor had changed the jobs (the command returned) to the CR showing it:
+ * hold, then release, of the jobs `constraint` selects (`subset` by name).
+ */
+async function changeStates(watch: PhaseWatch, subset: string[], constraint: string): Promise<Latency> {
+  const latency: Latency = { hold: [], release: [] };
+  for (const [action, phase, key] of [
+    ['condor_hold', 'Held', 'hold'],
+    ['condor_release', 'Queued', 'release'],
+  ] as const) {
+    for (const x of subset) watch.seen.get(x)?.delete(phase);
+    await sd.act(action, constraint, action === 'condor_hold' ? 'benchmark' : undefined);
+    const done = Date.now();
+    await waitFor(
+      `${subset.length} HPCJobs ${phase}`,
+      () => subset.every((x) => watch.seen.get(x)?.has(phase)),
+      600_000,
+      100,
+    );
+    for (const x of subset)
+      latency[key].push(Math.max(0, (watch.seen.get(x)?.get(phase) as number) - done) / 1000);
+  }
+  return latency;
+}
+
+async function condorAndMemory(op: OperatorProcess, m: Map<string, number>) {
+  const mib = async (name: string) => (await op.metric(name, {}, m)) / 2 ** 20;
+  return {
+    condorSubmits: await op.metric(
+      'hpc_condor_command_duration_seconds_count',
+      { command: 'condor_submit' },
+      m,
+    ),
+    adoptQueries: await op.metric(
+      'hpc_condor_command_duration_seconds_count',
+      { command: 'condor_q', purpose: 'adopt' },
+      m,
+    ),
+    heapUsedMiB: await mib('nodejs_heap_size_used_bytes'),
+    heapTotalMiB: await mib('nodejs_heap_size_total_bytes'),
+    externalMiB: await mib('nodejs_external_memory_bytes'),
+  };
+}
+
+/** Clean up through the operator (finalizers remove the jobs), then measure the schedd's own limit. */
+async function cleanupAndFloors(ns: string, names: string[], n: number) {
+  await deleteHPCJobs(ns, names);
+  await waitFor(
+    'the queue to be empty of the benchmark',
+    async () => (await sd.query(`HPCOperator == "${ns}"`, ['JobStatus'])).length === 0,
+    600_000,
+    1000,
+  );
+  const scheddOwnSeconds = await scheddOwnLimit(n, ns);
+  const perJob = n <= 1000 ? await perJobStrategy(n, ns) : undefined;
+  return { scheddOwnSeconds, ...(perJob ? { perJob } : {}) };
+}
