@@ -38,7 +38,7 @@ export async function installCRDs(kc: k8s.KubeConfig): Promise<void> {
 export function keepCRDsInstalled(
   kc: k8s.KubeConfig,
   has: (spec: k8s.V1JSONSchemaProps | undefined) => boolean,
-  everyMs = 2000,
+  everyMs = 5000,
 ): () => void {
   const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
   let busy = false;
