@@ -28,7 +28,11 @@ import {
   s,
   type SubmitJob,
 } from '../../src/condor/submit-description.js';
-import { attemptLogDir, buildSubmitJob } from '../../src/controllers/hpcjob/description.js';
+import {
+  attemptLogDir,
+  buildSubmitJob,
+  WALLTIME_REQUIREMENT,
+} from '../../src/controllers/hpcjob/description.js';
 import { planStaging } from '../../src/controllers/hpcjob/staging.js';
 import { validateSpec } from '../../src/controllers/hpcjob/validate.js';
 import {
@@ -42,6 +46,7 @@ import { API_VERSION, GROUP, VERSION } from '../../src/crds/common.js';
 import type { HPCJob } from '../../src/crds/hpcjob.js';
 import type { Allocation, VirtualCluster } from '../../src/crds/virtualcluster.js';
 import { adapterFor } from '../../src/sites/batch.js';
+import { WALLTIME_START } from '../../src/sites/pilot.js';
 import { SshTransport } from '../../src/sites/ssh.js';
 import { durationMs, quantityKiB, quantityMiB } from '../../src/util/units.js';
 import { CANARY, expand, loadCorpus, type Expect, type HostileCase } from '../fixtures/hostile/corpus.js';
@@ -304,19 +309,38 @@ async function descriptionOf(job: HPCJob): Promise<{ submit: SubmitJob; descript
   return { submit, description: renderSubmitDescription([submit]), dir };
 }
 
+/** The operator's own conjuncts for a job on a VirtualCluster or not, as description.ts writes them. */
+function operatorRequirements(onVirtualCluster: boolean): string {
+  return [
+    '(TARGET.VirtualCluster =?= MY.HPCVirtualCluster)',
+    ...(onVirtualCluster ? [WALLTIME_REQUIREMENT] : []),
+  ].join(' && ');
+}
+
+/** By the operator's conjuncts: HTCondor's text of them up to where a user's expression begins. */
+const operatorHeads = new Map<string, string>();
+
 /**
  * The same job with only the operator's requirements: what HTCondor adds to them for this job (its own
- * clauses depend on the request) is then known, and the user's part can be told apart.
+ * clauses depend on the request) is then known, and the user's part can be told apart. Once per kind of
+ * operator conjuncts, the same with a user expression `true`, to learn where a user's part begins.
  */
 async function referenceAd(submit: SubmitJob): Promise<Ad> {
-  const only: SubmitJob = {
-    commands: {
-      ...submit.commands,
-      requirements: s.expr(expr('(TARGET.VirtualCluster =?= MY.HPCVirtualCluster)')),
-    },
+  const op = operatorRequirements(typeof submit.attributes.HPCVirtualCluster === 'string');
+  const withRequirements = (text: string): SubmitJob => ({
+    commands: { ...submit.commands, requirements: s.expr(expr(text)) },
     attributes: submit.attributes,
-  };
-  const [ad] = await dryRun(cli, renderSubmitDescription([only]), work);
+  });
+  const [ad] = await dryRun(cli, renderSubmitDescription([withRequirements(op)]), work);
+  if (!operatorHeads.has(op)) {
+    const [withTrue] = await dryRun(
+      cli,
+      renderSubmitDescription([withRequirements(`${op} && (true)`)]),
+      work,
+    );
+    const text = EXPR.exec(String((withTrue as Ad).Requirements))?.[1] as string;
+    operatorHeads.set(op, text.slice(0, text.lastIndexOf('(true)') + 1));
+  }
   return ad as Ad;
 }
 
@@ -336,7 +360,6 @@ function closing(text: string, open: number): number {
 }
 
 const EXPR = /^\/Expr\((.*)\)\/$/s;
-const VC_CONJUNCT = '(TARGET.VirtualCluster is MY.HPCVirtualCluster)';
 
 /** The string literals of an expression as HTCondor prints it (new ClassAd syntax: C escapes, octal bytes). */
 function unparsedLiterals(text: string): string[] {
@@ -366,8 +389,8 @@ function unparsedLiterals(text: string): string[] {
 }
 
 /**
- * Requirements = ((VirtualCluster conjunct) && (user expression)) && <HTCondor's own>: the user's text must
- * sit inside its own parentheses, so that it cannot reach the operator's conjunct.
+ * Requirements = ((operator's conjuncts) && (user expression)) && <HTCondor's own>: the user's text must
+ * sit inside its own parentheses, so that it cannot reach the operator's conjuncts.
  */
 function checkRequirements(ad: Ad, job: HPCJob, reference: Ad): void {
   const text = EXPR.exec(String(ad.Requirements))?.[1];
@@ -381,7 +404,8 @@ function checkRequirements(ad: Ad, job: HPCJob, reference: Ad): void {
   // HTCondor's own clauses for this job follow unchanged.
   const tail = (t: string) => t.slice(closing(t, 0) + 1);
   expect(tail(req)).toBe(tail(referenceText));
-  const head = `(${VC_CONJUNCT} && (`;
+  const head = operatorHeads.get(operatorRequirements(typeof ad.HPCVirtualCluster === 'string')) as string;
+  expect(head).toMatch(/^\(\(TARGET\.VirtualCluster is MY\.HPCVirtualCluster\) && .*\($/);
   expect(req.startsWith(head)).toBe(true);
   // The user's parentheses close right before the ones around both conjuncts.
   expect(closing(req, 0)).toBe(closing(req, head.length - 1) + 1);
@@ -617,7 +641,10 @@ describe('HPCJob hostile corpus', () => {
           Object.keys(a)
             .filter((k) => !volatile.includes(k))
             .sort();
-        expect([d.c.name, keys(ad)]).toEqual([d.c.name, keys(d.ad)]);
+        // An attribute only other jobs of the batch set is `undefined` here: in ClassAd matching the same as
+        // absent (HPCWalltimeNeeded of a job on a VirtualCluster beside jobs that are not).
+        const unset = (k: string) => (ad[k] === null || ad[k] === undefined) && !(k in d.ad);
+        expect([d.c.name, keys(ad).filter((k) => !unset(k))]).toEqual([d.c.name, keys(d.ad)]);
         for (const k of keys(d.ad)) expect([d.c.name, k, ad[k]]).toEqual([d.c.name, k, d.ad[k]]);
         // In a batch a variable another job sets is empty here, which the wrapper takes as unset.
         const set = (raw: unknown) => [...parseV2Env(String(raw))].filter(([, v]) => v !== '');
@@ -748,7 +775,7 @@ describe('VirtualCluster hostile corpus', () => {
       _CONDOR_HPCAllocation: JSON.stringify(a.name),
       _CONDOR_HPCPilot: JSON.stringify(name),
       _CONDOR_HPCContainerRuntime: JSON.stringify(a.containerRuntime ?? 'auto'),
-      _CONDOR_START: `(TARGET.HPCVirtualCluster =?= ${JSON.stringify(`${vc.metadata.namespace}/${vc.metadata.name}`)})`,
+      _CONDOR_START: `(TARGET.HPCVirtualCluster =?= ${JSON.stringify(`${vc.metadata.namespace}/${vc.metadata.name}`)}) && ${WALLTIME_START}`,
       _CONDOR_NUM_CPUS: String(w.cores ?? 1),
       _CONDOR_MEMORY: String(quantityMiB(w.memory ?? '2Gi')),
       _CONDOR_STARTD_NOCLAIM_SHUTDOWN: String(Math.floor(durationMs(w.idleShutdown ?? '5m') / 1000)),
