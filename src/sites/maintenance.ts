@@ -9,6 +9,7 @@
  * - SGE: advance reservations owned by root (SGE has no maintenance kind; sites reserve as the manager).
  * Times are read in UTC (`TZ=UTC`, SLURM_TIME_FORMAT=%s), so a site's local time zone cannot shift them.
  */
+import { ctimeUtcMs } from './ctime.js';
 
 export interface MaintenanceWindow {
   /** The reservation's name or id, for messages. */
@@ -64,8 +65,8 @@ const pbsReader: MaintenanceReader = {
     for (const block of stdout.split(/^(?=Resv ID:)/m)) {
       const id = /^Resv ID:\s*(\S+)/.exec(block)?.[1];
       if (!id || !id.startsWith('M')) continue;
-      const start = ctimeUtc(/reserve_start = (.+)$/m.exec(block)?.[1]);
-      const end = ctimeUtc(/reserve_end = (.+)$/m.exec(block)?.[1]);
+      const start = ctimeUtcMs(/reserve_start = (.+)$/m.exec(block)?.[1]);
+      const end = ctimeUtcMs(/reserve_end = (.+)$/m.exec(block)?.[1]);
       if (start === undefined || end === undefined) continue;
       // Not its `queue`: every PBS reservation gets a queue of its own, named after it.
       windows.push({ name: id, startMs: start, endMs: end });
@@ -73,16 +74,6 @@ const pbsReader: MaintenanceReader = {
     return windows;
   },
 };
-
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-function ctimeUtc(text: string | undefined): number | undefined {
-  const m = /^\w{3}\s+(\w{3})\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})\s+(\d{4})/.exec(text?.trim() ?? '');
-  if (!m) return undefined;
-  const month = MONTHS.indexOf(m[1] as string);
-  if (month < 0) return undefined;
-  return Date.UTC(Number(m[6]), month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]));
-}
 
 // ------------------------------------------------------------------------------------------------ LSF
 

@@ -15,6 +15,7 @@ import { kubeConfig, siteLogin, uniqueName, waitFor } from '../support/stack/sta
 import {
   activePilots,
   createSiteSecrets,
+  deleteVirtualClusters,
   FAST_PILOT_ARGS,
   sgeSpec,
   slurmSpec,
@@ -40,15 +41,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Deleted while the operator runs, so that the pilots are cancelled on the shared site.
-  await co
-    .deleteCollectionNamespacedCustomObject({ ...VIRTUALCLUSTERS, namespace: ns })
-    .catch(() => undefined);
-  await waitFor('the VirtualClusters gone', async () => {
-    const list = (await co.listNamespacedCustomObject({ ...VIRTUALCLUSTERS, namespace: ns })) as {
-      items: unknown[];
-    };
-    return list.items.length === 0 ? true : undefined;
-  }).catch(() => undefined);
+  await deleteVirtualClusters(co, ns);
   await op.stop();
   ssh.close();
   await deleteNamespace(kc, ns);

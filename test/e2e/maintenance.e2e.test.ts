@@ -19,6 +19,7 @@ import { STACK, kubeConfig, siteLogin, uniqueName, waitFor } from '../support/st
 import {
   activePilots,
   createSiteSecrets,
+  deleteVirtualClusters,
   FAST_PILOT_ARGS,
   getVirtualCluster,
   sgeSpec,
@@ -64,15 +65,7 @@ beforeAll(async () => {
 afterAll(async () => {
   // A test that failed half-way leaves its VirtualCluster: deleted while the operator runs, so that its pilots
   // are cancelled rather than left to idle on the shared site.
-  await co
-    .deleteCollectionNamespacedCustomObject({ ...VIRTUALCLUSTERS, namespace: ns })
-    .catch(() => undefined);
-  await waitFor('the VirtualClusters gone', async () => {
-    const list = (await co.listNamespacedCustomObject({ ...VIRTUALCLUSTERS, namespace: ns })) as {
-      items: unknown[];
-    };
-    return list.items.length === 0 ? true : undefined;
-  }).catch(() => undefined);
+  await deleteVirtualClusters(co, ns);
   await op.stop();
   ssh.close();
   asSiteRoot(

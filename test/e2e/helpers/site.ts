@@ -168,3 +168,17 @@ export async function activePilots(
     if (!ssh) transport.close();
   }
 }
+
+/**
+ * Deletes every VirtualCluster of `namespace` and waits (best effort) until they are gone, while the test's
+ * operator still runs: a test that failed half-way then leaves no pilot idling on the shared site.
+ */
+export async function deleteVirtualClusters(co: k8s.CustomObjectsApi, namespace: string): Promise<void> {
+  await co.deleteCollectionNamespacedCustomObject({ ...VIRTUALCLUSTERS, namespace }).catch(() => undefined);
+  await waitFor('the VirtualClusters gone', async () => {
+    const list = (await co.listNamespacedCustomObject({ ...VIRTUALCLUSTERS, namespace })) as {
+      items: unknown[];
+    };
+    return list.items.length === 0 ? true : undefined;
+  }).catch(() => undefined);
+}
