@@ -126,18 +126,20 @@ export function buildOperator(config: OperatorConfig, deps: OperatorDeps, o: Bui
   };
 }
 
+/** What both controllers are set up from. */
+interface ControllerWiring {
+  config: OperatorConfig;
+  o: BuildOptions;
+  all: OperatorMetrics;
+  hpcJobs: Informer<HPCJob>;
+  virtualClusters: Informer<VirtualCluster>;
+}
+
 /** The HPCJob controller, its writes and Events counted per kind. */
 function hpcJobControllerOf(
   manager: Manager,
   deps: OperatorDeps,
-  x: {
-    config: OperatorConfig;
-    o: BuildOptions;
-    all: OperatorMetrics;
-    hpcJobs: Informer<HPCJob>;
-    virtualClusters: Informer<VirtualCluster>;
-    backends: SchedulerBackends;
-  },
+  x: ControllerWiring & { backends: SchedulerBackends },
 ): Controller {
   const { config, all } = x;
   return setupHPCJobController(manager, {
@@ -245,14 +247,7 @@ function recorderFor(
 function setupVirtualClusters(
   manager: Manager,
   deps: OperatorDeps,
-  x: {
-    config: OperatorConfig;
-    o: BuildOptions;
-    all: OperatorMetrics;
-    hpcJobs: Informer<HPCJob>;
-    virtualClusters: Informer<VirtualCluster>;
-    condor: CondorConnector;
-  },
+  x: ControllerWiring & { condor: CondorConnector },
 ): void {
   const { clock, log } = deps;
   setupVirtualClusterController(manager, {

@@ -39,6 +39,7 @@ import {
 import {
   activePilots,
   createSiteSecrets,
+  deleteTestObjects,
   FAST_PILOT_ARGS,
   getVirtualCluster,
   sgeSpec,
@@ -134,31 +135,10 @@ beforeAll(async () => {
   await op.start();
 });
 
-/**
- * Deletes every HPCJob and VirtualCluster of the test while the operator still runs: its finalizers remove their
- * HTCondor jobs from the shared schedd and cancel their pilots and tokens on the shared site.
- */
-async function deleteAll(): Promise<void> {
-  for (const plural of ['hpcjobs', 'virtualclusters'])
-    await co.deleteCollectionNamespacedCustomObject({ ...VCS, plural });
-  await waitFor(
-    "the test's HPCJobs and VirtualClusters to be gone",
-    async () => {
-      const lists = await Promise.all(
-        ['hpcjobs', 'virtualclusters'].map(
-          (plural) => co.listNamespacedCustomObject({ ...VCS, plural }) as Promise<{ items: unknown[] }>,
-        ),
-      );
-      return lists.every((l) => l.items.length === 0);
-    },
-    120_000,
-  );
-}
-
 afterAll(async () => {
   stopKeeping();
   // Pilots first: a consumable that queued jobs still ask for cannot be removed.
-  await deleteAll();
+  await deleteTestObjects(co, ns);
   SGE_GPU.remove();
   ssh.close();
   await op.stop();

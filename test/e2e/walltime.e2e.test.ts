@@ -25,7 +25,13 @@ import {
 } from '../support/stack/kube.js';
 import { OperatorProcess } from '../support/stack/operator.js';
 import { condorCli, kubeConfig, loadStackEnv, STACK, uniqueName, waitFor } from '../support/stack/stack.js';
-import { createSiteSecrets, FAST_PILOT_ARGS, slurmSpec, VIRTUALCLUSTERS } from './helpers/site.js';
+import {
+  createSiteSecrets,
+  deleteTestObjects,
+  FAST_PILOT_ARGS,
+  slurmSpec,
+  VIRTUALCLUSTERS,
+} from './helpers/site.js';
 
 const kc = kubeConfig();
 const env = loadStackEnv();
@@ -96,20 +102,7 @@ beforeAll(async () => {
 afterAll(async () => {
   stopKeeping();
   // The operator's finalizers remove the jobs and cancel the pilots on the shared stack before it stops.
-  for (const plural of ['hpcjobs', 'virtualclusters'])
-    await co.deleteCollectionNamespacedCustomObject({ ...VCS, plural });
-  await waitFor(
-    "the test's HPCJobs and VirtualClusters to be gone",
-    async () => {
-      const lists = await Promise.all(
-        ['hpcjobs', 'virtualclusters'].map(
-          (plural) => co.listNamespacedCustomObject({ ...VCS, plural }) as Promise<{ items: unknown[] }>,
-        ),
-      );
-      return lists.every((l) => l.items.length === 0);
-    },
-    120_000,
-  );
+  await deleteTestObjects(co, ns);
   await op.stop();
   await deleteNamespace(kc, ns);
 });

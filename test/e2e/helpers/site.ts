@@ -170,15 +170,27 @@ export async function activePilots(
 }
 
 /**
- * Deletes every VirtualCluster of `namespace` and waits (best effort) until they are gone, while the test's
- * operator still runs: a test that failed half-way then leaves no pilot idling on the shared site.
+ * Deletes every HPCJob and VirtualCluster of `namespace` and waits until they are gone, while the test's
+ * operator still runs: its finalizers remove their HTCondor jobs from the shared schedd and cancel their
+ * pilots on the shared site, so that no test leaves a pilot idling there.
  */
-export async function deleteVirtualClusters(co: k8s.CustomObjectsApi, namespace: string): Promise<void> {
-  await co.deleteCollectionNamespacedCustomObject({ ...VIRTUALCLUSTERS, namespace }).catch(() => undefined);
-  await waitFor('the VirtualClusters gone', async () => {
-    const list = (await co.listNamespacedCustomObject({ ...VIRTUALCLUSTERS, namespace })) as {
-      items: unknown[];
-    };
-    return list.items.length === 0 ? true : undefined;
-  }).catch(() => undefined);
+export async function deleteTestObjects(co: k8s.CustomObjectsApi, namespace: string): Promise<void> {
+  const plurals = ['hpcjobs', 'virtualclusters'];
+  for (const plural of plurals)
+    await co.deleteCollectionNamespacedCustomObject({ ...VIRTUALCLUSTERS, namespace, plural });
+  await waitFor(
+    "the test's HPCJobs and VirtualClusters to be gone",
+    async () => {
+      const lists = await Promise.all(
+        plurals.map(
+          (plural) =>
+            co.listNamespacedCustomObject({ ...VIRTUALCLUSTERS, namespace, plural }) as Promise<{
+              items: unknown[];
+            }>,
+        ),
+      );
+      return lists.every((l) => l.items.length === 0) ? true : undefined;
+    },
+    120_000,
+  );
 }
