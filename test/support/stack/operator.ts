@@ -54,8 +54,26 @@ export class OperatorProcess {
     this.logFile = o.logFile ?? join(mkdtempSync(join(tmpdir(), 'hpcop-operator-')), 'operator.log');
   }
 
-  /** Starts the process and waits until it reports ready on /readyz. */
+  /**
+   * Starts the process and waits until it reports ready on /readyz. Its ports are picked free, and picked again
+   * if it could not bind one: this host hands out ephemeral ports from 1024 up, so a client's connection can take
+   * a port between the pick and the operator's listen (fresh-clone CI lost a test file to that once).
+   */
   async start(o: { env?: Record<string, string>; waitReady?: boolean } = {}): Promise<void> {
+    for (let tries = 1; ; tries++) {
+      const bindFailed = await this.#spawn(o);
+      if (o.waitReady === false) return;
+      try {
+        await this.#waitReady();
+        return;
+      } catch (err) {
+        if (!bindFailed() || tries >= 3) throw err;
+      }
+    }
+  }
+
+  /** Spawns the process on fresh ports; the returned function tells whether it failed to bind one. */
+  async #spawn(o: { env?: Record<string, string> }): Promise<() => boolean> {
     this.metricsPort = await freePort();
     this.healthPort = await freePort();
     this.servingPort = await freePort();
@@ -71,8 +89,12 @@ export class OperatorProcess {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    let addrInUse = false;
     child.stdout?.pipe(this.#out, { end: false });
     child.stderr?.pipe(this.#out, { end: false });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('EADDRINUSE')) addrInUse = true;
+    });
     this.#child = child;
     // A signal reads as the shell shows it: 128 + its number (137 for SIGKILL).
     this.#exit = new Promise((resolve) =>
@@ -80,21 +102,30 @@ export class OperatorProcess {
         resolve(code ?? (signal ? 128 + constants.signals[signal] : null)),
       ),
     );
-    if (o.waitReady !== false) {
-      await waitFor(
-        `the operator to be ready (log: ${this.logFile})`,
-        async () => {
-          if (child.exitCode !== null)
-            throw new Error(`the operator exited with ${child.exitCode}; log: ${this.logFile}`);
-          const r = await fetch(`http://127.0.0.1:${this.healthPort}/readyz?verbose`).catch(() => undefined);
-          if (r && !r.ok) throw new Error(`not ready: ${(await r.text()).trim().replace(/\n/g, '; ')}`);
-          return r?.ok;
-        },
-        // Longer than the operator's own HTCondor call timeout (60 s): a first condor_q that hangs on a busy
-        // schedd, then one that answers, is a slow start, not a broken one.
-        150_000,
-      );
-    }
+    return () => addrInUse;
+  }
+
+  /** Ready on /readyz, or an error as soon as the process exits (not after the whole timeout). */
+  async #waitReady(): Promise<void> {
+    let gone = false;
+    const exited = this.#exit.then((code) => {
+      gone = true;
+      return { code };
+    });
+    const ready = waitFor(
+      `the operator to be ready (log: ${this.logFile})`,
+      async () => {
+        if (gone) return true;
+        const r = await fetch(`http://127.0.0.1:${this.healthPort}/readyz?verbose`).catch(() => undefined);
+        if (r && !r.ok) throw new Error(`not ready: ${(await r.text()).trim().replace(/\n/g, '; ')}`);
+        return r?.ok;
+      },
+      // Longer than the operator's own HTCondor call timeout (60 s): a first condor_q that hangs on a busy
+      // schedd, then one that answers, is a slow start, not a broken one.
+      150_000,
+    );
+    const first = await Promise.race([ready.then(() => undefined), exited]);
+    if (first) throw new Error(`the operator exited with ${first.code}; log: ${this.logFile}`);
   }
 
   /** The operator's command line: the entry point and the flags that point it at the stack. */
