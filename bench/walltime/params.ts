@@ -32,7 +32,7 @@ export const DEFAULTS = { minutes: 8, stepSeconds: 85, pilotMinutes: 3, pilots: 
 export const USAGE = `node --import tsx bench/walltime.ts [--minutes M] [--steps N] [--step-seconds S] [--pilot-minutes P] [--pilots K] [--phases on,off]
 
   --minutes M        the window in which Succeeded steps are counted, per phase (default ${DEFAULTS.minutes})
-  --steps N          HPCJobs queued at the start of each phase (default: K x ceil(60 M / S) + K, more than fit)
+  --steps N          HPCJobs queued at the start of each phase (default: K x (ceil(60 M / S) + 2), more than fit)
   --step-seconds S   how long each step sleeps (default ${DEFAULTS.stepSeconds}); in the "on" phase it declares
                      resources.walltime S+${STEP_WALLTIME_SLACK_SECONDS}s, with a walltimeMargin of ${WALLTIME_MARGIN_SECONDS}s
   --pilot-minutes P  the pilots' walltime, walltime = maxWalltime in both phases (default ${DEFAULTS.pilotMinutes})
@@ -67,7 +67,7 @@ export function parseArgs(argv: string[]): Params | string {
     given[key] = n;
   }
   const p = { ...DEFAULTS, ...given, phases } as Params;
-  p.steps = given.steps ?? p.pilots * Math.ceil((60 * p.minutes) / p.stepSeconds) + p.pilots;
+  p.steps = given.steps ?? p.pilots * (Math.ceil((60 * p.minutes) / p.stepSeconds) + 2);
   return p;
 }
 

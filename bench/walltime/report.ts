@@ -40,4 +40,7 @@ export function report(p: Params, rows: Row[]): void {
   console.log(`| | ${rows.map((r) => `walltime-aware ${r.mode}`).join(' | ')} |`);
   console.log(`| --- | ${rows.map(() => '---:').join(' | ')} |`);
   for (const [label, value] of LINES) console.log(`| ${label} | ${rows.map(value).join(' | ')} |`);
+  for (const r of rows)
+    if (r.waitingAtEnd === 0)
+      console.log(`\nwarning: "${r.mode}" ran out of queued steps before the window ended: raise --steps`);
 }

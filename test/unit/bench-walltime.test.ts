@@ -20,7 +20,7 @@ describe('walltime bench parameters', () => {
       2,
       ['on', 'off'],
     ]);
-    expect(p.steps).toBe(2 * Math.ceil(480 / 85) + 2);
+    expect(p.steps).toBe(2 * (Math.ceil(480 / 85) + 2));
     expect(stepNeedSeconds(p)).toBe(100);
     expect(problem(p)).toBeUndefined();
   });
