@@ -130,10 +130,11 @@ async function watchWindow(
     const phases: Record<string, number> = {};
     for (const s of await listSteps(co, ns))
       phases[s.status?.phase ?? '-'] = (phases[s.status?.phase ?? '-'] ?? 0) + 1;
-    const w = (await getVC(co, ns)).status?.workers;
+    const a = (await getVC(co, ns)).status?.allocations?.[0];
     console.log(
       `[${mode}] ${Math.round((Date.now() - start) / 1000)} s: steps ${JSON.stringify(phases)}; ` +
-        `pilots submitted ${await pilotsSubmitted(co, ns)}, queued ${w?.queued ?? 0}, running ${w?.running ?? 0}, busy ${w?.busy ?? 0}`,
+        `pilots submitted ${a?.nextSequence ?? 0}, queued ${a?.queued ?? 0}, running ${a?.running ?? 0}, ` +
+        `busy ${a?.busy ?? 0}, failed ${a?.error ?? 0}${a?.message ? ` (${a.message})` : ''}`,
     );
   }
 }
