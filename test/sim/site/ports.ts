@@ -41,9 +41,9 @@ class SimSiteSession implements SiteSession {
   }
 
   storePilotToken(dir: string, pilot: string, token: string): Promise<void> {
-    return this.#call(`storePilotToken ${pilot}`, false, (s) => {
-      s.files.set(`${dir}/tokens/${pilot}/token`, token);
-    });
+    return this.#call(`storePilotToken ${pilot}`, false, (s) =>
+      s.storeToken(dir, pilot, token, this.who.name),
+    );
   }
 
   listPilotTokens(dir: string): Promise<Map<string, StoredToken>> {
@@ -53,7 +53,10 @@ class SimSiteSession implements SiteSession {
   retainPilotTokens(dir: string, keep: readonly string[]): Promise<void> {
     return this.#call(`retainPilotTokens ${dir}`, false, (s) => {
       for (const [pilot] of storedTokensIn(s.files, dir))
-        if (!keep.includes(pilot)) s.files.delete(`${dir}/tokens/${pilot}/token`);
+        if (!keep.includes(pilot)) {
+          s.files.delete(`${dir}/tokens/${pilot}/token`);
+          s.trace.count('pilot tokens removed by retainPilotTokens');
+        }
     });
   }
 
