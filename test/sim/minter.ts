@@ -87,7 +87,9 @@ export class SimTokenMinter implements TokenMinter {
   mint(r: TokenRequest): Promise<string> {
     // What the real minter refuses before it runs the tool.
     if (!Number.isSafeInteger(r.lifetimeSeconds) || r.lifetimeSeconds < 1)
-      return Promise.reject(new Error(`token lifetime must be a whole number of seconds, not ${r.lifetimeSeconds}`));
+      return Promise.reject(
+        new Error(`token lifetime must be a whole number of seconds, not ${r.lifetimeSeconds}`),
+      );
     const text = `condor_token_create ${mintArgs(r).join(' ')}`;
     return this.env.net.call(this.who, { port: 'minter', text, secret: true }, () => this.#plan(r));
   }

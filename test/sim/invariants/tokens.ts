@@ -92,7 +92,10 @@ export function checkPilotStart(
   ctx.count('pilots started with a token of their own');
   const now = ctx.now();
   if (token === undefined)
-    return report('pilot-token-valid', `pilot ${p.id} (${p.name}) started on ${host} without a token of its own`);
+    return report(
+      'pilot-token-valid',
+      `pilot ${p.id} (${p.name}) started on ${host} without a token of its own`,
+    );
   const walltime = p.walltimeMs ?? 0;
   const exp = expiryOf(token);
   if (exp >= now + walltime) return;

@@ -181,4 +181,18 @@ export const SCENARIOS: Record<string, (seed: number) => Plan> = {
       jobs: [job('a'), job('b'), job('c')],
       faults: [fault(2 * MINUTE, 'schedd-down', 6 * MINUTE, LOCAL_SCHEDD)],
     }),
+  'per-pilot tokens: condor_token_create fails and the site hangs while pilots queue [pilot-token-valid, pilot-token-removed]':
+    (seed) =>
+      quiet(seed, {
+        replicas: 2,
+        vcs: [vc('vc-a', { workers: 2, pilotTokens: { margin: '1m' } })],
+        jobRunMs: 4 * MINUTE,
+        jobs: ['a', 'b', 'c', 'd'].map((n, i) => job(n, { vc: 'vc-a', at: i * 3 * MINUTE })),
+        faults: [
+          fault(2 * MINUTE, 'mint-fails', 2 * MINUTE),
+          fault(5 * MINUTE, 'site-hang', 90_000, 'login.vc-a.example.org'),
+          fault(8 * MINUTE, 'graceful-restart', 0),
+        ],
+        actions: [{ at: 12 * MINUTE, kind: 'delete-vc', ns: 't1', name: 'vc-a' }],
+      }),
 };

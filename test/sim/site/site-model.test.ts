@@ -75,4 +75,42 @@ describe('site model', () => {
       prepare.error,
     ]).toEqual(['unreachable', false, 'timeout', 'auth', 'failed', undefined]);
   });
+
+  it('a pilot with a token of its own reads it when it starts: without one it stops at once', async () => {
+    const w = site();
+    const started: [string, string | undefined][] = [];
+    w.model.onStart = (p, token) => started.push([p.name, token]);
+    const script = '#SBATCH --time=01:00:00\nexport _CONDOR_SEC_TOKEN_DIRECTORY="$T"\n';
+    watch(w.session().storePilotToken('dir', 'p-1', 'a.b.c'));
+    await w.advance(10_000);
+    watch(w.session().submitPilot('dir', 'p-1', script));
+    watch(w.session().submitPilot('dir', 'p-2', script));
+    await w.advance(130_000);
+    const state = (name: string) => [...w.model.pilots.values()].find((p) => p.name === name);
+    expect(started.sort()).toEqual([
+      ['p-1', 'a.b.c'],
+      ['p-2', undefined],
+    ]);
+    expect([state('p-1')?.state, state('p-1')?.walltimeMs, state('p-2')?.raw]).toEqual([
+      'running',
+      3_600_000,
+      'FAILED',
+    ]);
+    expect(state('p-1')?.tokenPath).toBe('dir/tokens/p-1/token');
+  });
+
+  it("retains only the kept pilots' tokens; removeToken removes every one", async () => {
+    const w = site();
+    for (const p of ['p-1', 'p-2', 'p-3']) watch(w.session().storePilotToken('dir', p, `${p}.x.y`));
+    await w.advance(10_000);
+    watch(w.session().retainPilotTokens('dir', ['p-2']));
+    await w.advance(10_000);
+    const kept = [...w.model.files.keys()].filter((f) => f.includes('/tokens/'));
+    watch(w.session().removeToken('dir'));
+    await w.advance(10_000);
+    expect([kept, [...w.model.files.keys()].filter((f) => f.includes('/tokens/'))]).toEqual([
+      ['dir/tokens/p-2/token'],
+      [],
+    ]);
+  });
 });
