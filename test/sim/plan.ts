@@ -75,7 +75,10 @@ export interface Fault {
   ms: number;
   /** A schedd name, collector host or site host, when the fault has one. */
   target?: string;
-  /** For faults that strike each call with a probability (submit-timeouts, transfer-fails); default 0.7. */
+  /**
+   * For faults that strike each call with a probability: submit-timeouts, transfer-fails (default 0.7) and
+   * site-batch (default 1: every batch command fails).
+   */
   rate?: number;
   /** site-maintenance: how long after the reservation the window starts (default: drawn, up to 90 min). */
   leadMs?: number;
@@ -108,6 +111,8 @@ export interface Plan {
   jobOutcome?: 'ok' | 'exit';
   /** Named scenarios: every job runs this long once started. */
   jobRunMs?: number;
+  /** Named scenarios: every pilot runs this long once started (unless cancelled), instead of a drawn time. */
+  pilotRunMs?: number;
 }
 
 export const MINUTE = 60_000;
@@ -141,13 +146,23 @@ const FAULT_WEIGHTS: Record<Exclude<FaultKind, 'mint-fails'>, number> = {
   'graceful-restart': 3,
 };
 
-export function drawPlan(seed: number, prng: Prng): Plan {
+export interface DrawOptions {
+  /** Every VirtualCluster mints per-pilot tokens, and condor_token_create fails more often (run.ts --minted). */
+  minted?: boolean;
+}
+
+export function drawPlan(seed: number, prng: Prng, o: DrawOptions = {}): Plan {
   const chaosMs = prng.int(3, 8) * MINUTE;
   const tenants = ['t1', 't2', 't3'].slice(0, prng.int(2, 3));
   const schedds = prng.chance(0.4) ? [LOCAL_SCHEDD, SECOND_SCHEDD] : [LOCAL_SCHEDD];
   const drawn = drawVcs(prng, tenants, schedds, chaosMs);
   const jobs = drawJobs(prng, tenants, drawn, chaosMs);
-  const { vcs, mintFaults } = drawTokenModes(new Prng(seed ^ TOKEN_STREAM), drawn, chaosMs);
+  const { vcs, mintFaults } = drawTokenModes(
+    new Prng(seed ^ TOKEN_STREAM),
+    drawn,
+    chaosMs,
+    o.minted ? { share: 1, mintFaults: 0.6 } : { share: 0.5, mintFaults: 0.35 },
+  );
   return {
     seed,
     tenants,
@@ -197,20 +212,21 @@ function drawVcs(prng: Prng, tenants: string[], schedds: string[], chaosMs: numb
 const TOKEN_STREAM = 0x70c3;
 
 /**
- * Half the VirtualClusters mint a token per pilot (spec.pool.pilotTokens), with a margin short enough that
- * queued pilots' tokens are renewed (pilots wait up to two minutes in the model's queue); a third of the
- * schedules with one have condor_token_create failing for a while.
+ * A share of the VirtualClusters (half, by default) mint a token per pilot (spec.pool.pilotTokens), with a
+ * margin short enough that queued pilots' tokens are renewed (pilots wait up to two minutes in the model's
+ * queue); some schedules with one (a third, by default) have condor_token_create failing for a while.
  */
 export function drawTokenModes(
   prng: Prng,
   vcs: VcPlan[],
   chaosMs: number,
+  odds: { share: number; mintFaults: number },
 ): { vcs: VcPlan[]; mintFaults: Fault[] } {
   const out = vcs.map((v) =>
-    prng.chance(0.5) ? { ...v, pilotTokens: { margin: prng.pick(['1m', '90s', '2m', '10m']) } } : v,
+    prng.chance(odds.share) ? { ...v, pilotTokens: { margin: prng.pick(['1m', '90s', '2m', '10m']) } } : v,
   );
   const mintFaults: Fault[] = [];
-  if (out.some((v) => v.pilotTokens) && prng.chance(0.35)) {
+  if (out.some((v) => v.pilotTokens) && prng.chance(odds.mintFaults)) {
     const at = prng.int(0, chaosMs - MINUTE);
     mintFaults.push({ at, kind: 'mint-fails', ms: prng.latency(5_000, Math.min(5 * MINUTE, chaosMs - at)) });
   }

@@ -121,7 +121,7 @@ export function applyFault(w: World, replicas: Replicas, f: Fault): void {
     case 'site-hang':
     case 'site-auth':
     case 'site-batch':
-      return site?.fault(SITE_FAULTS[f.kind], f.ms);
+      return site?.fault(SITE_FAULTS[f.kind], f.ms, f.rate);
     case 'site-maintenance':
       return site?.reserve(f.leadMs ?? w.prng.int(0, 90) * 60_000, f.ms);
     case 'graceful-restart':

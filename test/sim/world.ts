@@ -156,7 +156,10 @@ export class World {
 
   #buildSites(): void {
     for (const v of this.plan.vcs) {
-      this.sites.set(v.host, new SiteModel(v.host, sshKeyOf(v), this.sched, this.prng, this.trace));
+      this.sites.set(
+        v.host,
+        new SiteModel(v.host, sshKeyOf(v), this.sched, this.prng, this.trace, this.plan.pilotRunMs),
+      );
       if (v.pilotTokens) this.signingKeys.set(`${v.ns}/${v.name}`, signingKeyOf(v));
       else this.poolTokens.set(`${v.ns}/${v.name}`, poolTokenOf(v));
     }

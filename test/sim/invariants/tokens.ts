@@ -8,7 +8,8 @@
  *   the longest walltime plus half the margin left, so it has at least half the margin M to do it before the
  *   token is too short. It cannot while it is down or not leading or something it needs is unhealthy, so a
  *   short token counts only when the operator had M/2 of healthy time after the renewal was due (counted
- *   from the later of the due time and the end of the last trouble, see troubleEndedAt). Pilots of a
+ *   from the later of the due time and the end of the last trouble, see troubleEndedAt; a refused login
+ *   counts as trouble for as long as the operator deliberately stays away after it, refusedRetryMs). Pilots of a
  *   VirtualCluster being deleted are left out (they are being cancelled; nothing renews their tokens).
  * - `pilot-token-removed`: a token whose pilot is neither queued nor running (it ended, or was never
  *   submitted) leaves the site within TOKEN_REMOVAL_BOUND_MS of the latest of: the pilot's end, the token's
@@ -22,6 +23,7 @@ import { MIN_TOKEN_MARGIN_SECONDS, POOL_DEFAULTS } from '../../../src/crds/virtu
 import type { VirtualCluster } from '../../../src/crds/virtualcluster.js';
 import { FRESH_TOKEN_MS } from '../../../src/controllers/virtualcluster/transition-tokens.js';
 import { durationMs } from '../../../src/util/units.js';
+import { refusedRetryMs } from '../../../src/controllers/virtualcluster/site-sessions.js';
 import { expiryOf, signedBy } from '../minter.js';
 import type { Pilot } from '../site/site-model.js';
 import type { CheckContext, Report } from './context.js';
@@ -64,6 +66,9 @@ export function troubleEndedAt(ctx: CheckContext, host: string): number {
     site?.hangUntil ?? 0,
     site?.authFailsUntil ?? 0,
     site?.batchFailsUntil ?? 0,
+    // A refused login is not tried again for a while (site-sessions.ts); as long as the most refusals
+    // any replica can have counted.
+    site?.refusals ? site.lastRefusalAt + refusedRetryMs(site.refusals) : 0,
     ctx.minter.failsUntil,
     ...[...ctx.condor.collectors.values()].flatMap((c) => [c.downUntil, c.blackholeUntil]),
     ...[...ctx.condor.schedds.values()].map((s) => s.downUntil),

@@ -128,6 +128,17 @@ export const SCENARIOS: Record<string, (seed: number) => Plan> = {
       jobs: [job('a', { vc: 'vc-a' })],
       actions: [{ at: 6 * MINUTE, kind: 'delete-vc', ns: 't1', name: 'vc-a' }],
     }),
+  // Found by the simulation (seed 22602 --minted): a cancel that failed was remembered as done, and the
+  // deleted VirtualCluster waited for its pilot to end by itself (its walltime).
+  'a VirtualCluster is deleted while half the batch commands fail, its pilot running for an hour [cleanup]': (
+    seed,
+  ) =>
+    quiet(seed, {
+      vcs: [vc('vc-a')],
+      pilotRunMs: 60 * MINUTE,
+      actions: [{ at: 3 * MINUTE, kind: 'delete-vc', ns: 't1', name: 'vc-a' }],
+      faults: [fault(3 * MINUTE - 10_000, 'site-batch', 5 * MINUTE, 'login.vc-a.example.org', 0.5)],
+    }),
   'defect 9: an HPCJob is deleted after its VirtualCluster is gone [finalizer-after-cleanup, cleanup]': (
     seed,
   ) =>

@@ -121,10 +121,13 @@ class SimSiteSession implements SiteSession {
     if (t < s.authFailsUntil || this.login.privateKey !== s.acceptedKey)
       return {
         serveInMs: prng.int(50, 500),
-        serve: () => fail(new SshError('auth', 'All configured authentication methods failed')),
+        serve: () => {
+          s.noteRefusal();
+          return fail(new SshError('auth', 'All configured authentication methods failed'));
+        },
       };
     const serveInMs = prng.latency(100, 5_000);
-    if (batch && t < s.batchFailsUntil)
+    if (batch && t < s.batchFailsUntil && (s.batchFailRate >= 1 || prng.chance(s.batchFailRate)))
       return {
         serveInMs,
         serve: () =>

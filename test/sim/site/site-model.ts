@@ -14,6 +14,7 @@ import type { UsageRecord } from '../../../src/sites/accounting.js';
 import type { MaintenanceWindow } from '../../../src/sites/maintenance.js';
 import type { Trace } from '../trace.js';
 import { pilotTokenDir } from '../../../src/sites/pilot-tokens.js';
+import { expiryOf } from '../minter.js';
 
 /** A script's `#SBATCH --time=H:MM:SS` (ms). */
 export function walltimeMsOf(script: string): number | undefined {
@@ -34,7 +35,7 @@ export interface Pilot {
   cpus: number;
   /** From the script's `#SBATCH --time=` (ms). */
   walltimeMs?: number;
-  /** The token of its own it reads in place (spec.pool.pilotTokens), from the script's `T=` line. */
+  /** The token of its own it reads in place (spec.pool.pilotTokens): its script says so, pilotTokenDir where. */
   tokenPath?: string;
 }
 
@@ -57,6 +58,11 @@ export class SiteModel {
   hangUntil = 0;
   authFailsUntil = 0;
   batchFailsUntil = 0;
+  /** While batch commands fail: the share of them that does (1: all). */
+  batchFailRate = 1;
+  /** Logins refused so far, and the last one (the operator stays away for a while after a refusal). */
+  refusals = 0;
+  lastRefusalAt = 0;
   /** Told of every pilot submission and token write, with who did it (the invariants check the Lease). */
   onWrite: (what: string, by: string) => void = () => undefined;
   /** Told of a pilot that starts, with the token file it finds then (pilots with a token of their own). */
@@ -75,15 +81,25 @@ export class SiteModel {
     readonly sched: Scheduler,
     readonly prng: Prng,
     readonly trace: Trace,
+    /** Named scenarios: how long every pilot runs once started. */
+    readonly pilotRunMs?: number,
   ) {}
 
-  fault(kind: 'refused' | 'hang' | 'auth' | 'batch', ms: number): void {
+  fault(kind: 'refused' | 'hang' | 'auth' | 'batch', ms: number, rate = 1): void {
     const until = this.sched.now() + ms;
     if (kind === 'refused') this.refusedUntil = until;
     else if (kind === 'hang') this.hangUntil = until;
     else if (kind === 'auth') this.authFailsUntil = until;
-    else this.batchFailsUntil = until;
-    this.trace.add(`site:${this.host}`, 'fault', `${kind} for ${ms} ms`);
+    else {
+      this.batchFailsUntil = until;
+      this.batchFailRate = rate;
+    }
+    this.trace.add(`site:${this.host}`, 'fault', `${kind}${rate < 1 ? ` (${rate})` : ''} for ${ms} ms`);
+  }
+
+  noteRefusal(): void {
+    this.refusals++;
+    this.lastRefusalAt = this.sched.now();
   }
 
   /** An admin reserves the site: a maintenance window `leadMs` from now, `ms` long. */
@@ -177,10 +193,17 @@ export class SiteModel {
     );
   }
 
-  /** Running pilots of `virtualCluster`. */
+  /**
+   * Running pilots of `virtualCluster` that are in its pool: a pilot with a token of its own authenticates
+   * with the token in its directory, so it is in the pool only while that token has not expired.
+   */
   running(virtualCluster: string): Pilot[] {
+    const now = this.sched.now();
     return [...this.pilots.values()].filter(
-      (p) => p.state === 'running' && p.virtualCluster === virtualCluster,
+      (p) =>
+        p.state === 'running' &&
+        p.virtualCluster === virtualCluster &&
+        (p.tokenPath === undefined || expiryOf(this.files.get(p.tokenPath) ?? '') > now),
     );
   }
 
@@ -197,7 +220,7 @@ export class SiteModel {
       if (token === undefined) return this.#end(p, 'failed', 'FAILED');
     }
     const fails = this.prng.chance(0.1);
-    p.timer = this.sched.schedule(this.prng.latency(60_000, 3_600_000), () =>
+    p.timer = this.sched.schedule(this.pilotRunMs ?? this.prng.latency(60_000, 3_600_000), () =>
       this.#end(p, fails ? 'failed' : 'done', fails ? 'FAILED' : 'COMPLETED'),
     );
   }
