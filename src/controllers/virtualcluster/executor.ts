@@ -45,8 +45,17 @@ export interface Execution {
   applied: boolean;
   /** The finalizer was removed: the VirtualCluster is about to go; forget it. */
   released: boolean;
-  /** Places (place keys) where an effect failed this pass: what the plan cancelled there did not happen. */
+  /**
+   * Places (place keys) where an effect failed this pass, or a cancel was refused: what the plan cancelled
+   * there may not have happened.
+   */
   failed?: ReadonlySet<string>;
+}
+
+/** Execution.failed: the places where an effect failed or a cancel was refused, if any. */
+function notDone(failed: ReadonlySet<string>, uncancelled: ReadonlySet<string>): Pick<Execution, 'failed'> {
+  const all = new Set([...failed, ...uncancelled]);
+  return all.size > 0 ? { failed: all } : {};
 }
 
 export class Executor {
@@ -87,6 +96,7 @@ export class Executor {
       );
 
     const failed = new Set<string>();
+    const uncancelled = new Set<string>(); // a cancel the batch system refused: the pass goes on (#site)
     for (const effect of plan.effects) {
       if (effect.kind === 'addFinalizer') continue;
       if (effect.kind === 'removeFinalizer') {
@@ -101,10 +111,10 @@ export class Executor {
       }
       const key = placeKey(effect.place);
       if (failed.has(key)) continue;
-      const ok = await this.#site(vcKey, effect, o, now, log);
-      if (ok) {
-        if ('event' in effect && effect.event) record(effect.event);
-      } else failed.add(key);
+      const outcome = await this.#site(vcKey, effect, o, now, log);
+      if (outcome === 'failed') failed.add(key);
+      else if ('event' in effect && effect.event) record(effect.event);
+      if (outcome === 'not-cancelled') uncancelled.add(key);
     }
     // Each looked-at place shows this pass's failure, or none, to the next pass.
     for (const key of o.places.keys()) {
@@ -112,15 +122,24 @@ export class Executor {
       if (m && !failed.has(key)) m.lastError = undefined;
     }
     this.#d.sessions.retain(vcKey, new Set(o.places.keys()));
-    return { applied: true, released: false, ...(failed.size > 0 ? { failed } : {}) };
+    return { applied: true, released: false, ...notDone(failed, uncancelled) };
   }
 
-  /** One site effect; false when it failed (remembered for the next pass). */
-  async #site(vcKey: string, e: SiteEffect, o: Observation, now: number, log: Logger): Promise<boolean> {
+  /**
+   * One site effect: done, failed (remembered for the next pass), or a cancel the batch system refused, which
+   * is no failure of the site but is not taken for done either.
+   */
+  async #site(
+    vcKey: string,
+    e: SiteEffect,
+    o: Observation,
+    now: number,
+    log: Logger,
+  ): Promise<'done' | 'failed' | 'not-cancelled'> {
     const key = placeKey(e.place);
     const m = this.#d.sessions.peek(vcKey, key);
     const session = m?.session;
-    if (!m || !session) return false;
+    if (!m || !session) return 'failed';
     const where = { allocation: e.place.allocation, site: session.address };
     try {
       await this.#perform(session, m, e, o, log, where);
@@ -134,18 +153,21 @@ export class Executor {
         m.preparedTokenHash = undefined;
         m.pilotTokens = new Map();
       }
-      return true;
+      return 'done';
     } catch (err) {
-      // A cancel that fails (the pilot ended meanwhile: qdel says so) is not the site's fault.
+      // A cancel that fails is not the site's fault (the pilot may have ended meanwhile: qdel says so), but
+      // it may not have happened either (the batch system timed out): the next pass cancels what is still
+      // listed. Taken for done, a deleted VirtualCluster waited for its pilot's walltime (simulation, seed
+      // 22602 --minted).
       if (e.kind === 'cancelPilots' && err instanceof SshError && err.kind === 'failed') {
         log.warn({ ...where, err: err.message.slice(0, 300) }, 'cancelling pilots failed');
-        return true;
+        return 'not-cancelled';
       }
       const view = siteFailure(this.#d.sessions, vcKey, key, err, now);
       const after = this.#d.sessions.place(vcKey, key);
       after.lastError = view.kind === 'unreachable' ? view.message : undefined;
       log.warn({ ...where, effect: e.kind, err: view.message }, 'acting on the site failed');
-      return false;
+      return 'failed';
     }
   }
 
