@@ -53,7 +53,11 @@ export function checkTokensLeft(ctx: CheckContext, report: Report, vc: string): 
     report('cleanup', `a token minted for a pilot of deleted virtualcluster ${vc} is still at ${left[0]}`);
 }
 
-/** When anything a VirtualCluster pass needs was last unhealthy (a fault still on: now). */
+/**
+ * When anything a VirtualCluster pass needs to act on tokens was last unhealthy (a fault still on: now): the
+ * API server (the Secret, the status written before the effects), the site, condor_token_create. Schedds and
+ * collectors are left out on purpose: renewing or removing a token needs neither.
+ */
 export function troubleEndedAt(ctx: CheckContext, host: string): number {
   const now = ctx.now();
   const f = ctx.api.faults;
@@ -70,8 +74,6 @@ export function troubleEndedAt(ctx: CheckContext, host: string): number {
     // any replica can have counted.
     site?.refusals ? site.lastRefusalAt + refusedRetryMs(site.refusals) : 0,
     ctx.minter.failsUntil,
-    ...[...ctx.condor.collectors.values()].flatMap((c) => [c.downUntil, c.blackholeUntil]),
-    ...[...ctx.condor.schedds.values()].map((s) => s.downUntil),
   ];
   return Math.min(now, Math.max(0, ...untils));
 }
