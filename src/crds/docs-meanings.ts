@@ -35,7 +35,7 @@ export const HPCJOB_CONDITIONS: Record<keyof typeof HPCJobConditions, string> = 
   SchedulerReachable:
     'The schedd answered the last query (`Reachable`). `False` with `SchedulerUnavailable` while it does not; the state is kept and work resumes when it answers.',
   VirtualClusterReady:
-    'Only with `spec.virtualClusterRef`: the VirtualCluster exists and can take jobs (`Found`); `False` with `NotFound` or `NotUsable` (Terminating, Terminated, Failed or being deleted).',
+    "Only with `spec.virtualClusterRef`: the VirtualCluster exists and can take jobs (`Found`); `False` with `NotFound`, `NotUsable` (Terminating, Terminated, Failed or being deleted) or `CredentialsExpire` (its `status.credentialExpiresAt` comes before a new attempt's walltime and the VirtualCluster's `steps.walltimeMargin` would end, counted from now: the attempt is not submitted until the credentials are renewed; an attempt already submitted is left alone). Each `False` fails the HPCJob (`VirtualClusterUnavailable`) after `--virtual-cluster-wait-seconds`.",
   OutputsFetched:
     "Only while fetching the attempt's output sandbox (stdout, stderr, condor-transfer results) fails: `False` with `FetchFailed` and the error while it is tried again with backoff; `True` (`Fetched`) once it came back. The attempt's end is recorded, and HTCondor allowed to delete the sandbox, only after its output is here (or, after `--output-fetch-timeout`, with what happened said in the attempt).",
   Succeeded: 'Final: the step exited 0 (reason `ExitedZero`).',

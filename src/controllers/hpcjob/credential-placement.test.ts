@@ -44,7 +44,7 @@ const conditionOf = (t: ReturnType<typeof transition>, type: string) =>
 const submits = (t: ReturnType<typeof transition>) => t.afterWrite.filter((e) => e.kind === 'submit');
 
 const EXPECTED =
-  "VirtualCluster slurm-site's credentials expire at 2026-12-01T11:00:00Z, before this step would end: it needs a pilot for 7320s (its walltime and the VirtualCluster's margin); renew the credentials or lower resources.walltime";
+  "VirtualCluster slurm-site's credentials expire at 2026-12-01T11:00:00Z, before this step would end: it needs a pilot for 7320s (its walltime and the VirtualCluster's margin); renew the credentials, or run the step again with a shorter resources.walltime";
 
 describe('a new attempt on a VirtualCluster whose credentials expire before the step would end', () => {
   it('is not submitted: it waits with CredentialsExpire, a message naming the expiry and the need, and one Warning', () => {

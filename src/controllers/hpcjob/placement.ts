@@ -84,7 +84,7 @@ export function credentialsEndFirst(job: HPCJob, vc: VirtualCluster, now: number
   const when = expires <= now ? 'expired' : 'expire';
   return (
     `VirtualCluster ${vc.metadata.name}'s credentials ${when} at ${at}, before this step would end: it needs ` +
-    `a pilot for ${need}s (its walltime and the VirtualCluster's margin); renew the credentials or lower resources.walltime`
+    `a pilot for ${need}s (its walltime and the VirtualCluster's margin); renew the credentials, or run the step again with a shorter resources.walltime`
   );
 }
 
