@@ -72,8 +72,8 @@ export function virtualClusterPlacement(
  * Why a step placed now would outlive its VirtualCluster's credentials (status.credentialExpiresAt, the
  * earliest expiry of a proxy or token the pilots use): a pilot cannot work past them, so the step would be
  * cut off. Undefined when they last long enough, have no expiry, or the step has no walltime (it may end
- * at any time: nothing to compare). The message holds nothing that changes with `now`: waiting on it
- * writes no status until something does change.
+ * at any time: nothing to compare). The message says nothing that changes with `now` (but "expire" turning
+ * into "expired", once): waiting on it writes no status until something does change.
  */
 export function credentialsEndFirst(job: HPCJob, vc: VirtualCluster, now: number): string | undefined {
   const at = vc.status?.credentialExpiresAt;
