@@ -264,6 +264,7 @@ function setupVirtualClusters(
     secrets: deps.secrets,
     condor: x.condor,
     sites: deps.sites,
+    minter: deps.minter,
     config: x.o.virtualClusters,
     workers: Math.max(1, Math.min(x.config.workers, 4)),
   });

@@ -219,7 +219,10 @@ describe('the executor', () => {
     const t = setup(vc);
     t.open();
     const token = makeIdToken();
-    const o = { ...observed(t.place), token: { kind: 'ok' as const, token, trustDomain: 'pool.example' } };
+    const o = {
+      ...observed(t.place),
+      token: { kind: 'ok' as const, mode: 'shared' as const, token, trustDomain: 'pool.example' },
+    };
     const done = await t.executor.execute(
       t.stored,
       plan({ effects: [{ kind: 'removeToken', place: t.place }, { kind: 'removeFinalizer' }] }),

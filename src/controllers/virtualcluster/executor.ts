@@ -19,12 +19,15 @@ import {
 } from '../../runtime/kube-api.js';
 import { SshError } from '../../sites/ssh.js';
 import type { PilotBundle, SiteSession } from '../../sites/session.js';
+import type { TokenMinter } from '../../condor/token-create.js';
 import type { VirtualClusterMetrics } from './metrics.js';
 import type { Observation, Plan, SiteEffect } from './model.js';
 import { siteFailure } from './observation.js';
 import { placeKey } from './places.js';
 import { VC_FINALIZER } from './reasons.js';
-import { tokenHash, type SiteSessions } from './site-sessions.js';
+import type { PlaceMemory, SiteSessions } from './site-sessions.js';
+import { forgetTokensBut, storeFreshToken } from './token-effects.js';
+import { preparedMark } from './token-source.js';
 
 export interface ExecutorDeps {
   writer: ObjectWriter;
@@ -32,6 +35,8 @@ export interface ExecutorDeps {
   sessions: SiteSessions;
   metrics: VirtualClusterMetrics;
   bundle?: PilotBundle;
+  /** Mints per-pilot tokens (spec.pool.pilotTokens). */
+  minter?: TokenMinter;
 }
 
 /** What came of a Plan: whether the object still exists, and the memory to keep. */
@@ -118,15 +123,16 @@ export class Executor {
     if (!m || !session) return false;
     const where = { allocation: e.place.allocation, site: session.address };
     try {
-      await this.#perform(session, e, o, log, where);
+      await this.#perform(session, m, e, o, log, where);
       if (e.kind === 'prepare' && o.token?.kind === 'ok') {
-        m.preparedTokenHash = tokenHash(o.token.token);
+        m.preparedTokenHash = preparedMark(o.token);
         m.tokenRemoved = false;
       }
       if (e.kind === 'ensureBundle') m.bundleReady = true;
       if (e.kind === 'removeToken') {
         m.tokenRemoved = true;
         m.preparedTokenHash = undefined;
+        m.pilotTokens = new Map();
       }
       return true;
     } catch (err) {
@@ -145,6 +151,7 @@ export class Executor {
 
   async #perform(
     session: SiteSession,
+    m: PlaceMemory,
     e: SiteEffect,
     o: Observation,
     log: Logger,
@@ -154,7 +161,7 @@ export class Executor {
     switch (e.kind) {
       case 'prepare':
         if (o.token?.kind !== 'ok') throw new Error('no pool token to store');
-        return session.prepare(dir, o.token.token);
+        return session.prepare(dir, o.token.mode === 'shared' ? o.token.token : undefined);
       case 'ensureBundle':
         if (!this.#d.bundle) throw new Error('the operator has no --pilot-bundle');
         return session.ensureBundle(dir, this.#d.bundle);
@@ -164,12 +171,26 @@ export class Executor {
         return;
       case 'submitPilots':
         for (const p of e.pilots) {
+          if (p.tokenLifetimeSeconds !== undefined)
+            await storeFreshToken(this.#d.minter, o.token, session, m, {
+              dir,
+              pilot: p.name,
+              lifetimeSeconds: p.tokenLifetimeSeconds,
+            });
           const batchId = await session.submitPilot(dir, p.name, p.script);
           log.info({ ...where, pilot: p.name, batchId }, 'submitted a pilot');
         }
         return;
       case 'removeToken':
         return session.removeToken(dir);
+      case 'issueTokens':
+        for (const t of e.tokens) await storeFreshToken(this.#d.minter, o.token, session, m, { dir, ...t });
+        log.info({ ...where, pilots: e.tokens.map((t) => t.pilot) }, 'renewed the tokens of queued pilots');
+        return;
+      case 'retainTokens':
+        await session.retainPilotTokens(dir, e.keep);
+        forgetTokensBut(m, e.keep);
+        return;
     }
   }
 }

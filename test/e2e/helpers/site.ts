@@ -4,6 +4,7 @@
  * spec for one allocation there, and the pilots the batch system really has for a VirtualCluster.
  */
 import * as k8s from '@kubernetes/client-node';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -84,6 +85,14 @@ export function uidOf(vc: VirtualCluster): string {
   if (!vc.metadata.uid)
     throw new Error(`VirtualCluster ${vc.metadata.name} has no uid: not read from the API server?`);
   return vc.metadata.uid;
+}
+
+/** Runs a shell script as root on the site (reservations, partitions and consumables are an administrator's). */
+export function asSiteRoot(script: string): string {
+  const init = readFileSync(join(STACK, 'pids/site.init'), 'utf8').trim();
+  return execFileSync('nsenter', ['-t', init, '-n', '-m', '-u', '-p', '--', 'sh', '-c', script], {
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', SGE_ROOT: '/var/lib/gridengine', SGE_CELL: 'default' },
+  }).toString();
 }
 
 /** Creates the Secrets `site-ssh` (ssh-privatekey, known_hosts) and `pilot-token` (token) in `namespace`. */

@@ -165,7 +165,7 @@ export const FLAWS: Record<string, Flaw> = {
         { host: a.loginHost, port: 22, user: a.user, privateKey: key ?? '', hostKeys: [] },
         a.batchSystem,
       );
-      const ref = v.spec.pool.pilotTokenSecretRef;
+      const ref = v.spec.pool.pilotTokenSecretRef ?? { name: 'pilot-token' };
       await s.prepare(
         'pilots',
         (await h.d.secrets.read(v.metadata.namespace, ref.name, ref.key ?? 'token')) ?? '',

@@ -5,6 +5,7 @@
  */
 import type { PilotBundle, SiteConnector, SiteLogin, SiteSession } from '../../../src/sites/session.js';
 import { SshError } from '../../../src/sites/ssh.js';
+import { storedTokenOf, type StoredToken } from '../../../src/sites/pilot-tokens.js';
 import type { BatchJob } from '../../../src/sites/batch.js';
 import type { UsageRecord } from '../../../src/sites/accounting.js';
 import type { MaintenanceWindow } from '../../../src/sites/maintenance.js';
@@ -33,8 +34,27 @@ class SimSiteSession implements SiteSession {
     this.address = `${login.user}@${login.host}:${login.port}`;
   }
 
-  prepare(dir: string, token: string): Promise<void> {
-    return this.#call(`prepare ${dir}`, false, (s) => s.putToken(dir, token, this.who.name));
+  prepare(dir: string, token?: string): Promise<void> {
+    return this.#call(`prepare ${dir}`, false, (s) =>
+      token === undefined ? s.files.delete(`${dir}/pilot.token`) : s.putToken(dir, token, this.who.name),
+    ).then(() => undefined);
+  }
+
+  storePilotToken(dir: string, pilot: string, token: string): Promise<void> {
+    return this.#call(`storePilotToken ${pilot}`, false, (s) => {
+      s.files.set(`${dir}/tokens/${pilot}/token`, token);
+    });
+  }
+
+  listPilotTokens(dir: string): Promise<Map<string, StoredToken>> {
+    return this.#call(`listPilotTokens ${dir}`, false, (s) => storedTokensIn(s.files, dir));
+  }
+
+  retainPilotTokens(dir: string, keep: readonly string[]): Promise<void> {
+    return this.#call(`retainPilotTokens ${dir}`, false, (s) => {
+      for (const [pilot] of storedTokensIn(s.files, dir))
+        if (!keep.includes(pilot)) s.files.delete(`${dir}/tokens/${pilot}/token`);
+    });
   }
 
   ensureBundle(dir: string, bundle: PilotBundle): Promise<void> {
@@ -66,6 +86,7 @@ class SimSiteSession implements SiteSession {
   removeToken(dir: string): Promise<void> {
     return this.#call(`removeToken ${dir}`, false, (s) => {
       s.files.delete(`${dir}/pilot.token`);
+      for (const [pilot] of storedTokensIn(s.files, dir)) s.files.delete(`${dir}/tokens/${pilot}/token`);
     });
   }
 
@@ -113,6 +134,17 @@ class SimSiteSession implements SiteSession {
       };
     return { serveInMs, serve: () => applyNow(() => effect(s)) };
   }
+}
+
+/** The pilot tokens among a site's files, as tokenCommand.list reads them on a real site. */
+function storedTokensIn(files: ReadonlyMap<string, string>, dir: string): Map<string, StoredToken> {
+  const out = new Map<string, StoredToken>();
+  const prefix = `${dir}/tokens/`;
+  for (const [path, content] of files) {
+    if (!path.startsWith(prefix) || !path.endsWith('/token')) continue;
+    out.set(path.slice(prefix.length, -'/token'.length), storedTokenOf(content.split('.')[1] ?? ''));
+  }
+  return out;
 }
 
 export class SimSiteConnector implements SiteConnector {

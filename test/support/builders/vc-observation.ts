@@ -42,7 +42,12 @@ export function foreignJob(id: string, name: string, state: PilotState = 'runnin
 type Listed = Extract<PlaceView, { kind: 'listed' }>;
 
 export class ObservationBuilder {
-  #token: TokenView | undefined = { kind: 'ok', token: makeIdToken(), trustDomain: TRUST_DOMAIN };
+  #token: TokenView | undefined = {
+    kind: 'ok',
+    mode: 'shared',
+    token: makeIdToken(),
+    trustDomain: TRUST_DOMAIN,
+  };
   readonly #places = new Map<string, PlaceView>();
   readonly #joined = new Set<string>();
   readonly #busy = new Set<string>();
@@ -55,6 +60,17 @@ export class ObservationBuilder {
   /** No token read (deletion, expiry). */
   noToken(): this {
     this.#token = undefined;
+    return this;
+  }
+
+  /** Pilots get tokens minted from the pool signing key (spec.pool.pilotTokens), `margin` seconds past their walltime. */
+  minted(marginSeconds = 600): this {
+    this.#token = {
+      kind: 'ok',
+      mode: 'minted',
+      trustDomain: TRUST_DOMAIN,
+      signing: { key: Buffer.from('key'), keyName: 'POOL', identity: `pilot@${TRUST_DOMAIN}`, marginSeconds },
+    };
     return this;
   }
 
