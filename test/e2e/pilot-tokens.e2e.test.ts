@@ -47,7 +47,7 @@ const ssh = new SshTransport({ ...login, hostKeys: [login.knownHosts] });
 /** A SLURM partition of the site's node that queues jobs but starts none until the test sets it UP. */
 const partition = uniqueName('ptok').replace(/-/g, '').slice(0, 20);
 const TRUST_DOMAIN = 'hpcop.local';
-const WALLTIME_S = 120;
+const WALLTIME_S = 90;
 const MARGIN_S = 60;
 
 /** The stored token of each pilot of the VirtualCluster on the site, read over SSH as the site user. */
@@ -207,10 +207,13 @@ describe('per-pilot tokens on the SLURM site', () => {
       return vc?.status?.pilotTokens?.onSites === 0 ? vc.status.pilotTokens : undefined;
     });
     expect(Date.parse(after.latestExpiry ?? '')).toBe(renewedExp * 1000);
+    // For the docs: what a pilot's token says (claims only) and what the status shows.
+    console.log(JSON.stringify({ claims, status: after }, null, 2));
 
-    // The copy someone took from the site (it worked above, as the first did) does not once it has expired.
-    await new Promise((r) => setTimeout(r, Math.max(0, renewedExp * 1000 + 2_000 - Date.now())));
-    const expired = authenticatesAsPilot(renewed.token);
-    expect(expired.ok).toBe(false);
+    // The first token, copied from the site before it was renewed (it worked then, above), no longer does once
+    // it has expired: a leaked pilot token is worthless at most a margin after its pilot.
+    const firstExp = Number(claims.exp) * 1000;
+    await new Promise((r) => setTimeout(r, Math.max(0, firstExp + 2_000 - Date.now())));
+    expect(authenticatesAsPilot(first.token)).toMatchObject({ ok: false });
   }, 600_000);
 });

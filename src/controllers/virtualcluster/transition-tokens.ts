@@ -18,9 +18,10 @@ import { maxWalltimeSeconds } from './walltime.js';
 
 /**
  * A token minted this recently is kept even if its pilot is not listed: the batch system may not list a job
- * in the moment after accepting it.
+ * in the moment after accepting it. Short, because it is also how long the token of a pilot that ended at
+ * once (or was never submitted: the submission failed after the token was stored) stays on the site.
  */
-export const FRESH_TOKEN_MS = 120_000;
+export const FRESH_TOKEN_MS = 30_000;
 
 export type PilotTokensStatus = NonNullable<VirtualClusterStatus['pilotTokens']>;
 
