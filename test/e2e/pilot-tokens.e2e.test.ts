@@ -48,7 +48,7 @@ const ssh = new SshTransport({ ...login, hostKeys: [login.knownHosts] });
 /** A SLURM partition of the site's node that queues jobs but starts none until the test sets it UP. */
 const partition = uniqueName('ptok').replace(/-/g, '').slice(0, 20);
 const TRUST_DOMAIN = 'hpcop.local';
-const WALLTIME_S = 90;
+const WALLTIME_S = 60;
 const MARGIN_S = 60;
 
 /** The stored token of each pilot of the VirtualCluster on the site, read over SSH as the site user. */
