@@ -47,11 +47,12 @@ function setup() {
   const sites = new FakeSiteConnector();
   const sessions = new SiteSessions(sites);
   const minter = new RecordingMinter();
+  const registry = new Registry();
   const executor = new Executor({
     writer: objects,
     recorder: new FakeRecorder(),
     sessions,
-    metrics: new VirtualClusterMetrics(new Registry()),
+    metrics: new VirtualClusterMetrics(registry),
     minter,
   });
   const a = stored.spec.allocations?.[0];
@@ -67,7 +68,15 @@ function setup() {
     return executor.execute(stored, p, makeObservation().minted().listed(place).obj(), NOW, log);
   };
   const tokenAt = (pilot: string) => host.files.get(`${place.user}:${place.directory}/tokens/${pilot}/token`);
-  return { place, host, minter, memory, run, tokenAt };
+  /** hpc_virtualcluster_pilot_tokens_total by purpose/outcome. */
+  const counted = async () =>
+    Object.fromEntries(
+      (await registry.getSingleMetric('hpc_virtualcluster_pilot_tokens_total')?.get())?.values.map((v) => [
+        `${v.labels.purpose}/${v.labels.outcome}`,
+        v.value,
+      ]) ?? [],
+    );
+  return { place, host, minter, memory, run, tokenAt, counted };
 }
 
 describe('the executor with per-pilot tokens', () => {
@@ -94,6 +103,7 @@ describe('the executor with per-pilot tokens', () => {
     expect(t.host.log).toEqual(['storePilotToken hp-0', 'submit hp-0']);
     expect(t.tokenAt('hp-0')).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(t.memory.pilotTokens?.get('hp-0')).toEqual({ issuedAt: NOW, expiresAt: NOW + 4_200_000 });
+    expect(await t.counted()).toEqual({ 'new/stored': 1 });
   });
 
   it('submits nothing when the token cannot be minted, and remembers why', async () => {
@@ -110,6 +120,7 @@ describe('the executor with per-pilot tokens', () => {
     expect(t.host.log).toEqual([]);
     expect(done.failed?.has(placeKey(t.place))).toBe(true);
     expect(t.memory.lastError).toContain('Failed to read the signing key');
+    expect(await t.counted()).toEqual({ 'new/failed': 1 });
   });
 
   it('renews queued pilots’ tokens in place and removes the ended ones’', async () => {
@@ -128,6 +139,7 @@ describe('the executor with per-pilot tokens', () => {
     ]);
     expect(t.tokenAt('hp-0')).not.toBe(first);
     expect(t.memory.pilotTokens?.get('hp-0')?.expiresAt).toBe(NOW + 4_200_000);
+    expect(await t.counted()).toEqual({ 'renewal/stored': 3 });
     await t.run([{ kind: 'retainTokens', place: t.place, keep: ['hp-1'] }]);
     expect(t.tokenAt('hp-0')).toBeUndefined();
     expect(t.tokenAt('hp-1')).toBeDefined();

@@ -123,7 +123,7 @@ export class Executor {
     if (!m || !session) return false;
     const where = { allocation: e.place.allocation, site: session.address };
     try {
-      await this.#perform(session, m, e, o, log, where);
+      await this.#perform(vcKey, session, m, e, o, log, where);
       if (e.kind === 'prepare' && o.token?.kind === 'ok') {
         m.preparedTokenHash = preparedMark(o.token);
         m.tokenRemoved = false;
@@ -150,6 +150,7 @@ export class Executor {
   }
 
   async #perform(
+    vcKey: string,
     session: SiteSession,
     m: PlaceMemory,
     e: SiteEffect,
@@ -172,11 +173,13 @@ export class Executor {
       case 'submitPilots':
         for (const p of e.pilots) {
           if (p.tokenLifetimeSeconds !== undefined)
-            await storeFreshToken(this.#d.minter, o.token, session, m, {
-              dir,
-              pilot: p.name,
-              lifetimeSeconds: p.tokenLifetimeSeconds,
-            });
+            await this.#storeToken(vcKey, 'new', () =>
+              storeFreshToken(this.#d.minter, o.token, session, m, {
+                dir,
+                pilot: p.name,
+                lifetimeSeconds: p.tokenLifetimeSeconds as number,
+              }),
+            );
           const batchId = await session.submitPilot(dir, p.name, p.script);
           log.info({ ...where, pilot: p.name, batchId }, 'submitted a pilot');
         }
@@ -184,13 +187,28 @@ export class Executor {
       case 'removeToken':
         return session.removeToken(dir);
       case 'issueTokens':
-        for (const t of e.tokens) await storeFreshToken(this.#d.minter, o.token, session, m, { dir, ...t });
+        for (const t of e.tokens)
+          await this.#storeToken(vcKey, 'renewal', () =>
+            storeFreshToken(this.#d.minter, o.token, session, m, { dir, ...t }),
+          );
         log.info({ ...where, pilots: e.tokens.map((t) => t.pilot) }, 'renewed the tokens of queued pilots');
         return;
       case 'retainTokens':
         await session.retainPilotTokens(dir, e.keep);
         forgetTokensBut(m, e.keep);
         return;
+    }
+  }
+
+  /** Mints and stores one pilot token, counted in hpc_virtualcluster_pilot_tokens_total. */
+  async #storeToken(vcKey: string, purpose: 'new' | 'renewal', store: () => Promise<void>): Promise<void> {
+    const [namespace = '', name = ''] = vcKey.split('/');
+    try {
+      await store();
+      this.#d.metrics.pilotTokens.inc({ namespace, name, purpose, outcome: 'stored' });
+    } catch (e) {
+      this.#d.metrics.pilotTokens.inc({ namespace, name, purpose, outcome: 'failed' });
+      throw e;
     }
   }
 }
