@@ -112,5 +112,18 @@ export const pilotTokensStatusSchema = obj(
   { description: 'The per-pilot tokens (spec.pool.pilotTokens).' },
 );
 
+export const credentialExpirySchema = obj(
+  {
+    secretName: str({ description: 'The Secret that holds it.', maxLength: 253 }),
+    key: str({ description: 'Its key in the Secret (x509-proxy, token).', maxLength: 253 }),
+    allocation: str({
+      description: 'The allocation whose credentials it is; unset for the pool token of pilotTokenSecretRef.',
+      maxLength: 40,
+    }),
+    expiresAt: dateTime({ description: 'When it expires.' }),
+  },
+  { description: 'A credential that expires.', required: ['secretName', 'key', 'expiresAt'] },
+);
+
 export type Pool = Infer<typeof poolSchema>;
 export type PilotTokens = Infer<typeof pilotTokensSchema>;

@@ -6,7 +6,7 @@ import { conditionsSchema, duration, type ObjectMeta } from './common.js';
 import { arr, dateTime, enumOf, immutable, int, obj, str, withRules, type Infer } from './schema.js';
 import { ABS_PATH_PATTERN, CONTAINER_RUNTIMES, NO_NUL_PATTERN } from './hpcjob.js';
 import { budgetSchema, budgetStatusSchema } from './virtualcluster-budget.js';
-import { pilotTokensStatusSchema, poolSchema } from './virtualcluster-pool.js';
+import { credentialExpirySchema, pilotTokensStatusSchema, poolSchema } from './virtualcluster-pool.js';
 import { stepsSchema } from './virtualcluster-steps.js';
 import { allocationWorkerRules, workersSchema } from './virtualcluster-workers.js';
 
@@ -307,6 +307,11 @@ export const virtualClusterStatusSchema = obj(
     credentialExpiresAt: dateTime({
       description:
         'Earliest expiry of a credential with an expiry date that the operator cannot renew (a proxy or token in an allocation\u2019s Secret, the pool token of pilotTokenSecretRef).',
+    }),
+    credentials: arr(credentialExpirySchema, {
+      description:
+        'Each credential with an expiry date that the operator cannot renew, earliest first (credentialExpiresAt is the first).',
+      maxItems: 65,
     }),
     pilotTokens: pilotTokensStatusSchema,
     message: str({ description: 'Short human-readable state.', maxLength: 4096 }),

@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +48,7 @@ const ssh = new SshTransport({ ...login, hostKeys: [login.knownHosts] });
 /** A SLURM partition of the site's node that queues jobs but starts none until the test sets it UP. */
 const partition = uniqueName('ptok').replace(/-/g, '').slice(0, 20);
 const TRUST_DOMAIN = 'hpcop.local';
-const WALLTIME_S = 90;
+const WALLTIME_S = 60;
 const MARGIN_S = 60;
 
 /** The stored token of each pilot of the VirtualCluster on the site, read over SSH as the site user. */
@@ -219,4 +219,101 @@ describe('per-pilot tokens on the SLURM site', () => {
     await new Promise((r) => setTimeout(r, Math.max(0, firstExp + 2_000 - Date.now())));
     expect(authenticatesAsPilot(first.token)).toMatchObject({ ok: false });
   }, 600_000);
+
+  it('lists the expiry of each credential it cannot renew in status, and CredentialExpiring names the first', async () => {
+    // A long-lived pool token with an expiry (minted here as an admin would, with the pool's key) and a GSI
+    // proxy in the allocation's Secret that ends within the three days CredentialExpiring looks ahead.
+    const keyDir = mkdtempSync(join(tmpdir(), 'hpcop-admin-key-'));
+    writeFileSync(join(keyDir, 'POOL'), readFileSync(join(STACK, 'pool/upper/etc/condor/passwords.d/POOL')), {
+      mode: 0o600,
+    });
+    const token = execFileSync(
+      join(STACK, 'bin', 'condor_token_create'),
+      [
+        '-identity',
+        `pilot@${TRUST_DOMAIN}`,
+        '-key',
+        'POOL',
+        '-authz',
+        'ADVERTISE_STARTD',
+        '-lifetime',
+        '2592000',
+      ],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, _CONDOR_SEC_PASSWORD_DIRECTORY: keyDir, _CONDOR_TRUST_DOMAIN: TRUST_DOMAIN },
+      },
+    ).trim();
+    appendFileSync(MINTED_TOKENS_FILE, `${token.split('.')[2]}\n`);
+    const certDir = mkdtempSync(join(tmpdir(), 'hpcop-proxy-'));
+    execFileSync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=proxy',
+      '-keyout',
+      join(certDir, 'key.pem'),
+      '-out',
+      join(certDir, 'cert.pem'),
+    ]);
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const ssh = await core.readNamespacedSecret({ namespace: ns, name: 'site-ssh' });
+    await core.createNamespacedSecret({
+      namespace: ns,
+      body: {
+        metadata: { name: 'site-ssh-proxy' },
+        data: { ...ssh.data, 'x509-proxy': readFileSync(join(certDir, 'cert.pem')).toString('base64') },
+      },
+    });
+    await core.createNamespacedSecret({
+      namespace: ns,
+      body: { metadata: { name: 'pool-token-30d' }, stringData: { token } },
+    });
+    const s = slurmSpec(0, { secretName: 'site-ssh-proxy' });
+    await co.createNamespacedCustomObject({
+      ...VIRTUALCLUSTERS,
+      namespace: ns,
+      body: {
+        apiVersion: 'hpc.scailfin.io/v1alpha1',
+        kind: 'VirtualCluster',
+        metadata: { name: 'expiring' },
+        spec: { ...s, pool: { ...s.pool, pilotTokenSecretRef: { name: 'pool-token-30d' } } },
+      },
+    });
+    const vc = await waitFor('status.credentials', async () => {
+      const got = await getVirtualCluster(co, ns, 'expiring');
+      return (got?.status?.credentials?.length ?? 0) === 2 ? got : undefined;
+    });
+    const proxyEnd = new Date(
+      execFileSync('openssl', ['x509', '-enddate', '-noout', '-in', join(certDir, 'cert.pem')], {
+        encoding: 'utf8',
+      })
+        .trim()
+        .replace('notAfter=', ''),
+    );
+    const at = (ms: number) => new Date(ms).toISOString().replace('.000', '');
+    expect(vc.status?.credentials).toEqual([
+      {
+        secretName: 'site-ssh-proxy',
+        key: 'x509-proxy',
+        allocation: 'site1',
+        expiresAt: at(proxyEnd.getTime()),
+      },
+      { secretName: 'pool-token-30d', key: 'token', expiresAt: at(Number(jwtClaims(token)?.exp) * 1000) },
+    ]);
+    expect(vc.status?.credentialExpiresAt).toBe(at(proxyEnd.getTime()));
+    const expiring = vc.status?.conditions?.find((c) => c.type === 'CredentialExpiring');
+    expect([expiring?.status, expiring?.message]).toEqual([
+      'True',
+      `Secret site-ssh-proxy key x509-proxy (allocation site1) expires at ${at(proxyEnd.getTime())}`,
+    ]);
+    console.log(JSON.stringify({ credentials: vc.status?.credentials, condition: expiring }, null, 2));
+  });
 });

@@ -20,16 +20,16 @@ export class VirtualClusterMetrics {
   readonly pilotTokens: Counter<'namespace' | 'name' | 'purpose' | 'outcome'>;
 
   constructor(registry: Registry) {
-    this.pilotTokens = new Counter({
-      name: 'hpc_virtualcluster_pilot_tokens_total',
-      help: 'Per-pilot tokens the operator minted and stored (purpose new: for a pilot about to be submitted; renewal: for a queued pilot), by outcome (stored, failed)',
-      labelNames: ['namespace', 'name', 'purpose', 'outcome'] as const,
-      registers: [registry],
-    });
     this.workers = new Gauge({
       name: 'hpc_virtualcluster_workers',
       help: 'Workers of each VirtualCluster by state, as in its status (requested, queued, running, idle, busy, error)',
       labelNames: ['namespace', 'name', 'state'] as const,
+      registers: [registry],
+    });
+    this.pilotTokens = new Counter({
+      name: 'hpc_virtualcluster_pilot_tokens_total',
+      help: 'Per-pilot tokens the operator minted and stored (purpose new: for a pilot about to be submitted; renewal: for a queued pilot), by outcome (stored, failed)',
+      labelNames: ['namespace', 'name', 'purpose', 'outcome'] as const,
       registers: [registry],
     });
   }

@@ -106,9 +106,20 @@ export interface Observation {
   slots: PilotSlots;
   /** Earliest expiry of a proxy or token in the current allocations' Secrets (ms since the epoch). */
   credentialExpiresAt?: number;
+  /** Each credential with an expiry date the operator cannot renew, earliest first. */
+  credentialExpiries?: readonly CredentialExpiry[];
   /** What the unfinished HPCJobs that name the VirtualCluster ask for (CPUs, GPUs). */
   demand: Demand;
   memory: PilotMemory;
+}
+
+/** A credential that expires: where it is, and when (ms since the epoch). */
+export interface CredentialExpiry {
+  secretName: string;
+  key: string;
+  /** The allocation whose Secret it is; unset for the pool token of spec.pool.pilotTokenSecretRef. */
+  allocation?: string;
+  expiresAt: number;
 }
 
 /** A pilot to submit: its name and batch script. */

@@ -14,9 +14,19 @@ import { errorMessage, SecretAccessError, type Secrets } from '../../runtime/kub
 import type { MaintenanceWindow } from '../../sites/maintenance.js';
 import type { SiteSession } from '../../sites/session.js';
 import { SshError } from '../../sites/ssh.js';
+import { PILOT_TOKEN_KEY } from '../../crds/virtualcluster-pool.js';
 import { credentialsFrom } from './credentials.js';
 import { NO_DEMAND, type Demand } from './demand.js';
-import type { Mode, Observation, PilotGpus, PilotMemory, PilotSlots, PlaceView, TokenView } from './model.js';
+import type {
+  CredentialExpiry,
+  Mode,
+  Observation,
+  PilotGpus,
+  PilotMemory,
+  PilotSlots,
+  PlaceView,
+  TokenView,
+} from './model.js';
 import { placeKey, placesToClean, placesToWatch } from './places.js';
 import { BUDGET_DEFAULT_PERIOD } from '../../crds/virtualcluster-budget.js';
 import { periodStartMs } from './budget.js';
@@ -66,17 +76,15 @@ export async function observe(
     places.set(placeKey(place), await observePlace(d, vcKey, place, reader, now, token, budgetSince));
   }
   if (mode === 'deleting') return { ...empty, places };
-  // The shared pool token expires like the Secrets' credentials: no pilot joins after it.
-  const expiries = [await earliestExpiry(vc, reader), sharedTokenExpiry(token)].filter(
-    (t) => t !== undefined,
-  );
-  const credentialExpiresAt = expiries.length > 0 ? Math.min(...expiries) : undefined;
-  if (mode === 'expired') return { ...empty, places, credentialExpiresAt };
+  const credentialExpiries = await expiriesOf(vc, reader, token);
+  const credentialExpiresAt = credentialExpiries[0]?.expiresAt;
+  if (mode === 'expired') return { ...empty, places, credentialExpiresAt, credentialExpiries };
   return {
     token,
     places,
     slots: await readSlots(d, vc, log),
     credentialExpiresAt,
+    credentialExpiries,
     demand: d.demand(vc),
     memory,
   };
@@ -292,19 +300,33 @@ async function readSlots(d: ObserverDeps, vc: VirtualCluster, log: Logger): Prom
   return { joined, busy, gpus, ends };
 }
 
-/** The earliest expiry of a proxy or token in the current allocations' Secrets. */
-async function earliestExpiry(
+/**
+ * Each proxy or token in the current allocations' Secrets, and the shared pool token (no pilot joins after
+ * it), with its expiry, earliest first. Minted per-pilot tokens are not here: the operator renews them.
+ */
+async function expiriesOf(
   vc: VirtualCluster,
   read: (name: string) => Promise<SecretRead>,
-): Promise<number | undefined> {
-  let earliest: number | undefined;
+  token: TokenView | undefined,
+): Promise<CredentialExpiry[]> {
+  const out: CredentialExpiry[] = [];
   for (const a of vc.spec.allocations ?? []) {
     const r = await read(a.credentials.secretName);
     // A Secret the operator may not read is reported by the place's check; no expiry to tell here.
     if ('forbidden' in r) continue;
     const creds = credentialsFrom(a, r.data);
-    const at = 'reason' in creds ? undefined : creds.expiresAt?.getTime();
-    if (at !== undefined && (earliest === undefined || at < earliest)) earliest = at;
+    if ('reason' in creds) continue;
+    for (const e of creds.expiries)
+      out.push({
+        secretName: a.credentials.secretName,
+        key: e.key,
+        allocation: a.name,
+        expiresAt: e.at.getTime(),
+      });
   }
-  return earliest;
+  const shared = sharedTokenExpiry(token);
+  const ref = vc.spec.pool.pilotTokenSecretRef;
+  if (shared !== undefined && ref)
+    out.push({ secretName: ref.name, key: ref.key ?? PILOT_TOKEN_KEY, expiresAt: shared });
+  return out.sort((x, y) => x.expiresAt - y.expiresAt);
 }

@@ -116,7 +116,7 @@ function activePlan(vc: VirtualCluster, o: Observation, now: number, config: Tra
     plans.map((p) => ({ name: p.status.name, outcome: p.outcome, message: p.status.message })),
   );
   reportSites(d, problems);
-  reportExpiry(d, o.credentialExpiresAt, now);
+  reportExpiry(d, o, now);
   reportPilotTokens(d, token, plans, now);
   reportPool(d, total, vc.spec.pool.collectorHost);
   reportMaintenance(

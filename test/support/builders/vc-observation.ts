@@ -10,6 +10,7 @@
 import type { SitePlace } from '../../../src/crds/virtualcluster.js';
 import { NO_DEMAND, type Demand } from '../../../src/controllers/virtualcluster/demand.js';
 import {
+  type CredentialExpiry,
   EMPTY_MEMORY,
   type Observation,
   type PilotGpus,
@@ -55,6 +56,7 @@ export class ObservationBuilder {
   readonly #ends = new Map<string, number>();
   #demand: Demand = NO_DEMAND;
   #expiry: number | undefined;
+  #expiries: CredentialExpiry[] | undefined;
   #memory: PilotMemory = EMPTY_MEMORY;
 
   /** No token read (deletion, expiry). */
@@ -156,6 +158,13 @@ export class ObservationBuilder {
     return this;
   }
 
+  /** Each credential that expires, as the observer lists them (sorted here, earliest first). */
+  credentialExpiries(...list: CredentialExpiry[]): this {
+    this.#expiries = [...list].sort((a, b) => a.expiresAt - b.expiresAt);
+    this.#expiry = this.#expiries[0]?.expiresAt;
+    return this;
+  }
+
   memory(m: PilotMemory): this {
     this.#memory = m;
     return this;
@@ -172,6 +181,7 @@ export class ObservationBuilder {
         ends: new Map(this.#ends),
       },
       ...(this.#expiry !== undefined ? { credentialExpiresAt: this.#expiry } : {}),
+      ...(this.#expiries ? { credentialExpiries: structuredClone(this.#expiries) } : {}),
       demand: { ...this.#demand },
       memory: structuredClone(this.#memory),
     };
