@@ -29,7 +29,7 @@ import { allocationWalltimeSeconds, pilotScriptFor } from './pilots.js';
 import { allocationBudget, type BudgetOutcome } from './transition-budget.js';
 import { maxPilots, planPilots, sequenceOf, type Counts, type PilotPlan } from './planning.js';
 import { EventAction, EventReason, Maintenance, pilotFailureBackoffMs } from './reasons.js';
-import { planPilotTokens, tokenLifetimeSeconds, type TokenPlan } from './transition-tokens.js';
+import { keepNewTokens, planPlaceTokens, tokenLifetimeSeconds, type TokenPlan } from './transition-tokens.js';
 
 export interface AllocationInput {
   vc: VirtualCluster;
@@ -264,18 +264,7 @@ function siteActions(
 ): SiteActions {
   const effects: SiteEffect[] = [];
   if (!v.tokenPrepared) effects.push({ kind: 'prepare', place: i.place });
-  // Minted tokens not read from the site this session are left alone (new pilots still get theirs).
-  const tokens =
-    i.tokenMarginSeconds === undefined || !v.pilotTokens
-      ? undefined
-      : planPilotTokens({
-          a: i.a,
-          place: i.place,
-          stored: v.pilotTokens,
-          jobs: v.jobs,
-          marginSeconds: i.tokenMarginSeconds,
-          now: i.now,
-        });
+  const tokens = planPlaceTokens(i, v);
   effects.push(...(tokens?.effects ?? []));
   if (i.a.condor?.source === 'bundle') {
     if (!i.bundleSha256)
@@ -302,9 +291,7 @@ function siteActions(
   if (plan.submit === 0 || timing.kind === 'wait') return acts;
   const built = buildPilots(i, first, plan.submit, timing.walltimeSeconds);
   if ('error' in built) return { ...acts, problem: built.error };
-  for (const p of built.pilots)
-    if (p.tokenLifetimeSeconds !== undefined)
-      tokens?.kept.set(p.name, { issuedAt: i.now, expiresAt: i.now + p.tokenLifetimeSeconds * 1000 });
+  if (tokens) keepNewTokens(tokens, built.pilots, i.now);
   effects.push({
     kind: 'submitPilots',
     place: i.place,

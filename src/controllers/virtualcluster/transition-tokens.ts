@@ -10,9 +10,9 @@ import type { Allocation, SitePlace, VirtualClusterStatus } from '../../crds/vir
 import { rfc3339 } from '../../runtime/conditions.js';
 import type { StoredToken } from '../../sites/pilot-tokens.js';
 import type { BatchJob } from '../../sites/batch.js';
-import type { SiteEffect, TokenToIssue, TokenView } from './model.js';
+import type { PlaceView, SiteEffect, TokenToIssue, TokenView } from './model.js';
 import type { StatusDraft } from './status-draft.js';
-import type { AllocationPlan } from './transition-allocation.js';
+import type { AllocationInput, AllocationPlan } from './transition-allocation.js';
 import { active } from './places.js';
 import { maxWalltimeSeconds } from './walltime.js';
 
@@ -76,6 +76,34 @@ export function planPilotTokens(i: TokenInput): TokenPlan {
   }
   if (issue.length > 0) effects.push({ kind: 'issueTokens', place: i.place, tokens: issue });
   return { effects, kept, ...(renewAt !== undefined ? { renewAt } : {}) };
+}
+
+/** The per-pilot tokens at the place; those not read from the site this session are left alone. */
+export function planPlaceTokens(
+  i: AllocationInput,
+  v: Extract<PlaceView, { kind: 'listed' }>,
+): TokenPlan | undefined {
+  if (i.tokenMarginSeconds === undefined || !v.pilotTokens) return undefined;
+  const { a, place, now } = i;
+  return planPilotTokens({
+    a,
+    place,
+    stored: v.pilotTokens,
+    jobs: v.jobs,
+    marginSeconds: i.tokenMarginSeconds,
+    now,
+  });
+}
+
+/** The tokens of the pilots about to be submitted, as they will be stored (for status.pilotTokens). */
+export function keepNewTokens(
+  tokens: TokenPlan,
+  pilots: readonly { name: string; tokenLifetimeSeconds?: number }[],
+  now: number,
+): void {
+  for (const p of pilots)
+    if (p.tokenLifetimeSeconds !== undefined)
+      tokens.kept.set(p.name, { issuedAt: now, expiresAt: now + p.tokenLifetimeSeconds * 1000 });
 }
 
 /** status.pilotTokens from every place's tokens (and the pilots submitted this pass), or undefined. */
