@@ -11,7 +11,6 @@ import * as k8s from '@kubernetes/client-node';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { VirtualCluster as VC } from '../../src/crds/virtualcluster.js';
-import { issueCertificate, newKeyPair } from '../../src/serving/x509.js';
 import {
   createHPCJob,
   createNamespace,
@@ -23,8 +22,9 @@ import {
   waitForPhase,
 } from '../support/stack/kube.js';
 import { OperatorProcess } from '../support/stack/operator.js';
-import { kubeConfig, loadStackEnv, siteLogin, STACK, uniqueName, waitFor } from '../support/stack/stack.js';
+import { kubeConfig, loadStackEnv, STACK, uniqueName, waitFor } from '../support/stack/stack.js';
 import {
+  createProxySecret,
   createSiteSecrets,
   deleteTestObjects,
   FAST_PILOT_ARGS,
@@ -44,19 +44,6 @@ const op = new OperatorProcess({
   extraArgs: [...FAST_PILOT_ARGS, `--virtual-cluster-wait-seconds=${WAIT_SECONDS}`],
 });
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-
-/** A self-signed certificate valid until `notAfter` (ms, whole seconds), as a proxy's PEM. */
-function proxyPem(notAfter: number): string {
-  const keys = newKeyPair();
-  return issueCertificate({
-    commonName: 'hpcuser proxy',
-    publicKey: keys.publicKey,
-    privateKey: keys.privateKey,
-    notBefore: notAfter - 2 * 3_600_000,
-    notAfter,
-    ca: false,
-  });
-}
 
 /** The HTCondor jobs (ClusterId.ProcId) with this HPCJobUID, in the shared schedd's queue and history. */
 function condorJobsOf(uid: string): string[] {
@@ -88,18 +75,7 @@ beforeAll(async () => {
   await installCRDs(kc);
   await createNamespace(kc, ns);
   await createSiteSecrets(kc, ns);
-  const login = siteLogin();
-  await kc.makeApiClient(k8s.CoreV1Api).createNamespacedSecret({
-    namespace: ns,
-    body: {
-      metadata: { name: 'site-ssh-proxy' },
-      stringData: {
-        'ssh-privatekey': login.privateKey,
-        known_hosts: login.knownHosts,
-        'x509-proxy': proxyPem(expiresAt),
-      },
-    },
-  });
+  await createProxySecret(kc, ns, 'site-ssh-proxy', expiresAt);
   await op.start();
 });
 

@@ -29,6 +29,7 @@ import { STACK, kubeConfig, loadStackEnv, siteLogin, uniqueName, waitFor } from 
 import {
   activePilots,
   asSiteRoot,
+  createProxySecret,
   createSiteSecrets,
   deleteTestObjects,
   FAST_PILOT_ARGS,
@@ -245,33 +246,10 @@ describe('per-pilot tokens on the SLURM site', () => {
       },
     ).trim();
     appendFileSync(MINTED_TOKENS_FILE, `${token.split('.')[2]}\n`);
-    const certDir = mkdtempSync(join(tmpdir(), 'hpcop-proxy-'));
-    execFileSync('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=proxy',
-      '-keyout',
-      join(certDir, 'key.pem'),
-      '-out',
-      join(certDir, 'cert.pem'),
-    ]);
+    // Whole seconds: the status says when to the second.
+    const proxyEnd = Math.floor(Date.now() / 1000) * 1000 + 86_400_000;
+    await createProxySecret(kc, ns, 'site-ssh-proxy', proxyEnd);
     const core = kc.makeApiClient(k8s.CoreV1Api);
-    const ssh = await core.readNamespacedSecret({ namespace: ns, name: 'site-ssh' });
-    await core.createNamespacedSecret({
-      namespace: ns,
-      body: {
-        metadata: { name: 'site-ssh-proxy' },
-        data: { ...ssh.data, 'x509-proxy': readFileSync(join(certDir, 'cert.pem')).toString('base64') },
-      },
-    });
     await core.createNamespacedSecret({
       namespace: ns,
       body: { metadata: { name: 'pool-token-30d' }, stringData: { token } },
@@ -291,28 +269,21 @@ describe('per-pilot tokens on the SLURM site', () => {
       const got = await getVirtualCluster(co, ns, 'expiring');
       return (got?.status?.credentials?.length ?? 0) === 2 ? got : undefined;
     });
-    const proxyEnd = new Date(
-      execFileSync('openssl', ['x509', '-enddate', '-noout', '-in', join(certDir, 'cert.pem')], {
-        encoding: 'utf8',
-      })
-        .trim()
-        .replace('notAfter=', ''),
-    );
     const at = (ms: number) => new Date(ms).toISOString().replace('.000', '');
     expect(vc.status?.credentials).toEqual([
       {
         secretName: 'site-ssh-proxy',
         key: 'x509-proxy',
         allocation: 'site1',
-        expiresAt: at(proxyEnd.getTime()),
+        expiresAt: at(proxyEnd),
       },
       { secretName: 'pool-token-30d', key: 'token', expiresAt: at(Number(jwtClaims(token)?.exp) * 1000) },
     ]);
-    expect(vc.status?.credentialExpiresAt).toBe(at(proxyEnd.getTime()));
+    expect(vc.status?.credentialExpiresAt).toBe(at(proxyEnd));
     const expiring = vc.status?.conditions?.find((c) => c.type === 'CredentialExpiring');
     expect([expiring?.status, expiring?.message]).toEqual([
       'True',
-      `Secret site-ssh-proxy key x509-proxy (allocation site1) expires at ${at(proxyEnd.getTime())}`,
+      `Secret site-ssh-proxy key x509-proxy (allocation site1) expires at ${at(proxyEnd)}`,
     ]);
     console.log(JSON.stringify({ credentials: vc.status?.credentials, condition: expiring }, null, 2));
   });

@@ -14,6 +14,7 @@ import { pilotPrefix } from '../../../src/controllers/virtualcluster/planning.js
 import { findStatusCondition } from '../../../src/runtime/conditions.js';
 import { slurm, type BatchSystemAdapter } from '../../../src/sites/batch.js';
 import { SshTransport } from '../../../src/sites/ssh.js';
+import { issueCertificate, newKeyPair } from '../../../src/serving/x509.js';
 import type { VirtualCluster } from '../../../src/crds/virtualcluster.js';
 import { STACK, condorCli, loadStackEnv, siteLogin, waitFor } from '../../support/stack/stack.js';
 
@@ -93,6 +94,35 @@ export function asSiteRoot(script: string): string {
   return execFileSync('nsenter', ['-t', init, '-n', '-m', '-u', '-p', '--', 'sh', '-c', script], {
     env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', SGE_ROOT: '/var/lib/gridengine', SGE_CELL: 'default' },
   }).toString();
+}
+
+/**
+ * Creates Secret `name`: the site's SSH login (as site-ssh) and an `x509-proxy`, a self-signed certificate
+ * valid until `notAfter` (ms, whole seconds), whose expiry the operator reports.
+ */
+export async function createProxySecret(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  name: string,
+  notAfter: number,
+): Promise<void> {
+  const keys = newKeyPair();
+  const pem = issueCertificate({
+    commonName: 'hpcuser proxy',
+    publicKey: keys.publicKey,
+    privateKey: keys.privateKey,
+    notBefore: notAfter - 2 * 3_600_000,
+    notAfter,
+    ca: false,
+  });
+  const login = siteLogin();
+  await kc.makeApiClient(k8s.CoreV1Api).createNamespacedSecret({
+    namespace,
+    body: {
+      metadata: { name },
+      stringData: { 'ssh-privatekey': login.privateKey, known_hosts: login.knownHosts, 'x509-proxy': pem },
+    },
+  });
 }
 
 /** Creates the Secrets `site-ssh` (ssh-privatekey, known_hosts) and `pilot-token` (token) in `namespace`. */
