@@ -42,15 +42,17 @@ else
   kubectl create namespace "$NS" >/dev/null
 fi
 
-log "creating the Secrets: the SSH key with the site's pinned host key, and the pilots' IDTOKEN"
+log "creating the Secrets: the SSH key with the site's pinned host key, and the pool's signing key"
 k create secret generic site-ssh --from-file=ssh-privatekey="$HPC_STACK/site/client/id_ed25519" \
   --from-file=known_hosts="$HPC_STACK/site/client/known_hosts" --dry-run=client -o yaml | k apply -f - >/dev/null
-k create secret generic pilot-token --from-file=token="$HPC_STACK/condor/pilot.token" \
+# The collector's own key, as is: the operator mints each pilot a token of its own with it.
+k create secret generic pool-key --from-file=POOL="$HPC_STACK/pool/upper/etc/condor/passwords.d/POOL" \
   --dry-run=client -o yaml | k apply -f - >/dev/null
 
 log "creating the VirtualCluster slurm-site (2 pilots on the SLURM site at $HPC_SITE_HOST)"
 sed -e "s|\${HPC_COLLECTOR}|$HPC_COLLECTOR|" -e "s|\${HPC_SCHEDD_NAME}|$HPC_SCHEDD_NAME|" \
-  -e "s|\${HPC_SITE_HOST}|$HPC_SITE_HOST|" "$HPC_REPO/demo/manifests/virtualcluster.yaml" | k apply -f - >/dev/null
+  -e "s|\${HPC_SITE_HOST}|$HPC_SITE_HOST|" -e "s|\${HPC_TRUST_DOMAIN}|$HPC_TRUST_DOMAIN|" \
+  "$HPC_REPO/demo/manifests/virtualcluster.yaml" | k apply -f - >/dev/null
 
 log "applying the HPCJobs: config/samples on the pool, demo/manifests/on-the-site.yaml on the pilots"
 k apply -k "$HPC_REPO/config/samples" >/dev/null
@@ -111,6 +113,13 @@ k get events --field-selector involvedObject.name=hold-release -o custom-columns
 echo "on-slurm said: $(cat "$(k get hpcjob on-slurm -o jsonpath='{.status.logs.stdout}')" 2>/dev/null)"
 echo "on-gpu said: $(cat "$(k get hpcjob on-gpu -o jsonpath='{.status.logs.stdout}')" 2>/dev/null)"
 echo "VirtualCluster slurm-site GPUs: $(k get virtualcluster slurm-site -o jsonpath='{.status.gpus}')"
+tokens=$(k get virtualcluster slurm-site -o jsonpath='{.status.pilotTokens.onSites}')
+if [ "${tokens:-0}" -ge 3 ]; then
+  printf '  ok    %-16s %s\n' pilot-tokens "$tokens pilots, a token of its own each: $(k get virtualcluster slurm-site -o jsonpath='{.status.pilotTokens}')"
+else
+  printf '  WRONG %-16s %s\n' pilot-tokens "status.pilotTokens.onSites is '${tokens}', wanted one per running pilot (3)"
+  failures=$((failures + 1))
+fi
 why_not() { k get hpcjob needs-cvmfs -o jsonpath='{.status.conditions[?(@.type=="Schedulable")].reason}: {.status.conditions[?(@.type=="Schedulable")].message}'; }
 i=0
 while [ "$i" -lt 60 ] && [ "$(why_not)" = ": " ]; do sleep 1; i=$((i + 1)); done

@@ -188,7 +188,7 @@ export const FLAGS: Record<string, FlagSpec> = {
     env: 'HPCOP_VIRTUAL_CLUSTER_WAIT_SECONDS',
     kind: 'int',
     default: '600',
-    help: 'how long an HPCJob waits for a missing VirtualCluster before it fails',
+    help: 'how long a new attempt of an HPCJob waits for its VirtualCluster (missing, going away, or with credentials that expire before the step would end) before the HPCJob fails',
   },
   'user-hold-timeout-seconds': {
     key: 'userHoldTimeoutSeconds',

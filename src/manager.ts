@@ -11,6 +11,7 @@ import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import { CondorTokenMinter } from './condor/token-create.js';
 import { CondorCli } from './condor/cli.js';
 import { cliConnector } from './condor/connector.js';
 import type { CondorMetrics } from './condor/metrics.js';
@@ -76,6 +77,7 @@ function realDeps(
     secrets,
     condor: cliConnector(cli),
     sites: new SshSiteConnector(),
+    minter: new CondorTokenMinter(cli),
     files: new LogDirFiles({
       logDir: config.logDir,
       workspaceMounts: parseWorkspaceMounts(config.workspaceMounts),

@@ -4,6 +4,7 @@
  * in-memory models of the same. `buildOperator(config, deps)` (src/operator.ts) wires controllers, backends
  * and leader election on top of them.
  */
+import type { TokenMinter } from './condor/token-create.js';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { CondorConnector } from './condor/schedd-api.js';
@@ -32,5 +33,7 @@ export interface OperatorDeps {
   secrets: Secrets;
   condor: CondorConnector;
   sites: SiteConnector;
+  /** Mints per-pilot tokens (VirtualClusters with spec.pool.pilotTokens); without it they cannot be used. */
+  minter?: TokenMinter;
   files: AttemptFiles;
 }

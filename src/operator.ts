@@ -258,12 +258,13 @@ function setupVirtualClusters(
     hpcJobs: x.hpcJobs,
     virtualClusters: x.virtualClusters,
     // The autoscaling demand, from the HPCJob cache's index on spec.virtualClusterRef.
-    demand: (vc) => demandOf(x.hpcJobs.byIndex(BY_VIRTUAL_CLUSTER, objectKey(vc)), vc),
+    demand: (vc) => demandOf(x.hpcJobs.byIndex(BY_VIRTUAL_CLUSTER, objectKey(vc)), vc, deps.clock.now()),
     writer: countedWriter(deps.virtualClusterWriter, kubeWritesOf(x.all.runtime, VIRTUALCLUSTER_PLURAL)),
     recorder: recorderFor(deps, x.all.runtime, 'hpc.scailfin.io/virtualcluster-controller'),
     secrets: deps.secrets,
     condor: x.condor,
     sites: deps.sites,
+    minter: deps.minter,
     config: x.o.virtualClusters,
     workers: Math.max(1, Math.min(x.config.workers, 4)),
   });

@@ -37,6 +37,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Exit codes that are not failures for this call (condor_rm's 1 for "nothing matched", say). */
   okExitCodes?: readonly number[];
+  /** Environment for this call on top of the tool's (e.g. where a signing key is). */
+  env?: Record<string, string>;
   target?: string;
   purpose?: string;
 }
@@ -98,7 +100,7 @@ export class CondorCli {
         input: o.input,
         cwd: o.cwd,
         timeout: o.timeoutMs ?? this.#timeoutMs,
-        env: this.#env,
+        env: { ...this.#env, ...o.env },
         extendEnv: true,
         reject: false,
         stripFinalNewline: false,

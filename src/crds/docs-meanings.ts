@@ -35,7 +35,7 @@ export const HPCJOB_CONDITIONS: Record<keyof typeof HPCJobConditions, string> = 
   SchedulerReachable:
     'The schedd answered the last query (`Reachable`). `False` with `SchedulerUnavailable` while it does not; the state is kept and work resumes when it answers.',
   VirtualClusterReady:
-    'Only with `spec.virtualClusterRef`: the VirtualCluster exists and can take jobs (`Found`); `False` with `NotFound` or `NotUsable` (Terminating, Terminated, Failed or being deleted).',
+    "Only with `spec.virtualClusterRef`: the VirtualCluster exists and can take jobs (`Found`); `False` with `NotFound`, `NotUsable` (Terminating, Terminated, Failed or being deleted) or `CredentialsExpire` (its `status.credentialExpiresAt` comes before a new attempt's walltime and the VirtualCluster's `steps.walltimeMargin` would end, counted from now: the attempt is not submitted until the credentials are renewed; an attempt already submitted is left alone). Each `False` fails the HPCJob (`VirtualClusterUnavailable`) after `--virtual-cluster-wait-seconds`.",
   OutputsFetched:
     "Only while fetching the attempt's output sandbox (stdout, stderr, condor-transfer results) fails: `False` with `FetchFailed` and the error while it is tried again with backoff; `True` (`Fetched`) once it came back. The attempt's end is recorded, and HTCondor allowed to delete the sandbox, only after its output is here (or, after `--output-fetch-timeout`, with what happened said in the attempt).",
   Succeeded: 'Final: the step exited 0 (reason `ExitedZero`).',
@@ -85,11 +85,11 @@ export const VC_CONDITIONS: Record<keyof typeof VirtualClusterConditions, string
   CredentialsValid:
     '`True` (`Verified`) when no allocation rejected its credentials and at least one login succeeded. `False` (`Rejected`) names each allocation and why: Secret or `ssh-privatekey` missing, key unreadable, no pinned host key, authentication failed, host key mismatch.',
   CredentialExpiring:
-    'Only when the credential Secrets hold an `x509-proxy` or a `token` with an expiry: `True` (`ExpiresSoon`) within 3 days of `status.credentialExpiresAt`, else `False` (`Valid`).',
+    'Only when the credential Secrets hold an `x509-proxy` or a `token` with an expiry, or the shared pool token has one: `True` (`ExpiresSoon`) within 3 days of `status.credentialExpiresAt`, else `False` (`Valid`). The message names the first to expire; `status.credentials` lists each. Per-pilot tokens are renewed by the operator and not counted.',
   SiteReachable:
     '`True` (`Reachable`) when every allocation could be managed. `False` (`Unreachable`) names each allocation whose login node did not answer or whose batch command (list, submit) failed, with the error.',
   PoolJoined:
-    'Set once pilots run: `True` (`Joined`) when at least one running pilot advertises slots to the collector, `False` (`NotJoined`) while none does. `False` (`TokenMissing`) when the pilot token Secret is missing or holds no IDTOKEN.',
+    'Set once pilots run: `True` (`Joined`) when at least one running pilot advertises slots to the collector, `False` (`NotJoined`) while none does. `False` (`TokenMissing`) when the pilot token Secret is missing or holds no IDTOKEN, or the pool signing key Secret of `spec.pool.pilotTokens` is missing.',
   SiteMaintenance:
     "Set once a site's maintenance windows were read (SLURM `MAINT` reservations, PBS Pro maintenance reservations, LSF system reservations, SGE advance reservations owned by root). `True` (`WaitingForMaintenance`) while a window is on or too near for a pilot of at least 15 minutes: no pilot is submitted until it is over. `True` (`PilotsShortened`) while pilots are submitted with a walltime that ends 5 minutes before the next window. `False` (`NoWindow`) otherwise. A Normal Event `SiteMaintenance` says when it starts or changes.",
   BudgetExhausted:

@@ -2,10 +2,11 @@
  * VirtualCluster: an HTCondor pool grown onto HPC allocations with pilot jobs sent over SSH (the VC3 idea,
  * made declarative). The schema below is the single source of the CRD and of the TypeScript types.
  */
-import { conditionsSchema, duration, secretKeyRef, type ObjectMeta } from './common.js';
+import { conditionsSchema, duration, type ObjectMeta } from './common.js';
 import { arr, dateTime, enumOf, immutable, int, obj, str, withRules, type Infer } from './schema.js';
 import { ABS_PATH_PATTERN, CONTAINER_RUNTIMES, NO_NUL_PATTERN } from './hpcjob.js';
 import { budgetSchema, budgetStatusSchema } from './virtualcluster-budget.js';
+import { credentialExpirySchema, pilotTokensStatusSchema, poolSchema } from './virtualcluster-pool.js';
 import { stepsSchema } from './virtualcluster-steps.js';
 import { allocationWorkerRules, workersSchema } from './virtualcluster-workers.js';
 
@@ -58,31 +59,10 @@ export const ALLOCATION_DEFAULTS = {
   },
 } as const;
 
-/** The key of the pilot token in spec.pool.pilotTokenSecretRef's Secret when `key` is not set. */
-export const PILOT_TOKEN_KEY = 'token';
+export { PILOT_TOKEN_KEY } from './virtualcluster-pool.js';
 
 const HOST_PATTERN = '^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$';
 const SAFE_WORD = '^[A-Za-z0-9_.@%+=:,/-]+$';
-
-const poolSchema = obj(
-  {
-    collectorHost: str({
-      description: 'Collector (central manager) address as host[:port] that the pilots join.',
-      pattern: '^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:[0-9]{1,5})?$',
-      maxLength: 260,
-    }),
-    scheddName: str({
-      description: 'Name of the schedd HPCJobs on this VirtualCluster are submitted to.',
-      pattern: '^[A-Za-z0-9@._-]+$',
-      maxLength: 256,
-    }),
-    pilotTokenSecretRef: secretKeyRef(
-      'Secret holding the IDTOKEN the pilots present to the collector; it should only allow advertising (ADVERTISE_STARTD, ADVERTISE_MASTER, READ).',
-      PILOT_TOKEN_KEY,
-    ),
-  },
-  { description: 'The HTCondor pool the pilots join.', required: ['collectorHost', 'pilotTokenSecretRef'] },
-);
 
 const allocationSchema = withRules(
   obj(
@@ -324,7 +304,16 @@ export const virtualClusterStatusSchema = obj(
       maxItems: 96,
     }),
     expiresAt: dateTime({ description: 'When the lifetime ends.' }),
-    credentialExpiresAt: dateTime({ description: 'Earliest expiry of a credential with an expiry date.' }),
+    credentialExpiresAt: dateTime({
+      description:
+        'Earliest expiry of a credential with an expiry date that the operator cannot renew (a proxy or token in an allocation\u2019s Secret, the pool token of pilotTokenSecretRef).',
+    }),
+    credentials: arr(credentialExpirySchema, {
+      description:
+        'Each credential with an expiry date that the operator cannot renew, earliest first (credentialExpiresAt is the first).',
+      maxItems: 65,
+    }),
+    pilotTokens: pilotTokensStatusSchema,
     message: str({ description: 'Short human-readable state.', maxLength: 4096 }),
   },
   { description: 'Observed state, written by the operator only.' },

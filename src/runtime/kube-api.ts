@@ -280,6 +280,8 @@ export interface Secrets {
   readAll(namespace: string, name: string): Promise<Record<string, string> | undefined>;
   /** One key, decoded; undefined when the Secret or the key does not exist. */
   read(namespace: string, name: string, key: string): Promise<string | undefined>;
+  /** One key as bytes (a signing key is binary); undefined when the Secret or the key does not exist. */
+  readBytes(namespace: string, name: string, key: string): Promise<Buffer | undefined>;
 }
 
 /**

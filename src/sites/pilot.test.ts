@@ -28,7 +28,7 @@ const base: PilotOptions = {
   allocation: 'site1',
   collectorHost: 'cm.example.org:9618',
   trustDomain: 'pool.example.org',
-  tokenPath: '~/.hpcop/abc-site1/pilot.token',
+  token: { shared: '~/.hpcop/abc-site1/pilot.token' },
   condor: { source: 'path', sbinDir: '/usr/sbin' },
   idleShutdownSeconds: 300,
 };
@@ -65,7 +65,7 @@ describe('pilotScript', () => {
     writeFileSync(
       join(dir, 'p.sh'),
       script.replace(
-        'trap \'rm -rf "$D"\' EXIT',
+        'trap \'rm -rf "$D"; [ -n "${T:-}" ] && rm -rf "$T"\' EXIT',
         'cp_out() { cp "$D/setup.out" ' + dir + '/; }; trap cp_out EXIT',
       ),
     );

@@ -24,8 +24,12 @@ export interface PilotOptions {
   collectorHost: string;
   /** The pool's trust domain (the token's issuer). */
   trustDomain: string;
-  /** Site path of the pilot token (uploaded by the operator, mode 0600). */
-  tokenPath: string;
+  /**
+   * Where the pilot's token is (uploaded by the operator, mode 0600): the shared pool token, copied into the
+   * pilot's private directory; or the pilot's own token directory, read in place (the operator renews the
+   * token there while the pilot is queued) and removed when the pilot exits.
+   */
+  token: { shared: string } | { own: string };
   condor: CondorSource;
   setup?: string;
   idleShutdownSeconds: number;
@@ -81,7 +85,7 @@ function checkOptions(o: PilotOptions): void {
   oneLine('allocation', o.allocation);
   oneLine('collectorHost', o.collectorHost);
   oneLine('trustDomain', o.trustDomain);
-  oneLine('tokenPath', o.tokenPath);
+  oneLine('token', 'shared' in o.token ? o.token.shared : o.token.own);
   oneLine('scratchDir', o.scratchDir);
   oneLine('containerRuntime', o.containerRuntime);
   if (o.gpuDiscoveryExtra !== undefined && !GPU_DISCOVERY_OPTIONS.test(o.gpuDiscoveryExtra))
@@ -195,7 +199,8 @@ function preamble(o: PilotOptions): string[] {
     `B=${o.scratchDir ? sitePath(o.scratchDir) : '"${TMPDIR:-/tmp}"'}`,
     `mkdir -p "$B" && D=$(mktemp -d "$B"/hpcop-pilot-${q(o.request.name)}-XXXXXX) || { echo "hpc pilot: cannot make a private directory in $B" >&2; exit 1; }`,
     'mkdir -p "$D/log" "$D/spool" "$D/execute" "$D/lock" "$D/run" "$D/tokens.d" || exit 1',
-    'trap \'rm -rf "$D"\' EXIT',
+    // $T, the pilot's own token directory (set below when it has one), goes with it.
+    'trap \'rm -rf "$D"; [ -n "${T:-}" ] && rm -rf "$T"\' EXIT',
     "trap 'exit 143' TERM INT",
   );
   if (o.setup) {
@@ -260,15 +265,29 @@ function masterLines(adapter: BatchSystemAdapter): string[] {
   ];
 }
 
+/** Where the daemons find the pilot's token: a private copy of the shared one, or its own, read in place. */
+function tokenLines(t: PilotOptions['token']): string[] {
+  if ('shared' in t)
+    return [
+      `cp ${sitePath(t.shared)} "$D/tokens.d/pilot" && chmod 600 "$D/tokens.d/pilot" || exit 1`,
+      'export _CONDOR_SEC_TOKEN_DIRECTORY="$D/tokens.d"',
+    ];
+  return [
+    `T=${sitePath(t.own)}`,
+    '[ -s "$T/token" ] || { echo "hpc pilot: no token of its own at $T" >&2; exit 1; }',
+    'export _CONDOR_SEC_TOKEN_DIRECTORY="$T"',
+  ];
+}
+
 export function pilotScript(o: PilotOptions): string {
   const q = shellQuote;
   checkOptions(o);
   const lines = [...preamble(o), ...condorSourceLines(o.condor)];
   lines.push(
     '[ -x "$MASTER" ] || { echo "hpc pilot: no condor_master at $MASTER" >&2; exit 1; }',
-    `cp ${sitePath(o.tokenPath)} "$D/tokens.d/pilot" && chmod 600 "$D/tokens.d/pilot" || exit 1`,
+    ...tokenLines(o.token),
     'export _CONDOR_LOCAL_DIR="$D" _CONDOR_LOG="$D/log" _CONDOR_SPOOL="$D/spool" _CONDOR_EXECUTE="$D/execute"',
-    'export _CONDOR_LOCK="$D/lock" _CONDOR_RUN="$D/run" _CONDOR_SEC_TOKEN_DIRECTORY="$D/tokens.d"',
+    'export _CONDOR_LOCK="$D/lock" _CONDOR_RUN="$D/run"',
     `export _CONDOR_MASTER_NAME=${q(o.request.name)}-"\${SLURM_JOB_ID:-\${PBS_JOBID:-\${LSB_JOBID:-\${JOB_ID:-$$}}}}"`,
     'export _CONDOR_STARTD_NAME="$_CONDOR_MASTER_NAME"',
   );

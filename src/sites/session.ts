@@ -9,6 +9,7 @@
  */
 import type { BatchJob } from './batch.js';
 import type { UsageRecord } from './accounting.js';
+import type { StoredToken } from './pilot-tokens.js';
 import type { MaintenanceWindow } from './maintenance.js';
 
 /** How to log in to a site: address, user, key and the pinned host keys. Never logged. */
@@ -31,8 +32,11 @@ export interface PilotBundle {
 export interface SiteSession {
   /** user@host:port, for messages. */
   readonly address: string;
-  /** Makes `dir`/pilots and `dir`/logs (private) and stores the pool token as `dir`/pilot.token (0600). */
-  prepare(dir: string, token: string): Promise<void>;
+  /**
+   * Makes `dir`/pilots, `dir`/logs and `dir`/tokens (private) and stores the shared pool token as
+   * `dir`/pilot.token (0600); without a token (minted per pilot), removes any shared one left there.
+   */
+  prepare(dir: string, token?: string): Promise<void>;
   /** Uploads the bundle into `dir` unless it is there already. */
   ensureBundle(dir: string, bundle: PilotBundle): Promise<void>;
   /** Every batch job of the login user (the caller picks its pilots out by name). */
@@ -45,8 +49,14 @@ export interface SiteSession {
   submitPilot(dir: string, name: string, script: string): Promise<string>;
   /** Cancels these batch jobs. */
   cancel(ids: readonly string[]): Promise<void>;
-  /** Removes the pool token from `dir` (nothing of the pool's credentials stays on the site). */
+  /** Removes the pool token and every pilot's token from `dir` (nothing of the pool's credentials stays). */
   removeToken(dir: string): Promise<void>;
+  /** Stores a pilot's own token where it reads it (sites/pilot-tokens.ts). */
+  storePilotToken(dir: string, pilot: string, token: string): Promise<void>;
+  /** The pilot tokens stored in `dir`, with their claims' times. */
+  listPilotTokens(dir: string): Promise<Map<string, StoredToken>>;
+  /** Removes the tokens of every pilot not in `keep`. */
+  retainPilotTokens(dir: string, keep: readonly string[]): Promise<void>;
   close(): void;
 }
 

@@ -46,7 +46,7 @@ function options(adapter: typeof sge, sbinDir: string, tokenPath: string): Pilot
     allocation: 'site1',
     collectorHost: 'cm.example.org:9618',
     trustDomain: 'pool.example.org',
-    tokenPath,
+    token: { shared: tokenPath },
     condor: { source: 'path', sbinDir },
     idleShutdownSeconds: 300,
   };

@@ -60,14 +60,16 @@ describe('SshSiteSession', () => {
   it('quotes a directory with spaces and quotes for the remote shell', async () => {
     const { shell, s } = session(slurm);
     await s.removeToken("/data/it's here");
-    expect(shell.calls[0]?.command).toBe("rm -f '/data/it'\\''s here'/pilot.token");
-    // The shell reads the quoted path back byte for byte.
+    expect(shell.calls[0]?.command).toBe(
+      "rm -rf '/data/it'\\''s here'/pilot.token '/data/it'\\''s here'/tokens",
+    );
+    // The shell reads the quoted paths back byte for byte.
     expect(
       execFileSync('sh', [
         '-c',
-        `printf %s ${siteCommand.removeToken("/data/it's here").slice(6)}`,
+        `printf '%s|' ${siteCommand.removeToken("/data/it's here").slice(7)}`,
       ]).toString(),
-    ).toBe("/data/it's here/pilot.token");
+    ).toBe("/data/it's here/pilot.token|/data/it's here/tokens|");
   });
 
   it('stores a pilot script and submits it from the directory, returning the batch id', async () => {

@@ -9,6 +9,7 @@ import { adapterFor, type BatchJob, type BatchSystemAdapter } from './batch.js';
 import { accountingReaderFor, type UsageRecord } from './accounting.js';
 import { maintenanceReaderFor, type MaintenanceWindow } from './maintenance.js';
 import { sitePath } from './pilot.js';
+import { parseTokenListing, tokenCommand, type StoredToken } from './pilot-tokens.js';
 import type { PilotBundle, SiteConnector, SiteLogin, SiteSession } from './session.js';
 import { shellCommand, shellQuote } from './shell.js';
 import { SshError, SshTransport, type ExecResult } from './ssh.js';
@@ -39,6 +40,11 @@ export const siteCommand = {
     const d = sitePath(dir);
     return `umask 077 && mkdir -p ${d}/pilots ${d}/logs && cat > ${d}/pilot.token`;
   },
+  /** Makes the private pilot directories; the pilots bring their own tokens, so no shared one may stay. */
+  prepareMinted: (dir: string) => {
+    const d = sitePath(dir);
+    return `umask 077 && mkdir -p ${d}/pilots ${d}/logs ${d}/tokens && rm -f ${d}/pilot.token`;
+  },
   bundlePresent: (dir: string, sha256: string) =>
     `cd ${sitePath(dir)} && test -s ${shellQuote(`condor-${sha256}.tar.gz`)}`,
   /** Stores stdin as the bundle, atomically (a broken upload never looks complete). */
@@ -52,7 +58,7 @@ export const siteCommand = {
     const file = `pilots/${name}.sh`;
     return `cd ${sitePath(dir)} && umask 077 && cat > ${shellQuote(file)} && ${shellCommand(adapter.submit(file))}`;
   },
-  removeToken: (dir: string) => `rm -f ${sitePath(dir)}/pilot.token`,
+  removeToken: (dir: string) => `rm -rf ${sitePath(dir)}/pilot.token ${sitePath(dir)}/tokens`,
 };
 
 export class SshSiteSession implements SiteSession {
@@ -70,8 +76,21 @@ export class SshSiteSession implements SiteSession {
     return this.#shell.address;
   }
 
-  async prepare(dir: string, token: string): Promise<void> {
-    await this.#run(siteCommand.prepare(dir), token);
+  async prepare(dir: string, token?: string): Promise<void> {
+    if (token === undefined) await this.#run(siteCommand.prepareMinted(dir));
+    else await this.#run(siteCommand.prepare(dir), token);
+  }
+
+  async storePilotToken(dir: string, pilot: string, token: string): Promise<void> {
+    await this.#run(tokenCommand.store(dir, pilot), token);
+  }
+
+  async listPilotTokens(dir: string): Promise<Map<string, StoredToken>> {
+    return parseTokenListing(await this.#run(tokenCommand.list(dir)));
+  }
+
+  async retainPilotTokens(dir: string, keep: readonly string[]): Promise<void> {
+    await this.#run(tokenCommand.retain(dir, keep));
   }
 
   async ensureBundle(dir: string, bundle: PilotBundle): Promise<void> {

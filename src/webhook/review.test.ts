@@ -99,4 +99,22 @@ describe('reviewVirtualCluster', () => {
     );
     expect(references[0]?.warning({ state: 'found', data: { token: 'x' } })).toBeUndefined();
   });
+
+  it('warns about the pool signing key Secret of minted pilot tokens, and its key', () => {
+    const vc = makeVirtualCluster('vc', 'team')
+      .pool({
+        pilotTokenSecretRef: undefined,
+        pilotTokens: { signingKeySecretRef: { name: 'pool-key' }, trustDomain: 'pool.example' },
+      })
+      .noAllocations()
+      .obj();
+    const { denials, references } = reviewVirtualCluster(vc, undefined);
+    expect(denials).toEqual([]);
+    expect(warnings(references, { state: 'missing' })).toEqual([
+      'spec.pool.pilotTokens.signingKeySecretRef: Secret pool-key does not exist (yet)',
+    ]);
+    expect(references[0]?.warning({ state: 'found', data: { token: 'x' } })).toBe(
+      'spec.pool.pilotTokens.signingKeySecretRef: Secret pool-key has no key POOL',
+    );
+  });
 });

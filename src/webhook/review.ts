@@ -14,6 +14,7 @@ import { credentialsFrom } from '../controllers/virtualcluster/credentials.js';
 import { validateVirtualClusterSpec } from '../controllers/virtualcluster/validate.js';
 import { HPCJobDefaults, type HPCJob } from '../crds/hpcjob.js';
 import { PILOT_TOKEN_KEY, type VirtualCluster } from '../crds/virtualcluster.js';
+import { POOL_DEFAULTS } from '../crds/virtualcluster-pool.js';
 import { sameJson } from '../runtime/kube-api.js';
 
 export interface ReviewSettings {
@@ -128,14 +129,19 @@ export function reviewVirtualCluster(vc: VirtualCluster, old: VirtualCluster | u
   const ns = vc.metadata.namespace ?? '';
   const references: Reference[] = [];
   const token = vc.spec.pool?.pilotTokenSecretRef;
-  if (token) {
-    const key = token.key ?? PILOT_TOKEN_KEY;
+  const signing = vc.spec.pool?.pilotTokens?.signingKeySecretRef;
+  for (const [field, ref, dflt] of [
+    ['spec.pool.pilotTokenSecretRef', token, PILOT_TOKEN_KEY],
+    ['spec.pool.pilotTokens.signingKeySecretRef', signing, POOL_DEFAULTS.signingKeyName],
+  ] as const) {
+    if (!ref) continue;
+    const key = ref.key ?? dflt;
     references.push({
       kind: 'Secret',
       namespace: ns,
-      name: token.name,
-      warning: secretWarning('spec.pool.pilotTokenSecretRef', token.name, (data) =>
-        data[key] === undefined ? `Secret ${token.name} has no key ${key}` : undefined,
+      name: ref.name,
+      warning: secretWarning(field, ref.name, (data) =>
+        data[key] === undefined ? `Secret ${ref.name} has no key ${key}` : undefined,
       ),
     });
   }

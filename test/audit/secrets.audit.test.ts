@@ -8,7 +8,7 @@ import * as k8s from '@kubernetes/client-node';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AUDIT_DIR } from '../support/stack/kube.js';
+import { AUDIT_DIR, MINTED_TOKENS_FILE } from '../support/stack/kube.js';
 import { STACK, kubeConfig } from '../support/stack/stack.js';
 
 /** Pieces of a secret worth looking for: every line or JWT part of 16+ characters that is not a PEM frame. */
@@ -30,6 +30,13 @@ const secrets: Record<string, string[]> = {
   'SSH private key': fragmentsOf(readFileSync(join(STACK, 'site/client/id_ed25519'), 'utf8')),
   'pilot IDTOKEN': fragmentsOf(readFileSync(join(STACK, 'condor/pilot.token'), 'utf8')),
   'submitter IDTOKEN': fragmentsOf(readFileSync(join(STACK, 'condor/tokens.d/submitter'), 'utf8')),
+  // The pool signing key as its Secret carries it (base64), and the per-pilot tokens minted with it.
+  'pool signing key': fragmentsOf(
+    readFileSync(join(STACK, 'pool/upper/etc/condor/passwords.d/POOL')).toString('base64'),
+  ),
+  ...(existsSync(MINTED_TOKENS_FILE)
+    ? { 'minted pilot tokens': fragmentsOf(readFileSync(MINTED_TOKENS_FILE, 'utf8')) }
+    : {}),
 };
 
 describe('secrets after a full run', () => {

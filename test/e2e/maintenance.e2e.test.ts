@@ -7,17 +7,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { VirtualCluster as VC } from '../../src/crds/virtualcluster.js';
 import { sge, slurm } from '../../src/sites/batch.js';
 import { SshTransport } from '../../src/sites/ssh.js';
 import { createNamespace, deleteNamespace, eventReasons, installCRDs } from '../support/stack/kube.js';
 import { OperatorProcess } from '../support/stack/operator.js';
-import { STACK, kubeConfig, siteLogin, uniqueName, waitFor } from '../support/stack/stack.js';
+import { kubeConfig, siteLogin, uniqueName, waitFor } from '../support/stack/stack.js';
 import {
   activePilots,
+  asSiteRoot,
   createSiteSecrets,
   deleteTestObjects,
   FAST_PILOT_ARGS,
@@ -38,14 +36,6 @@ const ssh = new SshTransport({ ...login, hostKeys: [login.knownHosts] });
 /** The same name for the SLURM reservation and the SGE advance reservation. */
 const reservation = uniqueName('maint');
 const HOUR = 3600;
-
-/** Runs a command as root on the site (reservations are an administrator's). */
-function asSiteRoot(script: string): string {
-  const init = readFileSync(join(STACK, 'pids/site.init'), 'utf8').trim();
-  return execFileSync('nsenter', ['-t', init, '-n', '-m', '-u', '-p', '--', 'sh', '-c', script], {
-    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', SGE_ROOT: '/var/lib/gridengine', SGE_CELL: 'default' },
-  }).toString();
-}
 
 let sgeReservation = '';
 

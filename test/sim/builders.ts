@@ -1,7 +1,7 @@
 /**
  * The objects the simulated user creates, built from a plan's entries: HPCJobs (a REANA workspace, chirp or
  * condor-transfer staging, maybe a VirtualCluster, a retry limit) and VirtualClusters (one allocation on one
- * site, the pool token and SSH key in Secrets).
+ * site, the pool token, or the pool signing key it mints per-pilot tokens with, and SSH key in Secrets).
  */
 import { generateKeyPairSync } from 'node:crypto';
 import type { HPCJob } from '../../src/crds/hpcjob.js';
@@ -47,6 +47,20 @@ export function tokenSecretName(v: VcPlan): string {
   return `${v.name}-pool-token`;
 }
 
+export function signingKeySecretName(v: VcPlan): string {
+  return `${v.name}-signing-key`;
+}
+
+/** The pool signing key of a VirtualCluster's pool (spec.pool.pilotTokens): one per VirtualCluster. */
+export function signingKeyOf(v: VcPlan): string {
+  return `sim-signing-key ${v.ns}/${v.name} ${v.collectorHost}`;
+}
+
+/** The pool's TRUST_DOMAIN (the host of its collector). */
+export function trustDomainOf(v: VcPlan): string {
+  return v.collectorHost.replace(/:\d+$/, '');
+}
+
 /**
  * Real (parseable) SSH keys, one per VirtualCluster slot: the operator checks that a key parses before it
  * uses it. Made once per process (a few ms each); their bytes never reach a trace, so replays stay exact.
@@ -89,7 +103,15 @@ export function virtualCluster(v: VcPlan): VirtualCluster {
       pool: {
         collectorHost: v.collectorHost,
         ...(v.scheddName ? { scheddName: v.scheddName } : {}),
-        pilotTokenSecretRef: { name: tokenSecretName(v), key: 'token' },
+        ...(v.pilotTokens
+          ? {
+              pilotTokens: {
+                signingKeySecretRef: { name: signingKeySecretName(v), key: 'POOL' },
+                trustDomain: trustDomainOf(v),
+                margin: v.pilotTokens.margin,
+              },
+            }
+          : { pilotTokenSecretRef: { name: tokenSecretName(v), key: 'token' } }),
       },
       allocations: [
         {

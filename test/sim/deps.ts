@@ -13,6 +13,7 @@ import { SimAttemptFiles } from './files.js';
 import { eventSink, leaseStore, listWatchSource, objectWriter, secrets } from './kube/ports.js';
 import type { Replica } from './process.js';
 import { SimSiteConnector } from './site/ports.js';
+import { SimTokenMinter } from './minter.js';
 import { SSH_TIMEOUT_MS, type World } from './world.js';
 
 function logger(w: World, r: Replica): Logger {
@@ -66,6 +67,7 @@ export function buildDeps(w: World, r: Replica): OperatorDeps {
       { net: w.net, prng: w.prng, now: () => w.sched.now(), sites: w.sites, sshTimeoutMs: SSH_TIMEOUT_MS },
       r,
     ),
+    minter: new SimTokenMinter({ net: w.net, prng: w.prng, now: () => w.sched.now(), model: w.minter }, r),
     files: new SimAttemptFiles(w.files, w.config.logDir),
   };
 }

@@ -6,8 +6,11 @@ import { drawPlan, withoutVirtualClusters } from './plan.js';
 import { Prng } from './prng.js';
 import { runSchedule, type Result, type ScheduleOptions } from './schedule.js';
 
-export async function runSeed(seed: number, o: ScheduleOptions & { noVc?: boolean } = {}): Promise<Result> {
-  const plan = drawPlan(seed, new Prng(seed));
+export async function runSeed(
+  seed: number,
+  o: ScheduleOptions & { noVc?: boolean; minted?: boolean } = {},
+): Promise<Result> {
+  const plan = drawPlan(seed, new Prng(seed), { minted: o.minted });
   return runSchedule(o.noVc ? withoutVirtualClusters(plan) : plan, o);
 }
 
@@ -55,21 +58,22 @@ export function merge(into: Tally, t: Tally): void {
   into.failures.push(...t.failures);
 }
 
-/** How a hunt runs its seeds (the command line's --operator and --no-vc). */
+/** How a hunt runs its seeds (the command line's --no-vc, --minted and --ignore). */
 export interface HuntOptions {
   noVc?: boolean;
+  minted?: boolean;
   ignore?: string[];
 }
 
 export async function runRange(from: number, count: number, h: HuntOptions = {}): Promise<Tally> {
   const t = emptyTally();
   for (let seed = from; seed < from + count; seed++)
-    add(t, await runSeed(seed, { noVc: h.noVc, ignore: h.ignore }));
+    add(t, await runSeed(seed, { noVc: h.noVc, minted: h.minted, ignore: h.ignore }));
   return t;
 }
 
 export function replayCommand(seed: number, h: HuntOptions = {}): string {
-  const flags = `${h.noVc ? ' --no-vc' : ''}${h.ignore?.length ? ` --ignore ${h.ignore.join(',')}` : ''}`;
+  const flags = `${h.noVc ? ' --no-vc' : ''}${h.minted ? ' --minted' : ''}${h.ignore?.length ? ` --ignore ${h.ignore.join(',')}` : ''}`;
   return `node --import tsx test/sim/run.ts --seed ${seed}${flags} --trace`;
 }
 

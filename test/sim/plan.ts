@@ -4,7 +4,7 @@
  * from a seed; named scenarios (scenarios.ts) write theirs by hand. Small on purpose: a few HPCJobs, one or
  * two schedds, a few faults, one or two replicas, so that ten thousand run in minutes.
  */
-import type { Prng } from './prng.js';
+import { Prng } from './prng.js';
 
 export type Staging = 'chirp' | 'condor-transfer';
 
@@ -27,6 +27,8 @@ export interface VcPlan {
   collectorHost: string;
   scheddName?: string;
   workers: number;
+  /** spec.pool.pilotTokens with this margin (a token minted per pilot); unset: the shared pool token. */
+  pilotTokens?: { margin: string };
 }
 
 export type UserActionKind = 'delete' | 'retry' | 'cancel' | 'suspend' | 'unsuspend' | 'delete-vc';
@@ -62,7 +64,9 @@ export type FaultKind =
   | 'site-batch'
   /** An admin reserves the site for maintenance: a window of `ms`, starting up to 90 minutes later. */
   | 'site-maintenance'
-  | 'graceful-restart';
+  | 'graceful-restart'
+  /** The operator's condor_token_create fails (spec.pool.pilotTokens cannot mint). */
+  | 'mint-fails';
 
 export interface Fault {
   at: number;
@@ -71,7 +75,10 @@ export interface Fault {
   ms: number;
   /** A schedd name, collector host or site host, when the fault has one. */
   target?: string;
-  /** For faults that strike each call with a probability (submit-timeouts, transfer-fails); default 0.7. */
+  /**
+   * For faults that strike each call with a probability: submit-timeouts, transfer-fails (default 0.7) and
+   * site-batch (default 1: every batch command fails).
+   */
   rate?: number;
   /** site-maintenance: how long after the reservation the window starts (default: drawn, up to 90 min). */
   leadMs?: number;
@@ -104,13 +111,16 @@ export interface Plan {
   jobOutcome?: 'ok' | 'exit';
   /** Named scenarios: every job runs this long once started. */
   jobRunMs?: number;
+  /** Named scenarios: every pilot runs this long once started (unless cancelled), instead of a drawn time. */
+  pilotRunMs?: number;
 }
 
 export const MINUTE = 60_000;
 export const LOCAL_SCHEDD = 'local';
 export const SECOND_SCHEDD = 'ap2@sim.example.org';
 
-const FAULT_WEIGHTS: Record<FaultKind, number> = {
+/** mint-fails is drawn with the token modes (drawTokenModes), from a stream of its own. */
+const FAULT_WEIGHTS: Record<Exclude<FaultKind, 'mint-fails'>, number> = {
   'api-outage-hang': 4,
   'api-outage-fail': 4,
   'api-slow': 3,
@@ -136,12 +146,23 @@ const FAULT_WEIGHTS: Record<FaultKind, number> = {
   'graceful-restart': 3,
 };
 
-export function drawPlan(seed: number, prng: Prng): Plan {
+export interface DrawOptions {
+  /** Every VirtualCluster mints per-pilot tokens, and condor_token_create fails more often (run.ts --minted). */
+  minted?: boolean;
+}
+
+export function drawPlan(seed: number, prng: Prng, o: DrawOptions = {}): Plan {
   const chaosMs = prng.int(3, 8) * MINUTE;
   const tenants = ['t1', 't2', 't3'].slice(0, prng.int(2, 3));
   const schedds = prng.chance(0.4) ? [LOCAL_SCHEDD, SECOND_SCHEDD] : [LOCAL_SCHEDD];
-  const vcs = drawVcs(prng, tenants, schedds, chaosMs);
-  const jobs = drawJobs(prng, tenants, vcs, chaosMs);
+  const drawn = drawVcs(prng, tenants, schedds, chaosMs);
+  const jobs = drawJobs(prng, tenants, drawn, chaosMs);
+  const { vcs, mintFaults } = drawTokenModes(
+    new Prng(seed ^ TOKEN_STREAM),
+    drawn,
+    chaosMs,
+    o.minted ? { share: 1, mintFaults: 0.6 } : { share: 0.5, mintFaults: 0.35 },
+  );
   return {
     seed,
     tenants,
@@ -153,7 +174,7 @@ export function drawPlan(seed: number, prng: Prng): Plan {
     vcs,
     jobs,
     actions: drawActions(prng, jobs, vcs, chaosMs),
-    faults: drawFaults(prng, schedds, vcs, chaosMs),
+    faults: [...drawFaults(prng, schedds, vcs, chaosMs), ...mintFaults].sort((a, b) => a.at - b.at),
     chaosMs,
     healMaxMs: 180 * MINUTE,
     cleanupMaxMs: 30 * MINUTE,
@@ -169,7 +190,9 @@ export function withoutVirtualClusters(p: Plan): Plan {
     vcs: [],
     jobs: p.jobs.map((j) => ({ ...j, vc: undefined })),
     actions: p.actions.filter((a) => a.kind !== 'delete-vc'),
-    faults: p.faults.filter((f) => !hosts.has(f.target ?? '') && !pools.has(f.target ?? '')),
+    faults: p.faults.filter(
+      (f) => f.kind !== 'mint-fails' && !hosts.has(f.target ?? '') && !pools.has(f.target ?? ''),
+    ),
   };
 }
 
@@ -183,6 +206,31 @@ function drawVcs(prng: Prng, tenants: string[], schedds: string[], chaosMs: numb
     scheddName: schedds.length > 1 && prng.chance(0.5) ? SECOND_SCHEDD : undefined,
     workers: prng.int(1, 2),
   }));
+}
+
+/** The token modes come from a stream of their own: every other draw of a seed stays what it was. */
+const TOKEN_STREAM = 0x70c3;
+
+/**
+ * A share of the VirtualClusters (half, by default) mint a token per pilot (spec.pool.pilotTokens), with a
+ * margin short enough that queued pilots' tokens are renewed (pilots wait up to two minutes in the model's
+ * queue); some schedules with one (a third, by default) have condor_token_create failing for a while.
+ */
+export function drawTokenModes(
+  prng: Prng,
+  vcs: VcPlan[],
+  chaosMs: number,
+  odds: { share: number; mintFaults: number },
+): { vcs: VcPlan[]; mintFaults: Fault[] } {
+  const out = vcs.map((v) =>
+    prng.chance(odds.share) ? { ...v, pilotTokens: { margin: prng.pick(['1m', '90s', '2m', '10m']) } } : v,
+  );
+  const mintFaults: Fault[] = [];
+  if (out.some((v) => v.pilotTokens) && prng.chance(odds.mintFaults)) {
+    const at = prng.int(0, chaosMs - MINUTE);
+    mintFaults.push({ at, kind: 'mint-fails', ms: prng.latency(5_000, Math.min(5 * MINUTE, chaosMs - at)) });
+  }
+  return { vcs: out, mintFaults };
 }
 
 function drawJobs(prng: Prng, tenants: string[], vcs: VcPlan[], chaosMs: number): JobPlan[] {

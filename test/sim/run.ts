@@ -4,6 +4,7 @@
  *   node --import tsx test/sim/run.ts --seeds 10000 [--from 1] [--workers N]   hunt: run seeds from..from+N-1
  *   node --import tsx test/sim/run.ts --seed 1234 --trace                        replay one seed with its full trace
  *   ... --no-vc                   plans without VirtualClusters (an operator without their controller)
+ *   ... --minted                  every VirtualCluster mints per-pilot tokens (spec.pool.pilotTokens)
  *   ... --ignore a,b              count violations of these invariants instead of failing (hunting past a
  *                                 known problem)
  *
@@ -48,6 +49,7 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--workers') a.workers = Math.max(1, value());
     else if (flag === '--trace') a.trace = true;
     else if (flag === '--no-vc') a.hunt.noVc = true;
+    else if (flag === '--minted') a.hunt.minted = true;
     else if (flag === '--ignore') a.hunt.ignore = (argv[++i] ?? '').split(',').filter(Boolean);
     else throw new Error(`unknown argument ${flag} (see the header of test/sim/run.ts)`);
   }
@@ -58,6 +60,7 @@ async function replay(seed: number, trace: boolean, h: HuntOptions): Promise<num
   const r = await runSeed(seed, {
     traceAll: trace,
     noVc: h.noVc,
+    minted: h.minted,
     ignore: h.ignore,
   });
   if (trace) console.log(r.trace);
@@ -113,7 +116,7 @@ function summary(t: Tally, wallMs: number, a: Args): string {
     .sort(([x], [y]) => x.localeCompare(y))
     .map(([k, v]) => `  ${k}: ${v}`);
   return [
-    `${t.ran} schedules (seeds ${a.from}..${a.from + a.seeds - 1}${a.hunt.noVc ? ', no VirtualClusters' : ''}) in ${(wallMs / 1000).toFixed(1)} s: ${((t.ran * 1000) / wallMs).toFixed(0)} schedules/s on ${a.workers} workers`,
+    `${t.ran} schedules (seeds ${a.from}..${a.from + a.seeds - 1}${a.hunt.noVc ? ', no VirtualClusters' : ''}${a.hunt.minted ? ', every VirtualCluster minting' : ''}) in ${(wallMs / 1000).toFixed(1)} s: ${((t.ran * 1000) / wallMs).toFixed(0)} schedules/s on ${a.workers} workers`,
     `${t.steps} events, ${Math.round(t.virtualMs / 3_600_000)} virtual hours, longest wait for a covering HTCondor call ${Math.round(t.worstTrackingGapMs / 1000)} s`,
     'coverage:',
     ...counts,

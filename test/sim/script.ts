@@ -8,6 +8,8 @@ import { FINAL_PHASES } from '../../src/crds/hpcjob.js';
 import {
   hpcJob,
   poolTokenOf,
+  signingKeyOf,
+  signingKeySecretName,
   sshKeyOf,
   sshSecretName,
   tokenSecretName,
@@ -26,7 +28,8 @@ export function scheduleTimeline(w: World, replicas: Replicas): void {
         'ssh-privatekey': sshKeyOf(v),
         known_hosts: `${v.host} ${HOST_KEY}`,
       });
-      w.api.secrets.put(v.ns, tokenSecretName(v), { token: poolTokenOf(v) });
+      if (v.pilotTokens) w.api.secrets.put(v.ns, signingKeySecretName(v), { POOL: signingKeyOf(v) });
+      else w.api.secrets.put(v.ns, tokenSecretName(v), { token: poolTokenOf(v) });
       w.user.createVirtualCluster(virtualCluster(v));
     });
   for (const j of plan.jobs) sched.schedule(j.at, () => w.user.createHPCJob(hpcJob(j)));
@@ -37,7 +40,7 @@ export function scheduleTimeline(w: World, replicas: Replicas): void {
 
 function fairnessTicks(w: World): void {
   w.sched.schedule(5_000, () => {
-    w.checker.fairness.check();
+    w.checker.tick();
     fairnessTicks(w);
   });
 }
@@ -118,11 +121,13 @@ export function applyFault(w: World, replicas: Replicas, f: Fault): void {
     case 'site-hang':
     case 'site-auth':
     case 'site-batch':
-      return site?.fault(SITE_FAULTS[f.kind], f.ms);
+      return site?.fault(SITE_FAULTS[f.kind], f.ms, f.rate);
     case 'site-maintenance':
       return site?.reserve(f.leadMs ?? w.prng.int(0, 90) * 60_000, f.ms);
     case 'graceful-restart':
       return replicas.gracefulRestart();
+    case 'mint-fails':
+      return w.minter.fault(f.ms);
   }
 }
 
@@ -134,18 +139,27 @@ export function heal(w: World, replicas: Replicas): void {
   const now = w.sched.now();
   const ended = (until: number) => Math.min(until, now);
   if (f.outage) f.outage = { ...f.outage, until: ended(f.outage.until) };
-  f.slowUntil = f.failWritesUntil = 0;
+  // Ended rather than zeroed: the token invariants count from when things were last unhealthy.
+  f.slowUntil = ended(f.slowUntil);
+  f.failWritesUntil = ended(f.failWritesUntil);
   for (const k of ['hpcjobs', 'virtualclusters'] as const) w.api.store.hubs[k].window = w.plan.eventWindow;
   for (const s of w.condor.schedds.values()) {
     s.downUntil = ended(s.downUntil);
-    s.submitTimeoutsUntil = s.transferFailsUntil = 0;
+    s.submitTimeoutsUntil = ended(s.submitTimeoutsUntil);
+    s.transferFailsUntil = ended(s.transferFailsUntil);
     s.personReleaseAll();
   }
   for (const c of w.condor.collectors.values()) {
     c.downUntil = ended(c.downUntil);
     c.blackholeUntil = ended(c.blackholeUntil);
   }
-  for (const s of w.sites.values()) s.refusedUntil = s.hangUntil = s.authFailsUntil = s.batchFailsUntil = 0;
+  for (const s of w.sites.values()) {
+    s.refusedUntil = ended(s.refusedUntil);
+    s.hangUntil = ended(s.hangUntil);
+    s.authFailsUntil = ended(s.authFailsUntil);
+    s.batchFailsUntil = ended(s.batchFailsUntil);
+  }
+  w.minter.failsUntil = ended(w.minter.failsUntil);
   for (const o of w.api.store.list('hpcjobs'))
     if ((o as HPCJob).spec.suspend && !o.metadata.deletionTimestamp)
       w.user.setSuspend(o.metadata.namespace ?? '', o.metadata.name, false);

@@ -20,7 +20,9 @@ import { Prng } from './prng.js';
 import { Scheduler } from './scheduler.js';
 import { SiteModel } from './site/site-model.js';
 import { Trace } from './trace.js';
-import { poolTokenOf, sshKeyOf, WORKSPACE_ROOT } from './builders.js';
+import { poolTokenOf, signingKeyOf, sshKeyOf, WORKSPACE_ROOT } from './builders.js';
+import { MinterModel } from './minter.js';
+import { tokenRemovalBoundMs } from './invariants/tokens.js';
 import type { Replica } from './process.js';
 
 export const SIM_OPERATOR_ID = 'sim-operator';
@@ -87,6 +89,8 @@ export class World {
   readonly config: OperatorConfig;
   readonly replicas: Replica[] = [];
   readonly poolTokens = new Map<string, string>();
+  readonly signingKeys = new Map<string, string>();
+  readonly minter: MinterModel;
   /** When the chaos phase ends (virtual ms). */
   readonly chaosEnd: number;
 
@@ -107,6 +111,7 @@ export class World {
       (owner) => !this.sched.isDead(owner),
       { eventWindow: plan.eventWindow },
     );
+    this.minter = new MinterModel(this.sched, this.trace);
     this.user = new User(this.api.store, this.trace, () => this.sched.now());
     this.ledger = new Ledger(this.condor.schedds);
     this.#buildCondor();
@@ -115,12 +120,14 @@ export class World {
       this.context(),
       o.fairnessBoundMs ?? Math.max(120_000, 4 * this.config.trackerIdleMaxIntervalMs),
       new Set(o.ignore),
+      tokenRemovalBoundMs(this.config.pilotSteadyPollSeconds * 1000),
     );
     this.api.store.listeners.push(this.checker);
     for (const s of this.condor.schedds.values()) s.listeners.push(this.checker);
     this.net.listeners.push(this.checker.fairness);
     for (const s of this.sites.values()) {
       s.onWrite = (what, by) => checkSiteWrite(this.checker.ctx, this.checker.report, what, s.host, by);
+      s.onStart = (p, token) => this.checker.pilotStarted(s.host, p, token);
       s.onCrossing = (what) => this.checker.report('pilot-outside-maintenance', `${what} on ${s.host}`);
     }
   }
@@ -149,8 +156,12 @@ export class World {
 
   #buildSites(): void {
     for (const v of this.plan.vcs) {
-      this.sites.set(v.host, new SiteModel(v.host, sshKeyOf(v), this.sched, this.prng, this.trace));
-      this.poolTokens.set(`${v.ns}/${v.name}`, poolTokenOf(v));
+      this.sites.set(
+        v.host,
+        new SiteModel(v.host, sshKeyOf(v), this.sched, this.prng, this.trace, this.plan.pilotRunMs),
+      );
+      if (v.pilotTokens) this.signingKeys.set(`${v.ns}/${v.name}`, signingKeyOf(v));
+      else this.poolTokens.set(`${v.ns}/${v.name}`, poolTokenOf(v));
     }
   }
 
@@ -182,6 +193,8 @@ export class World {
       lease: this.config.leaderElect ? LEASE : undefined,
       replicas: () => this.replicas,
       poolTokens: this.poolTokens,
+      signingKeys: this.signingKeys,
+      minter: this.minter,
       count: (what) => this.trace.count(what),
     };
   }

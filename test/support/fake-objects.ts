@@ -126,4 +126,9 @@ export class FakeSecrets implements Secrets {
   async read(namespace: string, name: string, key: string): Promise<string | undefined> {
     return (await this.readAll(namespace, name))?.[key];
   }
+
+  async readBytes(namespace: string, name: string, key: string): Promise<Buffer | undefined> {
+    const v = await this.read(namespace, name, key);
+    return v === undefined ? undefined : Buffer.from(v, 'utf8');
+  }
 }

@@ -11,6 +11,7 @@ import type { UsageRecord } from '../../src/sites/accounting.js';
 import type { MaintenanceWindow } from '../../src/sites/maintenance.js';
 import type { PilotBundle, SiteConnector, SiteLogin, SiteSession } from '../../src/sites/session.js';
 import { SshError } from '../../src/sites/ssh.js';
+import { storedTokenOf, type StoredToken } from '../../src/sites/pilot-tokens.js';
 
 export interface FakeJob extends BatchJob {
   user: string;
@@ -86,10 +87,40 @@ class FakeSession implements SiteSession {
     h.log.push(op);
   }
 
-  async prepare(dir: string, token: string): Promise<void> {
+  async prepare(dir: string, token?: string): Promise<void> {
     this.#enter('prepare');
     this.host.log[this.host.log.length - 1] = `prepare ${dir}`;
-    this.host.files.set(`${this.login.user}:${dir}/pilot.token`, token);
+    if (token === undefined) this.host.files.delete(`${this.login.user}:${dir}/pilot.token`);
+    else this.host.files.set(`${this.login.user}:${dir}/pilot.token`, token);
+  }
+
+  async storePilotToken(dir: string, pilot: string, token: string): Promise<void> {
+    this.#enter('storePilotToken');
+    this.host.log[this.host.log.length - 1] = `storePilotToken ${pilot}`;
+    this.host.files.set(`${this.login.user}:${dir}/tokens/${pilot}/token`, token);
+  }
+
+  async listPilotTokens(dir: string): Promise<Map<string, StoredToken>> {
+    this.#enter('listPilotTokens');
+    return new Map(this.#tokens(dir).map(([pilot, path]) => [pilot, storedTokenOf(this.#claims(path))]));
+  }
+
+  async retainPilotTokens(dir: string, keep: readonly string[]): Promise<void> {
+    this.#enter('retainPilotTokens');
+    this.host.log[this.host.log.length - 1] = `retainPilotTokens ${keep.join(' ')}`;
+    for (const [pilot, path] of this.#tokens(dir)) if (!keep.includes(pilot)) this.host.files.delete(path);
+  }
+
+  /** The pilot tokens stored in `dir`: pilot name and file key. */
+  #tokens(dir: string): [string, string][] {
+    const prefix = `${this.login.user}:${dir}/tokens/`;
+    return [...this.host.files.keys()]
+      .filter((k) => k.startsWith(prefix) && k.endsWith('/token'))
+      .map((k) => [k.slice(prefix.length, -'/token'.length), k]);
+  }
+
+  #claims(path: string): string {
+    return (this.host.files.get(path) ?? '').split('.')[1] ?? '';
   }
 
   async ensureBundle(dir: string, bundle: PilotBundle): Promise<void> {
@@ -144,6 +175,7 @@ class FakeSession implements SiteSession {
     this.#enter('removeToken');
     this.host.log[this.host.log.length - 1] = `removeToken ${dir}`;
     this.host.files.delete(`${this.login.user}:${dir}/pilot.token`);
+    for (const [, path] of this.#tokens(dir)) this.host.files.delete(path);
   }
 
   close(): void {

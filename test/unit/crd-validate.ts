@@ -73,6 +73,8 @@ export const CEL: Record<string, (self: Value) => boolean> = {
   '!has(self.max) || self.count <= self.max': (s) =>
     !has(s, 'max') || (get(s, 'count') as number) <= (get(s, 'max') as number),
   'has(self.coreHours) || has(self.gpuHours)': (s) => has(s, 'coreHours') || has(s, 'gpuHours'),
+  'has(self.pilotTokenSecretRef) != has(self.pilotTokens)': (s) =>
+    has(s, 'pilotTokenSecretRef') !== has(s, 'pilotTokens'),
   [GPU_TYPE_RULE.rule]: (s) => new RegExp(GPU_TYPE_PATTERN).test(s as string),
   '!has(self.gpuType) || (has(self.gpus) && self.gpus > 0)': (s) =>
     !has(s, 'gpuType') || (has(s, 'gpus') && (get(s, 'gpus') as number) > 0),

@@ -176,7 +176,7 @@ describe('pilotScript', () => {
     allocation: 'a',
     collectorHost: 'cm:9618',
     trustDomain: 'pool',
-    tokenPath: '~/t',
+    token: { shared: '~/t' },
     condor: { source: 'path', sbinDir: '/usr/sbin' },
     idleShutdownSeconds: 300,
   };

@@ -53,6 +53,9 @@ const cleanWord = fc.string({
 const gpuName = fc
   .string({ unit: fc.constantFrom(...'aZ09_.-'.split('')), minLength: 1, maxLength: 8 })
   .map((w) => `a${w}`);
+/** The shared token path of pilot options built here (they all share one token). */
+const sharedToken = (o: PilotOptions): string => ('shared' in o.token ? o.token.shared : o.token.own);
+
 const anyWord = fc.oneof({ weight: 3, arbitrary: cleanWord }, { weight: 1, arbitrary: anyText });
 const pathOf = (text: fc.Arbitrary<string>) =>
   fc.oneof(
@@ -138,7 +141,7 @@ const options: fc.Arbitrary<PilotOptions> = fc.oneof(fields(true), fields(false)
   allocation: r.allocation,
   collectorHost: r.collectorHost,
   trustDomain: r.trustDomain,
-  tokenPath: r.tokenPath,
+  token: { shared: r.tokenPath },
   condor: r.condor,
   setup: r.setup,
   idleShutdownSeconds: r.idleShutdownSeconds,
@@ -181,7 +184,7 @@ function refusals(o: PilotOptions): RegExp[] {
       out.push(/^gpuType .* has characters a GPU request cannot carry$/s);
   }
   const c = o.condor;
-  const quoted = [o.collectorHost, o.trustDomain, o.tokenPath, o.scratchDir, o.containerRuntime];
+  const quoted = [o.collectorHost, o.trustDomain, sharedToken(o), o.scratchDir, o.containerRuntime];
   quoted.push(c.source === 'path' ? c.sbinDir : c.source === 'module' ? c.module : c.tarball);
   if ([...quoted, r.name].some((v) => v?.includes('\0')))
     out.push(/a shell word cannot contain a NUL character/);
@@ -236,7 +239,7 @@ describe('pilotScript with arbitrary values', () => {
         expect(run.out.setup?.toString('hex')).toBe(
           o.setup ? Buffer.from(o.setup, 'utf8').toString('hex') : undefined,
         );
-        expect(str('token')).toBe(onSite(o.tokenPath, home));
+        expect(str('token')).toBe(onSite(sharedToken(o), home));
         if (o.condor.source === 'path')
           expect(str('master')).toBe(`${onSite(o.condor.sbinDir, home)}/condor_master`);
         if (o.condor.source === 'module') expect(str('module')).toBe(`load\0${o.condor.module}\0`);

@@ -15,7 +15,7 @@ import { truncate } from './draft.js';
 import { failAttempt } from './failure.js';
 import { stepNeedSeconds } from '../virtualcluster/walltime.js';
 import { noWorkerFits } from './fit.js';
-import { placementForNew } from './placement.js';
+import { placementForNew, type UnusableReason } from './placement.js';
 import { jobState } from './job-state.js';
 import { EventReason, FIRST_STATUS_SPOOL_WAIT_MS, Limit, Reason, Requeue } from './reasons.js';
 import { decide } from './retry.js';
@@ -31,7 +31,7 @@ export function startNextAttempt(d: Draft): void {
   const s = d.obs.scheduler;
   const existing = s?.state.synced ? s.jobs.find((j) => j.attempt === (status.attempt ?? 0) + 1) : undefined;
   if (s && existing) return recordQueued(d, s, existing);
-  const placement = placementForNew(job, d.obs.virtualCluster, d.settings);
+  const placement = placementForNew(job, d.obs.virtualCluster, d.settings, d.now);
   if (!placement.usable) return waitForVirtualCluster(d, placement.reason, placement.why);
   if (placement.virtualCluster) virtualClusterReady(d, placement.virtualCluster);
   const scheduler = syncedScheduler(d);
@@ -251,10 +251,17 @@ function virtualClusterReady(d: Draft, vc: Parameters<typeof noWorkerFits>[1]): 
   if (changed && tooBig) d.event('Warning', EventReason.NoWorkerFits, 'Submit', tooBig);
 }
 
-/** No usable VirtualCluster: wait for it, and give up after the wait (from creation, or the last attempt's end). */
-function waitForVirtualCluster(d: Draft, reason: 'NotFound' | 'NotUsable', why: string): void {
+/**
+ * No usable VirtualCluster: wait for it, and give up after the wait (from creation, or the last attempt's end).
+ * Credentials that end too soon are the one reason that needs a person (someone must renew them): a Warning
+ * says so when the wait for them starts.
+ */
+function waitForVirtualCluster(d: Draft, reason: UnusableReason, why: string): void {
   const { status, job } = d;
+  const before = d.conditions.find((c) => c.type === C.VirtualClusterReady)?.reason;
   d.cond({ type: C.VirtualClusterReady, status: 'False', reason, message: why });
+  if (reason === Reason.CredentialsExpire && before !== reason)
+    d.event('Warning', EventReason.CredentialsExpire, 'Submit', truncate(why, Limit.eventNote));
   const lastEnd = status.attempts?.[status.attempts.length - 1]?.endTime;
   const since = Date.parse(lastEnd ?? job.metadata.creationTimestamp ?? '') || d.now;
   const waitMs = d.settings.virtualClusterWaitMs;

@@ -34,7 +34,7 @@ export function observeHPCJob(job: HPCJob, deps: ObserverDeps): HPCJobObservatio
     ? (deps.virtualClusters.get(job.metadata.namespace, ref.name) ?? 'missing')
     : undefined;
   const obs: HPCJobObservation = { now: deps.clock.now(), jitter: deps.random(), virtualCluster };
-  const target = observedTarget(job, virtualCluster, deps.settings);
+  const target = observedTarget(job, virtualCluster, deps.settings, obs.now);
   if (!target) return obs;
   const backend = deps.backends.for(target);
   obs.scheduler = schedulerView(job, backend);

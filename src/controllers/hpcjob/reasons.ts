@@ -26,6 +26,8 @@ export const Reason = {
   Found: 'Found',
   NotFound: 'NotFound',
   NotUsable: 'NotUsable',
+  /** VirtualClusterReady=False: its credentials expire before a new attempt's walltime would end. */
+  CredentialsExpire: 'CredentialsExpire',
   NoWorkerFits: 'NoWorkerFits',
   VirtualClusterUnavailable: 'VirtualClusterUnavailable',
   ExitedZero: 'ExitedZero',
@@ -60,6 +62,7 @@ export const EventReason = {
   AttemptFailed: 'AttemptFailed',
   RetryRequested: 'RetryRequested',
   NoWorkerFits: 'NoWorkerFits',
+  CredentialsExpire: 'CredentialsExpire',
   FetchFailed: 'FetchFailed',
   Succeeded: 'Succeeded',
   Failed: 'Failed',

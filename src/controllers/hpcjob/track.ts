@@ -14,7 +14,7 @@ import { awaitOutput } from './outputs.js';
 import { onHeld } from './holds.js';
 import { jobState, SUSPEND_REASON, type JobState } from './job-state.js';
 import { ActionReason, EventReason, Reason, Requeue } from './reasons.js';
-import { placementForNew } from './placement.js';
+import { virtualClusterPlacement } from './placement.js';
 import { explainIdle, scheduled } from './schedulable.js';
 import { syncedScheduler } from './scheduler.js';
 import { sweepEarlierAttempts } from './cleanup.js';
@@ -84,7 +84,7 @@ function trackAttempt(d: Draft, current: Attempt, lookup: Lookup | undefined): v
  */
 function strandedWithoutWorkers(d: Draft, current: Attempt, job: TrackedJob): boolean {
   if (!d.job.spec.virtualClusterRef) return false;
-  const placement = placementForNew(d.job, d.obs.virtualCluster, d.settings);
+  const placement = virtualClusterPlacement(d.job, d.obs.virtualCluster, d.settings);
   if (placement.usable) return false;
   d.cond({ type: C.VirtualClusterReady, status: 'False', reason: placement.reason, message: placement.why });
   const since = Date.parse(

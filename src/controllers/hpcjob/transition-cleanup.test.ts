@@ -103,12 +103,12 @@ describe('HPCJob transition: deletion', () => {
       .status({ virtualCluster: 'ns/vc', pool: 'vc-cm:9618' })
       .deleting()
       .obj();
-    expect(observedTarget(job, 'missing', settings)).toEqual({ name: 'vc-schedd', pool: 'vc-cm:9618' });
+    expect(observedTarget(job, 'missing', settings, T0)).toEqual({ name: 'vc-schedd', pool: 'vc-cm:9618' });
   });
 
   it('lets an HPCJob on a VirtualCluster that never asked for a submission go at once', () => {
     const job = makeHPCJob().virtualCluster('vc').deleting().obj();
-    expect(observedTarget(job, undefined, settings)).toBeUndefined();
+    expect(observedTarget(job, undefined, settings, T0)).toBeUndefined();
     expect(kinds(transition(job, observe().noScheduler().obj(), settings))).toEqual([
       'removeFiles',
       'removeFinalizer',
@@ -118,7 +118,7 @@ describe('HPCJob transition: deletion', () => {
 
   it('looks on the default pool for a new HPCJob deleted before its first status (written once queued)', () => {
     const job = makeHPCJob().deleting().obj();
-    expect(observedTarget(job, undefined, settings)).toEqual(settings.defaultTarget);
+    expect(observedTarget(job, undefined, settings, T0)).toEqual(settings.defaultTarget);
     const committed = makeTrackedJob(job, 1, '12.0').obj();
     expect(kinds(transition(job, observe().jobs(committed).obj(), settings))).toEqual(['remove']);
     expect(kinds(transition(job, observe().unsettled().obj(), settings))).toEqual(['remove']);

@@ -17,6 +17,7 @@ import type { Manager } from '../../runtime/manager.js';
 import type { Metrics } from '../../runtime/metrics.js';
 import type { SiteConnector } from '../../sites/session.js';
 import type { Demand } from './demand.js';
+import type { TokenMinter } from '../../condor/token-create.js';
 import { Executor } from './executor.js';
 import { modeOf } from './lifecycle.js';
 import type { VirtualClusterMetrics } from './metrics.js';
@@ -39,6 +40,8 @@ export interface VirtualClusterControllerDeps {
   secrets: Secrets;
   condor: Pick<CondorConnector, 'collector'>;
   sites: SiteConnector;
+  /** Mints per-pilot tokens (spec.pool.pilotTokens). */
+  minter?: TokenMinter;
   /** hpc_virtualcluster_workers, registered once on the operator's Registry (operator-metrics.ts). */
   metrics: VirtualClusterMetrics;
   config?: Partial<TransitionConfig>;
@@ -68,6 +71,7 @@ export class VirtualClusterController {
       sessions: this.#sessions,
       metrics: this.metrics,
       bundle: deps.config?.bundle,
+      minter: deps.minter,
     });
   }
 

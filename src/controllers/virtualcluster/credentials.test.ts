@@ -79,6 +79,11 @@ describe('credentialsFrom', () => {
       token,
     });
     expect((c as { expiresAt: Date }).expiresAt.getTime()).toBe(exp * 1000);
+    // Each key with its own expiry, earliest first.
+    expect((c as { expiries: { key: string; at: Date }[] }).expiries.map((e) => [e.key, e.at])).toEqual([
+      ['token', new Date(exp * 1000)],
+      ['x509-proxy', expiry],
+    ]);
     expect(
       credentialsFrom(alloc, { 'ssh-privatekey': privateKey, known_hosts: hostKey, 'x509-proxy': 'garbage' }),
     ).toMatchObject({ reason: 'ProxyInvalid' });

@@ -11,6 +11,8 @@ export interface SiteCredentials {
   hostKeys: string[];
   /** Earliest expiry of a proxy certificate or token in the Secret. */
   expiresAt?: Date;
+  /** The expiry of each key that has one (x509-proxy, token). */
+  expiries: { key: string; at: Date }[];
 }
 
 export type CredentialProblem = { reason: string; message: string };
@@ -47,7 +49,7 @@ export function credentialsFrom(
       message: `allocation ${alloc.name} pins no host key: set credentials.hostKey or a known_hosts key in Secret ${secret} (unknown host keys are never accepted)`,
     };
   }
-  const expiries: Date[] = [];
+  const expiries: { key: string; at: Date }[] = [];
   if (data['x509-proxy']) {
     const e = proxyExpiry(data['x509-proxy']);
     if (!e)
@@ -55,14 +57,15 @@ export function credentialsFrom(
         reason: R.ProxyInvalid,
         message: `Secret ${secret}: x509-proxy holds no readable certificate`,
       };
-    expiries.push(e);
+    expiries.push({ key: 'x509-proxy', at: e });
   }
   if (data['token']) {
     const e = tokenExpiry(data['token']);
-    if (e) expiries.push(e);
+    if (e) expiries.push({ key: 'token', at: e });
   }
-  const expiresAt = expiries.sort((a, b) => a.getTime() - b.getTime())[0];
-  return { privateKey, hostKeys, ...(expiresAt ? { expiresAt } : {}) };
+  expiries.sort((a, b) => a.at.getTime() - b.at.getTime());
+  const expiresAt = expiries[0]?.at;
+  return { privateKey, hostKeys, expiries, ...(expiresAt ? { expiresAt } : {}) };
 }
 
 /** The earliest notAfter of the certificates in a PEM bundle (a GSI proxy holds its chain). */

@@ -4,6 +4,8 @@ import { makeAllocation, makeVirtualCluster } from '../../../test/support/builde
 import type { Allocation } from '../../crds/virtualcluster.js';
 import { demandOf, NO_DEMAND, wantedPilots, type Demand } from './demand.js';
 
+const NOW = Date.UTC(2026, 0, 1, 12);
+
 const alloc = (name: string, workers: Allocation['workers']): Allocation =>
   makeAllocation(name)
     .workers(workers ?? {})
@@ -115,7 +117,7 @@ describe('demandOf', () => {
       makeHPCJob('other', 'ns').virtualCluster('elsewhere').obj(),
       makeHPCJob('otherns', 'ns2').virtualCluster('vc').obj(),
     ];
-    expect(demandOf(jobs, vc)).toEqual({ ...NO_DEMAND, cpus: 3, gpus: 3, gpuCpus: 5 });
+    expect(demandOf(jobs, vc, NOW)).toEqual({ ...NO_DEMAND, cpus: 3, gpus: 3, gpuCpus: 5 });
   });
 });
 
@@ -132,18 +134,37 @@ describe('demandOf: how long the queued steps need a pilot', () => {
   };
 
   it('takes the longest and the shortest of the steps not running yet (defaults for those without)', () => {
-    const d = demandOf([step('a', '2h'), step('b'), step('c', '5h', 'Running')], vc);
+    const d = demandOf([step('a', '2h'), step('b'), step('c', '5h', 'Running')], vc, NOW);
     expect([d.longestNeedSeconds, d.shortestNeedSeconds]).toEqual([7260, 1260]);
   });
 
   it('leaves out steps no pilot could run (longer than maxWalltime allows)', () => {
-    const d = demandOf([step('a', '10h'), step('b', '30m')], vc);
+    const d = demandOf([step('a', '10h'), step('b', '30m')], vc, NOW);
     expect([d.cpus, d.longestNeedSeconds]).toEqual([1, 1860]);
   });
 
   it('is 0 without queued steps, or when one of them needs no particular time', () => {
-    expect(demandOf([step('c', '5h', 'Running')], vc).longestNeedSeconds).toBe(0);
+    expect(demandOf([step('c', '5h', 'Running')], vc, NOW).longestNeedSeconds).toBe(0);
     const plain = makeVirtualCluster('vc', 'ns').allocation().obj();
-    expect(demandOf([step('a', '10m'), step('b')], plain).shortestNeedSeconds).toBe(0);
+    expect(demandOf([step('a', '10m'), step('b')], plain, NOW).shortestNeedSeconds).toBe(0);
+  });
+});
+
+describe('demandOf: steps waiting for credentials that expire first', () => {
+  const vc = makeVirtualCluster('vc', 'ns')
+    .allocation((a) => a.set({ walltime: '4h' }))
+    .status((st) => st.set({ credentialExpiresAt: new Date(NOW + 3_600_000).toISOString() }))
+    .obj();
+  const step = (name: string, walltime: string, phase?: 'Queued' | 'Running') => {
+    const b = makeHPCJob(name, 'ns').virtualCluster('vc').spec({ resources: { walltime } });
+    return (phase ? b.status({ phase }) : b).obj();
+  };
+
+  it('grow nothing while they wait; a step that fits, or one already submitted, still counts', () => {
+    const d = demandOf([step('long', '2h'), step('short', '30m'), step('queued', '2h', 'Queued')], vc, NOW);
+    expect(d.cpus).toBe(2);
+    // Once the credentials are renewed, the long step counts again.
+    vc.status = { credentialExpiresAt: new Date(NOW + 86_400_000).toISOString() };
+    expect(demandOf([step('long', '2h')], vc, NOW).cpus).toBe(1);
   });
 });

@@ -6,6 +6,7 @@
 import { HPCJobDefaults, type HPCJob } from '../../crds/hpcjob.js';
 import { WORKER_DEFAULTS, type Allocation, type VirtualCluster } from '../../crds/virtualcluster.js';
 import { noWorkerFits } from '../hpcjob/fit.js';
+import { credentialsEndFirst } from '../hpcjob/placement.js';
 import { maxPilots } from './planning.js';
 import { stepNeedSeconds } from './walltime.js';
 
@@ -35,9 +36,10 @@ export const NO_DEMAND: Demand = {
 
 /**
  * The demand of the unfinished HPCJobs among `jobs` that name `vc`. A step no worker of `vc` can hold (it says
- * so itself: NoWorkerFits) asks for nothing: pilots started for it would only idle.
+ * so itself: NoWorkerFits), or one not placed because the VirtualCluster's credentials expire before it would
+ * end (CredentialsExpire), asks for nothing: pilots started for it would only idle.
  */
-export function demandOf(jobs: Iterable<HPCJob>, vc: VirtualCluster): Demand {
+export function demandOf(jobs: Iterable<HPCJob>, vc: VirtualCluster, now: number): Demand {
   const d = { ...NO_DEMAND };
   const needs: number[] = [];
   for (const j of jobs) {
@@ -46,6 +48,7 @@ export function demandOf(jobs: Iterable<HPCJob>, vc: VirtualCluster): Demand {
     const phase = j.status?.phase ?? 'Pending';
     if (phase === 'Succeeded' || phase === 'Failed' || phase === 'Lost') continue;
     if (noWorkerFits(j, vc)) continue;
+    if (phase === 'Pending' && credentialsEndFirst(j, vc, now)) continue;
     const cpus = j.spec.resources?.cpus ?? HPCJobDefaults.cpus;
     const gpus = j.spec.resources?.gpus ?? 0;
     if (gpus > 0) {

@@ -19,12 +19,15 @@ import {
 } from '../../runtime/kube-api.js';
 import { SshError } from '../../sites/ssh.js';
 import type { PilotBundle, SiteSession } from '../../sites/session.js';
+import type { TokenMinter } from '../../condor/token-create.js';
 import type { VirtualClusterMetrics } from './metrics.js';
 import type { Observation, Plan, SiteEffect } from './model.js';
 import { siteFailure } from './observation.js';
 import { placeKey } from './places.js';
 import { VC_FINALIZER } from './reasons.js';
-import { tokenHash, type SiteSessions } from './site-sessions.js';
+import type { PlaceMemory, SiteSessions } from './site-sessions.js';
+import { forgetTokensBut, storeFreshToken } from './token-effects.js';
+import { preparedMark } from './token-source.js';
 
 export interface ExecutorDeps {
   writer: ObjectWriter;
@@ -32,6 +35,8 @@ export interface ExecutorDeps {
   sessions: SiteSessions;
   metrics: VirtualClusterMetrics;
   bundle?: PilotBundle;
+  /** Mints per-pilot tokens (spec.pool.pilotTokens). */
+  minter?: TokenMinter;
 }
 
 /** What came of a Plan: whether the object still exists, and the memory to keep. */
@@ -40,8 +45,17 @@ export interface Execution {
   applied: boolean;
   /** The finalizer was removed: the VirtualCluster is about to go; forget it. */
   released: boolean;
-  /** Places (place keys) where an effect failed this pass: what the plan cancelled there did not happen. */
+  /**
+   * Places (place keys) where an effect failed this pass, or a cancel was refused: what the plan cancelled
+   * there may not have happened.
+   */
   failed?: ReadonlySet<string>;
+}
+
+/** Execution.failed: the places where an effect failed or a cancel was refused, if any. */
+function notDone(failed: ReadonlySet<string>, uncancelled: ReadonlySet<string>): Pick<Execution, 'failed'> {
+  const all = new Set([...failed, ...uncancelled]);
+  return all.size > 0 ? { failed: all } : {};
 }
 
 export class Executor {
@@ -82,6 +96,7 @@ export class Executor {
       );
 
     const failed = new Set<string>();
+    const uncancelled = new Set<string>(); // a cancel the batch system refused: the pass goes on (#site)
     for (const effect of plan.effects) {
       if (effect.kind === 'addFinalizer') continue;
       if (effect.kind === 'removeFinalizer') {
@@ -96,10 +111,10 @@ export class Executor {
       }
       const key = placeKey(effect.place);
       if (failed.has(key)) continue;
-      const ok = await this.#site(vcKey, effect, o, now, log);
-      if (ok) {
-        if ('event' in effect && effect.event) record(effect.event);
-      } else failed.add(key);
+      const outcome = await this.#site(vcKey, effect, o, now, log);
+      if (outcome === 'failed') failed.add(key);
+      else if ('event' in effect && effect.event) record(effect.event);
+      if (outcome === 'not-cancelled') uncancelled.add(key);
     }
     // Each looked-at place shows this pass's failure, or none, to the next pass.
     for (const key of o.places.keys()) {
@@ -107,44 +122,59 @@ export class Executor {
       if (m && !failed.has(key)) m.lastError = undefined;
     }
     this.#d.sessions.retain(vcKey, new Set(o.places.keys()));
-    return { applied: true, released: false, ...(failed.size > 0 ? { failed } : {}) };
+    return { applied: true, released: false, ...notDone(failed, uncancelled) };
   }
 
-  /** One site effect; false when it failed (remembered for the next pass). */
-  async #site(vcKey: string, e: SiteEffect, o: Observation, now: number, log: Logger): Promise<boolean> {
+  /**
+   * One site effect: done, failed (remembered for the next pass), or a cancel the batch system refused, which
+   * is no failure of the site but is not taken for done either.
+   */
+  async #site(
+    vcKey: string,
+    e: SiteEffect,
+    o: Observation,
+    now: number,
+    log: Logger,
+  ): Promise<'done' | 'failed' | 'not-cancelled'> {
     const key = placeKey(e.place);
     const m = this.#d.sessions.peek(vcKey, key);
     const session = m?.session;
-    if (!m || !session) return false;
+    if (!m || !session) return 'failed';
     const where = { allocation: e.place.allocation, site: session.address };
     try {
-      await this.#perform(session, e, o, log, where);
+      await this.#perform(vcKey, session, m, e, o, log, where);
       if (e.kind === 'prepare' && o.token?.kind === 'ok') {
-        m.preparedTokenHash = tokenHash(o.token.token);
+        m.preparedTokenHash = preparedMark(o.token);
         m.tokenRemoved = false;
       }
       if (e.kind === 'ensureBundle') m.bundleReady = true;
       if (e.kind === 'removeToken') {
         m.tokenRemoved = true;
         m.preparedTokenHash = undefined;
+        m.pilotTokens = new Map();
       }
-      return true;
+      return 'done';
     } catch (err) {
-      // A cancel that fails (the pilot ended meanwhile: qdel says so) is not the site's fault.
+      // A cancel that fails is not the site's fault (the pilot may have ended meanwhile: qdel says so), but
+      // it may not have happened either (the batch system timed out): the next pass cancels what is still
+      // listed. Taken for done, a deleted VirtualCluster waited for its pilot's walltime (simulation, seed
+      // 22602 --minted).
       if (e.kind === 'cancelPilots' && err instanceof SshError && err.kind === 'failed') {
         log.warn({ ...where, err: err.message.slice(0, 300) }, 'cancelling pilots failed');
-        return true;
+        return 'not-cancelled';
       }
       const view = siteFailure(this.#d.sessions, vcKey, key, err, now);
       const after = this.#d.sessions.place(vcKey, key);
       after.lastError = view.kind === 'unreachable' ? view.message : undefined;
       log.warn({ ...where, effect: e.kind, err: view.message }, 'acting on the site failed');
-      return false;
+      return 'failed';
     }
   }
 
   async #perform(
+    vcKey: string,
     session: SiteSession,
+    m: PlaceMemory,
     e: SiteEffect,
     o: Observation,
     log: Logger,
@@ -154,7 +184,7 @@ export class Executor {
     switch (e.kind) {
       case 'prepare':
         if (o.token?.kind !== 'ok') throw new Error('no pool token to store');
-        return session.prepare(dir, o.token.token);
+        return session.prepare(dir, o.token.mode === 'shared' ? o.token.token : undefined);
       case 'ensureBundle':
         if (!this.#d.bundle) throw new Error('the operator has no --pilot-bundle');
         return session.ensureBundle(dir, this.#d.bundle);
@@ -164,12 +194,43 @@ export class Executor {
         return;
       case 'submitPilots':
         for (const p of e.pilots) {
+          if (p.tokenLifetimeSeconds !== undefined)
+            await this.#storeToken(vcKey, 'new', () =>
+              storeFreshToken(this.#d.minter, o.token, session, m, {
+                dir,
+                pilot: p.name,
+                lifetimeSeconds: p.tokenLifetimeSeconds as number,
+              }),
+            );
           const batchId = await session.submitPilot(dir, p.name, p.script);
           log.info({ ...where, pilot: p.name, batchId }, 'submitted a pilot');
         }
         return;
       case 'removeToken':
         return session.removeToken(dir);
+      case 'issueTokens':
+        for (const t of e.tokens)
+          await this.#storeToken(vcKey, 'renewal', () =>
+            storeFreshToken(this.#d.minter, o.token, session, m, { dir, ...t }),
+          );
+        log.info({ ...where, pilots: e.tokens.map((t) => t.pilot) }, 'renewed the tokens of queued pilots');
+        return;
+      case 'retainTokens':
+        await session.retainPilotTokens(dir, e.keep);
+        forgetTokensBut(m, e.keep);
+        return;
+    }
+  }
+
+  /** Mints and stores one pilot token, counted in hpc_virtualcluster_pilot_tokens_total. */
+  async #storeToken(vcKey: string, purpose: 'new' | 'renewal', store: () => Promise<void>): Promise<void> {
+    const [namespace = '', name = ''] = vcKey.split('/');
+    try {
+      await store();
+      this.#d.metrics.pilotTokens.inc({ namespace, name, purpose, outcome: 'stored' });
+    } catch (e) {
+      this.#d.metrics.pilotTokens.inc({ namespace, name, purpose, outcome: 'failed' });
+      throw e;
     }
   }
 }

@@ -8,19 +8,31 @@ import type { PlannedEvent } from '../../runtime/event-types.js';
 import type { BatchJob } from '../../sites/batch.js';
 import type { UsageRecord } from '../../sites/accounting.js';
 import type { MaintenanceWindow } from '../../sites/maintenance.js';
+import type { StoredToken } from '../../sites/pilot-tokens.js';
 import type { PilotBundle } from '../../sites/session.js';
 import type { Demand } from './demand.js';
 
 /** What the transition is about: one of these per pass, from the object and the time alone (lifecycle.ts). */
 export type Mode = 'deleting' | 'terminated' | 'invalid' | 'expired' | 'active';
 
-/** The pool token of spec.pool.pilotTokenSecretRef. */
+/** How pilots get their token: spec.pool.pilotTokenSecretRef (shared) or spec.pool.pilotTokens (minted). */
 export type TokenView =
-  | { kind: 'ok'; token: string; trustDomain: string }
+  | { kind: 'ok'; mode: 'shared'; token: string; trustDomain: string }
+  | { kind: 'ok'; mode: 'minted'; signing: TokenSigning; trustDomain: string }
   /** The Secret or key is missing, or the token is no IDTOKEN (no issuer). */
   | { kind: 'missing'; message: string }
   /** The operator may not read the Secret. */
   | { kind: 'forbidden'; message: string };
+
+/** What the operator signs each pilot's token with, and for how long beyond the pilot's walltime. */
+export interface TokenSigning {
+  key: Buffer;
+  /** The key's name in the pool (the tokens' kid). */
+  keyName: string;
+  /** user@trustDomain. */
+  identity: string;
+  marginSeconds: number;
+}
 
 /** What one place on a site looked like this pass. */
 export type PlaceView =
@@ -34,6 +46,8 @@ export type PlaceView =
       bundleReady: boolean;
       /** The token was removed from there (a cleanup step done). */
       tokenRemoved: boolean;
+      /** Minted tokens stored there, by pilot name (spec.pool.pilotTokens; undefined: not known this pass). */
+      pilotTokens?: ReadonlyMap<string, StoredToken>;
       /** What failed when the last pass acted on the place (prepare, submit, remove token). */
       lastError?: string;
       /** The site's maintenance windows not yet over (undefined: never read; a failed read keeps the last). */
@@ -92,25 +106,51 @@ export interface Observation {
   slots: PilotSlots;
   /** Earliest expiry of a proxy or token in the current allocations' Secrets (ms since the epoch). */
   credentialExpiresAt?: number;
+  /** Each credential with an expiry date the operator cannot renew, earliest first. */
+  credentialExpiries?: readonly CredentialExpiry[];
   /** What the unfinished HPCJobs that name the VirtualCluster ask for (CPUs, GPUs). */
   demand: Demand;
   memory: PilotMemory;
+}
+
+/** A credential that expires: where it is, and when (ms since the epoch). */
+export interface CredentialExpiry {
+  secretName: string;
+  key: string;
+  /** The allocation whose Secret it is; unset for the pool token of spec.pool.pilotTokenSecretRef. */
+  allocation?: string;
+  expiresAt: number;
 }
 
 /** A pilot to submit: its name and batch script. */
 export interface PilotToSubmit {
   name: string;
   script: string;
+  /** Minted tokens: how long the pilot's own token is valid (s), stored before the pilot is submitted. */
+  tokenLifetimeSeconds?: number;
+}
+
+/** A token to mint for a pilot and store where the pilot reads it. */
+export interface TokenToIssue {
+  pilot: string;
+  lifetimeSeconds: number;
 }
 
 /** Something to do on a site, at a place. */
 export type SiteEffect =
-  /** Make the pilot directories and store the pool token (the executor takes it from the observation). */
+  /**
+   * Make the pilot directories and store the shared pool token (the executor takes it from the observation);
+   * with minted tokens, make the directories and remove any shared token left there.
+   */
   | { kind: 'prepare'; place: SitePlace }
   | { kind: 'ensureBundle'; place: SitePlace }
   | { kind: 'cancelPilots'; place: SitePlace; ids: string[]; event?: PlannedEvent }
   | { kind: 'submitPilots'; place: SitePlace; pilots: PilotToSubmit[]; event: PlannedEvent }
-  | { kind: 'removeToken'; place: SitePlace };
+  | { kind: 'removeToken'; place: SitePlace }
+  /** Mint and store fresh tokens for queued pilots whose token would expire too soon. */
+  | { kind: 'issueTokens'; place: SitePlace; tokens: TokenToIssue[] }
+  /** Remove the stored tokens of every pilot not in `keep` (the ones that ended). */
+  | { kind: 'retainTokens'; place: SitePlace; keep: string[] };
 
 /**
  * What to do, in order: `addFinalizer` before anything; then the status is written (when given and changed);

@@ -10,19 +10,30 @@ import type { Logger } from 'pino';
 import type { CollectorApi } from '../../condor/schedd-api.js';
 import { adNumber, adString } from '../../condor/parse.js';
 import type { SitePlace, VirtualCluster } from '../../crds/virtualcluster.js';
-import { PILOT_TOKEN_KEY } from '../../crds/virtualcluster.js';
 import { errorMessage, SecretAccessError, type Secrets } from '../../runtime/kube-api.js';
 import type { MaintenanceWindow } from '../../sites/maintenance.js';
 import type { SiteSession } from '../../sites/session.js';
 import { SshError } from '../../sites/ssh.js';
-import { credentialsFrom, jwtClaims } from './credentials.js';
+import { PILOT_TOKEN_KEY } from '../../crds/virtualcluster-pool.js';
+import { credentialsFrom } from './credentials.js';
 import { NO_DEMAND, type Demand } from './demand.js';
-import type { Mode, Observation, PilotGpus, PilotMemory, PilotSlots, PlaceView, TokenView } from './model.js';
+import type {
+  CredentialExpiry,
+  Mode,
+  Observation,
+  PilotGpus,
+  PilotMemory,
+  PilotSlots,
+  PlaceView,
+  TokenView,
+} from './model.js';
 import { placeKey, placesToClean, placesToWatch } from './places.js';
 import { BUDGET_DEFAULT_PERIOD } from '../../crds/virtualcluster-budget.js';
 import { periodStartMs } from './budget.js';
 import { ACCOUNTING_READ_EVERY_MS, CredentialProblemReason, Maintenance } from './reasons.js';
-import { tokenHash, type PlaceMemory, type SiteSessions } from './site-sessions.js';
+import { type PlaceMemory, type SiteSessions } from './site-sessions.js';
+import { preparedMark, readTokenSource, sharedTokenExpiry } from './token-source.js';
+import type { StoredToken } from '../../sites/pilot-tokens.js';
 
 export interface ObserverDeps {
   secrets: Secrets;
@@ -55,7 +66,7 @@ export async function observe(
   const reader = secretReader(d.secrets, vc.metadata.namespace as string);
   let token: TokenView | undefined;
   if (mode === 'active') {
-    token = await readToken(vc, reader);
+    token = await readTokenSource(vc, d.secrets);
     if (token.kind !== 'ok') return { ...empty, token };
   }
   const places = new Map<string, PlaceView>();
@@ -65,13 +76,15 @@ export async function observe(
     places.set(placeKey(place), await observePlace(d, vcKey, place, reader, now, token, budgetSince));
   }
   if (mode === 'deleting') return { ...empty, places };
-  const credentialExpiresAt = await earliestExpiry(vc, reader);
-  if (mode === 'expired') return { ...empty, places, credentialExpiresAt };
+  const credentialExpiries = await expiriesOf(vc, reader, token);
+  const credentialExpiresAt = credentialExpiries[0]?.expiresAt;
+  if (mode === 'expired') return { ...empty, places, credentialExpiresAt, credentialExpiries };
   return {
     token,
     places,
     slots: await readSlots(d, vc, log),
     credentialExpiresAt,
+    credentialExpiries,
     demand: d.demand(vc),
     memory,
   };
@@ -98,24 +111,6 @@ function secretReader(secrets: Secrets, namespace: string): (name: string) => Pr
     }
     return r;
   };
-}
-
-/** The pilot token: who the pilots are to the pool, and (its issuer) the pool's trust domain. */
-async function readToken(
-  vc: VirtualCluster,
-  read: (name: string) => Promise<SecretRead>,
-): Promise<TokenView> {
-  const ref = vc.spec.pool.pilotTokenSecretRef;
-  const key = ref.key ?? PILOT_TOKEN_KEY;
-  const r = await read(ref.name);
-  if ('forbidden' in r) return { kind: 'forbidden', message: r.forbidden };
-  const token = r.data?.[key]?.trim();
-  if (!token)
-    return { kind: 'missing', message: `Secret ${ref.name} (key ${key}) with the pilot token is missing` };
-  const iss = jwtClaims(token)?.iss;
-  if (typeof iss !== 'string' || !iss)
-    return { kind: 'missing', message: 'the pilot token is not an IDTOKEN (no issuer claim)' };
-  return { kind: 'ok', token, trustDomain: iss };
 }
 
 async function observePlace(
@@ -157,20 +152,44 @@ async function observePlace(
     const m = d.sessions.place(vcKey, key);
     const windows = await readMaintenance(session, m, now);
     const usage = budgetSince === undefined ? undefined : await readUsage(session, m, now, budgetSince);
+    const pilotTokens = await readPilotTokens(session, m, place.directory, token);
     return {
       kind: 'listed',
       jobs,
       ...(windows ? { windows } : {}),
       ...(usage?.records ? { usage: usage.records } : {}),
       ...(usage?.error ? { usageError: usage.error } : {}),
-      tokenPrepared: token?.kind === 'ok' && m.preparedTokenHash === tokenHash(token.token),
+      tokenPrepared: preparedMark(token) !== undefined && m.preparedTokenHash === preparedMark(token),
       bundleReady: m.bundleReady,
       tokenRemoved: m.tokenRemoved,
+      ...(pilotTokens ? { pilotTokens } : {}),
       ...(m.lastError ? { lastError: m.lastError } : {}),
     };
   } catch (e) {
     return siteFailure(d.sessions, vcKey, key, e, now);
   }
+}
+
+/**
+ * The minted pilot tokens stored at the place: read from the site once per session (after a restart or a new
+ * login), then known from what the executor stores and removes. A failed read leaves them unknown this pass.
+ */
+async function readPilotTokens(
+  session: SiteSession,
+  m: PlaceMemory,
+  dir: string,
+  token: TokenView | undefined,
+): Promise<ReadonlyMap<string, StoredToken> | undefined> {
+  if (token?.kind !== 'ok' || token.mode !== 'minted') return undefined;
+  if (!m.pilotTokens) {
+    try {
+      m.pilotTokens = await session.listPilotTokens(dir);
+    } catch (e) {
+      if (e instanceof SshError && e.kind !== 'failed') throw e;
+      return undefined;
+    }
+  }
+  return new Map(m.pilotTokens);
 }
 
 /**
@@ -281,19 +300,33 @@ async function readSlots(d: ObserverDeps, vc: VirtualCluster, log: Logger): Prom
   return { joined, busy, gpus, ends };
 }
 
-/** The earliest expiry of a proxy or token in the current allocations' Secrets. */
-async function earliestExpiry(
+/**
+ * Each proxy or token in the current allocations' Secrets, and the shared pool token (no pilot joins after
+ * it), with its expiry, earliest first. Minted per-pilot tokens are not here: the operator renews them.
+ */
+async function expiriesOf(
   vc: VirtualCluster,
   read: (name: string) => Promise<SecretRead>,
-): Promise<number | undefined> {
-  let earliest: number | undefined;
+  token: TokenView | undefined,
+): Promise<CredentialExpiry[]> {
+  const out: CredentialExpiry[] = [];
   for (const a of vc.spec.allocations ?? []) {
     const r = await read(a.credentials.secretName);
     // A Secret the operator may not read is reported by the place's check; no expiry to tell here.
     if ('forbidden' in r) continue;
     const creds = credentialsFrom(a, r.data);
-    const at = 'reason' in creds ? undefined : creds.expiresAt?.getTime();
-    if (at !== undefined && (earliest === undefined || at < earliest)) earliest = at;
+    if ('reason' in creds) continue;
+    for (const e of creds.expiries)
+      out.push({
+        secretName: a.credentials.secretName,
+        key: e.key,
+        allocation: a.name,
+        expiresAt: e.at.getTime(),
+      });
   }
-  return earliest;
+  const shared = sharedTokenExpiry(token);
+  const ref = vc.spec.pool.pilotTokenSecretRef;
+  if (shared !== undefined && ref)
+    out.push({ secretName: ref.name, key: ref.key ?? PILOT_TOKEN_KEY, expiresAt: shared });
+  return out.sort((x, y) => x.expiresAt - y.expiresAt);
 }

@@ -11,6 +11,7 @@ import {
 } from '../../crds/virtualcluster.js';
 import { adapterFor } from '../../sites/batch.js';
 import { pilotScript, type CondorSource } from '../../sites/pilot.js';
+import { pilotTokenDir } from '../../sites/pilot-tokens.js';
 import { siteCommand } from '../../sites/ssh-session.js';
 import { durationMs, quantityMiB } from '../../util/units.js';
 
@@ -23,6 +24,8 @@ export interface PilotBuildOptions {
   gpuDiscoveryExtra?: string;
   /** A walltime shorter than the allocation's (s), to end before a maintenance window. */
   walltimeSeconds?: number;
+  /** The pilot reads its own token (spec.pool.pilotTokens) rather than the shared pilot.token. */
+  ownToken?: boolean;
 }
 
 /** The walltime the allocation asks for each pilot (s). */
@@ -74,7 +77,7 @@ export function pilotScriptFor(
     allocation: a.name,
     collectorHost: vc.spec.pool.collectorHost,
     trustDomain,
-    tokenPath: `${dir}/pilot.token`,
+    token: o.ownToken ? { own: pilotTokenDir(dir, name) } : { shared: `${dir}/pilot.token` },
     condor,
     setup: a.setup,
     idleShutdownSeconds: Math.floor(durationMs(w.idleShutdown ?? WORKER_DEFAULTS.idleShutdown) / 1000),

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { UsageRecord } from '../../sites/accounting.js';
 import type { MaintenanceWindow } from '../../sites/maintenance.js';
+import type { StoredToken } from '../../sites/pilot-tokens.js';
 import type { SiteConnector, SiteLogin, SiteSession } from '../../sites/session.js';
 import { REFUSED_RETRY_FIRST_MS, REFUSED_RETRY_MS } from './reasons.js';
 
@@ -29,6 +30,8 @@ export interface PlaceMemory {
   preparedTokenHash?: string;
   bundleReady: boolean;
   tokenRemoved: boolean;
+  /** Minted pilot tokens stored at the place (undefined: not read from the site in this session yet). */
+  pilotTokens?: Map<string, StoredToken>;
   lastError?: string;
   /** The site's maintenance windows as last read, and when; `error` if that reading failed (then the ones before). */
   maintenance?: { readAt: number; windows?: MaintenanceWindow[]; error?: string };
@@ -72,6 +75,7 @@ export class SiteSessions {
       m.session = undefined;
       m.preparedTokenHash = undefined;
       m.bundleReady = false;
+      m.pilotTokens = undefined;
       m.loginHash = hash;
     }
     m.session ??= this.#connector.open(login, batchSystem);

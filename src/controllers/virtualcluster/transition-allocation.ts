@@ -29,6 +29,7 @@ import { allocationWalltimeSeconds, pilotScriptFor } from './pilots.js';
 import { allocationBudget, type BudgetOutcome } from './transition-budget.js';
 import { maxPilots, planPilots, sequenceOf, type Counts, type PilotPlan } from './planning.js';
 import { EventAction, EventReason, Maintenance, pilotFailureBackoffMs } from './reasons.js';
+import { keepNewTokens, planPlaceTokens, tokenLifetimeSeconds, type TokenPlan } from './transition-tokens.js';
 
 export interface AllocationInput {
   vc: VirtualCluster;
@@ -52,6 +53,8 @@ export interface AllocationInput {
   pilotWalltimeSeconds: number;
   /** The least time a queued step needs a pilot for (s); 0: none queued, or one that needs no particular time. */
   shortestNeedSeconds: number;
+  /** Minted per-pilot tokens (spec.pool.pilotTokens): how long they outlive a pilot's walltime (s). */
+  tokenMarginSeconds?: number;
 }
 
 export type AllocationOutcome = 'ok' | 'credentials' | 'unreachable';
@@ -73,6 +76,8 @@ export interface AllocationPlan {
   windowsKnown?: boolean;
   /** The allocation has a budget: whether it holds pilots back (BudgetExhausted). */
   budget?: Pick<BudgetOutcome, 'state' | 'message'>;
+  /** Minted tokens at the place after this pass's effects (undefined: not known, or a shared token). */
+  tokens?: TokenPlan;
 }
 
 export interface MaintenanceEffect {
@@ -155,6 +160,7 @@ export function planAllocation(i: AllocationInput): AllocationPlan {
     ...(acts.maintenance ? { maintenance: acts.maintenance } : {}),
     windowsKnown: v.windows !== undefined,
     ...(budget ? { budget: { state: budget.state, message: budget.message } } : {}),
+    ...(acts.tokens ? { tokens: acts.tokens } : {}),
   };
 }
 
@@ -245,6 +251,7 @@ interface SiteActions {
   /** Why the allocation cannot be served as its spec says (nothing is cancelled or submitted then). */
   problem?: string;
   maintenance?: MaintenanceEffect;
+  tokens?: TokenPlan;
 }
 
 /** In order: store the token, upload the bundle, cancel the surplus, submit the missing pilots. */
@@ -257,6 +264,8 @@ function siteActions(
 ): SiteActions {
   const effects: SiteEffect[] = [];
   if (!v.tokenPrepared) effects.push({ kind: 'prepare', place: i.place });
+  const tokens = planPlaceTokens(i, v);
+  effects.push(...(tokens?.effects ?? []));
   if (i.a.condor?.source === 'bundle') {
     if (!i.bundleSha256)
       return {
@@ -278,10 +287,11 @@ function siteActions(
       ),
     });
   const maintenance = effectOf(i.a, timing);
-  const acts: SiteActions = { effects, cancelled: plan.cancel, submitted: 0, maintenance };
+  const acts: SiteActions = { effects, cancelled: plan.cancel, submitted: 0, maintenance, tokens };
   if (plan.submit === 0 || timing.kind === 'wait') return acts;
   const built = buildPilots(i, first, plan.submit, timing.walltimeSeconds);
   if ('error' in built) return { ...acts, problem: built.error };
+  if (tokens) keepNewTokens(tokens, built.pilots, i.now);
   effects.push({
     kind: 'submitPilots',
     place: i.place,
@@ -360,8 +370,14 @@ function buildPilots(
         updateIntervalSeconds: i.pilotUpdateIntervalSeconds,
         gpuDiscoveryExtra: i.gpuDiscoveryExtra,
         walltimeSeconds,
+        ownToken: i.tokenMarginSeconds !== undefined,
       });
-      pilots.push({ name, script });
+      const own = i.tokenMarginSeconds;
+      pilots.push({
+        name,
+        script,
+        ...(own !== undefined ? { tokenLifetimeSeconds: tokenLifetimeSeconds(walltimeSeconds, own) } : {}),
+      });
     }
   } catch (e) {
     return { error: errorMessage(e) };

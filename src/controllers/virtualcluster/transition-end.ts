@@ -126,7 +126,7 @@ export function expiryPlan(vc: VirtualCluster, o: Observation, now: number, conf
   reportGpus(d, d.status.allocations);
   const problems = problemsOf(verdicts);
   reportSites(d, problems);
-  reportExpiry(d, o.credentialExpiresAt, now);
+  reportExpiry(d, o, now);
   reportPool(d, total, vc.spec.pool.collectorHost);
   const done = d.status.sites.length === 0;
   if (done)

@@ -236,6 +236,30 @@ describe('phases and conditions', () => {
     expect(soon.status?.credentialExpiresAt).toBe('2026-01-02T00:10:00Z');
   });
 
+  it('lists each credential that expires, earliest first, and names the first in CredentialExpiring', () => {
+    const vc = twoSites();
+    const plan = transition(
+      vc,
+      healthy(vc)
+        .credentialExpiries(
+          { secretName: 'pilot-token', key: 'token', expiresAt: NOW + 30 * 86_400_000 },
+          { secretName: 'ssh-b', key: 'x509-proxy', allocation: 'b', expiresAt: NOW + 2 * 86_400_000 },
+        )
+        .obj(),
+      NOW,
+      CONFIG,
+    );
+    expect(plan.status?.credentials).toEqual([
+      { secretName: 'ssh-b', key: 'x509-proxy', allocation: 'b', expiresAt: '2026-01-03T00:10:00Z' },
+      { secretName: 'pilot-token', key: 'token', expiresAt: '2026-01-31T00:10:00Z' },
+    ]);
+    expect(plan.status?.credentialExpiresAt).toBe('2026-01-03T00:10:00Z');
+    expect(cond(plan, 'CredentialExpiring')).toMatchObject({
+      status: 'True',
+      message: 'Secret ssh-b key x509-proxy (allocation b) expires at 2026-01-03T00:10:00Z',
+    });
+  });
+
   it('a lifetime sets expiresAt from the creation time', () => {
     const vc = makeVirtualCluster().withFinalizer().lifetime('2h').noAllocations().obj();
     expect(transition(vc, makeObservation().obj(), NOW, CONFIG).status?.expiresAt).toBe(

@@ -21,6 +21,7 @@ import {
   SiteMaintenanceReason,
   SiteReachableReason,
 } from './reasons.js';
+import type { Observation } from './model.js';
 import type { StatusDraft } from './status-draft.js';
 import type { AllocationOutcome, MaintenanceEffect } from './transition-allocation.js';
 import { ZERO_COUNTS } from './transition-allocation.js';
@@ -103,17 +104,33 @@ export function reportSites(d: StatusDraft, p: Problems): void {
   }
 }
 
-/** CredentialExpiring, when a credential has an expiry date. */
-export function reportExpiry(d: StatusDraft, expiresAt: number | undefined, now: number): void {
+/** status.credentials, credentialExpiresAt and CredentialExpiring, when any credential has an expiry date. */
+export function reportExpiry(
+  d: StatusDraft,
+  o: Pick<Observation, 'credentialExpiresAt' | 'credentialExpiries'>,
+  now: number,
+): void {
+  const expiresAt = o.credentialExpiries?.[0]?.expiresAt ?? o.credentialExpiresAt;
+  if (o.credentialExpiries)
+    d.status.credentials = o.credentialExpiries.map((c) => ({
+      secretName: c.secretName,
+      key: c.key,
+      ...(c.allocation ? { allocation: c.allocation } : {}),
+      expiresAt: rfc3339(new Date(c.expiresAt)),
+    }));
   if (expiresAt === undefined) return;
   const at = rfc3339(new Date(expiresAt));
   d.status.credentialExpiresAt = at;
   const soon = expiresAt - now < EXPIRY_WARNING_MS;
+  const first = o.credentialExpiries?.[0];
+  const what = first
+    ? `Secret ${first.secretName} key ${first.key}${first.allocation ? ` (allocation ${first.allocation})` : ' (the pool token)'}`
+    : 'a credential';
   d.condition({
     type: C.CredentialExpiring,
     status: soon ? 'True' : 'False',
     reason: soon ? CredentialExpiringReason.ExpiresSoon : CredentialExpiringReason.Valid,
-    message: `a credential expires at ${at}`,
+    message: `${what} expires at ${at}`,
   });
 }
 

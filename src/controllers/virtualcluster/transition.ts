@@ -15,13 +15,22 @@ import {
 } from '../../crds/virtualcluster.js';
 import { PoolJoinedReason, Requeue } from './reasons.js';
 import { finalizerFirst, modeOf } from './lifecycle.js';
-import type { FailureMemory, Observation, PilotMemory, Plan, SiteEffect, TransitionConfig } from './model.js';
+import type {
+  FailureMemory,
+  Observation,
+  PilotMemory,
+  Plan,
+  SiteEffect,
+  TokenView,
+  TransitionConfig,
+} from './model.js';
 import { placeKey, placeOf } from './places.js';
 import { wantedPilots } from './demand.js';
 import { pilotWalltimeSeconds } from './walltime.js';
 import { draftFor, StatusDraft } from './status-draft.js';
 import { countsOf, planAllocation, type AllocationPlan } from './transition-allocation.js';
 import { deletionPlan, expiryPlan } from './transition-end.js';
+import { reportPilotTokens, tokenRenewalDue } from './transition-tokens.js';
 import {
   applySpec,
   cleanRetired,
@@ -91,7 +100,7 @@ function activePlan(vc: VirtualCluster, o: Observation, now: number, config: Tra
     return failed(vc, d, o.memory);
   }
   const records = applySpec(vc, o, now);
-  const plans = planAllocations(vc, o, now, config, token.trustDomain, records);
+  const plans = planAllocations(vc, o, now, config, token, records);
   // Recorded before anything is put there: the status with the record is written before the effects run.
   (vc.spec.allocations ?? []).forEach((a, i) => {
     const p = placeOf(vc, a);
@@ -107,7 +116,8 @@ function activePlan(vc: VirtualCluster, o: Observation, now: number, config: Tra
     plans.map((p) => ({ name: p.status.name, outcome: p.outcome, message: p.status.message })),
   );
   reportSites(d, problems);
-  reportExpiry(d, o.credentialExpiresAt, now);
+  reportExpiry(d, o, now);
+  reportPilotTokens(d, token, plans, now);
   reportPool(d, total, vc.spec.pool.collectorHost);
   reportMaintenance(
     d,
@@ -128,7 +138,7 @@ function activePlan(vc: VirtualCluster, o: Observation, now: number, config: Tra
     events: [...d.events, ...retired.events],
     effects: [...finalizerFirst(vc), ...siteEffects],
     memory: nextMemory(o.memory, vc, plans, retired),
-    requeueAfterMs: steady ? config.steadyPollMs : config.activePollMs,
+    requeueAfterMs: tokenRenewalDue(plans, now, steady ? config.steadyPollMs : config.activePollMs),
   };
 }
 
@@ -138,7 +148,7 @@ function planAllocations(
   o: Observation,
   now: number,
   config: TransitionConfig,
-  trustDomain: string,
+  token: Extract<TokenView, { kind: 'ok' }>,
   records: readonly SitePlace[],
 ): AllocationPlan[] {
   const allocations = vc.spec.allocations ?? [];
@@ -155,7 +165,8 @@ function planAllocations(
       memory: o.memory,
       slots: o.slots,
       now,
-      trustDomain,
+      trustDomain: token.trustDomain,
+      ...(token.mode === 'minted' ? { tokenMarginSeconds: token.signing.marginSeconds } : {}),
       sequenceFloor: sequenceFloor(records, a.name),
       cancelledElsewhere: cancelledBySameBatch(records, place, o.memory),
       bundleSha256: config.bundle?.sha256,

@@ -25,6 +25,11 @@ export class KubeSecrets implements Secrets {
     return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
   }
 
+  async readBytes(namespace: string, name: string, key: string): Promise<Buffer | undefined> {
+    const value = (await this.#data(namespace, name))?.[key];
+    return value === undefined ? undefined : Buffer.from(value, 'base64');
+  }
+
   /** The Secret's base64 data; undefined when it does not exist; SecretAccessError when forbidden. */
   async #data(namespace: string, name: string): Promise<Record<string, string> | undefined> {
     try {

@@ -4,6 +4,7 @@
  * spec for one allocation there, and the pilots the batch system really has for a VirtualCluster.
  */
 import * as k8s from '@kubernetes/client-node';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { pilotPrefix } from '../../../src/controllers/virtualcluster/planning.js
 import { findStatusCondition } from '../../../src/runtime/conditions.js';
 import { slurm, type BatchSystemAdapter } from '../../../src/sites/batch.js';
 import { SshTransport } from '../../../src/sites/ssh.js';
+import { issueCertificate, newKeyPair } from '../../../src/serving/x509.js';
 import type { VirtualCluster } from '../../../src/crds/virtualcluster.js';
 import { STACK, condorCli, loadStackEnv, siteLogin, waitFor } from '../../support/stack/stack.js';
 
@@ -84,6 +86,43 @@ export function uidOf(vc: VirtualCluster): string {
   if (!vc.metadata.uid)
     throw new Error(`VirtualCluster ${vc.metadata.name} has no uid: not read from the API server?`);
   return vc.metadata.uid;
+}
+
+/** Runs a shell script as root on the site (reservations, partitions and consumables are an administrator's). */
+export function asSiteRoot(script: string): string {
+  const init = readFileSync(join(STACK, 'pids/site.init'), 'utf8').trim();
+  return execFileSync('nsenter', ['-t', init, '-n', '-m', '-u', '-p', '--', 'sh', '-c', script], {
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', SGE_ROOT: '/var/lib/gridengine', SGE_CELL: 'default' },
+  }).toString();
+}
+
+/**
+ * Creates Secret `name`: the site's SSH login (as site-ssh) and an `x509-proxy`, a self-signed certificate
+ * valid until `notAfter` (ms, whole seconds), whose expiry the operator reports.
+ */
+export async function createProxySecret(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  name: string,
+  notAfter: number,
+): Promise<void> {
+  const keys = newKeyPair();
+  const pem = issueCertificate({
+    commonName: 'hpcuser proxy',
+    publicKey: keys.publicKey,
+    privateKey: keys.privateKey,
+    notBefore: notAfter - 2 * 3_600_000,
+    notAfter,
+    ca: false,
+  });
+  const login = siteLogin();
+  await kc.makeApiClient(k8s.CoreV1Api).createNamespacedSecret({
+    namespace,
+    body: {
+      metadata: { name },
+      stringData: { 'ssh-privatekey': login.privateKey, known_hosts: login.knownHosts, 'x509-proxy': pem },
+    },
+  });
 }
 
 /** Creates the Secrets `site-ssh` (ssh-privatekey, known_hosts) and `pilot-token` (token) in `namespace`. */

@@ -9,7 +9,7 @@ POOL_STATE="$HPC_STACK/pool"
 CONDOR_CLIENT="$HPC_STACK/condor"
 POOL_TOOLS="condor_submit condor_q condor_history condor_rm condor_hold condor_release condor_qedit
   condor_status condor_transfer_data condor_version condor_config_val condor_ping condor_userprio
-  condor_wait condor_token_list condor_vacate_job condor_suspend condor_continue condor_tail"
+  condor_wait condor_token_list condor_token_create condor_vacate_job condor_suspend condor_continue condor_tail"
 
 pool_config() {
   mkdir -p "$POOL_STATE/upper/etc/condor/config.d" "$POOL_STATE/upper/etc" "$HPC_STACK/shared/reana"

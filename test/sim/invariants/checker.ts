@@ -18,6 +18,9 @@ import {
 import type { CheckContext, Violation } from './context.js';
 import { FairnessMonitor } from './fairness.js';
 import { checkCleanup, checkLiveness, checkMemory } from './final.js';
+import { checkPilotStart, checkTokensLeft, checkTokensRemoved } from './tokens.js';
+import type { Pilot } from '../site/site-model.js';
+import { VC_FINALIZER } from '../../../src/controllers/virtualcluster/reasons.js';
 
 export class Checker implements CondorListener, StoreListener {
   violation: Violation | undefined;
@@ -33,6 +36,8 @@ export class Checker implements CondorListener, StoreListener {
     readonly ctx: CheckContext,
     fairnessBoundMs: number,
     readonly ignore: ReadonlySet<string> = new Set(),
+    /** pilot-token-removed's bound (ms). */
+    readonly tokenRemovalBoundMs = Infinity,
   ) {
     this.fairness = new FairnessMonitor(ctx, this.report, fairnessBoundMs);
   }
@@ -55,6 +60,7 @@ export class Checker implements CondorListener, StoreListener {
   }
 
   onWrite(kind: string, before: KubeObject | undefined, after: KubeObject | undefined, who: string): void {
+    if (kind === 'virtualclusters' && before && who !== USER) return this.#vcWrite(before, after);
     if (kind !== 'hpcjobs' || who === USER) return;
     if (
       after &&
@@ -63,6 +69,24 @@ export class Checker implements CondorListener, StoreListener {
     )
       checkStatusWrite(this.ctx, this.report, before, after);
     if (before) checkFinalizerRemoval(this.ctx, this.report, before, after);
+  }
+
+  /** A VirtualCluster's finalizer removed: nothing it minted may be left on a site. */
+  #vcWrite(before: KubeObject, after: KubeObject | undefined): void {
+    const had = before.metadata.finalizers?.includes(VC_FINALIZER);
+    if (!had || after?.metadata.finalizers?.includes(VC_FINALIZER)) return;
+    checkTokensLeft(this.ctx, this.report, `${before.metadata.namespace}/${before.metadata.name}`);
+  }
+
+  /** A pilot with a token of its own starts on `host`. */
+  pilotStarted(host: string, p: Pilot, token: string | undefined): void {
+    checkPilotStart(this.ctx, this.report, host, p, token, this.fairness.leaderSince);
+  }
+
+  /** Every few seconds of virtual time. */
+  tick(): void {
+    this.fairness.check();
+    checkTokensRemoved(this.ctx, this.report, this.tokenRemovalBoundMs, this.fairness.leaderSince);
   }
 
   liveness(): void {

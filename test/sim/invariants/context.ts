@@ -6,6 +6,7 @@ import type { FileStore } from '../files.js';
 import type { Replica } from '../process.js';
 import type { SiteModel } from '../site/site-model.js';
 import type { Ledger } from './ledger.js';
+import type { MinterModel } from '../minter.js';
 
 export interface CheckContext {
   now(): number;
@@ -20,6 +21,10 @@ export interface CheckContext {
   replicas(): readonly Replica[];
   /** The pool token of each VirtualCluster (namespace/name): none may stay on a site after it is deleted. */
   poolTokens: ReadonlyMap<string, string>;
+  /** The pool signing key of each VirtualCluster that mints per-pilot tokens (namespace/name). */
+  signingKeys: ReadonlyMap<string, string>;
+  /** The operator host's condor_token_create. */
+  minter: MinterModel;
   /** Counts something notable for the coverage summary. */
   count(what: string): void;
 }

@@ -22,6 +22,11 @@ export class FairnessMonitor implements NetListener {
   readonly #inflight = new Map<string, number>();
   #holder: string | undefined;
   #holderSince = 0;
+  /** Since when the current leader has led (alive all along), as of the last check (ms). */
+  get leaderSince(): number {
+    return this.#holderSince;
+  }
+
   /** The longest covered-gap seen (a measure for the report), ms. */
   worstGapMs = 0;
 

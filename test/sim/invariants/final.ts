@@ -9,6 +9,7 @@ import { FINAL_PHASES } from '../../../src/crds/hpcjob.js';
 import type { CheckContext, Report } from './context.js';
 import { refOf } from './checks.js';
 import { isLive } from './ledger.js';
+import { checkTokensLeft } from './tokens.js';
 
 export function checkLiveness(ctx: CheckContext, report: Report): void {
   for (const o of ctx.api.store.list('hpcjobs')) {
@@ -53,6 +54,7 @@ export function checkCleanup(ctx: CheckContext, report: Report): void {
     for (const [path, content] of site.files)
       if (tokens.has(content)) report('cleanup', `a pool token is still on ${host} at ${path}`);
   }
+  for (const vc of ctx.signingKeys.keys()) checkTokensLeft(ctx, report, vc);
 }
 
 export function checkMemory(ctx: CheckContext, report: Report): void {

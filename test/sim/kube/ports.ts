@@ -200,6 +200,14 @@ export function secrets(api: ApiServer, who: Caller): Secrets {
         api.faults.plan(false, () => api.secrets.readAll(ns, name)?.[key]),
       );
     },
+    readBytes(ns, name, key) {
+      return api.net.call(who, { port, text: `read ${ns}/${name}[${key}]`, secret: true }, () =>
+        api.faults.plan(false, () => {
+          const v = api.secrets.readAll(ns, name)?.[key];
+          return v === undefined ? undefined : Buffer.from(v, 'utf8');
+        }),
+      );
+    },
   };
 }
 

@@ -8,6 +8,7 @@ import type { Plan } from '../plan.js';
 import { MINUTE } from '../plan.js';
 import { job, quiet, vc } from './plans.js';
 import { scripted } from './scripted.js';
+import { TOKEN_FLAWS } from './flawed-tokens.js';
 
 export interface Flaw {
   invariant: string;
@@ -165,7 +166,7 @@ export const FLAWS: Record<string, Flaw> = {
         { host: a.loginHost, port: 22, user: a.user, privateKey: key ?? '', hostKeys: [] },
         a.batchSystem,
       );
-      const ref = v.spec.pool.pilotTokenSecretRef;
+      const ref = v.spec.pool.pilotTokenSecretRef ?? { name: 'pilot-token' };
       await s.prepare(
         'pilots',
         (await h.d.secrets.read(v.metadata.namespace, ref.name, ref.key ?? 'token')) ?? '',
@@ -173,4 +174,5 @@ export const FLAWS: Record<string, Flaw> = {
       await s.submitPilot('pilots', 'p-1', `VirtualCluster = "${v.metadata.namespace}/${v.metadata.name}"`);
     }),
   },
+  ...TOKEN_FLAWS,
 };

@@ -128,6 +128,17 @@ export const SCENARIOS: Record<string, (seed: number) => Plan> = {
       jobs: [job('a', { vc: 'vc-a' })],
       actions: [{ at: 6 * MINUTE, kind: 'delete-vc', ns: 't1', name: 'vc-a' }],
     }),
+  // Found by the simulation (seed 22602 --minted): a cancel that failed was remembered as done, and the
+  // deleted VirtualCluster waited for its pilot to end by itself (its walltime).
+  'a VirtualCluster is deleted while half the batch commands fail, its pilot running for an hour [cleanup]': (
+    seed,
+  ) =>
+    quiet(seed, {
+      vcs: [vc('vc-a')],
+      pilotRunMs: 60 * MINUTE,
+      actions: [{ at: 3 * MINUTE, kind: 'delete-vc', ns: 't1', name: 'vc-a' }],
+      faults: [fault(3 * MINUTE - 10_000, 'site-batch', 5 * MINUTE, 'login.vc-a.example.org', 0.5)],
+    }),
   'defect 9: an HPCJob is deleted after its VirtualCluster is gone [finalizer-after-cleanup, cleanup]': (
     seed,
   ) =>
@@ -181,4 +192,18 @@ export const SCENARIOS: Record<string, (seed: number) => Plan> = {
       jobs: [job('a'), job('b'), job('c')],
       faults: [fault(2 * MINUTE, 'schedd-down', 6 * MINUTE, LOCAL_SCHEDD)],
     }),
+  'per-pilot tokens: condor_token_create fails and the site hangs while pilots queue [pilot-token-valid, pilot-token-removed]':
+    (seed) =>
+      quiet(seed, {
+        replicas: 2,
+        vcs: [vc('vc-a', { workers: 2, pilotTokens: { margin: '1m' } })],
+        jobRunMs: 4 * MINUTE,
+        jobs: ['a', 'b', 'c', 'd'].map((n, i) => job(n, { vc: 'vc-a', at: i * 3 * MINUTE })),
+        faults: [
+          fault(2 * MINUTE, 'mint-fails', 2 * MINUTE),
+          fault(5 * MINUTE, 'site-hang', 90_000, 'login.vc-a.example.org'),
+          fault(8 * MINUTE, 'graceful-restart', 0),
+        ],
+        actions: [{ at: 12 * MINUTE, kind: 'delete-vc', ns: 't1', name: 'vc-a' }],
+      }),
 };

@@ -5,6 +5,7 @@
  */
 import type { PilotBundle, SiteConnector, SiteLogin, SiteSession } from '../../../src/sites/session.js';
 import { SshError } from '../../../src/sites/ssh.js';
+import { storedTokenOf, type StoredToken } from '../../../src/sites/pilot-tokens.js';
 import type { BatchJob } from '../../../src/sites/batch.js';
 import type { UsageRecord } from '../../../src/sites/accounting.js';
 import type { MaintenanceWindow } from '../../../src/sites/maintenance.js';
@@ -33,8 +34,30 @@ class SimSiteSession implements SiteSession {
     this.address = `${login.user}@${login.host}:${login.port}`;
   }
 
-  prepare(dir: string, token: string): Promise<void> {
-    return this.#call(`prepare ${dir}`, false, (s) => s.putToken(dir, token, this.who.name));
+  prepare(dir: string, token?: string): Promise<void> {
+    return this.#call(`prepare ${dir}`, false, (s) =>
+      token === undefined ? s.files.delete(`${dir}/pilot.token`) : s.putToken(dir, token, this.who.name),
+    ).then(() => undefined);
+  }
+
+  storePilotToken(dir: string, pilot: string, token: string): Promise<void> {
+    return this.#call(`storePilotToken ${pilot}`, false, (s) =>
+      s.storeToken(dir, pilot, token, this.who.name),
+    );
+  }
+
+  listPilotTokens(dir: string): Promise<Map<string, StoredToken>> {
+    return this.#call(`listPilotTokens ${dir}`, false, (s) => storedTokensIn(s.files, dir));
+  }
+
+  retainPilotTokens(dir: string, keep: readonly string[]): Promise<void> {
+    return this.#call(`retainPilotTokens ${dir}`, false, (s) => {
+      for (const [pilot] of storedTokensIn(s.files, dir))
+        if (!keep.includes(pilot)) {
+          s.files.delete(`${dir}/tokens/${pilot}/token`);
+          s.trace.count('pilot tokens removed by retainPilotTokens');
+        }
+    });
   }
 
   ensureBundle(dir: string, bundle: PilotBundle): Promise<void> {
@@ -66,6 +89,7 @@ class SimSiteSession implements SiteSession {
   removeToken(dir: string): Promise<void> {
     return this.#call(`removeToken ${dir}`, false, (s) => {
       s.files.delete(`${dir}/pilot.token`);
+      for (const [pilot] of storedTokensIn(s.files, dir)) s.files.delete(`${dir}/tokens/${pilot}/token`);
     });
   }
 
@@ -97,10 +121,13 @@ class SimSiteSession implements SiteSession {
     if (t < s.authFailsUntil || this.login.privateKey !== s.acceptedKey)
       return {
         serveInMs: prng.int(50, 500),
-        serve: () => fail(new SshError('auth', 'All configured authentication methods failed')),
+        serve: () => {
+          s.noteRefusal();
+          return fail(new SshError('auth', 'All configured authentication methods failed'));
+        },
       };
     const serveInMs = prng.latency(100, 5_000);
-    if (batch && t < s.batchFailsUntil)
+    if (batch && t < s.batchFailsUntil && (s.batchFailRate >= 1 || prng.chance(s.batchFailRate)))
       return {
         serveInMs,
         serve: () =>
@@ -113,6 +140,17 @@ class SimSiteSession implements SiteSession {
       };
     return { serveInMs, serve: () => applyNow(() => effect(s)) };
   }
+}
+
+/** The pilot tokens among a site's files, as tokenCommand.list reads them on a real site. */
+function storedTokensIn(files: ReadonlyMap<string, string>, dir: string): Map<string, StoredToken> {
+  const out = new Map<string, StoredToken>();
+  const prefix = `${dir}/tokens/`;
+  for (const [path, content] of files) {
+    if (!path.startsWith(prefix) || !path.endsWith('/token')) continue;
+    out.set(path.slice(prefix.length, -'/token'.length), storedTokenOf(content.split('.')[1] ?? ''));
+  }
+  return out;
 }
 
 export class SimSiteConnector implements SiteConnector {

@@ -2,6 +2,7 @@ import type { SshError } from '../../../src/sites/ssh.js';
 import { kit, watch } from '../testkit.js';
 import { SimSiteConnector } from './ports.js';
 import { SiteModel } from './site-model.js';
+import { mintToken } from '../minter.js';
 
 const HOST = 'login.example.org';
 const KEY = 'the-key';
@@ -74,5 +75,60 @@ describe('site model', () => {
       kind(batch.error),
       prepare.error,
     ]).toEqual(['unreachable', false, 'timeout', 'auth', 'failed', undefined]);
+  });
+
+  it('a pilot with a token of its own reads it when it starts: without one it stops at once', async () => {
+    const w = site();
+    const started: [string, string | undefined][] = [];
+    w.model.onStart = (p, token) => started.push([p.name, token]);
+    const script = `#SBATCH --time=01:00:00\nVirtualCluster = "t1/vc"\nexport _CONDOR_SEC_TOKEN_DIRECTORY="$T"\n`;
+    const token = (lifetimeSeconds: number) =>
+      mintToken(
+        {
+          signingKey: Buffer.from('k'),
+          keyName: 'POOL',
+          trustDomain: 'pool',
+          identity: 'pilot@pool',
+          authz: ['READ'],
+          lifetimeSeconds,
+        },
+        w.sched.now(),
+        '1',
+      );
+    const valid = token(7_200);
+    watch(w.session().storePilotToken('dir', 'p-1', valid));
+    watch(w.session().storePilotToken('dir', 'p-3', token(1)));
+    await w.advance(10_000);
+    for (const p of ['p-1', 'p-2', 'p-3']) watch(w.session().submitPilot('dir', p, script));
+    await w.advance(130_000);
+    const state = (name: string) => [...w.model.pilots.values()].find((p) => p.name === name);
+    expect(started.sort().map(([p, t]) => [p, t === valid])).toEqual([
+      ['p-1', true],
+      ['p-2', false],
+      ['p-3', false],
+    ]);
+    // p-3 runs, but its expired token keeps it out of the pool.
+    expect([state('p-3')?.state, w.model.running('t1/vc').map((p) => p.name)]).toEqual(['running', ['p-1']]);
+    expect([state('p-1')?.state, state('p-1')?.walltimeMs, state('p-2')?.raw]).toEqual([
+      'running',
+      3_600_000,
+      'FAILED',
+    ]);
+    expect(state('p-1')?.tokenPath).toBe('dir/tokens/p-1/token');
+  });
+
+  it("retains only the kept pilots' tokens; removeToken removes every one", async () => {
+    const w = site();
+    for (const p of ['p-1', 'p-2', 'p-3']) watch(w.session().storePilotToken('dir', p, `${p}.x.y`));
+    await w.advance(10_000);
+    watch(w.session().retainPilotTokens('dir', ['p-2']));
+    await w.advance(10_000);
+    const kept = [...w.model.files.keys()].filter((f) => f.includes('/tokens/'));
+    watch(w.session().removeToken('dir'));
+    await w.advance(10_000);
+    expect([kept, [...w.model.files.keys()].filter((f) => f.includes('/tokens/'))]).toEqual([
+      ['dir/tokens/p-2/token'],
+      [],
+    ]);
   });
 });

@@ -10,6 +10,7 @@
 import type { SitePlace } from '../../../src/crds/virtualcluster.js';
 import { NO_DEMAND, type Demand } from '../../../src/controllers/virtualcluster/demand.js';
 import {
+  type CredentialExpiry,
   EMPTY_MEMORY,
   type Observation,
   type PilotGpus,
@@ -42,7 +43,12 @@ export function foreignJob(id: string, name: string, state: PilotState = 'runnin
 type Listed = Extract<PlaceView, { kind: 'listed' }>;
 
 export class ObservationBuilder {
-  #token: TokenView | undefined = { kind: 'ok', token: makeIdToken(), trustDomain: TRUST_DOMAIN };
+  #token: TokenView | undefined = {
+    kind: 'ok',
+    mode: 'shared',
+    token: makeIdToken(),
+    trustDomain: TRUST_DOMAIN,
+  };
   readonly #places = new Map<string, PlaceView>();
   readonly #joined = new Set<string>();
   readonly #busy = new Set<string>();
@@ -50,11 +56,23 @@ export class ObservationBuilder {
   readonly #ends = new Map<string, number>();
   #demand: Demand = NO_DEMAND;
   #expiry: number | undefined;
+  #expiries: CredentialExpiry[] | undefined;
   #memory: PilotMemory = EMPTY_MEMORY;
 
   /** No token read (deletion, expiry). */
   noToken(): this {
     this.#token = undefined;
+    return this;
+  }
+
+  /** Pilots get tokens minted from the pool signing key (spec.pool.pilotTokens), `margin` seconds past their walltime. */
+  minted(marginSeconds = 600): this {
+    this.#token = {
+      kind: 'ok',
+      mode: 'minted',
+      trustDomain: TRUST_DOMAIN,
+      signing: { key: Buffer.from('key'), keyName: 'POOL', identity: `pilot@${TRUST_DOMAIN}`, marginSeconds },
+    };
     return this;
   }
 
@@ -140,6 +158,13 @@ export class ObservationBuilder {
     return this;
   }
 
+  /** Each credential that expires, as the observer lists them (sorted here, earliest first). */
+  credentialExpiries(...list: CredentialExpiry[]): this {
+    this.#expiries = [...list].sort((a, b) => a.expiresAt - b.expiresAt);
+    this.#expiry = this.#expiries[0]?.expiresAt;
+    return this;
+  }
+
   memory(m: PilotMemory): this {
     this.#memory = m;
     return this;
@@ -156,6 +181,7 @@ export class ObservationBuilder {
         ends: new Map(this.#ends),
       },
       ...(this.#expiry !== undefined ? { credentialExpiresAt: this.#expiry } : {}),
+      ...(this.#expiries ? { credentialExpiries: structuredClone(this.#expiries) } : {}),
       demand: { ...this.#demand },
       memory: structuredClone(this.#memory),
     };

@@ -71,6 +71,9 @@ export async function deleteNamespace(kc: k8s.KubeConfig, name: string): Promise
 /** Where deleted test namespaces leave their Events and custom resources, for the secrets audit. */
 export const AUDIT_DIR = join(STACK, 'audit');
 
+/** The signatures of the pilot tokens the operator minted in the tests (one per line), for the secrets audit. */
+export const MINTED_TOKENS_FILE = join(STACK, 'minted-pilot-tokens');
+
 /**
  * Saves the Events, HPCJobs and VirtualClusters of a namespace before it goes, so that the audit at the end
  * of the run (test/audit) can check that none of them carries key or token material.
