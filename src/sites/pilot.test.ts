@@ -12,7 +12,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adapterFor } from './batch.js';
-import { pilotScript, sitePath, type PilotOptions } from './pilot.js';
+import { masterUpdateIntervalSeconds, pilotScript, sitePath, type PilotOptions } from './pilot.js';
 
 const base: PilotOptions = {
   adapter: adapterFor('slurm'),
@@ -44,7 +44,7 @@ describe('pilotScript', () => {
     expect(lines[1]).toBe('#SBATCH --job-name=hp69d2c775-3');
     expect(script).toContain(`export _CONDOR_VirtualCluster='"ns/demo"'`);
     expect(script).toContain(
-      `export _CONDOR_START='(TARGET.HPCVirtualCluster =?= "ns/demo") && (TARGET.HPCWalltimeNeeded =?= undefined || time() + TARGET.HPCWalltimeNeeded <= MY.HPCPilotEnd)'`,
+      `export _CONDOR_START='(TARGET.HPCVirtualCluster =?= "ns/demo") && (time() < MY.HPCPilotEnd && (TARGET.HPCWalltimeNeeded =?= undefined || time() + TARGET.HPCWalltimeNeeded <= MY.HPCPilotEnd))'`,
     );
     // Its end: when the daemons shut down, 6 minutes before the walltime ends (a tenth, at most 10 minutes).
     expect(script).toContain('export _CONDOR_HPCPilotEnd=$(( $(date +%s) + 3240 ))');
@@ -197,5 +197,22 @@ describe('sitePath', () => {
     expect(sitePath('~/.hpcop/a b')).toBe(`"$HOME"/'.hpcop/a b'`);
     expect(sitePath('/scratch/x')).toBe('/scratch/x');
     expect(sitePath('/scratch/$(id)')).toBe(`'/scratch/$(id)'`);
+  });
+});
+
+describe('masterUpdateIntervalSeconds', () => {
+  it('lets the master see its shutdown within the margin: a third of it, at most the update interval, at least 5 s', () => {
+    // 1h: a 6 min margin, so the usual minute.
+    expect(masterUpdateIntervalSeconds(3600, 60)).toBe(60);
+    // 3 min: an 18 s margin, so every 6 s (the master's default of 300 s outlived the pilot).
+    expect(masterUpdateIntervalSeconds(180, 60)).toBe(6);
+    expect(masterUpdateIntervalSeconds(90, 60)).toBe(5);
+    expect(masterUpdateIntervalSeconds(3600, 60, 30)).toBe(10);
+  });
+
+  it('is in the script beside the update interval', () => {
+    expect(pilotScript({ ...base, request: { ...base.request, walltimeSeconds: 180 } })).toContain(
+      'export _CONDOR_MASTER_UPDATE_INTERVAL=6',
+    );
   });
 });

@@ -121,10 +121,26 @@ export function pilotLifetimeSeconds(walltimeSeconds: number, shutdownMarginSeco
 /**
  * A step may start only if it ends before the pilot does: the pilot's HPCPilotEnd, less the step's
  * HPCWalltimeNeeded (its walltime plus the VirtualCluster's margin), must not have passed. A step without one
- * (none given, no default) may start while the pilot lives. Running steps are never stopped by START.
+ * (none given, no default) may start until HPCPilotEnd: the startd's own shutdown comes a few seconds later
+ * (it counts from its start, and looks at each update), and without this a step could start in between
+ * (bench/walltime saw steps start 12-14 s after the end). Running steps are never stopped by START.
  */
 export const WALLTIME_START =
-  '(TARGET.HPCWalltimeNeeded =?= undefined || time() + TARGET.HPCWalltimeNeeded <= MY.HPCPilotEnd)';
+  '(time() < MY.HPCPilotEnd && (TARGET.HPCWalltimeNeeded =?= undefined || time() + TARGET.HPCWalltimeNeeded <= MY.HPCPilotEnd))';
+
+/**
+ * How often the pilot's master looks at DAEMON_SHUTDOWN (it does at each of its updates, by default every 5
+ * minutes): often enough to exit within the shutdown margin, else the batch system kills a short pilot at its
+ * time limit and the operator counts it as failed (bench/walltime: 3-minute pilots, an 18 s margin).
+ */
+export function masterUpdateIntervalSeconds(
+  walltimeSeconds: number,
+  updateIntervalSeconds: number,
+  shutdownMarginSeconds?: number,
+): number {
+  const margin = walltimeSeconds - pilotLifetimeSeconds(walltimeSeconds, shutdownMarginSeconds);
+  return Math.max(5, Math.min(updateIntervalSeconds, Math.floor(margin / 3)));
+}
 
 /** The HTCondor configuration of the pilot's startd, as _CONDOR_ environment variables. */
 function condorEnv(o: PilotOptions): [string, string][] {
@@ -158,6 +174,16 @@ function condorEnv(o: PilotOptions): [string, string][] {
     // Every daemon (the master last) shuts down gracefully before the batch system kills the pilot.
     ['_CONDOR_DAEMON_SHUTDOWN', `(time() - DaemonStartTime) > ${lifetime}`],
     ['_CONDOR_UPDATE_INTERVAL', String(o.updateIntervalSeconds ?? 60)],
+    [
+      '_CONDOR_MASTER_UPDATE_INTERVAL',
+      String(
+        masterUpdateIntervalSeconds(
+          o.request.walltimeSeconds,
+          o.updateIntervalSeconds ?? 60,
+          o.shutdownMarginSeconds,
+        ),
+      ),
+    ],
     ['_CONDOR_RUNBENCHMARKS', 'False'],
     // An unprivileged startd cannot use these on a shared HPC node.
     ['_CONDOR_MOUNT_UNDER_SCRATCH', ''],
