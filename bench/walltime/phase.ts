@@ -11,9 +11,10 @@ import type { VirtualCluster } from '../../src/crds/virtualcluster.js';
 import { STEP_DEFAULTS } from '../../src/crds/virtualcluster-steps.js';
 import { createHPCJob, createNamespace, deleteNamespace, HPCJOBS } from '../../test/support/stack/kube.js';
 import { OperatorProcess } from '../../test/support/stack/operator.js';
-import { kubeConfig, schedd, uniqueName, waitFor } from '../../test/support/stack/stack.js';
+import { kubeConfig, schedd, uniqueName } from '../../test/support/stack/stack.js';
 import {
   createSiteSecrets,
+  deleteTestObjects,
   FAST_PILOT_ARGS,
   slurmSpec,
   VIRTUALCLUSTERS,
@@ -62,28 +63,9 @@ export async function runPhase(p: Params, mode: Mode, abort: AbortSignal): Promi
     return await snapshot(co, ns);
   } finally {
     // While the operator still runs: its finalizers remove the jobs and cancel the pilots on the shared site.
-    await deleteEverything(co, ns).catch((e: unknown) => console.error(`[${mode}] cleanup: ${String(e)}`));
+    await deleteTestObjects(co, ns).catch((e: unknown) => console.error(`[${mode}] cleanup: ${String(e)}`));
     await op.stop();
     await deleteNamespace(kc, ns);
-  }
-}
-
-/**
- * The HPCJobs first, and only once they are gone the VirtualCluster: a running step's removal has to reach its
- * starter on a live pilot. With both deleted at once (deleteTestObjects) a pilot was cancelled first, once:
- * its steps stayed removed but in the queue (JobStatus 3) while the schedd waited out the job lease, and the
- * HPCJobs' finalizers with them (CleanupBlocked).
- */
-async function deleteEverything(co: k8s.CustomObjectsApi, ns: string): Promise<void> {
-  for (const plural of ['hpcjobs', 'virtualclusters']) {
-    const kind = { ...VIRTUALCLUSTERS, namespace: ns, plural };
-    await co.deleteCollectionNamespacedCustomObject(kind);
-    await waitFor(
-      `the ${plural} of ${ns} to be gone`,
-      async () => ((await co.listNamespacedCustomObject(kind)) as { items: unknown[] }).items.length === 0,
-      300_000,
-      2000,
-    );
   }
 }
 

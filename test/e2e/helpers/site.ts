@@ -209,27 +209,22 @@ export async function activePilots(
 }
 
 /**
- * Deletes every HPCJob and VirtualCluster of `namespace` and waits until they are gone, while the test's
+ * Deletes every HPCJob and then every VirtualCluster of `namespace`, each kind waited out, while the test's
  * operator still runs: its finalizers remove their HTCondor jobs from the shared schedd and cancel their
- * pilots on the shared site, so that no test leaves a pilot idling there.
+ * pilots on the shared site, so that no test leaves a pilot idling there. The HPCJobs go first: a running
+ * step's removal has to reach its starter on a live pilot. Deleted together, a pilot was once cancelled first
+ * (bench/walltime): its steps stayed removed but in the queue (JobStatus 3) while the schedd waited out the
+ * job lease, and their HPCJobs' finalizers with them.
  */
 export async function deleteTestObjects(co: k8s.CustomObjectsApi, namespace: string): Promise<void> {
-  const plurals = ['hpcjobs', 'virtualclusters'];
-  for (const plural of plurals)
-    await co.deleteCollectionNamespacedCustomObject({ ...VIRTUALCLUSTERS, namespace, plural });
-  await waitFor(
-    "the test's HPCJobs and VirtualClusters to be gone",
-    async () => {
-      const lists = await Promise.all(
-        plurals.map(
-          (plural) =>
-            co.listNamespacedCustomObject({ ...VIRTUALCLUSTERS, namespace, plural }) as Promise<{
-              items: unknown[];
-            }>,
-        ),
-      );
-      return lists.every((l) => l.items.length === 0) ? true : undefined;
-    },
-    120_000,
-  );
+  for (const plural of ['hpcjobs', 'virtualclusters']) {
+    const kind = { ...VIRTUALCLUSTERS, namespace, plural };
+    await co.deleteCollectionNamespacedCustomObject(kind);
+    await waitFor(
+      `the ${plural} of ${namespace} to be gone`,
+      async () => ((await co.listNamespacedCustomObject(kind)) as { items: unknown[] }).items.length === 0,
+      150_000,
+      1000,
+    );
+  }
 }
