@@ -65,7 +65,7 @@ describe('pilotScript', () => {
     writeFileSync(
       join(dir, 'p.sh'),
       script.replace(
-        'trap \'rm -rf "$D"; [ -n "${T:-}" ] && rm -rf "$T"\' EXIT',
+        'trap \'rm -rf "$D"; [ -n "$HPCOP_OWN_TOKEN_DIR" ] && rm -rf "$HPCOP_OWN_TOKEN_DIR"\' EXIT',
         'cp_out() { cp "$D/setup.out" ' + dir + '/; }; trap cp_out EXIT',
       ),
     );
@@ -75,6 +75,20 @@ describe('pilotScript', () => {
     });
     expect(r.stderr).toContain('no condor_master at /nonexistent/condor_master');
     expect(execFileSync('cat', [join(dir, 'setup.out')]).toString()).toBe("it's 2\n");
+  });
+
+  it('never removes a directory the submitter’s environment names with the token directory’s variable', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hpcop-pilot-'));
+    const victim = join(dir, 'victim');
+    mkdirSync(victim);
+    const script = pilotScript({ ...base, condor: { source: 'path', sbinDir: '/nonexistent' } });
+    writeFileSync(join(dir, 'p.sh'), script);
+    const r = spawnSync('sh', [join(dir, 'p.sh')], {
+      env: { PATH: '/usr/bin:/bin', TMPDIR: dir, HOME: dir, HPCOP_OWN_TOKEN_DIR: victim },
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toContain('no condor_master');
+    expect(existsSync(victim)).toBe(true);
   });
 
   it('finds HTCondor by module or in an uploaded bundle', () => {

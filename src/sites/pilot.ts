@@ -225,8 +225,10 @@ function preamble(o: PilotOptions): string[] {
     `B=${o.scratchDir ? sitePath(o.scratchDir) : '"${TMPDIR:-/tmp}"'}`,
     `mkdir -p "$B" && D=$(mktemp -d "$B"/hpcop-pilot-${q(o.request.name)}-XXXXXX) || { echo "hpc pilot: cannot make a private directory in $B" >&2; exit 1; }`,
     'mkdir -p "$D/log" "$D/spool" "$D/execute" "$D/lock" "$D/run" "$D/tokens.d" || exit 1',
-    // $T, the pilot's own token directory (set below when it has one), goes with it.
-    'trap \'rm -rf "$D"; [ -n "${T:-}" ] && rm -rf "$T"\' EXIT',
+    // The pilot's own token directory (set below when it has one) goes with it. Emptied first: batch systems
+    // pass the submitter's environment on, and a variable of the same name there must never be removed.
+    "HPCOP_OWN_TOKEN_DIR=''",
+    'trap \'rm -rf "$D"; [ -n "$HPCOP_OWN_TOKEN_DIR" ] && rm -rf "$HPCOP_OWN_TOKEN_DIR"\' EXIT',
     "trap 'exit 143' TERM INT",
   );
   if (o.setup) {
@@ -299,9 +301,9 @@ function tokenLines(t: PilotOptions['token']): string[] {
       'export _CONDOR_SEC_TOKEN_DIRECTORY="$D/tokens.d"',
     ];
   return [
-    `T=${sitePath(t.own)}`,
-    '[ -s "$T/token" ] || { echo "hpc pilot: no token of its own at $T" >&2; exit 1; }',
-    'export _CONDOR_SEC_TOKEN_DIRECTORY="$T"',
+    `HPCOP_OWN_TOKEN_DIR=${sitePath(t.own)}`,
+    '[ -s "$HPCOP_OWN_TOKEN_DIR/token" ] || { echo "hpc pilot: no token of its own at $HPCOP_OWN_TOKEN_DIR" >&2; exit 1; }',
+    'export _CONDOR_SEC_TOKEN_DIRECTORY="$HPCOP_OWN_TOKEN_DIR"',
   ];
 }
 

@@ -48,8 +48,8 @@ describe('a new pilot', () => {
     const [submit] = site(plan, 'submitPilots');
     expect(submit?.pilots[0]?.tokenLifetimeSeconds).toBe(3600 + MARGIN_S);
     const script = submit?.pilots[0]?.script ?? '';
-    expect(script).toContain(`T="$HOME"/.hpcop/0c0ffee0-site1/tokens/${name(0)}`);
-    expect(script).toContain('export _CONDOR_SEC_TOKEN_DIRECTORY="$T"');
+    expect(script).toContain(`HPCOP_OWN_TOKEN_DIR="$HOME"/.hpcop/0c0ffee0-site1/tokens/${name(0)}`);
+    expect(script).toContain('export _CONDOR_SEC_TOKEN_DIRECTORY="$HPCOP_OWN_TOKEN_DIR"');
     expect(script).not.toContain('pilot.token');
     expect(plan.status?.pilotTokens).toEqual({
       identity: 'pilot@pool.example',
