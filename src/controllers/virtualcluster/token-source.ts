@@ -7,7 +7,7 @@ import { MIN_TOKEN_MARGIN_SECONDS, POOL_DEFAULTS, PILOT_TOKEN_KEY } from '../../
 import type { VirtualCluster } from '../../crds/virtualcluster.js';
 import { SecretAccessError, type Secrets } from '../../runtime/kube-api.js';
 import { durationMs } from '../../util/units.js';
-import { jwtClaims } from './credentials.js';
+import { jwtClaims, tokenExpiry } from './credentials.js';
 import type { TokenView } from './model.js';
 import { tokenHash } from './site-sessions.js';
 
@@ -68,6 +68,5 @@ export function preparedMark(token: TokenView | undefined): string | undefined {
 /** When the shared pool token expires (ms since the epoch), if it says. */
 export function sharedTokenExpiry(token: TokenView | undefined): number | undefined {
   if (token?.kind !== 'ok' || token.mode !== 'shared') return undefined;
-  const exp = jwtClaims(token.token)?.exp;
-  return typeof exp === 'number' ? exp * 1000 : undefined;
+  return tokenExpiry(token.token)?.getTime();
 }
