@@ -7,6 +7,7 @@ import {
   makeTrackedJob,
   observe,
 } from '../../../test/support/builders/hpcjob.js';
+import type { HPCJob } from '../../crds/hpcjob.js';
 import { observedTarget } from './placement.js';
 import { transition } from './transition.js';
 
@@ -127,5 +128,66 @@ describe('HPCJob transition: deletion', () => {
       'removeFinalizer',
       'forget',
     ]);
+  });
+
+  describe('a removed job that stays in the queue (its shadow cannot reach the execute side)', () => {
+    const removedBy = (job: HPCJob) => makeTrackedJob(job).removed('HPCJob deleted', T0).acked();
+
+    it('waits out --force-removal-after-seconds: the schedd may still end it the ordinary way', () => {
+      const job = deleting().obj();
+      const t = transition(
+        job,
+        observe()
+          .at(T0 + 59_000)
+          .jobs(removedBy(job).obj())
+          .obj(),
+        settings,
+      );
+      expect(kinds(t)).toEqual([]);
+      expect(t.requeueAfterMs).toBe(1000);
+    });
+
+    it('then forces it out with condor_rm -forcex, says so in an Event, and keeps the finalizer until it left', () => {
+      const job = deleting().obj();
+      const t = transition(
+        job,
+        observe()
+          .at(T0 + 60_000)
+          .jobs(removedBy(job).obj())
+          .obj(),
+        settings,
+      );
+      expect(t.afterWrite).toEqual([{ kind: 'forceRemove', job: { jobId: '7.0', uid: 'uid-step' } }]);
+      expect(t.events).toEqual([
+        expect.objectContaining({ type: 'Warning', reason: 'RemovalForced', action: 'Delete' }),
+      ]);
+      expect(t.events[0]?.note).toContain('7.0');
+      expect(t.requeueAfterMs).toBe(1000);
+      expect(
+        kinds(
+          transition(
+            job,
+            observe()
+              .at(T0 + 61_000)
+              .obj(),
+            settings,
+          ),
+        ),
+      ).toEqual(['removeFiles', 'removeFinalizer', 'forget']);
+    });
+
+    it('never forces a job that is not removed (X): running, held or completed jobs go the ordinary way', () => {
+      const job = deleting().obj();
+      const late = T0 + 3_600_000;
+      for (const j of [
+        makeTrackedJob(job).running().obj(),
+        makeTrackedJob(job).held(34, 102, 'memory', T0).obj(),
+        makeTrackedJob(job).completed(0, T0).obj(),
+      ]) {
+        const t = transition(job, observe().at(late).jobs(j).obj(), settings);
+        expect(kinds(t)).not.toContain('forceRemove');
+        expect(t.events.map((e) => e.reason)).not.toContain('RemovalForced');
+      }
+    });
   });
 });

@@ -157,8 +157,9 @@ export class TrackedJobBuilder {
     return this.held(HoldCode.UserRequest, 0, 'via condor_hold (by user alice)', since);
   }
 
-  removed(reason = 'via condor_rm (by user alice)'): this {
-    return this.ad({ JobStatus: JobStatus.Removed, RemoveReason: reason });
+  /** Removed (X) since `since` (ms; EnteredCurrentStatus), still in the queue. */
+  removed(reason = 'via condor_rm (by user alice)', since = T0): this {
+    return this.ad({ JobStatus: JobStatus.Removed, RemoveReason: reason, EnteredCurrentStatus: seconds(since) });
   }
 
   fromHistory(): this {
@@ -192,6 +193,7 @@ export function defaultSettings(patch: Partial<HPCJobSettings> = {}): HPCJobSett
     matchAnalysisAfterMs: 60_000,
     matchAnalysisEveryMs: 300_000,
     lifecycleEvents: false,
+    forceRemovalAfterMs: 60_000,
     ...patch,
   };
 }
