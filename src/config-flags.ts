@@ -197,6 +197,13 @@ export const FLAGS: Record<string, FlagSpec> = {
     default: '86400',
     help: 'how long a hold a person placed (condor_hold) is respected before the attempt counts as failed',
   },
+  'force-removal-after-seconds': {
+    key: 'forceRemovalAfterSeconds',
+    env: 'HPCOP_FORCE_REMOVAL_AFTER_SECONDS',
+    kind: 'int',
+    default: '60',
+    help: "how long a deleted HPCJob's job may stay removed (JobStatus 3, X) in the queue, its execute side not answering, before condor_rm -forcex takes it out (else it waits for the job lease, 40 min by default)",
+  },
   'output-fetch-timeout-seconds': {
     key: 'outputFetchTimeoutSeconds',
     env: 'HPCOP_OUTPUT_FETCH_TIMEOUT_SECONDS',

@@ -38,6 +38,8 @@ export interface OperatorConfig {
   virtualClusterWaitSeconds: number;
   /** A hold placed by a person is respected this long before the attempt counts as failed (s). */
   userHoldTimeoutSeconds: number;
+  /** A deleted HPCJob's job still removed (X) in the queue after this long is taken out with condor_rm -forcex (s). */
+  forceRemovalAfterSeconds: number;
   /** Fetching a finished attempt's output is given up after failing this long (s). */
   outputFetchTimeoutSeconds: number;
   /** The most bytes a step stages back when its spec says nothing, and the most it may ask for. */

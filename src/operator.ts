@@ -64,6 +64,7 @@ export function settingsFrom(config: OperatorConfig): HPCJobSettings {
     defaultTarget: defaultTargetOf(config),
     virtualClusterWaitMs: config.virtualClusterWaitSeconds * 1000,
     userHoldTimeoutMs: config.userHoldTimeoutSeconds * 1000,
+    forceRemovalAfterMs: config.forceRemovalAfterSeconds * 1000,
     outputFetchTimeoutMs: config.outputFetchTimeoutSeconds * 1000,
     maxOutputBytes: config.maxOutputBytes,
     maxOutputBytesCeiling: config.maxOutputBytesCeiling,

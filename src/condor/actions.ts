@@ -67,21 +67,23 @@ export class ActionBatcher {
 
   /**
    * Asks for `action` on `target`. `instance` tells requests for different occasions apart (for a release:
-   * the time the hold began), so only true repeats are dropped.
+   * the time the hold began), so only true repeats are dropped. False for a repeat (dropped, or already waiting).
    */
   request(
     action: JobAction,
     target: ActionTarget,
     o: { reason?: string; instance?: string | number } = {},
-  ): void {
+  ): boolean {
     const recentKey = `${action}\0${targetKey(target)}\0${o.instance ?? ''}`;
     const sentAt = this.#recent.get(recentKey);
-    if (sentAt !== undefined && this.#o.clock.now() - sentAt < this.#o.repeatAfterMs) return;
+    if (sentAt !== undefined && this.#o.clock.now() - sentAt < this.#o.repeatAfterMs) return false;
     const k = `${action}\0${o.reason ?? ''}`;
     let group = this.#pending.get(k);
     if (!group) this.#pending.set(k, (group = { action, reason: o.reason, targets: new Map() }));
+    const waiting = group.targets.get(targetKey(target))?.recentKey === recentKey;
     group.targets.set(targetKey(target), { target, recentKey });
     this.#linger.arm();
+    return !waiting;
   }
 
   /** Requests waiting or sent recently (memory check). */
@@ -129,8 +131,13 @@ export class ActionBatcher {
       uids: chunk.flatMap(({ target }) => ('uid' in target ? [target.uid] : [])),
     };
     try {
-      await this.#api.act(g.action, sel, g.reason);
+      const changed = await this.#api.act(g.action, sel, g.reason);
       this.#o.log.debug({ schedd: this.#api.label, action: g.action, jobs: chunk.length }, 'job action sent');
+      if (g.action === 'forcex' && !changed)
+        this.#o.log.warn(
+          { schedd: this.#api.label, jobs: sel.jobs?.map((j) => j.jobId) },
+          'condor_rm -forcex matched no job in state X: HTCondor forces out only removed jobs (or they left already)',
+        );
       this.#lastError = undefined;
       const now = this.#o.clock.now();
       for (const t of chunk) this.#recent.set(t.recentKey, now);

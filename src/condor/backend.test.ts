@@ -5,6 +5,7 @@ import { ManualClock, flushPromises } from '../../test/support/manual-clock.js';
 import { SchedulerBackend, type BackendsOptions } from './backend.js';
 import { CondorError } from './errors.js';
 import { JobStatus } from './job-status.js';
+import { Tag } from './tags.js';
 import type { CondorConnector, ScheddApi } from './schedd-api.js';
 import { s } from './submit-description.js';
 
@@ -189,5 +190,26 @@ describe('SchedulerBackend', () => {
     backend.release({ jobId: id, uid: 'u' }, 200);
     await clock.advanceAsync(200);
     expect(schedd.calls.filter((c) => c.method === 'release')).toHaveLength(2);
+  });
+
+  it('forces out with condor_rm -forcex only a job it saw removed (X), once per try, and the job leaves the queue', async () => {
+    const { clock, schedd, backend } = setup();
+    const running = schedd.add({ ...tags('u', 1), JobStatus: JobStatus.Running });
+    const stuck = schedd.add({ ...tags('u', 2), JobStatus: JobStatus.Running });
+    schedd.unreachable.add(stuck);
+    await backend.pollNow();
+    // Running: refused before HTCondor would refuse it; nothing is sent.
+    expect(backend.forceRemove({ jobId: stuck, uid: 'u' })).toBe('notRemoved');
+    schedd.set(stuck, { JobStatus: JobStatus.Removed, [Tag.Ack]: true });
+    await backend.pollNow();
+    expect(backend.forceRemove({ jobId: running, uid: 'u' })).toBe('notRemoved');
+    expect(backend.forceRemove({ jobId: stuck, uid: 'u' })).toBe('sent');
+    expect(backend.forceRemove({ jobId: stuck, uid: 'u' })).toBe('repeat');
+    await clock.advanceAsync(200);
+    expect(schedd.calls.filter((c) => c.method === 'forcex')).toEqual([
+      { method: 'forcex', sel: { operator: 'op', jobs: [{ jobId: stuck, uid: 'u' }], uids: [] } },
+    ]);
+    expect([...schedd.queue.keys()]).toEqual([running]);
+    expect(schedd.past.map((ad) => ad.LeaveJobInQueue)).toEqual([false]);
   });
 });

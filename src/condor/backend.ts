@@ -11,7 +11,9 @@ import { ActionBatcher } from './actions.js';
 import { SubmitCoalescer, type SubmitOutcome, type SubmitRequest } from './coalescer.js';
 import { MatchAnalyzer, type AnalysisResult } from './match-analyzer.js';
 import type { CondorMetrics } from './metrics.js';
+import { JobStatus } from './job-status.js';
 import { OutputFetcher, type FetchState } from './output-fetcher.js';
+import { adNumber } from './parse.js';
 import { scheddLabel, type CondorConnector, type JobRef, type ScheddTarget } from './schedd-api.js';
 import { JobTracker, type Lookup, type TrackedJob } from './tracker.js';
 
@@ -64,6 +66,7 @@ export class SchedulerBackend {
   readonly #fetcher: OutputFetcher;
   readonly #analyzer: MatchAnalyzer;
   readonly #clock: Clock;
+  readonly #metrics: CondorMetrics | undefined;
   #lastUsed: number;
 
   constructor(target: ScheddTarget, o: BackendsOptions) {
@@ -71,6 +74,7 @@ export class SchedulerBackend {
     this.target = target;
     this.name = scheddLabel(target);
     this.#clock = o.clock;
+    this.#metrics = o.metrics;
     this.#lastUsed = o.clock.now();
     const log = o.log.child({ schedd: this.name });
     const common = { operatorId: o.operatorId, clock: o.clock, log, metrics: o.metrics };
@@ -152,6 +156,19 @@ export class SchedulerBackend {
 
   remove(target: { job: JobRef } | { uid: string }, reason: string): void {
     this.#actions.request('remove', target, { reason });
+  }
+
+  /**
+   * condor_rm -forcex of a job the tracker last saw removed (X): it leaves the queue at once. A job seen in
+   * any other state (or not at all) is refused here, before HTCondor would refuse it: a live job is removed
+   * the ordinary way first. 'sent' when asked for, 'repeat' when it was asked for moments ago.
+   */
+  forceRemove(job: JobRef): 'sent' | 'repeat' | 'notRemoved' {
+    const seen = this.#tracker.inQueue(job.uid).find((j) => j.jobId === job.jobId);
+    if (!seen || adNumber(seen.ad, 'JobStatus') !== JobStatus.Removed) return 'notRemoved';
+    if (!this.#actions.request('forcex', { job })) return 'repeat';
+    this.#metrics?.forcedRemovals.inc({ schedd: this.name });
+    return 'sent';
   }
 
   hold(job: JobRef, reason: string): void {

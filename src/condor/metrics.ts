@@ -55,6 +55,12 @@ export class CondorMetrics {
     labelNames: ['schedd'] as const,
     registers: [],
   });
+  readonly forcedRemovals = new Counter({
+    name: 'hpc_condor_forced_removals_total',
+    help: 'Jobs of deleted HPCJobs taken out of the queue with condor_rm -forcex: removed (X) past --force-removal-after-seconds, their execute side not answering',
+    labelNames: ['schedd'] as const,
+    registers: [],
+  });
   readonly outputFetchFailures = new Counter({
     name: 'hpc_condor_output_fetch_failures_total',
     help: 'Failed condor_transfer_data calls per schedd (each job is tried again with backoff)',

@@ -52,7 +52,11 @@ export interface JobSelector {
   changedWithinSeconds?: number;
 }
 
-export type JobAction = 'remove' | 'hold' | 'release';
+/**
+ * `forcex` is condor_rm -forcex: a job already removed (JobStatus 3, X) leaves the queue at once, without its
+ * shadow ending (nothing is cleaned up on the execute side). It never applies to a job in any other state.
+ */
+export type JobAction = 'remove' | 'hold' | 'release' | 'forcex';
 
 /** Why a call is made, for the condor command metrics (what drives the load). */
 export type CallPurpose = 'track' | 'adopt' | 'submit' | 'action' | 'logs' | 'probe' | 'pilots' | 'analyze';
@@ -69,7 +73,10 @@ export interface ScheddApi {
   query(sel: JobSelector, attributes: readonly string[], purpose: CallPurpose): Promise<JobAd[]>;
   /** Jobs that left the queue, newest first, at most `limit`. */
   history(sel: JobSelector, attributes: readonly string[], o: { limit?: number }): Promise<JobAd[]>;
-  /** Removes, holds or releases the matching jobs; false when none matched or all were in that state already. */
+  /**
+   * Removes, holds or releases the matching jobs, or forces removed ones out of the queue (forcex: only jobs
+   * in X match); false when none matched or all were in that state already.
+   */
   act(action: JobAction, sel: JobSelector, reason?: string): Promise<boolean>;
   /** Sets HPCAck = true on the matching jobs (their end is recorded; they may leave the queue). */
   acknowledge(sel: JobSelector): Promise<boolean>;

@@ -93,10 +93,19 @@ export class ScheddCommands {
   /**
    * condor_rm / condor_hold / condor_release by constraint. Returns false when no job matched or all were
    * already in that state: these tools exit 1 for "not found" and "already done" (reference/htcondor.md §3).
+   * `forcex` (condor_rm only) takes jobs already removed (X) out of the queue at once; HTCondor refuses it for
+   * a job in any other state (exit 1, "not in `X' state to be forcibly removed"), which is false here too.
    */
-  async act(action: JobTool, constraint: string, reason?: string): Promise<boolean> {
-    const args = ['-constraint', constraint];
-    if (reason !== undefined && action !== 'condor_release')
+  async act(
+    action: JobTool,
+    constraint: string,
+    reason?: string,
+    o: { forcex?: boolean } = {},
+  ): Promise<boolean> {
+    if (o.forcex && action !== 'condor_rm')
+      throw new Error(`-forcex is an option of condor_rm, not ${action}`);
+    const args = [...(o.forcex ? ['-forcex'] : []), '-constraint', constraint];
+    if (reason !== undefined && action !== 'condor_release' && !o.forcex)
       args.push('-reason', reason.replace(/[\r\n]+/g, ' '));
     const r = await this.#run(action, args, { okExitCodes: [1], purpose: 'action' });
     if (r.exitCode === 0) return true;
@@ -183,7 +192,9 @@ function isNothingMatched(r: RunResult): boolean {
     /Couldn't find\/\w+ all jobs matching constraint/i.test(text) ||
     /There are no jobs in the queue/i.test(text) ||
     /not found/i.test(text) ||
-    /already (marked for removal|held)|not held to be released/i.test(text)
+    /already (marked for removal|held)|not held to be released|not in .X. state to be forcibly removed/i.test(
+      text,
+    )
   );
 }
 

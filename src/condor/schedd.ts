@@ -15,6 +15,7 @@ const TOOL: Record<JobAction, JobTool> = {
   remove: 'condor_rm',
   hold: 'condor_hold',
   release: 'condor_release',
+  forcex: 'condor_rm',
 };
 
 /** One job as a constraint: `ClusterId.ProcId` (the numbers checked) and its HPCJobUID. */
@@ -65,6 +66,11 @@ export class ScheddClient implements ScheddApi {
   }
 
   act(action: JobAction, sel: JobSelector, reason?: string): Promise<boolean> {
+    if (action === 'forcex')
+      // Only jobs in X match: the schedd refuses -forcex for any other, and says nothing matched.
+      return this.commands.act('condor_rm', `${selectorConstraint(sel)} && JobStatus == 3`, undefined, {
+        forcex: true,
+      });
     return this.commands.act(TOOL[action], selectorConstraint(sel), reason);
   }
 

@@ -32,6 +32,11 @@ export class FakeSchedd implements ScheddApi {
   transferFails = false;
   /** Jobs whose spooled sandbox lacks a file it lists: transferData of any of them fails as HTCondor does. */
   readonly missingFromSpool = new Set<string>();
+  /**
+   * Jobs whose shadow cannot reach the execute side: once removed they stay in X, acknowledged or not, until
+   * condor_rm -forcex (the job lease is not modelled here).
+   */
+  readonly unreachable = new Set<string>();
 
   constructor(readonly clock: Clock) {}
 
@@ -97,7 +102,7 @@ export class FakeSchedd implements ScheddApi {
 
   #leave(jobId: string): void {
     const ad = this.queue.get(jobId);
-    if (ad && ended(ad) && ad[Tag.Ack] === true) {
+    if (ad && ended(ad) && ad[Tag.Ack] === true && !this.unreachable.has(jobId)) {
       this.queue.delete(jobId);
       this.past.unshift(ad);
     }
@@ -135,6 +140,7 @@ export class FakeSchedd implements ScheddApi {
 
   async act(action: JobAction, sel: JobSelector, reason?: string): Promise<boolean> {
     await this.#enter(action, { sel, reason });
+    if (action === 'forcex') return this.#forcex(sel);
     const hit = [...this.queue.entries()].filter(([, ad]) => this.matches(ad, sel));
     for (const [id, ad] of hit) {
       if (action === 'remove') this.set(id, { JobStatus: JobStatus.Removed, RemoveReason: reason ?? '' });
@@ -142,6 +148,20 @@ export class FakeSchedd implements ScheddApi {
         this.set(id, { JobStatus: JobStatus.Held, HoldReasonCode: 1, HoldReason: reason ?? '' });
       if (action === 'release' && ad.JobStatus === JobStatus.Held)
         this.set(id, { JobStatus: JobStatus.Idle });
+    }
+    return hit.length > 0;
+  }
+
+  /** condor_rm -forcex: jobs in X leave at once (LeaveJobInQueue = False); any other is refused. */
+  #forcex(sel: JobSelector): boolean {
+    const hit = [...this.queue.entries()].filter(
+      ([, ad]) => this.matches(ad, sel) && ad.JobStatus === JobStatus.Removed,
+    );
+    for (const [id, ad] of hit) {
+      ad.LeaveJobInQueue = false;
+      this.queue.delete(id);
+      this.unreachable.delete(id);
+      this.past.unshift(ad);
     }
     return hit.length > 0;
   }

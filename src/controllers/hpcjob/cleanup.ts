@@ -3,11 +3,12 @@
  * and everything when the HPCJob is deleted. A job still idle, running or held is removed; an ended one is
  * acknowledged, which lets it leave. The finalizer goes only when nothing of the HPCJob is in the queue and
  * nothing can still appear there: no submission running, and a whole read of the queue since the last one
- * ended (a condor_submit that timed out may have committed).
+ * ended (a condor_submit that timed out may have committed). A removed job the schedd keeps because its
+ * execute side does not answer is forced out (condor_rm -forcex) after a grace.
  */
-import { refOf } from './job-state.js';
+import type { TrackedJob } from '../../condor/tracker.js';
 import type { Draft } from './draft.js';
-import { hasEnded } from './job-state.js';
+import { hasEnded, jobState, refOf } from './job-state.js';
 import { ActionReason, EventReason, Requeue } from './reasons.js';
 
 /** Removes or acknowledges every queued job of the HPCJob that `keep` does not accept. */
@@ -59,6 +60,7 @@ export function finalize(d: Draft): void {
     if (live.length > 0 || !s.settled)
       d.effect({ kind: 'remove', target: { uid: d.uid }, reason: ActionReason.deleted });
     for (const j of s.jobs) if (hasEnded(j) && !j.acked) d.effect({ kind: 'acknowledge', job: refOf(j) });
+    forceOutStuck(d, s.name, s.jobs);
     if (s.jobs.length > 0 || !s.settled) {
       d.requeue(Requeue.Cleanup);
       return;
@@ -67,4 +69,30 @@ export function finalize(d: Draft): void {
   d.effect({ kind: 'removeFiles' });
   d.effect({ kind: 'removeFinalizer' });
   d.effect({ kind: 'forget' });
+}
+
+/**
+ * A removed job (JobStatus 3, X) leaves the queue once its shadow has ended. A shadow that cannot reach the
+ * execute side (its pilot died or was cancelled before the removal reached the starter) waits out the job
+ * lease (JobLeaseDuration, 40 minutes by default), and the finalizer would wait with it. Past
+ * `forceRemovalAfterMs` in X, condor_rm -forcex takes the job out at once. Only jobs in X: HTCondor refuses
+ * -forcex for any other, and a live job is removed the ordinary way first. Only this HPCJob's jobs: they are
+ * addressed by id and HPCJobUID, under the operator's id.
+ */
+function forceOutStuck(d: Draft, schedd: string, jobs: readonly TrackedJob[]): void {
+  const graceMs = d.settings.forceRemovalAfterMs;
+  for (const j of jobs) {
+    const st = jobState(j);
+    if (st.state !== 'removed' || st.endedAt === undefined) continue;
+    if (d.now - st.endedAt * 1000 < graceMs) continue;
+    d.effect({ kind: 'forceRemove', job: refOf(j) });
+    d.event(
+      'Warning',
+      EventReason.RemovalForced,
+      'Delete',
+      `job ${j.jobId} stayed removed (X) in the queue of schedd ${schedd} for more than ${graceMs / 1000}s: ` +
+        'its execute side does not answer (a pilot that died?). The operator took it out with condor_rm -forcex; ' +
+        'HTCondor did not clean up what it may have left on the execute side',
+    );
+  }
 }

@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { SchedulerBackend, SchedulerBackends } from '../../condor/backend.js';
+import type { JobRef } from '../../condor/schedd-api.js';
 import { API_VERSION } from '../../crds/common.js';
 import { HPCJOB_KIND, type HPCJob } from '../../crds/hpcjob.js';
 import type { Recorder } from '../../runtime/event-types.js';
@@ -93,6 +94,8 @@ async function perform(
       return deps.files.submitted(job, e.attempt);
     case 'remove':
       return backendOf(t, deps, e.kind).remove(e.target, e.reason);
+    case 'forceRemove':
+      return forceRemove(e.job, backendOf(t, deps, e.kind), log);
     case 'hold':
       return backendOf(t, deps, e.kind).hold(e.job, e.reason);
     case 'release':
@@ -151,4 +154,20 @@ async function submit(
       maxOutputBytes: e.maxOutputBytes,
     }),
   });
+}
+
+/** condor_rm -forcex of a job stuck in X (the transition's RemovalForced Event says why), logged once a try. */
+function forceRemove(job: JobRef, backend: SchedulerBackend, log: Logger): void {
+  const outcome = backend.forceRemove(job);
+  const at = { jobId: job.jobId, schedd: backend.name };
+  if (outcome === 'sent')
+    log.warn(
+      at,
+      'the job stayed removed (X) in the queue past the grace: forcing it out with condor_rm -forcex',
+    );
+  else if (outcome === 'notRemoved')
+    log.warn(
+      at,
+      'not forcing out a job that is not removed (X): condor_rm -forcex applies only to removed jobs',
+    );
 }

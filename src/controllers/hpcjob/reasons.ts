@@ -68,6 +68,8 @@ export const EventReason = {
   Failed: 'Failed',
   Lost: 'Lost',
   CleanupBlocked: 'CleanupBlocked',
+  /** A deleted HPCJob's job stayed removed (X) in the queue past the grace and was taken out with -forcex. */
+  RemovalForced: 'RemovalForced',
   NotSchedulable: 'NotSchedulable',
 } as const;
 

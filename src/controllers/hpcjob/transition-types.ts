@@ -59,6 +59,12 @@ export interface HPCJobSettings {
   virtualClusterWaitMs: number;
   /** A hold placed by a person is respected this long, then treated as a failure of the attempt. */
   userHoldTimeoutMs: number;
+  /**
+   * A deleted HPCJob's job that stays removed (X) in the queue this long is taken out with condor_rm -forcex:
+   * its shadow cannot reach the execute side (a pilot that died), and the schedd would keep it, and the
+   * finalizer with it, until the job lease ends.
+   */
+  forceRemovalAfterMs: number;
   /** Fetching an attempt's output is given up after trying this long (the attempt says so). */
   outputFetchTimeoutMs: number;
   /** The most bytes a step stages back when its spec says nothing, and the most it may ask for. */
@@ -89,6 +95,8 @@ export type HPCJobEffect =
   | { kind: 'clearSubmission'; attempt: number }
   | { kind: 'attemptSubmitted'; attempt: number }
   | { kind: 'remove'; target: { job: JobRef } | { uid: string }; reason: string }
+  /** condor_rm -forcex: a job already removed (X) leaves the queue at once, its execute side not cleaned up. */
+  | { kind: 'forceRemove'; job: JobRef }
   | { kind: 'hold'; job: JobRef; reason: string }
   | { kind: 'release'; job: JobRef; holdSince?: number }
   | { kind: 'fetchOutput'; job: TrackedJob }

@@ -159,7 +159,11 @@ export class TrackedJobBuilder {
 
   /** Removed (X) since `since` (ms; EnteredCurrentStatus), still in the queue. */
   removed(reason = 'via condor_rm (by user alice)', since = T0): this {
-    return this.ad({ JobStatus: JobStatus.Removed, RemoveReason: reason, EnteredCurrentStatus: seconds(since) });
+    return this.ad({
+      JobStatus: JobStatus.Removed,
+      RemoveReason: reason,
+      EnteredCurrentStatus: seconds(since),
+    });
   }
 
   fromHistory(): this {
