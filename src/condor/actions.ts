@@ -21,8 +21,8 @@ export interface ActionOptions {
   operatorId: string;
   clock: Clock;
   log: Logger;
-  /** Told after each flush (the tracker polls soon to see the effect). */
-  onFlushed?: () => void;
+  /** Told after each flush (the tracker polls soon to see the effect; `full` when jobs left the queue). */
+  onFlushed?: (o: { full: boolean }) => void;
   /** Quiet time after the last request before a batch goes out... */
   lingerMs?: number;
   /** ...but no request waits longer than this for its batch. */
@@ -52,6 +52,8 @@ export class ActionBatcher {
   #pruner: Timer | undefined;
   #running: Promise<void> = Promise.resolve();
   #lastError: string | undefined;
+  /** A condor_rm -forcex of this flush took jobs out of the queue. */
+  #forcedOut = false;
 
   constructor(api: ScheddApi, o: ActionOptions) {
     this.#api = api;
@@ -111,7 +113,8 @@ export class ActionBatcher {
       }
     }
     this.#prune();
-    this.#o.onFlushed?.();
+    this.#o.onFlushed?.({ full: this.#forcedOut });
+    this.#forcedOut = false;
   }
 
   #prune(): void {
@@ -130,10 +133,14 @@ export class ActionBatcher {
       jobs: chunk.flatMap(({ target }) => ('job' in target ? [target.job] : [])),
       uids: chunk.flatMap(({ target }) => ('uid' in target ? [target.uid] : [])),
     };
+    // A request made while the call is on its way is a repeat too (its effect is not visible yet).
+    const sentAt = this.#o.clock.now();
+    for (const t of chunk) this.#recent.set(t.recentKey, sentAt);
     try {
       const changed = await this.#api.act(g.action, sel, g.reason);
       this.#o.log.debug({ schedd: this.#api.label, action: g.action, jobs: chunk.length }, 'job action sent');
-      if (g.action === 'forcex' && !changed)
+      if (g.action === 'forcex' && changed) this.#forcedOut = true;
+      else if (g.action === 'forcex')
         this.#o.log.warn(
           { schedd: this.#api.label, jobs: sel.jobs?.map((j) => j.jobId) },
           'condor_rm -forcex matched no job in state X: HTCondor forces out only removed jobs (or they left already)',
@@ -142,6 +149,7 @@ export class ActionBatcher {
       const now = this.#o.clock.now();
       for (const t of chunk) this.#recent.set(t.recentKey, now);
     } catch (e) {
+      for (const t of chunk) if (this.#recent.get(t.recentKey) === sentAt) this.#recent.delete(t.recentKey);
       // The reconcile asks again while the job is not in the wanted state; just report it.
       this.#lastError = e instanceof Error ? e.message : String(e);
       this.#o.log.warn(

@@ -211,5 +211,8 @@ describe('SchedulerBackend', () => {
     ]);
     expect([...schedd.queue.keys()]).toEqual([running]);
     expect(schedd.past.map((ad) => ad.LeaveJobInQueue)).toEqual([false]);
+    // Only a whole read shows that a job left: the next poll is one (not the next full read, 30 s on).
+    await backend.pollNow();
+    expect(backend.jobsOf('u').map((j) => j.jobId)).toEqual([running]);
   });
 });

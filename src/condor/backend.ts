@@ -96,7 +96,7 @@ export class SchedulerBackend {
       afterSubmit: o.afterSubmit,
       ...o.coalescer,
     });
-    this.#actions = new ActionBatcher(api, { ...common, onFlushed: () => this.#tracker.nudge() });
+    this.#actions = new ActionBatcher(api, { ...common, onFlushed: (f) => this.#tracker.nudge(f) });
     this.#fetcher = new OutputFetcher(api, { ...common, onDone: o.onChange });
     this.#analyzer = new MatchAnalyzer(api, {
       ...common,

@@ -80,6 +80,7 @@ export class JobTracker {
   #lastPollOk = 0;
   #lastFullReadStart = 0;
   #nudged = false;
+  #wantFull = false;
 
   constructor(api: ScheddApi, o: TrackerOptions) {
     this.#api = api;
@@ -137,9 +138,13 @@ export class JobTracker {
     await this.#polling;
   }
 
-  /** Polls soon: something was just submitted or acted on. */
-  nudge(): void {
+  /**
+   * Polls soon: something was just submitted or acted on. `full`: jobs left the queue (condor_rm -forcex),
+   * which only a whole read shows.
+   */
+  nudge(o: { full?: boolean } = {}): void {
     this.#nudged = true;
+    if (o.full) this.#wantFull = true;
     this.#interval = this.#o.minIntervalMs;
     if (this.#stopped || this.#polling) return;
     const due = this.#lastPollStart + this.#o.minIntervalMs - this.#o.clock.now();
@@ -228,6 +233,7 @@ export class JobTracker {
     try {
       await this.#flushAcks();
       const full =
+        this.#wantFull ||
         !this.#synced ||
         this.#o.fullPollIntervalMs <= 0 ||
         started - this.#lastFullReadStart >= this.#o.fullPollIntervalMs ||
@@ -237,7 +243,10 @@ export class JobTracker {
       this.#o.metrics?.trackerPolls.inc({ schedd: this.name, kind: full ? 'full' : 'delta' });
       changed = (await this.#lookUpHistory()) || changed;
       this.#lastPollOk = started;
-      if (full) this.#lastFullReadStart = started;
+      if (full) {
+        this.#lastFullReadStart = started;
+        this.#wantFull = false;
+      }
       if (!this.#synced) {
         this.#synced = true;
         changed = true;

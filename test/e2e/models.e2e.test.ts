@@ -6,7 +6,7 @@
  *   spec changes and the start of a deletion bump it; a finalizer keeps a deleted object (deletionTimestamp)
  *   until it is removed, and no new finalizer may be added meanwhile (422); a watch from a compacted
  *   resourceVersion gets 410 Gone.
- * - HTCondor, through the real ScheddApi (condor/schedd.ts, the interface the model implements): a hold by a person has HoldReasonCode 1 (and holding it again is "already held"); a finished
+ * - HTCondor, through the real ScheddApi (condor/schedd.ts, the interface the model implements): a hold by a person has HoldReasonCode 1 (and holding it again is "already held"); condor_rm -forcex of a job not in X is refused; a finished
  *   job with leave_in_queue stays in the queue until HPCAck, then moves to condor_history; after the schedd's
  *   spool is wiped, job ids start from 1 again and the old job is in neither the queue nor the history.
  *
@@ -181,6 +181,18 @@ describe('HTCondor, through the real ScheddApi, behaves as the simulation models
     expect(await sd.act('release', sel(uid))).toBe(true);
     const [released] = await sd.query(sel(uid), ATTRS, 'track');
     expect(adNumber(released ?? {}, 'LastHoldReasonCode')).toBe(1);
+    await sd.act('remove', sel(uid));
+    await sd.acknowledge(sel(uid));
+  });
+
+  it('refuses condor_rm -forcex for a job that is not removed (X): nothing matches, the job is left as it was', async () => {
+    const uid = uniqueName('forcex');
+    await submit(uid, 'sleep 600');
+    const [before] = await sd.query(sel(uid), ATTRS, 'track');
+    expect(adNumber(before ?? {}, 'JobStatus')).not.toBe(JobStatus.Removed);
+    expect(await sd.act('forcex', sel(uid))).toBe(false);
+    const [after] = await sd.query(sel(uid), ATTRS, 'track');
+    expect(adNumber(after ?? {}, 'JobStatus')).toBe(adNumber(before ?? {}, 'JobStatus'));
     await sd.act('remove', sel(uid));
     await sd.acknowledge(sel(uid));
   });

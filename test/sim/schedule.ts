@@ -102,6 +102,7 @@ async function phases(w: World, replicas: Replicas, plan: Plan, stopped: () => b
   if (!stopped()) {
     deleteEverything(w);
     await w.sched.run({ until: w.sched.now() + plan.cleanupMaxMs, stop: () => stopped() || empty(w) });
+    if (!stopped()) w.checker.stuckRemovals();
     if (!stopped())
       await w.sched.run({ until: w.sched.now() + SETTLE_MS, stop: () => stopped() || released(w) });
     if (!stopped()) w.checker.cleanup();

@@ -31,6 +31,8 @@ export interface SimJob {
   heldBy?: 'person' | 'operator' | 'system';
   /** condor_transfer_data fetched its sandbox. */
   transferred: boolean;
+  /** Removed while its execute side was gone: its shadow waits out the job lease, the job stays in X. */
+  shadowCutOff?: boolean;
 }
 
 export const seconds = (ms: number): number => Math.floor(ms / 1000);

@@ -82,6 +82,8 @@ export interface LifeHost {
   slotsFor(virtualCluster: string): number;
   /** The job ended (Completed or Removed): it leaves the queue unless kept for its acknowledgement. */
   ended(job: SimJob): void;
+  /** The job was removed but its shadow cannot reach the execute side: it stays in X (see ScheddModel). */
+  cutOff(job: SimJob): void;
   changed(job: SimJob, what: string): void;
 }
 
@@ -190,6 +192,11 @@ export class Lifecycle {
     setStatus(job, JobStatus.Removed, this.host.now());
     job.ad.RemoveReason = reason;
     this.host.changed(job, `Removed (${reason})`);
-    this.host.ended(job);
+    // A running job whose VirtualCluster has no pilot left (cancelled, or its node died): nothing answers its
+    // shadow, which waits for the starter to come back until the job lease ends.
+    const vc = job.ad.HPCVirtualCluster;
+    if (s === JobStatus.Running && typeof vc === 'string' && this.host.slotsFor(vc) === 0)
+      this.host.cutOff(job);
+    else this.host.ended(job);
   }
 }

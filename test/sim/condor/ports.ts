@@ -10,6 +10,7 @@ import type { JobAd } from '../../../src/condor/parse.js';
 import type {
   CollectorApi,
   CondorConnector,
+  JobAction,
   JobSelector,
   ScheddApi,
   ScheddTarget,
@@ -69,8 +70,8 @@ export class SimScheddApi implements ScheddApi {
     );
   }
 
-  act(action: 'remove' | 'hold' | 'release', sel: JobSelector, reason?: string): Promise<boolean> {
-    const tool = action === 'remove' ? 'condor_rm' : `condor_${action}`;
+  act(action: JobAction, sel: JobSelector, reason?: string): Promise<boolean> {
+    const tool = action === 'remove' || action === 'forcex' ? 'condor_rm' : `condor_${action}`;
     return this.#call(tool, action, sel, (s) => s.act(action, sel, reason, this.who));
   }
 

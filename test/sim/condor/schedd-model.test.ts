@@ -8,7 +8,7 @@ import { kit, watch } from '../testkit.js';
 import { SIM_EPOCH } from '../scheduler.js';
 import { CollectorModel, CondorWorld, LOCAL } from './pools.js';
 import { SimCondorConnector } from './ports.js';
-import { ScheddModel } from './schedd-model.js';
+import { JOB_LEASE_MS, ScheddModel } from './schedd-model.js';
 
 const OP = 'sim-op';
 const TIMEOUTS = { submit: 20_000, query: 15_000, transfer: 60_000, status: 15_000 };
@@ -17,7 +17,9 @@ function condor(o: { outcome?: 'ok' | 'exit'; historyMax?: number; runMs?: numbe
   const k = kit();
   const files = new FileStore();
   const world = new CondorWorld(TIMEOUTS);
-  const schedd = new ScheddModel(LOCAL, k.sched, k.prng, k.trace, files, () => 0, {
+  /** Pilot slots of every VirtualCluster (none unless a test adds them). */
+  const pilots = { slots: 0 };
+  const schedd = new ScheddModel(LOCAL, k.sched, k.prng, k.trace, files, () => pilots.slots, {
     historyMax: o.historyMax ?? 100,
     jobOutcome: o.outcome ?? 'ok',
     jobRunMs: o.runMs,
@@ -32,6 +34,7 @@ function condor(o: { outcome?: 'ok' | 'exit'; historyMax?: number; runMs?: numbe
   return {
     ...k,
     files,
+    pilots,
     world,
     schedd,
     api: connector.schedd({}),
@@ -40,7 +43,7 @@ function condor(o: { outcome?: 'ok' | 'exit'; historyMax?: number; runMs?: numbe
   };
 }
 
-function job(uid: string, attempt = 1, o: { transfer?: boolean } = {}): SubmitJob {
+function job(uid: string, attempt = 1, o: { transfer?: boolean; vc?: string } = {}): SubmitJob {
   return {
     commands: {
       initialdir: s.string(`/logs/t1/${uid}/${attempt}`),
@@ -55,7 +58,7 @@ function job(uid: string, attempt = 1, o: { transfer?: boolean } = {}): SubmitJo
       [Tag.JobUID]: uid,
       [Tag.Attempt]: attempt,
       [Tag.Ref]: `t1/${uid}`,
-      HPCVirtualCluster: null,
+      HPCVirtualCluster: o.vc ?? null,
     },
   };
 }
@@ -211,5 +214,36 @@ describe('schedd model', () => {
     const o = watch(c.api.transferData({ operator: OP, uids: ['u1'] }));
     await c.advance(5_000);
     expect([(o.error as CondorError).kind, c.files.list('/logs').length]).toEqual(['failed', 0]);
+  });
+
+  it('keeps a removed job whose pilot is gone in X, acknowledged or not, until -forcex (at once) or the job lease ends; refuses -forcex of a job not in X', async () => {
+    const c = condor({ runMs: 3_600_000 });
+    c.pilots.slots = 1;
+    watch(c.api.submit([job('u1', 1, { vc: 't1/vc' }), job('u2', 1, { vc: 't1/vc' })]));
+    await c.advance(120_000);
+    const statuses = () => [...c.schedd.queue.values()].map((j) => j.ad.JobStatus);
+    expect(statuses()).toEqual([2, 2]);
+    const sel = (uid: string) => ({ operator: OP, uids: [uid] });
+    const refused = watch(c.api.act('forcex', sel('u1')));
+    await c.advance(5_000);
+    expect([refused.value, statuses()]).toEqual([false, [2, 2]]);
+    // The pilot dies; then both jobs are removed and acknowledged.
+    c.pilots.slots = 0;
+    watch(c.api.act('remove', sel('u1')));
+    watch(c.api.act('remove', sel('u2')));
+    await c.advance(5_000);
+    watch(c.api.acknowledge({ operator: OP }));
+    await c.advance(30 * 60_000);
+    expect(statuses()).toEqual([3, 3]);
+    const forced = watch(c.api.act('forcex', sel('u1')));
+    await c.advance(5_000);
+    expect([forced.value, [...c.schedd.queue.keys()], c.schedd.history[0]?.ad.LeaveJobInQueue]).toEqual([
+      true,
+      ['1.1'],
+      false,
+    ]);
+    // The other one leaves once its job lease has ended (its shadow gave up).
+    await c.advance(JOB_LEASE_MS);
+    expect(c.schedd.queue.size).toBe(0);
   });
 });

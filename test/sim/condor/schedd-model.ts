@@ -28,6 +28,9 @@ export interface CondorListener {
   onWipe?(schedd: string, queue: readonly SimJob[], history: readonly SimJob[]): void;
 }
 
+/** HTCondor's default JobLeaseDuration: a shadow that cannot reach its starter waits this long for it. */
+export const JOB_LEASE_MS = 40 * 60_000;
+
 export interface ScheddOptions {
   /** History entries kept (older ones rotate away). */
   historyMax: number;
@@ -86,6 +89,23 @@ export class ScheddModel implements LifeHost {
 
   ended(job: SimJob): void {
     if (!job.leaveInQueue || job.ad[Tag.Ack] === true) this.#leaveSoon(job);
+  }
+
+  /**
+   * A removed job whose shadow cannot reach the execute side stays in X, acknowledged or not, until
+   * condor_rm -forcex takes it out or the job lease ends (then the shadow gives up and it ends as usual).
+   */
+  cutOff(job: SimJob): void {
+    job.shadowCutOff = true;
+    this.changed(
+      job,
+      'its shadow cannot reach the execute side: stays in X until -forcex or the job lease ends',
+    );
+    this.schedule(job, JOB_LEASE_MS, () => {
+      job.shadowCutOff = false;
+      this.changed(job, 'job lease ended: its shadow gave up');
+      this.ended(job);
+    });
   }
 
   // ------------------------------------------------------------------------------------- the tools' effects
@@ -150,13 +170,22 @@ export class ScheddModel implements LifeHost {
     return limit === undefined ? found : found.slice(0, limit);
   }
 
-  /** condor_rm/hold/release: true when at least one job changed (the tools exit 1 otherwise). */
+  /**
+   * condor_rm/hold/release and condor_rm -forcex: true when at least one job changed (the tools exit 1
+   * otherwise). -forcex takes only jobs in X out of the queue; any other it refuses, as HTCondor does ("not in
+   * `X' state to be forcibly removed").
+   */
   act(action: JobAction, sel: JobSelector, reason: string | undefined, caller: Caller): boolean {
     const now = this.now();
     let changed = 0;
     for (const j of [...this.queue.values()].filter((x) => matches(x.ad, sel, now))) {
       const s = status(j);
-      if (action === 'remove' && s !== JobStatus.Removed && s !== JobStatus.Completed) {
+      if (action === 'forcex') {
+        if (s === JobStatus.Removed) {
+          this.#forceOut(j, caller.name);
+          changed++;
+        } else this.trace.add(this.name, 'condor', `${j.id} not in X: condor_rm -forcex refused`);
+      } else if (action === 'remove' && s !== JobStatus.Removed && s !== JobStatus.Completed) {
         this.life.remove(j, reason ?? `via condor_rm (by user hpcop, ${caller.name})`);
         changed++;
       } else if (
@@ -265,18 +294,29 @@ export class ScheddModel implements LifeHost {
     if (live.length === 0) return;
     const j = this.prng.pick(live);
     const tool =
-      action === 'remove' ? 'condor_rm' : action === 'forcex' ? 'condor_rm -forcex' : `condor_${action}`;
+      action === 'remove'
+        ? 'condor_rm'
+        : action === 'forcex'
+          ? 'condor_rm, then condor_rm -forcex'
+          : `condor_${action}`;
     this.trace.add('person', 'fault', `${tool} ${this.name} ${j.id}`);
     if (action === 'hold') this.life.hold(j, 'person', PERSON_HOLD);
     else if (action === 'release') this.life.release(j, 'person');
     else {
-      // -forcex also sets LeaveJobInQueue = False: the job leaves the queue without waiting for HPCAck.
-      if (action === 'forcex') {
-        j.leaveInQueue = false;
-        j.ad.LeaveJobInQueue = false;
-      }
       this.life.remove(j, 'via condor_rm (by user alice)');
+      // -forcex applies to jobs in X only: a person removes the job first.
+      if (action === 'forcex' && this.queue.get(j.id) === j) this.#forceOut(j, 'person');
     }
+  }
+
+  /** condor_rm -forcex: LeaveJobInQueue = False and the job leaves the queue at once, without its shadow. */
+  #forceOut(job: SimJob, by: string): void {
+    job.timer?.cancel();
+    job.shadowCutOff = false;
+    job.leaveInQueue = false;
+    job.ad.LeaveJobInQueue = false;
+    this.changed(job, `forced out of the queue (condor_rm -forcex) by ${by}`);
+    this.#leaveNow(job);
   }
 
   /** Releases everything a person held (the schedule heals). */
@@ -285,14 +325,19 @@ export class ScheddModel implements LifeHost {
   }
 
   #leaveSoon(job: SimJob): void {
+    if (job.shadowCutOff) return;
     const epoch = this.epoch;
     this.sched.schedule(this.prng.latency(0, 60_000), () => {
-      if (this.epoch !== epoch || this.queue.get(job.id) !== job) return;
-      this.queue.delete(job.id);
-      this.history.unshift(job);
-      if (this.history.length > this.o.historyMax) this.history.length = this.o.historyMax;
-      this.changed(job, 'left the queue for the history');
-      for (const l of this.listeners) l.onLeave?.(job);
+      if (this.epoch !== epoch || this.queue.get(job.id) !== job || job.shadowCutOff) return;
+      this.#leaveNow(job);
     });
+  }
+
+  #leaveNow(job: SimJob): void {
+    this.queue.delete(job.id);
+    this.history.unshift(job);
+    if (this.history.length > this.o.historyMax) this.history.length = this.o.historyMax;
+    this.changed(job, 'left the queue for the history');
+    for (const l of this.listeners) l.onLeave?.(job);
   }
 }

@@ -17,7 +17,7 @@ import {
 } from './checks.js';
 import type { CheckContext, Violation } from './context.js';
 import { FairnessMonitor } from './fairness.js';
-import { checkCleanup, checkLiveness, checkMemory } from './final.js';
+import { checkCleanup, checkLiveness, checkMemory, checkStuckRemovals } from './final.js';
 import { checkPilotStart, checkTokensLeft, checkTokensRemoved } from './tokens.js';
 import type { Pilot } from '../site/site-model.js';
 import { VC_FINALIZER } from '../../../src/controllers/virtualcluster/reasons.js';
@@ -91,6 +91,11 @@ export class Checker implements CondorListener, StoreListener {
 
   liveness(): void {
     checkLiveness(this.ctx, this.report);
+  }
+
+  /** At the end of the cleanup wait, before the memory settles. */
+  stuckRemovals(): void {
+    checkStuckRemovals(this.ctx, this.report);
   }
 
   cleanup(): void {

@@ -1,8 +1,9 @@
 /**
  * The invariants checked at the end of a schedule: after the faults healed and enough virtual time passed,
  * every HPCJob that was not deleted reached a final phase and left no live job behind (liveness); after
- * everything was deleted, nothing of a deleted HPCJob or VirtualCluster is left in a queue or on a site, and
- * the operator's per-job memory (diagnostics()) fell back to what it was right after start().
+ * everything was deleted, no job of a deleted HPCJob waits out its job lease in X, nothing of a deleted HPCJob
+ * or VirtualCluster is left in a queue or on a site, and the operator's per-job memory (diagnostics()) fell
+ * back to what it was right after start().
  */
 import type { HPCJob } from '../../../src/crds/hpcjob.js';
 import { FINAL_PHASES } from '../../../src/crds/hpcjob.js';
@@ -55,6 +56,31 @@ export function checkCleanup(ctx: CheckContext, report: Report): void {
       if (tokens.has(content)) report('cleanup', `a pool token is still on ${host} at ${path}`);
   }
   for (const vc of ctx.signingKeys.keys()) checkTokensLeft(ctx, report, vc);
+}
+
+/**
+ * Longer than a removed job of a deleted HPCJob may sit in X once the faults healed: the operator's grace
+ * before condor_rm -forcex (--force-removal-after-seconds, 60 s), its tracking and a wide margin; far less
+ * than the job lease (40 minutes) a shadow cut off from its execute side waits out.
+ */
+export const STUCK_REMOVAL_MS = 10 * 60_000;
+
+/**
+ * At the end of the cleanup wait: no job of a deleted HPCJob has sat removed (X) in a queue for longer than
+ * STUCK_REMOVAL_MS. Such a job holds its HPCJob's finalizer until its shadow gives up at the job lease's end,
+ * unless the operator forces it out (condor_rm -forcex).
+ */
+export function checkStuckRemovals(ctx: CheckContext, report: Report): void {
+  const now = ctx.now();
+  for (const uid of ctx.user.deleted.keys())
+    for (const j of ctx.ledger.queued(uid)) {
+      const since = Number(j.ad.EnteredCurrentStatus) * 1000;
+      if (j.ad.JobStatus !== 3 || now - since <= STUCK_REMOVAL_MS) continue;
+      report(
+        'no-stuck-removal',
+        `job ${j.schedd} ${j.id} of deleted HPCJob ${String(j.ad.HPCJobRef)} has been removed (X) in the queue for ${Math.round((now - since) / 60_000)} min: its finalizer waits out the job lease instead of condor_rm -forcex`,
+      );
+    }
 }
 
 export function checkMemory(ctx: CheckContext, report: Report): void {

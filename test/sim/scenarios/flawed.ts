@@ -6,7 +6,8 @@ import type { HPCJob } from '../../../src/crds/hpcjob.js';
 import type { OperatorFactory } from '../operator-hook.js';
 import type { Plan } from '../plan.js';
 import { MINUTE } from '../plan.js';
-import { job, quiet, vc } from './plans.js';
+import { startReplica } from '../operator-hook.js';
+import { job, pilotGoneThenDeleted, quiet, vc } from './plans.js';
 import { scripted } from './scripted.js';
 import { TOKEN_FLAWS } from './flawed-tokens.js';
 
@@ -173,6 +174,12 @@ export const FLAWS: Record<string, Flaw> = {
       );
       await s.submitPilot('pilots', 'p-1', `VirtualCluster = "${v.metadata.namespace}/${v.metadata.name}"`);
     }),
+  },
+  'waits out the job lease of a removed job whose pilot is gone (no condor_rm -forcex)': {
+    invariant: 'no-stuck-removal',
+    plan: pilotGoneThenDeleted,
+    // The real operator, its grace before -forcex longer than any run.
+    factory: (c, d, ctl) => startReplica({ ...c, forceRemovalAfterSeconds: 86_400 }, d, ctl),
   },
   ...TOKEN_FLAWS,
 };

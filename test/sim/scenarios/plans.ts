@@ -57,6 +57,18 @@ export const fault = (
 const del = (at: number, name: string, ns = 't1'): UserAction => ({ at, kind: 'delete', ns, name });
 
 /**
+ * A step runs on the only pilot of its VirtualCluster; the VirtualCluster is deleted (its pilot cancelled),
+ * then the HPCJob: the job's shadow cannot reach the execute side, and the removed job stays in the queue.
+ */
+export const pilotGoneThenDeleted = (seed: number): Plan =>
+  quiet(seed, {
+    vcs: [vc('vc-a')],
+    jobRunMs: 30 * MINUTE,
+    jobs: [job('a', { vc: 'vc-a' })],
+    actions: [{ at: 5 * MINUTE, kind: 'delete-vc', ns: 't1', name: 'vc-a' }, del(7 * MINUTE, 'a')],
+  });
+
+/**
  * Scenarios a correct operator must get through without violating anything. Those named after a defect of
  * issue 12 put the operator in that defect's situation (the invariant that catches it is in brackets).
  */
@@ -148,6 +160,9 @@ export const SCENARIOS: Record<string, (seed: number) => Plan> = {
       jobs: [job('a', { vc: 'vc-a' })],
       actions: [{ at: 5 * MINUTE, kind: 'delete-vc', ns: 't1', name: 'vc-a' }, del(5 * MINUTE + 500, 'a')],
     }),
+  // Seen on the stack (bench/walltime): a pilot cancelled before its step's removal reached the starter.
+  'an HPCJob is deleted after its pilot is gone: its job stays removed (X) until condor_rm -forcex [no-stuck-removal]':
+    (seed) => pilotGoneThenDeleted(seed),
   'defect 10: a person removes jobs with -forcex while the operator is down [lost-only-when-gone]': (seed) =>
     quiet(seed, {
       jobRunMs: 20 * MINUTE,
