@@ -97,6 +97,7 @@ export class ScheddModel implements LifeHost {
    */
   cutOff(job: SimJob): void {
     job.shadowCutOff = true;
+    this.trace.count('removed jobs kept in X (their pilot gone)');
     this.changed(
       job,
       'its shadow cannot reach the execute side: stays in X until -forcex or the job lease ends',
@@ -312,6 +313,7 @@ export class ScheddModel implements LifeHost {
   /** condor_rm -forcex: LeaveJobInQueue = False and the job leaves the queue at once, without its shadow. */
   #forceOut(job: SimJob, by: string): void {
     job.timer?.cancel();
+    if (job.shadowCutOff) this.trace.count('removed jobs kept in X, forced out with -forcex');
     job.shadowCutOff = false;
     job.leaveInQueue = false;
     job.ad.LeaveJobInQueue = false;
