@@ -159,6 +159,7 @@ export async function startManager(
       steadyPollMs: config.pilotSteadyPollSeconds * 1000,
       bundle: pilotBundle(config.pilotBundle),
       pilotGpuDiscoveryExtra: config.pilotGpuDiscoveryExtra || undefined,
+      scheddName: config.scheddName || undefined,
     },
   });
   cliMetrics.observe = op.condorMetrics;

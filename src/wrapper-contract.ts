@@ -30,6 +30,13 @@ export const WrapperEnv = {
   TransferDir: 'HPC_TRANSFER_DIR',
   /** The most bytes the wrapper stages back (decimal). */
   MaxOutputBytes: 'HPC_MAX_OUTPUT_BYTES',
+  /**
+   * A gang step's nodes (decimal, above 1): node 0's wrapper runs the step across the pilot's nodes with the
+   * pilot's batch system's launcher (HPC_PILOT_BATCH, HPC_PILOT_NODES, HPC_PILOT_HOSTS in the starter's
+   * environment, src/sites/pilot-nodes.ts); the
+   * other nodes' wrappers wait.
+   */
+  StepNodes: 'HPC_STEP_NODES',
 } as const;
 
 /** Exit codes the wrapper uses for its own failures; anything else is the step's own exit code. */

@@ -474,6 +474,10 @@ runtime_command() {
   if [ -n "${HPC_LAUNCHER:-}" ]; then
     # shellcheck disable=SC2086 # the site's launcher prefix, e.g. "srun -n 1" or "aprun -n 1"
     set -- $HPC_LAUNCHER "$@"
+  elif [ "$STEP_NODES" -gt 1 ] && [ "${HPC_PILOT_BATCH:-}" = slurm ]; then
+    # A gang step on SLURM: once per node of the pilot's allocation (SLURM_JOB_ID and SLURM_OVERLAP come
+    # from the pilot); srun's exit code is the worst rank's, and every rank's output comes here.
+    set -- srun --nodes="$STEP_NODES" --ntasks-per-node=1 --kill-on-bad-exit=1 "$@"
   fi
   CMD_FILE="$H/command"
   : >"$CMD_FILE"
@@ -591,13 +595,32 @@ end_live_output() {
   rm -f "$H/stdout.pipe" "$H/stderr.pipe"
 }
 
+# gang_step: a step over several nodes (HPC_STEP_NODES, the parallel universe). Node 0 runs the whole step
+# (runtime_command puts the launcher in front) with the pilot's hosts in HPC_HOSTFILE; the other nodes only hold
+# their node until HTCondor ends them when node 0 is done, and report nothing (node 0's result is the step's).
+# They must never end on their own: a node that exits sends its (empty) output back over node 0's, while one
+# HTCondor kills sends nothing.
+gang_step() {
+  STEP_NODES=${HPC_STEP_NODES:-1}
+  case "$STEP_NODES" in '' | *[!0-9]*) STEP_NODES=1 ;; esac
+  [ "$STEP_NODES" -gt 1 ] || return 0
+  if [ "${_CONDOR_PROCNO:-0}" != 0 ]; then
+    log "node ${_CONDOR_PROCNO} of a gang step of $STEP_NODES nodes: node 0 runs the step"
+    exec sleep 2147483647
+  fi
+  export HPC_HOSTFILE="$SCRATCH/.hpc-hosts"
+  printf '%s\n' "${HPC_PILOT_HOSTS:-}" | tr ',' '\n' | sed '/^$/d' >"$HPC_HOSTFILE"
+  [ -n "${HPC_PILOT_BATCH:-}" ] || log "gang step of $STEP_NODES nodes on a worker that is not a multi-node pilot"
+}
+
 # ------------------------------------------------------------------------------------------- main
 
 SCRATCH=${_CONDOR_SCRATCH_DIR:-$(pwd)}
 H="$SCRATCH/.hpc"
-# HTCondor starts jobs with a minimal environment; runtimes and steps want a PATH.
+# HTCondor starts jobs with a minimal environment; runtimes and steps want a PATH (srun passes it on).
 PATH=${PATH:-/usr/local/bin:/usr/bin:/bin}
 export PATH
+gang_step
 # condor-transfer brings back what is in hpc-results: it must exist even if nothing changed.
 [ "${HPC_STAGING:-}" = condor-transfer ] && mkdir -p "$SCRATCH/hpc-results"
 mkdir -p "$H" || { log "cannot create $H"; exit "$EXIT_USAGE"; }

@@ -95,6 +95,12 @@ const resourcesSchema = obj(
     }),
     disk: quantity({ description: 'Scratch disk, e.g. 10Gi (HTCondor request_disk, rounded up to KiB).' }),
     gpus: int({ description: 'GPUs (HTCondor request_gpus).', minimum: 0, maximum: 64 }),
+    nodes: int({
+      description:
+        "Nodes of a gang step (default 1). Above 1 the step takes every node of one pilot of its VirtualCluster whose workers.nodes is the same (HTCondor's parallel universe), and cpus, memory, disk and gpus count per node. The job wrapper starts the command once per node with the site's launcher (SLURM: srun; elsewhere once, with the node list in HPC_HOSTFILE for the step's own mpirun); its exit code and output are the step's. Needs virtualClusterRef.",
+      minimum: 1,
+      maximum: 1024,
+    }),
     walltime: duration(
       'Longest time the step may run, e.g. 2h or 90m (HTCondor allowed_execute_duration); exceeding it holds the job with code 47.',
     ),
@@ -300,6 +306,11 @@ export const hpcJobSpecSchema = withRules(
     },
     { rule: '!has(self.args) || has(self.command)', message: 'args needs command' },
     ...PAYLOAD_RULES,
+    {
+      rule: '!has(self.resources) || !has(self.resources.nodes) || self.resources.nodes == 1 || has(self.virtualClusterRef)',
+      message: 'resources.nodes above 1 needs virtualClusterRef: gang steps run on multi-node pilots',
+      fieldPath: '.resources.nodes',
+    },
     {
       rule: "!has(self.image) || self.containerRuntime != 'none'",
       message: 'containerRuntime none runs natively: remove image, or choose a runtime',

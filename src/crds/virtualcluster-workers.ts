@@ -4,7 +4,17 @@
  * of the workers' defaults.
  */
 import { duration } from './common.js';
-import { enumOf, int, obj, quantity, str, withRules, type Infer, type ValidationRule } from './schema.js';
+import {
+  bool,
+  enumOf,
+  int,
+  obj,
+  quantity,
+  str,
+  withRules,
+  type Infer,
+  type ValidationRule,
+} from './schema.js';
 
 /**
  * The defaults of an allocation's workers: the schema's `default`s below and every place the operator fills in
@@ -84,10 +94,15 @@ export const workersSchema = withRules(
       }),
       memory: quantity({ description: 'Memory per pilot, e.g. 4Gi.', default: WORKER_DEFAULTS.memory }),
       nodes: int({
-        description: 'Nodes per pilot batch job.',
+        description:
+          "Nodes per pilot batch job. Above 1 the pilot starts one startd per node through the site's launcher (SLURM srun, PBS pbsdsh, LSF blaunch, SGE qrsh -inherit), all with the same pilot name; cores, memory and gpus count per node. Single-node steps run on any of its nodes; a step with resources.nodes equal to this takes them all (a gang step).",
         minimum: 1,
         maximum: 1024,
         default: WORKER_DEFAULTS.nodes,
+      }),
+      exclusive: bool({
+        description:
+          "true asks the batch system for whole nodes (SLURM --exclusive, PBS place=excl, LSF -x, SGE -l exclusive=true where the site defines that complex): no other job shares a pilot's nodes. cores and memory still say what the pilot offers to steps.",
       }),
       gpus: int({
         description:

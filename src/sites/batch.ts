@@ -31,7 +31,16 @@ export interface PilotRequest {
   gpuType?: string;
   /** Where the batch system writes the pilot's own stdout/stderr (a directory on the site). */
   logDir: string;
+  /** Whole nodes: no other job shares them (workers.exclusive). */
+  exclusive?: boolean;
 }
+
+/**
+ * The parallel environment an SGE pilot of several nodes asks for: the site defines it with `allocation_rule`
+ * equal to the workers' cores (one share per host) and `control_slaves TRUE` (qrsh -inherit), see
+ * docs/site-admin-guide.md.
+ */
+export const SGE_MULTI_NODE_PE = 'mpi';
 
 export interface BatchSystemAdapter {
   readonly name: string;
@@ -104,7 +113,8 @@ export const slurm: BatchSystemAdapter = {
       `#SBATCH --job-name=${checkWord('name', r.name)}`,
       `#SBATCH --time=${hms(r.walltimeSeconds)}`,
       `#SBATCH --nodes=${r.nodes}`,
-      '#SBATCH --ntasks=1',
+      // Several nodes: one task per node, each its own startd (srun in the script); --mem counts per node.
+      r.nodes > 1 ? '#SBATCH --ntasks-per-node=1' : '#SBATCH --ntasks=1',
       `#SBATCH --cpus-per-task=${r.cores}`,
       `#SBATCH --mem=${r.memoryMiB}M`,
       `#SBATCH --output=${checkWord('logDir', r.logDir)}/%x-%j.out`,
@@ -112,6 +122,7 @@ export const slurm: BatchSystemAdapter = {
     // --gres counts per node (a multi-node pilot gets gpus on each), and every SLURM with GPUs knows it.
     const type = gpuTypeOf(r, 'slurm');
     if (r.gpus) d.push(`#SBATCH --gres=gpu:${type ? `${type}:` : ''}${r.gpus}`);
+    if (r.exclusive) d.push('#SBATCH --exclusive');
     if (r.account) d.push(`#SBATCH --account=${checkWord('account', r.account)}`);
     if (r.queue) d.push(`#SBATCH --partition=${checkWord('queue', r.queue)}`);
     return d;
@@ -180,10 +191,16 @@ function pbsAdapter(flavour: 'pbs' | 'torque'): BatchSystemAdapter {
       gpuTypeOf(r, flavour);
       if (flavour === 'torque') {
         const gpus = r.gpus ? `:gpus=${r.gpus}` : '';
-        d.push(`#PBS -l nodes=${r.nodes}:ppn=${r.cores}${gpus}`, `#PBS -l mem=${r.memoryMiB}mb`);
+        // Torque's mem is the whole job's; -n asks for the nodes alone (node-exclusive).
+        d.push(`#PBS -l nodes=${r.nodes}:ppn=${r.cores}${gpus}`, `#PBS -l mem=${r.memoryMiB * r.nodes}mb`);
+        if (r.exclusive) d.push('#PBS -n');
       } else {
         const gpus = r.gpus ? `:ngpus=${r.gpus}` : '';
-        d.push(`#PBS -l select=${r.nodes}:ncpus=${r.cores}${gpus}:mem=${r.memoryMiB}mb`);
+        // One MPI process per chunk (PBS_NODEFILE: one line per node); scatter puts each chunk on its own host.
+        const mpi = r.nodes > 1 ? ':mpiprocs=1' : '';
+        d.push(`#PBS -l select=${r.nodes}:ncpus=${r.cores}${gpus}${mpi}:mem=${r.memoryMiB}mb`);
+        const place = [...(r.nodes > 1 ? ['scatter'] : []), ...(r.exclusive ? ['excl'] : [])];
+        if (place.length) d.push(`#PBS -l place=${place.join(':')}`);
       }
       d.push('#PBS -j oe', `#PBS -o ${checkWord('logDir', r.logDir)}/`);
       if (r.account) d.push(`#PBS -A ${checkWord('account', r.account)}`);
@@ -223,6 +240,7 @@ export const lsf: BatchSystemAdapter = {
     // -gpu counts per host, like ptile.
     const type = gpuTypeOf(r, 'lsf');
     if (r.gpus) d.push(`#BSUB -gpu "num=${r.gpus}${type ? `:gmodel=${type}` : ''}"`);
+    if (r.exclusive) d.push('#BSUB -x');
     if (r.account) d.push(`#BSUB -P ${checkWord('account', r.account)}`);
     if (r.queue) d.push(`#BSUB -q ${checkWord('queue', r.queue)}`);
     return d;
@@ -281,7 +299,11 @@ export const sge: BatchSystemAdapter = {
       '#$ -j y',
       `#$ -o ${checkWord('logDir', r.logDir)}/`,
     ];
-    if (r.cores > 1) d.push(`#$ -pe smp ${r.cores}`);
+    // Several nodes: the site's multi-host parallel environment (one share of `cores` slots per host).
+    if (r.nodes > 1) d.push(`#$ -pe ${SGE_MULTI_NODE_PE} ${r.nodes * r.cores}`);
+    else if (r.cores > 1) d.push(`#$ -pe smp ${r.cores}`);
+    // A boolean complex sites define for whole-host jobs (Son of Grid Engine has none built in).
+    if (r.exclusive) d.push('#$ -l exclusive=true');
     // A consumable the site defines (no GPU resource is built in): per job when it is JOB-consumable, per
     // slot (times the smp slots) when YES-consumable (docs/site-admin-guide.md).
     gpuTypeOf(r, 'sge');

@@ -5,6 +5,15 @@
  * embedded base64-encoded, so it cannot break the script around it.
  */
 import type { BatchSystemAdapter, PilotRequest } from './batch.js';
+import {
+  NODE_ATTRS,
+  dedicatedEnv,
+  hostsCommand,
+  multiNodeScript,
+  nodeIdentityLines,
+  nodeMasterLines,
+  starterEnvironmentLine,
+} from './pilot-nodes.js';
 import { shellQuote } from './shell.js';
 
 export type CondorSource =
@@ -47,6 +56,11 @@ export interface PilotOptions {
   gpus?: number;
   /** Extra condor_gpu_discovery options (GPU_DISCOVERY_EXTRA), set by the operator's admin, e.g. -simulate:4,2. */
   gpuDiscoveryExtra?: string;
+  /**
+   * The Name of the schedd the VirtualCluster's steps go to: a multi-node pilot's startds name its dedicated
+   * scheduler, which runs gang steps. Unset: the nodes take single-node steps only.
+   */
+  dedicatedScheduler?: string;
 }
 
 /**
@@ -88,6 +102,9 @@ function checkOptions(o: PilotOptions): void {
   oneLine('token', 'shared' in o.token ? o.token.shared : o.token.own);
   oneLine('scratchDir', o.scratchDir);
   oneLine('containerRuntime', o.containerRuntime);
+  oneLine('dedicatedScheduler', o.dedicatedScheduler);
+  if (o.dedicatedScheduler !== undefined && !/^[A-Za-z0-9_.@-]+$/.test(o.dedicatedScheduler))
+    throw new Error(`pilot dedicatedScheduler ${JSON.stringify(o.dedicatedScheduler)} is not a schedd name`);
   if (o.gpuDiscoveryExtra !== undefined && !GPU_DISCOVERY_OPTIONS.test(o.gpuDiscoveryExtra))
     throw new Error(
       `pilot gpuDiscoveryExtra ${JSON.stringify(o.gpuDiscoveryExtra)} is not a list of -options`,
@@ -144,6 +161,7 @@ export function masterUpdateIntervalSeconds(
 
 /** The HTCondor configuration of the pilot's startd, as _CONDOR_ environment variables. */
 function condorEnv(o: PilotOptions): [string, string][] {
+  const multi = o.request.nodes > 1;
   const lifetime = pilotLifetimeSeconds(o.request.walltimeSeconds, o.shutdownMarginSeconds);
   const env: [string, string][] = [
     ['_CONDOR_CONDOR_HOST', o.collectorHost],
@@ -164,13 +182,19 @@ function condorEnv(o: PilotOptions): [string, string][] {
     ['_CONDOR_HPCAllocation', JSON.stringify(o.allocation)],
     ['_CONDOR_HPCPilot', JSON.stringify(o.request.name)],
     ['_CONDOR_HPCContainerRuntime', JSON.stringify(o.containerRuntime ?? 'auto')],
-    ['_CONDOR_STARTD_ATTRS', 'VirtualCluster HPCAllocation HPCPilot HPCContainerRuntime HPCPilotEnd'],
+    [
+      '_CONDOR_STARTD_ATTRS',
+      `VirtualCluster HPCAllocation HPCPilot HPCContainerRuntime HPCPilotEnd${multi ? ` ${NODE_ATTRS}` : ''}`,
+    ],
     // Only this VirtualCluster's jobs, and only those that end before the pilot does.
     [
       '_CONDOR_START',
       `(TARGET.HPCVirtualCluster =?= ${JSON.stringify(o.virtualCluster)}) && ${WALLTIME_START}`,
     ],
-    ['_CONDOR_STARTD_NOCLAIM_SHUTDOWN', String(o.idleShutdownSeconds)],
+    // A multi-node pilot ends when all its nodes are idle (pilot-nodes.ts), not node by node.
+    ...(multi
+      ? []
+      : [['_CONDOR_STARTD_NOCLAIM_SHUTDOWN', String(o.idleShutdownSeconds)] as [string, string]]),
     // Every daemon (the master last) shuts down gracefully before the batch system kills the pilot.
     ['_CONDOR_DAEMON_SHUTDOWN', `(time() - DaemonStartTime) > ${lifetime}`],
     ['_CONDOR_UPDATE_INTERVAL', String(o.updateIntervalSeconds ?? 60)],
@@ -191,10 +215,10 @@ function condorEnv(o: PilotOptions): [string, string][] {
     ['_CONDOR_BASE_CGROUP', ''],
     ['_CONDOR_CGROUP_MEMORY_LIMIT_POLICY', 'none'],
   ];
-  if (o.containerRuntime && o.containerRuntime !== 'auto') {
+  if (!multi && o.containerRuntime && o.containerRuntime !== 'auto') {
     env.push(['_CONDOR_STARTER_JOB_ENVIRONMENT', `HPC_RUNTIME_ORDER=${o.containerRuntime}`]);
   }
-  return [...env, ...gpuEnv(o)];
+  return [...env, ...gpuEnv(o), ...(multi ? dedicatedEnv(o.dedicatedScheduler) : [])];
 }
 
 /**
@@ -210,23 +234,35 @@ function gpuEnv(o: PilotOptions): [string, string][] {
   return env;
 }
 
-/** The directives, the private scratch directory, and the setup snippet. */
-function preamble(o: PilotOptions): string[] {
-  const q = shellQuote;
-  const lines: string[] = ['#!/bin/sh', ...o.adapter.directives(o.request)];
-  lines.push(
+/** The directives and what the script is. */
+function header(o: PilotOptions): string[] {
+  return [
+    '#!/bin/sh',
+    ...o.adapter.directives(o.request),
     // JSON strings: a line break in a name cannot end the comment and start a command.
     `# Pilot ${JSON.stringify(o.request.name)} of VirtualCluster ${JSON.stringify(o.virtualCluster)}, allocation ${JSON.stringify(o.allocation)}.`,
     '# Written by the HPC operator; it starts an HTCondor startd that joins the pool, then exits when idle.',
-    'set -u',
+  ];
+}
+
+/**
+ * The private scratch directory and the setup snippet. A node of a multi-node pilot also learns its index
+ * (its first argument) and the batch job's id.
+ */
+function preamble(o: PilotOptions, multi: boolean): string[] {
+  const q = shellQuote;
+  const lines: string[] = ['set -u'];
+  if (multi) lines.push('I=${1:-0}', 'J=${SLURM_JOB_ID:-${PBS_JOBID:-${LSB_JOBID:-${JOB_ID:-$$}}}}');
+  lines.push(
     // The pilot's own directory (the pool token goes there): new, private (0700) and with an unpredictable
     // name. A fixed name (it was <name>-<pid>) on a shared node can be made first by anyone, who then gets
     // the token, or a symlink.
     `B=${o.scratchDir ? sitePath(o.scratchDir) : '"${TMPDIR:-/tmp}"'}`,
-    `mkdir -p "$B" && D=$(mktemp -d "$B"/hpcop-pilot-${q(o.request.name)}-XXXXXX) || { echo "hpc pilot: cannot make a private directory in $B" >&2; exit 1; }`,
+    `mkdir -p "$B" && D=$(mktemp -d "$B"/hpcop-pilot-${q(o.request.name)}${multi ? '-n"$I"' : ''}-XXXXXX) || { echo "hpc pilot: cannot make a private directory in $B" >&2; exit 1; }`,
     'mkdir -p "$D/log" "$D/spool" "$D/execute" "$D/lock" "$D/run" "$D/tokens.d" || exit 1',
     // The pilot's own token directory (set below when it has one) goes with it. Emptied first: batch systems
     // pass the submitter's environment on, and a variable of the same name there must never be removed.
+    // A node of a multi-node pilot never sets it: the batch script removes it after the last node.
     "HPCOP_OWN_TOKEN_DIR=''",
     'trap \'rm -rf "$D"; [ -n "$HPCOP_OWN_TOKEN_DIR" ] && rm -rf "$HPCOP_OWN_TOKEN_DIR"\' EXIT',
     "trap 'exit 143' TERM INT",
@@ -294,41 +330,65 @@ function masterLines(adapter: BatchSystemAdapter): string[] {
 }
 
 /** Where the daemons find the pilot's token: a private copy of the shared one, or its own, read in place. */
-function tokenLines(t: PilotOptions['token']): string[] {
+function tokenLines(t: PilotOptions['token'], multi: boolean): string[] {
   if ('shared' in t)
     return [
       `cp ${sitePath(t.shared)} "$D/tokens.d/pilot" && chmod 600 "$D/tokens.d/pilot" || exit 1`,
       'export _CONDOR_SEC_TOKEN_DIRECTORY="$D/tokens.d"',
     ];
+  const v = multi ? 'T' : 'HPCOP_OWN_TOKEN_DIR';
   return [
-    `HPCOP_OWN_TOKEN_DIR=${sitePath(t.own)}`,
-    '[ -s "$HPCOP_OWN_TOKEN_DIR/token" ] || { echo "hpc pilot: no token of its own at $HPCOP_OWN_TOKEN_DIR" >&2; exit 1; }',
-    'export _CONDOR_SEC_TOKEN_DIRECTORY="$HPCOP_OWN_TOKEN_DIR"',
+    `${v}=${sitePath(t.own)}`,
+    `[ -s "$${v}/token" ] || { echo "hpc pilot: no token of its own at $${v}" >&2; exit 1; }`,
+    `export _CONDOR_SEC_TOKEN_DIRECTORY="$${v}"`,
   ];
 }
 
+/**
+ * The pilot's batch script. With one node, the script is the startd's; with several, it starts the same node
+ * part on each node (pilot-nodes.ts).
+ */
 export function pilotScript(o: PilotOptions): string {
-  const q = shellQuote;
   checkOptions(o);
-  const lines = [...preamble(o), ...condorSourceLines(o.condor)];
+  if (o.request.nodes === 1) return [...header(o), ...nodePart(o, false)].join('\n');
+  const ownTokenDir = 'own' in o.token ? sitePath(o.token.own) : undefined;
+  const part = ['#!/bin/sh', `# One node of pilot ${JSON.stringify(o.request.name)}.`, ...nodePart(o, true)];
+  return multiNodeScript(header(o), o.adapter, part.join('\n'), ownTokenDir);
+}
+
+/** What runs on a node: the private directory, condor_master's configuration, the master itself. */
+function nodePart(o: PilotOptions, multi: boolean): string[] {
+  const q = shellQuote;
+  const lines = [...preamble(o, multi), ...condorSourceLines(o.condor)];
   lines.push(
     '[ -x "$MASTER" ] || { echo "hpc pilot: no condor_master at $MASTER" >&2; exit 1; }',
-    ...tokenLines(o.token),
+    ...tokenLines(o.token, multi),
     'export _CONDOR_LOCAL_DIR="$D" _CONDOR_LOG="$D/log" _CONDOR_SPOOL="$D/spool" _CONDOR_EXECUTE="$D/execute"',
     'export _CONDOR_LOCK="$D/lock" _CONDOR_RUN="$D/run"',
-    `export _CONDOR_MASTER_NAME=${q(o.request.name)}-"\${SLURM_JOB_ID:-\${PBS_JOBID:-\${LSB_JOBID:-\${JOB_ID:-$$}}}}"`,
-    'export _CONDOR_STARTD_NAME="$_CONDOR_MASTER_NAME"',
   );
+  if (multi) lines.push(...nodeIdentityLines(o.request.name, o.request.nodes));
+  else
+    lines.push(
+      `export _CONDOR_MASTER_NAME=${q(o.request.name)}-"\${SLURM_JOB_ID:-\${PBS_JOBID:-\${LSB_JOBID:-\${JOB_ID:-$$}}}}"`,
+      'export _CONDOR_STARTD_NAME="$_CONDOR_MASTER_NAME"',
+    );
   for (const [k, v] of condorEnv(o)) lines.push(`export ${k}=${q(v)}`);
+  if (multi)
+    lines.push(
+      `HPCOP_HOSTS=$(${hostsCommand(o.adapter)} | paste -sd, -)`,
+      starterEnvironmentLine(o.adapter, o.request.nodes, o.containerRuntime),
+    );
   // When the daemons will shut down (DAEMON_SHUTDOWN counts from the master's start, a moment later).
   const lifetime = pilotLifetimeSeconds(o.request.walltimeSeconds, o.shutdownMarginSeconds);
   lines.push(`export _CONDOR_HPCPilotEnd=$(( $(date +%s) + ${lifetime} ))`);
   lines.push(
-    ...masterLines(o.adapter),
+    ...(multi
+      ? nodeMasterLines(o.adapter, o.request.name, o.idleShutdownSeconds, o.updateIntervalSeconds ?? 60)
+      : masterLines(o.adapter)),
     // condor_master exits 99 after DAEMON_SHUTDOWN: that is the normal end of a pilot.
     '[ "$status" = 99 ] && status=0',
     'exit "$status"',
     '',
   );
-  return lines.join('\n');
+  return lines;
 }

@@ -36,6 +36,11 @@ export const WALLTIME_REQUIREMENT =
 export const STDOUT_FILE = 'hpc.stdout';
 export const STDERR_FILE = 'hpc.stderr';
 
+/** Nodes of a step: above 1 it is a gang step (HTCondor's parallel universe). */
+export function stepNodes(job: HPCJob): number {
+  return job.spec.resources?.nodes ?? 1;
+}
+
 export function attemptLogDir(logDir: string, job: HPCJob, attempt: number): string {
   return `${logDir}/${job.metadata.namespace}/${job.metadata.name}/${attempt}`;
 }
@@ -72,6 +77,7 @@ function wrapperEnv(job: HPCJob, attempt: number, o: DescriptionOptions): Record
     if (o.maxOutputBytes !== undefined) env[WrapperEnv.MaxOutputBytes] = String(o.maxOutputBytes);
   }
   if (spec.workingDir) env[WrapperEnv.Workdir] = b64(spec.workingDir);
+  if (stepNodes(job) > 1) env[WrapperEnv.StepNodes] = String(stepNodes(job));
   return env;
 }
 
@@ -86,15 +92,22 @@ export function buildSubmitJob(job: HPCJob, attempt: number, o: DescriptionOptio
   // A pilot advertises when it ends: the step goes only where it will finish first (slots without an end,
   // or steps without a need, match as before). The pilot's START says the same for claims it is asked to reuse.
   if (o.virtualCluster) requirements.push(WALLTIME_REQUIREMENT);
+  const nodes = stepNodes(job);
+  // A gang step takes every node of one pilot of its size (the ParallelSchedulingGroup keeps it inside one).
+  if (nodes > 1) requirements.push(`(TARGET.HPCPilotNodes =?= ${nodes})`);
   if (spec.requirements) requirements.push(`(${spec.requirements})`);
 
   const r = spec.resources ?? {};
   const commands: SubmitJob['commands'] = {
-    universe: s.string('vanilla'),
+    universe: s.string(nodes > 1 ? 'parallel' : 'vanilla'),
     executable: s.string(o.wrapperPath),
     transfer_executable: s.bool(true),
     environment: s.env(env),
     initialdir: s.string(o.attemptDir),
+    // A gang step's output is node 0's, where the launcher gathers every rank's. The other nodes never end on
+    // their own (the wrapper holds them until HTCondor ends them with node 0), so theirs never comes back over
+    // it. A name per node ($(Node)) cannot be used: condor_transfer_data of a spooled parallel job looks for
+    // the unexpanded name (HTCondor 23.9: "hpc.stdout.#pArAlLeLnOdE#: No such file").
     output: s.string(STDOUT_FILE),
     error: s.string(STDERR_FILE),
     should_transfer_files: s.string('YES'),
@@ -118,6 +131,7 @@ export function buildSubmitJob(job: HPCJob, attempt: number, o: DescriptionOptio
   if (r.walltime) commands.allowed_execute_duration = s.int(Math.ceil(durationMs(r.walltime) / 1000));
   commands.requirements = s.expr(expr(requirements.join(' && ')));
   if (spec.accountingGroup) commands.accounting_group = s.string(spec.accountingGroup);
+  if (nodes > 1) commands.machine_count = s.int(nodes);
 
   const attributes: SubmitJob['attributes'] = {
     [Tag.Operator]: o.operatorId,
@@ -127,5 +141,7 @@ export function buildSubmitJob(job: HPCJob, attempt: number, o: DescriptionOptio
   };
   attributes.HPCVirtualCluster = o.virtualCluster ?? null;
   if (o.virtualCluster) attributes.HPCWalltimeNeeded = o.walltimeNeededSeconds ?? null;
+  // Nodes of one pilot only: its startds share a ParallelSchedulingGroup (src/sites/pilot-nodes.ts).
+  if (nodes > 1) attributes.WantParallelSchedulingGroups = true;
   return { commands, attributes };
 }

@@ -17,7 +17,12 @@ export function noWorkerFits(job: HPCJob, vc: VirtualCluster): string | undefine
 }
 
 function tooBig(job: HPCJob, vc: VirtualCluster): string | undefined {
-  const allocations = vc.spec.allocations ?? [];
+  const nodes = job.spec.resources?.nodes ?? 1;
+  // A gang step takes a whole pilot of its node count: only those allocations can hold it.
+  const allocations = (vc.spec.allocations ?? []).filter(
+    (a) => nodes === 1 || (a.workers?.nodes ?? WORKER_DEFAULTS.nodes) === nodes,
+  );
+  if (allocations.length === 0) return noGangPilot(vc, nodes);
   const cpus = job.spec.resources?.cpus ?? HPCJobDefaults.cpus;
   const gpus = job.spec.resources?.gpus ?? 0;
   const memory = memoryMiBOf(job);
@@ -38,6 +43,17 @@ function tooBig(job: HPCJob, vc: VirtualCluster): string | undefined {
   return (
     `the step asks for ${asked} but no worker of VirtualCluster ` +
     `${vc.metadata.name} is that big (${offered}): it would stay idle; lower spec.resources or grow the workers`
+  );
+}
+
+/** Why a gang step of `nodes` nodes has no allocation to run on. */
+function noGangPilot(vc: VirtualCluster, nodes: number): string {
+  const offered = (vc.spec.allocations ?? [])
+    .map((a) => `${a.name}: ${a.workers?.nodes ?? WORKER_DEFAULTS.nodes}`)
+    .join('; ');
+  return (
+    `the step asks for ${nodes} nodes but no allocation of VirtualCluster ${vc.metadata.name} has pilots of ` +
+    `${nodes} nodes (nodes per pilot: ${offered}): it would stay idle; set resources.nodes to a pilot's workers.nodes`
   );
 }
 

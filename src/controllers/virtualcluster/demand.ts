@@ -24,6 +24,8 @@ export interface Demand {
    */
   longestNeedSeconds: number;
   shortestNeedSeconds: number;
+  /** Gang steps (resources.nodes above 1) by their node count: each takes a whole pilot of that many nodes. */
+  gangs: Readonly<Record<number, number>>;
 }
 
 export const NO_DEMAND: Demand = {
@@ -32,6 +34,7 @@ export const NO_DEMAND: Demand = {
   gpuCpus: 0,
   longestNeedSeconds: 0,
   shortestNeedSeconds: 0,
+  gangs: {},
 };
 
 /**
@@ -41,6 +44,7 @@ export const NO_DEMAND: Demand = {
  */
 export function demandOf(jobs: Iterable<HPCJob>, vc: VirtualCluster, now: number): Demand {
   const d = { ...NO_DEMAND };
+  const gangs: Record<number, number> = {};
   const needs: number[] = [];
   for (const j of jobs) {
     if (j.metadata.namespace !== vc.metadata.namespace || j.spec.virtualClusterRef?.name !== vc.metadata.name)
@@ -51,7 +55,9 @@ export function demandOf(jobs: Iterable<HPCJob>, vc: VirtualCluster, now: number
     if (phase === 'Pending' && credentialsEndFirst(j, vc, now)) continue;
     const cpus = j.spec.resources?.cpus ?? HPCJobDefaults.cpus;
     const gpus = j.spec.resources?.gpus ?? 0;
-    if (gpus > 0) {
+    const nodes = j.spec.resources?.nodes ?? 1;
+    if (nodes > 1) gangs[nodes] = (gangs[nodes] ?? 0) + 1;
+    else if (gpus > 0) {
       d.gpus += gpus;
       d.gpuCpus += cpus;
     } else d.cpus += cpus;
@@ -61,14 +67,15 @@ export function demandOf(jobs: Iterable<HPCJob>, vc: VirtualCluster, now: number
     d.longestNeedSeconds = Math.max(...needs);
     d.shortestNeedSeconds = Math.min(...needs);
   }
-  return d;
+  return { ...d, gangs };
 }
 
 /** Whole pilots for `n` at `per` each; shares of a demand may carry a float's last-digit error. */
 const ceilDiv = (n: number, per: number) => (n <= 1e-9 ? 0 : Math.ceil(n / per - 1e-9));
 
 /**
- * Pilots each allocation should run. Static: `count`. QueuedJobs, between `min` and `max`: first the GPU steps
+ * Pilots each allocation should run. Static: `count`. QueuedJobs, between `min` and `max`: first each gang step
+ * gets a whole pilot of an allocation whose pilots have its node count, in spec order; then the GPU steps
  * fill the allocations with GPUs in spec order (enough pilots for their GPUs and their CPUs; what `max` leaves
  * over goes to the next one), the spare cores of those pilots counting for CPU-only steps; then the CPU-only
  * steps left fill the allocations without GPUs in spec order, and only then those with GPUs (GPU hours are
@@ -79,8 +86,17 @@ export function wantedPilots(allocations: readonly Allocation[], demand: Demand)
   const left = { ...demand };
   const scaled = allocations.filter((a) => (a.workers?.autoscale ?? WORKER_DEFAULTS.autoscale) !== 'Static');
   const gpusOf = (a: Allocation) => a.workers?.gpus ?? WORKER_DEFAULTS.gpus;
-  const coresOf = (a: Allocation) => a.workers?.cores ?? WORKER_DEFAULTS.cores;
-  for (const a of scaled) wanted.set(a.name, takeGpuSteps(left, gpusOf(a), coresOf(a), maxPilots(a)));
+  // A pilot's cores and GPUs are per node: a pilot of several nodes has that many times over.
+  const nodesOf = (a: Allocation) => a.workers?.nodes ?? WORKER_DEFAULTS.nodes;
+  const coresOf = (a: Allocation) => (a.workers?.cores ?? WORKER_DEFAULTS.cores) * nodesOf(a);
+  const gangs = { ...demand.gangs };
+  for (const a of scaled) {
+    const n = nodesOf(a);
+    const forGangs = n > 1 ? Math.min(maxPilots(a), gangs[n] ?? 0) : 0;
+    if (forGangs > 0) gangs[n] = (gangs[n] ?? 0) - forGangs;
+    const gpuPilots = takeGpuSteps(left, gpusOf(a) * n, coresOf(a), maxPilots(a) - forGangs);
+    wanted.set(a.name, forGangs + gpuPilots);
+  }
   for (const a of [...scaled.filter((x) => gpusOf(x) === 0), ...scaled.filter((x) => gpusOf(x) > 0)]) {
     const before = wanted.get(a.name) ?? 0;
     const grown = before + Math.min(maxPilots(a) - before, ceilDiv(left.cpus, coresOf(a)));

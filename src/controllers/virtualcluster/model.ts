@@ -182,4 +182,6 @@ export interface TransitionConfig {
   bundle?: PilotBundle;
   /** Extra condor_gpu_discovery options for pilots with GPUs (--pilot-gpu-discovery-extra). */
   pilotGpuDiscoveryExtra?: string;
+  /** The operator's default schedd Name (--schedd-name): multi-node pilots name its dedicated scheduler. */
+  scheddName?: string;
 }

@@ -26,6 +26,8 @@ export interface PilotBuildOptions {
   walltimeSeconds?: number;
   /** The pilot reads its own token (spec.pool.pilotTokens) rather than the shared pilot.token. */
   ownToken?: boolean;
+  /** The Name of the schedd that runs the VirtualCluster's steps (gang steps on multi-node pilots). */
+  scheddName?: string;
 }
 
 /** The walltime the allocation asks for each pilot (s). */
@@ -72,6 +74,7 @@ export function pilotScriptFor(
       gpuType: askBatch ? w.gpuType : undefined,
       // Relative to the allocation's directory, where the pilot is submitted from.
       logDir: 'logs',
+      exclusive: w.exclusive,
     },
     virtualCluster: `${vc.metadata.namespace}/${vc.metadata.name}`,
     allocation: a.name,
@@ -86,6 +89,7 @@ export function pilotScriptFor(
     updateIntervalSeconds: o.updateIntervalSeconds,
     gpus,
     gpuDiscoveryExtra: o.gpuDiscoveryExtra,
+    dedicatedScheduler: vc.spec.pool.scheddName || o.scheddName,
   });
 }
 

@@ -49,6 +49,8 @@ export interface AllocationInput {
   bundleSha256: string | undefined;
   pilotUpdateIntervalSeconds: number | undefined;
   gpuDiscoveryExtra: string | undefined;
+  /** The operator's default schedd Name (--schedd-name), for pools whose VirtualCluster names none. */
+  scheddName?: string;
   /** The walltime of new pilots (s): the allocation's, longer for the queued steps (walltime.ts). */
   pilotWalltimeSeconds: number;
   /** The least time a queued step needs a pilot for (s); 0: none queued, or one that needs no particular time. */
@@ -369,6 +371,7 @@ function buildPilots(
         bundleSha256: i.bundleSha256,
         updateIntervalSeconds: i.pilotUpdateIntervalSeconds,
         gpuDiscoveryExtra: i.gpuDiscoveryExtra,
+        scheddName: i.scheddName,
         walltimeSeconds,
         ownToken: i.tokenMarginSeconds !== undefined,
       });

@@ -172,6 +172,7 @@ function planAllocations(
       bundleSha256: config.bundle?.sha256,
       pilotUpdateIntervalSeconds: config.pilotUpdateIntervalSeconds,
       gpuDiscoveryExtra: config.pilotGpuDiscoveryExtra,
+      scheddName: config.scheddName,
       pilotWalltimeSeconds: pilotWalltimeSeconds(a, o.demand.longestNeedSeconds),
       shortestNeedSeconds: o.demand.shortestNeedSeconds,
     });

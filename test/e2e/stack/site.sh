@@ -14,18 +14,19 @@ site_config() {
   mkdir -p "$up/etc/slurm" "$up/etc/munge" "$up/etc/ssh" "$up/usr/local/sbin" "$up/home/$HPC_SITE_USER/.ssh" \
     "$up/usr/local/share/hpcop"
   cat >"$up/etc/slurm/slurm.conf" <<CONF
-# Written by test/e2e/stack/site.sh: a one-node SLURM site.
+# Written by test/e2e/stack/site.sh: a SLURM site with one compute node ($HPC_SITE_NAME, partitions batch and
+# debug) and two more (n1, n2: partition multi, for multi-node pilots), each node its own slurmd on this host.
 ClusterName=hpcsite
 SlurmctldHost=$HPC_SITE_NAME($HPC_SITE_ADDR)
 SlurmUser=slurm
 AuthType=auth/munge
 CredType=cred/munge
 StateSaveLocation=/var/lib/slurm/slurmctld
-SlurmdSpoolDir=/var/lib/slurm/slurmd
+SlurmdSpoolDir=/var/lib/slurm/slurmd/%n
 SlurmctldPidFile=/run/slurm/slurmctld.pid
-SlurmdPidFile=/run/slurm/slurmd.pid
+SlurmdPidFile=/run/slurm/slurmd-%n.pid
 SlurmctldLogFile=/var/log/slurm/slurmctld.log
-SlurmdLogFile=/var/log/slurm/slurmd.log
+SlurmdLogFile=/var/log/slurm/slurmd-%n.log
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 SelectType=select/cons_tres
@@ -44,8 +45,12 @@ MinJobAge=300
 KillWait=5
 InactiveLimit=0
 NodeName=$HPC_SITE_NAME NodeAddr=$HPC_SITE_ADDR CPUs=4 RealMemory=8192 State=UNKNOWN
-PartitionName=batch Nodes=ALL Default=YES MaxTime=INFINITE State=UP
-PartitionName=debug Nodes=ALL MaxTime=60 State=UP
+# Two more slurmd on the same host (their own ports): SLURMD_NODENAME and SLURM_NODEID tell them apart.
+NodeName=n1 NodeHostname=$HPC_SITE_NAME NodeAddr=$HPC_SITE_ADDR Port=17001 CPUs=2 RealMemory=2000 State=UNKNOWN
+NodeName=n2 NodeHostname=$HPC_SITE_NAME NodeAddr=$HPC_SITE_ADDR Port=17002 CPUs=2 RealMemory=2000 State=UNKNOWN
+PartitionName=batch Nodes=$HPC_SITE_NAME Default=YES MaxTime=INFINITE State=UP
+PartitionName=debug Nodes=$HPC_SITE_NAME MaxTime=60 State=UP
+PartitionName=multi Nodes=n1,n2 MaxTime=INFINITE State=UP
 CONF
   echo "CgroupPlugin=disabled" >"$up/etc/slurm/cgroup.conf"
   head -c 1024 /dev/urandom >"$up/etc/munge/munge.key"
@@ -155,11 +160,14 @@ INIT
 # The site's services, as a login node + controller + compute node would run them.
 set -e
 install -d -o munge -g munge -m 0755 /run/munge
-install -d -o slurm -g slurm /var/lib/slurm/slurmctld /var/lib/slurm/slurmd /var/log/slurm /run/slurm
+install -d -o slurm -g slurm /var/lib/slurm/slurmctld /var/log/slurm /run/slurm
+install -d /var/lib/slurm/slurmd/$(hostname) /var/lib/slurm/slurmd/n1 /var/lib/slurm/slurmd/n2
 install -d -m 0755 /run/sshd
 runuser -u munge -- /usr/sbin/munged
 /usr/sbin/slurmctld -D &
 /usr/sbin/slurmd -D &
+/usr/sbin/slurmd -D -N n1 &
+/usr/sbin/slurmd -D -N n2 &
 # The SGE daemons detach; they end with this pid namespace. A failure shows in stack.sh status.
 /usr/local/sbin/hpcop-sge-start || echo "hpcop-site-init: SGE did not start" >&2
 /usr/sbin/sshd -D -e &
@@ -188,8 +196,11 @@ slurm_state_ok() {
   esac
 }
 
+# site_ready: every node of every partition serves jobs (sinfo prints one state per partition and state).
 site_ready() {
-  slurm_state_ok "$("$HPC_STACK/bin/ssh" "$HPC_SITE_NAME" sinfo -h -o %T 2>/dev/null | head -1)"
+  states=$("$HPC_STACK/bin/ssh" "$HPC_SITE_NAME" sinfo -h -o %T 2>/dev/null) || return 1
+  [ -n "$states" ] || return 1
+  for st in $states; do slurm_state_ok "$st" || return 1; done
 }
 
 # sge_ready: the queue instance on the site host is up with no state flag (an execd not yet reporting shows
