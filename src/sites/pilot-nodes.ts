@@ -137,7 +137,7 @@ function idleWatchLines(pilot: string, idleSeconds: number, pollSeconds: number)
   return [
     'hpcop_idle_watch() {',
     // Its sleep goes with it: a sleep left behind would hold the node's output open after the node is done.
-    '  nap=\'\'',
+    "  nap=''",
     '  trap \'[ -n "$nap" ] && kill "$nap" 2>/dev/null; exit 0\' TERM',
     '  since=$(date +%s)',
     '  while kill -0 "$master" 2>/dev/null; do',
