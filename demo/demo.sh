@@ -106,12 +106,20 @@ expect hold-release Succeeded 1
 expect on-slurm Succeeded 1 "$HPC_SITE_NAME"
 expect on-slurm-retry Succeeded 2 "$HPC_SITE_NAME"
 expect on-gpu Succeeded 1 "$HPC_SITE_NAME"
+expect on-two-nodes Succeeded 1 "$HPC_SITE_NAME"
 echo
 echo "VirtualCluster slurm-site workers: $(k get virtualcluster slurm-site -o jsonpath='{.status.workers}')"
 echo "hold-release was held and released:"
 k get events --field-selector involvedObject.name=hold-release -o custom-columns=REASON:.reason,MESSAGE:.message --no-headers | sed 's/^/  /'
 echo "on-slurm said: $(cat "$(k get hpcjob on-slurm -o jsonpath='{.status.logs.stdout}')" 2>/dev/null)"
 echo "on-gpu said: $(cat "$(k get hpcjob on-gpu -o jsonpath='{.status.logs.stdout}')" 2>/dev/null)"
+ranks=$(sort "$(k get hpcjob on-two-nodes -o jsonpath='{.status.logs.stdout}')" 2>/dev/null | tr '\n' ';')
+if [ "$ranks" = "rank 0 of 2 on node n1;rank 1 of 2 on node n2;" ]; then
+  printf '  ok    %-16s %s\n' two-nodes "one step on both nodes of a pilot: $ranks"
+else
+  printf '  WRONG %-16s %s\n' two-nodes "on-two-nodes said '$ranks', wanted a rank on n1 and one on n2"
+  failures=$((failures + 1))
+fi
 echo "VirtualCluster slurm-site GPUs: $(k get virtualcluster slurm-site -o jsonpath='{.status.gpus}')"
 tokens=$(k get virtualcluster slurm-site -o jsonpath='{.status.pilotTokens.onSites}')
 if [ "${tokens:-0}" -ge 3 ]; then

@@ -223,3 +223,43 @@ describe('all adapters', () => {
     expect(out).toBe("[qstat][-xml][-u][o'brien]");
   });
 });
+
+describe('pilots of several nodes (directives in each tool’s documented syntax)', () => {
+  const two: PilotRequest = { ...request, nodes: 2, exclusive: true };
+
+  it('SLURM: one task per node, whole nodes on request', () => {
+    const d = slurm.directives(two);
+    expect(d).toEqual(
+      expect.arrayContaining(['#SBATCH --nodes=2', '#SBATCH --ntasks-per-node=1', '#SBATCH --exclusive']),
+    );
+    expect(d).not.toContain('#SBATCH --ntasks=1');
+  });
+
+  it('PBS Pro: one MPI process per chunk, each chunk on its own host, exclusively', () => {
+    expect(pbs.directives(two)).toEqual(
+      expect.arrayContaining([
+        '#PBS -l select=2:ncpus=4:mpiprocs=1:mem=8192mb',
+        '#PBS -l place=scatter:excl',
+      ]),
+    );
+    expect(pbs.directives(request).some((l) => l.includes('place='))).toBe(false);
+  });
+
+  it('Torque: the whole job’s memory, node-exclusive with -n', () => {
+    expect(torque.directives(two)).toEqual(
+      expect.arrayContaining(['#PBS -l nodes=2:ppn=4', '#PBS -l mem=16384mb', '#PBS -n']),
+    );
+  });
+
+  it('LSF: one share of cores per host, exclusive with -x', () => {
+    expect(lsf.directives(two)).toEqual(
+      expect.arrayContaining(['#BSUB -n 8', '#BSUB -R "span[ptile=4] rusage[mem=8192]"', '#BSUB -x']),
+    );
+  });
+
+  it('SGE: the multi-host parallel environment for all the slots, and the exclusive complex', () => {
+    const d = sge.directives(two);
+    expect(d).toEqual(expect.arrayContaining(['#$ -pe mpi 8', '#$ -l exclusive=true']));
+    expect(d).not.toContain('#$ -pe smp 4');
+  });
+});

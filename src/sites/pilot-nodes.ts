@@ -136,9 +136,13 @@ function idleWatchLines(pilot: string, idleSeconds: number, pollSeconds: number)
   const constraint = `HPCPilot =?= \\"${pilot}\\" && HPCBatchJobId =?= \\"$J\\" && State =?= \\"Claimed\\"`;
   return [
     'hpcop_idle_watch() {',
+    // Its sleep goes with it: a sleep left behind would hold the node's output open after the node is done.
+    "  nap=''",
+    '  trap \'[ -n "$nap" ] && kill "$nap" 2>/dev/null; exit 0\' TERM',
     '  since=$(date +%s)',
     '  while kill -0 "$master" 2>/dev/null; do',
-    `    sleep ${pollSeconds}`,
+    `    sleep ${pollSeconds} & nap=$!`,
+    '    wait "$nap"',
     `    busy=$("$STATUS" -const "${constraint}" -af Name 2>/dev/null) || busy=unknown`,
     '    now=$(date +%s)',
     '    [ -n "$busy" ] && since=$now',

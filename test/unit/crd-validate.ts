@@ -49,6 +49,12 @@ export const CEL: Record<string, (self: Value) => boolean> = {
   'self.metadata.name.size() <= 63': (s) => length(get(get(s, 'metadata'), 'name') as string) <= 63,
   'self.metadata.name.size() <= 40': (s) => length(get(get(s, 'metadata'), 'name') as string) <= 40,
   'has(self.command) != has(self.script)': (s) => has(s, 'command') !== has(s, 'script'),
+  '!has(self.resources) || !has(self.resources.nodes) || self.resources.nodes == 1 || has(self.virtualClusterRef)':
+    (s) =>
+      !has(s, 'resources') ||
+      !has(get(s, 'resources'), 'nodes') ||
+      get(get(s, 'resources'), 'nodes') === 1 ||
+      has(s, 'virtualClusterRef'),
   '!has(self.args) || has(self.command)': (s) => !has(s, 'args') || has(s, 'command'),
   "!has(self.image) || self.containerRuntime != 'none'": (s) =>
     !has(s, 'image') || get(s, 'containerRuntime') !== 'none',

@@ -88,7 +88,9 @@ const fields = (hostile: boolean) => {
     queue: fc.option(word, { nil: undefined }),
     logDir: word,
     walltimeSeconds: count(1),
-    nodes: count(1),
+    // One node: a pilot of several starts its node part through the site's launcher (srun, pbsdsh, ...), which
+    // this harness has not; src/sites/pilot-nodes.test.ts runs those. Bad counts are still refused.
+    nodes: count(1).filter((n) => !(Number.isSafeInteger(n) && n > 1)),
     cores: count(1),
     memoryMiB: count(1),
     virtualCluster: text,

@@ -5,7 +5,7 @@ import { noWorkerFits } from './fit.js';
 
 const job = (resources?: { cpus?: number; memory?: string }) =>
   ({ metadata: { name: 'j', namespace: 'ns' }, spec: { command: ['true'], resources } }) as unknown as HPCJob;
-const vc = (...workers: ({ cores?: number; memory?: string; gpus?: number } | undefined)[]) =>
+const vc = (...workers: ({ cores?: number; memory?: string; gpus?: number; nodes?: number } | undefined)[]) =>
   ({
     metadata: { name: 'site', namespace: 'ns' },
     spec: { allocations: workers.map((w, i) => ({ name: `a${i}`, workers: w })) },
@@ -51,5 +51,25 @@ describe('noWorkerFits with GPUs', () => {
 
   it('does not mention GPUs to a step that asks for none', () => {
     expect(noWorkerFits(job(), vc({ memory: '512Mi', gpus: 1 }))).not.toContain('GPU');
+  });
+
+  it('needs an allocation whose pilots have as many nodes as a gang step, and says which there are', () => {
+    const gang = (nodes: number) =>
+      ({
+        metadata: { name: 'j', namespace: 'ns' },
+        spec: { command: ['true'], resources: { nodes, memory: '512Mi' } },
+      }) as unknown as HPCJob;
+    expect(noWorkerFits(gang(2), vc({ cores: 1 }, { nodes: 2 }))).toBeUndefined();
+    expect(noWorkerFits(gang(4), vc({ cores: 1 }, { nodes: 2 }))).toBe(
+      "the step asks for 4 nodes but no allocation of VirtualCluster site has pilots of 4 nodes (nodes per pilot: a0: 1; a1: 2): it would stay idle; set resources.nodes to a pilot's workers.nodes",
+    );
+    // Per node: a 2-node step of 2 cores needs 2 cores on each node of the pilot.
+    const wide = {
+      ...gang(2),
+      spec: { command: ['true'], resources: { nodes: 2, cpus: 2 } },
+    } as unknown as HPCJob;
+    expect(noWorkerFits(wide, vc({ cores: 1, nodes: 2 }))).toContain(
+      'no worker of VirtualCluster site is that big',
+    );
   });
 });

@@ -63,3 +63,25 @@ describe('a step longer than any pilot can run it', () => {
     expect(noWorkerFits(fits, vc)).toBeUndefined();
   });
 });
+
+describe('the submission of a gang step', () => {
+  it('goes to the parallel universe on that many nodes of one pilot of its size', () => {
+    const job = makeHPCJob('g', 'ns')
+      .virtualCluster('vc')
+      .spec({ resources: { nodes: 2, cpus: 2 } })
+      .obj();
+    const gang = buildSubmitJob(job, 1, { ...options, virtualCluster: 'ns/vc' });
+    expect(gang.commands.universe).toEqual({ kind: 'string', value: 'parallel' });
+    expect(gang.commands.machine_count).toEqual({ kind: 'int', value: 2 });
+    expect(gang.commands.request_cpus).toEqual({ kind: 'int', value: 2 });
+    expect(gang.attributes.WantParallelSchedulingGroups).toBe(true);
+    expect(JSON.stringify(gang.commands.requirements)).toContain('(TARGET.HPCPilotNodes =?= 2)');
+    expect(gang.commands.environment).toMatchObject({ value: { HPC_STEP_NODES: '2' } });
+    // One node: as before.
+    const single = buildSubmitJob(makeHPCJob('s', 'ns').virtualCluster('vc').obj(), 1, options);
+    expect(single.commands.universe).toEqual({ kind: 'string', value: 'vanilla' });
+    expect('machine_count' in single.commands || 'WantParallelSchedulingGroups' in single.attributes).toBe(
+      false,
+    );
+  });
+});

@@ -168,3 +168,40 @@ describe('demandOf: steps waiting for credentials that expire first', () => {
     expect(demandOf([step('long', '2h')], vc, NOW).cpus).toBe(1);
   });
 });
+
+describe('gang steps (resources.nodes above 1)', () => {
+  const gangs = (g: Record<number, number>): Demand => ({ ...NO_DEMAND, gangs: g });
+
+  it('each takes a whole pilot of an allocation with its node count, before the other steps', () => {
+    const allocations = [
+      alloc('single', { autoscale: 'QueuedJobs', max: 4, cores: 2 }),
+      alloc('pairs', { autoscale: 'QueuedJobs', max: 2, cores: 2, nodes: 2 }),
+    ];
+    expect(wantedPilots(allocations, gangs({ 2: 3 }))).toEqual(wanted(['single', 0], ['pairs', 2]));
+    // A gang of a size no allocation has grows nothing (the step says NoWorkerFits).
+    expect(wantedPilots(allocations, gangs({ 4: 1 }))).toEqual(wanted(['single', 0], ['pairs', 0]));
+    // A pilot's cores count once per node for single-node steps: 8 cores are one pilot of 2 nodes x 2 cores
+    // once the single-node allocation is full.
+    expect(
+      wantedPilots([alloc('pairs', { autoscale: 'QueuedJobs', max: 2, cores: 2, nodes: 2 })], cpus(4)),
+    ).toEqual(wanted(['pairs', 1]));
+    expect(wantedPilots(allocations, { ...gangs({ 2: 1 }), cpus: 10 })).toEqual(
+      wanted(['single', 4], ['pairs', 2]),
+    );
+  });
+
+  it('counts the unfinished gang steps by their node count', () => {
+    const vc = makeVirtualCluster('vc', 'ns')
+      .allocation((a) => a.workers({ cores: 2, nodes: 2 }))
+      .obj();
+    const gang = (name: string, nodes: number, phase?: 'Succeeded') => {
+      const b = makeHPCJob(name, 'ns')
+        .virtualCluster('vc')
+        .spec({ resources: { nodes, memory: '128Mi' } });
+      return (phase ? b.status({ phase }) : b).obj();
+    };
+    // A 3-node step fits no pilot of 2 nodes: it asks for nothing.
+    const d = demandOf([gang('a', 2), gang('b', 2), gang('c', 3), gang('done', 2, 'Succeeded')], vc, NOW);
+    expect(d).toEqual({ ...NO_DEMAND, gangs: { 2: 2 } });
+  });
+});
