@@ -1,6 +1,7 @@
 # shellcheck shell=sh disable=SC2034,SC2154 # sourced by stack.sh, which defines the shared variables
-# The HTCondor pool of the local stack: central manager, schedd and one partitionable startd in a Debian 13
-# root ("hpc-pool"), bound to the host end of the site's veth so pilots on the site can join it.
+# The HTCondor pool of the local stack: central manager, two schedds (schedd@ and schedd2@hpc-pool) and one
+# partitionable startd in a Debian 13 root ("hpc-pool"), bound to the host end of the site's veth so pilots on
+# the site can join it.
 # The operator and the tests talk to it from the host through thin launchers ($HPC_STACK/bin/condor_*) that
 # run the root's own binaries with the root's loader and libraries, authenticated by an IDTOKEN.
 # Sourced by stack.sh.
@@ -64,6 +65,19 @@ ALLOW_ADMINISTRATOR = \$(ALLOW_ADMINISTRATOR) admin@$HPC_TRUST_DOMAIN
 # Not HPCAck (the operator's condor_qedit), HPCWrapperResult, HPCStderrTail (the job's chirp). As
 # docs/install.md tells admins; test/e2e/job-identity.e2e.test.ts checks it.
 IMMUTABLE_JOB_ATTRS = \$(IMMUTABLE_JOB_ATTRS) HPCOperator HPCJobUID HPCJobAttempt HPCJobRef
+
+# A second access point in the same pool (schedd2@hpc-pool), for operators that spread HPCJobs over several
+# schedds: its own name, spool (queue log, history) and log. Its settings take the daemon's local name as
+# prefix (SCHEDD2.X: HTCondor 23 ignores SCHEDD.SCHEDD2.X, and a second LOCAL_DIR would move its LOG too).
+SCHEDD2 = \$(SCHEDD)
+SCHEDD2_ARGS = -local-name schedd2
+SCHEDD2.SCHEDD_NAME = schedd2
+SCHEDD2.SPOOL = /var/lib/condor/schedd2/spool
+SCHEDD2.SCHEDD_LOG = \$(LOG)/SchedLog.schedd2
+SCHEDD2.SCHEDD_ADDRESS_FILE = \$(SCHEDD2.SPOOL)/.schedd_address
+SCHEDD2.SCHEDD_DAEMON_AD_FILE = \$(SCHEDD2.SPOOL)/.schedd_classad
+DC_DAEMON_LIST = + SCHEDD2
+DAEMON_LIST = \$(DAEMON_LIST), SCHEDD2
 CONF
   cat >"$POOL_STATE/upper/etc/hosts" <<HOSTS
 127.0.0.1 localhost
@@ -107,7 +121,7 @@ pool_up() {
     pool_config
     start_namespace pool "" hpc-pool "$POOL_STATE" "$HPC_STACK/shared/reana:/reana" \
       "$HPC_ROOTFS:/images/debian13:ro" -- \
-      /bin/sh -c 'install -d -o condor -g condor /run/lock/condor /run/condor && exec condor_master -f'
+      /bin/sh -c 'install -d -o condor -g condor /run/lock/condor /run/condor /var/lib/condor/schedd2/spool && exec condor_master -f'
   fi
   pool_client
   # The collector creates the pool's signing key at first start; then the tokens can be minted.
@@ -119,11 +133,12 @@ pool_up() {
       -authz ADVERTISE_STARTD -authz ADVERTISE_MASTER -authz READ >"$CONDOR_CLIENT/pilot.token"
     chmod 600 "$CONDOR_CLIENT/tokens.d/submitter" "$CONDOR_CLIENT/pilot.token"
   fi
-  wait_for 90 "the schedd and a startd in the pool" pool_ready
+  wait_for 90 "both schedds and a startd in the pool" pool_ready
 }
 
 pool_ready() {
   "$HPC_STACK/bin/condor_q" -totals >/dev/null 2>&1 &&
+    "$HPC_STACK/bin/condor_q" -name schedd2@hpc-pool -totals >/dev/null 2>&1 &&
     [ -n "$("$HPC_STACK/bin/condor_status" -af Name 2>/dev/null | head -1)" ]
 }
 

@@ -78,6 +78,8 @@ export PATH="$HPC_STACK/bin:$HPC_BIN:\$PATH"
 export CONDOR_CONFIG="$CONDOR_CLIENT/condor_config"
 export HPC_STACK="$HPC_STACK"
 export HPC_SCHEDD_NAME="schedd@hpc-pool"
+# The pool's second access point (tests of operators spreading HPCJobs over several schedds).
+export HPC_SCHEDD2_NAME="schedd2@hpc-pool"
 export HPC_COLLECTOR="$HPC_POOL_ADDR:9618"
 export HPC_SITE_HOST="$HPC_SITE_ADDR"
 # Operator settings for \`make run\` against this stack.
