@@ -3,8 +3,7 @@
  * index states, annotations and how the index reaches the step. Keyed by the exported constants, so a new
  * phase or condition without a description fails to type-check.
  */
-import type {
-  HPCJobSetConditions} from './hpcjobset-constants.js';
+import type { HPCJobSetConditions } from './hpcjobset-constants.js';
 import {
   HPCJobSetAnnotations,
   INDEX_STATES,
