@@ -74,7 +74,7 @@ test-sim: deps ## Simulation: SEEDS random schedules from seed FROM (default 100
 	node --import tsx test/sim/run.ts --seeds $(SEEDS) --from $(FROM)
 
 test-e2e: deps helm krew-tool stack-up ## e2e tests against the local stack (started if needed, left running).
-	$(JEST_STACK) --selectProjects e2e
+	JEST='$(JEST_STACK)' test/e2e/lanes.sh run
 
 REANA_VENV := integrations/reana/.venv
 
