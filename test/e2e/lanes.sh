@@ -27,8 +27,8 @@ list() {
 run_lane() {
   files=$(list "$1")
   [ -n "$files" ] || return 0
-  # shellcheck disable=SC2086 # JEST is a command line; files are paths without blanks
-  $JEST --selectProjects e2e $files >"$2" 2>&1
+  # JEST is a command line (it may start with VAR=value); the files are paths without blanks.
+  eval "$JEST --selectProjects e2e $(echo $files)" >"$2" 2>&1
 }
 
 case "${1:-}" in
