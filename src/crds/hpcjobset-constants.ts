@@ -14,10 +14,17 @@ export const MAX_ITEM_VALUE = 1024;
 /** An item key: it becomes part of an environment variable name (HPC_ITEM_<KEY>). */
 export const ITEM_KEY_PATTERN = '^[A-Za-z_][A-Za-z0-9_]{0,63}$';
 /**
- * The longest index-range text kept in status (e.g. "0-99,105"). Far above what real sets need (a range
- * per failure run); a longer list is cut at a comma and ends with ",..." (the counts stay exact).
+ * The longest list of running or held indices kept in status (e.g. "0-99,105"): far above what real sets
+ * need; a longer one is cut at a comma and ends with ",..." (the counts stay exact, and the next read of the
+ * queue says the same again).
  */
 export const MAX_RANGES_TEXT = 65_536;
+/**
+ * succeeded, failed and cancelled are the record of what ended (its jobs leave the queue) and are never
+ * cut: every index of MAX_SET_INDICES alone in its own item ("0,2,4,...") is 588,889 characters, and the
+ * three lists name disjoint indices, so together they stay under this and the object under etcd's 1.5 MiB.
+ */
+export const MAX_DURABLE_RANGES_TEXT = 600_000;
 /** The most per-index attempt records kept in status (only indices that failed at least once have one). */
 export const MAX_INDEX_RECORDS = 1000;
 

@@ -7,6 +7,7 @@ import { conditionsSchema } from './common.js';
 import { FAILURE_CATEGORIES } from './hpcjob-constants.js';
 import {
   INDEX_STATES,
+  MAX_DURABLE_RANGES_TEXT,
   MAX_INDEX_RECORDS,
   MAX_RANGES_TEXT,
   MAX_SET_INDICES,
@@ -14,11 +15,11 @@ import {
 } from './hpcjobset-constants.js';
 import { arr, dateTime, enumOf, int, obj, str } from './schema.js';
 
-const ranges = (what: string) =>
+const ranges = (what: string, maxLength: number) =>
   str({
     description: `Indices ${what}, as ranges such as 0-99,105 (empty: none).`,
     pattern: '^[0-9,.-]*$',
-    maxLength: MAX_RANGES_TEXT + 4,
+    maxLength,
   });
 
 const countsSchema = obj(
@@ -31,14 +32,17 @@ const countsSchema = obj(
 export const indexRecordSchema = obj(
   {
     index: int({ description: 'The index.', minimum: 0 }),
-    attempts: int({ description: 'Attempts made so far (the current one included).', minimum: 1 }),
+    failedAttempts: int({
+      description: 'Attempts of this index that failed so far; the next attempt is this plus one.',
+      minimum: 1,
+    }),
     jobId: str({ description: 'HTCondor job id (ClusterId.ProcId) of the last attempt.', maxLength: 64 }),
     exitCode: int({ description: 'Exit code of the last failed attempt.', minimum: 0, maximum: 255 }),
     failureCategory: enumOf(FAILURE_CATEGORIES, { description: 'Why the last failed attempt failed.' }),
     message: str({ description: 'How the last failed attempt ended.', maxLength: 512 }),
     nextRetryTime: dateTime({ description: 'When the next attempt is due, while backing off.' }),
   },
-  { description: 'The attempts of one index that failed at least once.', required: ['index', 'attempts'] },
+  { description: 'The attempts of one index that failed at least once.', required: ['index', 'failedAttempts'] },
 );
 
 export const hpcJobSetStatusSchema = obj(
@@ -51,11 +55,14 @@ export const hpcJobSetStatusSchema = obj(
     conditions: conditionsSchema,
     total: int({ description: 'Number of indices.', minimum: 0, maximum: MAX_SET_INDICES }),
     counts: countsSchema,
-    running: ranges('running'),
-    held: ranges('held'),
-    succeeded: ranges('that succeeded'),
-    failed: ranges('that failed for good'),
-    cancelled: ranges('cancelled (spec annotation hpc.scailfin.io/cancel-indices, or with the whole set)'),
+    running: ranges('running (cut with ,... past 65,536 characters)', MAX_RANGES_TEXT + 4),
+    held: ranges('held (cut with ,... past 65,536 characters)', MAX_RANGES_TEXT + 4),
+    succeeded: ranges('that succeeded', MAX_DURABLE_RANGES_TEXT),
+    failed: ranges('that failed for good', MAX_DURABLE_RANGES_TEXT),
+    cancelled: ranges(
+      'cancelled (annotation hpc.scailfin.io/cancel-indices, or with the whole set)',
+      MAX_DURABLE_RANGES_TEXT,
+    ),
     indexRecords: arr(indexRecordSchema, {
       description: `Attempt records of the indices that failed at least once, lowest index first (at most ${MAX_INDEX_RECORDS}; an index that fails when they are full is not retried).`,
       maxItems: MAX_INDEX_RECORDS,
