@@ -25,10 +25,11 @@ list() {
 
 # run_lane LANE LOG: the lane's files through jest, output to LOG; its exit status.
 run_lane() {
-  files=$(list "$1")
+  files=$(list "$1" | tr '\n' ' ')
   [ -n "$files" ] || return 0
-  # JEST is a command line (it may start with VAR=value); the files are paths without blanks.
-  eval "$JEST --selectProjects e2e $(echo $files)" >"$2" 2>&1
+  # JEST is a command line (it may start with VAR=value); the files are paths without blanks. They go before
+  # --selectProjects, which takes every word after it as a project name.
+  eval "$JEST $files --selectProjects e2e" >"$2" 2>&1
 }
 
 case "${1:-}" in
