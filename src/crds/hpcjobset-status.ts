@@ -42,7 +42,10 @@ export const indexRecordSchema = obj(
     message: str({ description: 'How the last failed attempt ended.', maxLength: 512 }),
     nextRetryTime: dateTime({ description: 'When the next attempt is due, while backing off.' }),
   },
-  { description: 'The attempts of one index that failed at least once.', required: ['index', 'failedAttempts'] },
+  {
+    description: 'The attempts of one index that failed at least once.',
+    required: ['index', 'failedAttempts'],
+  },
 );
 
 export const hpcJobSetStatusSchema = obj(
