@@ -29,6 +29,7 @@ export function followLive(d: SetDraft, view: IndexView): void {
     switch (s.state) {
       case 'succeeded':
         view.ended[index] = Ended.Succeeded;
+        if (view.records.has(index)) delete view.records.get(index)?.nextRetryTime;
         view.live.delete(index);
         d.effect({ kind: 'acknowledge', job: refOf(job) });
         break;

@@ -27,6 +27,8 @@ export function submitNext(d: SetDraft, view: IndexView): void {
   const entries = nextEntries(d, view);
   if (entries.length === 0) return;
   d.status.startTime ??= d.iso();
+  // The retry is on its way: its due time is history (the record keeps what failed).
+  for (const e of entries) if (view.records.has(e.index)) delete view.records.get(e.index)?.nextRetryTime;
   d.effect({ kind: 'submit', entries });
   d.requeue(SetRequeue.Settling);
 }

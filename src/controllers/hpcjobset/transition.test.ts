@@ -125,7 +125,8 @@ describe('HPCJobSet transition: following indices', () => {
       .obj();
     const second = transitionSet(recorded, due);
     expect(submitted(second.afterWrite)).toEqual([{ index: 1, attempt: 2 }]);
-    expect(second.status.indexRecords?.[0]?.failedAttempts).toBe(1);
+    expect(second.status.indexRecords?.[0]).toMatchObject({ failedAttempts: 1, exitCode: 1 });
+    expect(second.status.indexRecords?.[0]?.nextRetryTime).toBeUndefined();
     const last = makeHPCJobSet()
       .template({ retryPolicy: retryOnExit1 })
       .status({ indexRecords: [{ index: 1, failedAttempts: 2 }], succeeded: '0,2' })
