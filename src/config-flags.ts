@@ -202,7 +202,7 @@ export const FLAGS: Record<string, FlagSpec> = {
     env: 'HPCOP_FORCE_REMOVAL_AFTER_SECONDS',
     kind: 'int',
     default: '60',
-    help: "how long a deleted HPCJob's job may stay removed (JobStatus 3, X) in the queue, its execute side not answering, before condor_rm -forcex takes it out (else it waits for the job lease, 40 min by default)",
+    help: "how long a deleted HPCJob's job (or an HPCJobSet's) may stay removed (JobStatus 3, X) in the queue, its execute side not answering or HTCondor keeping it, before condor_rm -forcex takes it out (else it waits for the job lease, 40 min by default)",
   },
   'output-fetch-timeout-seconds': {
     key: 'outputFetchTimeoutSeconds',

@@ -93,7 +93,12 @@ async function jobsOf(set: HPCJobSet, which: 'live' | 'all'): Promise<number[][]
 
 describe('HPCJobSet', () => {
   const ns = uniqueName('e2e-jobset');
-  const op = new OperatorProcess({ namespace: ns, operatorId: ns });
+  // Jobs removed from idle or held stay in the queue (X) until condor_rm -forcex: a short grace here.
+  const op = new OperatorProcess({
+    namespace: ns,
+    operatorId: ns,
+    extraArgs: ['--force-removal-after-seconds=5'],
+  });
   let stopKeeping: () => void = () => undefined;
 
   beforeAll(async () => {
@@ -111,6 +116,20 @@ describe('HPCJobSet', () => {
 
   afterAll(async () => {
     stopKeeping();
+    // While the operator runs, so that a set a failed test left behind takes its jobs with it (its finalizer
+    // would otherwise hold the namespace).
+    await co.deleteCollectionNamespacedCustomObject({ ...SETS, namespace: ns }).catch(() => undefined);
+    await waitFor(
+      'the sets to be gone',
+      async () => {
+        const list = (await co.listNamespacedCustomObject({ ...SETS, namespace: ns })) as {
+          items: unknown[];
+        };
+        return list.items.length === 0;
+      },
+      120_000,
+      1000,
+    ).catch(() => undefined);
     await op.stop();
     await deleteNamespace(kc, ns);
   });
@@ -137,9 +156,14 @@ describe('HPCJobSet', () => {
     });
     expect(new Set(ran.map(([cluster]) => cluster)).size).toBe(1);
     expect(ran.map(([, index]) => index).sort()).toEqual([0, 1, 2]);
+    // The TTL deletes it; it is gone once its finalizer saw its (acknowledged) jobs leave the queue, at the
+    // schedd's pace: the last test waits for that.
     await waitFor(
       'the set to be deleted by its TTL',
-      async () => (await get(ns, 'items')) === undefined,
+      async () => {
+        const s = await get(ns, 'items');
+        return s === undefined || s.metadata.deletionTimestamp !== undefined;
+      },
       30_000,
       500,
     );
@@ -212,7 +236,8 @@ describe('HPCJobSet', () => {
     ]);
 
     await co.deleteNamespacedCustomObject({ ...SETS, namespace: ns, name: 'ops' });
-    await waitFor('the set to be gone', async () => (await get(ns, 'ops')) === undefined, 60_000, 500);
+    // Its finalizer waits until no job of it is left in the queue (a whole read of the queue sees that).
+    await waitFor('the set to be gone', async () => (await get(ns, 'ops')) === undefined, 120_000, 500);
     expect(await jobsOf(cancelled, 'live')).toEqual([]);
   });
 });

@@ -16,6 +16,7 @@ import type { Metrics } from '../../runtime/metrics.js';
 import type { AttemptFiles } from '../hpcjob/attempt-files.js';
 import { HPCJobSetReconciler } from './reconciler.js';
 import { SET_REF_PREFIX } from './set-jobs.js';
+import type { SetSettings } from './transition-types.js';
 
 export interface HPCJobSetControllerDeps {
   clock: Clock;
@@ -28,6 +29,7 @@ export interface HPCJobSetControllerDeps {
   backends: SchedulerBackends;
   files: AttemptFiles;
   defaultTarget: ScheddTarget;
+  settings: SetSettings;
   operatorId: string;
   wrapperPath: string;
   maxOutputBytes: number;

@@ -4,7 +4,7 @@ import type { HPCJobSet, HPCJobSetStatus, SetPhase } from '../../crds/hpcjobset.
 import { rfc3339, setStatusCondition, type NewCondition } from '../../runtime/conditions.js';
 import type { EventType, PlannedEvent } from '../../runtime/event-types.js';
 import { SetLimit } from './reasons.js';
-import type { SetEffect, SetObservation, SetTransition } from './transition-types.js';
+import type { SetEffect, SetObservation, SetSettings, SetTransition } from './transition-types.js';
 
 export function cut(s: string, n: number): string {
   return s.length <= n ? s : s.slice(0, n - 3) + '...';
@@ -23,6 +23,7 @@ export class SetDraft {
   constructor(
     readonly set: HPCJobSet,
     readonly obs: SetObservation,
+    readonly settings: SetSettings,
   ) {
     this.status = structuredClone(set.status ?? {});
     this.conditions = this.status.conditions ?? [];

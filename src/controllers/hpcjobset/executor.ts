@@ -77,6 +77,13 @@ async function perform(
       return backend.release(e.job, e.holdSince);
     case 'acknowledge':
       return backend.acknowledge(e.job);
+    case 'forceRemove':
+      if (backend.forceRemove(e.job) === 'sent')
+        log.warn(
+          { jobId: e.job.jobId },
+          'a job of the set stayed removed (X) past the grace: condor_rm -forcex',
+        );
+      return;
     case 'deleteObject':
       log.info('ttlSecondsAfterFinished passed: deleting the HPCJobSet');
       return deps.writer.delete(set);

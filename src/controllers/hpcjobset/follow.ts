@@ -22,6 +22,19 @@ export function cleanStale(d: SetDraft, view: IndexView, reason: string): void {
   }
 }
 
+/** Jobs removed (X) longer than the grace go with condor_rm -forcex: the schedd would keep them. */
+export function forceOutStuck(d: SetDraft): number {
+  let stuck = 0;
+  for (const job of d.obs.jobs) {
+    const s = jobState(job);
+    if (s.state !== 'removed') continue;
+    stuck++;
+    if (s.endedAt !== undefined && d.now - s.endedAt * 1000 >= d.settings.forceRemovalAfterMs)
+      d.effect({ kind: 'forceRemove', job: refOf(job) });
+  }
+  return stuck;
+}
+
 export function followLive(d: SetDraft, view: IndexView): void {
   const suspend = d.set.spec.suspend === true;
   for (const [index, job] of view.live) {

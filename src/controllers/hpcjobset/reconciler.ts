@@ -12,7 +12,7 @@ import type { Clock, Random } from '../../runtime/clock.js';
 import { executeSet, type SetExecutorDeps } from './executor.js';
 import { MIN_STATUS_INTERVAL_MS } from './reasons.js';
 import { transitionSet } from './transition.js';
-import type { SetObservation } from './transition-types.js';
+import type { SetObservation, SetSettings } from './transition-types.js';
 
 export interface SetReconcilerDeps extends SetExecutorDeps {
   clock: Clock;
@@ -21,6 +21,7 @@ export interface SetReconcilerDeps extends SetExecutorDeps {
   backends: SchedulerBackends;
   /** HPCJobSets run on the operator's default pool. */
   defaultTarget: ScheddTarget;
+  settings: SetSettings;
 }
 
 export class HPCJobSetReconciler {
@@ -47,7 +48,7 @@ export class HPCJobSetReconciler {
       submission: backend.setSubmission(uid),
       settled: backend.settled(uid),
     };
-    const t = transitionSet(set, obs);
+    const t = transitionSet(set, obs, this.deps.settings);
     const done = await executeSet(set, t, backend, this.deps, ctx.log);
     if (done === 'gone' || t.afterWrite.some((e) => e.kind === 'removeFinalizer'))
       this.#lastWrite.delete(uid);

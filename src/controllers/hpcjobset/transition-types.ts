@@ -24,12 +24,24 @@ export interface SetObservation {
   settled: boolean;
 }
 
+/** The controller's settings the transition depends on. */
+export interface SetSettings {
+  /**
+   * A job of the set that stays removed (X) in the queue this long is taken out with condor_rm -forcex (the
+   * operator's --force-removal-after-seconds, as for HPCJobs): HTCondor keeps a job removed from idle or held
+   * even once acknowledged, and the set's finalizer waits for its last job.
+   */
+  forceRemovalAfterMs: number;
+}
+
 export type SetEffect =
   | { kind: 'submit'; entries: IndexAttempt[] }
   | { kind: 'remove'; target: { job: JobRef } | { uid: string }; reason: string }
   | { kind: 'hold'; job: JobRef; reason: string }
   | { kind: 'release'; job: JobRef; holdSince?: number }
   | { kind: 'acknowledge'; job: JobRef }
+  /** condor_rm -forcex: a job already removed (X) leaves the queue at once. */
+  | { kind: 'forceRemove'; job: JobRef }
   | { kind: 'deleteObject' }
   | { kind: 'removeFiles' }
   | { kind: 'removeFinalizer' }

@@ -4,7 +4,10 @@ import { makeHPCJobSet, makeSetJob, observeSet } from '../../../test/support/bui
 import { HPCJobSetAnnotations } from '../../crds/hpcjobset.js';
 import { SUSPEND_REASON } from '../hpcjob/job-state.js';
 import { transitionSet } from './transition.js';
-import type { SetEffect } from './transition-types.js';
+import type { SetEffect, SetObservation } from './transition-types.js';
+
+const run = (set: Parameters<typeof transitionSet>[0], obs: SetObservation) =>
+  transitionSet(set, obs, { forceRemovalAfterMs: 60_000 });
 
 const kinds = (effects: SetEffect[]) => effects.map((e) => e.kind);
 const submitted = (effects: SetEffect[]) => effects.flatMap((e) => (e.kind === 'submit' ? e.entries : []));
@@ -16,7 +19,7 @@ const retryOnExit1 = {
 
 describe('HPCJobSet transition: submitting', () => {
   it('adds its finalizer and submits every index in one submission', () => {
-    const t = transitionSet(makeHPCJobSet().withoutFinalizer().obj(), observeSet().obj());
+    const t = run(makeHPCJobSet().withoutFinalizer().obj(), observeSet().obj());
     expect(t.addFinalizer).toBe(true);
     expect(submitted(t.afterWrite)).toEqual([0, 1, 2].map((index) => ({ index, attempt: 1 })));
     expect(kinds(t.afterWrite)).toEqual(['submit']);
@@ -25,19 +28,19 @@ describe('HPCJobSet transition: submitting', () => {
 
   it('keeps at most spec.parallelism indices in HTCondor', () => {
     const set = makeHPCJobSet().spec({ count: 5, parallelism: 2 }).obj();
-    expect(submitted(transitionSet(set, observeSet().obj()).afterWrite).map((e) => e.index)).toEqual([0, 1]);
+    expect(submitted(run(set, observeSet().obj()).afterWrite).map((e) => e.index)).toEqual([0, 1]);
     const one = observeSet().jobs(makeSetJob(set, 0).running()).obj();
-    expect(submitted(transitionSet(set, one).afterWrite).map((e) => e.index)).toEqual([1]);
+    expect(submitted(run(set, one).afterWrite).map((e) => e.index)).toEqual([1]);
     const two = observeSet().jobs(makeSetJob(set, 0).running(), makeSetJob(set, 1)).obj();
-    expect(submitted(transitionSet(set, two).afterWrite)).toEqual([]);
+    expect(submitted(run(set, two).afterWrite)).toEqual([]);
   });
 
   it('submits nothing until the queue was read after the last submission, or while the schedd is away', () => {
     const set = makeHPCJobSet().obj();
-    const t = transitionSet(set, observeSet().unsettled().obj());
+    const t = run(set, observeSet().unsettled().obj());
     expect(submitted(t.afterWrite)).toEqual([]);
     expect(t.requeueAfterMs).toBe(1000);
-    const away = transitionSet(set, observeSet().unreachable().obj());
+    const away = run(set, observeSet().unreachable().obj());
     expect(submitted(away.afterWrite)).toEqual([]);
     expect(away.status.conditions).toContainEqual(
       expect.objectContaining({ type: 'SchedulerReachable', status: 'False', message: 'connection refused' }),
@@ -47,7 +50,7 @@ describe('HPCJobSet transition: submitting', () => {
   it('waits after a failed submission, then submits again', () => {
     const set = makeHPCJobSet().obj();
     const failed = { state: 'failed' as const, permanent: false, message: 'schedd busy', at: T0 };
-    const soon = transitionSet(
+    const soon = run(
       set,
       observeSet()
         .at(T0 + 2000)
@@ -56,7 +59,7 @@ describe('HPCJobSet transition: submitting', () => {
     );
     expect(submitted(soon.afterWrite)).toEqual([]);
     expect(soon.status.message).toContain('; submitting failed: schedd busy');
-    const later = transitionSet(
+    const later = run(
       set,
       observeSet()
         .at(T0 + 11_000)
@@ -78,7 +81,7 @@ describe('HPCJobSet transition: following indices', () => {
         makeSetJob(set, 3).running(),
       )
       .obj();
-    const t = transitionSet(set, obs);
+    const t = run(set, obs);
     expect(t.status).toMatchObject({
       counts: { succeeded: 1, running: 2, queued: 1, pending: 0, failed: 0 },
       succeeded: '0',
@@ -86,7 +89,7 @@ describe('HPCJobSet transition: following indices', () => {
     });
     expect(t.afterWrite).toContainEqual({ kind: 'acknowledge', job: { jobId: '9.0', uid: 'uid-sweep' } });
     const done = makeHPCJobSet().spec({ count: 4 }).status({ succeeded: '0-3' }).obj();
-    const end = transitionSet(done, observeSet().obj());
+    const end = run(done, observeSet().obj());
     expect(end.status).toMatchObject({
       phase: 'Succeeded',
       counts: { succeeded: 4 },
@@ -96,7 +99,7 @@ describe('HPCJobSet transition: following indices', () => {
 
   it('retries a failed index on its own after backoff, then ends it failed at the retry limit', () => {
     const set = makeHPCJobSet().template({ retryPolicy: retryOnExit1 }).obj();
-    const first = transitionSet(
+    const first = run(
       set,
       observeSet()
         .jobs(makeSetJob(set, 1).completed(1), makeSetJob(set, 0).running(), makeSetJob(set, 2).running())
@@ -123,7 +126,7 @@ describe('HPCJobSet transition: following indices', () => {
         makeSetJob(recorded, 2).running(),
       )
       .obj();
-    const second = transitionSet(recorded, due);
+    const second = run(recorded, due);
     expect(submitted(second.afterWrite)).toEqual([{ index: 1, attempt: 2 }]);
     expect(second.status.indexRecords?.[0]).toMatchObject({ failedAttempts: 1, exitCode: 1 });
     expect(second.status.indexRecords?.[0]?.nextRetryTime).toBeUndefined();
@@ -131,7 +134,7 @@ describe('HPCJobSet transition: following indices', () => {
       .template({ retryPolicy: retryOnExit1 })
       .status({ indexRecords: [{ index: 1, failedAttempts: 2 }], succeeded: '0,2' })
       .obj();
-    const t = transitionSet(
+    const t = run(
       last,
       observeSet()
         .jobs(makeSetJob(last, 1, 3, '11.0').completed(1))
@@ -143,19 +146,19 @@ describe('HPCJobSet transition: following indices', () => {
 
   it('cancels listed indices: their jobs go, they are never submitted, the others go on', () => {
     const set = makeHPCJobSet().spec({ count: 4 }).annotate(HPCJobSetAnnotations.CancelIndices, '1-2').obj();
-    const t = transitionSet(set, observeSet().jobs(makeSetJob(set, 1).running()).obj());
+    const t = run(set, observeSet().jobs(makeSetJob(set, 1).running()).obj());
     expect(t.afterWrite).toContainEqual(
       expect.objectContaining({ kind: 'remove', target: { job: { jobId: '9.1', uid: 'uid-sweep' } } }),
     );
     expect(submitted(t.afterWrite).map((e) => e.index)).toEqual([0, 3]);
     expect(t.status).toMatchObject({ cancelled: '1-2', counts: { cancelled: 2, pending: 2 } });
     const bad = makeHPCJobSet().annotate(HPCJobSetAnnotations.CancelIndices, '7').obj();
-    expect(transitionSet(bad, observeSet().obj()).status.message).toContain('the set has indices 0 to 2');
+    expect(run(bad, observeSet().obj()).status.message).toContain('the set has indices 0 to 2');
   });
 
   it('cancels the whole set: every job goes and it ends Failed (Cancelled)', () => {
     const set = makeHPCJobSet().status({ succeeded: '0' }).annotate(HPCJobSetAnnotations.Cancel, 'now').obj();
-    const t = transitionSet(set, observeSet().jobs(makeSetJob(set, 1).running()).obj());
+    const t = run(set, observeSet().jobs(makeSetJob(set, 1).running()).obj());
     expect(t.afterWrite).toContainEqual({
       kind: 'remove',
       target: { uid: 'uid-sweep' },
@@ -169,14 +172,14 @@ describe('HPCJobSet transition: following indices', () => {
 
   it('suspends: holds its jobs and submits nothing; resumes: releases what it held', () => {
     const set = makeHPCJobSet().spec({ suspend: true }).obj();
-    const t = transitionSet(set, observeSet().jobs(makeSetJob(set, 0).running()).obj());
+    const t = run(set, observeSet().jobs(makeSetJob(set, 0).running()).obj());
     expect(t.afterWrite).toEqual([
       { kind: 'hold', job: { jobId: '9.0', uid: 'uid-sweep' }, reason: SUSPEND_REASON },
     ]);
     expect(t.status.phase).toBe('Suspended');
     const resumed = makeHPCJobSet().spec({ suspend: false, count: 1 }).obj();
     const held = makeSetJob(resumed, 0).held(1, 0, SUSPEND_REASON);
-    const r = transitionSet(resumed, observeSet().jobs(held).obj());
+    const r = run(resumed, observeSet().jobs(held).obj());
     expect(r.afterWrite).toEqual([
       {
         kind: 'release',
@@ -190,20 +193,45 @@ describe('HPCJobSet transition: following indices', () => {
 describe('HPCJobSet transition: the end', () => {
   it('on deletion removes its jobs, and drops the finalizer only once nothing of it can be in the queue', () => {
     const set = makeHPCJobSet().deleting().obj();
-    const busy = transitionSet(
+    const busy = run(
       set,
       observeSet().jobs(makeSetJob(set, 0).running(), makeSetJob(set, 1).completed(0)).obj(),
     );
     expect(kinds(busy.afterWrite)).toEqual(['remove', 'acknowledge']);
-    expect(kinds(transitionSet(set, observeSet().unsettled().obj()).afterWrite)).toEqual([]);
+    expect(kinds(run(set, observeSet().unsettled().obj()).afterWrite)).toEqual([]);
     // Acknowledged but still in the queue: the finalizer waits until it left.
     const leaving = observeSet().jobs(makeSetJob(set, 1).completed(0).acked()).obj();
-    expect(kinds(transitionSet(set, leaving).afterWrite)).toEqual([]);
-    expect(kinds(transitionSet(set, observeSet().obj()).afterWrite)).toEqual([
+    expect(kinds(run(set, leaving).afterWrite)).toEqual([]);
+    expect(kinds(run(set, observeSet().obj()).afterWrite)).toEqual([
       'removeFiles',
       'forget',
       'removeFinalizer',
     ]);
+  });
+
+  it('forces out a job that stays removed (X) past the grace, which HTCondor would keep', () => {
+    const set = makeHPCJobSet().deleting().obj();
+    const removed = makeSetJob(set, 0).removed('HPCJobSet deleted', T0).acked();
+    expect(
+      kinds(
+        run(
+          set,
+          observeSet()
+            .at(T0 + 30_000)
+            .jobs(removed)
+            .obj(),
+        ).afterWrite,
+      ),
+    ).toEqual([]);
+    expect(
+      run(
+        set,
+        observeSet()
+          .at(T0 + 60_000)
+          .jobs(removed)
+          .obj(),
+      ).afterWrite,
+    ).toEqual([{ kind: 'forceRemove', job: { jobId: '9.0', uid: 'uid-sweep' } }]);
   });
 
   it('is deleted ttlSecondsAfterFinished after it ended', () => {
@@ -211,7 +239,7 @@ describe('HPCJobSet transition: the end', () => {
       .spec({ ttlSecondsAfterFinished: 60 })
       .status({ phase: 'Succeeded', completionTime: iso(T0) })
       .obj();
-    const early = transitionSet(
+    const early = run(
       set,
       observeSet()
         .at(T0 + 30_000)
@@ -220,7 +248,7 @@ describe('HPCJobSet transition: the end', () => {
     expect(early.requeueAfterMs).toBe(30_000);
     expect(
       kinds(
-        transitionSet(
+        run(
           set,
           observeSet()
             .at(T0 + 60_000)
@@ -234,7 +262,7 @@ describe('HPCJobSet transition: the end', () => {
     const set = makeHPCJobSet()
       .items([{ 'a-b': '1' }])
       .obj();
-    const t = transitionSet(set, observeSet().obj());
+    const t = run(set, observeSet().obj());
     expect(t.status.phase).toBe('Failed');
     expect(t.status.conditions).toContainEqual(
       expect.objectContaining({ type: 'Accepted', status: 'False', reason: 'InvalidSpec' }),
@@ -253,7 +281,7 @@ describe('HPCJobSet status at 100,000 indices', () => {
       const j = makeSetJob(set, i, 1, `9.${i}`);
       return (i % 1000 === 999 ? j.completed(2) : i < 50_000 ? j.completed(0) : j.running()).obj();
     });
-    const t = transitionSet(
+    const t = run(
       set,
       observeSet()
         .jobs(...jobs)

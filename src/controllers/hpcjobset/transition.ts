@@ -10,19 +10,23 @@ import {
   HPCJobSetConditions as C,
 } from '../../crds/hpcjobset.js';
 import { SetDraft } from './draft.js';
-import { cleanStale, followLive } from './follow.js';
+import { cleanStale, followLive, forceOutStuck } from './follow.js';
 import { itemsProblem, totalOf } from './index-env.js';
 import { Ended, buildView, type IndexView } from './index-view.js';
 import { parseRanges } from './ranges.js';
 import { SetActionReason, SetEventReason, SetReason, SetRequeue } from './reasons.js';
 import { submitNext } from './submit.js';
 import { settlePhase, summarize } from './summary.js';
-import type { SetObservation, SetTransition } from './transition-types.js';
+import type { SetObservation, SetSettings, SetTransition } from './transition-types.js';
 
 export const SET_FINALIZER = 'hpc.scailfin.io/condor-cleanup';
 
-export function transitionSet(set: SetDraft['set'], obs: SetObservation): SetTransition {
-  const d = new SetDraft(set, obs);
+export function transitionSet(
+  set: SetDraft['set'],
+  obs: SetObservation,
+  settings: SetSettings,
+): SetTransition {
+  const d = new SetDraft(set, obs, settings);
   const finalizers = set.metadata.finalizers ?? [];
   if (set.metadata.deletionTimestamp) {
     if (finalizers.includes(SET_FINALIZER)) finalize(d);
@@ -126,7 +130,7 @@ function whileFinal(d: SetDraft): void {
   const view = buildView(d.status, totalOf(d.set), d.obs.jobs);
   for (const job of view.live.values()) view.stale.push(job);
   cleanStale(d, view, SetActionReason.cancelled);
-  if (view.stale.length > 0) d.requeue(SetRequeue.Cleanup);
+  if (view.stale.length + forceOutStuck(d) > 0) d.requeue(SetRequeue.Cleanup);
   const ttl = d.set.spec.ttlSecondsAfterFinished;
   const done = Date.parse(d.status.completionTime ?? '');
   if (ttl === undefined || Number.isNaN(done)) return;
@@ -147,6 +151,7 @@ function finalize(d: SetDraft): void {
   }
   if (jobs.length > 0 || !settled) {
     cleanStale(d, buildView(undefined, 0, jobs), SetActionReason.deleted);
+    forceOutStuck(d);
     d.requeue(SetRequeue.Cleanup);
     return;
   }
