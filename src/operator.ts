@@ -11,7 +11,7 @@ import { SchedulerBackends } from './condor/backend.js';
 import { Lanes, lanedConnector } from './condor/lanes.js';
 import type { CondorMetrics } from './condor/metrics.js';
 import type { CondorConnector, ScheddTarget } from './condor/schedd-api.js';
-import type { OperatorConfig } from './config.js';
+import { defaultScheddNames, spreadPolicyOf, type OperatorConfig } from './config.js';
 import { BY_VIRTUAL_CLUSTER, setupHPCJobController, wakeJobsOn } from './controllers/hpcjob/controller.js';
 import { setupVirtualClusterController } from './controllers/virtualcluster/controller.js';
 import { demandOf } from './controllers/virtualcluster/demand.js';
@@ -60,8 +60,10 @@ export interface BuildOptions {
 }
 
 export function settingsFrom(config: OperatorConfig): HPCJobSettings {
+  const targets = defaultTargetsOf(config);
   return {
     defaultTarget: defaultTargetOf(config),
+    spread: targets.length > 1 ? { targets, policy: spreadPolicyOf(config) } : undefined,
     virtualClusterWaitMs: config.virtualClusterWaitSeconds * 1000,
     userHoldTimeoutMs: config.userHoldTimeoutSeconds * 1000,
     forceRemovalAfterMs: config.forceRemovalAfterSeconds * 1000,
@@ -74,8 +76,15 @@ export function settingsFrom(config: OperatorConfig): HPCJobSettings {
   };
 }
 
+/** The default pool's schedd: the only one, or the first of --schedd-names. */
 export function defaultTargetOf(config: OperatorConfig): ScheddTarget {
-  return { name: config.scheddName || undefined, pool: config.collector || undefined };
+  return defaultTargetsOf(config)[0] as ScheddTarget;
+}
+
+/** Every schedd of the default pool, in the configured order. */
+export function defaultTargetsOf(config: OperatorConfig): ScheddTarget[] {
+  const pool = config.collector || undefined;
+  return defaultScheddNames(config).map((name) => ({ name: name || undefined, pool }));
 }
 
 export function buildOperator(config: OperatorConfig, deps: OperatorDeps, o: BuildOptions): Operator {
@@ -192,7 +201,7 @@ function managerOf(
   return { manager: new Manager({ log, metrics, clock, random, leaderElection }), elector };
 }
 
-/** One backend per schedd; the default pool's is made at once and never dropped. */
+/** One backend per schedd; the default pool's (each, when several) are made at once and never dropped. */
 function backendsOf(
   config: OperatorConfig,
   deps: OperatorDeps,
@@ -227,9 +236,10 @@ function backendsOf(
     idleAfterMs: config.scheddIdleSeconds * 1000,
     matchAnalysisEveryMs: config.matchAnalysisEverySeconds * 1000,
   });
-  const defaultTarget = defaultTargetOf(config);
-  backends.keep(defaultTarget);
-  backends.for(defaultTarget);
+  for (const target of defaultTargetsOf(config)) {
+    backends.keep(target);
+    backends.for(target);
+  }
   return backends;
 }
 

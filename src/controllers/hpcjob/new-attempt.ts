@@ -2,9 +2,10 @@
  * Starting the next attempt (pure): once its VirtualCluster can take jobs, the schedd has been read, the
  * backoff is over and the HPCJob is not suspended, adopt a job that already exists for the attempt or ask
  * for a submission; then record what the submission gave. On a VirtualCluster the schedd is recorded in
- * status before the submission is asked for, so the job can always be found (and removed) again; on the
- * default pool it is known without (placement.ts), and a new HPCJob's first status waits until its job is
- * in the queue: "submitted" and "queued" (or "running") are then one write.
+ * status before the submission is asked for, so the job can always be found (and removed) again, and so
+ * it is among several schedds of the default pool; with one it is known without (placement.ts), and a new
+ * HPCJob's first status waits until its job is in the queue: "submitted" and "queued" (or "running") are
+ * then one write.
  */
 import type { SubmitOutcome, TrackedJob } from '../../condor/backend.js';
 import { HPCJobConditions as C, type FailureCategory, type HPCJob } from '../../crds/hpcjob.js';
@@ -15,7 +16,7 @@ import { truncate } from './draft.js';
 import { failAttempt } from './failure.js';
 import { stepNeedSeconds } from '../virtualcluster/walltime.js';
 import { noWorkerFits } from './fit.js';
-import { placementForNew, type UnusableReason } from './placement.js';
+import { placementForNew, scheddKnownWithoutRecord, type UnusableReason } from './placement.js';
 import { jobState } from './job-state.js';
 import { EventReason, FIRST_STATUS_SPOOL_WAIT_MS, Limit, Reason, Requeue } from './reasons.js';
 import { decide } from './retry.js';
@@ -68,11 +69,13 @@ function recordPlacement(d: Draft, s: SchedulerView): void {
 
 /**
  * A status was never written: nothing is in it yet that anyone saw. The first one may wait for the job to
- * reach the queue while the pool is the default one (recordedTarget finds the job there without a record)
- * and the schedd answers (else the status has something to say: SchedulerReachable=False).
+ * reach the queue while the pool is the default one with one schedd (recordedTarget finds the job there
+ * without a record) and the schedd answers (else the status has something to say: SchedulerReachable=False).
  */
 function firstStatusCanWait(d: Draft): boolean {
-  return neverWritten(d.job) && !d.status.virtualCluster && !!d.obs.scheduler?.state.reachable;
+  return (
+    neverWritten(d.job) && scheddKnownWithoutRecord(d.job, d.settings) && !!d.obs.scheduler?.state.reachable
+  );
 }
 
 /**
