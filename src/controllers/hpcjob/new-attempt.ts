@@ -36,7 +36,7 @@ export function startNextAttempt(d: Draft): void {
   if (!placement.usable) return waitForVirtualCluster(d, placement.reason, placement.why);
   if (placement.virtualCluster) virtualClusterReady(d, placement.virtualCluster);
   const scheduler = syncedScheduler(d);
-  if (!scheduler) return;
+  if (!scheduler || noScheddAnswers(d, scheduler)) return;
   recordPlacement(d, scheduler);
   if (status.nextRetryTime) {
     const due = Date.parse(status.nextRetryTime) - d.now;
@@ -55,6 +55,19 @@ export function startNextAttempt(d: Draft): void {
   }
   d.condIfPresent({ type: C.Suspended, status: 'False', reason: Reason.NotSuspended, message: '' });
   submitOrAdopt(d);
+}
+
+/**
+ * A new HPCJob choosing among several schedds when none answers: it waits, unplaced, for one that does
+ * (SchedulerReachable=False names them), rather than being tied to a schedd that may stay down while
+ * another comes back. With one schedd, or a schedd recorded, the submission is asked for all the same and
+ * retried until the schedd answers (a down schedd only delays it).
+ */
+function noScheddAnswers(d: Draft, scheduler: SchedulerView): boolean {
+  if (!d.obs.schedds || scheduler.state.reachable) return false;
+  d.phase(d.status.phase ?? 'Pending');
+  d.status.message = 'waiting for a schedd that answers';
+  return true;
 }
 
 /** Where the attempt goes (or went): the schedd, its pool, and the VirtualCluster when there is one. */
