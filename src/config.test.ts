@@ -63,7 +63,8 @@ describe('parseConfig', () => {
     expect(() => parseConfig(['--schedd-spread=RoundRobin'], {})).toThrow(
       /--schedd-spread must be one of LeastQueued, Namespace/,
     );
-    expect(() => parseConfig(['--schedd-name=a', '--schedd-names=a,b'], {})).toThrow(/not both/);
+    // --schedd-names replaces --schedd-name (which the environment may set for every process).
+    expect(defaultScheddNames(parseConfig(['--schedd-names=a,b'], { HPCOP_SCHEDD_NAME: 'c' }))).toEqual(['a', 'b']);
     expect(() => parseConfig(['--schedd-names=a,b,a'], {})).toThrow(/names a twice/);
   });
 });

@@ -53,8 +53,9 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
 }
 
 /**
- * The schedd names of the default pool: --schedd-names when set, else --schedd-name (empty: the local
- * schedd). More than one spreads new HPCJobs over them (src/controllers/hpcjob/spread.ts).
+ * The schedd names of the default pool: --schedd-names when set (it replaces --schedd-name, which an
+ * environment may set for every process), else --schedd-name (empty: the local schedd). More than one
+ * spreads new HPCJobs over them (src/controllers/hpcjob/spread.ts).
  */
 export function defaultScheddNames(config: OperatorConfig): string[] {
   const list = config.scheddNames
@@ -73,8 +74,6 @@ function checkSchedds(config: OperatorConfig): void {
     throw new ConfigError(
       `--schedd-spread must be one of ${SPREAD_POLICIES.join(', ')}, got ${JSON.stringify(config.scheddSpread)}`,
     );
-  if (config.scheddName && config.scheddNames.trim())
-    throw new ConfigError('set --schedd-name (one schedd) or --schedd-names (several), not both');
   const names = defaultScheddNames(config);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice) throw new ConfigError(`--schedd-names names ${twice} twice`);

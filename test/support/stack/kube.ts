@@ -106,6 +106,7 @@ export interface HPCJobObject {
     phase?: string;
     attempt?: number;
     jobId?: string;
+    schedd?: string;
     message?: string;
     retryToken?: string;
     cancelToken?: string;
@@ -119,6 +120,7 @@ export interface HPCJobObject {
     attempts?: {
       attempt: number;
       jobId?: string;
+      schedd?: string;
       outcome?: string;
       exitCode?: number;
       signal?: number;
