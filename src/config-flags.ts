@@ -153,7 +153,7 @@ export const FLAGS: Record<string, FlagSpec> = {
     env: 'HPCOP_SCHEDD_NAMES',
     kind: 'string',
     default: '',
-    help: 'several schedds of the default pool, comma-separated (replaces --schedd-name): new HPCJobs without a VirtualCluster are spread over them by --schedd-spread, and stay on the one they got',
+    help: 'several schedds of the default pool, comma-separated (replaces --schedd-name; local: the local schedd): new HPCJobs without a VirtualCluster are spread over them by --schedd-spread, and stay on the one they got',
   },
   'schedd-spread': {
     key: 'scheddSpread',

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { SchedulerBackends } from './condor/backend.js';
 import { Lanes, lanedConnector } from './condor/lanes.js';
 import type { CondorMetrics } from './condor/metrics.js';
-import type { CondorConnector, ScheddTarget } from './condor/schedd-api.js';
+import { scheddLabel, type CondorConnector, type ScheddTarget } from './condor/schedd-api.js';
 import { defaultScheddNames, spreadPolicyOf, type OperatorConfig } from './config.js';
 import { BY_VIRTUAL_CLUSTER, setupHPCJobController, wakeJobsOn } from './controllers/hpcjob/controller.js';
 import { setupVirtualClusterController } from './controllers/virtualcluster/controller.js';
@@ -81,10 +81,14 @@ export function defaultTargetOf(config: OperatorConfig): ScheddTarget {
   return defaultTargetsOf(config)[0] as ScheddTarget;
 }
 
-/** Every schedd of the default pool, in the configured order. */
+/**
+ * Every schedd of the default pool, in the configured order. `local` (what status records for it) names the
+ * local schedd of the HTCondor configuration, as an empty --schedd-name does: one backend for it, not two.
+ */
 export function defaultTargetsOf(config: OperatorConfig): ScheddTarget[] {
   const pool = config.collector || undefined;
-  return defaultScheddNames(config).map((name) => ({ name: name || undefined, pool }));
+  const local = scheddLabel({});
+  return defaultScheddNames(config).map((name) => ({ name: name && name !== local ? name : undefined, pool }));
 }
 
 export function buildOperator(config: OperatorConfig, deps: OperatorDeps, o: BuildOptions): Operator {

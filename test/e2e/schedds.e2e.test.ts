@@ -48,9 +48,8 @@ async function operatorOn(
 
 /** Until the operator has found `name` down (its tracker's first read failed): hpc_condor_schedd_reachable 0. */
 async function seenDown(op: OperatorProcess, name: string): Promise<void> {
-  await waitFor(`the operator to find ${name} down`, async () => {
-    return (await op.metric('hpc_condor_schedd_reachable', { schedd: name })) === 0;
-  });
+  const series = `hpc_condor_schedd_reachable{schedd="${name}"}`;
+  await waitFor(`the operator to find ${name} down`, async () => (await op.metrics()).get(series) === 0);
 }
 
 const condition = (j: HPCJobObject | undefined, type: string) =>
