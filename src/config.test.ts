@@ -59,12 +59,18 @@ describe('parseConfig', () => {
     const several = parseConfig(['--schedd-names= s1@ap, s2@ap,', '--schedd-spread=Namespace'], {});
     expect(defaultScheddNames(several)).toEqual(['s1@ap', 's2@ap']);
     expect(several.scheddSpread).toBe('Namespace');
-    expect(defaultScheddNames(parseConfig([], { HPCOP_SCHEDD_NAMES: 'x@ap,y@ap' }))).toEqual(['x@ap', 'y@ap']);
+    expect(defaultScheddNames(parseConfig([], { HPCOP_SCHEDD_NAMES: 'x@ap,y@ap' }))).toEqual([
+      'x@ap',
+      'y@ap',
+    ]);
     expect(() => parseConfig(['--schedd-spread=RoundRobin'], {})).toThrow(
       /--schedd-spread must be one of LeastQueued, Namespace/,
     );
     // --schedd-names replaces --schedd-name (which the environment may set for every process).
-    expect(defaultScheddNames(parseConfig(['--schedd-names=a,b'], { HPCOP_SCHEDD_NAME: 'c' }))).toEqual(['a', 'b']);
+    expect(defaultScheddNames(parseConfig(['--schedd-names=a,b'], { HPCOP_SCHEDD_NAME: 'c' }))).toEqual([
+      'a',
+      'b',
+    ]);
     expect(() => parseConfig(['--schedd-names=a,b,a'], {})).toThrow(/names a twice/);
   });
 });

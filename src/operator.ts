@@ -88,7 +88,10 @@ export function defaultTargetOf(config: OperatorConfig): ScheddTarget {
 export function defaultTargetsOf(config: OperatorConfig): ScheddTarget[] {
   const pool = config.collector || undefined;
   const local = scheddLabel({});
-  return defaultScheddNames(config).map((name) => ({ name: name && name !== local ? name : undefined, pool }));
+  return defaultScheddNames(config).map((name) => ({
+    name: name && name !== local ? name : undefined,
+    pool,
+  }));
 }
 
 export function buildOperator(config: OperatorConfig, deps: OperatorDeps, o: BuildOptions): Operator {

@@ -72,7 +72,8 @@ describe('an operator with several schedds', () => {
     const done = await Promise.all(names.map((n) => waitForPhase(kc, ns, n, ['Succeeded', 'Failed'])));
     expect(done.map((j) => j.status?.phase)).toEqual(names.map(() => 'Succeeded'));
     for (const j of done) expect(j.status?.attempts?.[0]?.schedd).toBe(j.status?.schedd);
-    const on = (s: string) => done.filter((j) => j.status?.schedd === s).map((j) => `${ns}/${j.metadata.name}`);
+    const on = (s: string) =>
+      done.filter((j) => j.status?.schedd === s).map((j) => `${ns}/${j.metadata.name}`);
     expect(on(S1).length + on(S2).length).toBe(names.length);
     expect(on(S1).length).toBeGreaterThan(0);
     expect(on(S2).length).toBeGreaterThan(0);
@@ -99,7 +100,7 @@ describe('an operator with several schedds', () => {
     expect(placed.status?.schedd).toBe(S1);
     expect(condition(placed, 'SchedulerReachable')).toMatchObject({
       status: 'True',
-      message: `schedd ${S1} answers; not answering, so passed over for new HPCJobs: ${DOWN}`,
+      message: `schedd ${S1} answers; passed over when this HPCJob was placed, not answering: ${DOWN}`,
     });
     await patchHPCJob(kc, ns, 'held-back', { spec: { suspend: false } });
     await createHPCJob(kc, ns, 'runs', { command: ['/bin/true'] });
@@ -122,7 +123,9 @@ describe('an operator with several schedds', () => {
       return condition(x, 'SchedulerReachable')?.status === 'False' ? x : undefined;
     });
     expect(condition(j, 'SchedulerReachable')?.message).toMatch(
-      new RegExp(`^schedd ${DOWN} is unreachable \\(and so do not ${other}: no schedd of the list answers\\)`),
+      new RegExp(
+        `^schedd ${DOWN} is unreachable \\(and so do not ${other}: no schedd of the list answers\\)`,
+      ),
     );
     expect(j.status?.schedd).toBeUndefined();
     expect(j.status?.attempts ?? []).toEqual([]);

@@ -29,6 +29,10 @@ export function syncedScheduler(d: Draft): SchedulerView | undefined {
 export function schedulerCondition(d: Draft, s: SchedulerView): void {
   const down = (d.obs.schedds ?? []).filter((c) => !c.reachable);
   if (s.state.reachable) {
+    const was = d.conditions.find((c) => c.type === C.SchedulerReachable);
+    // What the placement said (the schedds passed over) stays: it says why the HPCJob is where it is.
+    if (!d.obs.schedds && was?.status === 'True' && was.message.startsWith(`schedd ${s.name} answers`))
+      return;
     d.cond({
       type: C.SchedulerReachable,
       status: 'True',

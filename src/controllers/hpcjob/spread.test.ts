@@ -18,8 +18,12 @@ describe('spreading new HPCJobs over several schedds', () => {
     const a = candidate('a@ap').load(9).obj();
     const b = candidate('b@ap').down().obj();
     const choice = chooseSchedd([a, b], 'LeastQueued', 'ns');
-    expect(choice).toMatchObject({ kind: 'chosen', candidate: { name: 'a@ap' }, skipped: [{ name: 'b@ap' }] });
-    expect(skippedNote([b])).toBe('; not answering, so passed over for new HPCJobs: b@ap');
+    expect(choice).toMatchObject({
+      kind: 'chosen',
+      candidate: { name: 'a@ap' },
+      skipped: [{ name: 'b@ap' }],
+    });
+    expect(skippedNote([b])).toBe('; passed over when this HPCJob was placed, not answering: b@ap');
     expect(skippedNote([])).toBe('');
   });
 
@@ -51,7 +55,7 @@ describe('spreading new HPCJobs over several schedds', () => {
     expect(chosenName(chooseSchedd([a, b], 'Namespace', 'team-a'))).toBe('a@ap');
   });
 
-  it("Namespace moves a namespace to the next schedd while its home is down, and back after", () => {
+  it('Namespace moves a namespace to the next schedd while its home is down, and back after', () => {
     const a = candidate('a@ap').obj();
     const b = candidate('b@ap').obj();
     const c = candidate('c@ap').obj();

@@ -94,9 +94,9 @@ export function namespaceHash(namespace: string): number {
   return h >>> 0;
 }
 
-/** What SchedulerReachable says of schedds that were passed over because they do not answer. */
+/** What SchedulerReachable says of schedds passed over (they did not answer) when the HPCJob was placed. */
 export function skippedNote(skipped: readonly ScheddCandidate[]): string {
   if (skipped.length === 0) return '';
   const names = skipped.map((c) => c.name).join(', ');
-  return `; not answering, so passed over for new HPCJobs: ${names}`;
+  return `; passed over when this HPCJob was placed, not answering: ${names}`;
 }

@@ -46,7 +46,7 @@ describe('HPCJob placement among several schedds', () => {
 });
 
 describe('HPCJob transition among several schedds', () => {
-  it("writes the chosen schedd before the submission (no deferred first status), passing over one that is down", () => {
+  it('writes the chosen schedd before the submission (no deferred first status), passing over one that is down', () => {
     const job = makeHPCJob().obj();
     const obs = observe()
       .scheduler({ name: 'a@ap', target: targetOf('a@ap') })
@@ -60,7 +60,7 @@ describe('HPCJob transition among several schedds', () => {
     expect(t.beforeWrite).toEqual([]);
     expect(conditionOf(t, 'SchedulerReachable')).toMatchObject({
       status: 'True',
-      message: 'schedd a@ap answers; not answering, so passed over for new HPCJobs: b@ap',
+      message: 'schedd a@ap answers; passed over when this HPCJob was placed, not answering: b@ap',
     });
   });
 
@@ -84,5 +84,28 @@ describe('HPCJob transition among several schedds', () => {
     expect(conditionOf(t, 'SchedulerReachable')?.message).toMatch(
       /^schedd a@ap is unreachable \(and so do not b@ap: no schedd of the list answers\): timed out;/,
     );
+  });
+
+  it('keeps what the placement said of the schedds passed over while the HPCJob waits where it was placed', () => {
+    const message = 'schedd a@ap answers; passed over when this HPCJob was placed, not answering: b@ap';
+    const reachable = { type: 'SchedulerReachable', status: 'True', reason: 'Reachable', message };
+    const job = makeHPCJob()
+      .spec({ suspend: true })
+      .status({
+        phase: 'Pending',
+        schedd: 'a@ap',
+        pool: 'cm:9618',
+        conditions: [{ ...reachable, lastTransitionTime: '2026-12-01T10:00:00Z' }],
+      })
+      .obj();
+    const t = transition(
+      job,
+      observe()
+        .scheduler({ name: 'a@ap', target: targetOf('a@ap') })
+        .obj(),
+      settings,
+    );
+    expect(conditionOf(t, 'SchedulerReachable')).toMatchObject(reachable);
+    expect(kinds(t.afterWrite)).toEqual([]);
   });
 });

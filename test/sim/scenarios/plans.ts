@@ -83,12 +83,13 @@ const twoSchedds = (seed: number, spread: 'LeastQueued' | 'Namespace', over: Par
 
 /** Several schedds: the invariants hold while HPCJobs are spread over two and one is down for a while. */
 const SPREAD_SCENARIOS: Record<string, (seed: number) => Plan> = {
-  'two schedds (LeastQueued): the second is down for five minutes while HPCJobs arrive and are deleted':
-    (seed) =>
-      twoSchedds(seed, 'LeastQueued', {
-        faults: [fault(2 * MINUTE, 'schedd-down', 5 * MINUTE, SECOND_SCHEDD)],
-        actions: [del(3 * MINUTE, 'b', 't2'), del(4 * MINUTE, 'e', 't2')],
-      }),
+  'two schedds (LeastQueued): the second is down for five minutes while HPCJobs arrive and are deleted': (
+    seed,
+  ) =>
+    twoSchedds(seed, 'LeastQueued', {
+      faults: [fault(2 * MINUTE, 'schedd-down', 5 * MINUTE, SECOND_SCHEDD)],
+      actions: [del(3 * MINUTE, 'b', 't2'), del(4 * MINUTE, 'e', 't2')],
+    }),
   'two schedds (Namespace): one down, the other commits and times out, the leader crashes mid-submit': (
     seed,
   ) =>
