@@ -83,12 +83,22 @@ function recordPlacement(d: Draft, s: SchedulerView): void {
 /**
  * A status was never written: nothing is in it yet that anyone saw. The first one may wait for the job to
  * reach the queue while the pool is the default one with one schedd (recordedTarget finds the job there
- * without a record) and the schedd answers (else the status has something to say: SchedulerReachable=False).
+ * without a record) and the schedd answers (else the status has something to say: SchedulerReachable=False);
+ * among several schedds, the one after the first (which recorded the schedd) may wait the same way.
  */
 function firstStatusCanWait(d: Draft): boolean {
-  return (
-    neverWritten(d.job) && scheddKnownWithoutRecord(d.job, d.settings) && !!d.obs.scheduler?.state.reachable
-  );
+  if (!d.obs.scheduler?.state.reachable) return false;
+  if (scheddKnownWithoutRecord(d.job, d.settings)) return neverWritten(d.job);
+  return placedNotSubmitted(d.job, d.settings);
+}
+
+/**
+ * Among several schedds the first status records where a new HPCJob goes, and nothing else happened yet:
+ * from then on its first job is found there by (UID, attempt), as on a single schedd, so "submitted" waits
+ * for the queue the same way (one write for "submitted" and "queued").
+ */
+function placedNotSubmitted(job: HPCJob, settings: Draft['settings']): boolean {
+  return !!settings.spread && !job.spec.virtualClusterRef && !!job.status?.schedd && !job.status.attempt;
 }
 
 /**
