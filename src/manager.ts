@@ -165,7 +165,8 @@ export async function startManager(
       steadyPollMs: config.pilotSteadyPollSeconds * 1000,
       bundle: pilotBundle(config.pilotBundle),
       pilotGpuDiscoveryExtra: config.pilotGpuDiscoveryExtra || undefined,
-      scheddName: config.scheddName || undefined,
+      // The schedd of the default pool (the first of --schedd-names), as HPCJobs on a VirtualCluster use it.
+      scheddName: defaultTargetsOf(config)[0]?.name,
     },
   });
   cliMetrics.observe = op.condorMetrics;

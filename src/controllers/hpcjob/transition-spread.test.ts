@@ -88,7 +88,7 @@ describe('HPCJob transition among several schedds', () => {
 
   it('keeps what the placement said of the schedds passed over while the HPCJob waits where it was placed', () => {
     const message = 'schedd a@ap answers; passed over when this HPCJob was placed, not answering: b@ap';
-    const reachable = { type: 'SchedulerReachable', status: 'True', reason: 'Reachable', message };
+    const reachable = { type: 'SchedulerReachable', status: 'True' as const, reason: 'Reachable', message };
     const job = makeHPCJob()
       .spec({ suspend: true })
       .status({
