@@ -8,7 +8,16 @@
  */
 import { createNamespace, deleteNamespace, HPCJOBS } from '../../test/support/stack/kube.js';
 import { loadStackEnv, schedd, uniqueName, waitFor } from '../../test/support/stack/stack.js';
-import { NEVER, co, createHPCJobs, deleteHPCJobs, kc, phaseWatch, startOperator } from './cluster.js';
+import {
+  NEVER,
+  co,
+  createHPCJobs,
+  deleteHPCJobs,
+  kc,
+  listNames,
+  phaseWatch,
+  startOperator,
+} from './cluster.js';
 import { scheddOwnLimit } from './floors.js';
 import { formatWrites, writesPerJob, type WritesByKind } from './writes.js';
 
@@ -60,13 +69,8 @@ async function submitRun(n: number, schedds: string[]): Promise<ScheddsRun> {
     const writes = await writesPerJob(op, m0, await op.metrics(), n);
     const share = await shareOf(ns);
     await deleteHPCJobs(ns, names);
-    for (const s of schedds)
-      await waitFor(
-        `${s}'s queue to be empty of the benchmark`,
-        async () => (await schedd(s).query(`HPCOperator == "${ns}"`, ['JobStatus'])).length === 0,
-        900_000,
-        1000,
-      );
+    // Gone only once their jobs are out of every queue (the finalizer): the next run starts from empty ones.
+    await waitFor('the HPCJobs to be gone', async () => (await listNames(ns)).length === 0, 900_000, 1000);
     return { schedds, seconds, share, writes };
   } finally {
     watch.stop();
