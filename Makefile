@@ -74,7 +74,7 @@ test-sim: deps ## Simulation: SEEDS random schedules from seed FROM (default 100
 	node --import tsx test/sim/run.ts --seeds $(SEEDS) --from $(FROM)
 
 test-e2e: deps helm krew-tool stack-up ## e2e tests against the local stack (started if needed, left running).
-	$(JEST_STACK) --selectProjects e2e
+	JEST='$(JEST_STACK)' test/e2e/lanes.sh run
 
 REANA_VENV := integrations/reana/.venv
 
@@ -130,7 +130,7 @@ hadolint: ## Fetch the Dockerfile linter into .cache/bin (cached).
 # Install checks only: kustomize and Helm dry runs, chart drift, each chart toggle and the values schema, the
 # token setup, RBAC as the ServiceAccount.
 install-check: deps helm stack-up ## The install e2e tests (config/, charts/ and its toggles, RBAC) on the local stack.
-	$(JEST_STACK) --selectProjects e2e test/e2e/install.e2e.test.ts test/e2e/chart.e2e.test.ts
+	$(JEST_STACK) test/e2e/install.e2e.test.ts test/e2e/chart.e2e.test.ts --selectProjects e2e
 
 host-deps: ## Install the Debian packages the stack, tests and demo need (only those missing; root).
 	hack/install-host-packages.sh

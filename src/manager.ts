@@ -21,6 +21,7 @@ import { LogDirFiles } from './controllers/hpcjob/log-dir-files.js';
 import { parseWorkspaceMounts } from './controllers/hpcjob/staging.js';
 import { GROUP, VERSION } from './crds/common.js';
 import { HPCJOB_PLURAL, type HPCJob } from './crds/hpcjob.js';
+import { HPCJOBSET_PLURAL, type HPCJobSet } from './crds/hpcjobset.js';
 import { VIRTUALCLUSTER_PLURAL, type VirtualCluster } from './crds/virtualcluster.js';
 import { buildOperator, defaultTargetsOf, type Operator } from './operator.js';
 import type { ScheddTarget } from './condor/schedd-api.js';
@@ -72,6 +73,8 @@ function realDeps(
     hpcJobs: new KubeListWatch<HPCJob>(kc, watched(HPCJOB_PLURAL)),
     virtualClusters: new KubeListWatch<VirtualCluster>(kc, watched(VIRTUALCLUSTER_PLURAL)),
     hpcJobWriter: new KubeObjectWriter(kc, resource(HPCJOB_PLURAL)),
+    hpcJobSets: new KubeListWatch<HPCJobSet>(kc, watched(HPCJOBSET_PLURAL)),
+    hpcJobSetWriter: new KubeObjectWriter(kc, resource(HPCJOBSET_PLURAL)),
     virtualClusterWriter: new KubeObjectWriter(kc, resource(VIRTUALCLUSTER_PLURAL)),
     events: new KubeEventSink(kc),
     leases: config.leaderElect ? new KubeLeaseStore(kc) : undefined,

@@ -10,6 +10,7 @@ import type { Registry } from 'prom-client';
 import type { CondorConnector } from './condor/schedd-api.js';
 import type { AttemptFiles } from './controllers/hpcjob/attempt-files.js';
 import type { HPCJob } from './crds/hpcjob.js';
+import type { HPCJobSet } from './crds/hpcjobset.js';
 import type { VirtualCluster } from './crds/virtualcluster.js';
 import type { Clock, Random } from './runtime/clock.js';
 import type { EventSink, LeaseStore, ListWatchSource, ObjectWriter, Secrets } from './runtime/kube-api.js';
@@ -26,6 +27,9 @@ export interface OperatorDeps {
   hpcJobs: ListWatchSource<HPCJob>;
   virtualClusters: ListWatchSource<VirtualCluster>;
   hpcJobWriter: ObjectWriter;
+  /** HPCJobSets and their writer; without them the HPCJobSet controller does not run. */
+  hpcJobSets?: ListWatchSource<HPCJobSet>;
+  hpcJobSetWriter?: ObjectWriter;
   virtualClusterWriter: ObjectWriter;
   events: EventSink;
   /** Leader election's Lease; undefined runs without it (one replica). */

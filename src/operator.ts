@@ -13,11 +13,13 @@ import type { CondorMetrics } from './condor/metrics.js';
 import { scheddLabel, type CondorConnector, type ScheddTarget } from './condor/schedd-api.js';
 import { defaultScheddNames, spreadPolicyOf, type OperatorConfig } from './config.js';
 import { BY_VIRTUAL_CLUSTER, setupHPCJobController, wakeJobsOn } from './controllers/hpcjob/controller.js';
+import { setKeyOf, setupHPCJobSetController } from './controllers/hpcjobset/controller.js';
 import { setupVirtualClusterController } from './controllers/virtualcluster/controller.js';
 import { demandOf } from './controllers/virtualcluster/demand.js';
 import type { TransitionConfig } from './controllers/virtualcluster/model.js';
 import type { HPCJobSettings } from './controllers/hpcjob/transition-types.js';
 import { HPCJOB_PLURAL, type HPCJob } from './crds/hpcjob.js';
+import { HPCJOBSET_PLURAL } from './crds/hpcjobset.js';
 import { VIRTUALCLUSTER_PLURAL, type VirtualCluster } from './crds/virtualcluster.js';
 import type { OperatorDeps } from './operator-deps.js';
 import type { Controller } from './runtime/controller.js';
@@ -104,13 +106,18 @@ export function buildOperator(config: OperatorConfig, deps: OperatorDeps, o: Bui
   const hpcJobs = manager.informer(deps.hpcJobs);
   const virtualClusters = manager.informer(deps.virtualClusters);
   const condor = lanedConnector(deps.condor, lanes);
-  const late: { controller?: Controller } = {};
+  const late: { controller?: Controller; sets?: Controller } = {};
   const backends = backendsOf(config, deps, {
     condor,
     metrics: all.condor,
     elector,
     afterSubmit: o.afterSubmit,
-    onChange: (ref) => late.controller?.queue.add(ref),
+    // A set's jobs name it with a prefix (controllers/hpcjobset/set-jobs.ts).
+    onChange: (ref) => {
+      const set = setKeyOf(ref);
+      if (set) late.sets?.queue.add(set);
+      else late.controller?.queue.add(ref);
+    },
     onReachability: (schedd) => late.controller && wakeJobsOn(late.controller, hpcJobs, schedd),
   });
   // Added before the controllers, so stopped after them: the drain waits for in-flight submissions.
@@ -124,6 +131,7 @@ export function buildOperator(config: OperatorConfig, deps: OperatorDeps, o: Bui
     backends,
   });
   late.controller = hpcJobController;
+  late.sets = hpcJobSetControllerOf(manager, deps, { config, o, all, backends });
   setupVirtualClusters(manager, deps, { config, o, all, hpcJobs, virtualClusters, condor });
   return {
     log: deps.log,
@@ -179,6 +187,32 @@ function hpcJobControllerOf(
     operatorId: config.operatorId,
     wrapperPath: x.o.wrapperPath,
     workers: config.workers,
+  });
+}
+
+/** The HPCJobSet controller, when the deps have HPCJobSets (the simulation has none yet). */
+function hpcJobSetControllerOf(
+  manager: Manager,
+  deps: OperatorDeps,
+  x: Pick<ControllerWiring, 'config' | 'o' | 'all'> & { backends: SchedulerBackends },
+): Controller | undefined {
+  if (!deps.hpcJobSets || !deps.hpcJobSetWriter) return undefined;
+  const { config, all } = x;
+  return setupHPCJobSetController(manager, {
+    clock: deps.clock,
+    random: deps.random,
+    log: deps.log,
+    metrics: all.runtime,
+    hpcJobSets: manager.informer(deps.hpcJobSets),
+    writer: countedWriter(deps.hpcJobSetWriter, kubeWritesOf(all.runtime, HPCJOBSET_PLURAL)),
+    recorder: recorderFor(deps, all.runtime, 'hpc.scailfin.io/hpcjobset-controller'),
+    backends: x.backends,
+    files: deps.files,
+    defaultTarget: defaultTargetOf(config),
+    operatorId: config.operatorId,
+    wrapperPath: x.o.wrapperPath,
+    maxOutputBytes: config.maxOutputBytes,
+    workers: Math.max(1, Math.min(config.workers, 4)),
   });
 }
 

@@ -81,3 +81,12 @@ export function b64(value: string): string {
 export function b64Words(values: readonly string[]): string {
   return values.map(b64).join(' ');
 }
+
+/**
+ * Encodes values as base64 words separated by dots, which the wrapper reads like spaces (base64 has no dot):
+ * one token that can sit in a row of a submit description's `queue ... from` table (an HPCJobSet's per-index
+ * argv and environment).
+ */
+export function b64Dotted(values: readonly string[]): string {
+  return values.map(b64).join('.');
+}

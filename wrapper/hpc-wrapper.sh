@@ -634,6 +634,11 @@ trap 'on_signal HUP 1' HUP
 HPC_JOB=${HPC_JOB:-job} HPC_RUNTIME=${HPC_RUNTIME:-auto} STAGING=${HPC_STAGING:-shared-fs}
 IMAGE="" WS="" CWS="" LOCAL_WS="" WORKDIR="" INPUTS="" OUTPUTS="" CHIRP="" ENV_NAMES="" CMD_FILE="" OUTPUT_TOO_LARGE=""
 
+# Words may be separated by dots too: an HPCJobSet sends each index its own HPC_ARGV and HPC_ENV in one row
+# of the submit description's queue table, which splits at blanks. base64 has no dot, so nothing else changes.
+HPC_ARGV=$(printf '%s' "${HPC_ARGV:-}" | tr . ' ')
+HPC_ENV=$(printf '%s' "${HPC_ENV:-}" | tr . ' ')
+
 # The step's argv: HPC_ARGV words, or the script run by /bin/sh -c.
 if [ -n "${HPC_SCRIPT:-}" ]; then
   decode "$HPC_SCRIPT" || finish "$EXIT_USAGE" wrapper "HPC_SCRIPT is not base64"

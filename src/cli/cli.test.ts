@@ -127,6 +127,13 @@ describe('status with budgets', () => {
 });
 
 describe('describe', () => {
+  it("shows a gang step's resources per node", () => {
+    const gang = job('gang', { phase: 'Queued' }, { resources: { nodes: 2, cpus: 4, memory: '8Gi' } });
+    expect(describeHPCJob(gang, [], { now: NOW, maxEvents: 20 })).toMatch(
+      /^ {2}Resources: +2 nodes, each cpus 4, memory 8Gi$/m,
+    );
+  });
+
   it('shows the attempt history with holds, and the events', () => {
     const j = job(
       'held',

@@ -15,11 +15,13 @@ import { JobStatus } from './job-status.js';
 import { OutputFetcher, type FetchState } from './output-fetcher.js';
 import { adNumber } from './parse.js';
 import { scheddLabel, type CondorConnector, type JobRef, type ScheddTarget } from './schedd-api.js';
+import { SetSubmitter, type SetSubmitOutcome, type SetSubmitRequest } from './set-submitter.js';
 import { JobTracker, type Lookup, type TrackedJob } from './tracker.js';
 
 export type { AnalysisResult } from './match-analyzer.js';
 export type { FetchState } from './output-fetcher.js';
 export type { SubmitOutcome, SubmitRequest } from './coalescer.js';
+export type { SetSubmitOutcome, SetSubmitRequest } from './set-submitter.js';
 export type { Lookup, TrackedJob } from './tracker.js';
 
 export interface BackendsOptions {
@@ -62,6 +64,7 @@ export class SchedulerBackend {
   readonly target: ScheddTarget;
   readonly #tracker: JobTracker;
   readonly #submissions: SubmitCoalescer;
+  readonly #sets: SetSubmitter;
   readonly #actions: ActionBatcher;
   readonly #fetcher: OutputFetcher;
   readonly #analyzer: MatchAnalyzer;
@@ -95,6 +98,14 @@ export class SchedulerBackend {
       fence: o.fence,
       afterSubmit: o.afterSubmit,
       ...o.coalescer,
+    });
+    this.#sets = new SetSubmitter(api, {
+      ...common,
+      onDone: (ref) => {
+        this.#tracker.nudge();
+        o.onChange(ref);
+      },
+      fence: o.fence,
     });
     this.#actions = new ActionBatcher(api, { ...common, onFlushed: (f) => this.#tracker.nudge(f) });
     this.#fetcher = new OutputFetcher(api, { ...common, onDone: o.onChange });
@@ -139,7 +150,23 @@ export class SchedulerBackend {
    */
   settled(uid: string): boolean {
     const s = this.#submissions.settledSince(uid);
-    return !s.busy && this.#tracker.synced && this.#tracker.lastReadStart > s.lastEnded;
+    const set = this.#sets.settledSince(uid);
+    const lastEnded = Math.max(s.lastEnded, set.lastEnded);
+    return !s.busy && !set.busy && this.#tracker.synced && this.#tracker.lastReadStart > lastEnded;
+  }
+
+  /** Submits an HPCJobSet's indices in one condor_submit (see SetSubmitter). */
+  submitSet(req: SetSubmitRequest): void {
+    this.#used();
+    this.#sets.request(req);
+  }
+
+  setSubmission(uid: string): SetSubmitOutcome | undefined {
+    return this.#sets.outcome(uid);
+  }
+
+  clearSetSubmission(uid: string): void {
+    this.#sets.clear(uid);
   }
 
   submission(uid: string, attempt: number): SubmitOutcome | undefined {
@@ -219,6 +246,7 @@ export class SchedulerBackend {
   forget(uid: string): void {
     this.#tracker.forget(uid);
     this.#submissions.forget(uid);
+    this.#sets.forget(uid);
     this.#fetcher.forgetUid(uid);
   }
 
@@ -227,6 +255,7 @@ export class SchedulerBackend {
     return {
       ...this.#tracker.memory(),
       ...this.#submissions.memory(),
+      ...this.#sets.memory(),
       ...this.#actions.memory(),
       ...this.#fetcher.memory(),
       ...this.#analyzer.memory(),
@@ -236,7 +265,12 @@ export class SchedulerBackend {
   /** Unused for `ms` with nothing of ours left in the queue, no submission or fetch waiting. */
   idleFor(ms: number): boolean {
     const m = this.memory();
-    const holding = (m.queue ?? 0) + (m.submitOutcomes ?? 0) + (m.fetches ?? 0) + (m.historyPending ?? 0);
+    const holding =
+      (m.queue ?? 0) +
+      (m.submitOutcomes ?? 0) +
+      (m.setSubmitOutcomes ?? 0) +
+      (m.fetches ?? 0) +
+      (m.historyPending ?? 0);
     return holding === 0 && this.#clock.now() - this.#lastUsed >= ms;
   }
 
@@ -247,6 +281,7 @@ export class SchedulerBackend {
   /** Stops submitting (nothing can commit afterwards), sends pending actions, stops polling. */
   async stop(): Promise<void> {
     await this.#submissions.drain();
+    await this.#sets.drain();
     await this.#actions.drain();
     await this.#fetcher.drain();
     this.#analyzer.stop();

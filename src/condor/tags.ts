@@ -12,6 +12,8 @@ export const Tag = {
   Attempt: 'HPCJobAttempt',
   /** namespace/name of the HPCJob, to route changes back to its reconcile. */
   Ref: 'HPCJobRef',
+  /** The index of an HPCJobSet's job (its HPCJobUID is the set's). */
+  SetIndex: 'HPCJobSetIndex',
   /** Set by the operator once the job's end is recorded in the HPCJob status; the job may then leave the queue. */
   Ack: 'HPCAck',
   /** The wrapper's JSON result, set from the job with condor_chirp set_job_attr. */
@@ -25,6 +27,7 @@ export const TRACKED_ATTRIBUTES = [
   Tag.JobUID,
   Tag.Attempt,
   Tag.Ref,
+  Tag.SetIndex,
   Tag.Ack,
   Tag.WrapperResult,
   Tag.StderrTail,

@@ -7,6 +7,13 @@ import {
   hpcJobSpecSchema,
   hpcJobStatusSchema,
 } from './hpcjob.js';
+import {
+  HPCJOBSET_KIND,
+  HPCJOBSET_PLURAL,
+  hpcJobSetPrinterColumns,
+  hpcJobSetSpecSchema,
+  hpcJobSetStatusSchema,
+} from './hpcjobset.js';
 import type { JSONSchemaProps, ValidationRule } from './schema.js';
 import {
   VIRTUALCLUSTER_KIND,
@@ -111,4 +118,21 @@ export const virtualClusterCRD = crd({
   printerColumns: virtualClusterPrinterColumns,
 });
 
-export const allCRDs = [hpcJobCRD, virtualClusterCRD];
+export const hpcJobSetCRD = crd({
+  kind: HPCJOBSET_KIND,
+  plural: HPCJOBSET_PLURAL,
+  shortNames: ['hpcjs'],
+  description:
+    'HPCJobSet runs N similar steps (a sweep) from one HPCJob template: a count or a list of items, each index an HTCondor proc with HPC_INDEX (and HPC_ITEM_<KEY>) in its environment, retried on its own by the template retryPolicy. Status is compressed: counts, index ranges, and attempt records only for indices that failed.',
+  spec: hpcJobSetSpecSchema.json,
+  status: hpcJobSetStatusSchema.json,
+  rootRules: [
+    {
+      rule: 'self.metadata.name.size() <= 63',
+      message: 'metadata.name must be at most 63 characters (it is used in HTCondor batch names)',
+    },
+  ],
+  printerColumns: hpcJobSetPrinterColumns,
+});
+
+export const allCRDs = [hpcJobCRD, virtualClusterCRD, hpcJobSetCRD];

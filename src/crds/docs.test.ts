@@ -8,9 +8,13 @@ import type { JSONSchemaProps } from './schema.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/** Embedded schemas documented on their own page (an HPCJobSet's template is an HPCJob spec). */
+const COLLAPSED = ['spec.template'];
+
 /** Every field path of a schema, as the reference writes them (`[]` for list items). */
 function paths(schema: JSONSchemaProps, path: string): string[] {
   const out = [path];
+  if (COLLAPSED.includes(path)) return out;
   for (const [name, prop] of Object.entries(schema.properties ?? {}))
     out.push(...paths(prop, `${path}.${name}`));
   if (schema.items?.properties) out.push(...paths(schema.items, `${path}[]`).slice(1));

@@ -1,5 +1,5 @@
 /**
- * `make docs`: writes docs/reference/{hpcjob,virtualcluster}.md from the CRD schemas in src/crds — every
+ * `make docs`: writes docs/reference/{hpcjob,virtualcluster,hpcjobset}.md from the CRD schemas in src/crds — every
  * field with its type, default, validation (enum, bounds, pattern, lengths, CEL rules with their messages)
  * and description; phases, condition types, failure categories, annotations and printer columns.
  * `--check` exits non-zero when a committed file differs (src/crds/docs.test.ts does the same).
@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { allCRDs } from './crd.js';
+import { hpcJobSetSpecSections, hpcJobSetStatusSections } from './docs-hpcjobset.js';
 import {
   FAILURE_CATEGORY_TEXT,
   HPCJOB_ANNOTATIONS,
@@ -112,11 +113,15 @@ interface Row {
   required: boolean;
 }
 
-/** Every field below `schema`, depth first, in schema order; `[]` marks array items, `{}` map values. */
-function rows(schema: JSONSchemaProps, path: string, required: boolean): Row[] {
+/**
+ * Every field below `schema`, depth first, in schema order; `[]` marks array items, `{}` map values. A path
+ * in `collapsed` is one row (an embedded schema documented on its own page: an HPCJobSet's template).
+ */
+function rows(schema: JSONSchemaProps, path: string, required: boolean, collapsed: string[] = []): Row[] {
   const out: Row[] = [{ path, schema, required }];
+  if (collapsed.includes(path)) return out;
   for (const [name, prop] of Object.entries(schema.properties ?? {}))
-    out.push(...rows(prop, `${path}.${name}`, schema.required?.includes(name) ?? false));
+    out.push(...rows(prop, `${path}.${name}`, schema.required?.includes(name) ?? false, collapsed));
   if (schema.items && (schema.items.type === 'object' || schema.items.type === 'array'))
     out.push(...rows(schema.items, `${path}[]`, false).slice(1));
   if (schema.additionalProperties) out.push(...rows(schema.additionalProperties, `${path}{}`, false));
@@ -155,14 +160,23 @@ function validateRow(r: Row): string {
   return v.join('; ');
 }
 
-function fieldTable(schema: JSONSchemaProps, root: string, required: boolean): string[] {
+function fieldTable(
+  schema: JSONSchemaProps,
+  root: string,
+  required: boolean,
+  collapsed?: string[],
+): string[] {
   const lines = ['| Field | Type | Default | Validation | Description |', '| --- | --- | --- | --- | --- |'];
   const below: string[] = [];
-  for (const r of rows(schema, root, required)) {
+  for (const r of rows(schema, root, required, collapsed)) {
+    // A collapsed row's rules are its own page's (the HPCJob spec's for a template).
+    const v = collapsed?.includes(r.path)
+      ? validateRow(r).replace('rules below', 'its own rules')
+      : validateRow(r);
     lines.push(
-      `| ${code(r.path)} | ${typeOf(r.schema)} | ${defaultOf(r.schema)} | ${validateRow(r)} | ${describeRow(r)} |`,
+      `| ${code(r.path)} | ${typeOf(r.schema)} | ${defaultOf(r.schema)} | ${v} | ${describeRow(r)} |`,
     );
-    const under = rulesUnder(r);
+    const under = collapsed?.includes(r.path) ? undefined : rulesUnder(r);
     if (under) {
       below.push(`- ${code(under.path, false)}:`);
       for (const x of under.rules) below.push(`  - ${ruleText(x, false)}`);
@@ -182,7 +196,7 @@ function termTable(head: [string, string], entries: [string, string][]): string[
 
 type CRD = (typeof allCRDs)[number];
 
-function renderCRD(crd: CRD, extra: { status: string[]; spec?: string[] }): string {
+function renderCRD(crd: CRD, extra: { status: string[]; spec?: string[]; collapsed?: string[] }): string {
   const version = crd.spec.versions[0]!;
   const root = version.schema.openAPIV3Schema as JSONSchemaProps & {
     properties: { spec: JSONSchemaProps; status: JSONSchemaProps };
@@ -225,7 +239,7 @@ function renderCRD(crd: CRD, extra: { status: string[]; spec?: string[] }): stri
   }
   out.push('');
 
-  out.push('## Spec', '', ...fieldTable(root.properties.spec, 'spec', true), '');
+  out.push('## Spec', '', ...fieldTable(root.properties.spec, 'spec', true, extra.collapsed), '');
   if (extra.spec) out.push(...extra.spec);
   out.push('## Status', '', ...fieldTable(root.properties.status, 'status', false), '');
   out.push(...extra.status);
@@ -307,12 +321,21 @@ function virtualClusterStatusSections(): string[] {
 }
 
 export function renderReference(): { file: string; text: string }[] {
-  const [hpcJob, virtualCluster] = allCRDs;
+  const [hpcJob, virtualCluster, hpcJobSet] = allCRDs;
   const hpc = renderCRD(hpcJob!, { spec: hpcJobAnnotationSection(), status: hpcJobStatusSections() });
   const vc = renderCRD(virtualCluster!, { status: virtualClusterStatusSections() });
   return [
     { file: 'docs/reference/hpcjob.md', text: hpc },
     { file: 'docs/reference/virtualcluster.md', text: vc },
+    {
+      file: 'docs/reference/hpcjobset.md',
+      text: renderCRD(hpcJobSet!, {
+        spec: hpcJobSetSpecSections(),
+        status: hpcJobSetStatusSections(),
+        // The template is an HPCJob spec: hpcjob.md documents each of its fields.
+        collapsed: ['spec.template'],
+      }),
+    },
   ];
 }
 

@@ -16,6 +16,24 @@ describe('planLogs', () => {
     });
   });
 
+  it('does not follow a running gang step (condor_tail cannot), and serves its log once it has ended', () => {
+    const gang = makeHPCJob()
+      .virtualCluster('vc')
+      .spec({ resources: { nodes: 2 } })
+      .submitted(1, '42.0');
+    expect(planLogs(gang.obj(), q, o)).toMatchObject({
+      kind: 'refuse',
+      status: 409,
+      message: expect.stringContaining('is a gang step of 2 nodes: its output cannot be followed live'),
+    });
+    const ended = makeHPCJob()
+      .virtualCluster('vc')
+      .spec({ resources: { nodes: 2 } })
+      .submitted(1, '42.0', { outcome: 'Succeeded' })
+      .obj();
+    expect(planLogs(ended, q, o)).toEqual({ kind: 'file', attempt: 1, path: '/logs/ns/step/1/hpc.stdout' });
+  });
+
   it('serves the fetched file of an attempt that has ended', () => {
     const job = makeHPCJob().submitted(1, '41.0', { outcome: 'Failed' }).submitted(2, '42.0').obj();
     expect(planLogs(job, { ...q, attempt: 1, stream: 'stderr' }, o)).toEqual({

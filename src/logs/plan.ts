@@ -17,6 +17,9 @@ export type LogPlan =
 /** How long a client should wait before asking again about an attempt that is not there yet (s). */
 export const NOT_YET_RETRY_SECONDS = 5;
 
+/** How long a client should wait before asking again for a running gang step's log (s). */
+export const GANG_RETRY_SECONDS = 30;
+
 /** The attempt's stdout or stderr as the operator fetches it into its log directory. */
 export function fetchedPath(
   logDir: string,
@@ -53,6 +56,15 @@ export function planLogs(
   const a = s.attempts?.find((x) => x.attempt === n);
   // An attempt no longer listed (status keeps the last 50) has long ended.
   if (!a || a.outcome !== 'Running') return { kind: 'file', attempt: n, path };
+  // HTCondor 23.9's condor_tail cannot follow a parallel-universe job: it asks for <cluster>.<proc>.<node>, then
+  // refuses that form as an invalid job id. So a gang step's log is served once the attempt has ended.
+  if ((job.spec.resources?.nodes ?? 1) > 1)
+    return {
+      kind: 'refuse',
+      status: 409,
+      message: `attempt ${n} of hpcjob ${name} is a gang step of ${job.spec.resources?.nodes} nodes: its output cannot be followed live (HTCondor's condor_tail does not follow parallel-universe jobs); it is here once the attempt ends`,
+      retryAfterSeconds: GANG_RETRY_SECONDS,
+    };
   const uid = job.metadata.uid;
   if (!a.jobId || !uid || !o.target)
     return {

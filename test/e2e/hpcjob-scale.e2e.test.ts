@@ -1,7 +1,8 @@
 /**
  * HPCJob at scale and across crashes: 200 HPCJobs at once go out in a handful of condor_submit calls and are
  * tracked with one condor_q per tick; a kill -9 between condor_submit and the status write (a test-only
- * failpoint) leaves exactly one HTCondor job after the restart.
+ * failpoint) leaves exactly one HTCondor job after the restart. How many condor_submit calls a burst takes
+ * depends on how fast the operator sees the creates, so it runs alone (e2e-lane: solo, test/e2e/lanes.sh).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { adNumber } from '../../src/condor/parse.js';

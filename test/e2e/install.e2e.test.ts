@@ -29,6 +29,7 @@ import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { stringify } from 'yaml';
 import { hpcJobSpecSchema } from '../../src/crds/hpcjob.js';
+import { hpcJobSetSpecSchema } from '../../src/crds/hpcjobset.js';
 import type { JSONSchemaProps } from '../../src/crds/schema.js';
 import { BATCH_SYSTEMS, virtualClusterSpecSchema } from '../../src/crds/virtualcluster.js';
 import { STAGING_MODES } from '../../src/crds/hpcjob.js';
@@ -186,6 +187,8 @@ describe('config/ (kustomize)', () => {
       [
         'clusterrole.rbac.authorization.k8s.io/hpc-operator-hpcjob-editor',
         'clusterrole.rbac.authorization.k8s.io/hpc-operator-hpcjob-viewer',
+        'clusterrole.rbac.authorization.k8s.io/hpc-operator-hpcjobset-editor',
+        'clusterrole.rbac.authorization.k8s.io/hpc-operator-hpcjobset-viewer',
         'clusterrole.rbac.authorization.k8s.io/hpc-operator-log-access',
         'clusterrole.rbac.authorization.k8s.io/hpc-operator-manager',
         'clusterrole.rbac.authorization.k8s.io/hpc-operator-secret-reader',
@@ -197,6 +200,7 @@ describe('config/ (kustomize)', () => {
         'clusterrolebinding.rbac.authorization.k8s.io/hpc-operator-webhook-config',
         'configmap/hpc-operator-condor-config',
         'customresourcedefinition.apiextensions.k8s.io/hpcjobs.hpc.scailfin.io',
+        'customresourcedefinition.apiextensions.k8s.io/hpcjobsets.hpc.scailfin.io',
         'customresourcedefinition.apiextensions.k8s.io/virtualclusters.hpc.scailfin.io',
         'deployment.apps/hpc-operator',
         'namespace/hpc-operator-system',
@@ -323,15 +327,19 @@ describe('config/samples', () => {
     expect(names.sort()).toEqual(['exit3', 'hello', 'hold-release', 'retry']);
   });
 
-  it('use every field of the HPCJob and VirtualCluster schemas, each batch system and staging mode', () => {
+  it('use every field of the HPCJob, HPCJobSet and VirtualCluster schemas, each batch system and staging mode', () => {
     for (const [kind, schema] of [
       ['HPCJob', hpcJobSpecSchema.json],
       ['VirtualCluster', virtualClusterSpecSchema.json],
+      ['HPCJobSet', hpcJobSetSpecSchema.json],
     ] as const) {
       const used = new Set(
         samples.filter((s) => s.o.kind === kind).flatMap((s) => valuePaths(s.o.spec, 'spec')),
       );
-      const missing = schemaPaths(schema, 'spec').filter((p) => !used.has(p));
+      // A set's template is an HPCJob spec: the HPCJob samples cover its fields.
+      const missing = schemaPaths(schema, 'spec')
+        .filter((p) => !p.startsWith('spec.template.'))
+        .filter((p) => !used.has(p));
       expect({ kind, missing }).toEqual({ kind, missing: [] });
     }
     const vcs = samples.filter((s) => s.o.kind === 'VirtualCluster');

@@ -10,7 +10,7 @@
  *   job with leave_in_queue stays in the queue until HPCAck, then moves to condor_history; after the schedd's
  *   spool is wiped, job ids start from 1 again and the old job is in neither the queue nor the history.
  *
- * The spool wipe stops and restarts the schedd, so it runs last.
+ * The spool wipe stops and restarts the schedd, so it runs last, and alone (e2e-lane: solo, test/e2e/lanes.sh).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';

@@ -81,6 +81,16 @@ export const CEL: Record<string, (self: Value) => boolean> = {
   'has(self.coreHours) || has(self.gpuHours)': (s) => has(s, 'coreHours') || has(s, 'gpuHours'),
   'has(self.pilotTokenSecretRef) != has(self.pilotTokens)': (s) =>
     has(s, 'pilotTokenSecretRef') !== has(s, 'pilotTokens'),
+  'has(self.count) != has(self.items)': (s) => has(s, 'count') !== has(s, 'items'),
+  '!has(self.template.suspend) || !self.template.suspend': (s) => get(get(s, 'template'), 'suspend') !== true,
+  '!has(self.template.ttlSecondsAfterFinished)': (s) => !has(get(s, 'template'), 'ttlSecondsAfterFinished'),
+  '!has(self.template.activeDeadlineSeconds)': (s) => !has(get(s, 'template'), 'activeDeadlineSeconds'),
+  '!has(self.template.virtualClusterRef)': (s) => !has(get(s, 'template'), 'virtualClusterRef'),
+  '!has(self.template.resources) || !has(self.template.resources.nodes) || self.template.resources.nodes == 1':
+    (s) => {
+      const r = get(get(s, 'template'), 'resources');
+      return r === undefined || !has(r, 'nodes') || get(r, 'nodes') === 1;
+    },
   [GPU_TYPE_RULE.rule]: (s) => new RegExp(GPU_TYPE_PATTERN).test(s as string),
   '!has(self.gpuType) || (has(self.gpus) && self.gpus > 0)': (s) =>
     !has(s, 'gpuType') || (has(s, 'gpus') && (get(s, 'gpus') as number) > 0),

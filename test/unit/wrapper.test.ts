@@ -32,6 +32,21 @@ describe.each(SHELLS)('the job wrapper under %s', (...shell: string[]) => {
     expect(r.result).toMatchObject({ exitCode: 3, category: 'exit' });
   });
 
+  it('takes dots between words as spaces (an HPCJobSet row of the submit description)', () => {
+    const dotted = (items: string[]) => items.map(b64).join('.');
+    const r = runWrapper(shell, {
+      HPC_ARGV: dotted(['printf', '[%s][%s]\n', 'a.b c', '$(HPC_INDEX)']),
+      HPC_ENV: dotted(['HPC_INDEX=7', 'HPC_ITEM_cut=pt > 20']),
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('[a.b c][$(HPC_INDEX)]\n');
+    const env = runWrapper(shell, {
+      HPC_SCRIPT: b64('printf "%s|%s" "$HPC_INDEX" "$HPC_ITEM_cut"'),
+      HPC_ENV: dotted(['HPC_INDEX=7', 'HPC_ITEM_cut=pt > 20']),
+    });
+    expect(env.stdout).toBe('7|pt > 20');
+  });
+
   it('passes env values with newlines as data: no second variable, no broken step', () => {
     const r = runWrapper(shell, {
       HPC_SCRIPT: b64('printf "[%s][%s]" "$MULTI" "${LD_PRELOAD:-unset}"'),

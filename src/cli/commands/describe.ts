@@ -87,7 +87,8 @@ function specFields(job: HPCJob, field: FieldWriter): void {
   if (r.disk !== undefined) res.push(`disk ${r.disk}`);
   if (r.gpus) res.push(`gpus ${r.gpus}`);
   if (r.walltime) res.push(`walltime ${r.walltime}`);
-  field('Resources', res.join(', '), 2);
+  // A gang step's resources are per node.
+  field('Resources', ((r.nodes ?? 1) > 1 ? `${r.nodes} nodes, each ` : '') + res.join(', '), 2);
   if (spec.workspace)
     field('Workspace', `${spec.workspace.path} (staging ${spec.workspace.staging ?? D.staging})`, 2);
   field('VirtualCluster', spec.virtualClusterRef?.name, 2);

@@ -81,11 +81,8 @@ function wrapperEnv(job: HPCJob, attempt: number, o: DescriptionOptions): Record
   return env;
 }
 
-export function buildSubmitJob(job: HPCJob, attempt: number, o: DescriptionOptions): SubmitJob {
-  const spec = job.spec;
-  const ref = jobRef(job);
-  const env = wrapperEnv(job, attempt, o);
-
+/** Where the job may run, as one expression. */
+function requirementsOf(job: HPCJob, o: DescriptionOptions): string {
   // Pilot slots advertise VirtualCluster; a job runs only where it matches its own (undefined: plain slots).
   // Written against the job's attribute so that the expression is the same for a whole batch.
   const requirements = ['(TARGET.VirtualCluster =?= MY.HPCVirtualCluster)'];
@@ -95,8 +92,15 @@ export function buildSubmitJob(job: HPCJob, attempt: number, o: DescriptionOptio
   const nodes = stepNodes(job);
   // A gang step takes every node of one pilot of its size (the ParallelSchedulingGroup keeps it inside one).
   if (nodes > 1) requirements.push(`(TARGET.HPCPilotNodes =?= ${nodes})`);
-  if (spec.requirements) requirements.push(`(${spec.requirements})`);
+  if (job.spec.requirements) requirements.push(`(${job.spec.requirements})`);
+  return requirements.join(' && ');
+}
 
+export function buildSubmitJob(job: HPCJob, attempt: number, o: DescriptionOptions): SubmitJob {
+  const spec = job.spec;
+  const ref = jobRef(job);
+  const env = wrapperEnv(job, attempt, o);
+  const nodes = stepNodes(job);
   const r = spec.resources ?? {};
   const commands: SubmitJob['commands'] = {
     universe: s.string(nodes > 1 ? 'parallel' : 'vanilla'),
@@ -129,7 +133,7 @@ export function buildSubmitJob(job: HPCJob, attempt: number, o: DescriptionOptio
   if (r.disk !== undefined) commands.request_disk = s.int(quantityKiB(r.disk));
   if (r.gpus) commands.request_gpus = s.int(r.gpus);
   if (r.walltime) commands.allowed_execute_duration = s.int(Math.ceil(durationMs(r.walltime) / 1000));
-  commands.requirements = s.expr(expr(requirements.join(' && ')));
+  commands.requirements = s.expr(expr(requirementsOf(job, o)));
   if (spec.accountingGroup) commands.accounting_group = s.string(spec.accountingGroup);
   if (nodes > 1) commands.machine_count = s.int(nodes);
 

@@ -20,10 +20,17 @@ export function poolExec(...cmd: string[]): string {
   });
 }
 
-/** True when a condor_schedd process runs in the pool. */
+/**
+ * True when the pool's main condor_schedd runs. The pool's second schedd (schedd2, started with -local-name)
+ * is a condor_schedd too and stays up when the main one is switched off: it does not count.
+ */
 export function scheddRunning(): boolean {
   try {
-    poolExec('pgrep', '-x', 'condor_schedd');
+    poolExec(
+      'sh',
+      '-c',
+      'for p in $(pgrep -x condor_schedd); do tr "\\0" " " </proc/$p/cmdline | grep -q -- -local-name || exit 0; done; exit 1',
+    );
     return true;
   } catch {
     return false;

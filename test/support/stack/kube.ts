@@ -33,18 +33,20 @@ export async function installCRDs(kc: k8s.KubeConfig): Promise<void> {
  * The shared stack's API server has one CRD per kind, and a test run from another checkout replaces it with its
  * own; the API server then drops the fields its CRD does not know, from what is written and from what is read
  * (the operator's informers relist). While a test depends on fields this checkout added, this puts its CRDs
- * back whenever the installed VirtualCluster spec schema fails `has` (checked every `everyMs`). Returns the stop.
+ * back whenever the installed schema part (default: the VirtualCluster spec) fails `has` (checked every `everyMs`).
+ * Returns the stop.
  */
 export function keepCRDsInstalled(
   kc: k8s.KubeConfig,
   has: (spec: k8s.V1JSONSchemaProps | undefined) => boolean,
   everyMs = 5000,
+  which: { crd: string; part: 'spec' | 'status' } = { crd: 'virtualclusters.hpc.scailfin.io', part: 'spec' },
 ): () => void {
   const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
   let busy = false;
   const check = async () => {
-    const crd = await ext.readCustomResourceDefinition({ name: 'virtualclusters.hpc.scailfin.io' });
-    if (!has(crd.spec.versions[0]?.schema?.openAPIV3Schema?.properties?.spec)) await installCRDs(kc);
+    const crd = await ext.readCustomResourceDefinition({ name: which.crd });
+    if (!has(crd.spec.versions[0]?.schema?.openAPIV3Schema?.properties?.[which.part])) await installCRDs(kc);
   };
   const timer = setInterval(() => {
     if (busy) return;

@@ -1,0 +1,55 @@
+/**
+ * The HPCJobSet controller's setup: it reconciles HPCJobSets and hears from the default pool's schedd
+ * backend when one of a set's jobs changed (their HPCJobRef carries SET_REF_PREFIX; operator.ts routes it).
+ */
+import type { Logger } from 'pino';
+import type { SchedulerBackends } from '../../condor/backend.js';
+import type { ScheddTarget } from '../../condor/schedd-api.js';
+import type { HPCJobSet } from '../../crds/hpcjobset.js';
+import type { Clock, Random } from '../../runtime/clock.js';
+import { Controller } from '../../runtime/controller.js';
+import type { Recorder } from '../../runtime/event-types.js';
+import { objectKey, type Informer } from '../../runtime/informer.js';
+import type { ObjectWriter } from '../../runtime/kube-api.js';
+import type { Manager } from '../../runtime/manager.js';
+import type { Metrics } from '../../runtime/metrics.js';
+import type { AttemptFiles } from '../hpcjob/attempt-files.js';
+import { HPCJobSetReconciler } from './reconciler.js';
+import { SET_REF_PREFIX } from './set-jobs.js';
+
+export interface HPCJobSetControllerDeps {
+  clock: Clock;
+  random: Random;
+  log: Logger;
+  metrics: Metrics;
+  hpcJobSets: Informer<HPCJobSet>;
+  writer: ObjectWriter;
+  recorder: Recorder;
+  backends: SchedulerBackends;
+  files: AttemptFiles;
+  defaultTarget: ScheddTarget;
+  operatorId: string;
+  wrapperPath: string;
+  maxOutputBytes: number;
+  workers: number;
+}
+
+export function setupHPCJobSetController(mgr: Manager, d: HPCJobSetControllerDeps): Controller {
+  const reconciler = new HPCJobSetReconciler({ ...d, sets: d.hpcJobSets });
+  const controller = new Controller({
+    name: 'hpcjobset',
+    reconcile: (key, ctx) => reconciler.reconcile(key, ctx),
+    workers: d.workers,
+    log: d.log,
+    metrics: d.metrics,
+    clock: d.clock,
+  });
+  d.hpcJobSets.on((_type, set) => controller.queue.add(objectKey(set)));
+  mgr.add(controller);
+  return controller;
+}
+
+/** The set key (namespace/name) of a job's HPCJobRef, or undefined for an HPCJob's job. */
+export function setKeyOf(ref: string): string | undefined {
+  return ref.startsWith(SET_REF_PREFIX) ? ref.slice(SET_REF_PREFIX.length) : undefined;
+}

@@ -1,0 +1,59 @@
+/**
+ * Reconciles one HPCJobSet, level-triggered: observe (the set from the informer cache; its jobs, its last
+ * submission and the schedd's state from the default pool's backend), decide (the pure transition), execute.
+ * A set's status is written at most once per MIN_STATUS_INTERVAL_MS (one tracker tick): change notices
+ * that come faster are folded into the next reconcile.
+ */
+import type { Logger } from 'pino';
+import type { SchedulerBackends } from '../../condor/backend.js';
+import type { ScheddTarget } from '../../condor/schedd-api.js';
+import type { HPCJobSet } from '../../crds/hpcjobset.js';
+import type { Clock, Random } from '../../runtime/clock.js';
+import { executeSet, type SetExecutorDeps } from './executor.js';
+import { MIN_STATUS_INTERVAL_MS } from './reasons.js';
+import { transitionSet } from './transition.js';
+import type { SetObservation } from './transition-types.js';
+
+export interface SetReconcilerDeps extends SetExecutorDeps {
+  clock: Clock;
+  random: Random;
+  sets: { getByKey(key: string): HPCJobSet | undefined };
+  backends: SchedulerBackends;
+  /** HPCJobSets run on the operator's default pool. */
+  defaultTarget: ScheddTarget;
+}
+
+export class HPCJobSetReconciler {
+  /** When each set's status was last written (ms), by uid; dropped with the set. */
+  readonly #lastWrite = new Map<string, number>();
+
+  constructor(readonly deps: SetReconcilerDeps) {}
+
+  reconcile = async (key: string, ctx: { log: Logger }): Promise<{ requeueAfterMs?: number }> => {
+    const set = this.deps.sets.getByKey(key);
+    if (!set) return {};
+    const uid = set.metadata.uid as string;
+    const now = this.deps.clock.now();
+    const since = now - (this.#lastWrite.get(uid) ?? 0);
+    if (since < MIN_STATUS_INTERVAL_MS && !set.metadata.deletionTimestamp)
+      return { requeueAfterMs: MIN_STATUS_INTERVAL_MS - since };
+    const backend = this.deps.backends.for(this.deps.defaultTarget);
+    const obs: SetObservation = {
+      now,
+      jitter: this.deps.random(),
+      schedd: backend.name,
+      state: backend.state,
+      jobs: backend.jobsOf(uid),
+      submission: backend.setSubmission(uid),
+      settled: backend.settled(uid),
+    };
+    const t = transitionSet(set, obs);
+    const done = await executeSet(set, t, backend, this.deps, ctx.log);
+    if (done === 'gone' || t.afterWrite.some((e) => e.kind === 'removeFinalizer'))
+      this.#lastWrite.delete(uid);
+    else if (done === 'written') this.#lastWrite.set(uid, now);
+    if (t.events.length > 0)
+      ctx.log.info({ phase: t.status.phase, events: t.events.map((e) => e.reason) }, 'HPCJobSet events');
+    return t.requeueAfterMs !== undefined ? { requeueAfterMs: Math.max(1, t.requeueAfterMs) } : {};
+  };
+}

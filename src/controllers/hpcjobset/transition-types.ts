@@ -1,0 +1,46 @@
+/**
+ * What one HPCJobSet reconcile sees and decides. The transition is a pure function of the set and the
+ * observation; the executor writes the status (one write per reconcile, at most one per tracker tick) and
+ * then carries out the effects, so the status always says at least as much as has been done.
+ */
+import type { ScheddState, SetSubmitOutcome, TrackedJob } from '../../condor/backend.js';
+import type { JobRef } from '../../condor/schedd-api.js';
+import type { HPCJobSetStatus } from '../../crds/hpcjobset.js';
+import type { PlannedEvent } from '../../runtime/event-types.js';
+import type { IndexAttempt } from './set-jobs.js';
+
+export interface SetObservation {
+  now: number;
+  /** A number in [0, 1) for backoff jitter, drawn by the caller. */
+  jitter: number;
+  /** The schedd's name (status.schedd). */
+  schedd: string;
+  state: ScheddState;
+  /** Every job of the set in the queue (HPCJobUID = the set's uid), any index and attempt. */
+  jobs: readonly TrackedJob[];
+  /** The last submission of the set's indices, until the next one replaces it. */
+  submission?: SetSubmitOutcome;
+  /** Nothing of the set can still appear in the queue: no submission in flight, the queue read since. */
+  settled: boolean;
+}
+
+export type SetEffect =
+  | { kind: 'submit'; entries: IndexAttempt[] }
+  | { kind: 'remove'; target: { job: JobRef } | { uid: string }; reason: string }
+  | { kind: 'hold'; job: JobRef; reason: string }
+  | { kind: 'release'; job: JobRef; holdSince?: number }
+  | { kind: 'acknowledge'; job: JobRef }
+  | { kind: 'deleteObject' }
+  | { kind: 'removeFiles' }
+  | { kind: 'removeFinalizer' }
+  | { kind: 'forget' };
+
+export interface SetTransition {
+  /** The finalizer is missing: add it first (before anything can be submitted). */
+  addFinalizer: boolean;
+  status: HPCJobSetStatus;
+  events: PlannedEvent[];
+  /** Done after the status write, in order. */
+  afterWrite: SetEffect[];
+  requeueAfterMs?: number;
+}

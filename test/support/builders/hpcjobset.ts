@@ -1,0 +1,140 @@
+/**
+ * Builders for HPCJobSets, their indices' HTCondor jobs and what a set reconcile observes (the style of
+ * builders/hpcjob.ts: each method sets one thing, `obj()` gives a fresh object).
+ */
+import type { SetSubmitOutcome, TrackedJob } from '../../../src/condor/backend.js';
+import { Tag } from '../../../src/condor/tags.js';
+import { API_VERSION } from '../../../src/crds/common.js';
+import type { HPCJobSpec } from '../../../src/crds/hpcjob.js';
+import {
+  HPCJOBSET_KIND,
+  type HPCJobSet,
+  type HPCJobSetSpec,
+  type HPCJobSetStatus,
+} from '../../../src/crds/hpcjobset.js';
+import { SET_FINALIZER } from '../../../src/controllers/hpcjobset/transition.js';
+import type { SetObservation } from '../../../src/controllers/hpcjobset/transition-types.js';
+import { T0, TrackedJobBuilder, iso, makeHPCJob } from './hpcjob.js';
+
+export class HPCJobSetBuilder {
+  readonly #set: HPCJobSet;
+
+  constructor(name: string, namespace: string) {
+    this.#set = {
+      apiVersion: API_VERSION,
+      kind: HPCJOBSET_KIND,
+      metadata: {
+        name,
+        namespace,
+        uid: `uid-${name}`,
+        generation: 1,
+        resourceVersion: '1',
+        creationTimestamp: iso(T0),
+        finalizers: [SET_FINALIZER],
+      },
+      spec: { count: 3, template: { command: ['echo'], args: ['$(HPC_INDEX)'] } },
+    };
+  }
+
+  spec(patch: Partial<HPCJobSetSpec>): this {
+    Object.assign(this.#set.spec, patch);
+    return this;
+  }
+
+  template(patch: Partial<HPCJobSpec>): this {
+    Object.assign(this.#set.spec.template, patch);
+    return this;
+  }
+
+  items(items: Record<string, string>[]): this {
+    delete this.#set.spec.count;
+    this.#set.spec.items = items;
+    return this;
+  }
+
+  withoutFinalizer(): this {
+    this.#set.metadata.finalizers = [];
+    return this;
+  }
+
+  deleting(at = T0): this {
+    this.#set.metadata.deletionTimestamp = iso(at);
+    return this;
+  }
+
+  annotate(key: string, value: string): this {
+    this.#set.metadata.annotations = { ...this.#set.metadata.annotations, [key]: value };
+    return this;
+  }
+
+  status(patch: Partial<HPCJobSetStatus>): this {
+    this.#set.status = { ...this.#set.status, ...patch };
+    return this;
+  }
+
+  obj(): HPCJobSet {
+    return structuredClone(this.#set);
+  }
+}
+
+export const makeHPCJobSet = (name = 'sweep', namespace = 'ns'): HPCJobSetBuilder =>
+  new HPCJobSetBuilder(name, namespace);
+
+/** The job of `index`'s attempt `attempt` (an HPCJob builder's job ad, tagged with the set's uid and index). */
+export function makeSetJob(
+  set: HPCJobSet,
+  index: number,
+  attempt = 1,
+  jobId = `9.${index}`,
+): TrackedJobBuilder {
+  const asJob = makeHPCJob(set.metadata.name, set.metadata.namespace).obj();
+  asJob.metadata.uid = set.metadata.uid;
+  return new TrackedJobBuilder(asJob, attempt, jobId).ad({
+    [Tag.SetIndex]: index,
+    [Tag.Ref]: `hpcjobset:${set.metadata.namespace}/${set.metadata.name}`,
+  });
+}
+
+export class SetObservationBuilder {
+  readonly #o: SetObservation = {
+    now: T0 + 1000,
+    jitter: 0.5,
+    schedd: 'local',
+    state: { synced: true, reachable: true },
+    jobs: [],
+    settled: true,
+  };
+
+  at(now: number): this {
+    this.#o.now = now;
+    return this;
+  }
+
+  jobs(...jobs: (TrackedJob | TrackedJobBuilder)[]): this {
+    this.#o.jobs = jobs.map((j) => (j instanceof TrackedJobBuilder ? j.obj() : j));
+    return this;
+  }
+
+  submission(s: SetSubmitOutcome): this {
+    this.#o.submission = s;
+    return this;
+  }
+
+  unsettled(): this {
+    this.#o.settled = false;
+    return this;
+  }
+
+  unreachable(error = 'connection refused'): this {
+    this.#o.state = { synced: true, reachable: false, lastError: error };
+    return this;
+  }
+
+  /** A fresh observation; the jobs are the ones given (each builder's obj() made them fresh already). */
+  obj(): SetObservation {
+    const { jobs, ...rest } = this.#o;
+    return { ...structuredClone(rest), jobs: [...jobs] };
+  }
+}
+
+export const observeSet = (): SetObservationBuilder => new SetObservationBuilder();
