@@ -4,6 +4,8 @@ import type { VirtualCluster } from '../crds/virtualcluster.js';
 import { COMMANDS } from './cli.js';
 import { describeHPCJob, ruleText, shellWord } from './commands/describe.js';
 import { budgetCell, hpcJobSection, statusLines, virtualClusterSection } from './commands/status.js';
+import { describeHPCJobSet, hpcJobSetSection } from './commands/sets.js';
+import type { HPCJobSet } from '../crds/hpcjobset.js';
 import { parsePhases, phaseVerdict } from './commands/wait.js';
 import { runPlugin } from '../../test/support/run-cli.js';
 
@@ -196,5 +198,56 @@ describe('wait', () => {
     expect(phaseVerdict(job('a', { phase: 'Succeeded' }), wanted)).toBe('met');
     expect(phaseVerdict(job('a', { phase: 'Failed' }), wanted)).toBe('unmet');
     expect(phaseVerdict(job('a', undefined), wanted)).toBe('waiting');
+  });
+});
+
+describe('HPCJobSets in status and describe', () => {
+  const set: HPCJobSet = {
+    apiVersion: 'hpc.scailfin.io/v1alpha1',
+    kind: 'HPCJobSet',
+    metadata: { name: 'sweep', namespace: 'ns', uid: 'u2', creationTimestamp: '2025-03-01T11:55:00Z' },
+    spec: {
+      count: 20,
+      parallelism: 5,
+      template: { command: ['/bin/sh', '-c', 'echo $1', 'step'], args: ['$(HPC_INDEX)'] },
+    },
+    status: {
+      phase: 'Running',
+      total: 20,
+      counts: { succeeded: 12, running: 5, queued: 0, held: 0, pending: 2, failed: 1, cancelled: 0 },
+      running: '13-17',
+      succeeded: '0-6,8-12',
+      failed: '7',
+      indexRecords: [
+        {
+          index: 7,
+          failedAttempts: 3,
+          exitCode: 1,
+          failureCategory: 'ExitCode',
+          message: 'exited with code 1',
+        },
+      ],
+    },
+  };
+
+  it('shows a row of counts per set', () => {
+    const o = { allNamespaces: false, wide: true, now: NOW };
+    const text = statusLines([hpcJobSetSection([set], o)])
+      .map((l) => l.text)
+      .join('\n');
+    expect(text).toMatch(
+      /^HPCJOBSET +PHASE +TOTAL +SUCCEEDED +RUNNING +QUEUED +HELD +PENDING +FAILED +AGE +CANCELLED +FAILED-INDICES/m,
+    );
+    expect(text).toMatch(/^sweep +Running +20 +12 +5 +0 +0 +2 +1 +5m +0 +7/m);
+  });
+
+  it('describes the counts, the ranges and the indices that failed', () => {
+    const text = describeHPCJobSet(set, [], { now: NOW, maxEvents: 20 });
+    expect(text).toContain("  Command:        /bin/sh -c 'echo $1' step '$(HPC_INDEX)'");
+    expect(text).toContain('  Parallelism:    5');
+    expect(text).toContain('  Indices:        20: 12 succeeded, 5 running, 2 pending, 1 failed');
+    expect(text).toContain('  Failed:         7');
+    expect(text).toMatch(/^ +INDEX +FAILED +LAST JOB +CATEGORY +EXIT/m);
+    expect(text).toMatch(/^ +7 +3 +ExitCode +1 +exited with code 1$/m);
   });
 });

@@ -1,11 +1,12 @@
 /**
- * The plugin's view of the cluster: HPCJobs, VirtualClusters and Events through @kubernetes/client-node,
+ * The plugin's view of the cluster: HPCJobs, HPCJobSets, VirtualClusters and Events through @kubernetes/client-node,
  * configured the way kubectl is (KUBECONFIG or ~/.kube/config, --kubeconfig, --context, the context's
  * namespace). API errors become CliErrors that say which object and what went wrong, not a stack trace.
  */
 import * as k8s from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../crds/common.js';
 import { HPCJOB_PLURAL, type HPCJob } from '../crds/hpcjob.js';
+import { HPCJOBSET_PLURAL, type HPCJobSet } from '../crds/hpcjobset.js';
 import { VIRTUALCLUSTER_PLURAL, type VirtualCluster } from '../crds/virtualcluster.js';
 import { CliError } from './errors.js';
 import { loadKubeConfig, type LoadOptions } from './kubeconfig.js';
@@ -70,6 +71,32 @@ export class Kube {
     return (await this.#list(HPCJOB_PLURAL, namespace, 'hpcjobs')) as HPCJob[];
   }
 
+  async getHPCJobSet(namespace: string, name: string): Promise<HPCJobSet> {
+    try {
+      return (await this.#call(() =>
+        this.#co.getNamespacedCustomObject({
+          group: GROUP,
+          version: VERSION,
+          plural: HPCJOBSET_PLURAL,
+          namespace,
+          name,
+        }),
+      )) as HPCJobSet;
+    } catch (e) {
+      throw apiError(e, `hpcjobset ${name} in namespace ${namespace}`);
+    }
+  }
+
+  /** HPCJobSets of one namespace, or of all; none where the HPCJobSet CRD is not installed (an older install). */
+  async listHPCJobSets(namespace: string | undefined): Promise<HPCJobSet[]> {
+    try {
+      return (await this.#list(HPCJOBSET_PLURAL, namespace, 'hpcjobsets')) as HPCJobSet[];
+    } catch (e) {
+      if (e instanceof CliError && /CRDs are not installed/.test(e.message)) return [];
+      throw e;
+    }
+  }
+
   async listVirtualClusters(namespace: string | undefined): Promise<VirtualCluster[]> {
     return (await this.#list(VIRTUALCLUSTER_PLURAL, namespace, 'virtualclusters')) as VirtualCluster[];
   }
@@ -112,8 +139,8 @@ export class Kube {
     }
   }
 
-  /** Events (events.k8s.io/v1) about one HPCJob, oldest first. */
-  async eventsFor(job: HPCJob): Promise<k8s.EventsV1Event[]> {
+  /** Events (events.k8s.io/v1) about one HPCJob (or HPCJobSet), oldest first. */
+  async eventsFor(job: Pick<HPCJob, 'metadata'> & { kind: string }): Promise<k8s.EventsV1Event[]> {
     const api = this.kc.makeApiClient(k8s.EventsV1Api);
     try {
       const list = await this.#call(() =>

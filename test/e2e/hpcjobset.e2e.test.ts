@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
+import { runCli } from '../../src/cli/cli.js';
 import { adNumber } from '../../src/condor/parse.js';
 import { classAdLiteral } from '../../src/condor/submit-description.js';
 import type { HPCJobSet, HPCJobSetSpec } from '../../src/crds/hpcjobset.js';
@@ -57,6 +58,18 @@ function waitForSet(ns: string, name: string, what: string, test: (s: HPCJobSet)
     ms,
     500,
   );
+}
+
+/** kubectl hpc in-process, against the stack's API server. */
+async function hpc(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, {
+    out: { write: (s: string | Uint8Array) => out.push(String(s)) },
+    err: { write: (s: string | Uint8Array) => err.push(String(s)) },
+    env: process.env,
+  });
+  return { code, out: out.join(''), err: err.join('') };
 }
 
 /**
@@ -159,6 +172,11 @@ describe('HPCJobSet', () => {
         .sort(),
     ).toEqual([1, 2]);
     expect(ran).toHaveLength(5);
+    // kubectl hpc reads it: a row of counts, and the index that failed once.
+    const status = await hpc('status', 'retry', '-n', ns);
+    expect(status.out).toMatch(/^retry +Succeeded +4 +4 +0 +0 +0 +0 +0 /m);
+    const described = await hpc('describe', 'hpcjobset/retry', '-n', ns);
+    expect(described.out).toMatch(/^ +2 +1 +\S+ +ExitCode +1 /m);
   });
 
   it('suspends, cancels indices, holds again and cleans up on deletion', async () => {

@@ -177,7 +177,7 @@ describe('kubectl hpc on the local stack', () => {
 
     const missing = await hpc(['status', '-n', ns, 'ok', 'nosuch']);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain('no HPCJob or VirtualCluster named nosuch');
+    expect(missing.stderr).toContain('no HPCJob, HPCJobSet or VirtualCluster named nosuch');
   });
 
   it('prints the logs of the last attempt and of earlier ones', async () => {

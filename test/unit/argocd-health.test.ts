@@ -49,8 +49,8 @@ function health(lua: string, script: string, obj: unknown): { status: string; me
 const kinds = readdirSync(CUSTOMIZATIONS);
 
 describe('Argo CD health checks', () => {
-  it('exist for both custom resources, in the resource_customizations layout', () => {
-    expect(kinds.sort()).toEqual(['HPCJob', 'VirtualCluster']);
+  it('exist for every custom resource, in the resource_customizations layout', () => {
+    expect(kinds.sort()).toEqual(['HPCJob', 'HPCJobSet', 'VirtualCluster']);
     for (const kind of kinds) {
       const tests = parse(readFileSync(join(CUSTOMIZATIONS, kind, 'health_test.yaml'), 'utf8')) as {
         tests: HealthCase[];
@@ -75,6 +75,7 @@ describe('Argo CD health checks', () => {
       );
     expect([...statuses('HPCJob')].sort()).toEqual(['Degraded', 'Healthy', 'Progressing', 'Suspended']);
     expect([...statuses('VirtualCluster')].sort()).toEqual(['Degraded', 'Healthy', 'Progressing']);
+    expect([...statuses('HPCJobSet')].sort()).toEqual(['Degraded', 'Healthy', 'Progressing', 'Suspended']);
   });
 
   for (const lua of INTERPRETERS) {

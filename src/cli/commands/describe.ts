@@ -10,13 +10,16 @@ import { ALL_NAMESPACES, COMMON_FLAGS, NAMESPACE, type CliContext, type Command 
 import { age, between, indent, oneLine, shortTime, table, timeWithAge } from '../format.js';
 import { NO_STATUS_PHASE, exitOf, isFinal } from '../jobs.js';
 import { eventTime } from '../kube.js';
+import { describeSet, namedHPCJobSet } from './describe-set.js';
 import { namedHPCJob } from './util.js';
 
 export const describe: Command = {
   name: 'describe',
-  summary: 'Show an HPCJob in detail: spec, conditions, attempt history, next retry and recent Events.',
-  usage: ['describe HPCJOB [-n NS | -A] [--events N]'],
-  details: `-A finds the HPCJob in whatever namespace it is (an error when the name is in several).`,
+  summary:
+    'Show an HPCJob (or HPCJobSet) in detail: spec, conditions, attempt history, next retry and recent Events.',
+  usage: ['describe HPCJOB [-n NS | -A] [--events N]', 'describe hpcjobset/NAME [-n NS] [--events N]'],
+  details: `-A finds the HPCJob in whatever namespace it is (an error when the name is in several).
+hpcjobset/NAME describes an HPCJobSet: its counts, index ranges and the indices that failed.`,
   flags: [
     NAMESPACE,
     ALL_NAMESPACES,
@@ -24,6 +27,8 @@ export const describe: Command = {
     ...COMMON_FLAGS,
   ],
   async run(ctx: CliContext): Promise<number> {
+    const set = await namedHPCJobSet(ctx);
+    if (set) return describeSet(ctx, set);
     const job = await namedHPCJob(ctx, 'describe');
     const kube = ctx.kube();
     // Events are a help, not the point: describe the job even when they cannot be read.
@@ -59,9 +64,9 @@ export function describeHPCJob(
 }
 
 /** Adds a `Label:` line to a section (indented by pad), the values in one column; no line for no value. */
-type FieldWriter = (label: string, value: string | undefined, pad?: number) => void;
+export type FieldWriter = (label: string, value: string | undefined, pad?: number) => void;
 
-function fieldWriter(out: string[]): FieldWriter {
+export function fieldWriter(out: string[]): FieldWriter {
   return (label, value, pad = 0) => {
     if (value !== undefined && value !== '')
       out.push(`${' '.repeat(pad)}${(label + ':').padEnd(18 - pad)}${value}`);
@@ -93,7 +98,7 @@ function specFields(job: HPCJob, field: FieldWriter): void {
     field('Workspace', `${spec.workspace.path} (staging ${spec.workspace.staging ?? D.staging})`, 2);
   field('VirtualCluster', spec.virtualClusterRef?.name, 2);
   field('Requirements', spec.requirements, 2);
-  field('Retry policy', retryPolicyText(job), 2);
+  field('Retry policy', retryPolicyText(job.spec), 2);
   if (spec.activeDeadlineSeconds)
     field('Deadline', `${spec.activeDeadlineSeconds}s after the first submission`, 2);
   if (spec.suspend) field('Suspend', 'true (the HTCondor job is held)', 2);
@@ -115,7 +120,7 @@ function statusFields(job: HPCJob, now: number, field: FieldWriter): void {
 
 type Status = NonNullable<HPCJob['status']>;
 
-function conditionLines(conditions: NonNullable<Status['conditions']>, now: number): string[] {
+export function conditionLines(conditions: NonNullable<Status['conditions']>, now: number): string[] {
   if (conditions.length === 0) return ['Conditions: none'];
   const rows = conditions.map((c) => [
     c.type,
@@ -158,7 +163,10 @@ function attemptLines(attempts: NonNullable<Status['attempts']>): string[] {
   return out;
 }
 
-function eventLines(events: k8s.EventsV1Event[] | Error, o: { now: number; maxEvents: number }): string[] {
+export function eventLines(
+  events: k8s.EventsV1Event[] | Error,
+  o: { now: number; maxEvents: number },
+): string[] {
   if (events instanceof Error) return [`Events: cannot be read (${events.message})`];
   const recent = events.slice(-Math.max(0, o.maxEvents));
   if (recent.length === 0) return ['Events: none'];
@@ -183,8 +191,9 @@ export function shellWord(w: string): string {
   return /^[A-Za-z0-9_./:=@%+,-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
 }
 
-function retryPolicyText(job: HPCJob): string {
-  const p = job.spec.retryPolicy ?? {};
+/** The retry policy of a spec (an HPCJob's, or an HPCJobSet's template) in one line. */
+export function retryPolicyText(spec: HPCJob['spec']): string {
+  const p = spec.retryPolicy ?? {};
   const b = p.backoff ?? {};
   const head =
     `limit ${p.limit ?? D.retryLimit}, release limit ${p.releaseLimit ?? D.releaseLimit}, ` +

@@ -1,5 +1,6 @@
-/** `kubectl hpc status`: HPCJobs and VirtualClusters at a glance, once or kept up to date. */
+/** `kubectl hpc status`: HPCJobs, HPCJobSets and VirtualClusters at a glance, once or kept up to date. */
 import type { HPCJob } from '../../crds/hpcjob.js';
+import type { HPCJobSet } from '../../crds/hpcjobset.js';
 import type { VirtualCluster } from '../../crds/virtualcluster.js';
 import { UsageError, boolFlag, stringFlag, type FlagSpec } from '../args.js';
 import {
@@ -12,6 +13,7 @@ import {
 } from '../command.js';
 import { age, names as objectNames, oneLine, render, table, type OutputFormat } from '../format.js';
 import { LiveBlock, sleep, type LiveLine } from '../live.js';
+import { hpcJobSetSection } from './sets.js';
 import { durationFlag } from './util.js';
 
 const OUTPUT_WIDE: FlagSpec = {
@@ -145,9 +147,9 @@ export function statusLines(sections: Section[]): LiveLine[] {
 
 export const status: Command = {
   name: 'status',
-  summary: 'Show HPCJobs and VirtualClusters: phase, attempts, HTCondor job, workers, age.',
+  summary: 'Show HPCJobs, HPCJobSets and VirtualClusters: phase, attempts or index counts, workers, age.',
   usage: ['status [NAME...] [-n NS | -A] [-w] [-o json|yaml|wide]'],
-  details: `NAMEs limit the tables to those HPCJobs and VirtualClusters.
+  details: `NAMEs limit the tables to those HPCJobs, HPCJobSets and VirtualClusters.
 --watch redraws the tables in place on a terminal; in a pipe it prints a row again whenever something other
 than its age changed.
 
@@ -179,20 +181,24 @@ Examples:
     const names = new Set(ctx.args.positionals);
     const kube = ctx.kube();
 
-    const read = async () => {
-      const [jobs, vcs] = await Promise.all([kube.listHPCJobs(ns), kube.listVirtualClusters(ns)]);
+    const read = async (): Promise<Found> => {
+      const [jobs, sets, vcs] = await Promise.all([
+        kube.listHPCJobs(ns),
+        kube.listHPCJobSets(ns),
+        kube.listVirtualClusters(ns),
+      ]);
       const keep = <T extends { metadata: { name: string } }>(xs: T[]) =>
         names.size === 0 ? xs : xs.filter((x) => names.has(x.metadata.name));
-      return { jobs: keep(jobs), vcs: keep(vcs) };
+      return { jobs: keep(jobs), sets: keep(sets), vcs: keep(vcs) };
     };
-    const sections = (jobs: HPCJob[], vcs: VirtualCluster[]) => {
+    const sections = (f: Found) => {
       const o = { allNamespaces, wide: output === 'wide', now: ctx.now() };
-      return [hpcJobSection(jobs, o), virtualClusterSection(vcs, o)];
+      return [hpcJobSection(f.jobs, o), hpcJobSetSection(f.sets, o), virtualClusterSection(f.vcs, o)];
     };
 
     const first = await read();
     if (machine) {
-      const items = [...first.jobs, ...first.vcs];
+      const items = [...first.jobs, ...first.sets, ...first.vcs];
       ctx.out.write(
         output === 'name'
           ? objectNames(items)
@@ -202,8 +208,8 @@ Examples:
     }
     const where = ns === undefined ? 'any namespace' : `namespace ${ns}`;
     if (!watch) {
-      const lines = statusLines(sections(first.jobs, first.vcs));
-      if (lines.length === 0) ctx.err.write(`No HPCJobs or VirtualClusters in ${where}.\n`);
+      const lines = statusLines(sections(first));
+      if (lines.length === 0) ctx.err.write(`No HPCJobs, HPCJobSets or VirtualClusters in ${where}.\n`);
       else ctx.out.write(lines.map((l) => l.text + '\n').join(''));
       return missing(ctx, names, first) ? 1 : 0;
     }
@@ -213,8 +219,9 @@ Examples:
     let snapshot = first;
     let problem: string | undefined;
     for (;;) {
-      const lines = statusLines(sections(snapshot.jobs, snapshot.vcs));
-      if (lines.length === 0) lines.push({ key: 'none', text: `No HPCJobs or VirtualClusters in ${where}.` });
+      const lines = statusLines(sections(snapshot));
+      if (lines.length === 0)
+        lines.push({ key: 'none', text: `No HPCJobs, HPCJobSets or VirtualClusters in ${where}.` });
       // A watch is left running for hours: an API hiccup is shown under the last tables, not fatal.
       if (problem) lines.push({ key: 'problem', text: `(cannot read them now, retrying: ${problem})` });
       live.render(lines);
@@ -229,14 +236,16 @@ Examples:
   },
 };
 
-/** Names asked for that exist as neither kind: reported like kubectl's NotFound. */
-function missing(
-  ctx: CliContext,
-  names: Set<string>,
-  found: { jobs: HPCJob[]; vcs: VirtualCluster[] },
-): boolean {
-  const seen = new Set([...found.jobs, ...found.vcs].map((x) => x.metadata.name));
+interface Found {
+  jobs: HPCJob[];
+  sets: HPCJobSet[];
+  vcs: VirtualCluster[];
+}
+
+/** Names asked for that exist as no kind: reported like kubectl's NotFound. */
+function missing(ctx: CliContext, names: Set<string>, found: Found): boolean {
+  const seen = new Set([...found.jobs, ...found.sets, ...found.vcs].map((x) => x.metadata.name));
   const absent = [...names].filter((n) => !seen.has(n));
-  for (const n of absent) ctx.err.write(`error: no HPCJob or VirtualCluster named ${n}\n`);
+  for (const n of absent) ctx.err.write(`error: no HPCJob, HPCJobSet or VirtualCluster named ${n}\n`);
   return absent.length > 0;
 }

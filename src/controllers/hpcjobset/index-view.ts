@@ -48,6 +48,7 @@ export function buildView(
   const live = new Map<number, TrackedJob>();
   const stale: TrackedJob[] = [];
   for (const job of jobs) {
+    // Acknowledged: its outcome is in status and it is on its way out of the queue.
     if (job.acked) continue;
     const i = indexOf(job, total);
     const failed = i === undefined ? 0 : (records.get(i)?.failedAttempts ?? 0);

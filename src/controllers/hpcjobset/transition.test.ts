@@ -196,6 +196,9 @@ describe('HPCJobSet transition: the end', () => {
     );
     expect(kinds(busy.afterWrite)).toEqual(['remove', 'acknowledge']);
     expect(kinds(transitionSet(set, observeSet().unsettled().obj()).afterWrite)).toEqual([]);
+    // Acknowledged but still in the queue: the finalizer waits until it left.
+    const leaving = observeSet().jobs(makeSetJob(set, 1).completed(0).acked()).obj();
+    expect(kinds(transitionSet(set, leaving).afterWrite)).toEqual([]);
     expect(kinds(transitionSet(set, observeSet().obj()).afterWrite)).toEqual([
       'removeFiles',
       'forget',

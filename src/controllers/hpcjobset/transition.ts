@@ -135,17 +135,18 @@ function whileFinal(d: SetDraft): void {
   else d.requeue(due - d.now);
 }
 
-/** Deleted: every job of the set goes; the finalizer only when nothing of it can still be in the queue. */
+/**
+ * Deleted: every job of the set goes (removed, then acknowledged); the finalizer only when none is left in
+ * the queue, acknowledged ones included, and nothing of it can still appear there (as for an HPCJob).
+ */
 function finalize(d: SetDraft): void {
   const { jobs, settled, state } = d.obs;
-  if (!state.reachable) {
+  if (!state.synced || !state.reachable) {
     d.requeue(SetRequeue.Unreachable);
     return;
   }
-  const alive = jobs.filter((j) => !j.acked);
-  if (alive.length > 0 || !settled) {
-    const view = buildView(undefined, 0, alive);
-    cleanStale(d, view, SetActionReason.deleted);
+  if (jobs.length > 0 || !settled) {
+    cleanStale(d, buildView(undefined, 0, jobs), SetActionReason.deleted);
     d.requeue(SetRequeue.Cleanup);
     return;
   }
