@@ -146,7 +146,21 @@ export const FLAGS: Record<string, FlagSpec> = {
     env: 'HPCOP_SCHEDD_NAME',
     kind: 'string',
     default: '',
-    help: 'schedd of the default pool (empty: the local schedd of the HTCondor configuration)',
+    help: 'schedd of the default pool (empty: the local schedd of the HTCondor configuration); --schedd-names for several',
+  },
+  'schedd-names': {
+    key: 'scheddNames',
+    env: 'HPCOP_SCHEDD_NAMES',
+    kind: 'string',
+    default: '',
+    help: 'several schedds of the default pool, comma-separated (replaces --schedd-name; local: the local schedd): new HPCJobs without a VirtualCluster are spread over them by --schedd-spread, and stay on the one they got',
+  },
+  'schedd-spread': {
+    key: 'scheddSpread',
+    env: 'HPCOP_SCHEDD_SPREAD',
+    kind: 'string',
+    default: 'LeastQueued',
+    help: "how new HPCJobs are spread over --schedd-names: LeastQueued (fewest of the operator's jobs queued or being submitted) or Namespace (a hash of the namespace: a namespace's jobs stay together); schedds that do not answer are passed over",
   },
   collector: {
     key: 'collector',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError, parseConfig } from './config.js';
+import { ConfigError, defaultScheddNames, parseConfig } from './config.js';
 
 describe('parseConfig', () => {
   it('uses defaults, then environment, then flags', () => {
@@ -49,5 +49,28 @@ describe('parseConfig', () => {
       expect(() => parseConfig([`--pilot-gpu-discovery-extra=${bad}`], {})).toThrow(
         /--pilot-gpu-discovery-extra must be condor_gpu_discovery options/,
       );
+  });
+
+  it('reads the default pool as one schedd (--schedd-name) or several (--schedd-names) and a spread policy', () => {
+    const none = parseConfig([], {});
+    expect(defaultScheddNames(none)).toEqual(['']);
+    expect(none.scheddSpread).toBe('LeastQueued');
+    expect(defaultScheddNames(parseConfig(['--schedd-name=s1@ap'], {}))).toEqual(['s1@ap']);
+    const several = parseConfig(['--schedd-names= s1@ap, s2@ap,', '--schedd-spread=Namespace'], {});
+    expect(defaultScheddNames(several)).toEqual(['s1@ap', 's2@ap']);
+    expect(several.scheddSpread).toBe('Namespace');
+    expect(defaultScheddNames(parseConfig([], { HPCOP_SCHEDD_NAMES: 'x@ap,y@ap' }))).toEqual([
+      'x@ap',
+      'y@ap',
+    ]);
+    expect(() => parseConfig(['--schedd-spread=RoundRobin'], {})).toThrow(
+      /--schedd-spread must be one of LeastQueued, Namespace/,
+    );
+    // --schedd-names replaces --schedd-name (which the environment may set for every process).
+    expect(defaultScheddNames(parseConfig(['--schedd-names=a,b'], { HPCOP_SCHEDD_NAME: 'c' }))).toEqual([
+      'a',
+      'b',
+    ]);
+    expect(() => parseConfig(['--schedd-names=a,b,a'], {})).toThrow(/names a twice/);
   });
 });

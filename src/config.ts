@@ -4,6 +4,7 @@
  */
 
 import { FLAGS, type FlagSpec, type OperatorConfig } from './config-flags.js';
+import { SPREAD_POLICIES, type SpreadPolicy } from './controllers/hpcjob/spread.js';
 import { GPU_DISCOVERY_OPTIONS } from './sites/pilot.js';
 
 export { FLAGS, type OperatorConfig };
@@ -47,7 +48,35 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     );
   if (config.maxOutputBytes > config.maxOutputBytesCeiling)
     throw new ConfigError('--max-output-bytes must not be above --max-output-bytes-ceiling');
+  checkSchedds(config);
   return config;
+}
+
+/**
+ * The schedd names of the default pool: --schedd-names when set (it replaces --schedd-name, which an
+ * environment may set for every process), else --schedd-name (empty: the local schedd). More than one
+ * spreads new HPCJobs over them (src/controllers/hpcjob/spread.ts).
+ */
+export function defaultScheddNames(config: OperatorConfig): string[] {
+  const list = config.scheddNames
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
+  return list.length > 0 ? list : [config.scheddName];
+}
+
+export function spreadPolicyOf(config: OperatorConfig): SpreadPolicy {
+  return config.scheddSpread as SpreadPolicy;
+}
+
+function checkSchedds(config: OperatorConfig): void {
+  if (!(SPREAD_POLICIES as readonly string[]).includes(config.scheddSpread))
+    throw new ConfigError(
+      `--schedd-spread must be one of ${SPREAD_POLICIES.join(', ')}, got ${JSON.stringify(config.scheddSpread)}`,
+    );
+  const names = defaultScheddNames(config);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw new ConfigError(`--schedd-names names ${twice} twice`);
 }
 
 /** Suffix of the Lease name derived from --operator-id. */

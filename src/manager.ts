@@ -23,7 +23,8 @@ import { GROUP, VERSION } from './crds/common.js';
 import { HPCJOB_PLURAL, type HPCJob } from './crds/hpcjob.js';
 import { HPCJOBSET_PLURAL, type HPCJobSet } from './crds/hpcjobset.js';
 import { VIRTUALCLUSTER_PLURAL, type VirtualCluster } from './crds/virtualcluster.js';
-import { buildOperator, type Operator } from './operator.js';
+import { buildOperator, defaultTargetsOf, type Operator } from './operator.js';
+import type { ScheddTarget } from './condor/schedd-api.js';
 import type { OperatorDeps } from './operator-deps.js';
 import { systemClock, systemRandom } from './runtime/clock.js';
 import { Probes, SharedCall, parseBindAddress, serveMetrics, serveProbes } from './runtime/health.js';
@@ -96,8 +97,11 @@ function pilotBundle(path: string): PilotBundle | undefined {
   return { sha256, content: () => readFileSync(path) };
 }
 
-/** /readyz: caches synced, and the default schedd answers (as seen by its tracker, or a ping while standing by). */
-function readiness(op: Operator, ping: () => Promise<void>): Probes {
+/**
+ * /readyz: caches synced, and the default schedd answers (as seen by its tracker, or a ping while standing
+ * by); with several, one of them is enough: new HPCJobs go to the ones that answer.
+ */
+function readiness(op: Operator, targets: ScheddTarget[], ping: () => Promise<void>): Probes {
   const probes = new Probes();
   probes.addHealthzCheck('ping', () => undefined);
   probes.addReadyzCheck('informers', () => {
@@ -106,7 +110,9 @@ function readiness(op: Operator, ping: () => Promise<void>): Probes {
   probes.addReadyzCheck('leader', () => leadership(op));
   const pinged = new SharedCall(ping, 10_000);
   probes.addReadyzCheck('schedd', async () => {
-    const state = op.manager.leading ? op.backends.for(op.defaultTarget).state : undefined;
+    const states = op.manager.leading ? targets.map((t) => op.backends.for(t).state) : [];
+    if (states.some((s) => s.synced && s.reachable)) return;
+    const state = states[0];
     if (state?.synced) {
       if (!state.reachable)
         throw new Error(`default schedd does not answer: ${(state.lastError ?? '').slice(0, 200)}`);
@@ -162,13 +168,14 @@ export async function startManager(
       steadyPollMs: config.pilotSteadyPollSeconds * 1000,
       bundle: pilotBundle(config.pilotBundle),
       pilotGpuDiscoveryExtra: config.pilotGpuDiscoveryExtra || undefined,
-      scheddName: config.scheddName || undefined,
+      // The schedd of the default pool (the first of --schedd-names), as HPCJobs on a VirtualCluster use it.
+      scheddName: defaultTargetsOf(config)[0]?.name,
     },
   });
   cliMetrics.observe = op.condorMetrics;
   const ping = () => new ScheddClient(cli, op.defaultTarget).ping();
   const servers = await Promise.all([
-    serveProbes(readiness(op, ping), config.healthProbeBindAddress),
+    serveProbes(readiness(op, defaultTargetsOf(config), ping), config.healthProbeBindAddress),
     serveMetrics(registry, config.metricsBindAddress),
   ]);
   const serving = await startServing({ config, log, op, kc });

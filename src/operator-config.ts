@@ -26,6 +26,9 @@ export interface OperatorConfig {
   condorBinDir: string;
   /** Default pool for HPCJobs without a VirtualCluster. */
   scheddName: string;
+  /** Several schedds of the default pool, comma-separated (instead of scheddName), and how HPCJobs are spread. */
+  scheddNames: string;
+  scheddSpread: string;
   collector: string;
   /** The job wrapper shipped as each job's executable. */
   wrapperPath: string;

@@ -10,8 +10,8 @@ import type { Logger } from 'pino';
 import { SchedulerBackends } from './condor/backend.js';
 import { Lanes, lanedConnector } from './condor/lanes.js';
 import type { CondorMetrics } from './condor/metrics.js';
-import type { CondorConnector, ScheddTarget } from './condor/schedd-api.js';
-import type { OperatorConfig } from './config.js';
+import { scheddLabel, type CondorConnector, type ScheddTarget } from './condor/schedd-api.js';
+import { defaultScheddNames, spreadPolicyOf, type OperatorConfig } from './config.js';
 import { BY_VIRTUAL_CLUSTER, setupHPCJobController, wakeJobsOn } from './controllers/hpcjob/controller.js';
 import { setKeyOf, setupHPCJobSetController } from './controllers/hpcjobset/controller.js';
 import { setupVirtualClusterController } from './controllers/virtualcluster/controller.js';
@@ -62,8 +62,10 @@ export interface BuildOptions {
 }
 
 export function settingsFrom(config: OperatorConfig): HPCJobSettings {
+  const targets = defaultTargetsOf(config);
   return {
     defaultTarget: defaultTargetOf(config),
+    spread: targets.length > 1 ? { targets, policy: spreadPolicyOf(config) } : undefined,
     virtualClusterWaitMs: config.virtualClusterWaitSeconds * 1000,
     userHoldTimeoutMs: config.userHoldTimeoutSeconds * 1000,
     forceRemovalAfterMs: config.forceRemovalAfterSeconds * 1000,
@@ -76,8 +78,22 @@ export function settingsFrom(config: OperatorConfig): HPCJobSettings {
   };
 }
 
+/** The default pool's schedd: the only one, or the first of --schedd-names. */
 export function defaultTargetOf(config: OperatorConfig): ScheddTarget {
-  return { name: config.scheddName || undefined, pool: config.collector || undefined };
+  return defaultTargetsOf(config)[0] as ScheddTarget;
+}
+
+/**
+ * Every schedd of the default pool, in the configured order. `local` (what status records for it) names the
+ * local schedd of the HTCondor configuration, as an empty --schedd-name does: one backend for it, not two.
+ */
+export function defaultTargetsOf(config: OperatorConfig): ScheddTarget[] {
+  const pool = config.collector || undefined;
+  const local = scheddLabel({});
+  return defaultScheddNames(config).map((name) => ({
+    name: name && name !== local ? name : undefined,
+    pool,
+  }));
 }
 
 export function buildOperator(config: OperatorConfig, deps: OperatorDeps, o: BuildOptions): Operator {
@@ -227,7 +243,7 @@ function managerOf(
   return { manager: new Manager({ log, metrics, clock, random, leaderElection }), elector };
 }
 
-/** One backend per schedd; the default pool's is made at once and never dropped. */
+/** One backend per schedd; the default pool's (each, when several) are made at once and never dropped. */
 function backendsOf(
   config: OperatorConfig,
   deps: OperatorDeps,
@@ -262,9 +278,10 @@ function backendsOf(
     idleAfterMs: config.scheddIdleSeconds * 1000,
     matchAnalysisEveryMs: config.matchAnalysisEverySeconds * 1000,
   });
-  const defaultTarget = defaultTargetOf(config);
-  backends.keep(defaultTarget);
-  backends.for(defaultTarget);
+  for (const target of defaultTargetsOf(config)) {
+    backends.keep(target);
+    backends.for(target);
+  }
   return backends;
 }
 

@@ -19,13 +19,13 @@ export const sd = schedd();
 /** A requirement no slot meets: the jobs stay Queued (submission and tracking only). */
 export const NEVER = 'TARGET.HPCBenchNeverMatches =?= true';
 
-/** The operator from dist/ (one process), with its own id and namespace. */
-export async function startOperator(ns: string): Promise<OperatorProcess> {
+/** The operator from dist/ (one process), with its own id and namespace (and `extra` flags). */
+export async function startOperator(ns: string, extra: string[] = []): Promise<OperatorProcess> {
   const op = new OperatorProcess({
     namespace: ns,
     operatorId: ns,
     entry: 'dist',
-    extraArgs: ['--workers=16', '--log-level=info'],
+    extraArgs: ['--workers=16', '--log-level=info', ...extra],
   });
   await op.start();
   return op;

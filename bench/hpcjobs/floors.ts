@@ -5,6 +5,7 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { jobIdsOf } from '../../src/condor/parse.js';
+import type { ScheddCommands } from '../../src/condor/schedd-commands.js';
 import { renderSubmitDescriptions, s } from '../../src/condor/submit-description.js';
 import { HPCJOBS } from '../../test/support/stack/kube.js';
 import { REPO } from '../../test/support/stack/stack.js';
@@ -16,8 +17,8 @@ export interface PerJob {
   calls: number;
 }
 
-/** (a) One condor_submit of `n` jobs like the operator's, timed; the jobs are removed after. */
-export async function scheddOwnLimit(n: number, ns: string): Promise<number> {
+/** (a) One condor_submit of `n` jobs like the operator's (to schedd `on`), timed; the jobs are removed after. */
+export async function scheddOwnLimit(n: number, ns: string, on: ScheddCommands = sd): Promise<number> {
   const tag = `${ns}-own`;
   const jobs = Array.from({ length: n }, (_, i) => ({
     commands: {
@@ -30,10 +31,10 @@ export async function scheddOwnLimit(n: number, ns: string): Promise<number> {
   }));
   const [batch] = renderSubmitDescriptions(jobs);
   const t = Date.now();
-  const ranges = await sd.submit(batch!.description);
+  const ranges = await on.submit(batch!.description);
   const seconds = (Date.now() - t) / 1000;
   if (jobIdsOf(ranges).length !== n) throw new Error('schedd limit run submitted the wrong number of jobs');
-  await sd.act('condor_rm', `HPCBenchTag == "${tag}"`);
+  await on.act('condor_rm', `HPCBenchTag == "${tag}"`);
   return seconds;
 }
 

@@ -46,6 +46,23 @@ const request = (uid: string, attempt = 1) => ({
 });
 
 describe('SchedulerBackend', () => {
+  it("counts as its load our jobs in its queue plus submissions not answered yet (LeastQueued's measure)", async () => {
+    const { clock, backend } = setup();
+    await backend.pollNow();
+    expect(backend.load()).toBe(0);
+    backend.submit(request('u1'));
+    backend.submit(request('u2'));
+    backend.submit(request('u2'));
+    expect(backend.load()).toBe(2);
+    await clock.advanceAsync(1500);
+    await backend.pollNow();
+    expect(backend.submission('u1', 1)).toMatchObject({ state: 'submitted' });
+    expect(backend.load()).toBe(2);
+    backend.clearSubmission('u1', 1);
+    backend.refuse({ uid: 'u3', attempt: 1, ref: 'ns/u3' }, { message: 'no', reason: 'X', permanent: true });
+    expect(backend.load()).toBe(2);
+  });
+
   it('Orphan after a submit timeout: nothing of the HPCJob is settled until a read after the timed-out submit', async () => {
     const { clock, schedd, backend } = setup();
     await backend.pollNow();

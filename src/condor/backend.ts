@@ -122,6 +122,15 @@ export class SchedulerBackend {
     return { synced: t.synced, reachable: t.reachable, lastError: t.lastError };
   }
 
+  /**
+   * How loaded the schedd is with this operator's work, for spreading new HPCJobs (LeastQueued): our jobs
+   * in its queue as the last read saw them, plus submissions asked for and not yet answered. Both are
+   * counted in memory: no call to the schedd.
+   */
+  load(): number {
+    return (this.#tracker.memory().queue ?? 0) + this.#submissions.waiting;
+  }
+
   /** The job of attempt `attempt` of HPCJob `uid` (see JobTracker.find). */
   find(uid: string, attempt: number, o: { jobId?: string } = {}): Lookup {
     this.#used();

@@ -72,6 +72,8 @@ export class SubmitCoalescer {
   /** When the last submission involving each HPCJob ended (ms), until it is forgotten. */
   readonly #lastEnded = new Map<string, number>();
   readonly #linger: Linger;
+  /** Requests without an outcome yet (the 'in-flight' entries of #outcomes), counted for the schedd's load. */
+  #waiting = 0;
   #inFlight: Promise<void> | undefined;
   #stopping = false;
 
@@ -101,6 +103,7 @@ export class SubmitCoalescer {
       return;
     }
     this.#outcomes.set(k, { state: 'in-flight' });
+    this.#waiting++;
     this.#pending.push(req);
     this.#kick();
   }
@@ -110,7 +113,9 @@ export class SubmitCoalescer {
     req: Pick<SubmitRequest, 'uid' | 'attempt' | 'ref'>,
     failure: { message: string; reason: string; permanent: boolean },
   ): void {
-    this.#outcomes.set(keyOf(req.uid, req.attempt), { state: 'failed', ...failure, at: this.#o.clock.now() });
+    const k = keyOf(req.uid, req.attempt);
+    if (this.#outcomes.get(k)?.state === 'in-flight') this.#waiting--;
+    this.#outcomes.set(k, { state: 'failed', ...failure, at: this.#o.clock.now() });
     this.#o.onDone(req.ref);
   }
 
@@ -127,6 +132,11 @@ export class SubmitCoalescer {
     for (const [k, o] of this.#outcomes)
       if (k.startsWith(`${uid}#`) && o.state !== 'in-flight') this.#outcomes.delete(k);
     if (!this.settledSince(uid).busy) this.#lastEnded.delete(uid);
+  }
+
+  /** Submissions asked for whose outcome is not known yet. */
+  get waiting(): number {
+    return this.#waiting;
   }
 
   get pending(): number {
@@ -176,7 +186,9 @@ export class SubmitCoalescer {
   }
 
   #finish(req: SubmitRequest, outcome: SubmitOutcome): void {
-    this.#outcomes.set(keyOf(req.uid, req.attempt), outcome);
+    const k = keyOf(req.uid, req.attempt);
+    if (this.#outcomes.get(k)?.state === 'in-flight') this.#waiting--;
+    this.#outcomes.set(k, outcome);
     // Before anyone hears of the outcome: a read of the queue must begin after this to settle the HPCJob.
     this.#lastEnded.set(req.uid, this.#o.clock.now());
     const schedd = this.#api.label;

@@ -13,6 +13,7 @@
  */
 import type { Logger } from 'pino';
 import type { Clock, Timer } from '../runtime/clock.js';
+import { AckQueue } from './acks.js';
 import { CondorError } from './errors.js';
 import { HistoryLookups } from './history-lookups.js';
 import type { CondorMetrics } from './metrics.js';
@@ -55,7 +56,7 @@ export const refKey = (j: JobRef): string => `${j.jobId}|${j.uid}`;
 
 /** Seconds of overlap between delta windows: status changes the schedd commits a little late are not missed. */
 const DELTA_MARGIN_SECONDS = 10;
-/** Most jobs per condor_qedit, and most HPCJobs per condor_history. */
+/** Most HPCJobs per condor_history. */
 const MAX_PER_CALL = 200;
 /** History entries asked for per HPCJob looked up (its attempts, newest first). */
 const HISTORY_ENTRIES_PER_UID = 20;
@@ -68,7 +69,7 @@ export class JobTracker {
   readonly #history: HistoryLookups;
   /** Jobs acknowledged by us (HPCAck asked for), by refKey; dropped when the job leaves the queue. */
   readonly #acked = new Set<string>();
-  readonly #ackQueue = new Map<string, JobRef>();
+  readonly #ackQueue = new AckQueue();
   #timer: Timer | undefined;
   #interval: number;
   #polling: Promise<void> | undefined;
@@ -386,11 +387,11 @@ export class JobTracker {
     return refs.length > 0;
   }
 
-  /** One condor_qedit HPCAck=true for the jobs acknowledged since the last tick. */
+  /** One condor_qedit HPCAck=true for the jobs acknowledged since the last tick (acks.ts). */
   async #flushAcks(): Promise<void> {
-    if (this.#ackQueue.size === 0) return;
-    const batch = [...this.#ackQueue].slice(0, MAX_PER_CALL);
-    await this.#api.acknowledge(this.#ours({ jobs: batch.map(([, ref]) => ref) }));
-    for (const [k] of batch) this.#ackQueue.delete(k);
+    const inQueue = (r: JobRef) => this.#queue.get(r.jobId)?.uid === r.uid;
+    const err = await this.#ackQueue.flush(this.#api, (x) => this.#ours(x), inQueue);
+    if (err !== undefined) this.#o.log.warn({ err }, 'acks not sent: reading the whole queue (who left)');
+    if (err !== undefined) this.#wantFull = true;
   }
 }

@@ -113,6 +113,9 @@ export interface Plan {
   jobRunMs?: number;
   /** Named scenarios: every pilot runs this long once started (unless cancelled), instead of a drawn time. */
   pilotRunMs?: number;
+  /** The operator spreads HPCJobs without a VirtualCluster over these schedds (--schedd-names), by `spread`. */
+  defaultSchedds?: string[];
+  spread?: 'LeastQueued' | 'Namespace';
 }
 
 export const MINUTE = 60_000;
@@ -164,6 +167,7 @@ export function drawPlan(seed: number, prng: Prng, o: DrawOptions = {}): Plan {
     o.minted ? { share: 1, mintFaults: 0.6 } : { share: 0.5, mintFaults: 0.35 },
   );
   return {
+    ...drawSpread(new Prng(seed ^ SPREAD_STREAM), schedds),
     seed,
     tenants,
     schedds,
@@ -210,6 +214,16 @@ function drawVcs(prng: Prng, tenants: string[], schedds: string[], chaosMs: numb
 
 /** The token modes come from a stream of their own: every other draw of a seed stays what it was. */
 const TOKEN_STREAM = 0x70c3;
+const SPREAD_STREAM = 0x5b2e;
+
+/**
+ * Half the worlds with two schedds give the operator both as its default pool (--schedd-names), by either
+ * policy: drawn from a stream of their own, so that every other draw of a seed stays as it was.
+ */
+function drawSpread(prng: Prng, schedds: string[]): Pick<Plan, 'defaultSchedds' | 'spread'> {
+  if (schedds.length < 2 || !prng.chance(0.5)) return {};
+  return { defaultSchedds: schedds, spread: prng.chance(0.5) ? 'Namespace' : 'LeastQueued' };
+}
 
 /**
  * A share of the VirtualClusters (half, by default) mint a token per pilot (spec.pool.pilotTokens), with a

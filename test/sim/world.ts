@@ -38,7 +38,7 @@ export const SSH_TIMEOUT_MS = 30_000;
  * the defaults (a tenth of the port calls, so that ten thousand schedules fit in CI's minutes); every tenth
  * seed runs the defaults, so both are hunted.
  */
-export function simConfig(seed = 0): OperatorConfig {
+export function simConfig(seed = 0, plan?: Pick<Plan, 'defaultSchedds' | 'spread'>): OperatorConfig {
   const lean =
     seed % 10 === 0
       ? []
@@ -50,9 +50,13 @@ export function simConfig(seed = 0): OperatorConfig {
           '--tracker-active-max-interval-ms=5000',
           '--schedd-idle-seconds=120',
         ];
+  const spread = plan?.defaultSchedds
+    ? [`--schedd-names=${plan.defaultSchedds.join(',')}`, `--schedd-spread=${plan.spread ?? 'LeastQueued'}`]
+    : [];
   return parseConfig(
     [
       ...lean,
+      ...spread,
       `--operator-id=${SIM_OPERATOR_ID}`,
       `--log-dir=${SIM_LOG_DIR}`,
       `--workspace-mount=${WORKSPACE_ROOT}=${WORKSPACE_ROOT}`,
@@ -99,7 +103,7 @@ export class World {
     o: WorldOptions,
   ) {
     this.prng = new Prng(plan.seed ^ 0x5eed);
-    this.config = simConfig(plan.seed);
+    this.config = simConfig(plan.seed, plan);
     this.chaosEnd = this.sched.now() + plan.chaosMs;
     this.trace = new Trace(() => this.sched.now(), o.traceAll ? Infinity : 400);
     this.net = new Net(this.sched, this.prng, this.trace);

@@ -2,9 +2,10 @@
  * Starting the next attempt (pure): once its VirtualCluster can take jobs, the schedd has been read, the
  * backoff is over and the HPCJob is not suspended, adopt a job that already exists for the attempt or ask
  * for a submission; then record what the submission gave. On a VirtualCluster the schedd is recorded in
- * status before the submission is asked for, so the job can always be found (and removed) again; on the
- * default pool it is known without (placement.ts), and a new HPCJob's first status waits until its job is
- * in the queue: "submitted" and "queued" (or "running") are then one write.
+ * status before the submission is asked for, so the job can always be found (and removed) again, and so
+ * it is among several schedds of the default pool; with one it is known without (placement.ts), and a new
+ * HPCJob's first status waits until its job is in the queue: "submitted" and "queued" (or "running") are
+ * then one write.
  */
 import type { SubmitOutcome, TrackedJob } from '../../condor/backend.js';
 import { HPCJobConditions as C, type FailureCategory, type HPCJob } from '../../crds/hpcjob.js';
@@ -15,7 +16,7 @@ import { truncate } from './draft.js';
 import { failAttempt } from './failure.js';
 import { stepNeedSeconds } from '../virtualcluster/walltime.js';
 import { noWorkerFits } from './fit.js';
-import { placementForNew, type UnusableReason } from './placement.js';
+import { placementForNew, scheddKnownWithoutRecord, type UnusableReason } from './placement.js';
 import { jobState } from './job-state.js';
 import { EventReason, FIRST_STATUS_SPOOL_WAIT_MS, Limit, Reason, Requeue } from './reasons.js';
 import { decide } from './retry.js';
@@ -35,7 +36,7 @@ export function startNextAttempt(d: Draft): void {
   if (!placement.usable) return waitForVirtualCluster(d, placement.reason, placement.why);
   if (placement.virtualCluster) virtualClusterReady(d, placement.virtualCluster);
   const scheduler = syncedScheduler(d);
-  if (!scheduler) return;
+  if (!scheduler || noScheddAnswers(d, scheduler)) return;
   recordPlacement(d, scheduler);
   if (status.nextRetryTime) {
     const due = Date.parse(status.nextRetryTime) - d.now;
@@ -56,6 +57,19 @@ export function startNextAttempt(d: Draft): void {
   submitOrAdopt(d);
 }
 
+/**
+ * A new HPCJob choosing among several schedds when none answers: it waits, unplaced, for one that does
+ * (SchedulerReachable=False names them), rather than being tied to a schedd that may stay down while
+ * another comes back. With one schedd, or a schedd recorded, the submission is asked for all the same and
+ * retried until the schedd answers (a down schedd only delays it).
+ */
+function noScheddAnswers(d: Draft, scheduler: SchedulerView): boolean {
+  if (!d.obs.schedds || scheduler.state.reachable) return false;
+  d.phase(d.status.phase ?? 'Pending');
+  d.status.message = 'waiting for a schedd that answers';
+  return true;
+}
+
 /** Where the attempt goes (or went): the schedd, its pool, and the VirtualCluster when there is one. */
 function recordPlacement(d: Draft, s: SchedulerView): void {
   const { status, job } = d;
@@ -68,11 +82,23 @@ function recordPlacement(d: Draft, s: SchedulerView): void {
 
 /**
  * A status was never written: nothing is in it yet that anyone saw. The first one may wait for the job to
- * reach the queue while the pool is the default one (recordedTarget finds the job there without a record)
- * and the schedd answers (else the status has something to say: SchedulerReachable=False).
+ * reach the queue while the pool is the default one with one schedd (recordedTarget finds the job there
+ * without a record) and the schedd answers (else the status has something to say: SchedulerReachable=False);
+ * among several schedds, the one after the first (which recorded the schedd) may wait the same way.
  */
 function firstStatusCanWait(d: Draft): boolean {
-  return neverWritten(d.job) && !d.status.virtualCluster && !!d.obs.scheduler?.state.reachable;
+  if (!d.obs.scheduler?.state.reachable) return false;
+  if (scheddKnownWithoutRecord(d.job, d.settings)) return neverWritten(d.job);
+  return placedNotSubmitted(d.job, d.settings);
+}
+
+/**
+ * Among several schedds the first status records where a new HPCJob goes, and nothing else happened yet:
+ * from then on its first job is found there by (UID, attempt), as on a single schedd, so "submitted" waits
+ * for the queue the same way (one write for "submitted" and "queued").
+ */
+function placedNotSubmitted(job: HPCJob, settings: Draft['settings']): boolean {
+  return !!settings.spread && !job.spec.virtualClusterRef && !!job.status?.schedd && !job.status.attempt;
 }
 
 /**

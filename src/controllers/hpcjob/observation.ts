@@ -11,7 +11,8 @@ import type { VirtualCluster } from '../../crds/virtualcluster.js';
 import type { Clock, Random } from '../../runtime/clock.js';
 import type { AttemptFiles } from './attempt-files.js';
 import { hasCompleted } from './job-state.js';
-import { observedTarget } from './placement.js';
+import { choosesSchedd, observedTarget } from './placement.js';
+import type { ScheddCandidate } from './spread.js';
 import type { HPCJobObservation, HPCJobSettings, SchedulerView } from './transition-types.js';
 
 /** Objects by namespace and name, as an informer's cache holds them. */
@@ -34,7 +35,8 @@ export function observeHPCJob(job: HPCJob, deps: ObserverDeps): HPCJobObservatio
     ? (deps.virtualClusters.get(job.metadata.namespace, ref.name) ?? 'missing')
     : undefined;
   const obs: HPCJobObservation = { now: deps.clock.now(), jitter: deps.random(), virtualCluster };
-  const target = observedTarget(job, virtualCluster, deps.settings, obs.now);
+  if (choosesSchedd(job, deps.settings)) obs.schedds = spreadCandidates(deps);
+  const target = observedTarget(job, virtualCluster, deps.settings, obs.now, obs.schedds);
   if (!target) return obs;
   const backend = deps.backends.for(target);
   obs.scheduler = schedulerView(job, backend);
@@ -47,6 +49,15 @@ export function observeHPCJob(job: HPCJob, deps: ObserverDeps): HPCJobObservatio
     if (fetched) obs.stderrTail = deps.files.stderrTail(job, n);
   }
   return obs;
+}
+
+/** What each configured schedd's backend knows: whether it answers, was read, and how loaded it is. */
+function spreadCandidates(deps: ObserverDeps): ScheddCandidate[] {
+  return (deps.settings.spread?.targets ?? []).map((target) => {
+    const b = deps.backends.for(target);
+    const { reachable, synced, lastError } = b.state;
+    return { target, name: b.name, reachable, synced, load: b.load(), lastError };
+  });
 }
 
 function schedulerView(job: HPCJob, backend: SchedulerBackend): SchedulerView {

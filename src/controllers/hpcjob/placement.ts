@@ -1,16 +1,23 @@
 /**
- * Where an HPCJob's jobs are (pure). A new attempt goes to the operator's default pool, or to the schedd and
- * collector of the VirtualCluster the HPCJob names, while that VirtualCluster can take jobs and its
- * credentials last until the step's walltime would end (a pilot could not outlive them). An attempt
- * already submitted stays where it is: its schedd and collector are recorded in status when the submission
- * is asked for, so that the job is followed, removed and cleaned up there even after the VirtualCluster is
- * gone, Terminated or Failed.
+ * Where an HPCJob's jobs are (pure). A new attempt goes to the operator's default pool (one schedd, or the
+ * one spread.ts picks among several), or to the schedd and collector of the VirtualCluster the HPCJob
+ * names, while that VirtualCluster can take jobs and its credentials last until the step's walltime would
+ * end (a pilot could not outlive them). An attempt already submitted stays where it is: its schedd and
+ * collector are recorded in status, so that the job is followed, removed and cleaned up there even after
+ * the VirtualCluster is gone, Terminated or Failed, or the schedd left the operator's list.
+ *
+ * On the default pool an HPCJob never moves: once a schedd is recorded, every later attempt goes there too.
+ * Earlier attempts' jobs may still be in that queue (removed, held, completed and not yet acknowledged),
+ * and a reconcile sees one schedd: a retry placed elsewhere would leave them unseen, and the finalizer
+ * would go while they are still there. A schedd that is down holds its HPCJobs until it answers, as a
+ * single schedd always did; new HPCJobs go to the others meanwhile.
  */
 import { scheddLabel, type ScheddTarget } from '../../condor/schedd-api.js';
 import { FINAL_PHASES, type HPCJob } from '../../crds/hpcjob.js';
 import type { VirtualCluster } from '../../crds/virtualcluster.js';
 import { stepNeedSeconds } from '../virtualcluster/walltime.js';
 import { Reason } from './reasons.js';
+import { chooseSchedd, type ScheddCandidate, type SpreadChoice } from './spread.js';
 import type { HPCJobSettings } from './transition-types.js';
 
 /** Why a VirtualCluster takes no new attempt (the VirtualClusterReady=False reasons). */
@@ -100,10 +107,43 @@ export function recordedTarget(
 ): ScheddTarget | undefined {
   const s = job.status;
   if (!s?.schedd) return undefined;
-  if (!s.virtualCluster) return settings.defaultTarget;
+  if (!s.virtualCluster) return defaultPoolSchedd(s.schedd, s.pool, settings);
   const name = s.schedd === scheddLabel({}) ? undefined : s.schedd;
   const pool = s.pool ?? (vc && vc !== 'missing' ? vc.spec.pool.collectorHost : undefined);
   return { name, pool };
+}
+
+/**
+ * The default pool's schedd recorded as `label`: one of the configured ones (with its pool), or, for a
+ * schedd that left the list since, the recorded name and pool (its jobs are still followed there).
+ */
+function defaultPoolSchedd(label: string, pool: string | undefined, settings: HPCJobSettings): ScheddTarget {
+  const configured = [settings.defaultTarget, ...(settings.spread?.targets ?? [])];
+  const known = configured.find((t) => scheddLabel(t) === label);
+  if (known) return known;
+  return { name: label === scheddLabel({}) ? undefined : label, pool: pool ?? settings.defaultTarget.pool };
+}
+
+/**
+ * The schedd of the default pool a reconcile looks at for a new attempt: the recorded one (an HPCJob never
+ * moves), the only one, or the one the spread policy picks among `schedds` (what the observation read of
+ * each configured schedd).
+ */
+export function defaultPoolPlacement(
+  job: HPCJob,
+  settings: HPCJobSettings,
+  schedds: readonly ScheddCandidate[] | undefined,
+): { target: ScheddTarget; choice?: SpreadChoice } {
+  const recorded = job.status?.schedd;
+  if (recorded) return { target: defaultPoolSchedd(recorded, job.status?.pool, settings) };
+  if (!settings.spread || !schedds?.length) return { target: settings.defaultTarget };
+  const choice = chooseSchedd(schedds, settings.spread.policy, job.metadata.namespace ?? '');
+  return { target: choice.candidate.target, choice };
+}
+
+/** Whether a new HPCJob on the default pool must choose among several schedds (see spreadCandidates). */
+export function choosesSchedd(job: HPCJob, settings: HPCJobSettings): boolean {
+  return !!settings.spread && !job.spec.virtualClusterRef && !job.status?.schedd && wantsNewAttempt(job);
 }
 
 /** Whether the HPCJob needs a new attempt (rather than following one, cleaning up, or finalizing). */
@@ -116,23 +156,36 @@ export function wantsNewAttempt(job: HPCJob): boolean {
 }
 
 /**
+ * Whether a new HPCJob's first status may wait until its job is in the queue: only where its schedd is
+ * known without a record, i.e. the default pool with one schedd. Among several, the one the policy chose
+ * is known only from the record (the loads change, a schedd goes down), so it is written first, as on a
+ * VirtualCluster: one status write more per HPCJob (docs/design.md, API writes per step).
+ */
+export function scheddKnownWithoutRecord(job: HPCJob, settings: HPCJobSettings): boolean {
+  return !job.spec.virtualClusterRef && !settings.spread;
+}
+
+/**
  * The schedd whose state a reconcile of `job` needs to see. A deleted HPCJob with no schedd recorded may
- * still have a job on the default pool: a new HPCJob's first status is written only once its job is in the
- * queue (new-attempt.ts), so its cleanup looks there. On a VirtualCluster the schedd is always recorded
- * before a submission is asked for: nothing recorded there means nothing was submitted.
+ * still have a job on the default pool when it has one schedd: a new HPCJob's first status is written only
+ * once its job is in the queue there (new-attempt.ts), so its cleanup looks there. Among several schedds,
+ * and on a VirtualCluster, the schedd is always recorded before a submission is asked for: nothing
+ * recorded means nothing was submitted.
  */
 export function observedTarget(
   job: HPCJob,
   vc: VirtualCluster | 'missing' | undefined,
   settings: HPCJobSettings,
   now: number,
+  schedds?: readonly ScheddCandidate[],
 ): ScheddTarget | undefined {
   const recorded = recordedTarget(job, vc, settings);
   if (!wantsNewAttempt(job)) {
     if (recorded) return recorded;
     if (job.metadata.deletionTimestamp)
-      return job.spec.virtualClusterRef ? undefined : settings.defaultTarget;
+      return scheddKnownWithoutRecord(job, settings) ? settings.defaultTarget : undefined;
   }
+  if (!job.spec.virtualClusterRef) return defaultPoolPlacement(job, settings, schedds).target;
   const next = placementForNew(job, vc, settings, now);
   return next.usable ? next.target : recorded;
 }

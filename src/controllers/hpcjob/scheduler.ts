@@ -3,6 +3,7 @@ import { HPCJobConditions as C } from '../../crds/hpcjob.js';
 import type { Draft } from './draft.js';
 import { truncate } from './draft.js';
 import { Reason, Requeue } from './reasons.js';
+import { skippedNote } from './spread.js';
 import type { SchedulerView } from './transition-types.js';
 
 /**
@@ -21,21 +22,35 @@ export function syncedScheduler(d: Draft): SchedulerView | undefined {
   return scheduler;
 }
 
+/**
+ * SchedulerReachable for the schedd the HPCJob is (or goes) on. A new HPCJob that chose among several
+ * schedds also hears of those passed over because they do not answer, or, when none answers, of all of them.
+ */
 export function schedulerCondition(d: Draft, s: SchedulerView): void {
+  const down = (d.obs.schedds ?? []).filter((c) => !c.reachable);
   if (s.state.reachable) {
+    const was = d.conditions.find((c) => c.type === C.SchedulerReachable);
+    // What the placement said (the schedds passed over) stays: it says why the HPCJob is where it is.
+    if (!d.obs.schedds && was?.status === 'True' && was.message.startsWith(`schedd ${s.name} answers`))
+      return;
     d.cond({
       type: C.SchedulerReachable,
       status: 'True',
       reason: Reason.Reachable,
-      message: `schedd ${s.name} answers`,
+      message: truncate(`schedd ${s.name} answers${skippedNote(down)}`, 1000),
     });
     return;
   }
+  const others = down.filter((c) => c.name !== s.name).map((c) => c.name);
+  const all = others.length > 0 ? ` (and so do not ${others.join(', ')}: no schedd of the list answers)` : '';
   d.cond({
     type: C.SchedulerReachable,
     status: 'False',
     reason: Reason.SchedulerUnavailable,
-    message: `schedd ${s.name} is unreachable: ${truncate(s.state.lastError ?? '', 500)}; state is kept and work resumes when it answers`,
+    message: truncate(
+      `schedd ${s.name} is unreachable${all}: ${truncate(s.state.lastError ?? '', 500)}; state is kept and work resumes when it answers`,
+      1000,
+    ),
   });
   d.requeue(Requeue.SchedulerUnreachable);
 }

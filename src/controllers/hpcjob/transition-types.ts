@@ -17,6 +17,7 @@ import type { JobRef, ScheddTarget } from '../../condor/schedd-api.js';
 import type { HPCJobStatus, Phase } from '../../crds/hpcjob.js';
 import type { VirtualCluster } from '../../crds/virtualcluster.js';
 import type { PlannedEvent } from '../../runtime/event-types.js';
+import type { ScheddCandidate, Spread } from './spread.js';
 
 /** What the reconcile sees of the schedd that has (or will have) the HPCJob's jobs. */
 export interface SchedulerView {
@@ -45,6 +46,8 @@ export interface HPCJobObservation {
   virtualCluster?: VirtualCluster | 'missing';
   /** The schedd the job is (or will be) on; undefined when that cannot be known yet. */
   scheduler?: SchedulerView;
+  /** Every configured schedd of the default pool, when a new HPCJob must choose among several. */
+  schedds?: ScheddCandidate[];
   /** The last lines of the current attempt's fetched stderr. */
   stderrTail?: string;
   /** The current attempt's directory on the operator's side (where its fetched logs are). */
@@ -53,8 +56,10 @@ export interface HPCJobObservation {
 
 /** The controller's settings the transition depends on. */
 export interface HPCJobSettings {
-  /** The operator's default pool (HPCJobs without a VirtualCluster). */
+  /** The operator's default pool (HPCJobs without a VirtualCluster): its schedd, the first when several. */
   defaultTarget: ScheddTarget;
+  /** Several schedds for the default pool (--schedd-names): new HPCJobs are spread over them. */
+  spread?: Spread;
   /** An HPCJob naming a missing or unusable VirtualCluster fails after waiting this long. */
   virtualClusterWaitMs: number;
   /** A hold placed by a person is respected this long, then treated as a failure of the attempt. */

@@ -23,6 +23,8 @@ import type { AttemptFiles } from './attempt-files.js';
 import { HPCJobMetrics, type WriteKind } from './metrics.js';
 import { HPCJobReconciler } from './reconciler.js';
 import type { HPCJobSettings } from './transition-types.js';
+import type { ScheddTarget } from '../../condor/schedd-api.js';
+import { spreadSettings } from '../../../test/support/builders/schedds.js';
 
 const log = pino({ level: process.env.DEBUG_TEST ? 'debug' : 'silent' });
 
@@ -51,6 +53,14 @@ async function writesByKind(metrics: HPCJobMetrics): Promise<Record<WriteKind, n
 function world(settings: Partial<HPCJobSettings> = {}) {
   const clock = new ManualClock();
   const schedd = new FakeSchedd(clock);
+  // Among several schedds each has its own; the first (where LeastQueued puts the HPCJob on a tie) is `schedd`.
+  const others = new Map<string, FakeSchedd>();
+  const scheddOf = (t: ScheddTarget) => {
+    if (!settings.spread || t.name === settings.spread.targets[0]?.name) return schedd;
+    const name = t.name ?? '';
+    if (!others.has(name)) others.set(name, new FakeSchedd(clock));
+    return others.get(name) as FakeSchedd;
+  };
   const registry = new Registry();
   const metrics = new HPCJobMetrics(registry);
   const store = new FakeObjects<HPCJob>();
@@ -64,14 +74,16 @@ function world(settings: Partial<HPCJobSettings> = {}) {
   });
   const s = defaultSettings(settings);
   const backends = new SchedulerBackends({
-    connector: { schedd: () => schedd, collector: () => Promise.reject(new Error('no collector')) as never },
+    connector: { schedd: scheddOf, collector: () => Promise.reject(new Error('no collector')) as never },
     operatorId: 'op',
     clock,
     log,
     onChange: () => undefined,
   });
-  backends.keep(s.defaultTarget);
-  backends.for(s.defaultTarget);
+  for (const t of s.spread?.targets ?? [s.defaultTarget]) {
+    backends.keep(t);
+    backends.for(t);
+  }
   backends.start();
   const reconciler = new HPCJobReconciler({
     clock,
@@ -200,5 +212,14 @@ describe('API writes per step (submit -> run -> succeed)', () => {
     const { writes } = await lifecycle(w, makeHPCJob().obj());
     await w.stop();
     expect(writes).toEqual({ finalizer: 0, status: 3, 'event-create': 3, 'event-patch': 0, other: 0 });
+  });
+
+  it('are 4 among several schedds: the first status records the schedd chosen before the submission', async () => {
+    const w = world(spreadSettings(['a@ap', 'b@ap']));
+    const { phases, writes, done } = await lifecycle(w, makeHPCJob().obj());
+    await w.stop();
+    expect(phases).toEqual(['Pending', 'Queued', 'Running', 'Succeeded']);
+    expect(writes).toEqual({ finalizer: 0, status: 4, 'event-create': 0, 'event-patch': 0, other: 0 });
+    expect(done.status).toMatchObject({ schedd: 'a@ap', attempts: [{ attempt: 1, schedd: 'a@ap' }] });
   });
 });

@@ -68,6 +68,41 @@ export const pilotGoneThenDeleted = (seed: number): Plan =>
     actions: [{ at: 5 * MINUTE, kind: 'delete-vc', ns: 't1', name: 'vc-a' }, del(7 * MINUTE, 'a')],
   });
 
+/** Two schedds for the default pool (--schedd-names), one down part of the time, jobs of three tenants. */
+const twoSchedds = (seed: number, spread: 'LeastQueued' | 'Namespace', over: Partial<Plan> = {}): Plan =>
+  quiet(seed, {
+    tenants: ['t1', 't2', 't3'],
+    schedds: [LOCAL_SCHEDD, SECOND_SCHEDD],
+    defaultSchedds: [LOCAL_SCHEDD, SECOND_SCHEDD],
+    spread,
+    jobs: ['a', 'b', 'c', 'd', 'e', 'f'].map((n, i) =>
+      job(n, { ns: `t${(i % 3) + 1}`, at: 1_000 + i * 45_000, retryLimit: 2 }),
+    ),
+    ...over,
+  });
+
+/** Several schedds: the invariants hold while HPCJobs are spread over two and one is down for a while. */
+const SPREAD_SCENARIOS: Record<string, (seed: number) => Plan> = {
+  'two schedds (LeastQueued): the second is down for five minutes while HPCJobs arrive and are deleted': (
+    seed,
+  ) =>
+    twoSchedds(seed, 'LeastQueued', {
+      faults: [fault(2 * MINUTE, 'schedd-down', 5 * MINUTE, SECOND_SCHEDD)],
+      actions: [del(3 * MINUTE, 'b', 't2'), del(4 * MINUTE, 'e', 't2')],
+    }),
+  'two schedds (Namespace): one down, the other commits and times out, the leader crashes mid-submit': (
+    seed,
+  ) =>
+    twoSchedds(seed, 'Namespace', {
+      replicas: 2,
+      crashAfterMs: [3 * MINUTE + 5_000],
+      faults: [
+        fault(90_000, 'schedd-down', 4 * MINUTE, LOCAL_SCHEDD),
+        fault(0, 'submit-timeouts', 6 * MINUTE, SECOND_SCHEDD, 0.5),
+      ],
+    }),
+};
+
 /**
  * Scenarios a correct operator must get through without violating anything. Those named after a defect of
  * issue 12 put the operator in that defect's situation (the invariant that catches it is in brackets).
@@ -221,4 +256,5 @@ export const SCENARIOS: Record<string, (seed: number) => Plan> = {
         ],
         actions: [{ at: 12 * MINUTE, kind: 'delete-vc', ns: 't1', name: 'vc-a' }],
       }),
+  ...SPREAD_SCENARIOS,
 };

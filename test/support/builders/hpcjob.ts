@@ -19,6 +19,7 @@ import {
 } from '../../../src/crds/hpcjob.js';
 import type { VirtualCluster } from '../../../src/crds/virtualcluster.js';
 import { FINALIZER } from '../../../src/controllers/hpcjob/transition.js';
+import type { ScheddCandidate } from '../../../src/controllers/hpcjob/spread.js';
 import type {
   HPCJobObservation,
   HPCJobSettings,
@@ -237,6 +238,12 @@ export class ObservationBuilder {
       settled: true,
       ...patch,
     };
+    return this;
+  }
+
+  /** What the reconcile read of every configured schedd, when a new HPCJob chooses among several. */
+  schedds(...candidates: ScheddCandidate[]): this {
+    this.#obs.schedds = candidates;
     return this;
   }
 

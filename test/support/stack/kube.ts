@@ -108,6 +108,7 @@ export interface HPCJobObject {
     phase?: string;
     attempt?: number;
     jobId?: string;
+    schedd?: string;
     message?: string;
     retryToken?: string;
     cancelToken?: string;
@@ -121,6 +122,7 @@ export interface HPCJobObject {
     attempts?: {
       attempt: number;
       jobId?: string;
+      schedd?: string;
       outcome?: string;
       exitCode?: number;
       signal?: number;

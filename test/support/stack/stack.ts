@@ -42,11 +42,14 @@ export function condorCli(): CondorCli {
   });
 }
 
-/** The stack's schedd, driven with constraints of the test's own (condor_* command lines). */
-export function schedd(): ScheddCommands {
+/**
+ * The stack's schedd (or another of its pool, by name: HPC_SCHEDD2_NAME), driven with constraints of the
+ * test's own (condor_* command lines).
+ */
+export function schedd(name?: string): ScheddCommands {
   loadStackEnv();
   return new ScheddCommands(condorCli(), {
-    name: process.env.HPC_SCHEDD_NAME,
+    name: name ?? process.env.HPC_SCHEDD_NAME,
     pool: process.env.HPC_COLLECTOR,
   });
 }
