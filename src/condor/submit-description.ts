@@ -184,31 +184,67 @@ function encodeValue(field: string, v: SubmitValue): string {
 }
 
 /**
+ * Encodings made once per distinct input in one render: the jobs of an HPCJobSet (up to 100,000) share most
+ * of their values, and with this they share the encoded strings too, instead of each job holding copies.
+ * An encoding depends only on the value (the field name only names it in an error).
+ */
+class Memo {
+  readonly #objects = new WeakMap<object, string>();
+  readonly #texts = new Map<string, string>();
+  readonly #rowSafe = new Map<string, boolean>();
+
+  value(name: string, v: SubmitValue): string {
+    let e = this.#objects.get(v);
+    if (e === undefined) this.#objects.set(v, (e = encodeValue(name, v)));
+    return e;
+  }
+
+  argument(field: string, text: string): string {
+    let e = this.#texts.get(text);
+    if (e === undefined) this.#texts.set(text, (e = encodeArgument(field, text)));
+    return e;
+  }
+
+  attribute(name: string, v: ClassAdValue): string {
+    if (typeof v !== 'object' || v === null) return classAdValue(name, v);
+    let e = this.#objects.get(v);
+    if (e === undefined) this.#objects.set(v, (e = classAdValue(name, v)));
+    return e;
+  }
+
+  /** Whether an encoded value can sit in a `queue ... from` table row (ROW_SAFE), asked once per string. */
+  rowSafe(encoded: string): boolean {
+    let safe = this.#rowSafe.get(encoded);
+    if (safe === undefined) this.#rowSafe.set(encoded, (safe = ROW_SAFE.test(encoded)));
+    return safe;
+  }
+}
+
+/**
  * The submit lines of one job, as (key, line-value) pairs in a fixed order. An `environment` is split into
  * one pair per variable (key `environment.NAME`), so that a batch can vary each variable on its own.
  */
 function encodedPairs(
   job: SubmitJob,
-  commandNames: string[],
-  envNames: string[],
-  attributeNames: string[],
+  names: { commands: string[]; env: string[]; attributes: string[] },
+  memo: Memo,
 ): Map<string, string> {
   const out = new Map<string, string>();
-  for (const name of commandNames) {
+  for (const name of names.commands) {
     const v = job.commands[name];
     // An empty value leaves the command at its default.
-    out.set(`cmd:${name}`, v === undefined ? '' : encodeValue(name, v));
+    out.set(`cmd:${name}`, v === undefined ? '' : memo.value(name, v));
   }
   const env = job.commands.environment;
   if (env && env.kind !== 'env')
     throw new SubmitDescriptionError('environment', 'use s.env() for the environment');
-  for (const name of envNames) {
+  for (const name of names.env) {
     const value = env?.kind === 'env' ? env.value[name] : undefined;
-    out.set(`env:${name}`, value === undefined ? "''" : encodeArgument(`environment.${name}`, value));
+    out.set(`env:${name}`, value === undefined ? "''" : memo.argument(`environment.${name}`, value));
   }
-  for (const name of attributeNames) {
+  for (const name of names.attributes) {
     const v = job.attributes[name];
-    out.set(`attr:${name}`, v === undefined ? 'undefined' : classAdValue(name, v));
+    out.set(`attr:${name}`, v === undefined ? 'undefined' : memo.attribute(name, v));
   }
   return out;
 }
@@ -263,28 +299,20 @@ export function renderSubmitDescriptions(jobs: readonly SubmitJob[]): RenderedBa
     if (env?.kind === 'env') Object.keys(env.value).forEach((n) => envNames.add(n));
     Object.keys(job.attributes).forEach((n) => attributeNames.add(n));
   }
-  const cmds = [...commandNames].sort();
-  const envs = [...envNames].sort();
-  const attrs = [...attributeNames].sort();
-  const pairs = jobs.map((j) => encodedPairs(j, cmds, envs, attrs));
+  const names = {
+    commands: [...commandNames].sort(),
+    env: [...envNames].sort(),
+    attributes: [...attributeNames].sort(),
+  };
+  const memo = new Memo();
+  const pairs = jobs.map((j) => encodedPairs(j, names, memo));
   const keys = [...(pairs[0]?.keys() ?? [])];
-
-  // Group jobs that agree on every value that cannot vary inside a table. An empty command value is one:
-  // HTCondor leaves a command that is empty in a table row at the first job's value (the cluster ad), so a
-  // job without transfer_input_files would get another job's files (a chirp ticket, say).
-  const groups = new Map<string, number[]>();
-  pairs.forEach((p, i) => {
-    const fixed = keys
-      .filter((k) => !ROW_SAFE.test(p.get(k) as string) || (k.startsWith('cmd:') && p.get(k) === ''))
-      .map((k) => `${k}=${p.get(k)}`);
-    const g = fixed.join('\n');
-    groups.set(g, [...(groups.get(g) ?? []), i]);
-  });
+  const groups = groupByFixedValues(pairs, keys, memo);
   return [...groups.values()].map((indexes) =>
     renderGroup(
       indexes.map((i) => pairs[i] as Map<string, string>),
       keys,
-      envs,
+      names.env,
       indexes,
     ),
   );
@@ -328,6 +356,33 @@ function renderGroup(
       `a line would continue into the next: ${JSON.stringify(continued)}`,
     );
   return { description: lines.join('\n') + '\n', jobs: indexes };
+}
+
+/**
+ * Groups jobs that agree on every value that cannot vary inside a table. An empty command value is one:
+ * HTCondor leaves a command that is empty in a table row at the first job's value (the cluster ad), so a job
+ * without transfer_input_files would get another job's files (a chirp ticket, say). Values are told apart by
+ * a small number per distinct value of each key, so that 100,000 jobs make no long keys.
+ */
+function groupByFixedValues(pairs: Map<string, string>[], keys: string[], memo: Memo): Map<string, number[]> {
+  const ids = new Map<string, Map<string, number>>(keys.map((k) => [k, new Map()]));
+  const groups = new Map<string, number[]>();
+  pairs.forEach((p, i) => {
+    const fixed: string[] = [];
+    for (const k of keys) {
+      const v = p.get(k) as string;
+      if (memo.rowSafe(v) && !(k.startsWith('cmd:') && v === '')) continue;
+      const seen = ids.get(k) as Map<string, number>;
+      let id = seen.get(v);
+      if (id === undefined) seen.set(v, (id = seen.size));
+      fixed.push(`${k}#${id}`);
+    }
+    const g = fixed.join(',');
+    const members = groups.get(g);
+    if (members) members.push(i);
+    else groups.set(g, [i]);
+  });
+  return groups;
 }
 
 /** Renders jobs that must go in one description (one cluster); throws if they cannot. */

@@ -13,6 +13,7 @@ import {
 } from '../command.js';
 import { age, names as objectNames, oneLine, render, table, type OutputFormat } from '../format.js';
 import { LiveBlock, sleep, type LiveLine } from '../live.js';
+import type { Kube } from '../kube.js';
 import { hpcJobSetSection } from './sets.js';
 import { durationFlag } from './util.js';
 
@@ -180,17 +181,7 @@ Examples:
     const ns = allNamespaces ? undefined : namespaceOf(ctx);
     const names = new Set(ctx.args.positionals);
     const kube = ctx.kube();
-
-    const read = async (): Promise<Found> => {
-      const [jobs, sets, vcs] = await Promise.all([
-        kube.listHPCJobs(ns),
-        kube.listHPCJobSets(ns),
-        kube.listVirtualClusters(ns),
-      ]);
-      const keep = <T extends { metadata: { name: string } }>(xs: T[]) =>
-        names.size === 0 ? xs : xs.filter((x) => names.has(x.metadata.name));
-      return { jobs: keep(jobs), sets: keep(sets), vcs: keep(vcs) };
-    };
+    const read = () => readAll(kube, ns, names);
     const sections = (f: Found) => {
       const o = { allNamespaces, wide: output === 'wide', now: ctx.now() };
       return [hpcJobSection(f.jobs, o), hpcJobSetSection(f.sets, o), virtualClusterSection(f.vcs, o)];
@@ -235,6 +226,18 @@ Examples:
     }
   },
 };
+
+/** Every kind the tables show, in one namespace (or all), narrowed to `names` when some are given. */
+async function readAll(kube: Kube, ns: string | undefined, names: Set<string>): Promise<Found> {
+  const [jobs, sets, vcs] = await Promise.all([
+    kube.listHPCJobs(ns),
+    kube.listHPCJobSets(ns),
+    kube.listVirtualClusters(ns),
+  ]);
+  const keep = <T extends { metadata: { name: string } }>(xs: T[]) =>
+    names.size === 0 ? xs : xs.filter((x) => names.has(x.metadata.name));
+  return { jobs: keep(jobs), sets: keep(sets), vcs: keep(vcs) };
+}
 
 interface Found {
   jobs: HPCJob[];
