@@ -44,9 +44,9 @@ export function launchLines(adapter: BatchSystemAdapter, nodePartBase64: string)
       );
     case 'lsf':
       // blaunch runs its command through a shell on the host, like rsh.
-      return loop(`printf '%s\\n' $LSB_HOSTS | awk '!s[$0]++'`, (h) => `blaunch -z ${h} "${cmd}"`);
+      return loop(hostsCommand(adapter), (h) => `blaunch -z ${h} "${cmd}"`);
     case 'sge':
-      return loop(`awk '{ print $1 }' "$PE_HOSTFILE"`, (h) => `qrsh -inherit -nostdin ${h} "${cmd}"`);
+      return loop(hostsCommand(adapter), (h) => `qrsh -inherit -nostdin ${h} "${cmd}"`);
     default:
       throw new Error(`no per-node launcher for batch system ${adapter.name}`);
   }
