@@ -209,7 +209,10 @@ function hpcJobSetControllerOf(
     backends: x.backends,
     files: deps.files,
     defaultTarget: defaultTargetOf(config),
-    settings: { forceRemovalAfterMs: config.forceRemovalAfterSeconds * 1000 },
+    settings: {
+      forceRemovalAfterMs: config.forceRemovalAfterSeconds * 1000,
+      outputFetchTimeoutMs: config.outputFetchTimeoutSeconds * 1000,
+    },
     operatorId: config.operatorId,
     wrapperPath: x.o.wrapperPath,
     maxOutputBytes: config.maxOutputBytes,

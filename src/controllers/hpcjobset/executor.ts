@@ -17,6 +17,7 @@ import {
   type ObjectWriter,
 } from '../../runtime/kube-api.js';
 import type { AttemptFiles } from '../hpcjob/attempt-files.js';
+import { SET_FILES_ATTEMPT } from './index-files.js';
 import { SetEventReason } from './reasons.js';
 import { SET_REF_PREFIX, buildSetJobs, filesJob, setRef, type IndexAttempt } from './set-jobs.js';
 import { SET_FINALIZER } from './transition.js';
@@ -77,6 +78,9 @@ async function perform(
       return backend.release(e.job, e.holdSince);
     case 'acknowledge':
       return backend.acknowledge(e.job);
+    case 'fetchOutput':
+      backend.fetchOutput(e.job);
+      return;
     case 'forceRemove':
       if (backend.forceRemove(e.job) === 'sent')
         log.warn(
@@ -107,7 +111,7 @@ async function submit(
   const uid = set.metadata.uid as string;
   const ref = SET_REF_PREFIX + setRef(set);
   const job = filesJob(set);
-  const plan = await deps.files.prepare(job, 1);
+  const plan = await deps.files.prepare(job, SET_FILES_ATTEMPT);
   if ('reason' in plan) {
     deps.recorder.event(
       { ...set, apiVersion: API_VERSION, kind: HPCJOBSET_KIND },
@@ -121,7 +125,7 @@ async function submit(
   const jobs = buildSetJobs(set, entries, {
     operatorId: deps.operatorId,
     wrapperPath: deps.wrapperPath,
-    attemptDir: deps.files.dir(job, 1),
+    attemptDir: deps.files.dir(job, SET_FILES_ATTEMPT),
     inputFiles: plan.inputFiles,
     transferDir: plan.transferDir,
     maxOutputBytes: set.spec.template.workspace

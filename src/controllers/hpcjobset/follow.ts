@@ -1,6 +1,6 @@
 /**
  * Follows the live job of each index: an ended attempt becomes the index's outcome (succeeded, a retry
- * after backoff, or failed for good, by the template's retryPolicy), holds are released or failed by the
+ * after backoff, or failed for good, by the template's retryPolicy) once its output is fetched (outputs.ts), holds are released or failed by the
  * same policy, and spec.suspend holds and releases the jobs. Stale jobs are removed or acknowledged. Pure.
  */
 import { adNumber } from '../../condor/parse.js';
@@ -12,6 +12,7 @@ import { backoffMs, decide, type Failure } from '../hpcjob/retry.js';
 import type { SetDraft } from './draft.js';
 import { cut } from './draft.js';
 import { Ended, type IndexView } from './index-view.js';
+import { outputHere } from './outputs.js';
 import { SetActionReason, SetLimit } from './reasons.js';
 
 /** Stale jobs: what is alive goes, what ended is acknowledged (its outcome is in status). */
@@ -39,6 +40,8 @@ export function followLive(d: SetDraft, view: IndexView): void {
   const suspend = d.set.spec.suspend === true;
   for (const [index, job] of view.live) {
     const s = jobState(job);
+    // A completed attempt's output comes back first; the index stays live (running) until it is here.
+    if ((s.state === 'succeeded' || s.state === 'failed') && !outputHere(d, job)) continue;
     switch (s.state) {
       case 'succeeded':
         view.ended[index] = Ended.Succeeded;

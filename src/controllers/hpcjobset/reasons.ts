@@ -36,6 +36,8 @@ export const SetRequeue = {
   Active: 30_000,
   /** While jobs of a deleted or finished set are still in the queue. */
   Cleanup: 2000,
+  /** While an index's output fetch is on its way (the fetcher's notice usually comes first). */
+  Fetching: 2000,
 } as const;
 
 /** The shortest time between two status writes of one set: at most one per tracker tick. */

@@ -5,10 +5,12 @@
  * that come faster are folded into the next reconcile.
  */
 import type { Logger } from 'pino';
-import type { SchedulerBackends } from '../../condor/backend.js';
+import type { SchedulerBackend, SchedulerBackends, TrackedJob } from '../../condor/backend.js';
+import type { FetchState } from '../../condor/output-fetcher.js';
 import type { ScheddTarget } from '../../condor/schedd-api.js';
 import type { HPCJobSet } from '../../crds/hpcjobset.js';
 import type { Clock, Random } from '../../runtime/clock.js';
+import { hasCompleted } from '../hpcjob/job-state.js';
 import { executeSet, type SetExecutorDeps } from './executor.js';
 import { MIN_STATUS_INTERVAL_MS } from './reasons.js';
 import { transitionSet } from './transition.js';
@@ -39,14 +41,16 @@ export class HPCJobSetReconciler {
     if (since < MIN_STATUS_INTERVAL_MS && !set.metadata.deletionTimestamp)
       return { requeueAfterMs: MIN_STATUS_INTERVAL_MS - since };
     const backend = this.deps.backends.for(this.deps.defaultTarget);
+    const jobs = backend.jobsOf(uid);
     const obs: SetObservation = {
       now,
       jitter: this.deps.random(),
       schedd: backend.name,
       state: backend.state,
-      jobs: backend.jobsOf(uid),
+      jobs,
       submission: backend.setSubmission(uid),
       settled: backend.settled(uid),
+      fetches: fetchesOf(backend, jobs),
     };
     const t = transitionSet(set, obs, this.deps.settings);
     const done = await executeSet(set, t, backend, this.deps, ctx.log);
@@ -57,4 +61,15 @@ export class HPCJobSetReconciler {
       ctx.log.info({ phase: t.status.phase, events: t.events.map((e) => e.reason) }, 'HPCJobSet events');
     return t.requeueAfterMs !== undefined ? { requeueAfterMs: Math.max(1, t.requeueAfterMs) } : {};
   };
+}
+
+/** Where the output fetch of each completed job stands (the others have nothing to fetch yet). */
+function fetchesOf(backend: SchedulerBackend, jobs: readonly TrackedJob[]): Map<string, FetchState> {
+  const out = new Map<string, FetchState>();
+  for (const job of jobs) {
+    if (job.acked || !hasCompleted(job)) continue;
+    const f = backend.fetchStatus(job);
+    if (f) out.set(job.jobId, f);
+  }
+  return out;
 }

@@ -13,6 +13,7 @@ import type { HPCJobSet } from '../../crds/hpcjobset.js';
 import { WrapperEnv, b64Dotted } from '../../wrapper-contract.js';
 import { buildSubmitJob, type DescriptionOptions } from '../hpcjob/description.js';
 import { argsVary, expand, indexVars } from './index-env.js';
+import { indexOutputName } from './index-files.js';
 
 /** Tag.Ref of a set's jobs: this prefix and namespace/name, so that their changes reach the set's controller. */
 export const SET_REF_PREFIX = 'hpcjobset:';
@@ -66,8 +67,8 @@ export function buildSetJobs(
         ...base.commands,
         environment: s.env(env),
         batch_name: s.string(ref),
-        output: s.string(`hpc-${index}.stdout`),
-        error: s.string(`hpc-${index}.stderr`),
+        output: s.string(indexOutputName(index, 'stdout')),
+        error: s.string(indexOutputName(index, 'stderr')),
       },
       attributes: {
         ...base.attributes,

@@ -26,7 +26,9 @@ export function indexStates(view: IndexView): IndexState[] {
   }
   for (const [i, job] of view.live) {
     const s = jobState(job).state;
-    out[i] = s === 'running' ? 'running' : s === 'held' || s === 'suspended' ? 'held' : 'queued';
+    // A completed job is live only while its output is fetched: still running, as an HPCJob is then.
+    if (s === 'running' || s === 'succeeded' || s === 'failed') out[i] = 'running';
+    else out[i] = s === 'held' || s === 'suspended' ? 'held' : 'queued';
   }
   return out;
 }

@@ -4,6 +4,7 @@
  * then carries out the effects, so the status always says at least as much as has been done.
  */
 import type { ScheddState, SetSubmitOutcome, TrackedJob } from '../../condor/backend.js';
+import type { FetchState } from '../../condor/output-fetcher.js';
 import type { JobRef } from '../../condor/schedd-api.js';
 import type { HPCJobSetStatus } from '../../crds/hpcjobset.js';
 import type { PlannedEvent } from '../../runtime/event-types.js';
@@ -22,6 +23,8 @@ export interface SetObservation {
   submission?: SetSubmitOutcome;
   /** Nothing of the set can still appear in the queue: no submission in flight, the queue read since. */
   settled: boolean;
+  /** Output fetches asked for, by job id (only jobs that completed are looked up). */
+  fetches: ReadonlyMap<string, FetchState>;
 }
 
 /** The controller's settings the transition depends on. */
@@ -32,6 +35,11 @@ export interface SetSettings {
    * even once acknowledged, and the set's finalizer waits for its last job.
    */
   forceRemovalAfterMs: number;
+  /**
+   * An index's output fetch that keeps failing this long is given up (the operator's
+   * --output-fetch-timeout-seconds, as for HPCJobs): its outcome is recorded without its output.
+   */
+  outputFetchTimeoutMs: number;
 }
 
 export type SetEffect =
@@ -40,6 +48,8 @@ export type SetEffect =
   | { kind: 'hold'; job: JobRef; reason: string }
   | { kind: 'release'; job: JobRef; holdSince?: number }
   | { kind: 'acknowledge'; job: JobRef }
+  /** condor_transfer_data of a completed index's sandbox (its stdout and stderr) into the set's directory. */
+  | { kind: 'fetchOutput'; job: TrackedJob }
   /** condor_rm -forcex: a job already removed (X) leaves the queue at once. */
   | { kind: 'forceRemove'; job: JobRef }
   | { kind: 'deleteObject' }

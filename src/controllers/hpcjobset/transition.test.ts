@@ -7,7 +7,7 @@ import { transitionSet } from './transition.js';
 import type { SetEffect, SetObservation } from './transition-types.js';
 
 const run = (set: Parameters<typeof transitionSet>[0], obs: SetObservation) =>
-  transitionSet(set, obs, { forceRemovalAfterMs: 60_000 });
+  transitionSet(set, obs, { forceRemovalAfterMs: 60_000, outputFetchTimeoutMs: 600_000 });
 
 const kinds = (effects: SetEffect[]) => effects.map((e) => e.kind);
 const submitted = (effects: SetEffect[]) => effects.flatMap((e) => (e.kind === 'submit' ? e.entries : []));

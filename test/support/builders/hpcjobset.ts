@@ -3,6 +3,7 @@
  * builders/hpcjob.ts: each method sets one thing, `obj()` gives a fresh object).
  */
 import type { SetSubmitOutcome, TrackedJob } from '../../../src/condor/backend.js';
+import type { FetchState } from '../../../src/condor/output-fetcher.js';
 import { Tag } from '../../../src/condor/tags.js';
 import { API_VERSION } from '../../../src/crds/common.js';
 import type { HPCJobSpec } from '../../../src/crds/hpcjob.js';
@@ -12,6 +13,7 @@ import {
   type HPCJobSetSpec,
   type HPCJobSetStatus,
 } from '../../../src/crds/hpcjobset.js';
+import { hasCompleted } from '../../../src/controllers/hpcjob/job-state.js';
 import { SET_FINALIZER } from '../../../src/controllers/hpcjobset/transition.js';
 import type { SetObservation } from '../../../src/controllers/hpcjobset/transition-types.js';
 import { T0, TrackedJobBuilder, iso, makeHPCJob } from './hpcjob.js';
@@ -103,7 +105,16 @@ export class SetObservationBuilder {
     state: { synced: true, reachable: true },
     jobs: [],
     settled: true,
+    fetches: new Map(),
   };
+  /** Fetch states by job id; 'none': never asked for. A completed job not named here is fetched ('done'). */
+  readonly #fetch = new Map<string, FetchState | 'none'>();
+
+  /** The output fetch of job `jobId` stands so ('none': nobody asked for it yet). */
+  fetch(jobId: string, state: FetchState | 'none'): this {
+    this.#fetch.set(jobId, state);
+    return this;
+  }
 
   at(now: number): this {
     this.#o.now = now;
@@ -132,8 +143,14 @@ export class SetObservationBuilder {
 
   /** A fresh observation; the jobs are the ones given (each builder's obj() made them fresh already). */
   obj(): SetObservation {
-    const { jobs, ...rest } = this.#o;
-    return { ...structuredClone(rest), jobs: [...jobs] };
+    const { jobs, fetches: _, ...rest } = this.#o;
+    const fetches = new Map<string, FetchState>();
+    for (const job of jobs) {
+      if (!hasCompleted(job)) continue;
+      const f = this.#fetch.get(job.jobId) ?? { state: 'done' };
+      if (f !== 'none') fetches.set(job.jobId, structuredClone(f));
+    }
+    return { ...structuredClone(rest), jobs: [...jobs], fetches };
   }
 }
 
