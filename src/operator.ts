@@ -19,7 +19,7 @@ import { demandOf } from './controllers/virtualcluster/demand.js';
 import type { TransitionConfig } from './controllers/virtualcluster/model.js';
 import type { HPCJobSettings } from './controllers/hpcjob/transition-types.js';
 import { HPCJOB_PLURAL, type HPCJob } from './crds/hpcjob.js';
-import { HPCJOBSET_PLURAL } from './crds/hpcjobset.js';
+import { HPCJOBSET_PLURAL, type HPCJobSet } from './crds/hpcjobset.js';
 import { VIRTUALCLUSTER_PLURAL, type VirtualCluster } from './crds/virtualcluster.js';
 import type { OperatorDeps } from './operator-deps.js';
 import type { Controller } from './runtime/controller.js';
@@ -39,6 +39,8 @@ export interface Operator {
   readonly backends: SchedulerBackends;
   readonly lanes: Lanes;
   readonly hpcJobs: Informer<HPCJob>;
+  /** The HPCJobSet cache, when the deps have HPCJobSets (the live-logs route reads it). */
+  readonly hpcJobSets?: Informer<HPCJobSet>;
   readonly virtualClusters: Informer<VirtualCluster>;
   readonly hpcJobController: Controller;
   readonly condorMetrics: CondorMetrics;
@@ -141,6 +143,7 @@ export function buildOperator(config: OperatorConfig, deps: OperatorDeps, o: Bui
     backends,
     lanes,
     hpcJobs,
+    hpcJobSets: deps.hpcJobSets ? manager.informer(deps.hpcJobSets) : undefined,
     virtualClusters,
     hpcJobController,
     elector,

@@ -50,6 +50,8 @@ export interface JobSelector {
   uids?: readonly string[];
   /** Only jobs whose JobStatus changed within this many seconds (EnteredCurrentStatus, the schedd's clock). */
   changedWithinSeconds?: number;
+  /** Only the jobs of this HPCJobSet index (HPCJobSetIndex), e.g. with the set's uid in `uids`. */
+  setIndex?: number;
 }
 
 /**

@@ -36,6 +36,11 @@ export function selectorConstraint(sel: JobSelector): string {
   if (sel.changedWithinSeconds !== undefined) {
     parts.push(`EnteredCurrentStatus >= time() - ${Math.max(0, Math.ceil(sel.changedWithinSeconds))}`);
   }
+  if (sel.setIndex !== undefined) {
+    if (!Number.isSafeInteger(sel.setIndex) || sel.setIndex < 0)
+      throw new Error(`not an index: ${JSON.stringify(sel.setIndex)}`);
+    parts.push(`${Tag.SetIndex} == ${sel.setIndex}`);
+  }
   return parts.join(' && ');
 }
 

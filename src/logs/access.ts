@@ -1,13 +1,15 @@
 /**
  * Who may read an HPCJob's logs, decided the way the API server decides `kubectl logs`: the caller is
  * authenticated (a bearer token through a TokenReview, or a client certificate against the cluster's client
- * CA), then authorized by a SubjectAccessReview for `get` on `hpcjobs/log` in the HPCJob's namespace. The
+ * CA), then authorized by a SubjectAccessReview for `get` on `hpcjobs/log` (an HPCJobSet's index:
+ * `hpcjobsets/log`) of that object in its namespace. The
  * API calls are a port (AccessReviews; runtime/kube/access-reviews.ts over client-node).
  */
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { GROUP } from '../crds/common.js';
 import { HPCJOB_PLURAL } from '../crds/hpcjob.js';
+import type { LogResource } from './request.js';
 import { bearerToken, userFromCertificate, type PeerCert, type UserInfo } from './authn.js';
 
 export type { UserInfo };
@@ -55,26 +57,23 @@ export async function authenticate(
   return 'user' in got ? got : { status: 401, message: got.error };
 }
 
-/** The attributes of reading one HPCJob's logs. */
-export function logAttributes(namespace: string, name: string): ResourceAttributes {
-  return {
-    namespace,
-    name,
-    verb: 'get',
-    group: GROUP,
-    resource: HPCJOB_PLURAL,
-    subresource: LOG_SUBRESOURCE,
-  };
+/** The attributes of reading one HPCJob's (or HPCJobSet's) logs. */
+export function logAttributes(
+  namespace: string,
+  name: string,
+  resource: LogResource = HPCJOB_PLURAL,
+): ResourceAttributes {
+  return { namespace, name, verb: 'get', group: GROUP, resource, subresource: LOG_SUBRESOURCE };
 }
 
 /** Allowed, or a 403 worded as the API server words it. */
 export async function authorize(
   user: UserInfo,
-  namespace: string,
-  name: string,
+  object: { namespace: string; name: string; resource: LogResource },
   reviews: AccessReviews,
 ): Promise<Decision> {
-  const attrs = logAttributes(namespace, name);
+  const { namespace, name } = object;
+  const attrs = logAttributes(namespace, name, object.resource);
   const r = await reviews.reviewAccess(user, attrs);
   if (r.allowed) return { user };
   const message =

@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { ScheddTarget } from '../condor/schedd-api.js';
 import type { HPCJob } from '../crds/hpcjob.js';
+import type { HPCJobSet } from '../crds/hpcjobset.js';
 import type { AccessReviews } from './access.js';
 import type { LogsCondor } from './condor.js';
 import type { FollowerPool } from './pool.js';
@@ -12,6 +13,10 @@ export interface LogsDeps {
   job(namespace: string, name: string): HPCJob | undefined;
   /** The schedd the HPCJob's current attempt was submitted to (as recorded in its status). */
   target(job: HPCJob): ScheddTarget | undefined;
+  /** The HPCJobSet as the operator's cache has it (undefined also where sets are not served). */
+  set(namespace: string, name: string): HPCJobSet | undefined;
+  /** The schedd of the set's jobs. */
+  setTarget(set: HPCJobSet): ScheddTarget | undefined;
   condor: LogsCondor;
   pool: FollowerPool;
   /** The operator's --log-dir. */

@@ -1,6 +1,6 @@
 /**
- * The log of an attempt the HPCJob still shows as running. The job is checked in the queue first, by its id
- * and HPCJob UID together; then:
+ * The log of an attempt the HPCJob (or an HPCJobSet's index) still shows as running. The job is checked in
+ * the queue first, by its id and HPCJob UID together; then:
  * - running, follow: join the shared follower of its stream (a new one if the schedd has room, else 429), and
  *   once condor_tail ends, wait for the operator to fetch the attempt's files and send what the live stream
  *   had not, from the file;
@@ -17,11 +17,23 @@ import { scheddKey } from './condor.js';
 import { BUSY_RETRY_SECONDS, type LogsDeps } from './deps.js';
 import type { Subscriber, TailEnd } from './follower.js';
 import { restOfFile } from './finish.js';
-import { NOT_YET_RETRY_SECONDS, attemptState, type LogPlan } from './plan.js';
+import { NOT_YET_RETRY_SECONDS, type AttemptState, type LogPlan } from './plan.js';
 import type { LogQuery } from './request.js';
 import { LogResponse, refuse } from './response.js';
 
 export type LivePlan = Extract<LogPlan, { kind: 'live' }>;
+
+/** What is followed, in words and as its object shows it now: the HPCJob's attempt or the set's index. */
+export interface Subject {
+  /** In "... is not running yet": `attempt 2` (HPCJob), `index 3 (attempt 1) of hpcjobset sweep`. */
+  short: string;
+  /** In "... has no stdout": `attempt 2 of hpcjob fit`. */
+  full: string;
+  /** Said when the object went away while its log was waited for. */
+  gone: string;
+  /** Where the attempt is, as the object (from the operator's cache) shows it now. */
+  state(): AttemptState;
+}
 
 interface Ctx {
   d: LogsDeps;
@@ -30,6 +42,7 @@ interface Ctx {
   q: LogQuery;
   plan: LivePlan;
   log: Logger;
+  subject: Subject;
 }
 
 export async function serveLive(c: Ctx): Promise<void> {
@@ -51,14 +64,14 @@ export async function serveLive(c: Ctx): Promise<void> {
     return refuse(
       res,
       409,
-      `attempt ${plan.attempt} is not running yet (HTCondor job ${plan.ref.jobId} is ${what}): ask again once it runs`,
+      `${c.subject.short} is not running yet (HTCondor job ${plan.ref.jobId} is ${what}): ask again once it runs`,
       NOT_YET_RETRY_SECONDS,
     );
   }
   // Not in the queue, or finished: the operator fetches its files next.
   const ended = await waitForEnd(c, new LogResponse(res));
   if (ended === 'ended') return sendFetched(c);
-  if (ended === 'gone') refuse(res, 404, `hpcjobs.hpc.scailfin.io "${c.q.name}" is gone`);
+  if (ended === 'gone') refuse(res, 404, c.subject.gone);
 }
 
 function follow(c: Ctx): void {
@@ -110,7 +123,7 @@ async function finishFollow(c: Ctx, out: LogResponse, end: TailEnd, gap: boolean
     return out.finish({ complete: false, note: why });
   }
   const ended = await waitForEnd(c, out);
-  if (ended !== 'ended') return out.finish({ complete: false, note: 'the HPCJob is gone' });
+  if (ended !== 'ended') return out.finish({ complete: false, note: c.subject.gone });
   if (!existsSync(plan.path))
     return out.finish({ complete: false, note: `the attempt's ${c.q.stream} was not fetched` });
   const rest = restOfFile(plan.path, end);
@@ -153,13 +166,13 @@ async function once(c: Ctx): Promise<void> {
   out.finish({ complete: !cut, ...(cut ? { note: `the last ${d.maxBytes} bytes so far` } : {}) });
 }
 
-/** Waits until the HPCJob records the attempt's end (its files are fetched then), the client leaves, or the HPCJob goes. */
+/** Waits until the object records the attempt's end (its files are fetched then), the client leaves, or it goes. */
 function waitForEnd(c: Ctx, out: LogResponse): Promise<'ended' | 'gone' | 'closed'> {
-  const { d, q, plan } = c;
+  const { d } = c;
   return new Promise((resolve) => {
     const check = () => {
       if (out.closed) return resolve('closed');
-      const state = attemptState(d.job(q.namespace, q.name), plan.ref.uid, plan.attempt);
+      const state = c.subject.state();
       if (state !== 'running') return resolve(state);
       setTimeout(check, d.pollMs);
     };
@@ -171,11 +184,7 @@ function waitForEnd(c: Ctx, out: LogResponse): Promise<'ended' | 'gone' | 'close
 async function sendFetched(c: Ctx): Promise<void> {
   const { res, q, plan } = c;
   if (!existsSync(plan.path))
-    return refuse(
-      res,
-      404,
-      `attempt ${plan.attempt} of hpcjob ${q.name} has no ${q.stream}: nothing was fetched`,
-    );
+    return refuse(res, 404, `${c.subject.full} has no ${q.stream}: nothing was fetched`);
   const out = new LogResponse(res);
   out.start();
   await out.writeFile(plan.path);

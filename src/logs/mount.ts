@@ -42,6 +42,9 @@ export function mountLogs({ serving, op, config, kc, log }: RouteDeps): void {
         clientCA: () => ca.get(),
       },
       job: (namespace, name) => op.hpcJobs.get(namespace, name),
+      set: (namespace, name) => op.hpcJobSets?.get(namespace, name),
+      // HPCJobSets run on the default pool's first schedd (controllers/hpcjobset/reconciler.ts).
+      setTarget: () => op.defaultTarget,
       target: (job) => {
         const ref = job.spec.virtualClusterRef;
         const vc = ref ? (op.virtualClusters.get(job.metadata.namespace, ref.name) ?? 'missing') : undefined;

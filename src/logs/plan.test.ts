@@ -1,7 +1,13 @@
 import { makeHPCJob } from '../../test/support/builders/hpcjob.js';
 import { attemptState, planLogs } from './plan.js';
 
-const q = { namespace: 'ns', name: 'step', stream: 'stdout' as const, follow: true };
+const q = {
+  resource: 'hpcjobs' as const,
+  namespace: 'ns',
+  name: 'step',
+  stream: 'stdout' as const,
+  follow: true,
+};
 const o = { logDir: '/logs', target: { name: 'schedd@ap' } };
 
 describe('planLogs', () => {

@@ -76,12 +76,10 @@ export function planLogs(
   return { kind: 'live', attempt: n, ref: { jobId: a.jobId, uid }, target: o.target, path };
 }
 
+export type AttemptState = 'running' | 'ended' | 'gone';
+
 /** Where an attempt is, as seen in the HPCJob (pure): the waits of the live route poll this. */
-export function attemptState(
-  job: HPCJob | undefined,
-  uid: string,
-  attempt: number,
-): 'running' | 'ended' | 'gone' {
+export function attemptState(job: HPCJob | undefined, uid: string, attempt: number): AttemptState {
   if (!job || job.metadata.uid !== uid) return 'gone';
   const a = job.status?.attempts?.find((x) => x.attempt === attempt);
   if (!a) return (job.status?.attempt ?? 0) > attempt ? 'ended' : 'gone';

@@ -5,10 +5,23 @@ const path = '/logs/v1/namespaces/team-a/hpcjobs/fit.step-1';
 describe('parseLogRequest', () => {
   it('reads the HPCJob, stream, attempt and follow, with their defaults', () => {
     expect(parseLogRequest('GET', path)).toEqual({
-      query: { namespace: 'team-a', name: 'fit.step-1', stream: 'stdout', follow: false },
+      query: {
+        resource: 'hpcjobs',
+        namespace: 'team-a',
+        name: 'fit.step-1',
+        stream: 'stdout',
+        follow: false,
+      },
     });
     expect(parseLogRequest('GET', `${path}?stream=stderr&attempt=2&follow=true`)).toEqual({
-      query: { namespace: 'team-a', name: 'fit.step-1', stream: 'stderr', attempt: 2, follow: true },
+      query: {
+        resource: 'hpcjobs',
+        namespace: 'team-a',
+        name: 'fit.step-1',
+        stream: 'stderr',
+        attempt: 2,
+        follow: true,
+      },
     });
   });
 
@@ -36,6 +49,33 @@ describe('parseLogRequest', () => {
     expect(parseLogRequest('GET', `${path}?follow=yes`)).toEqual({
       status: 400,
       message: 'follow must be true or false, got "yes"',
+    });
+  });
+
+  it("reads an HPCJobSet's index, which it needs, and refuses an attempt for a set", () => {
+    const set = '/logs/v1/namespaces/team-a/hpcjobsets/sweep';
+    expect(parseLogRequest('GET', `${set}?index=0&stream=stderr`)).toEqual({
+      query: {
+        resource: 'hpcjobsets',
+        namespace: 'team-a',
+        name: 'sweep',
+        index: 0,
+        stream: 'stderr',
+        follow: false,
+      },
+    });
+    expect(parseLogRequest('GET', set)).toEqual({
+      status: 400,
+      message: 'an HPCJobSet log needs index=I (from 0)',
+    });
+    expect(parseLogRequest('GET', `${set}?index=-1`)).toEqual({
+      status: 400,
+      message: 'index must be a non-negative integer, got "-1"',
+    });
+    expect(parseLogRequest('GET', `${set}?index=2&attempt=1`)).toMatchObject({ status: 400 });
+    expect(parseLogRequest('GET', '/logs/v1/namespaces/a/hpcjobsets/A_B?index=1')).toEqual({
+      status: 400,
+      message: '"A_B" is not an HPCJobSet name',
     });
   });
 });

@@ -13,11 +13,16 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { makeHPCJob } from '../../test/support/builders/hpcjob.js';
+import { makeHPCJobSet } from '../../test/support/builders/hpcjobset.js';
+import { attemptLogDir } from '../controllers/hpcjob/description.js';
+import { indexOutputPath } from '../controllers/hpcjobset/index-files.js';
+import { filesJob } from '../controllers/hpcjobset/set-jobs.js';
+import type { HPCJobSet } from '../crds/hpcjobset.js';
 import { JobStatus } from '../condor/job-status.js';
 import type { HPCJob } from '../crds/hpcjob.js';
 import { ServingServer, type ServingCert } from '../serving/server.js';
 import type { AccessReviews, ResourceAttributes, UserInfo } from './access.js';
-import type { LogsCondor } from './condor.js';
+import type { IndexJob, LogsCondor } from './condor.js';
 import { fetchedPath } from './plan.js';
 import { FollowerPool } from './pool.js';
 import { LOGS_PREFIX, logsRoute } from './route.js';
@@ -105,11 +110,14 @@ function alive(pid: number): boolean {
 
 const certs = makeCerts();
 const jobs = new Map<string, HPCJob>();
+const sets = new Map<string, HPCJobSet>();
+let indexJobs: IndexJob[] = [];
 let jobStatus: number | undefined = JobStatus.Running;
 let tailEnv: Record<string, string> = {};
 const pids: number[] = [];
 const condor: LogsCondor = {
   jobStatus: () => Promise.resolve(jobStatus),
+  indexJobs: () => Promise.resolve(indexJobs),
   tail: () => {
     const child = spawn(FAKE_TAIL, [], {
       env: { ...process.env, ...tailEnv },
@@ -128,6 +136,8 @@ server.route(
     reviews: new StandInReviews(certs.clientCA),
     job: (ns, name) => jobs.get(`${ns}/${name}`),
     target: () => ({ name: 'schedd@a' }),
+    set: (ns, name) => sets.get(`${ns}/${name}`),
+    setTarget: () => ({ name: 'schedd@a' }),
     condor,
     pool,
     logDir,
@@ -258,6 +268,67 @@ describe('following a running attempt', () => {
       409,
       '5',
       'attempt 1 is not running yet (HTCondor job 41.0 is idle): ask again once it runs\n',
+    ]);
+  });
+});
+
+describe("an HPCJobSet index's log", () => {
+  const setUrl = (name: string, query: string) => `/logs/v1/namespaces/ns/hpcjobsets/${name}${query}`;
+  const putSet = (set: HPCJobSet) => sets.set(`ns/${set.metadata.name}`, set);
+  const output = (set: HPCJobSet, index: number, stream: 'stdout' | 'stderr', text: string) => {
+    const dir = attemptLogDir(logDir, filesJob(set), 1);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(indexOutputPath(dir, index, stream), text);
+  };
+
+  it("asks for get on hpcjobsets/log of the set, and serves an ended index from the set's directory", async () => {
+    const set = makeHPCJobSet('sweep', 'ns').status({ succeeded: '0', failed: '1', running: '2' }).obj();
+    putSet(set);
+    output(set, 1, 'stderr', 'bad input 1\n');
+    const bob = await open(server.port, setUrl('sweep', '?index=1'), { token: 'bob-token' });
+    expect(bob.text()).toContain('cannot get resource "hpcjobsets/log" in API group "hpc.scailfin.io"');
+    const r = await open(server.port, setUrl('sweep', '?index=1&stream=stderr'), alice);
+    expect([r.status, await r.done, r.text()]).toEqual([
+      200,
+      { 'hpc-log-complete': 'true' },
+      'bad input 1\n',
+    ]);
+    const none = await open(server.port, setUrl('sweep', '?index=0'), alice);
+    expect([none.status, none.text()]).toEqual([
+      404,
+      "index 0 of hpcjobset sweep (indices 0-2) succeeded but has no stdout in this operator's log directory: its output could not be fetched (the operator logged why), or another replica fetched it\n",
+    ]);
+  });
+
+  it("names the index and the set's indices when the index is out of range", async () => {
+    putSet(makeHPCJobSet('small', 'ns').obj());
+    const r = await open(server.port, setUrl('small', '?index=3'), alice);
+    expect([r.status, r.text()]).toEqual([404, 'hpcjobset small has no index 3: it has 3 (indices 0-2)\n']);
+  });
+
+  it("follows a running index's job of its current attempt, found by the set's uid and index", async () => {
+    const set = makeHPCJobSet('live', 'ns').status({
+      running: '2',
+      indexRecords: [{ index: 2, failedAttempts: 1 }],
+    });
+    putSet(set.obj());
+    indexJobs = [
+      { jobId: '50.2', attempt: 1, acked: true },
+      { jobId: '51.0', attempt: 2, acked: false },
+    ];
+    tailEnv = { FAKE_TAIL_LINES: '2', FAKE_TAIL_INTERVAL: '0' };
+    const r = await open(server.port, setUrl('live', '?index=2'), alice);
+    expect([r.status, await r.done, r.text()]).toEqual([
+      200,
+      { 'hpc-log-complete': 'true' },
+      'line 1\nline 2\n',
+    ]);
+    indexJobs = [];
+    const waiting = await open(server.port, setUrl('live', '?index=1&follow=true'), alice);
+    expect([waiting.status, waiting.headers['retry-after'], waiting.text()]).toEqual([
+      409,
+      '5',
+      'index 1 of hpcjobset live (indices 0-2) has no job in HTCondor for attempt 1 (it is pending): it has no stdout yet; ask again once it runs\n',
     ]);
   });
 });

@@ -1,9 +1,9 @@
 /**
  * GET /logs/v1/namespaces/{ns}/hpcjobs/{name}?stream=stdout|stderr&attempt=N&follow=true|false: an HPCJob
- * attempt's stdout or stderr as text/plain, chunked. The caller is authenticated and authorized as for
- * `kubectl logs` (access.ts) before the HPCJob is even looked up, so that a refusal tells nothing about it.
- * An attempt that has ended is its fetched file (what `kubectl hpc logs` prints); a running one is live
- * (live.ts).
+ * attempt's stdout or stderr as text/plain, chunked (.../hpcjobsets/{name}?index=I&...: an HPCJobSet index's,
+ * set-route.ts). The caller is authenticated and authorized as for `kubectl logs` (access.ts) before the
+ * object is even looked up, so that a refusal tells nothing about it. An attempt that has ended is its
+ * fetched file (what `kubectl hpc logs` prints); a running one is live (live.ts).
  */
 import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -13,9 +13,10 @@ import type { RouteHandler } from '../serving/server.js';
 import { authenticate, authorize, type Decision } from './access.js';
 import { BUSY_RETRY_SECONDS, type LogsDeps } from './deps.js';
 import { serveLive } from './live.js';
-import { planLogs } from './plan.js';
+import { attemptState, planLogs } from './plan.js';
 import { parseLogRequest, type LogQuery } from './request.js';
 import { LogResponse, refuse } from './response.js';
+import { serveSetIndex } from './set-route.js';
 
 export { LOGS_PREFIX } from './request.js';
 
@@ -28,7 +29,11 @@ export function logsRoute(d: LogsDeps): RouteHandler {
     const who = await caller(d, req, q, log);
     if ('status' in who)
       return refuse(res, who.status, who.message, who.status === 503 ? BUSY_RETRY_SECONDS : undefined);
-    log.debug({ user: who.user.username, follow: q.follow, attempt: q.attempt }, 'logs requested');
+    log.debug(
+      { user: who.user.username, follow: q.follow, attempt: q.attempt, index: q.index },
+      'logs requested',
+    );
+    if (q.resource === 'hpcjobsets') return serveSetIndex({ d, req, res, q, log });
     const job = d.job(q.namespace, q.name);
     if (!job) return refuse(res, 404, `hpcjobs.hpc.scailfin.io "${q.name}" not found`);
     const plan = planLogs(job, q, { logDir: d.logDir, target: d.target(job) });
@@ -37,8 +42,16 @@ export function logsRoute(d: LogsDeps): RouteHandler {
         return refuse(res, plan.status, plan.message, plan.retryAfterSeconds);
       case 'file':
         return sendFile(res, plan.path, `attempt ${plan.attempt} of hpcjob ${q.name}`, q);
-      case 'live':
-        return serveLive({ d, req, res, q, plan, log });
+      case 'live': {
+        const uid = plan.ref.uid;
+        const subject = {
+          short: `attempt ${plan.attempt}`,
+          full: `attempt ${plan.attempt} of hpcjob ${q.name}`,
+          gone: `hpcjobs.hpc.scailfin.io "${q.name}" is gone`,
+          state: () => attemptState(d.job(q.namespace, q.name), uid, plan.attempt),
+        };
+        return serveLive({ d, req, res, q, plan, log, subject });
+      }
     }
   };
 }
@@ -56,7 +69,7 @@ async function caller(
       log.info({ status: who.status, why: who.message }, 'logs request not authenticated');
       return who;
     }
-    const allowed = await authorize(who.user, q.namespace, q.name, d.reviews);
+    const allowed = await authorize(who.user, q, d.reviews);
     if ('status' in allowed) log.info({ user: who.user.username }, 'logs request forbidden');
     return allowed;
   } catch (e) {
@@ -68,13 +81,20 @@ async function caller(
   }
 }
 
-async function sendFile(res: ServerResponse, path: string, what: string, q: LogQuery): Promise<void> {
+export async function sendFile(
+  res: ServerResponse,
+  path: string,
+  what: string,
+  q: LogQuery,
+  missing?: string,
+): Promise<void> {
   if (!existsSync(path))
     return refuse(
       res,
       404,
-      `${what} has no ${q.stream} in this operator's log directory: logs come back when an attempt ends by ` +
-        'itself (a cancelled or removed job has none), and only to the replica that fetched them',
+      missing ??
+        `${what} has no ${q.stream} in this operator's log directory: logs come back when an attempt ends by ` +
+          'itself (a cancelled or removed job has none), and only to the replica that fetched them',
     );
   const out = new LogResponse(res);
   out.start();

@@ -64,6 +64,7 @@ export class FakeSchedd implements ScheddApi {
       const byUid = (sel.uids ?? []).includes(String(ad[Tag.JobUID]));
       if (!byId && !byUid) return false;
     }
+    if (sel.setIndex !== undefined && ad[Tag.SetIndex] !== sel.setIndex) return false;
     if (sel.changedWithinSeconds !== undefined)
       return Number(ad.EnteredCurrentStatus) >= this.#seconds() - sel.changedWithinSeconds;
     return true;

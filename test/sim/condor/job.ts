@@ -135,7 +135,8 @@ export function newJob(o: {
  * JobSelector semantics (schedd-api.ts): only the operator's jobs; then, when jobs or uids is given, jobs
  * that are one of those jobs (id and HPCJobUID both) or have one of the uids (either matches; a given but
  * empty list matches nothing); then, when
- * changedWithinSeconds is given, only jobs whose EnteredCurrentStatus is at most that many seconds ago.
+ * changedWithinSeconds is given, only jobs whose EnteredCurrentStatus is at most that many seconds ago; when
+ * setIndex is given, only the jobs of that HPCJobSet index.
  */
 export function matches(ad: JobAd, sel: JobSelector, nowMs: number): boolean {
   if (ad[Tag.Operator] !== sel.operator) return false;
@@ -146,6 +147,7 @@ export function matches(ad: JobAd, sel: JobSelector, nowMs: number): boolean {
     const byUid = typeof uid === 'string' && (sel.uids?.includes(uid) ?? false);
     if (!byId && !byUid) return false;
   }
+  if (sel.setIndex !== undefined && ad[Tag.SetIndex] !== sel.setIndex) return false;
   if (sel.changedWithinSeconds !== undefined) {
     const entered = typeof ad.EnteredCurrentStatus === 'number' ? ad.EnteredCurrentStatus : 0;
     if (seconds(nowMs) - entered > sel.changedWithinSeconds) return false;

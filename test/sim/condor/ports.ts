@@ -253,5 +253,6 @@ function selText(sel: JobSelector): string {
   if (sel.jobs) parts.push(`ids=[${sel.jobs.map((j) => j.jobId).join(',')}]`);
   if (sel.uids) parts.push(`uids=[${sel.uids.map((u) => u.slice(-4)).join(',')}]`);
   if (sel.changedWithinSeconds !== undefined) parts.push(`changed<${sel.changedWithinSeconds}s`);
+  if (sel.setIndex !== undefined) parts.push(`index=${sel.setIndex}`);
   return parts.join(' ') || 'all';
 }
