@@ -5,7 +5,7 @@
  * Names are checked against Kubernetes' own grammar before anything else sees them. A set's index is
  * required; `attempt` is not taken for a set (it keeps the output of each index's last ended attempt).
  */
-import { HPCJOB_PLURAL } from '../crds/hpcjob.js';
+import type { HPCJOB_PLURAL } from '../crds/hpcjob.js';
 import { HPCJOBSET_PLURAL } from '../crds/hpcjobset-constants.js';
 
 export const LOGS_PREFIX = '/logs/v1/';
