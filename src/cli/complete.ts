@@ -2,7 +2,8 @@
  * `kubectl-hpc __complete ARGS... CURRENT`: what may come next on the command line, for the shell scripts of
  * `completion` and for kubectl's own plugin completion (kubectl_complete-hpc). Cobra's protocol: one
  * candidate per line, then `:4` (no file names). Commands, their flags, the values of -n (namespaces),
- * --context (contexts) and -o (formats), and HPCJob (and for status VirtualCluster) names from the cluster.
+ * --context (contexts) and -o (formats), and HPCJob (for status VirtualCluster; for status, describe and
+ * logs hpcjobset/NAME) names from the cluster.
  * Completion must never get in the way: any failure (no cluster, a half-typed flag) completes nothing.
  */
 import { parseArgs, stringFlag, type FlagSpec, type ParsedArgs } from './args.js';
@@ -67,6 +68,9 @@ async function flagValues(spec: FlagSpec, flags: ParsedArgs, c: Completer): Prom
   return [];
 }
 
+/** Commands that take an HPCJobSet (hpcjobset/NAME). */
+const TAKE_SETS = new Set(['status', 'describe', 'logs']);
+
 /** Commands that take no object names complete none. */
 const TAKES_NO_NAMES = new Set(['version', 'explain-hold']);
 
@@ -78,7 +82,11 @@ async function objectNames(command: Command, flags: ParsedArgs, c: Completer): P
   const jobs = (await kube.listHPCJobs(ns)).map((j) => j.metadata.name);
   const vcs =
     command.name === 'status' ? (await kube.listVirtualClusters(ns)).map((v) => v.metadata.name) : [];
+  // The commands that take an HPCJobSet name it hpcjobset/NAME (as kubectl does), with or without --index.
+  const sets = TAKE_SETS.has(command.name)
+    ? (await kube.listHPCJobSets(ns)).map((s) => `hpcjobset/${s.metadata.name}`)
+    : [];
   // Names already on the line are not offered again.
   const given = new Set(flags.positionals);
-  return [...new Set([...jobs, ...vcs])].filter((n) => !given.has(n)).sort();
+  return [...new Set([...jobs, ...vcs, ...sets])].filter((n) => !given.has(n)).sort();
 }

@@ -118,3 +118,8 @@ export function labelled(label: string, text: string, labelWidth = 16, width = 1
     lines.map((l, i) => (i === 0 ? `${label}:`.padEnd(labelWidth - 1) + ' ' : pad) + l).join('\n') + '\n'
   );
 }
+
+/** A word as a POSIX shell would need it quoted, so the command line reads as it would be typed. */
+export function shellWord(w: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
+}

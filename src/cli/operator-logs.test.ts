@@ -128,4 +128,10 @@ describe('fetchLogs', () => {
       '/logs/v1/namespaces/ns/hpcjobs/fit?stream=stderr&follow=false&attempt=2',
     );
   });
+
+  it("addresses an HPCJobSet's index under hpcjobsets, with the index in the query", () => {
+    expect(logPathOf({ ...r, name: 'sweep', index: 0, follow: true })).toBe(
+      '/logs/v1/namespaces/ns/hpcjobsets/sweep?stream=stdout&follow=true&index=0',
+    );
+  });
 });

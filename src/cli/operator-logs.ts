@@ -1,9 +1,10 @@
 /**
- * The operator's live-logs endpoint, from the plugin: GET /logs/v1/namespaces/NS/hpcjobs/NAME over HTTPS,
+ * The operator's live-logs endpoint, from the plugin: GET /logs/v1/namespaces/NS/hpcjobs/NAME (an HPCJobSet's
+ * index: .../hpcjobsets/NAME?index=I) over HTTPS,
  * with the kubeconfig's own credentials (its client certificate, or its bearer token, including one an exec
  * plugin gives) and trusting the operator's CA (--operator-ca; else the system's roots). The operator checks
  * them with the API server (TokenReview, or the cluster's client CA) and asks it whether the user may get
- * hpcjobs/log. The body is copied to the output as it comes; the trailers say whether it was all of the log.
+ * hpcjobs/log (hpcjobsets/log). The body is copied to the output as it comes; the trailers say whether it was all of the log.
  */
 import type * as k8s from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
@@ -25,6 +26,8 @@ export interface LogRequest {
   name: string;
   stream: 'stdout' | 'stderr';
   attempt?: number;
+  /** An HPCJobSet's index: `name` is then the set's. */
+  index?: number;
   follow: boolean;
 }
 
@@ -36,7 +39,9 @@ export type LogAnswer =
 export function logPathOf(r: LogRequest): string {
   const q = new URLSearchParams({ stream: r.stream, follow: String(r.follow) });
   if (r.attempt !== undefined) q.set('attempt', String(r.attempt));
-  return `/logs/v1/namespaces/${encodeURIComponent(r.namespace)}/hpcjobs/${encodeURIComponent(r.name)}?${q}`;
+  if (r.index !== undefined) q.set('index', String(r.index));
+  const kind = r.index === undefined ? 'hpcjobs' : 'hpcjobsets';
+  return `/logs/v1/namespaces/${encodeURIComponent(r.namespace)}/${kind}/${encodeURIComponent(r.name)}?${q}`;
 }
 
 /** The TLS and auth options of a request: the kubeconfig's credentials, the operator's CA. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { makeHPCJobSet } from '../../test/support/builders/hpcjobset.js';
-import { indexAttemptState, indicesText, liveIndexPlan, planSetLogs } from './set-plan.js';
+import { indicesText } from '../controllers/hpcjobset/index-state.js';
+import { indexAttemptState, liveIndexPlan, planSetLogs } from './set-plan.js';
 
 const q = { index: 1, stream: 'stdout' as const };
 

@@ -6,7 +6,13 @@
 import type { JobRef, ScheddTarget } from '../condor/schedd-api.js';
 import { totalOf } from '../controllers/hpcjobset/index-env.js';
 import { indexOutputPath } from '../controllers/hpcjobset/index-files.js';
-import { hasEnded, indexWhere, rangesInclude } from '../controllers/hpcjobset/index-state.js';
+import {
+  hasEnded,
+  indexWhere,
+  indicesText,
+  noSuchIndex,
+  rangesInclude,
+} from '../controllers/hpcjobset/index-state.js';
 import type { HPCJobSet } from '../crds/hpcjobset.js';
 import type { IndexJob } from './condor.js';
 import { NOT_YET_RETRY_SECONDS, type AttemptState, type LogPlan } from './plan.js';
@@ -23,12 +29,6 @@ export type SetLogPlan =
   | { kind: 'find'; attempt: number; path: string }
   | { kind: 'refuse'; status: 404; message: string };
 
-/** "indices 0-9" (the set's indices, for messages that name an index). */
-export function indicesText(total: number): string {
-  if (total === 0) return 'no indices';
-  return total === 1 ? 'index 0 only' : `indices 0-${total - 1}`;
-}
-
 export function planSetLogs(set: HPCJobSet, q: SetLogQuery, dir: string): SetLogPlan {
   const name = set.metadata.name;
   const total = totalOf(set);
@@ -36,7 +36,7 @@ export function planSetLogs(set: HPCJobSet, q: SetLogQuery, dir: string): SetLog
     return {
       kind: 'refuse',
       status: 404,
-      message: `hpcjobset ${name} has no index ${q.index}: it has ${total} (${indicesText(total)})`,
+      message: noSuchIndex(name, q.index, total),
     };
   const where = indexWhere(set.status, q.index);
   const path = indexOutputPath(dir, q.index, q.stream);

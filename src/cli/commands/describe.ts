@@ -7,26 +7,38 @@ import { holdLabel } from '../../condor/hold-explanation.js';
 import { HPCJobDefaults as D, type HPCJob, type RetryRule } from '../../crds/hpcjob.js';
 import { intFlag } from '../args.js';
 import { ALL_NAMESPACES, COMMON_FLAGS, NAMESPACE, type CliContext, type Command } from '../command.js';
-import { age, between, indent, oneLine, shortTime, table, timeWithAge } from '../format.js';
+import { age, between, indent, oneLine, shellWord, shortTime, table, timeWithAge } from '../format.js';
 import { NO_STATUS_PHASE, exitOf, isFinal } from '../jobs.js';
 import { eventTime } from '../kube.js';
 import { describeSet, namedHPCJobSet } from './describe-set.js';
+import { INDEX_FLAG, describeOfIndex, indexFlag } from './set-index.js';
 import { namedHPCJob } from './util.js';
+
+export { shellWord };
 
 export const describe: Command = {
   name: 'describe',
   summary:
     'Show an HPCJob (or HPCJobSet) in detail: spec, conditions, attempt history, next retry and recent Events.',
-  usage: ['describe HPCJOB [-n NS | -A] [--events N]', 'describe hpcjobset/NAME [-n NS] [--events N]'],
+  usage: [
+    'describe HPCJOB [-n NS | -A] [--events N]',
+    'describe hpcjobset/NAME [-n NS] [--events N]',
+    'describe hpcjobset/NAME --index N [-n NS]',
+  ],
   details: `-A finds the HPCJob in whatever namespace it is (an error when the name is in several).
-hpcjobset/NAME describes an HPCJobSet: its counts, index ranges and the indices that failed.`,
+hpcjobset/NAME describes an HPCJobSet: its counts, index ranges and the indices that failed; with
+--index N one index: its state, attempt, environment and command, its last failed attempt, and the
+condor_q constraint that finds its HTCondor job.`,
   flags: [
     NAMESPACE,
     ALL_NAMESPACES,
     { name: 'events', type: 'int', placeholder: 'N', help: 'How many recent Events to show (default 20).' },
+    INDEX_FLAG,
     ...COMMON_FLAGS,
   ],
   async run(ctx: CliContext): Promise<number> {
+    const index = indexFlag(ctx);
+    if (index !== undefined) return describeOfIndex(ctx, index);
     const set = await namedHPCJobSet(ctx);
     if (set) return describeSet(ctx, set);
     const job = await namedHPCJob(ctx, 'describe');
@@ -184,11 +196,6 @@ export function eventLines(
 
 function humanAgo(ms: number, now: number): string {
   return ms === 0 ? '' : age(new Date(ms).toISOString(), now);
-}
-
-/** A word as a POSIX shell would need it quoted, so the command line reads as it would be typed. */
-export function shellWord(w: string): string {
-  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The retry policy of a spec (an HPCJob's, or an HPCJobSet's template) in one line. */

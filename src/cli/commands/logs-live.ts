@@ -47,7 +47,7 @@ export function isLive(job: HPCJob, attempt: number | undefined): boolean {
 }
 
 /** Tells the person on stderr what the printed log lacks; the exit code stays 0 (the log is what there was). */
-function report(ctx: CliContext, a: LogAnswer): number {
+export function report(ctx: CliContext, a: LogAnswer): number {
   if (!a.ok) throw new CliError(`the operator answered ${a.status}: ${a.message}`);
   if (!a.complete)
     ctx.err.write(`kubectl hpc logs: the log above is not complete: ${a.note ?? 'no reason given'}\n`);
@@ -90,7 +90,7 @@ export async function follow(
   }
 }
 
-function tell(ctx: CliContext, told: string, message: string): string {
+export function tell(ctx: CliContext, told: string, message: string): string {
   if (message !== told) ctx.err.write(`${message}\n`);
   return message;
 }

@@ -7,12 +7,17 @@
  */
 import { spawn } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
-import { boolFlag, intFlag, stringFlag } from '../args.js';
+import { UsageError, boolFlag, intFlag, stringFlag } from '../args.js';
 import { ALL_NAMESPACES, COMMON_FLAGS, NAMESPACE, type CliContext, type Command } from '../command.js';
 import type { HPCJob } from '../../crds/hpcjob.js';
 import { CliError } from '../kube.js';
 import { logPath } from '../jobs.js';
 import { follow, isLive, needEndpoint, printSoFar, OPERATOR_CA_ENV, OPERATOR_URL_ENV } from './logs-live.js';
+import { totalOf } from '../../controllers/hpcjobset/index-env.js';
+import { indicesText } from '../../controllers/hpcjobset/index-state.js';
+import { logsOfIndex } from './logs-set.js';
+import { namedHPCJobSet } from './describe-set.js';
+import { INDEX_FLAG, indexFlag } from './set-index.js';
 import { namedHPCJob } from './util.js';
 
 const DEFAULT_OPERATOR_NAMESPACE = 'hpc-operator-system';
@@ -20,8 +25,11 @@ const DEFAULT_OPERATOR_DEPLOYMENT = 'hpc-operator';
 
 export const logs: Command = {
   name: 'logs',
-  summary: "Print an HPCJob attempt's stdout (or stderr).",
-  usage: ['logs HPCJOB [-f] [--attempt N] [--stderr] [-n NS | -A] [--operator-url URL --operator-ca FILE]'],
+  summary: "Print an HPCJob attempt's (or an HPCJobSet index's) stdout or stderr.",
+  usage: [
+    'logs HPCJOB [-f] [--attempt N] [--stderr] [-n NS | -A] [--operator-url URL --operator-ca FILE]',
+    'logs hpcjobset/NAME --index N [-f] [--stderr] [-n NS] --operator-url URL --operator-ca FILE',
+  ],
   details: `Without --attempt: the last attempt. -A finds the HPCJob in whatever namespace it is. The file of an attempt that
 has ended is read directly when it is on this machine (the operator runs here, or its log volume is mounted
 at the same path); otherwise through
@@ -31,21 +39,27 @@ comes from the operator's live-logs endpoint, with this kubeconfig's credentials
 $${OPERATOR_URL_ENV}) and the CA of its certificate --operator-ca (or $${OPERATOR_CA_ENV}). You need get on
 hpcjobs/log in the namespace (the view, edit and admin roles have it).
 
+hpcjobset/NAME --index N: that index's output, always from the operator's endpoint (get on hpcjobsets/log):
+the output of its last attempt that ended (the operator fetches it before the index counts as ended), or,
+while it runs, its job's live log; -f waits for an index not in HTCondor yet and follows it to its end.
+
 Examples:
   kubectl hpc logs fit
   kubectl hpc logs fit --attempt 1 --stderr
   kubectl port-forward -n hpc-operator-system svc/hpc-operator-webhook 9443:443 &
-  kubectl hpc logs fit -f --operator-url https://localhost:9443 --operator-ca operator-ca.crt`,
+  kubectl hpc logs fit -f --operator-url https://localhost:9443 --operator-ca operator-ca.crt
+  kubectl hpc logs hpcjobset/sweep --index 7 --stderr --operator-url https://localhost:9443 --operator-ca operator-ca.crt`,
   flags: [
     NAMESPACE,
     ALL_NAMESPACES,
     { name: 'attempt', type: 'int', placeholder: 'N', help: 'Which attempt (default: the last).' },
+    INDEX_FLAG,
     { name: 'stderr', type: 'boolean', help: 'Print stderr instead of stdout.' },
     {
       name: 'follow',
       short: 'f',
       type: 'boolean',
-      help: 'Follow the log of the running attempt until it ends (through the operator).',
+      help: 'Follow the log of the running attempt (or index) until it ends (through the operator).',
     },
     {
       name: 'operator-url',
@@ -80,6 +94,17 @@ Examples:
     ...COMMON_FLAGS,
   ],
   async run(ctx: CliContext): Promise<number> {
+    const set = await namedHPCJobSet(ctx);
+    const index = indexFlag(ctx);
+    if (set) {
+      if (index === undefined)
+        throw new UsageError(
+          `logs of hpcjobset ${set.metadata.name} need --index N (${indicesText(totalOf(set))})`,
+        );
+      return logsOfIndex(ctx, set, index);
+    }
+    if (index !== undefined)
+      throw new UsageError('--index is for an HPCJobSet: logs hpcjobset/NAME --index N');
     const stream = boolFlag(ctx.args, 'stderr') ? 'stderr' : 'stdout';
     const attempt = intFlag(ctx.args, 'attempt');
     const job = await namedHPCJob(ctx, 'logs');

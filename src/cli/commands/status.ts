@@ -14,6 +14,7 @@ import {
 import { age, names as objectNames, oneLine, render, table, type OutputFormat } from '../format.js';
 import { LiveBlock, sleep, type LiveLine } from '../live.js';
 import type { Kube } from '../kube.js';
+import { INDEX_FLAG, indexFlag, statusOfIndex } from './set-index.js';
 import { hpcJobSetSection } from './sets.js';
 import { durationFlag } from './util.js';
 
@@ -149,14 +150,20 @@ export function statusLines(sections: Section[]): LiveLine[] {
 export const status: Command = {
   name: 'status',
   summary: 'Show HPCJobs, HPCJobSets and VirtualClusters: phase, attempts or index counts, workers, age.',
-  usage: ['status [NAME...] [-n NS | -A] [-w] [-o json|yaml|wide]'],
+  usage: [
+    'status [NAME...] [-n NS | -A] [-w] [-o json|yaml|wide]',
+    'status hpcjobset/NAME --index N [-n NS] [-o json|yaml]',
+  ],
   details: `NAMEs limit the tables to those HPCJobs, HPCJobSets and VirtualClusters.
+hpcjobset/NAME --index N: that index's state (from the set's status: queued and pending are counts only,
+so an index on no list shows the states it may be in), its attempt and its last failed attempt.
 --watch redraws the tables in place on a terminal; in a pipe it prints a row again whenever something other
 than its age changed.
 
 Examples:
   kubectl hpc status -n analysis
-  kubectl hpc status -A --watch`,
+  kubectl hpc status -A --watch
+  kubectl hpc status hpcjobset/sweep --index 7`,
   flags: [
     NAMESPACE,
     ALL_NAMESPACES,
@@ -168,9 +175,12 @@ Examples:
       help: 'How often --watch reads the objects (default 2s).',
     },
     OUTPUT_WIDE,
+    INDEX_FLAG,
     ...COMMON_FLAGS,
   ],
   async run(ctx: CliContext): Promise<number> {
+    const index = indexFlag(ctx);
+    if (index !== undefined) return statusOfIndex(ctx, index);
     const allNamespaces = boolFlag(ctx.args, 'all-namespaces');
     if (allNamespaces && stringFlag(ctx.args, 'namespace')) throw new UsageError('use -n or -A, not both');
     const output = stringFlag(ctx.args, 'output');

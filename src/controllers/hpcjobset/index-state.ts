@@ -17,6 +17,17 @@ export interface IndexWhere {
   failedAttempts: number;
 }
 
+/** "indices 0-9" (the set's indices, for messages that name an index). */
+export function indicesText(total: number): string {
+  if (total === 0) return 'no indices';
+  return total === 1 ? 'index 0 only' : `indices 0-${total - 1}`;
+}
+
+/** The refusal of an index the set does not have (the live-logs route and kubectl hpc say the same). */
+export function noSuchIndex(name: string, index: number, total: number): string {
+  return `hpcjobset ${name} has no index ${index}: it has ${total} (${indicesText(total)})`;
+}
+
 /** True when the range text ("0-99,105", maybe cut with ",...") names `index`. */
 export function rangesInclude(text: string | undefined, index: number): boolean {
   if (!text) return false;
