@@ -4,8 +4,9 @@
  * stream can be piped into a file. A client that does not read is dropped once a bounded backlog waits for
  * it: one slow reader never holds a follower's memory.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
+import type { LogQuery } from './request.js';
 
 export const COMPLETE_TRAILER = 'Hpc-Log-Complete';
 export const NOTE_TRAILER = 'Hpc-Log-Note';
@@ -106,4 +107,26 @@ function waitDrain(res: ServerResponse): Promise<void> {
     res.once('drain', done);
     res.once('close', done);
   });
+}
+
+/** A fetched file, whole; 404 with `missing` (or a message saying where logs come from) when it is not there. */
+export async function sendFile(
+  res: ServerResponse,
+  path: string,
+  what: string,
+  q: LogQuery,
+  missing?: string,
+): Promise<void> {
+  if (!existsSync(path))
+    return refuse(
+      res,
+      404,
+      missing ??
+        `${what} has no ${q.stream} in this operator's log directory: logs come back when an attempt ends by ` +
+          'itself (a cancelled or removed job has none), and only to the replica that fetched them',
+    );
+  const out = new LogResponse(res);
+  out.start();
+  await out.writeFile(path);
+  out.finish({ complete: true });
 }

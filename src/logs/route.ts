@@ -5,8 +5,7 @@
  * object is even looked up, so that a refusal tells nothing about it. An attempt that has ended is its
  * fetched file (what `kubectl hpc logs` prints); a running one is live (live.ts).
  */
-import { existsSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { errorMessage } from '../runtime/kube-api.js';
 import type { RouteHandler } from '../serving/server.js';
@@ -15,7 +14,7 @@ import { BUSY_RETRY_SECONDS, type LogsDeps } from './deps.js';
 import { serveLive } from './live.js';
 import { attemptState, planLogs } from './plan.js';
 import { parseLogRequest, type LogQuery } from './request.js';
-import { LogResponse, refuse } from './response.js';
+import { refuse, sendFile } from './response.js';
 import { serveSetIndex } from './set-route.js';
 
 export { LOGS_PREFIX } from './request.js';
@@ -79,25 +78,4 @@ async function caller(
       message: `cannot check the request with the Kubernetes API server: ${errorMessage(e)}`,
     };
   }
-}
-
-export async function sendFile(
-  res: ServerResponse,
-  path: string,
-  what: string,
-  q: LogQuery,
-  missing?: string,
-): Promise<void> {
-  if (!existsSync(path))
-    return refuse(
-      res,
-      404,
-      missing ??
-        `${what} has no ${q.stream} in this operator's log directory: logs come back when an attempt ends by ` +
-          'itself (a cancelled or removed job has none), and only to the replica that fetched them',
-    );
-  const out = new LogResponse(res);
-  out.start();
-  await out.writeFile(path);
-  out.finish({ complete: true });
 }

@@ -60,7 +60,7 @@ export function liveIndexPlan(
   q: SetLogQuery & { attempt: number; path: string },
   jobs: readonly IndexJob[],
   target: ScheddTarget,
-): LogPlan {
+): Extract<LogPlan, { kind: 'live' | 'refuse' }> {
   const job = jobs.find((j) => j.attempt === q.attempt && !j.acked);
   const uid = set.metadata.uid as string;
   if (job) {

@@ -14,8 +14,7 @@ import { scheddKey } from './condor.js';
 import { BUSY_RETRY_SECONDS, type LogsDeps } from './deps.js';
 import { serveLive } from './live.js';
 import type { LogQuery } from './request.js';
-import { refuse } from './response.js';
-import { sendFile } from './route.js';
+import { refuse, sendFile } from './response.js';
 import { indexAttemptState, liveIndexPlan, planSetLogs } from './set-plan.js';
 
 interface Ctx {
@@ -45,7 +44,6 @@ export async function serveSetIndex({ d, req, res, q, log }: Ctx): Promise<void>
   }
   const live = liveIndexPlan(set, { index, stream: q.stream, ...plan }, jobs, target);
   if (live.kind === 'refuse') return refuse(res, live.status, live.message, live.retryAfterSeconds);
-  if (live.kind !== 'live') return;
   const { uid } = live.ref;
   const short = `index ${index} (attempt ${live.attempt}) of hpcjobset ${q.name}`;
   const subject = {
