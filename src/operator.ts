@@ -203,6 +203,7 @@ function hpcJobSetControllerOf(
     random: deps.random,
     log: deps.log,
     metrics: all.runtime,
+    setMetrics: all.hpcJobSets,
     hpcJobSets: manager.informer(deps.hpcJobSets),
     writer: countedWriter(deps.hpcJobSetWriter, kubeWritesOf(all.runtime, HPCJOBSET_PLURAL)),
     recorder: recorderFor(deps, all.runtime, 'hpc.scailfin.io/hpcjobset-controller'),
