@@ -19,7 +19,7 @@ import {
 import type { AttemptFiles } from '../hpcjob/attempt-files.js';
 import type { HPCJobSetMetrics } from './metrics.js';
 import { SetEventReason } from './reasons.js';
-import { SET_REF_PREFIX, buildSetJobs, filesJob, setRef, type IndexAttempt } from './set-jobs.js';
+import { SET_REF_PREFIX, buildSetTable, filesJob, setRef, type IndexAttempt } from './set-jobs.js';
 import { SET_FINALIZER } from './transition.js';
 import type { SetEffect, SetTransition } from './transition-types.js';
 
@@ -122,7 +122,7 @@ async function submit(
     );
     return;
   }
-  const jobs = buildSetJobs(set, entries, {
+  const table = buildSetTable(set, entries, {
     operatorId: deps.operatorId,
     wrapperPath: deps.wrapperPath,
     attemptDir: deps.files.dir(job, 1),
@@ -132,6 +132,6 @@ async function submit(
       ? (set.spec.template.workspace.maxOutputBytes ?? deps.maxOutputBytes)
       : undefined,
   });
-  backend.submitSet({ uid, ref, jobs });
+  backend.submitSet({ uid, ref, table });
   deps.metrics?.submitted(entries);
 }

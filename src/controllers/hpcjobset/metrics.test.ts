@@ -148,7 +148,7 @@ describe('what the executor counts', () => {
       { index: 4, attempt: 2 },
     ];
     await run(set, { status: set.status ?? {}, afterWrite: [{ kind: 'submit', entries }] });
-    expect(backend.taken.map((r) => r.jobs.length)).toEqual([3]);
+    expect(backend.taken.map((r) => r.table.size)).toEqual([3]);
     expect(await values(metrics.submissions)).toEqual({ '': 1 });
     expect(await values(metrics.retries)).toEqual({ '': 2 });
     const size = (await metrics.submissionSize.get()).values;
