@@ -66,4 +66,16 @@ describe('HPCJobSet transition: an attempt whose job left the queue unseen', () 
       expect(t.status.indexRecords).toBeUndefined();
     }
   });
+
+  it('waits for the first read of the queue: until then nothing is followed, lost or submitted', () => {
+    const set = seen(2).obj();
+    const obs = observeSet().obj();
+    obs.state = { synced: false, reachable: true };
+    const t = run(set, obs);
+    expect(submitted(t.afterWrite)).toEqual([]);
+    // The counts and ranges stay what the last status said (not every index pending).
+    expect(t.status).toMatchObject({ counts: set.status?.counts, running: '0-1', held: '2' });
+    expect(t.status.indexRecords).toBeUndefined();
+    expect(t.requeueAfterMs).toBeDefined();
+  });
 });

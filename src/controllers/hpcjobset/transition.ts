@@ -13,6 +13,7 @@ import { SetDraft } from './draft.js';
 import { cleanStale, followLive, forceOutStuck } from './follow.js';
 import { itemsProblem, totalOf } from './index-env.js';
 import { Ended, buildView, type IndexView } from './index-view.js';
+import { loseVanished } from './lost.js';
 import { parseRanges } from './ranges.js';
 import { SetActionReason, SetEventReason, SetReason, SetRequeue } from './reasons.js';
 import { submitNext } from './submit.js';
@@ -62,6 +63,7 @@ function step(d: SetDraft): void {
   if (cancel && cancel !== d.status.cancelToken) cancelSet(d, view, cancel);
   else {
     cancelIndices(d, view);
+    loseVanished(d, view);
     followLive(d, view);
     cleanStale(d, view, SetActionReason.attemptEnded('superseded'));
     submitNext(d, view);

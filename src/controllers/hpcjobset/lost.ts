@@ -1,0 +1,42 @@
+/**
+ * Indices whose job left the queue without the operator seeing it end: the last status written saw the job
+ * of the index's current attempt (the index was listed running or held), and now, with the queue read after
+ * every submission and the schedd answering, no job of that attempt is there (condor_rm -forcex by someone
+ * while no replica watched, a spool lost). The attempt is a failed one (Lost), retried as the retry policy
+ * says: submitting the same attempt again would run it twice under one number (found by the simulation,
+ * seed 31). An index only queued (idle) when its job went cannot be told from one never submitted, since
+ * status lists no queued indices: it is submitted again as the same attempt. Pure.
+ */
+import type { TrackedJob } from '../../condor/queue-snapshot.js';
+import type { SetDraft } from './draft.js';
+import { failed } from './follow.js';
+import { Ended, type IndexView } from './index-view.js';
+import { ownRanges } from './ranges.js';
+
+/** The record's message: what the operator knows of an attempt whose job it did not see end. */
+export const lostMessage = (attempt: number): string =>
+  `the job of attempt ${attempt} left the queue without the operator seeing it end (removed with condor_rm -forcex, or lost with the schedd's spool)`;
+
+export function loseVanished(d: SetDraft, view: IndexView): void {
+  const { obs } = d;
+  if (!obs.settled || !obs.state.synced || !obs.state.reachable) return;
+  const seen = [
+    ...ownRanges(d.set.status?.running, view.total),
+    ...ownRanges(d.set.status?.held, view.total),
+  ];
+  for (const index of seen) {
+    if (view.ended[index] !== Ended.No || view.live.has(index)) continue;
+    const attempt = (view.records.get(index)?.failedAttempts ?? 0) + 1;
+    // What is known of the vanished job: its index and attempt (its id is not kept in status).
+    const job: TrackedJob = {
+      jobId: '',
+      uid: d.uid,
+      attempt,
+      ref: '',
+      ad: {},
+      source: 'history',
+      acked: false,
+    };
+    failed(d, view, index, job, { category: 'Lost' }, lostMessage(attempt));
+  }
+}
