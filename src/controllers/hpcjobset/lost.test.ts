@@ -1,7 +1,8 @@
 /**
  * An index whose job the status saw (running or held) and that left the queue without the operator seeing it
  * end (condor_rm -forcex by a person while no replica watched, a spool lost): found by the simulation
- * (seed 31: a replica crashed, the next one submitted the same index's attempt 1 again).
+ * (seed 31: a replica crashed, the next one submitted the same index's attempt 1 again; seed 51: a job
+ * removed while idle, and the replica watching submitted the same attempt again).
  */
 import { describe, expect, it } from '@jest/globals';
 import { makeHPCJobSet, makeSetJob, observeSet } from '../../../test/support/builders/hpcjobset.js';
@@ -49,6 +50,24 @@ describe('HPCJobSet transition: an attempt whose job left the queue unseen', () 
       { index: 0, attempt: 2 },
       { index: 2, attempt: 2 },
     ]);
+  });
+
+  it('counts the queued (idle) indices the status listed too', () => {
+    const set = makeHPCJobSet()
+      .spec({ count: 2 })
+      .status({
+        phase: 'Running',
+        total: 2,
+        counts: { pending: 0, queued: 2, running: 0, held: 0, succeeded: 0, failed: 0, cancelled: 0 },
+        queued: '0-1',
+      })
+      .obj();
+    const t = run(set, observeSet().jobs(makeSetJob(set, 1)).obj());
+    expect(submitted(t.afterWrite)).toEqual([]);
+    expect(t.status.indexRecords).toEqual([
+      expect.objectContaining({ index: 0, failedAttempts: 1, failureCategory: 'Lost' }),
+    ]);
+    expect(t.status).toMatchObject({ queued: '1', counts: { queued: 1, pending: 1 } });
   });
 
   it('ends the index failed when no retry is left', () => {

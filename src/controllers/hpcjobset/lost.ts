@@ -1,11 +1,12 @@
 /**
  * Indices whose job left the queue without the operator seeing it end: the last status written saw the job
- * of the index's current attempt (the index was listed running or held), and now, with the queue read after
- * every submission and the schedd answering, no job of that attempt is there (condor_rm -forcex by someone
- * while no replica watched, a spool lost). The attempt is a failed one (Lost), retried as the retry policy
+ * of the index's current attempt (the index was listed queued, running or held), and now, with the queue read after
+ * every submission and the schedd answering, no job of that attempt is there (condor_rm -forcex by someone:
+ * the job leaves at once, and no condor_history lookup follows a set's jobs; a spool lost). The attempt is a failed one (Lost), retried as the retry policy
  * says: submitting the same attempt again would run it twice under one number (found by the simulation,
- * seed 31). An index only queued (idle) when its job went cannot be told from one never submitted, since
- * status lists no queued indices: it is submitted again as the same attempt. Pure.
+ * seeds 31 and 51). A job that goes before any status listed its index (between its submission and the next
+ * status write) cannot be told from one never submitted: that index is submitted again as the same attempt.
+ * Pure.
  */
 import type { TrackedJob } from '../../condor/queue-snapshot.js';
 import type { SetDraft } from './draft.js';
@@ -20,10 +21,8 @@ export const lostMessage = (attempt: number): string =>
 export function loseVanished(d: SetDraft, view: IndexView): void {
   const { obs } = d;
   if (!obs.settled || !obs.state.synced || !obs.state.reachable) return;
-  const seen = [
-    ...ownRanges(d.set.status?.running, view.total),
-    ...ownRanges(d.set.status?.held, view.total),
-  ];
+  const st = d.set.status;
+  const seen = [st?.queued, st?.running, st?.held].flatMap((r) => ownRanges(r, view.total));
   for (const index of seen) {
     if (view.ended[index] !== Ended.No || view.live.has(index)) continue;
     const attempt = (view.records.get(index)?.failedAttempts ?? 0) + 1;

@@ -57,6 +57,12 @@ function step(d: SetDraft): void {
     reason: SetReason.Valid,
     message: 'the spec passed validation',
   });
+  // Before the first read of the queue, no job is known: every index would look pending again and its job
+  // lost (found by the simulation, seed 31). The status stays what it said.
+  if (!d.obs.state.synced) {
+    d.requeue(SetRequeue.Settling);
+    return;
+  }
   const total = totalOf(d.set);
   const view = buildView(d.status, total, d.obs.jobs);
   const cancel = d.set.metadata.annotations?.[A.Cancel];

@@ -21,7 +21,7 @@ import { checkCleanup, checkLiveness, checkMemory, checkStuckRemovals } from './
 import { checkPilotStart, checkTokensLeft, checkTokensRemoved } from './tokens.js';
 import type { Pilot } from '../site/site-model.js';
 import { VC_FINALIZER } from '../../../src/controllers/virtualcluster/reasons.js';
-import { SetWrites, checkSetCleanup, checkSetCommit, checkSetLiveness } from './sets.js';
+import { SetWrites, checkSetCleanup, checkSetLiveness } from './sets.js';
 
 export class Checker implements CondorListener, StoreListener {
   violation: Violation | undefined;
@@ -48,7 +48,7 @@ export class Checker implements CondorListener, StoreListener {
   onCommit(jobs: readonly SimJob[], caller: Caller): void {
     for (const j of jobs) this.ctx.ledger.record(j, this.ctx.now());
     for (const j of jobs) checkCommit(this.ctx, this.report, j, caller);
-    for (const j of jobs) checkSetCommit(this.ctx, this.report, j);
+    for (const j of jobs) this.setWrites.onCommit(j);
   }
 
   onChange(job: SimJob, what: string): void {

@@ -2,8 +2,11 @@
  * The invariants of HPCJobSets (the ones shared with HPCJobs — one live job per attempt, only the leader
  * submits, no attempt after a success, the finalizer after the cleanup, nothing left behind — are checked
  * per index by checks.ts and final.ts):
- * - set-index-submitted-once: an index's attempt is committed once (a spool wipe that destroyed the first
- *   excepted: nobody could know);
+ * - set-index-submitted-once: an index's attempt is not committed again once a status write listed the
+ *   index (queued, running or held) after its job was committed: the operator knew the attempt had a job.
+ *   Excepted: a first job a spool wipe destroyed, and one that left the queue before any status listed its
+ *   index (condor_rm -forcex right after the submission: nothing tells it from a submission that never
+ *   committed; counted);
  * - set-counts-add-up: every status written has counts that add up to its total, the set's size;
  * - set-status-once-per-tick: one replica never writes a set's status three times within
  *   MIN_STATUS_INTERVAL_MS (the reconciler writes at most once per interval counted from the reconcile's
@@ -21,40 +24,49 @@ import {
   type HPCJobSetStatus,
 } from '../../../src/crds/hpcjobset.js';
 import type { KubeObject } from '../../../src/runtime/kube-api.js';
-import { jobIndex, type SimJob } from '../condor/job.js';
+import { jobIndex, jobUid, type SimJob } from '../condor/job.js';
 import { describeJob, refOf } from './checks.js';
 import type { CheckContext, Report } from './context.js';
 import { attemptOf, isLive, succeeded } from './ledger.js';
 
 const sizeOf = (set: HPCJobSet): number => set.spec.count ?? set.spec.items?.length ?? 0;
 
-/** A set's job was committed: its (index, attempt) had no job before, unless a spool wipe destroyed it. */
-export function checkSetCommit(ctx: CheckContext, report: Report, job: SimJob): void {
-  if (jobIndex(job) === undefined) return;
-  const earlier = (ctx.ledger.byAttempt.get(attemptOf(job) ?? '') ?? []).filter(
-    (j) => j !== job && !ctx.ledger.wiped.has(j),
-  );
-  if (earlier.length)
-    report(
-      'set-index-submitted-once',
-      `${describeJob(job)} committed although ${earlier.map(describeJob).join(', ')} was committed for the same index and attempt`,
-    );
-}
-
-/** What status writes of sets must respect; keeps the serve times of each replica's writes of each set. */
+/** What commits and status writes of sets must respect, and what status writes said. */
 export class SetWrites {
   /** The last two status writes (ms) per uid and writer. */
   readonly #last = new Map<string, number[]>();
+  /** When a status write last listed each index (queued, running or held), per set uid. */
+  readonly #listed = new Map<string, Map<number, number>>();
 
   constructor(
     readonly ctx: CheckContext,
     readonly report: Report,
   ) {}
 
+  /** A set's job was committed: see set-index-submitted-once. */
+  onCommit(job: SimJob): void {
+    const index = jobIndex(job);
+    const uid = jobUid(job);
+    if (index === undefined || uid === undefined) return;
+    const listedAt = this.#listed.get(uid)?.get(index) ?? -1;
+    const earlier = (this.ctx.ledger.byAttempt.get(attemptOf(job) ?? '') ?? []).filter(
+      (j) => j !== job && !this.ctx.ledger.wiped.has(j),
+    );
+    if (earlier.length === 0) return;
+    const known = earlier.filter((j) => (this.ctx.ledger.committedAt.get(j) ?? Infinity) <= listedAt);
+    if (known.length === 0)
+      return this.ctx.count('set index submitted again: its job went before a status listed it');
+    this.report(
+      'set-index-submitted-once',
+      `${describeJob(job)} committed although ${known.map(describeJob).join(', ')} was committed for the same index and attempt, and a status listed the index since`,
+    );
+  }
+
   onStatusWrite(before: KubeObject | undefined, after: KubeObject, who: string): void {
     const set = after as HPCJobSet;
     const st = set.status;
     if (!st) return;
+    this.#list(set, st);
     this.#counts(set, st);
     this.#pace(set, who);
     this.#succeeded(set, (before as HPCJobSet | undefined)?.status, st);
@@ -63,6 +75,16 @@ export class SetWrites {
   /** The set is gone: its writes are forgotten. */
   forget(uid: string): void {
     for (const k of this.#last.keys()) if (k.startsWith(`${uid} `)) this.#last.delete(k);
+    this.#listed.delete(uid);
+  }
+
+  #list(set: HPCJobSet, st: HPCJobSetStatus): void {
+    const uid = set.metadata.uid as string;
+    const listed = this.#listed.get(uid) ?? new Map<number, number>();
+    this.#listed.set(uid, listed);
+    const now = this.ctx.now();
+    for (const r of [st.queued, st.running, st.held])
+      for (const i of ownRanges(r, st.total ?? 0)) listed.set(i, now);
   }
 
   #counts(set: HPCJobSet, st: HPCJobSetStatus): void {
@@ -121,7 +143,10 @@ export function checkSetLiveness(ctx: CheckContext, report: Report): void {
     }
     const live = ctx.ledger.queued(o.metadata.uid as string).filter(isLive);
     if (live.length)
-      report('liveness', `hpcjobset ${refOf(o)} is ${st.phase} but ${describeJob(live[0] as SimJob)} is live`);
+      report(
+        'liveness',
+        `hpcjobset ${refOf(o)} is ${st.phase} but ${describeJob(live[0] as SimJob)} is live`,
+      );
   }
 }
 

@@ -21,11 +21,7 @@ export interface SetPlan {
 }
 
 export type SetActionKind =
-  | 'set-suspend'
-  | 'set-unsuspend'
-  | 'set-cancel'
-  | 'set-cancel-indices'
-  | 'set-delete';
+  'set-suspend' | 'set-unsuspend' | 'set-cancel' | 'set-cancel-indices' | 'set-delete';
 
 export interface SetAction {
   at: number;
