@@ -210,7 +210,10 @@ function hpcJobSetControllerOf(
     backends: x.backends,
     files: deps.files,
     defaultTarget: defaultTargetOf(config),
-    settings: { forceRemovalAfterMs: config.forceRemovalAfterSeconds * 1000 },
+    settings: {
+      forceRemovalAfterMs: config.forceRemovalAfterSeconds * 1000,
+      maxOutputBytesCeiling: config.maxOutputBytesCeiling,
+    },
     operatorId: config.operatorId,
     wrapperPath: x.o.wrapperPath,
     maxOutputBytes: config.maxOutputBytes,

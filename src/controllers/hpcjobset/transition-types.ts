@@ -32,6 +32,8 @@ export interface SetSettings {
    * even once acknowledged, and the set's finalizer waits for its last job.
    */
   forceRemovalAfterMs: number;
+  /** --max-output-bytes-ceiling: what the template's workspace.maxOutputBytes may ask for (unset: not checked). */
+  maxOutputBytesCeiling?: number;
 }
 
 export type SetEffect =

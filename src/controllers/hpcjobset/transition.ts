@@ -11,12 +11,13 @@ import {
 } from '../../crds/hpcjobset.js';
 import { SetDraft } from './draft.js';
 import { cleanStale, followLive, forceOutStuck } from './follow.js';
-import { itemsProblem, totalOf } from './index-env.js';
+import { totalOf } from './index-env.js';
 import { Ended, buildView, type IndexView } from './index-view.js';
 import { loseVanished } from './lost.js';
 import { parseRanges } from './ranges.js';
 import { SetActionReason, SetEventReason, SetReason, SetRequeue } from './reasons.js';
 import { submitNext } from './submit.js';
+import { setProblem } from './validate.js';
 import { settlePhase, summarize } from './summary.js';
 import type { SetObservation, SetSettings, SetTransition } from './transition-types.js';
 
@@ -41,7 +42,7 @@ export function transitionSet(
 }
 
 function step(d: SetDraft): void {
-  const problem = itemsProblem(d.set);
+  const problem = setProblem(d.set, d.settings.maxOutputBytesCeiling);
   if (problem) {
     d.cond({ type: C.Accepted, status: 'False', reason: SetReason.InvalidSpec, message: problem });
     d.cond({ type: C.Failed, status: 'True', reason: SetReason.InvalidSpec, message: problem });
