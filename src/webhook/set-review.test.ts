@@ -40,6 +40,22 @@ describe('reviewHPCJobSet', () => {
     ]);
   });
 
+  it("denies an item whose variables, with the template's env, would not fit in a job environment variable", () => {
+    const env = [{ name: 'BIG', value: 'x'.repeat(80 * 1024) }];
+    const large = Object.fromEntries(
+      Array.from({ length: 32 }, (_, k) => [`k${k}`, 'z'.repeat(MAX_ITEM_VALUE)]),
+    );
+    const set = makeHPCJobSet()
+      .items([{ a: '1' }, large])
+      .template({ env })
+      .obj();
+    expect(reviewHPCJobSet(set, undefined, settings).denials).toEqual([
+      expect.stringMatching(
+        /^spec\.items\[1\]: index 1's environment .* at most 122880 fit in a job environment variable$/,
+      ),
+    ]);
+  });
+
   it('judges an update only on what it changes', () => {
     const old = makeHPCJobSet()
       .items([{ 'bad-key': '1' }])

@@ -2,11 +2,13 @@
  * What the validating admission webhook decides about an HPCJobSet, as pure functions (review.ts for the
  * rules every review follows). Its template is judged as an HPCJob's spec is (the same checks, lookups and
  * warnings, field paths under spec.template); then what only a set has and CEL cannot check cheaply: item
- * keys that cannot become HPC_ITEM_<KEY> variables (the controller refuses them too: itemsProblem), and a
+ * keys that cannot become HPC_ITEM_<KEY> variables, an index whose environment or argv would not fit in a
+ * job environment variable (the controller refuses both too: controllers/hpcjobset/validate.ts), and a
  * set so large that its status could carry it past what etcd stores per object (a warning: the set runs
  * until a status write is refused).
  */
 import { itemsProblem, totalOf } from '../controllers/hpcjobset/index-env.js';
+import { indexPayloadProblem } from '../controllers/hpcjobset/index-payload.js';
 import { MAX_INDEX_RECORDS, type HPCJobSet } from '../crds/hpcjobset.js';
 import { sameJson } from '../runtime/kube-api.js';
 import {
@@ -28,7 +30,7 @@ function setProblems(set: HPCJobSet, s: ReviewSettings): string[] {
   const template = jobSpecProblems(set.spec?.template ?? {}, s).map((p) =>
     p.replace(/^spec/, 'spec.template'),
   );
-  const items = itemsProblem(set);
+  const items = itemsProblem(set) ?? indexPayloadProblem(set);
   return items ? [...template, items] : template;
 }
 

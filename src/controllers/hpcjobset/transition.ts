@@ -42,7 +42,9 @@ export function transitionSet(
 }
 
 function step(d: SetDraft): void {
-  const problem = setProblem(d.set, d.settings.maxOutputBytesCeiling);
+  // What is judged (template, count, items) is immutable: a set accepted once stays accepted.
+  const accepted = d.set.status?.conditions?.some((c) => c.type === C.Accepted && c.status === 'True');
+  const problem = accepted ? undefined : setProblem(d.set, d.settings.maxOutputBytesCeiling);
   if (problem) {
     d.cond({ type: C.Accepted, status: 'False', reason: SetReason.InvalidSpec, message: problem });
     d.cond({ type: C.Failed, status: 'True', reason: SetReason.InvalidSpec, message: problem });

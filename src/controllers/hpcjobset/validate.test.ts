@@ -33,4 +33,35 @@ describe('HPCJobSet transition: a template the operator refuses', () => {
       /^spec\.template\.workspace\.maxOutputBytes is 4096; this operator allows at most 1024/,
     );
   });
+
+  it('refuses an index whose environment would not fit in a job environment variable, naming its item', () => {
+    const env = [{ name: 'BIG', value: 'x'.repeat(80 * 1024) }];
+    const large = Object.fromEntries(Array.from({ length: 32 }, (_, k) => [`k${k}`, 'z'.repeat(1024)]));
+    const set = makeHPCJobSet()
+      .items([{ a: '1' }, large])
+      .template({ env })
+      .obj();
+    const t = transitionSet(set, observeSet().obj(), settings);
+    expect(t.status.phase).toBe('Failed');
+    expect(t.status.message).toMatch(/^spec\.items\[1\]: index 1's environment/);
+  });
+
+  it('does not judge a set again once it was accepted (what is judged is immutable)', () => {
+    const set = makeHPCJobSet()
+      .template({ requirements: 'TARGET.Memory >' })
+      .status({
+        conditions: [
+          {
+            type: 'Accepted',
+            status: 'True',
+            reason: 'Valid',
+            message: '',
+            lastTransitionTime: '2026-01-01T00:00:00Z',
+          },
+        ],
+      })
+      .obj();
+    const t = transitionSet(set, observeSet().obj(), settings);
+    expect(t.status.phase).toBe('Running');
+  });
 });
