@@ -67,6 +67,10 @@ export class SetWrites {
     const st = set.status;
     if (!st) return;
     this.#list(set, st);
+    const lost = (x: HPCJobSetStatus | undefined) =>
+      (x?.indexRecords ?? []).filter((r) => r.failureCategory === 'Lost').length;
+    if (lost(st) > lost((before as HPCJobSet | undefined)?.status))
+      this.ctx.count('set index attempts declared Lost');
     this.#counts(set, st);
     this.#pace(set, who);
     this.#succeeded(set, (before as HPCJobSet | undefined)?.status, st);
