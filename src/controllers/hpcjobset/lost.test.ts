@@ -37,6 +37,7 @@ describe('HPCJobSet transition: an attempt whose job left the queue unseen', () 
       expect.objectContaining({ index: 2, failedAttempts: 1, failureCategory: 'Lost' }),
     ]);
     expect(t.status.indexRecords?.[0]?.nextRetryTime).toBeDefined();
+    expect(t.status.indexRecords?.[0]).not.toHaveProperty('jobId');
     expect(t.status.counts).toMatchObject({ running: 1, pending: 2 });
     // After the backoff: attempt 2 of both.
     const later = run(

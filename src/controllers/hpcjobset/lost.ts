@@ -37,5 +37,8 @@ export function loseVanished(d: SetDraft, view: IndexView): void {
       acked: false,
     };
     failed(d, view, index, job, { category: 'Lost' }, lostMessage(attempt));
+    // No id to show: the record has none rather than an empty one.
+    const r = view.records.get(index);
+    if (r?.jobId === '') delete r.jobId;
   }
 }
