@@ -75,6 +75,8 @@ async function perform(
       return submit(set, e.entries, backend, deps);
     case 'remove':
       return backend.remove(e.target, e.reason);
+    case 'discard':
+      return backend.discard(e.target, e.reason);
     case 'hold':
       return backend.hold(e.job, e.reason);
     case 'release':
