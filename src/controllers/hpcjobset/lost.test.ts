@@ -84,6 +84,8 @@ describe('HPCJobSet transition: an attempt whose job left the queue unseen', () 
       const t = run(set, obs);
       expect(submitted(t.afterWrite)).toEqual([]);
       expect(t.status.indexRecords).toBeUndefined();
+      // Nor forgotten meanwhile (seed 1600: the next status said pending, and the index ran again as attempt 1).
+      expect(t.status).toMatchObject({ counts: set.status?.counts, running: '0-1', held: '2' });
     }
   });
 
