@@ -18,13 +18,20 @@ import { ownRanges } from './ranges.js';
 export const lostMessage = (attempt: number): string =>
   `the job of attempt ${attempt} left the queue without the operator seeing it end (removed with condor_rm -forcex, or lost with the schedd's spool)`;
 
-export function loseVanished(d: SetDraft, view: IndexView): void {
+/**
+ * Fails the attempts whose job vanished; false when some vanished and this observation cannot tell (the
+ * schedd away, a submission not settled): then the caller keeps the status as it was, since writing those
+ * indices pending would forget that they had a job (found by the simulation, seed 1600).
+ */
+export function loseVanished(d: SetDraft, view: IndexView): boolean {
   const { obs } = d;
-  if (!obs.settled || !obs.state.synced || !obs.state.reachable) return;
   const st = d.set.status;
-  const seen = [st?.queued, st?.running, st?.held].flatMap((r) => ownRanges(r, view.total));
-  for (const index of seen) {
-    if (view.ended[index] !== Ended.No || view.live.has(index)) continue;
+  const vanished = [st?.queued, st?.running, st?.held]
+    .flatMap((r) => ownRanges(r, view.total))
+    .filter((index) => view.ended[index] === Ended.No && !view.live.has(index));
+  if (vanished.length === 0) return true;
+  if (!obs.settled || !obs.state.synced || !obs.state.reachable) return false;
+  for (const index of vanished) {
     const attempt = (view.records.get(index)?.failedAttempts ?? 0) + 1;
     // What is known of the vanished job: its index and attempt (its id is not kept in status).
     const job: TrackedJob = {
@@ -41,4 +48,5 @@ export function loseVanished(d: SetDraft, view: IndexView): void {
     const r = view.records.get(index);
     if (r?.jobId === '') delete r.jobId;
   }
+  return true;
 }

@@ -73,7 +73,10 @@ function step(d: SetDraft): void {
   if (cancel && cancel !== d.status.cancelToken) cancelSet(d, view, cancel);
   else {
     cancelIndices(d, view);
-    loseVanished(d, view);
+    if (!loseVanished(d, view)) {
+      d.requeue(SetRequeue.Settling);
+      return;
+    }
     followLive(d, view);
     cleanStale(d, view, SetActionReason.attemptEnded('superseded'));
     submitNext(d, view);
