@@ -219,7 +219,6 @@ describe('denials and warnings, through kubectl', () => {
 
   it.each(denials)('denies %s: apply --dry-run=server and create say the same', (_, obj, message) => {
     const dry = kubectl(['apply', '--dry-run=server', '-f', '-'], obj);
-    if (process.env.SHOW_KUBECTL) process.stderr.write(`\n$ kubectl apply --dry-run=server -f -\n${dry.stderr}`);
     expect(dry.status).not.toBe(0);
     expect(dry.stderr).toContain(message);
     const created = kubectl(['create', '-f', '-'], obj);
