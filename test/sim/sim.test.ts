@@ -19,8 +19,8 @@ describe('simulation', () => {
     expect(failed).toEqual([]);
   });
 
-  it('seeds that found HPCJobSet bugs beyond that range stay clean (51: an idle index removed, submitted again as the same attempt)', async () => {
-    for (const seed of [51]) {
+  it('seeds that found HPCJobSet bugs beyond that range stay clean (51, 1600: an idle index removed, submitted again as the same attempt)', async () => {
+    for (const seed of [51, 1600]) {
       const r = await runSeed(seed);
       expect({ seed, violation: r.violation }).toEqual({ seed, violation: undefined });
     }
