@@ -206,6 +206,7 @@ function hpcJobSetControllerOf(
     random: deps.random,
     log: deps.log,
     metrics: all.runtime,
+    setMetrics: all.hpcJobSets,
     hpcJobSets: manager.informer(deps.hpcJobSets),
     writer: countedWriter(deps.hpcJobSetWriter, kubeWritesOf(all.runtime, HPCJOBSET_PLURAL)),
     recorder: recorderFor(deps, all.runtime, 'hpc.scailfin.io/hpcjobset-controller'),
@@ -215,6 +216,7 @@ function hpcJobSetControllerOf(
     settings: {
       forceRemovalAfterMs: config.forceRemovalAfterSeconds * 1000,
       outputFetchTimeoutMs: config.outputFetchTimeoutSeconds * 1000,
+      maxOutputBytesCeiling: config.maxOutputBytesCeiling,
     },
     operatorId: config.operatorId,
     wrapperPath: x.o.wrapperPath,

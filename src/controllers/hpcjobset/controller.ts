@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { SchedulerBackends } from '../../condor/backend.js';
 import type { ScheddTarget } from '../../condor/schedd-api.js';
 import type { HPCJobSet } from '../../crds/hpcjobset.js';
-import type { Clock, Random } from '../../runtime/clock.js';
+import { every, type Clock, type Random } from '../../runtime/clock.js';
 import { Controller } from '../../runtime/controller.js';
 import type { Recorder } from '../../runtime/event-types.js';
 import { objectKey, type Informer } from '../../runtime/informer.js';
@@ -14,15 +14,20 @@ import type { ObjectWriter } from '../../runtime/kube-api.js';
 import type { Manager } from '../../runtime/manager.js';
 import type { Metrics } from '../../runtime/metrics.js';
 import type { AttemptFiles } from '../hpcjob/attempt-files.js';
+import type { HPCJobSetMetrics } from './metrics.js';
 import { HPCJobSetReconciler } from './reconciler.js';
 import { SET_REF_PREFIX } from './set-jobs.js';
 import type { SetSettings } from './transition-types.js';
+
+/** How often the hpc_hpcjobsets and hpc_hpcjobset_indices gauges are recounted from the cache. */
+const GAUGE_MS = 5000;
 
 export interface HPCJobSetControllerDeps {
   clock: Clock;
   random: Random;
   log: Logger;
   metrics: Metrics;
+  setMetrics: HPCJobSetMetrics;
   hpcJobSets: Informer<HPCJobSet>;
   writer: ObjectWriter;
   recorder: Recorder;
@@ -37,7 +42,7 @@ export interface HPCJobSetControllerDeps {
 }
 
 export function setupHPCJobSetController(mgr: Manager, d: HPCJobSetControllerDeps): Controller {
-  const reconciler = new HPCJobSetReconciler({ ...d, sets: d.hpcJobSets });
+  const reconciler = new HPCJobSetReconciler({ ...d, sets: d.hpcJobSets, metrics: d.setMetrics });
   const controller = new Controller({
     name: 'hpcjobset',
     reconcile: (key, ctx) => reconciler.reconcile(key, ctx),
@@ -48,6 +53,18 @@ export function setupHPCJobSetController(mgr: Manager, d: HPCJobSetControllerDep
   });
   d.hpcJobSets.on((_type, set) => controller.queue.add(objectKey(set)));
   mgr.add(controller);
+  // On every replica, leader or not: the gauges say what the cache holds.
+  let gauge: { cancel(): void } | undefined;
+  mgr.add(
+    {
+      name: 'hpcjobset-gauges',
+      start: () => {
+        gauge = every(d.clock, GAUGE_MS, () => d.setMetrics.count(d.hpcJobSets.list()));
+      },
+      stop: async () => gauge?.cancel(),
+    },
+    { leaderOnly: false },
+  );
   return controller;
 }
 

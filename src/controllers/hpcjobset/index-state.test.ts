@@ -26,6 +26,13 @@ describe("indexWhere: an index's state from the set's status", () => {
     expect(hasEnded(indexWhere(status, 2))).toBe(false);
   });
 
+  it('an index on the queued list is queued; on no list, pending or what cut lists leave possible', () => {
+    const queued = { counts: { ...counts, queued: 2, pending: 1 }, queued: '3-4' };
+    expect(indexWhere(queued, 4).states).toEqual(['queued']);
+    expect(indexWhere(queued, 0).states).toEqual(['pending']);
+    expect(indexWhere({ ...queued, queued: '3,...' }, 0).states).toEqual(['queued', 'pending']);
+  });
+
   it('an index on no list is what the counts leave possible, and a backing-off one is pending', () => {
     const both = { ...counts, queued: 2, pending: 3 };
     expect(indexWhere({ counts: both, running: '0' }, 4).states).toEqual(['queued', 'pending']);

@@ -1,8 +1,9 @@
 /**
  * Where one index of an HPCJobSet stands, read from its status alone (pure): the ended lists (succeeded,
- * failed, cancelled) are never cut, so an index on one of them is known exactly; running and held are lists
- * that may be cut (",..."), and queued and pending are counts only. So an index on no list is one of the
- * states its counts leave possible, and this says which ones rather than guess. Shared by the live-logs
+ * failed, cancelled) are never cut, so an index on one of them is known exactly; queued, running and held are
+ * lists that may be cut (",..."), and pending is a count only. So an index on no list is one of the states
+ * its counts and cut lists leave possible, and this says which ones rather than guess (a status written
+ * before the queued list existed has only its count). Shared by the live-logs
  * route and `kubectl hpc status|describe|logs hpcjobset/NAME --index N`.
  */
 import type { HPCJobSetStatus, IndexRecord, IndexState } from '../../crds/hpcjobset.js';
@@ -48,12 +49,12 @@ export function indexWhere(status: HPCJobSetStatus | undefined, index: number): 
   const s = status ?? {};
   const record = s.indexRecords?.find((r) => r.index === index);
   const base = { failedAttempts: record?.failedAttempts ?? 0, ...(record ? { record } : {}) };
-  for (const state of ['succeeded', 'failed', 'cancelled', 'running', 'held'] as const)
+  for (const state of ['succeeded', 'failed', 'cancelled', 'queued', 'running', 'held'] as const)
     if (rangesInclude(s[state], index)) return { ...base, states: [state] };
   // Backing off before its next attempt: not in HTCondor (nextRetryTime goes once the retry is submitted).
   if (record?.nextRetryTime) return { ...base, states: ['pending'] };
   const states: IndexState[] = [];
-  if ((s.counts?.queued ?? 0) > 0) states.push('queued');
+  if (cut(s.queued) || ((s.counts?.queued ?? 0) > 0 && !s.queued)) states.push('queued');
   if ((s.counts?.pending ?? 0) > 0 || !s.counts) states.push('pending');
   if (cut(s.running)) states.push('running');
   if (cut(s.held)) states.push('held');

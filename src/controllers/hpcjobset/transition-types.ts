@@ -40,6 +40,8 @@ export interface SetSettings {
    * --output-fetch-timeout-seconds, as for HPCJobs): its outcome is recorded without its output.
    */
   outputFetchTimeoutMs: number;
+  /** --max-output-bytes-ceiling: what the template's workspace.maxOutputBytes may ask for (unset: not checked). */
+  maxOutputBytesCeiling?: number;
 }
 
 export type SetEffect =
