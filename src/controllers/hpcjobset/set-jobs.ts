@@ -43,7 +43,7 @@ export interface IndexAttempt {
 export function buildSetJobs(
   set: HPCJobSet,
   entries: readonly IndexAttempt[],
-  o: Omit<DescriptionOptions, 'virtualCluster' | 'walltimeNeededSeconds' | 'memoryMiB'>,
+  o: Omit<DescriptionOptions, 'memoryMiB'>,
 ): SubmitJob[] {
   const base = buildSubmitJob(filesJob(set), 1, o);
   const ref = setRef(set);
