@@ -138,7 +138,9 @@ export function buildOperator(config: OperatorConfig, deps: OperatorDeps, o: Bui
     backends,
   });
   late.controller = hpcJobController;
-  late.sets = hpcJobSets && hpcJobSetControllerOf(manager, deps, { config, o, all, backends, hpcJobSets, virtualClusters });
+  late.sets =
+    hpcJobSets &&
+    hpcJobSetControllerOf(manager, deps, { config, o, all, backends, hpcJobSets, virtualClusters });
   setupVirtualClusters(manager, deps, { config, o, all, hpcJobs, hpcJobSets, virtualClusters, condor });
   return {
     log: deps.log,

@@ -24,7 +24,12 @@ import type { SetSettings, SubmitPlacement } from './transition-types.js';
 type VirtualClusterView = VirtualCluster | 'missing' | undefined;
 
 /** Where a new index of the set would go now, or why nowhere (the HPCJob's rules, for the template). */
-export function setPlacement(set: HPCJobSet, vc: VirtualClusterView, settings: SetSettings, now: number): NewPlacement {
+export function setPlacement(
+  set: HPCJobSet,
+  vc: VirtualClusterView,
+  settings: SetSettings,
+  now: number,
+): NewPlacement {
   return placementForNew(filesJob(set), vc, settings, now);
 }
 

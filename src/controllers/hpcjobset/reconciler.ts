@@ -43,7 +43,12 @@ export class HPCJobSetReconciler {
     const vc = this.#virtualCluster(set);
     const target = setTarget(set, vc, this.deps.settings, now);
     const backend = target && this.deps.backends.for(target);
-    const obs: SetObservation = { now, jitter: this.deps.random(), virtualCluster: vc, ...scheddView(backend, uid) };
+    const obs: SetObservation = {
+      now,
+      jitter: this.deps.random(),
+      virtualCluster: vc,
+      ...scheddView(backend, uid),
+    };
     const t = transitionSet(set, obs, this.deps.settings);
     const done = await executeSet(set, t, backend, this.deps, ctx.log);
     if (done === 'gone' || t.afterWrite.some((e) => e.kind === 'removeFinalizer'))

@@ -66,4 +66,22 @@ describe("an HPCJobSet's jobs", () => {
     expect(job!.commands.output).toEqual({ kind: 'string', value: 'hpc-2.stdout' });
     expect(job!.commands.batch_name).toEqual({ kind: 'string', value: 'ns/sweep' });
   });
+
+  it('on a VirtualCluster run only on its pilots, and only where an index has the time it needs', () => {
+    const set = makeHPCJobSet()
+      .template({ virtualClusterRef: { name: 'vc' } })
+      .obj();
+    const entries = [{ index: 0, attempt: 1 }];
+    const [job] = buildSetJobs(set, entries, {
+      ...opts,
+      virtualCluster: 'ns/vc',
+      walltimeNeededSeconds: 1260,
+    });
+    expect(job!.attributes).toMatchObject({ HPCVirtualCluster: 'ns/vc', HPCWalltimeNeeded: 1260 });
+    const requirements = renderSubmitDescriptions([job!])[0]!.description;
+    expect(requirements).toContain('TARGET.VirtualCluster =?= MY.HPCVirtualCluster');
+    expect(requirements).toContain('TARGET.HPCPilotEnd - time() >= MY.HPCWalltimeNeeded');
+    const [plain] = buildSetJobs(makeHPCJobSet().obj(), entries, opts);
+    expect(plain!.attributes.HPCVirtualCluster).toBeNull();
+  });
 });
