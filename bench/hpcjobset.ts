@@ -6,15 +6,15 @@
  *
  * One HPCJobSet of N indices whose jobs never match a slot (they stay queued: submission and tracking only),
  * against the floor measured in the same run: one condor_submit of the same N-proc description (the jobs the
- * operator would make, rendered by the same code) on the same schedd. Targets (issue 15): the set submitted
+ * operator would make, rendered by the same code, timed from the rendered text) on the same schedd. Targets (issue 15): the set submitted
  * (every index seen queued) within 2x of the floor; operator peak RSS at most 300 MiB; its status written at
  * most once per tracker tick (MIN_STATUS_INTERVAL_MS apart); and the status object's size.
  */
 import * as k8s from '@kubernetes/client-node';
 import { jobIdsOf } from '../src/condor/parse.js';
-import { classAdLiteral, renderSubmitDescriptions } from '../src/condor/submit-description.js';
+import { classAdLiteral, renderSubmitTable } from '../src/condor/submit-description.js';
 import { MIN_STATUS_INTERVAL_MS } from '../src/controllers/hpcjobset/reasons.js';
-import { buildSetJobs } from '../src/controllers/hpcjobset/set-jobs.js';
+import { buildSetTable } from '../src/controllers/hpcjobset/set-jobs.js';
 import type { HPCJobSet } from '../src/crds/hpcjobset.js';
 import { createNamespace, deleteNamespace, installCRDs } from '../test/support/stack/kube.js';
 import { REPO, uniqueName, waitFor } from '../test/support/stack/stack.js';
@@ -31,15 +31,13 @@ async function floorSeconds(ns: string, n: number): Promise<number> {
     spec: { count: n, template: TEMPLATE },
   } as unknown as HPCJobSet;
   const entries = Array.from({ length: n }, (_, index) => ({ index, attempt: 1 }));
-  const jobs = buildSetJobs(set, entries, {
+  const table = buildSetTable(set, entries, {
     operatorId: tag,
     wrapperPath: `${REPO}/wrapper/hpc-wrapper.sh`,
     attemptDir: '/tmp',
   });
-  const [batch, ...more] = renderSubmitDescriptions(jobs);
-  if (more.length > 0) throw new Error('the set did not render as one description');
   const t = Date.now();
-  const ids = jobIdsOf(await sd.submit(batch!.description, { cwd: '/tmp' }));
+  const ids = jobIdsOf(await sd.submit(renderSubmitTable(table), { cwd: '/tmp', procs: n }));
   const seconds = (Date.now() - t) / 1000;
   if (ids.length !== n) throw new Error(`the floor submitted ${ids.length} jobs, not ${n}`);
   const mine = `HPCOperator == ${classAdLiteral(tag)}`;

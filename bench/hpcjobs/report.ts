@@ -14,6 +14,7 @@ const HEAD = [
   'create→Submitted',
   '(a) schedd own',
   '(b) API writes',
+  '(d) API creates+writes',
   'condor_submit',
   'condor_q/min',
   'history/min',
@@ -42,11 +43,12 @@ export function reportThroughput(rows: Row[]): void {
 
 function rowCells(r: Row): (string | number)[] {
   return [
-    r.n,
+    r.withFinalizer ? `${r.n} (finalizer)` : r.n,
     `${f(r.createSeconds)} s`,
     `${f(r.createToSubmittedSeconds)} s`,
     `${f(r.scheddOwnSeconds, 2)} s`,
     `${f(r.apiWritesSeconds)} s`,
+    `${f(r.createAndWriteSeconds)} s`,
     `${r.condorSubmits} (+${r.adoptQueries} adopt checks)`,
     f(r.trackQueriesPerMinute, 0),
     f(r.historyPerMinute, 0),
@@ -112,6 +114,7 @@ function reportTargets(rows: Row[]): void {
       : '',
   );
   reportMassChanges(rows);
+  reportTwentyThousand(rows.find((r) => r.n === 20_000));
   check(
     'operator peak RSS <= 300 MB at 5,000 HPCJobs',
     t5000 && t5000.peakRssMiB * 1.048576 <= 300,
@@ -123,6 +126,29 @@ function reportTargets(rows: Row[]): void {
     // One size alone says nothing about N.
     perMinute.length > 1 ? Math.max(...perMinute) - Math.min(...perMinute) <= 5 : undefined,
     rows.map((r) => `N=${r.n}: ${f(r.trackQueriesPerMinute, 0)}/min`).join(', '),
+  );
+}
+
+/** Issue 15's targets at N = 20,000, each against its floor measured in the same run. */
+function reportTwentyThousand(r: Row | undefined): void {
+  const ratio = (x: number, floor: number) => `${f(x)} s vs ${f(floor)} s (${f(x / floor, 2)}x)`;
+  check(
+    'N=20,000 create → all Submitted within 1.5x of (d) the same creates plus one status write each',
+    r && r.createToSubmittedSeconds <= 1.5 * r.createAndWriteSeconds,
+    r ? ratio(r.createToSubmittedSeconds, r.createAndWriteSeconds) : '',
+  );
+  for (const key of ['hold', 'release'] as const) {
+    const p99 = r ? percentile(r.latency.all[key], 99) : NaN;
+    check(
+      `N=20,000 all changed at once (${key}): p99 within 1.2x of (b) 20,000 status writes`,
+      r && p99 <= 1.2 * r.apiWritesSeconds,
+      r ? ratio(p99, r.apiWritesSeconds) : '',
+    );
+  }
+  check(
+    'operator peak RSS <= 500 MB at 20,000 HPCJobs',
+    r && r.peakRssMiB * 1.048576 <= 500,
+    r ? `${f(r.peakRssMiB * 1.048576, 0)} MB` : '',
   );
 }
 

@@ -17,7 +17,13 @@ import {
   usage,
   type PhaseWatch,
 } from './cluster.js';
-import { apiWritesFloor, perJobStrategy, scheddOwnLimit, type PerJob } from './floors.js';
+import {
+  apiWritesFloor,
+  createAndWriteFloor,
+  perJobStrategy,
+  scheddOwnLimit,
+  type PerJob,
+} from './floors.js';
 import { writesPerJob, type WritesByKind } from './writes.js';
 
 export interface Latency {
@@ -27,6 +33,8 @@ export interface Latency {
 
 export interface Row {
   n: number;
+  /** Created with the operator's finalizer in the manifest (as the REANA backend does), or without. */
+  withFinalizer: boolean;
   createSeconds: number;
   createToSubmittedSeconds: number;
   condorSubmits: number;
@@ -46,13 +54,15 @@ export interface Row {
   allWrites: WritesByKind;
   scheddOwnSeconds: number;
   apiWritesSeconds: number;
+  /** (d) The API server alone: the same N creates plus one status write each. */
+  createAndWriteSeconds: number;
   perJob?: PerJob;
 }
 
 /** job-0 … job-99: the jobs of the 100-job slice, by HPCJobRef (namespace/name). */
 const SLICE_CONSTRAINT = 'regexp("/job-[0-9][0-9]?$", HPCJobRef)';
 const SLICE = Array.from({ length: 100 }, (_, i) => `job-${i}`);
-/** Created the way `kubectl apply` does: without the finalizer (the operator adds it). */
+/** What every benchmark HPCJob runs (the finalizer, or not, is the run's choice). */
 const SPEC = {
   command: ['/bin/true'],
   requirements: NEVER,
@@ -60,7 +70,11 @@ const SPEC = {
   retryPolicy: { backoff: { initial: '1h' }, rules: [{ onHoldCodes: [1], action: 'release' }] },
 };
 
-export async function runThroughput(n: number): Promise<Row> {
+/**
+ * One run of N HPCJobs. `withFinalizer`: created with the operator's finalizer (as the REANA backend creates
+ * them) instead of the way `kubectl apply` does (the operator then adds it: one write more per HPCJob).
+ */
+export async function runThroughput(n: number, withFinalizer = false): Promise<Row> {
   const ns = uniqueName(`bench-${n}`);
   await createNamespace(kc, ns);
   const op = await startOperator(ns);
@@ -68,7 +82,7 @@ export async function runThroughput(n: number): Promise<Row> {
   const names = Array.from({ length: n }, (_, i) => `job-${i}`);
   try {
     const m0 = await op.metrics();
-    const submitted = await submitAll(ns, names, watch);
+    const submitted = await submitAll(ns, names, watch, withFinalizer);
     const m1 = await op.metrics();
     const tracking = await quietMinute(op);
     const slice = await changeStates(
@@ -81,8 +95,11 @@ export async function runThroughput(n: number): Promise<Row> {
     const m3 = await op.metrics();
     const apiWritesSeconds = await apiWritesFloor(ns, names);
     const floors = await cleanupAndFloors(ns, names, n);
+    const createAndWriteSeconds = await floorInOwnNamespace(ns, names);
     return {
       n,
+      withFinalizer,
+      createAndWriteSeconds,
       ...submitted,
       ...tracking,
       ...(await condorAndMemory(op, m3)),
@@ -102,9 +119,9 @@ export async function runThroughput(n: number): Promise<Row> {
 }
 
 /** Creates the HPCJobs and waits until every one was seen Queued. */
-async function submitAll(ns: string, names: string[], watch: PhaseWatch) {
+async function submitAll(ns: string, names: string[], watch: PhaseWatch, withFinalizer: boolean) {
   const t0 = Date.now();
-  await createHPCJobs(ns, names, SPEC, false);
+  await createHPCJobs(ns, names, SPEC, withFinalizer);
   const createSeconds = (Date.now() - t0) / 1000;
   const queued = (x: string) => watch.seen.get(x)?.has('Queued');
   await waitFor(`${names.length} HPCJobs Queued`, () => names.every(queued), 1_800_000, 500);
@@ -171,13 +188,28 @@ async function condorAndMemory(op: OperatorProcess, m: Map<string, number>) {
   };
 }
 
+/**
+ * (d) in a namespace of its own that no operator watches, deleted after. Created without the finalizer even
+ * when the run had it: a create costs the same with one more string in it, and without an operator nothing
+ * would take it off again.
+ */
+async function floorInOwnNamespace(ns: string, names: string[]): Promise<number> {
+  const floorNs = `${ns}-api`;
+  await createNamespace(kc, floorNs);
+  try {
+    return await createAndWriteFloor(floorNs, names);
+  } finally {
+    await deleteNamespace(kc, floorNs);
+  }
+}
+
 /** Clean up through the operator (finalizers remove the jobs), then measure the schedd's own limit. */
 async function cleanupAndFloors(ns: string, names: string[], n: number) {
   await deleteHPCJobs(ns, names);
   await waitFor(
     'the queue to be empty of the benchmark',
     async () => (await sd.query(`HPCOperator == "${ns}"`, ['JobStatus'])).length === 0,
-    600_000,
+    1_800_000,
     1000,
   );
   const scheddOwnSeconds = await scheddOwnLimit(n, ns);

@@ -19,7 +19,7 @@ import type {
   ScheddApi,
   ScheddTarget,
 } from './schedd-api.js';
-import type { SubmitJob } from './submit-description.js';
+import type { SubmitJob, SubmitTable } from './submit-description.js';
 import type { JobAd } from './parse.js';
 import type { MatchAnalysis } from './match-analysis.js';
 
@@ -96,6 +96,10 @@ class LanedSchedd implements ScheddApi {
 
   submit(jobs: readonly SubmitJob[]): Promise<string[]> {
     return this.#run('submit', () => this.inner.submit(jobs));
+  }
+
+  submitTable(table: SubmitTable): Promise<string[]> {
+    return this.#run('submit', () => this.inner.submitTable(table));
   }
   query(sel: JobSelector, attributes: readonly string[], purpose: CallPurpose): Promise<JobAd[]> {
     // The adoption check runs right before a submission, in the submission's lane.

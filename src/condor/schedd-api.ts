@@ -10,7 +10,7 @@
  */
 import type { MatchAnalysis } from './match-analysis.js';
 import type { JobAd } from './parse.js';
-import type { SubmitJob } from './submit-description.js';
+import type { SubmitJob, SubmitTable } from './submit-description.js';
 
 /** Where a schedd is: its name in the collector and the collector (pool); both empty: the local default. */
 export interface ScheddTarget {
@@ -69,6 +69,8 @@ export interface ScheddApi {
    * A timeout does not mean nothing was committed: the caller looks for the jobs before submitting again.
    */
   submit(jobs: readonly SubmitJob[]): Promise<string[]>;
+  /** Submits the procs of `table` as one cluster, like submit (an HPCJobSet's indices: no job object each). */
+  submitTable(table: SubmitTable): Promise<string[]>;
   /** The queue's jobs that match, projected to `attributes` (ClusterId and ProcId always). */
   query(sel: JobSelector, attributes: readonly string[], purpose: CallPurpose): Promise<JobAd[]>;
   /** Jobs that left the queue, newest first, at most `limit`. */

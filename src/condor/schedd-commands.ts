@@ -14,6 +14,17 @@ import { classAdLiteral } from './submit-description.js';
 /** The tools that act on jobs. */
 export type JobTool = 'condor_rm' | 'condor_hold' | 'condor_release';
 
+const SUBMIT_TIMEOUT_MS = 120_000;
+const SUBMIT_TIMEOUT_PER_PROC_MS = 5;
+
+/**
+ * How long one condor_submit may take: two minutes, and more for a large cluster (an HPCJobSet of 100,000
+ * indices takes the local schedd minutes to commit; a timeout would leave the set waiting for a read of the
+ * queue to learn what was committed).
+ */
+export function submitTimeoutMs(procs: number): number {
+  return Math.max(SUBMIT_TIMEOUT_MS, procs * SUBMIT_TIMEOUT_PER_PROC_MS);
+}
 export class ScheddCommands {
   constructor(
     readonly cli: CondorCli,
@@ -47,16 +58,19 @@ export class ScheddCommands {
   }
 
   /**
-   * Submits a description read from stdin. `spool` uploads the executable and inputs to the schedd, which is
+   * Submits a description read from stdin (of `procs` jobs, for its timeout). `spool` uploads the executable and inputs to the schedd, which is
    * what a remote operator needs (its files are not on the access point).
    */
-  async submit(description: string, o: { spool?: boolean; cwd?: string } = {}): Promise<SubmittedRange[]> {
+  async submit(
+    description: string,
+    o: { spool?: boolean; cwd?: string; procs?: number } = {},
+  ): Promise<SubmittedRange[]> {
     const args = ['-terse'];
     if (o.spool !== false) args.push('-spool');
     args.push('-');
     const r = await this.#run('condor_submit', args, {
       input: description,
-      timeoutMs: 120_000,
+      timeoutMs: submitTimeoutMs(o.procs ?? 1),
       cwd: o.cwd,
       purpose: 'submit',
     });

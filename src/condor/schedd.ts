@@ -8,7 +8,13 @@ import type { JobAd } from './parse.js';
 import type { CondorCli } from './cli.js';
 import type { CallPurpose, JobAction, JobRef, JobSelector, ScheddApi, ScheddTarget } from './schedd-api.js';
 import { ScheddCommands, type JobTool } from './schedd-commands.js';
-import { classAdLiteral, renderSubmitDescription, type SubmitJob } from './submit-description.js';
+import {
+  classAdLiteral,
+  renderSubmitDescription,
+  renderSubmitTable,
+  type SubmitJob,
+  type SubmitTable,
+} from './submit-description.js';
 import { Tag } from './tags.js';
 
 const TOOL: Record<JobAction, JobTool> = {
@@ -54,7 +60,15 @@ export class ScheddClient implements ScheddApi {
   }
 
   async submit(jobs: readonly SubmitJob[]): Promise<string[]> {
-    return jobIdsOf(await this.commands.submit(renderSubmitDescription(jobs), { cwd: this.#cwd }));
+    return jobIdsOf(
+      await this.commands.submit(renderSubmitDescription(jobs), { cwd: this.#cwd, procs: jobs.length }),
+    );
+  }
+
+  async submitTable(table: SubmitTable): Promise<string[]> {
+    return jobIdsOf(
+      await this.commands.submit(renderSubmitTable(table), { cwd: this.#cwd, procs: table.size }),
+    );
   }
 
   query(sel: JobSelector, attributes: readonly string[], purpose: CallPurpose): Promise<JobAd[]> {

@@ -10,14 +10,15 @@ import type { Clock } from '../runtime/clock.js';
 import { CondorError } from './errors.js';
 import type { CondorMetrics } from './metrics.js';
 import type { ScheddApi } from './schedd-api.js';
-import { SubmitDescriptionError, type SubmitJob } from './submit-description.js';
+import { SubmitDescriptionError, type SubmitTable } from './submit-description.js';
 
 export interface SetSubmitRequest {
   /** metadata.uid of the HPCJobSet (the HPCJobUID of its jobs). */
   uid: string;
   /** What the controller is told when the request finished. */
   ref: string;
-  jobs: SubmitJob[];
+  /** The indices, one proc each. */
+  table: SubmitTable;
 }
 
 export type SetSubmitOutcome =
@@ -95,14 +96,14 @@ export class SetSubmitter {
           '',
           'not the leader: not submitting',
         );
-      const jobIds = await this.#api.submit(req.jobs);
-      if (jobIds.length !== req.jobs.length)
+      const jobIds = await this.#api.submitTable(req.table);
+      if (jobIds.length !== req.table.size)
         throw new CondorError(
           'failed',
           'condor_submit',
           0,
           '',
-          `made ${jobIds.length} jobs for ${req.jobs.length}`,
+          `made ${jobIds.length} jobs for ${req.table.size}`,
         );
       this.#o.metrics?.submitBatchSize.observe({ schedd: this.#api.label }, jobIds.length);
       this.#o.log.info(
@@ -126,7 +127,7 @@ export class SetSubmitter {
     // Before anyone hears of it: a read of the queue must begin after this to settle the set.
     this.#lastEnded.set(req.uid, this.#o.clock.now());
     const result = outcome.state === 'submitted' ? 'submitted' : 'failed';
-    this.#o.metrics?.submissions.inc({ schedd: this.#api.label, result }, req.jobs.length);
+    this.#o.metrics?.submissions.inc({ schedd: this.#api.label, result }, req.table.size);
     this.#o.onDone(req.ref);
   }
 }

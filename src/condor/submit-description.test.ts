@@ -5,8 +5,10 @@ import {
   expr,
   renderSubmitDescription,
   renderSubmitDescriptions,
+  renderSubmitTable,
   s,
   type SubmitJob,
+  type SubmitTable,
 } from './submit-description.js';
 
 /** Values that try to break out of their line, quote or macro. */
@@ -251,6 +253,62 @@ describe('renderSubmitDescriptions', () => {
 
   it('refuses an empty batch', () => {
     expect(() => renderSubmitDescriptions([])).toThrow(/nothing to submit/);
+  });
+});
+
+describe('renderSubmitTable', () => {
+  const table = (rows: (string | number)[][]): SubmitTable => ({
+    template: job({ attributes: { HPCJobRef: 'set' }, commands: { executable: s.string('/bin/true') } }),
+    columns: ['cmd:output', 'env:HPC_ENV', 'attr:HPCJobSetIndex'],
+    size: rows.length,
+    row: (i) => rows[i] as (string | number)[],
+  });
+
+  it('writes the template once and a row of values per proc', () => {
+    expect(
+      lines(
+        renderSubmitTable(
+          table([
+            ['o0', 'aGk=', 0],
+            ['o1', 'aGk.=', 1],
+          ]),
+        ),
+      ),
+    ).toEqual([
+      'executable = /bin/true',
+      'output = $(HPCV0)',
+      'MY.HPCJobRef = "set"',
+      'MY.HPCJobSetIndex = $(HPCV2)',
+      'environment = "HPC_ENV=$(HPCV1)"',
+      'queue HPCV0,HPCV1,HPCV2 from (',
+      "o0,'aGk=',0",
+      "o1,'aGk.=',1",
+      ')',
+    ]);
+  });
+
+  it('refuses a row value that cannot sit in a row, naming the column and the row', () => {
+    // HTCondor splits rows at commas and blanks and expands macros in them: such values go base64.
+    const unsafe = ['with space', 'a,b', 'tab\there', '$', 'back\\slash', '#x', 'ünïcödé', 'sep\u2028line'];
+    for (const bad of [...unsafe, ...LINE_BREAKING, ...MACROS])
+      expect(() =>
+        renderSubmitTable(
+          table([
+            ['o0', 'x', 0],
+            [bad, 'x', 1],
+          ]),
+        ),
+      ).toThrow(/cmd:output: row 1/);
+    expect(() => renderSubmitTable(table([['o0', 'a b', 0]]))).toThrow(/env:HPC_ENV: row 0/);
+    expect(() => renderSubmitTable(table([['', 'x', 0]]))).toThrow(/cmd:output: row 0/);
+    expect(() => renderSubmitTable(table([['o0', 'x']]))).toThrow(/row 0 has 2 values for 3 columns/);
+  });
+
+  it('refuses an empty table and a column name that is not one', () => {
+    expect(() => renderSubmitTable(table([]))).toThrow(/nothing to submit/);
+    expect(() =>
+      renderSubmitTable({ ...table([['o', 'x', 0]]), columns: ['cmd:queue', 'env:A', 'attr:B'] }),
+    ).toThrow(/reserved word/);
   });
 });
 

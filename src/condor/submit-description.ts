@@ -1,283 +1,61 @@
 /**
- * Builds HTCondor submit descriptions in which every value is data.
+ * Builds HTCondor submit descriptions in which every value is data (each value encoded by
+ * submit-encoding.ts).
  *
- * The submit language is line based (a newline starts a new command, a `queue` line submits), expands
- * `$(macro)` everywhere, treats a trailing backslash as a line continuation and gives quotes and spaces a
- * meaning inside `arguments` and `environment`. So each kind of value has its own encoder below, and a value
- * that one kind cannot carry (a newline in an argument) is refused with an error instead of being mangled.
- * Callers that must pass arbitrary text (a user's script) pass it base64-encoded in the environment.
- *
- * Several jobs go into one description with a single `queue <vars> from (<table>)` statement: what is
- * the same for all is written once, what differs is a table column (see renderSubmitDescriptions).
+ * Several jobs go into one description with a single `queue <vars> from (<table>)` statement: what is the
+ * same for all is written once, what differs is a table column (renderSubmitDescriptions). The indices of an
+ * HPCJobSet (up to 100,000) are written straight from one template job and their rows (renderSubmitTable),
+ * without a job object per index.
  */
+import {
+  Memo,
+  ROW_SAFE,
+  SubmitDescriptionError,
+  checkNames,
+  classAdValue,
+  encodeArgument,
+  encodeValue,
+  encodedPairs,
+  s,
+  type PairNames,
+  type SubmitJob,
+} from './submit-encoding.js';
 
-/** A value of a ClassAd attribute (`+Name = value`). */
-export type ClassAdValue = string | number | boolean | ClassAdExpr | null;
-
-/** A ClassAd expression kept as an expression (e.g. requirements). Build it with `expr()` after validating it. */
-export interface ClassAdExpr {
-  readonly expr: string;
-}
-
-/** Typed submit command values; each is encoded by its own rules. */
-export type SubmitValue =
-  | { kind: 'string'; value: string }
-  | { kind: 'int'; value: number }
-  | { kind: 'bool'; value: boolean }
-  | { kind: 'expr'; value: ClassAdExpr }
-  | { kind: 'args'; value: readonly string[] }
-  | { kind: 'env'; value: Readonly<Record<string, string>> }
-  | { kind: 'list'; value: readonly string[] };
-
-/** One job: submit commands plus custom ClassAd attributes. */
-export interface SubmitJob {
-  commands: Record<string, SubmitValue>;
-  attributes: Record<string, ClassAdValue>;
-}
-
-export class SubmitDescriptionError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${field}: ${message}`);
-    this.name = 'SubmitDescriptionError';
-  }
-}
-
-export const s = {
-  string: (value: string): SubmitValue => ({ kind: 'string', value }),
-  int: (value: number): SubmitValue => ({ kind: 'int', value }),
-  bool: (value: boolean): SubmitValue => ({ kind: 'bool', value }),
-  expr: (value: ClassAdExpr): SubmitValue => ({ kind: 'expr', value }),
-  args: (value: readonly string[]): SubmitValue => ({ kind: 'args', value }),
-  env: (value: Readonly<Record<string, string>>): SubmitValue => ({ kind: 'env', value }),
-  list: (value: readonly string[]): SubmitValue => ({ kind: 'list', value }),
-};
-
-export function expr(text: string): ClassAdExpr {
-  return { expr: text };
-}
-
-/** Submit command names and ClassAd attribute names: letters, digits, `_` (and `.` for commands). */
-const COMMAND_NAME = /^[A-Za-z_][A-Za-z0-9_.]*$/;
-const ATTRIBUTE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** Characters no line-based value may carry: they would end the line or be cut by the C string reader. */
-const LINE_BREAKERS = /[\n\r\0]/;
-/** Keywords of the submit language that must never start a line of ours (`queue` would submit). */
-const RESERVED_COMMANDS = new Set(['queue', 'include', 'if', 'elif', 'else', 'endif']);
-
-/**
- * `$` starts a macro everywhere in a submit file. A lone `$` is written `$(DOLLAR)`. But `$(` and `$$` have
- * no escape that survives both expansions (at submit, `$(DOLLAR)(DOLLAR)` is rescanned into `$`; `$$(` is
- * kept and expanded again when the job is matched), so values holding them are refused: such text must
- * travel base64-encoded (the job wrapper's contract does that for everything a user writes).
- */
-function escapeDollars(text: string, field: string): string {
-  if (/\$[($]/.test(text)) {
-    throw new SubmitDescriptionError(field, 'must not contain "$(" or "$$" (pass such text base64-encoded)');
-  }
-  return text.replace(/\$/g, '$(DOLLAR)');
-}
-
-function refuseLineBreaks(field: string, text: string): void {
-  if (LINE_BREAKERS.test(text)) {
-    throw new SubmitDescriptionError(field, 'must not contain a line break or NUL character');
-  }
-}
-
-/**
- * A ClassAd string literal for a submit description. condor_submit reads these in the old ClassAd syntax:
- * `\"` is a quote and any other backslash pair is kept as it is, with no escape for a line break. So a value
- * with a line break, a backslash right before a quote, or a trailing backslash cannot be written, and is
- * refused; everything else goes in verbatim, with `"` escaped and `$` escaped for the macro language.
- */
-export function classAdString(text: string, field = 'string'): string {
-  for (const ch of text) {
-    const code = ch.codePointAt(0) ?? 0;
-    if ((code < 0x20 && ch !== '\t') || code === 0x7f) {
-      throw new SubmitDescriptionError(field, 'must not contain a line break or control character');
-    }
-  }
-  if (text.includes('\\"') || text.endsWith('\\')) {
-    throw new SubmitDescriptionError(
-      field,
-      'must not end with a backslash or have a backslash before a quote',
-    );
-  }
-  return escapeDollars('"' + text.replace(/"/g, '\\"') + '"', field);
-}
-
-/**
- * A string literal for a ClassAd expression on a tool's command line (a -constraint). Only for the operator's
- * own identifiers: anything with quotes, backslashes or control characters is refused.
- */
-export function classAdLiteral(text: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
-  if (/["\\\x00-\x1f\x7f]/.test(text)) {
-    throw new SubmitDescriptionError(
-      'string',
-      'quotes, backslashes and control characters are not allowed here',
-    );
-  }
-  return '"' + text + '"';
-}
-
-function classAdValue(field: string, v: ClassAdValue): string {
-  if (v === null) return 'undefined';
-  if (typeof v === 'string') return classAdString(v, field);
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new SubmitDescriptionError(field, 'must be a finite number');
-    return String(v);
-  }
-  if (typeof v === 'boolean') return v ? 'true' : 'false';
-  refuseLineBreaks(field, v.expr);
-  if (v.expr.endsWith('\\')) throw new SubmitDescriptionError(field, 'must not end with a backslash');
-  return escapeDollars(v.expr, field);
-}
-
-/** One argument in the "new" (quoted) syntax: single-quoted, `'` doubled, `"` doubled, `$` escaped. */
-function encodeArgument(field: string, arg: string): string {
-  refuseLineBreaks(field, arg);
-  return escapeDollars("'" + arg.replace(/'/g, "''").replace(/"/g, '""') + "'", field);
-}
-
-function encodeValue(field: string, v: SubmitValue): string {
-  switch (v.kind) {
-    case 'string':
-      refuseLineBreaks(field, v.value);
-      // A trailing backslash would continue the line into the next command; HTCondor trims blanks.
-      if (v.value.endsWith('\\')) throw new SubmitDescriptionError(field, 'must not end with a backslash');
-      if (v.value.trim() !== v.value)
-        throw new SubmitDescriptionError(field, 'must not start or end with blanks');
-      // Some commands (batch_name) take a value in double quotes as a quoted string and strip them.
-      if (v.value.startsWith('"') || v.value.endsWith('"'))
-        throw new SubmitDescriptionError(field, 'must not start or end with a double quote');
-      return escapeDollars(v.value, field);
-    case 'int':
-      if (!Number.isSafeInteger(v.value)) throw new SubmitDescriptionError(field, 'must be an integer');
-      return String(v.value);
-    case 'bool':
-      return v.value ? 'true' : 'false';
-    case 'expr':
-      return classAdValue(field, v.value);
-    case 'args':
-      return '"' + v.value.map((a) => encodeArgument(field, a)).join(' ') + '"';
-    case 'env':
-      // Rendered per variable by encodedPairs (so a batch can vary each); never as one value.
-      throw new SubmitDescriptionError(field, 'the environment is rendered per variable');
-    case 'list':
-      return v.value
-        .map((item) => {
-          refuseLineBreaks(field, item);
-          // HTCondor drops empty items of a list: one cannot be carried.
-          if (item === '') throw new SubmitDescriptionError(field, 'list items must not be empty');
-          // The last item ends the line: a trailing backslash would continue it into the next command.
-          if (item.endsWith('\\')) throw new SubmitDescriptionError(field, 'must not end with a backslash');
-          if (/[,\s]/.test(item))
-            throw new SubmitDescriptionError(field, `list item ${JSON.stringify(item)} has a comma or space`);
-          return escapeDollars(item, field);
-        })
-        .join(',');
-  }
-}
-
-/**
- * Encodings made once per distinct input in one render: the jobs of an HPCJobSet (up to 100,000) share most
- * of their values, and with this they share the encoded strings too, instead of each job holding copies.
- * An encoding depends only on the value (the field name only names it in an error).
- */
-class Memo {
-  readonly #objects = new WeakMap<object, string>();
-  readonly #texts = new Map<string, string>();
-  readonly #rowSafe = new Map<string, boolean>();
-
-  value(name: string, v: SubmitValue): string {
-    let e = this.#objects.get(v);
-    if (e === undefined) this.#objects.set(v, (e = encodeValue(name, v)));
-    return e;
-  }
-
-  argument(field: string, text: string): string {
-    let e = this.#texts.get(text);
-    if (e === undefined) this.#texts.set(text, (e = encodeArgument(field, text)));
-    return e;
-  }
-
-  attribute(name: string, v: ClassAdValue): string {
-    if (typeof v !== 'object' || v === null) return classAdValue(name, v);
-    let e = this.#objects.get(v);
-    if (e === undefined) this.#objects.set(v, (e = classAdValue(name, v)));
-    return e;
-  }
-
-  /** Whether an encoded value can sit in a `queue ... from` table row (ROW_SAFE), asked once per string. */
-  rowSafe(encoded: string): boolean {
-    let safe = this.#rowSafe.get(encoded);
-    if (safe === undefined) this.#rowSafe.set(encoded, (safe = ROW_SAFE.test(encoded)));
-    return safe;
-  }
-}
-
-/**
- * The submit lines of one job, as (key, line-value) pairs in a fixed order. An `environment` is split into
- * one pair per variable (key `environment.NAME`), so that a batch can vary each variable on its own.
- */
-function encodedPairs(
-  job: SubmitJob,
-  names: { commands: string[]; env: string[]; attributes: string[] },
-  memo: Memo,
-): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const name of names.commands) {
-    const v = job.commands[name];
-    // An empty value leaves the command at its default.
-    out.set(`cmd:${name}`, v === undefined ? '' : memo.value(name, v));
-  }
-  const env = job.commands.environment;
-  if (env && env.kind !== 'env')
-    throw new SubmitDescriptionError('environment', 'use s.env() for the environment');
-  for (const name of names.env) {
-    const value = env?.kind === 'env' ? env.value[name] : undefined;
-    out.set(`env:${name}`, value === undefined ? "''" : memo.argument(`environment.${name}`, value));
-  }
-  for (const name of names.attributes) {
-    const v = job.attributes[name];
-    out.set(`attr:${name}`, v === undefined ? 'undefined' : memo.attribute(name, v));
-  }
-  return out;
-}
-
-function checkNames(job: SubmitJob): void {
-  for (const name of Object.keys(job.commands)) {
-    if (!COMMAND_NAME.test(name)) throw new SubmitDescriptionError(name, 'invalid submit command name');
-    if (RESERVED_COMMANDS.has(name.toLowerCase())) throw new SubmitDescriptionError(name, 'reserved word');
-  }
-  for (const name of Object.keys(job.attributes)) {
-    if (!ATTRIBUTE_NAME.test(name)) throw new SubmitDescriptionError(name, 'invalid ClassAd attribute name');
-  }
-  const env = job.commands.environment;
-  if (env?.kind === 'env') {
-    for (const name of Object.keys(env.value)) {
-      if (!ENV_NAME.test(name))
-        throw new SubmitDescriptionError('environment', `invalid variable name ${JSON.stringify(name)}`);
-    }
-  }
-}
-
-/**
- * What may vary per job inside one `queue ... from` table: HTCondor 23 splits table rows at commas, spaces
- * and tabs (a unit separator is not honoured there) and expands macros in the values, so per-job values
- * are limited to plain tokens. Others (a user's requirements expression, say) split the batch into groups.
- */
-const ROW_SAFE = /^[A-Za-z0-9._/:@%+=\-"'*]*$/;
-
+export {
+  SubmitDescriptionError,
+  classAdLiteral,
+  classAdString,
+  expr,
+  s,
+  type ClassAdExpr,
+  type ClassAdValue,
+  type SubmitJob,
+  type SubmitValue,
+} from './submit-encoding.js';
 export interface RenderedBatch {
   /** The submit description: one cluster, one proc per job. */
   description: string;
   /** Index in the input of the job that becomes proc i. */
   jobs: number[];
+}
+
+/** The command, environment and attribute names of `jobs`, each sorted (checked first). */
+function namesOf(jobs: readonly SubmitJob[]): PairNames {
+  const commandNames = new Set<string>();
+  const envNames = new Set<string>();
+  const attributeNames = new Set<string>();
+  for (const job of jobs) {
+    checkNames(job);
+    for (const n of Object.keys(job.commands)) if (n !== 'environment') commandNames.add(n);
+    const env = job.commands.environment;
+    if (env?.kind === 'env') Object.keys(env.value).forEach((n) => envNames.add(n));
+    Object.keys(job.attributes).forEach((n) => attributeNames.add(n));
+  }
+  return {
+    commands: [...commandNames].sort(),
+    env: [...envNames].sort(),
+    attributes: [...attributeNames].sort(),
+  };
 }
 
 /**
@@ -289,21 +67,7 @@ export interface RenderedBatch {
  */
 export function renderSubmitDescriptions(jobs: readonly SubmitJob[]): RenderedBatch[] {
   if (jobs.length === 0) throw new SubmitDescriptionError('jobs', 'nothing to submit');
-  const commandNames = new Set<string>();
-  const envNames = new Set<string>();
-  const attributeNames = new Set<string>();
-  for (const job of jobs) {
-    checkNames(job);
-    for (const n of Object.keys(job.commands)) if (n !== 'environment') commandNames.add(n);
-    const env = job.commands.environment;
-    if (env?.kind === 'env') Object.keys(env.value).forEach((n) => envNames.add(n));
-    Object.keys(job.attributes).forEach((n) => attributeNames.add(n));
-  }
-  const names = {
-    commands: [...commandNames].sort(),
-    env: [...envNames].sort(),
-    attributes: [...attributeNames].sort(),
-  };
+  const names = namesOf(jobs);
   const memo = new Memo();
   const pairs = jobs.map((j) => encodedPairs(j, names, memo));
   const keys = [...(pairs[0]?.keys() ?? [])];
@@ -327,7 +91,22 @@ function renderGroup(
   const first = pairs[0] as Map<string, string>;
   const varying = keys.filter((k) => pairs.some((p) => p.get(k) !== first.get(k)));
   const macro = new Map(varying.map((k, i) => [k, `HPCV${i}`]));
-  const valueOf = (k: string) => (macro.has(k) ? `$(${macro.get(k)})` : (first.get(k) as string));
+  const lines = headerLines(keys, envNames, (k) =>
+    macro.has(k) ? `$(${macro.get(k)})` : (first.get(k) as string),
+  );
+  if (varying.length === 0) {
+    lines.push(`queue ${pairs.length}`);
+  } else {
+    // A table row per job, fields separated by commas (an empty field is an empty value).
+    lines.push(`queue ${varying.map((k) => macro.get(k)).join(',')} from (`);
+    for (const p of pairs) lines.push(varying.map((k) => p.get(k) as string).join(','));
+    lines.push(')');
+  }
+  return { description: finish(lines), jobs: indexes };
+}
+
+/** The command, attribute and environment lines, each value as `valueOf` writes it (a macro, or the value). */
+function headerLines(keys: string[], envNames: string[], valueOf: (key: string) => string): string[] {
   const lines: string[] = [];
   for (const k of keys) {
     if (k.startsWith('cmd:')) {
@@ -340,22 +119,125 @@ function renderGroup(
   if (envNames.length > 0) {
     lines.push(`environment = "${envNames.map((n) => `${n}=${valueOf(`env:${n}`)}`).join(' ')}"`);
   }
-  if (varying.length === 0) {
-    lines.push(`queue ${pairs.length}`);
-  } else {
-    // A table row per job, fields separated by commas (an empty field is an empty value).
-    lines.push(`queue ${varying.map((k) => macro.get(k)).join(',')} from (`);
-    for (const p of pairs) lines.push(varying.map((k) => p.get(k) as string).join(','));
-    lines.push(')');
-  }
-  // Every value above is checked; this is the last line of defence against a continued line.
+  return lines;
+}
+
+/** The description's text, after the last line of defence against a continued line (every value is checked). */
+function finish(lines: string[]): string {
   const continued = lines.find((l) => l.endsWith('\\'));
   if (continued !== undefined)
     throw new SubmitDescriptionError(
       'jobs',
       `a line would continue into the next: ${JSON.stringify(continued)}`,
     );
-  return { description: lines.join('\n') + '\n', jobs: indexes };
+  return lines.join('\n') + '\n';
+}
+
+/** A column of a submit table: a submit command, an environment variable or a ClassAd attribute, by name. */
+export type TableColumn = `cmd:${string}` | `env:${string}` | `attr:${string}`;
+
+/**
+ * One cluster whose procs differ only in a few plain values (an HPCJobSet's indices): the job they share and
+ * one row of values per proc, made when written, so that 100,000 procs need no object each.
+ */
+export interface SubmitTable {
+  /** What every proc shares. It holds each column too (any value), so that the column's line is written. */
+  template: SubmitJob;
+  columns: readonly TableColumn[];
+  /** Number of procs. */
+  size: number;
+  /** Proc i's values of the columns, in their order: plain tokens (anything else is refused). */
+  row: (i: number) => readonly (string | number)[];
+}
+
+/** The description of a table: the template once, then `queue <columns> from (...)` with a row per proc. */
+export function renderSubmitTable(table: SubmitTable): string {
+  if (table.size < 1) throw new SubmitDescriptionError('jobs', 'nothing to submit');
+  const names = namesOf([table.template, columnsJob(table.columns)]);
+  const pairs = encodedPairs(table.template, names, new Memo());
+  const macro = new Map(table.columns.map((k, i) => [k as string, `HPCV${i}`]));
+  const lines = headerLines([...pairs.keys()], names.env, (k) =>
+    macro.has(k) ? `$(${macro.get(k)})` : (pairs.get(k) as string),
+  );
+  if (table.columns.length === 0) {
+    lines.push(`queue ${table.size}`);
+    return finish(lines);
+  }
+  lines.push(`queue ${[...macro.values()].join(',')} from (`);
+  for (let i = 0; i < table.size; i++) lines.push(tableRow(table, i));
+  lines.push(')');
+  return finish(lines);
+}
+
+/** A job with every column (and a placeholder value): their names are checked and get their lines. */
+function columnsJob(columns: readonly TableColumn[]): SubmitJob {
+  const job: SubmitJob = { commands: {}, attributes: {} };
+  const env: Record<string, string> = {};
+  for (const c of columns) {
+    const name = c.slice(c.indexOf(':') + 1);
+    if (c.startsWith('env:')) env[name] = '';
+    else if (c.startsWith('attr:')) job.attributes[name] = 0;
+    else job.commands[name] = s.int(0);
+  }
+  if (Object.keys(env).length > 0) job.commands.environment = s.env(env);
+  return job;
+}
+
+/** The jobs of a table, one object each: for models and tests (the real schedd gets renderSubmitTable's text). */
+export function expandSubmitTable(table: SubmitTable): SubmitJob[] {
+  return Array.from({ length: table.size }, (_, i) => {
+    const values = table.row(i);
+    const job: SubmitJob = {
+      commands: { ...table.template.commands },
+      attributes: { ...table.template.attributes },
+    };
+    const env = table.template.commands.environment;
+    const vars: Record<string, string> = env?.kind === 'env' ? { ...env.value } : {};
+    table.columns.forEach((c, k) => {
+      const v = values[k] as string | number;
+      const name = c.slice(c.indexOf(':') + 1);
+      if (c.startsWith('env:')) vars[name] = String(v);
+      else if (c.startsWith('attr:')) job.attributes[name] = v;
+      else job.commands[name] = typeof v === 'number' ? s.int(v) : s.string(v);
+    });
+    if (env?.kind === 'env' || table.columns.some((c) => c.startsWith('env:')))
+      job.commands.environment = s.env(vars);
+    return job;
+  });
+}
+
+/** Proc i's row: each value encoded by its column's kind, and refused unless it can sit in a row. */
+function tableRow(table: SubmitTable, i: number): string {
+  const values = table.row(i);
+  if (values.length !== table.columns.length)
+    throw new SubmitDescriptionError(
+      'jobs',
+      `row ${i} has ${values.length} values for ${table.columns.length} columns`,
+    );
+  return table.columns.map((c, k) => rowValue(c, i, values[k] as string | number)).join(',');
+}
+
+/** One value of row i, encoded by its column's kind; errors name the column and the row. */
+function rowValue(column: TableColumn, i: number, v: string | number): string {
+  const name = column.slice(column.indexOf(':') + 1);
+  let encoded: string;
+  try {
+    // Not memoised: a row's values are its own, and 100,000 of them need not be kept.
+    encoded = column.startsWith('env:')
+      ? encodeArgument(`environment.${name}`, String(v))
+      : column.startsWith('attr:')
+        ? classAdValue(name, v)
+        : encodeValue(name, typeof v === 'number' ? s.int(v) : s.string(v));
+  } catch (e) {
+    throw new SubmitDescriptionError(column, `row ${i}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  // An empty command in a row is left at proc 0's value by HTCondor (see groupByFixedValues).
+  if (!ROW_SAFE.test(encoded) || (column.startsWith('cmd:') && encoded === ''))
+    throw new SubmitDescriptionError(
+      column,
+      `row ${i}: ${JSON.stringify(String(v).slice(0, 80))} cannot sit in a table row`,
+    );
+  return encoded;
 }
 
 /**

@@ -9,7 +9,12 @@ import { JobStatus } from '../../src/condor/job-status.js';
 import type { MatchAnalysis } from '../../src/condor/match-analysis.js';
 import type { JobAd } from '../../src/condor/parse.js';
 import type { JobAction, JobSelector, ScheddApi } from '../../src/condor/schedd-api.js';
-import type { SubmitJob } from '../../src/condor/submit-description.js';
+import {
+  expandSubmitTable,
+  renderSubmitTable,
+  type SubmitJob,
+  type SubmitTable,
+} from '../../src/condor/submit-description.js';
 import { Tag } from '../../src/condor/tags.js';
 import type { Clock } from '../../src/runtime/clock.js';
 
@@ -106,6 +111,12 @@ export class FakeSchedd implements ScheddApi {
       this.queue.delete(jobId);
       this.past.unshift(ad);
     }
+  }
+
+  /** As the real client: the table must render (that is where a bad value is refused), then its jobs. */
+  async submitTable(table: SubmitTable): Promise<string[]> {
+    renderSubmitTable(table);
+    return this.submit(expandSubmitTable(table));
   }
 
   async submit(jobs: readonly SubmitJob[]): Promise<string[]> {

@@ -18,7 +18,7 @@ import {
 } from '../../runtime/kube-api.js';
 import type { AttemptFiles } from '../hpcjob/attempt-files.js';
 import { SetEventReason } from './reasons.js';
-import { SET_REF_PREFIX, buildSetJobs, filesJob, setRef, type IndexAttempt } from './set-jobs.js';
+import { SET_REF_PREFIX, buildSetTable, filesJob, setRef, type IndexAttempt } from './set-jobs.js';
 import { SET_FINALIZER } from './transition.js';
 import type { SetEffect, SetTransition, SubmitPlacement } from './transition-types.js';
 
@@ -133,7 +133,7 @@ async function submit(
     );
     return;
   }
-  const jobs = buildSetJobs(set, entries, {
+  const table = buildSetTable(set, entries, {
     operatorId: deps.operatorId,
     wrapperPath: deps.wrapperPath,
     attemptDir: deps.files.dir(job, 1),
@@ -145,5 +145,5 @@ async function submit(
       ? (set.spec.template.workspace.maxOutputBytes ?? deps.maxOutputBytes)
       : undefined,
   });
-  backend.submitSet({ uid, ref, jobs });
+  backend.submitSet({ uid, ref, table });
 }

@@ -5,7 +5,7 @@
  * HPCJobSetIndex tag. Everything that differs is a plain token (a number, or base64 words joined by dots),
  * so that all indices sit in one `queue ... from` table: one condor_submit, one cluster.
  */
-import { s, type SubmitJob } from '../../condor/submit-description.js';
+import { s, type SubmitJob, type SubmitTable, type TableColumn } from '../../condor/submit-description.js';
 import { Tag } from '../../condor/tags.js';
 import { API_VERSION } from '../../crds/common.js';
 import { HPCJOB_KIND, type HPCJob } from '../../crds/hpcjob.js';
@@ -39,42 +39,57 @@ export interface IndexAttempt {
   attempt: number;
 }
 
-/** The jobs for `entries`, in their order (proc i is entries[i]). */
-export function buildSetJobs(
+/** The columns of a set's table: what differs per index (HPC_ARGV only when args refer to a variable). */
+function setColumns(argvVaries: boolean): TableColumn[] {
+  const columns: TableColumn[] = [
+    'cmd:output',
+    'cmd:error',
+    `env:${WrapperEnv.Attempt}`,
+    `env:${WrapperEnv.Env}`,
+    `attr:${Tag.Attempt}`,
+    `attr:${Tag.SetIndex}`,
+  ];
+  if (argvVaries) columns.push(`env:${WrapperEnv.Argv}`);
+  return columns;
+}
+
+/**
+ * The indices `entries` as one table (proc i is entries[i]): the job an HPCJob with the template's spec
+ * would get, tagged as the set's, and a row per index made only when the description is written.
+ */
+export function buildSetTable(
   set: HPCJobSet,
   entries: readonly IndexAttempt[],
   o: Omit<DescriptionOptions, 'memoryMiB'>,
-): SubmitJob[] {
+): SubmitTable {
   const base = buildSubmitJob(filesJob(set), 1, o);
   const ref = setRef(set);
   const spec = set.spec.template;
-  const varying = argsVary(spec.args);
+  const argvVaries = Boolean(spec.command) && argsVary(spec.args);
   const baseEnv = base.commands.environment?.kind === 'env' ? base.commands.environment.value : {};
   const userEnv = (spec.env ?? []).map((e) => `${e.name}=${e.value ?? ''}`);
-  return entries.map(({ index, attempt }) => {
+  const row = (i: number): (string | number)[] => {
+    const { index, attempt } = entries[i] as IndexAttempt;
     const vars = indexVars(set, index);
-    const env: Record<string, string> = {
-      ...baseEnv,
-      [WrapperEnv.Job]: ref,
-      [WrapperEnv.Attempt]: String(attempt),
-      [WrapperEnv.Env]: b64Dotted([...userEnv, ...Object.entries(vars).map(([k, v]) => `${k}=${v}`)]),
-    };
-    if (spec.command && varying)
-      env[WrapperEnv.Argv] = b64Dotted([...spec.command, ...(spec.args ?? []).map((a) => expand(a, vars))]);
-    return {
-      commands: {
-        ...base.commands,
-        environment: s.env(env),
-        batch_name: s.string(ref),
-        output: s.string(`hpc-${index}.stdout`),
-        error: s.string(`hpc-${index}.stderr`),
-      },
-      attributes: {
-        ...base.attributes,
-        [Tag.Ref]: SET_REF_PREFIX + ref,
-        [Tag.Attempt]: attempt,
-        [Tag.SetIndex]: index,
-      },
-    };
-  });
+    const values: (string | number)[] = [
+      `hpc-${index}.stdout`,
+      `hpc-${index}.stderr`,
+      String(attempt),
+      b64Dotted([...userEnv, ...Object.entries(vars).map(([k, v]) => `${k}=${v}`)]),
+      attempt,
+      index,
+    ];
+    if (argvVaries)
+      values.push(b64Dotted([...(spec.command ?? []), ...(spec.args ?? []).map((a) => expand(a, vars))]));
+    return values;
+  };
+  const template: SubmitJob = {
+    commands: {
+      ...base.commands,
+      environment: s.env({ ...baseEnv, [WrapperEnv.Job]: ref }),
+      batch_name: s.string(ref),
+    },
+    attributes: { ...base.attributes, [Tag.Ref]: SET_REF_PREFIX + ref },
+  };
+  return { template, columns: setColumns(argvVaries), size: entries.length, row };
 }

@@ -16,7 +16,11 @@ import type {
   ScheddTarget,
 } from '../../../src/condor/schedd-api.js';
 import { scheddLabel } from '../../../src/condor/schedd-api.js';
-import type { SubmitJob } from '../../../src/condor/submit-description.js';
+import {
+  expandSubmitTable,
+  type SubmitJob,
+  type SubmitTable,
+} from '../../../src/condor/submit-description.js';
 import { Tag } from '../../../src/condor/tags.js';
 import { applyNow } from '../kube/faults.js';
 import { fail, type CallPlan, type Caller, type CondorCallInfo, type Net } from '../net.js';
@@ -46,6 +50,11 @@ export class SimScheddApi implements ScheddApi {
     readonly target: ScheddTarget,
   ) {
     this.label = scheddLabel(target);
+  }
+
+  /** The model takes jobs: a table is its jobs (the text the real client renders is tested on its own). */
+  submitTable(table: SubmitTable): Promise<string[]> {
+    return this.submit(expandSubmitTable(table));
   }
 
   submit(jobs: readonly SubmitJob[]): Promise<string[]> {
