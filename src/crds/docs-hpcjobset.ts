@@ -28,7 +28,7 @@ const SET_CONDITION_TEXT: Record<keyof typeof HPCJobSetConditions, string> = {
   Suspended: '`True` while `spec.suspend` holds the set (reason `Suspended`).',
   SchedulerReachable: 'The schedd answered its last query; `False` (reason `Unreachable`) while it does not.',
   VirtualClusterReady:
-    'Only with `template.virtualClusterRef`, as for an HPCJob: `True` (`Found`, or `NoWorkerFits` when no worker of the VirtualCluster is big enough or lives long enough for the template: the indices are submitted and would stay idle, a Warning says so); `False` with `NotFound`, `NotUsable` or `CredentialsExpire` while no index is submitted. After `--virtual-cluster-wait-seconds` of `False` the indices not submitted end `failed`.',
+    'Only with `template.virtualClusterRef`, as for an HPCJob: `True` (`Found`, or `NoWorkerFits` when no worker of the VirtualCluster is big enough or lives long enough for the template: the indices are submitted and would stay idle, a Warning says so); `False` with `NotFound`, `NotUsable` or `CredentialsExpire` while no index is submitted. After `--virtual-cluster-wait-seconds` of `False` the indices not submitted end `failed`, and so do those whose job waits idle for a VirtualCluster that is gone (the job is removed; a running one finishes).',
   Succeeded: 'Terminal: every index succeeded.',
   Failed: 'Terminal: the set ended with failed or cancelled indices (reason `IndicesFailed` or `Cancelled`).',
 };

@@ -13,11 +13,12 @@ import { scheddLabel, type ScheddTarget } from '../../condor/schedd-api.js';
 import { HPCJobSetConditions as C, type HPCJobSet } from '../../crds/hpcjobset.js';
 import type { VirtualCluster } from '../../crds/virtualcluster.js';
 import { noWorkerFits } from '../hpcjob/fit.js';
+import { jobState, refOf } from '../hpcjob/job-state.js';
 import { placementForNew, type NewPlacement, type UnusableReason } from '../hpcjob/placement.js';
 import { stepNeedSeconds } from '../virtualcluster/walltime.js';
 import type { SetDraft } from './draft.js';
 import { Ended, type IndexView } from './index-view.js';
-import { SetEventReason, SetReason, SetRequeue } from './reasons.js';
+import { SetActionReason, SetEventReason, SetReason, SetRequeue } from './reasons.js';
 import { filesJob } from './set-jobs.js';
 import type { SetSettings, SubmitPlacement } from './transition-types.js';
 
@@ -90,7 +91,9 @@ export function placeIndices(d: SetDraft, view: IndexView): SubmitPlacement | un
 /**
  * No usable VirtualCluster: VirtualClusterReady=False says why (credentials that end too soon need a person:
  * a Warning when that wait starts). Indices already submitted are followed where they are; after the wait,
- * counted from when the condition turned False, the indices not submitted end failed.
+ * counted from when the condition turned False, the indices not submitted end failed, and so do those whose
+ * job waits idle for a VirtualCluster that is gone (it can never run: removed, as an HPCJob's would be). A
+ * running job is left to finish where it runs.
  */
 function waitForVirtualCluster(d: SetDraft, view: IndexView, reason: UnusableReason, why: string): void {
   const before = d.conditions.find((c) => c.type === C.VirtualClusterReady);
@@ -104,15 +107,27 @@ function waitForVirtualCluster(d: SetDraft, view: IndexView, reason: UnusableRea
     d.requeue(Math.min(SetRequeue.Waiting, since + waitMs - d.now));
     return;
   }
-  let n = 0;
-  for (let i = 0; i < view.total; i++)
-    if (view.ended[i] === Ended.No && !view.live.has(i)) {
-      view.ended[i] = Ended.Failed;
-      delete view.records.get(i)?.nextRetryTime;
-      n++;
-    }
+  const n = giveUp(d, view, reason !== SetReason.CredentialsExpire);
   if (n === 0) return;
-  const note = `${why} (waited ${Math.round(waitMs / 1000)} s): ${n} indices not submitted failed`;
+  const note = `${why} (waited ${Math.round(waitMs / 1000)} s): ${n} indices that never ran failed`;
   d.notes.push(note);
   d.event('Warning', SetEventReason.VirtualClusterUnavailable, 'Submit', note);
+}
+
+/** Fails the indices not submitted, and with `gone` those whose job waits idle; how many. */
+function giveUp(d: SetDraft, view: IndexView, gone: boolean): number {
+  let n = 0;
+  for (let i = 0; i < view.total; i++) {
+    if (view.ended[i] !== Ended.No) continue;
+    const job = view.live.get(i);
+    if (job) {
+      if (!gone || jobState(job).state !== 'queued') continue;
+      view.live.delete(i);
+      d.effect({ kind: 'remove', target: { job: refOf(job) }, reason: SetActionReason.stranded });
+    }
+    view.ended[i] = Ended.Failed;
+    delete view.records.get(i)?.nextRetryTime;
+    n++;
+  }
+  return n;
 }

@@ -68,4 +68,5 @@ export const SetActionReason = {
   indexCancelled: 'HPCJobSet index cancelled (hpc.scailfin.io/cancel-indices)',
   attemptEnded: (category: string) => `HPCJobSet index attempt ended: ${category}`,
   deadline: 'HPCJobSet index activeDeadlineSeconds exceeded',
+  stranded: "the HPCJobSet's VirtualCluster is gone: the job can never run",
 } as const;

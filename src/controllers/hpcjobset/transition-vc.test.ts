@@ -120,6 +120,36 @@ describe('HPCJobSet on a VirtualCluster: waiting for it', () => {
     expect(t.afterWrite).toContainEqual(expect.objectContaining({ kind: 'acknowledge' }));
   });
 
+  it('removes the idle jobs of a VirtualCluster that stayed gone, and lets a running one finish', () => {
+    const placed = { schedd: 'schedd@vc', pool: 'cm.example:9618', virtualCluster: 'ns/vc' };
+    const set = onVc().spec({ count: 3 }).status(placed).obj();
+    const gone = () => atVc().virtualCluster('missing');
+    const jobs = [makeSetJob(set, 0).running(), makeSetJob(set, 1)];
+    const first = run(
+      set,
+      gone()
+        .at(T0)
+        .jobs(...jobs)
+        .obj(),
+    );
+    expect(first.afterWrite.filter((e) => e.kind === 'remove')).toEqual([]);
+    const later = onVc().spec({ count: 3 }).status(first.status).obj();
+    const t = run(
+      later,
+      gone()
+        .at(T0 + 600_000)
+        .jobs(...jobs)
+        .obj(),
+    );
+    expect(t.afterWrite).toContainEqual({
+      kind: 'remove',
+      target: { job: { jobId: '9.1', uid: 'uid-sweep' } },
+      reason: "the HPCJobSet's VirtualCluster is gone: the job can never run",
+    });
+    expect(t.afterWrite.filter((e) => e.kind === 'remove')).toHaveLength(1);
+    expect(t.status).toMatchObject({ running: '0', failed: '1-2', counts: { running: 1, failed: 2 } });
+  });
+
   it('is finalized at once when deleted before it was ever placed: nothing of it is on any schedd', () => {
     const set = onVc().deleting().obj();
     const t = run(set, observeSet().nowhere().virtualCluster('missing').obj());
