@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { makeHPCJob } from '../../../test/support/builders/hpcjob.js';
 import { makeHPCJobSet } from '../../../test/support/builders/hpcjobset.js';
 import { makeVirtualCluster } from '../../../test/support/builders/virtualcluster.js';
-import type { HPCJobSetStatus } from '../../crds/hpcjobset.js';
+import type { HPCJobSet, HPCJobSetStatus } from '../../crds/hpcjobset.js';
+import { watchVirtualClusters, type Watchable } from './controller.js';
 import { demandOf, NO_DEMAND, setSteps, wantedPilots } from './demand.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12);
@@ -102,5 +103,25 @@ describe('demandOf: the indices of HPCJobSets', () => {
       .status({ phase: 'Running', counts: counts({ queued: 3, pending: 7 }) })
       .obj();
     expect(demandOf([], expiring, NOW, [set]).cpus).toBe(3);
+  });
+});
+
+describe('the VirtualCluster controller watches HPCJobSets', () => {
+  it('wakes the VirtualCluster a set names when the set changes, and nothing for a set on the default pool', () => {
+    const handlers: ((type: string, set: HPCJobSet) => void)[] = [];
+    const none = { on: () => undefined };
+    const sets: Watchable<HPCJobSet> = { on: (h) => void handlers.push(h) };
+    const woken: string[] = [];
+    watchVirtualClusters({ virtualClusters: none, hpcJobs: none, hpcJobSets: sets }, (k) => woken.push(k));
+    for (const h of handlers) {
+      h(
+        'MODIFIED',
+        makeHPCJobSet('a', 'ns')
+          .template({ virtualClusterRef: { name: 'vc' } })
+          .obj(),
+      );
+      h('MODIFIED', makeHPCJobSet('b', 'ns').obj());
+    }
+    expect(woken).toEqual(['ns/vc']);
   });
 });
