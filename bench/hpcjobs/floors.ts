@@ -32,7 +32,7 @@ export async function scheddOwnLimit(n: number, ns: string, on: ScheddCommands =
   }));
   const [batch] = renderSubmitDescriptions(jobs);
   const t = Date.now();
-  const ranges = await on.submit(batch!.description);
+  const ranges = await on.submit(batch!.description, { procs: n });
   const seconds = (Date.now() - t) / 1000;
   if (jobIdsOf(ranges).length !== n) throw new Error('schedd limit run submitted the wrong number of jobs');
   await on.act('condor_rm', `HPCBenchTag == "${tag}"`);

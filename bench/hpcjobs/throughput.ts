@@ -11,6 +11,7 @@ import {
   createHPCJobs,
   deleteHPCJobs,
   kc,
+  percentile,
   phaseWatch,
   sd,
   startOperator,
@@ -83,6 +84,7 @@ export async function runThroughput(n: number, withFinalizer = false): Promise<R
   try {
     const m0 = await op.metrics();
     const submitted = await submitAll(ns, names, watch, withFinalizer);
+    progress(n, 'submitted', submitted);
     const m1 = await op.metrics();
     const tracking = await quietMinute(op);
     const slice = await changeStates(
@@ -92,10 +94,19 @@ export async function runThroughput(n: number, withFinalizer = false): Promise<R
     );
     const all = await changeStates(watch, names, `HPCOperator == "${ns}"`);
     const { cpu, hwm } = usage(op.pid as number);
+    progress(n, 'all changed at once (s)', {
+      holdP99: percentile(all.hold, 99),
+      releaseP99: percentile(all.release, 99),
+      cpu,
+      hwm,
+    });
     const m3 = await op.metrics();
     const apiWritesSeconds = await apiWritesFloor(ns, names);
+    progress(n, '(b) API writes', { apiWritesSeconds });
     const floors = await cleanupAndFloors(ns, names, n);
+    progress(n, '(a) schedd own', floors);
     const createAndWriteSeconds = await floorInOwnNamespace(ns, names);
+    progress(n, '(d) API creates + writes', { createAndWriteSeconds });
     return {
       n,
       withFinalizer,
@@ -116,6 +127,11 @@ export async function runThroughput(n: number, withFinalizer = false): Promise<R
     await op.stop();
     await deleteNamespace(kc, ns);
   }
+}
+
+/** What was measured so far, printed at once: a long run that fails later keeps it. */
+function progress(n: number, what: string, values: object): void {
+  console.log(`  N=${n} ${what}: ${JSON.stringify(values)}`);
 }
 
 /** Creates the HPCJobs and waits until every one was seen Queued. */

@@ -139,7 +139,8 @@ export class ActionBatcher {
     try {
       const changed = await this.#api.act(g.action, sel, g.reason);
       this.#o.log.debug({ schedd: this.#api.label, action: g.action, jobs: chunk.length }, 'job action sent');
-      if (g.action === 'forcex' && changed) this.#forcedOut = true;
+      // Jobs left the queue at once: the tracker's next read must be a whole one to see them go.
+      if ((g.action === 'forcex' || g.action === 'discard') && changed) this.#forcedOut = true;
       else if (g.action === 'forcex')
         this.#o.log.warn(
           { schedd: this.#api.label, jobs: sel.jobs?.map((j) => j.jobId) },

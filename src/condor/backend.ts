@@ -194,6 +194,11 @@ export class SchedulerBackend {
     this.#actions.request('remove', target, { reason });
   }
 
+  /** Removes every job of a deleted object, acknowledged first so that they leave the queue at once. */
+  discard(target: { uid: string }, reason: string): void {
+    this.#actions.request('discard', target, { reason });
+  }
+
   /**
    * condor_rm -forcex of a job the tracker last saw removed (X): it leaves the queue at once. A job seen in
    * any other state (or not at all) is refused here, before HTCondor would refuse it: a live job is removed

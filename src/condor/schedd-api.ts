@@ -56,7 +56,8 @@ export interface JobSelector {
  * `forcex` is condor_rm -forcex: a job already removed (JobStatus 3, X) leaves the queue at once, without its
  * shadow ending (nothing is cleaned up on the execute side). It never applies to a job in any other state.
  */
-export type JobAction = 'remove' | 'hold' | 'release' | 'forcex';
+/** discard: HPCAck, then condor_rm (a job acknowledged before its removal leaves the queue at once). */
+export type JobAction = 'remove' | 'hold' | 'release' | 'forcex' | 'discard';
 
 /** Why a call is made, for the condor command metrics (what drives the load). */
 export type CallPurpose = 'track' | 'adopt' | 'submit' | 'action' | 'logs' | 'probe' | 'pilots' | 'analyze';

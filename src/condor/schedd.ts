@@ -22,6 +22,7 @@ const TOOL: Record<JobAction, JobTool> = {
   hold: 'condor_hold',
   release: 'condor_release',
   forcex: 'condor_rm',
+  discard: 'condor_rm',
 };
 
 /** One job as a constraint: `ClusterId.ProcId` (the numbers checked) and its HPCJobUID. */
@@ -85,7 +86,19 @@ export class ScheddClient implements ScheddApi {
       return this.commands.act('condor_rm', `${selectorConstraint(sel)} && JobStatus == 3`, undefined, {
         forcex: true,
       });
+    if (action === 'discard') return this.#discard(sel, reason);
     return this.commands.act(TOOL[action], selectorConstraint(sel), reason);
+  }
+
+  /**
+   * HPCAck first: HTCondor decides at the removal whether a job stays in the queue (leave_in_queue), and a job
+   * acknowledged afterwards waits in X for a periodic pass. The edit fails when nothing matches (all gone):
+   * then condor_rm matches nothing either and says so.
+   */
+  async #discard(sel: JobSelector, reason?: string): Promise<boolean> {
+    const c = selectorConstraint(sel);
+    await this.commands.edit(c, Tag.Ack, true).catch(() => undefined);
+    return this.commands.act('condor_rm', c, reason);
   }
 
   acknowledge(sel: JobSelector): Promise<boolean> {

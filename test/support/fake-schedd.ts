@@ -152,6 +152,13 @@ export class FakeSchedd implements ScheddApi {
   async act(action: JobAction, sel: JobSelector, reason?: string): Promise<boolean> {
     await this.#enter(action, { sel, reason });
     if (action === 'forcex') return this.#forcex(sel);
+    if (action === 'discard') {
+      // As HTCondor: acknowledged before its removal, a job leaves with it (unless its execute side is gone).
+      await this.acknowledge(sel);
+      const removed = await this.act('remove', sel, reason);
+      for (const id of [...this.queue.keys()]) this.#leave(id);
+      return removed;
+    }
     const hit = [...this.queue.entries()].filter(([, ad]) => this.matches(ad, sel));
     for (const [id, ad] of hit) {
       if (action === 'remove') this.set(id, { JobStatus: JobStatus.Removed, RemoveReason: reason ?? '' });

@@ -8,7 +8,7 @@
  */
 import type { TrackedJob } from '../../condor/tracker.js';
 import type { Draft } from './draft.js';
-import { hasEnded, jobState, refOf } from './job-state.js';
+import { ackShown, hasEnded, jobState, refOf } from './job-state.js';
 import { ActionReason, EventReason, Requeue } from './reasons.js';
 
 /** Removes or acknowledges every queued job of the HPCJob that `keep` does not accept. */
@@ -58,7 +58,7 @@ export function finalize(d: Draft): void {
     }
     const live = s.jobs.filter((j) => !hasEnded(j));
     if (live.length > 0 || !s.settled)
-      d.effect({ kind: 'remove', target: { uid: d.uid }, reason: ActionReason.deleted });
+      d.effect({ kind: 'discard', target: { uid: d.uid }, reason: ActionReason.deleted });
     for (const j of s.jobs) if (hasEnded(j) && !j.acked) d.effect({ kind: 'acknowledge', job: refOf(j) });
     forceOutStuck(d, s.name, s.jobs);
     if (s.jobs.length > 0 || !s.settled) {
@@ -83,7 +83,7 @@ function forceOutStuck(d: Draft, schedd: string, jobs: readonly TrackedJob[]): v
   const graceMs = d.settings.forceRemovalAfterMs;
   for (const j of jobs) {
     const st = jobState(j);
-    if (st.state !== 'removed' || st.endedAt === undefined) continue;
+    if (st.state !== 'removed' || st.endedAt === undefined || !ackShown(j)) continue;
     if (d.now - st.endedAt * 1000 < graceMs) continue;
     d.effect({ kind: 'forceRemove', job: refOf(j) });
     d.event(

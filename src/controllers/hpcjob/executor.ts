@@ -94,6 +94,8 @@ async function perform(
       return deps.files.submitted(job, e.attempt);
     case 'remove':
       return backendOf(t, deps, e.kind).remove(e.target, e.reason);
+    case 'discard':
+      return backendOf(t, deps, e.kind).discard(e.target, e.reason);
     case 'forceRemove':
       return forceRemove(e.job, backendOf(t, deps, e.kind), log);
     case 'hold':

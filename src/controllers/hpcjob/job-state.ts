@@ -197,3 +197,12 @@ export function hasCompleted(job: TrackedJob): boolean {
 export function refOf(job: TrackedJob): JobRef {
   return { jobId: job.jobId, uid: job.uid };
 }
+
+/**
+ * Whether the schedd's ad shows the job's HPCAck. Until it does, a removed job stays in X for the operator's
+ * own acknowledgement (leave_in_queue), not for its execute side: forcing it out then would race the
+ * acknowledgement (found by bench/hpcjobs.ts at N = 20,000).
+ */
+export function ackShown(j: TrackedJob): boolean {
+  return j.ad[Tag.Ack] === true;
+}

@@ -68,7 +68,10 @@ describe('HPCJob transition: deletion', () => {
   it('removes every job of the HPCJob and keeps the finalizer while any is in the queue', () => {
     const job = deleting().obj();
     const t = transition(job, observe().jobs(makeTrackedJob(job).running().obj()).obj(), settings);
-    expect(t.afterWrite).toEqual([{ kind: 'remove', target: { uid: 'uid-step' }, reason: 'HPCJob deleted' }]);
+    // Acknowledged as they are removed: they leave at once, instead of staying in X for an acknowledgement.
+    expect(t.afterWrite).toEqual([
+      { kind: 'discard', target: { uid: 'uid-step' }, reason: 'HPCJob deleted' },
+    ]);
     expect(t.requeueAfterMs).toBe(1000);
   });
 
@@ -82,7 +85,7 @@ describe('HPCJob transition: deletion', () => {
   it('Orphan after a submit timeout: the finalizer stays until nothing of the HPCJob can still commit', () => {
     const job = deleting().obj();
     const t = transition(job, observe().unsettled().obj(), settings);
-    expect(kinds(t)).toEqual(['remove']);
+    expect(kinds(t)).toEqual(['discard']);
     expect(t.requeueAfterMs).toBe(1000);
   });
 
@@ -121,8 +124,8 @@ describe('HPCJob transition: deletion', () => {
     const job = makeHPCJob().deleting().obj();
     expect(observedTarget(job, undefined, settings, T0)).toEqual(settings.defaultTarget);
     const committed = makeTrackedJob(job, 1, '12.0').obj();
-    expect(kinds(transition(job, observe().jobs(committed).obj(), settings))).toEqual(['remove']);
-    expect(kinds(transition(job, observe().unsettled().obj(), settings))).toEqual(['remove']);
+    expect(kinds(transition(job, observe().jobs(committed).obj(), settings))).toEqual(['discard']);
+    expect(kinds(transition(job, observe().unsettled().obj(), settings))).toEqual(['discard']);
     expect(kinds(transition(job, observe().obj(), settings))).toEqual([
       'removeFiles',
       'removeFinalizer',
@@ -174,6 +177,23 @@ describe('HPCJob transition: deletion', () => {
           ),
         ),
       ).toEqual(['removeFiles', 'removeFinalizer', 'forget']);
+    });
+
+    it('never forces out a removed job whose acknowledgement the schedd does not show yet: the job waits for it, not for its execute side', () => {
+      // Found by bench/hpcjobs.ts at N = 20,000: acknowledgements queued behind each other made thousands of
+      // jobs overstay the grace, and -forcex raced the acknowledgements.
+      const job = deleting().obj();
+      const waiting = makeTrackedJob(job).removed('HPCJob deleted', T0).ackAsked().obj();
+      const t = transition(
+        job,
+        observe()
+          .at(T0 + 3_600_000)
+          .jobs(waiting)
+          .obj(),
+        settings,
+      );
+      expect(kinds(t)).not.toContain('forceRemove');
+      expect(t.events.map((e) => e.reason)).not.toContain('RemovalForced');
     });
 
     it('never forces a job that is not removed (X): running, held or completed jobs go the ordinary way', () => {

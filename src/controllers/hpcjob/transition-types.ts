@@ -100,6 +100,12 @@ export type HPCJobEffect =
   | { kind: 'clearSubmission'; attempt: number }
   | { kind: 'attemptSubmitted'; attempt: number }
   | { kind: 'remove'; target: { job: JobRef } | { uid: string }; reason: string }
+  /**
+   * HPCAck, then condor_rm, of every job of the deleted object: acknowledged before it is removed, a job leaves
+   * the queue at once (with its shadow's end, if it ran); removed first, HTCondor keeps it in X after the
+   * acknowledgement until a periodic pass, minutes on a queue of 20,000.
+   */
+  | { kind: 'discard'; target: { uid: string }; reason: string }
   /** condor_rm -forcex: a job already removed (X) leaves the queue at once, its execute side not cleaned up. */
   | { kind: 'forceRemove'; job: JobRef }
   | { kind: 'hold'; job: JobRef; reason: string }

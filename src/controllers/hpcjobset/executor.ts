@@ -93,6 +93,8 @@ function performOnSchedd(
       return submit(set, e.entries, e, backend, deps);
     case 'remove':
       return backend.remove(e.target, e.reason);
+    case 'discard':
+      return backend.discard(e.target, e.reason);
     case 'hold':
       return backend.hold(e.job, e.reason);
     case 'release':

@@ -7,7 +7,7 @@ import { adNumber } from '../../condor/parse.js';
 import type { TrackedJob } from '../../condor/queue-snapshot.js';
 import { HPCJobDefaults, type FailureCategory } from '../../crds/hpcjob.js';
 import { MAX_INDEX_RECORDS, type IndexRecord } from '../../crds/hpcjobset.js';
-import { hasEnded, jobState, refOf, SUSPEND_REASON, type JobState } from '../hpcjob/job-state.js';
+import { ackShown, hasEnded, jobState, refOf, SUSPEND_REASON, type JobState } from '../hpcjob/job-state.js';
 import { backoffMs, decide, type Failure } from '../hpcjob/retry.js';
 import type { SetDraft } from './draft.js';
 import { cut } from './draft.js';
@@ -28,7 +28,7 @@ export function forceOutStuck(d: SetDraft): number {
   let stuck = 0;
   for (const job of d.obs.jobs) {
     const s = jobState(job);
-    if (s.state !== 'removed') continue;
+    if (s.state !== 'removed' || !ackShown(job)) continue;
     stuck++;
     if (s.endedAt !== undefined && d.now - s.endedAt * 1000 >= d.settings.forceRemovalAfterMs)
       d.effect({ kind: 'forceRemove', job: refOf(job) });

@@ -57,6 +57,12 @@ export interface SubmitPlacement {
 export type SetEffect =
   | ({ kind: 'submit'; entries: IndexAttempt[] } & SubmitPlacement)
   | { kind: 'remove'; target: { job: JobRef } | { uid: string }; reason: string }
+  /**
+   * HPCAck, then condor_rm, of every job of the deleted object: acknowledged before it is removed, a job leaves
+   * the queue at once (with its shadow's end, if it ran); removed first, HTCondor keeps it in X after the
+   * acknowledgement until a periodic pass, minutes on a queue of 20,000.
+   */
+  | { kind: 'discard'; target: { uid: string }; reason: string }
   | { kind: 'hold'; job: JobRef; reason: string }
   | { kind: 'release'; job: JobRef; holdSince?: number }
   | { kind: 'acknowledge'; job: JobRef }

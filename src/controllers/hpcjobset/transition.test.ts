@@ -202,7 +202,11 @@ describe('HPCJobSet transition: the end', () => {
       set,
       observeSet().jobs(makeSetJob(set, 0).running(), makeSetJob(set, 1).completed(0)).obj(),
     );
-    expect(kinds(busy.afterWrite)).toEqual(['remove', 'acknowledge']);
+    // One call for every job of the set, acknowledged as it is removed (it leaves at once, not in X).
+    expect(busy.afterWrite).toEqual([
+      { kind: 'discard', target: { uid: 'uid-sweep' }, reason: 'HPCJobSet deleted' },
+      { kind: 'acknowledge', job: { jobId: '9.1', uid: 'uid-sweep' } },
+    ]);
     expect(kinds(run(set, observeSet().unsettled().obj()).afterWrite)).toEqual([]);
     // Acknowledged but still in the queue: the finalizer waits until it left.
     const leaving = observeSet().jobs(makeSetJob(set, 1).completed(0).acked()).obj();
@@ -237,6 +241,19 @@ describe('HPCJobSet transition: the end', () => {
           .obj(),
       ).afterWrite,
     ).toEqual([{ kind: 'forceRemove', job: { jobId: '9.0', uid: 'uid-sweep' } }]);
+    // Not while the schedd does not show its acknowledgement: then it waits for that, not its execute side.
+    const unacked = makeSetJob(set, 0).removed('HPCJobSet deleted', T0).ackAsked();
+    expect(
+      kinds(
+        run(
+          set,
+          observeSet()
+            .at(T0 + 3_600_000)
+            .jobs(unacked)
+            .obj(),
+        ).afterWrite,
+      ),
+    ).toEqual([]);
   });
 
   it('is deleted ttlSecondsAfterFinished after it ended', () => {

@@ -9,6 +9,7 @@ import {
   HPCJobSetAnnotations as A,
   HPCJobSetConditions as C,
 } from '../../crds/hpcjobset.js';
+import { hasEnded, refOf } from '../hpcjob/job-state.js';
 import { SetDraft } from './draft.js';
 import { cleanStale, followLive, forceOutStuck } from './follow.js';
 import { itemsProblem, totalOf } from './index-env.js';
@@ -146,7 +147,7 @@ function whileFinal(d: SetDraft): void {
 }
 
 /**
- * Deleted: every job of the set goes (removed, then acknowledged); the finalizer only when none is left in
+ * Deleted: every job of the set goes (acknowledged and removed in one call); the finalizer only when none is left in
  * the queue, acknowledged ones included, and nothing of it can still appear there (as for an HPCJob).
  */
 function finalize(d: SetDraft): void {
@@ -156,7 +157,9 @@ function finalize(d: SetDraft): void {
     return;
   }
   if (jobs.length > 0 || !settled) {
-    cleanStale(d, buildView(undefined, 0, jobs), SetActionReason.deleted);
+    if (jobs.some((j) => !hasEnded(j)))
+      d.effect({ kind: 'discard', target: { uid: d.uid }, reason: SetActionReason.deleted });
+    for (const j of jobs) if (hasEnded(j) && !j.acked) d.effect({ kind: 'acknowledge', job: refOf(j) });
     forceOutStuck(d);
     d.requeue(SetRequeue.Cleanup);
     return;

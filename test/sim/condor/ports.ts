@@ -80,7 +80,7 @@ export class SimScheddApi implements ScheddApi {
   }
 
   act(action: JobAction, sel: JobSelector, reason?: string): Promise<boolean> {
-    const tool = action === 'remove' || action === 'forcex' ? 'condor_rm' : `condor_${action}`;
+    const tool = ['remove', 'forcex', 'discard'].includes(action) ? 'condor_rm' : `condor_${action}`;
     return this.#call(tool, action, sel, (s) => s.act(action, sel, reason, this.who));
   }
 

@@ -172,8 +172,17 @@ export class TrackedJobBuilder {
     return this;
   }
 
+  /** HPCJobAck is set, and the schedd's ad shows it. */
   acked(): this {
     this.#t.acked = true;
+    this.#t.ad[Tag.Ack] = true;
+    return this;
+  }
+
+  /** HPCJobAck was asked for (the tracker's own record), and the schedd's ad does not show it yet. */
+  ackAsked(): this {
+    this.#t.acked = true;
+    delete this.#t.ad[Tag.Ack];
     return this;
   }
 
