@@ -19,6 +19,7 @@ import type { HPCJobSet } from '../src/crds/hpcjobset.js';
 import { createNamespace, deleteNamespace, installCRDs } from '../test/support/stack/kube.js';
 import { REPO, uniqueName, waitFor } from '../test/support/stack/stack.js';
 import { NEVER, co, kc, sd, startOperator, usage } from './hpcjobs/cluster.js';
+import { removeBenchJobs } from './hpcjobs/floors.js';
 
 const SETS = { group: 'hpc.scailfin.io', version: 'v1alpha1', plural: 'hpcjobsets' };
 const TEMPLATE = { command: ['/bin/true'], args: ['$(HPC_INDEX)'], requirements: NEVER };
@@ -43,7 +44,7 @@ async function floorSeconds(ns: string, n: number): Promise<number> {
   const mine = `HPCOperator == ${classAdLiteral(tag)}`;
   // Removed jobs stay in the queue until acknowledged (leave_in_queue): acknowledge them first.
   await sd.edit(mine, 'HPCAck', true);
-  await sd.act('condor_rm', mine);
+  await removeBenchJobs(sd, mine);
   return seconds;
 }
 

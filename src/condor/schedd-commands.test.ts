@@ -5,6 +5,6 @@ describe('submitTimeoutMs', () => {
   it('gives a condor_submit two minutes, and a large cluster more in proportion', () => {
     expect(submitTimeoutMs(1)).toBe(120_000);
     expect(submitTimeoutMs(500)).toBe(120_000);
-    expect(submitTimeoutMs(100_000)).toBe(500_000);
+    expect(submitTimeoutMs(100_000)).toBe(1_000_000);
   });
 });
