@@ -6,14 +6,15 @@
  *
  * One HPCJobSet of N indices whose jobs never match a slot (they stay queued: submission and tracking only),
  * against the floor measured in the same run: one condor_submit of the same N-proc description (the jobs the
- * operator would make, rendered by the same code, timed from the rendered text) on the same schedd. Targets (issue 15): the set submitted
+ * operator would make, rendered by the same code, timed from the rendered text) on the same schedd, in
+ * chunks of SetLimit.perSubmission as the operator submits them. Targets (issue 15): the set submitted
  * (every index seen queued) within 2x of the floor; operator peak RSS at most 300 MiB; its status written at
  * most once per tracker tick (MIN_STATUS_INTERVAL_MS apart); and the status object's size.
  */
 import * as k8s from '@kubernetes/client-node';
 import { jobIdsOf } from '../src/condor/parse.js';
 import { classAdLiteral, renderSubmitTable } from '../src/condor/submit-description.js';
-import { MIN_STATUS_INTERVAL_MS } from '../src/controllers/hpcjobset/reasons.js';
+import { MIN_STATUS_INTERVAL_MS, SetLimit } from '../src/controllers/hpcjobset/reasons.js';
 import { buildSetTable } from '../src/controllers/hpcjobset/set-jobs.js';
 import type { HPCJobSet } from '../src/crds/hpcjobset.js';
 import { createNamespace, deleteNamespace, installCRDs } from '../test/support/stack/kube.js';
@@ -24,23 +25,29 @@ import { removeBenchJobs } from './hpcjobs/floors.js';
 const SETS = { group: 'hpc.scailfin.io', version: 'v1alpha1', plural: 'hpcjobsets' };
 const TEMPLATE = { command: ['/bin/true'], args: ['$(HPC_INDEX)'], requirements: NEVER };
 
-/** (floor) One condor_submit of the set's own description, timed; its jobs are acknowledged and removed. */
+/**
+ * (floor) condor_submit of the set's own description, timed: one call, or one per SetLimit.perSubmission
+ * indices back to back (HTCondor's MAX_JOBS_PER_SUBMISSION refuses more in one). Its jobs are then
+ * acknowledged and removed.
+ */
 async function floorSeconds(ns: string, n: number): Promise<number> {
   const tag = `${ns}-floor`;
   const set = {
     metadata: { name: 'floor', namespace: ns, uid: tag },
     spec: { count: n, template: TEMPLATE },
   } as unknown as HPCJobSet;
-  const entries = Array.from({ length: n }, (_, index) => ({ index, attempt: 1 }));
-  const table = buildSetTable(set, entries, {
-    operatorId: tag,
-    wrapperPath: `${REPO}/wrapper/hpc-wrapper.sh`,
-    attemptDir: '/tmp',
-  });
-  const t = Date.now();
-  const ids = jobIdsOf(await sd.submit(renderSubmitTable(table), { cwd: '/tmp', procs: n }));
-  const seconds = (Date.now() - t) / 1000;
-  if (ids.length !== n) throw new Error(`the floor submitted ${ids.length} jobs, not ${n}`);
+  const options = { operatorId: tag, wrapperPath: `${REPO}/wrapper/hpc-wrapper.sh`, attemptDir: '/tmp' };
+  let seconds = 0;
+  let submitted = 0;
+  for (let from = 0; from < n; from += SetLimit.perSubmission) {
+    const size = Math.min(SetLimit.perSubmission, n - from);
+    const entries = Array.from({ length: size }, (_, i) => ({ index: from + i, attempt: 1 }));
+    const table = buildSetTable(set, entries, options);
+    const t = Date.now();
+    submitted += jobIdsOf(await sd.submit(renderSubmitTable(table), { cwd: '/tmp', procs: size })).length;
+    seconds += (Date.now() - t) / 1000;
+  }
+  if (submitted !== n) throw new Error(`the floor submitted ${submitted} jobs, not ${n}`);
   const mine = `HPCOperator == ${classAdLiteral(tag)}`;
   // Removed jobs stay in the queue until acknowledged (leave_in_queue): acknowledge them first.
   await sd.edit(mine, 'HPCAck', true);

@@ -56,6 +56,12 @@ export const MIN_STATUS_INTERVAL_MS = 1000;
 
 /** Lengths that status fields are cut to. */
 export const SetLimit = {
+  /**
+   * Indices per condor_submit: HTCondor's default MAX_JOBS_PER_SUBMISSION (20,000). A larger submission is
+   * refused for good ("Number of submitted jobs would exceed MAX_JOBS_PER_SUBMISSION"); the rest of the set
+   * goes in the next submission, a cluster each, once the queue shows this one.
+   */
+  perSubmission: 20_000,
   message: 4096,
   recordMessage: 512,
   eventNote: 1000,

@@ -1,12 +1,12 @@
 /**
  * Which indices go to HTCondor next: those not ended, without a live job and past their retry backoff,
- * lowest first, as many as spec.parallelism leaves room for, all in one condor_submit. Only when nothing of
+ * lowest first, as many as spec.parallelism leaves room for (at most SetLimit.perSubmission), in one condor_submit. Only when nothing of
  * the set can still appear in the queue (settled), the schedd answers, and the set is not suspended. Pure.
  */
 import type { IndexAttempt } from './set-jobs.js';
 import type { SetDraft } from './draft.js';
 import { Ended, type IndexView } from './index-view.js';
-import { SetEventReason, SetRequeue } from './reasons.js';
+import { SetEventReason, SetLimit, SetRequeue } from './reasons.js';
 import type { SubmitPlacement } from './transition-types.js';
 
 /** `placement`: what the jobs carry on a VirtualCluster (placement.ts), {} on the default pool. */
@@ -36,7 +36,7 @@ export function submitNext(d: SetDraft, view: IndexView, placement: SubmitPlacem
 }
 
 function nextEntries(d: SetDraft, view: IndexView): IndexAttempt[] {
-  const room = (d.set.spec.parallelism ?? view.total) - view.live.size;
+  const room = Math.min((d.set.spec.parallelism ?? view.total) - view.live.size, SetLimit.perSubmission);
   const entries: IndexAttempt[] = [];
   for (let i = 0; i < view.total && entries.length < room; i++) {
     if (view.ended[i] !== Ended.No || view.live.has(i)) continue;

@@ -40,6 +40,23 @@ describe('HPCJobSet transition: submitting', () => {
     expect(submitted(run(set, two).afterWrite)).toEqual([]);
   });
 
+  it("submits at most HTCondor's MAX_JOBS_PER_SUBMISSION (20,000) indices per condor_submit, the rest in the next", () => {
+    // Found by bench/hpcjobset.ts at 100,000: the schedd refuses a larger submission for good.
+    const set = makeHPCJobSet().spec({ count: 45_000 }).obj();
+    const first = submitted(run(set, observeSet().obj()).afterWrite);
+    expect([first.length, first[0]?.index, first.at(-1)?.index]).toEqual([20_000, 0, 19_999]);
+    const queued = Array.from({ length: 20_000 }, (_, i) => makeSetJob(set, i));
+    const second = submitted(
+      run(
+        set,
+        observeSet()
+          .jobs(...queued)
+          .obj(),
+      ).afterWrite,
+    );
+    expect([second.length, second[0]?.index]).toEqual([20_000, 20_000]);
+  });
+
   it('submits nothing until the queue was read after the last submission, or while the schedd is away', () => {
     const set = makeHPCJobSet().obj();
     const t = run(set, observeSet().unsettled().obj());
