@@ -5,6 +5,7 @@
 import type { Registry } from 'prom-client';
 import { CondorMetrics } from './condor/metrics.js';
 import { HPCJobMetrics } from './controllers/hpcjob/metrics.js';
+import { HPCJobSetMetrics } from './controllers/hpcjobset/metrics.js';
 import { VirtualClusterMetrics } from './controllers/virtualcluster/metrics.js';
 import { Metrics } from './runtime/metrics.js';
 
@@ -12,6 +13,7 @@ export interface OperatorMetrics {
   runtime: Metrics;
   condor: CondorMetrics;
   hpcJobs: HPCJobMetrics;
+  hpcJobSets: HPCJobSetMetrics;
   virtualClusters: VirtualClusterMetrics;
 }
 
@@ -20,6 +22,7 @@ export function registerMetrics(registry: Registry): OperatorMetrics {
     runtime: new Metrics({ registry, defaultMetrics: false }),
     condor: new CondorMetrics(registry),
     hpcJobs: new HPCJobMetrics(registry),
+    hpcJobSets: new HPCJobSetMetrics(registry),
     virtualClusters: new VirtualClusterMetrics(registry),
   };
 }

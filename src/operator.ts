@@ -217,6 +217,7 @@ function hpcJobSetControllerOf(
     random: deps.random,
     log: deps.log,
     metrics: all.runtime,
+    setMetrics: all.hpcJobSets,
     hpcJobSets: x.hpcJobSets,
     virtualClusters: x.virtualClusters,
     writer: countedWriter(deps.hpcJobSetWriter, kubeWritesOf(all.runtime, HPCJOBSET_PLURAL)),
@@ -225,6 +226,7 @@ function hpcJobSetControllerOf(
     files: deps.files,
     settings: {
       forceRemovalAfterMs: config.forceRemovalAfterSeconds * 1000,
+      maxOutputBytesCeiling: config.maxOutputBytesCeiling,
       defaultTarget: defaultTargetOf(config),
       virtualClusterWaitMs: config.virtualClusterWaitSeconds * 1000,
     },

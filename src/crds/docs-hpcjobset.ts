@@ -91,7 +91,7 @@ export function hpcJobSetStatusSections(): string[] {
     '',
     '### Index states',
     '',
-    '`status.counts` has one count per state; `status.running`, `held`, `succeeded`, `failed` and `cancelled` list the indices as ranges:',
+    '`status.counts` has one count per state; `status.queued`, `running`, `held`, `succeeded`, `failed` and `cancelled` list the indices as ranges:',
     '',
     '| State | Meaning |',
     '| --- | --- |',

@@ -62,6 +62,10 @@ export const hpcJobSetStatusSchema = obj(
     conditions: conditionsSchema,
     total: int({ description: 'Number of indices.', minimum: 0, maximum: MAX_SET_INDICES }),
     counts: countsSchema,
+    queued: ranges(
+      'queued: their job waits in HTCondor (cut with ,... past 65,536 characters)',
+      MAX_RANGES_TEXT + 4,
+    ),
     running: ranges('running (cut with ,... past 65,536 characters)', MAX_RANGES_TEXT + 4),
     held: ranges('held (cut with ,... past 65,536 characters)', MAX_RANGES_TEXT + 4),
     succeeded: ranges('that succeeded', MAX_DURABLE_RANGES_TEXT),

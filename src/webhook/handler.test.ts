@@ -3,6 +3,7 @@ import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { makeHPCJob } from '../../test/support/builders/hpcjob.js';
+import { makeHPCJobSet } from '../../test/support/builders/hpcjobset.js';
 import { admissionHandler, admit, type AdmissionDeps } from './handler.js';
 import type { Found } from './review.js';
 
@@ -59,6 +60,42 @@ describe('admit', () => {
       uid: 'h',
       allowed: true,
     });
+  });
+});
+
+describe('admit, for an HPCJobSet', () => {
+  const setKind = { ...kind, kind: 'HPCJobSet' };
+
+  it('denies with the field under spec.template, and gives its own warnings before those of the lookups', async () => {
+    const bad = makeHPCJobSet().template({ requirements: '(x' }).obj();
+    const denied = await admit(
+      'HPCJobSet',
+      { uid: 's1', kind: setKind, operation: 'CREATE', object: bad },
+      deps(missing),
+    );
+    expect(denied.status?.message).toMatch(/^spec\.template\.requirements: HTCondor cannot parse it/);
+    const items = Array.from({ length: 1000 }, () => ({ path: 'x'.repeat(1024) }));
+    const big = makeHPCJobSet()
+      .items(items)
+      .template({ virtualClusterRef: { name: 'vc-1' } })
+      .obj();
+    const warned = await admit(
+      'HPCJobSet',
+      { uid: 's2', kind: setKind, operation: 'CREATE', object: big },
+      deps(missing),
+    );
+    expect(warned).toEqual({
+      uid: 's2',
+      allowed: true,
+      warnings: [
+        expect.stringMatching(/^spec: the set is \d+ bytes/),
+        expect.stringMatching(/^spec\.template\.virtualClusterRef: VirtualCluster "vc-1" does not exist/),
+      ],
+    });
+    // An HPCJob sent to the set's path is not judged as a set.
+    expect(
+      await admit('HPCJobSet', { uid: 's3', kind, operation: 'CREATE', object: bad }, deps(missing)),
+    ).toEqual({ uid: 's3', allowed: true, warnings: ['not a HPCJobSet: not reviewed'] });
   });
 });
 

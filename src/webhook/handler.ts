@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { HPCJob } from '../crds/hpcjob.js';
+import type { HPCJobSet } from '../crds/hpcjobset.js';
 import type { VirtualCluster } from '../crds/virtualcluster.js';
 import type { RouteHandler } from '../serving/server.js';
 import {
@@ -16,14 +17,16 @@ import {
   type ReviewSettings,
   type Verdict,
 } from './review.js';
+import { reviewHPCJobSet } from './set-review.js';
 
 /** Where the API server sends the reviews (the ValidatingWebhookConfiguration's paths). */
 export const WEBHOOK_PATHS = {
   HPCJob: '/validate-hpcjob',
+  HPCJobSet: '/validate-hpcjobset',
   VirtualCluster: '/validate-virtualcluster',
 } as const;
 
-/** The largest review read: an HPCJob is at most about 1.5 MB, and a review may carry it twice. */
+/** The largest review read: an HPCJob or HPCJobSet is at most about 1.5 MB, and a review may carry it twice. */
 export const MAX_REVIEW_BYTES = 8 * 1024 * 1024;
 /** How long the lookups of one review may take: well within the webhook's timeoutSeconds (5). */
 export const LOOKUP_BUDGET_MS = 2_000;
@@ -67,7 +70,7 @@ export async function admit(
   if ((req.operation !== 'CREATE' && req.operation !== 'UPDATE') || !isObject(req.object))
     return { uid, allowed: true };
   const verdict = verdictOf(kind, req, deps.settings);
-  const warnings = await warningsOf(verdict.references, deps.lookup);
+  const warnings = await warningsOf(verdict, deps.lookup);
   const response: AdmissionResponse = { uid, allowed: verdict.denials.length === 0 };
   if (verdict.denials.length > 0)
     response.status = { code: 422, reason: 'Invalid', message: verdict.denials.join('; ') };
@@ -77,19 +80,32 @@ export async function admit(
 
 function verdictOf(kind: Kind, req: AdmissionRequest, settings: ReviewSettings): Verdict {
   const old = isObject(req.oldObject) ? req.oldObject : undefined;
-  return kind === 'HPCJob'
-    ? reviewHPCJob(req.object as HPCJob, old as HPCJob | undefined, settings)
-    : reviewVirtualCluster(req.object as VirtualCluster, old as VirtualCluster | undefined);
+  switch (kind) {
+    case 'HPCJob':
+      return reviewHPCJob(req.object as HPCJob, old as HPCJob | undefined, settings);
+    case 'HPCJobSet':
+      return reviewHPCJobSet(req.object as HPCJobSet, old as HPCJobSet | undefined, settings);
+    case 'VirtualCluster':
+      return reviewVirtualCluster(req.object as VirtualCluster, old as VirtualCluster | undefined);
+  }
 }
 
-/** Looks every reference up at once, each within the budget (unknown after it), and keeps the warnings. */
-async function warningsOf(refs: Reference[], lookup: (ref: Reference) => Promise<Found>): Promise<string[]> {
+/**
+ * The verdict's own warnings, then every reference looked up at once, each within the budget (unknown after
+ * it), and the warnings of what was found.
+ */
+async function warningsOf(
+  { references: refs, warnings: own = [] }: Verdict,
+  lookup: (ref: Reference) => Promise<Found>,
+): Promise<string[]> {
   const timeout = (): Promise<Found> =>
     new Promise((resolve) => setTimeout(() => resolve({ state: 'unknown' }), LOOKUP_BUDGET_MS).unref());
   const found = await Promise.all(
     refs.map((r) => Promise.race([lookup(r).catch((): Found => ({ state: 'unknown' })), timeout()])),
   );
-  const warnings = refs.map((r, i) => r.warning(found[i] as Found)).filter((w): w is string => !!w);
+  const warnings = [...own, ...refs.map((r, i) => r.warning(found[i] as Found))].filter(
+    (w): w is string => !!w,
+  );
   return [...new Set(warnings)].map((w) =>
     w.length > MAX_WARNING ? `${w.slice(0, MAX_WARNING - 3)}...` : w,
   );

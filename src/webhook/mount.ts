@@ -19,6 +19,6 @@ export function mountAdmissionWebhook(deps: RouteDeps): void {
     }),
     log,
   };
-  for (const kind of ['HPCJob', 'VirtualCluster'] as const)
+  for (const kind of ['HPCJob', 'HPCJobSet', 'VirtualCluster'] as const)
     deps.serving.route(WEBHOOK_PATHS[kind], admissionHandler(kind, admission));
 }

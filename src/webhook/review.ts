@@ -3,7 +3,7 @@
  * update (what the operator would refuse before submitting, beyond what the CRD's schema and CEL rules say:
  * a requirements expression HTCondor cannot parse, sizes and bounds the schema cannot count), and the
  * objects an HPCJob or VirtualCluster names whose absence only earns a warning (a Secret or VirtualCluster
- * may well be created next). Every message starts with the field it is about.
+ * may well be created next). Every message starts with the field it is about. HPCJobSets: set-review.ts.
  *
  * An update is judged only on what it changes: a spec that did not change is let through (finalizer and
  * status writes, labels), and a problem the old spec had already does not block it (an object stored before
@@ -45,9 +45,11 @@ export interface Verdict {
   /** Non-empty: the request is denied with these messages. */
   denials: string[];
   references: Reference[];
+  /** Warnings that need no lookup (given before those of the references). */
+  warnings?: string[];
 }
 
-const ALLOW: Verdict = { denials: [], references: [] };
+export const ALLOW: Verdict = { denials: [], references: [] };
 
 /** The message of a validation error, starting with its field. */
 function namingField(e: { field: string; message: string }): string {
@@ -55,12 +57,19 @@ function namingField(e: { field: string; message: string }): string {
 }
 
 /** Problems of `next` that `previous` (the old object of an update) did not have. */
-function newProblems(next: string[], previous: string[] | undefined): string[] {
+export function newProblems(next: string[], previous: string[] | undefined): string[] {
   return previous ? next.filter((p) => !previous.includes(p)) : next;
 }
 
 function hpcJobProblems(job: HPCJob, s: ReviewSettings): string[] {
-  const spec = job.spec ?? {};
+  return jobSpecProblems(job.spec ?? {}, s);
+}
+
+/**
+ * What the operator would refuse in an HPCJob spec, each message starting with its field ("spec...."): an
+ * HPCJobSet's template is judged the same, its messages moved under "spec.template".
+ */
+export function jobSpecProblems(spec: HPCJob['spec'], s: ReviewSettings): string[] {
   const all = [...specProblems(spec), outputLimitError(spec, s.maxOutputBytesCeiling)];
   return all.flatMap((e) => (e ? [namingField(e)] : []));
 }
@@ -68,9 +77,23 @@ function hpcJobProblems(job: HPCJob, s: ReviewSettings): string[] {
 export function reviewHPCJob(job: HPCJob, old: HPCJob | undefined, s: ReviewSettings): Verdict {
   if (old && sameJson(old.spec, job.spec)) return ALLOW;
   const denials = newProblems(hpcJobProblems(job, s), old && hpcJobProblems(old, s));
-  const ns = job.metadata.namespace ?? '';
+  const references = jobSpecReferences(job.spec, 'spec', job.metadata.namespace ?? '', 'HPCJob', s);
+  return { denials, references };
+}
+
+/**
+ * The objects an HPCJob spec names (an HPCJob's spec, or an HPCJobSet's template), with warnings whose
+ * field paths start at `at` ("spec", "spec.template"); `owner` is the kind that waits for them.
+ */
+export function jobSpecReferences(
+  spec: HPCJob['spec'],
+  at: string,
+  ns: string,
+  owner: 'HPCJob' | 'HPCJobSet',
+  s: ReviewSettings,
+): Reference[] {
   const references: Reference[] = [];
-  const vc = job.spec.virtualClusterRef?.name;
+  const vc = spec.virtualClusterRef?.name;
   if (vc) {
     references.push({
       kind: 'VirtualCluster',
@@ -78,11 +101,11 @@ export function reviewHPCJob(job: HPCJob, old: HPCJob | undefined, s: ReviewSett
       name: vc,
       warning: (f) =>
         f.state === 'missing'
-          ? `spec.virtualClusterRef: VirtualCluster ${JSON.stringify(vc)} does not exist in namespace ${ns} (yet): the HPCJob waits for it, and fails after ${s.virtualClusterWaitSeconds} s without it`
+          ? `${at}.virtualClusterRef: VirtualCluster ${JSON.stringify(vc)} does not exist in namespace ${ns} (yet): the ${owner} waits for it, and fails after ${s.virtualClusterWaitSeconds} s without it`
           : undefined,
     });
   }
-  const ws = job.spec.workspace;
+  const ws = spec.workspace;
   const ticket = ws?.chirp?.ticketSecretRef;
   if (ticket && (ws?.staging ?? HPCJobDefaults.staging) === 'cctools') {
     const key = ticket.key ?? 'ticket';
@@ -90,12 +113,12 @@ export function reviewHPCJob(job: HPCJob, old: HPCJob | undefined, s: ReviewSett
       kind: 'Secret',
       namespace: ns,
       name: ticket.name,
-      warning: secretWarning('spec.workspace.chirp.ticketSecretRef', ticket.name, (data) =>
+      warning: secretWarning(`${at}.workspace.chirp.ticketSecretRef`, ticket.name, (data) =>
         data[key] === undefined ? `Secret ${ticket.name} has no key ${key}` : undefined,
       ),
     });
   }
-  return { denials, references };
+  return references;
 }
 
 /**

@@ -12,15 +12,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import { spawnSync } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { connect as tlsConnect } from 'node:tls';
 import { stringify } from 'yaml';
 import { splitPem } from '../../src/serving/x509.js';
 import { HPCJOBS, createNamespace, deleteNamespace, getHPCJob, installCRDs } from '../support/stack/kube.js';
 import { OperatorProcess } from '../support/stack/operator.js';
 import { kubeConfig, loadStackEnv, uniqueName, waitFor } from '../support/stack/stack.js';
 import { find, kustomize, type KubeObject } from './helpers/chart.js';
+import { fingerprint, served } from './helpers/tls.js';
 
 const kc = kubeConfig();
 loadStackEnv();
@@ -35,7 +34,9 @@ const SECRET = 'hpc-operator-serving-cert';
 const LIFETIME_SECONDS = 45;
 const WS = '/reana/users/u-1/workflows/w-1';
 const VCS = { group: 'hpc.scailfin.io', version: 'v1alpha1', plural: 'virtualclusters' };
+const SETS = { ...HPCJOBS, plural: 'hpcjobsets' };
 const HPCJOB_DENIED = 'admission webhook "hpcjobs.validate.hpc.scailfin.io" denied the request: ';
+const SET_DENIED = 'admission webhook "hpcjobsets.validate.hpc.scailfin.io" denied the request: ';
 const VC_DENIED = 'admission webhook "virtualclusters.validate.hpc.scailfin.io" denied the request: ';
 
 let op: OperatorProcess;
@@ -45,6 +46,12 @@ const hpcJob = (name: string, spec: Record<string, unknown>) => ({
   kind: 'HPCJob',
   metadata: { name, namespace: ns },
   spec: { command: ['true'], suspend: true, ...spec },
+});
+/** An HPCJobSet of `template` with `spec` (count or items). */
+const hpcJobSet = (name: string, template: object, spec: object = { count: 2 }) => ({
+  ...hpcJob(name, {}),
+  kind: 'HPCJobSet',
+  spec: { suspend: true, ...spec, template: { command: ['true'], ...template } },
 });
 
 const virtualCluster = (name: string, spec: Record<string, unknown> = {}) => ({
@@ -105,19 +112,6 @@ async function storedCerts(): Promise<Record<string, string>> {
   );
 }
 
-/** The certificate served on 127.0.0.1:port, verified against `ca` (as the API server verifies it). */
-function served(port: number, ca: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = tlsConnect({ host: '127.0.0.1', port, ca }, () => {
-      resolve(socket.getPeerX509Certificate()?.fingerprint256 ?? '');
-      socket.end();
-    });
-    socket.on('error', reject);
-  });
-}
-
-const fingerprint = (pem: string | undefined) => new X509Certificate(pem ?? '').fingerprint256;
-
 /** A server-side dry-run create through the API: the API server's message, or undefined when allowed. */
 async function dryRunDenial(body: object): Promise<string | undefined> {
   try {
@@ -151,7 +145,7 @@ afterAll(async () => {
   await admission.deleteValidatingWebhookConfiguration({ name: configName }).catch(() => undefined);
   await op?.stop();
   // Nothing left for a stopped operator to finalize: the namespace can go.
-  for (const kind of [HPCJOBS, VCS]) {
+  for (const kind of [HPCJOBS, SETS, VCS]) {
     const list = (await co.listNamespacedCustomObject({ ...kind, namespace: ns })) as { items: KubeObject[] };
     for (const o of list.items) {
       await co
@@ -175,7 +169,7 @@ describe('the operator-managed certificate', () => {
       return b.every((x) => x !== '') ? b : undefined;
     });
     const stored = await storedCerts();
-    expect(bundles).toEqual([stored['ca.crt'], stored['ca.crt']]);
+    expect(bundles).toEqual([stored['ca.crt'], stored['ca.crt'], stored['ca.crt']]);
     expect(await served(op.servingPort, stored['ca.crt'] ?? '')).toBe(fingerprint(stored['tls.crt']));
     // The API server calls the webhook once it has loaded the configuration.
     await waitFor('the API server to send reviews', async () =>
@@ -207,6 +201,16 @@ describe('denials and warnings, through kubectl', () => {
       `${HPCJOB_DENIED}spec.workspace.maxOutputBytes is ${200 * 2 ** 30}; this operator allows at most ${100 * 2 ** 30} (--max-output-bytes-ceiling)`,
     ],
     [
+      "an HPCJobSet whose template's requirements HTCondor cannot parse",
+      hpcJobSet('bad-set-requirements', { requirements: 'TARGET.Memory >= ' }),
+      `${SET_DENIED}spec.template.requirements: HTCondor cannot parse it: expected an operand at column 18, found the end of the expression`,
+    ],
+    [
+      'an HPCJobSet item key that cannot be a variable name',
+      hpcJobSet('bad-set-items', {}, { items: [{ energy: '1' }, { 'e-field': '2' }] }),
+      `${SET_DENIED}spec.items[1]: key "e-field" is not a name`,
+    ],
+    [
       'a VirtualCluster lifetime no date can carry',
       virtualCluster('forever', { lifetime: '9999999d' }),
       `${VC_DENIED}spec.lifetime "9999999d"`,
@@ -225,7 +229,7 @@ describe('denials and warnings, through kubectl', () => {
   it('created none of them', async () => {
     for (const [, obj] of denials) {
       const { metadata, kind } = obj as KubeObject;
-      const plural = kind === 'HPCJob' ? HPCJOBS : VCS;
+      const plural = { HPCJob: HPCJOBS, HPCJobSet: SETS }[kind] ?? VCS;
       await expect(
         co.getNamespacedCustomObject({ ...plural, namespace: ns, name: metadata.name }),
       ).rejects.toMatchObject({ code: 404 });

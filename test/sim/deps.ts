@@ -6,6 +6,7 @@
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { HPCJob } from '../../src/crds/hpcjob.js';
+import type { HPCJobSet } from '../../src/crds/hpcjobset.js';
 import type { VirtualCluster } from '../../src/crds/virtualcluster.js';
 import type { OperatorDeps } from '../../src/operator-deps.js';
 import { SimCondorConnector } from './condor/ports.js';
@@ -57,7 +58,9 @@ export function buildDeps(w: World, r: Replica): OperatorDeps {
     identity: r.name,
     hpcJobs: listWatchSource<HPCJob>(api, r, 'hpcjobs'),
     virtualClusters: listWatchSource<VirtualCluster>(api, r, 'virtualclusters'),
+    hpcJobSets: listWatchSource<HPCJobSet>(api, r, 'hpcjobsets'),
     hpcJobWriter: objectWriter(api, r, 'hpcjobs'),
+    hpcJobSetWriter: objectWriter(api, r, 'hpcjobsets'),
     virtualClusterWriter: objectWriter(api, r, 'virtualclusters'),
     events: eventSink(api, r),
     leases: w.config.leaderElect ? leaseStore(api, r) : undefined,

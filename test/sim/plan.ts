@@ -5,6 +5,7 @@
  * two schedds, a few faults, one or two replicas, so that ten thousand run in minutes.
  */
 import { Prng } from './prng.js';
+import { drawSets, type SetAction, type SetPlan } from './sets/plan.js';
 
 export type Staging = 'chirp' | 'condor-transfer';
 
@@ -96,6 +97,9 @@ export interface Plan {
   vcs: VcPlan[];
   jobs: JobPlan[];
   actions: UserAction[];
+  /** HPCJobSets (half the drawn worlds have some) and the user's actions on them. */
+  sets?: SetPlan[];
+  setActions?: SetAction[];
   faults: Fault[];
   /** Faults and user actions happen before this; then everything heals. */
   chaosMs: number;
@@ -166,8 +170,11 @@ export function drawPlan(seed: number, prng: Prng, o: DrawOptions = {}): Plan {
     chaosMs,
     o.minted ? { share: 1, mintFaults: 0.6 } : { share: 0.5, mintFaults: 0.35 },
   );
+  const { sets, actions: setActions } = drawSets(seed, tenants, chaosMs);
   return {
     ...drawSpread(new Prng(seed ^ SPREAD_STREAM), schedds),
+    sets,
+    setActions,
     seed,
     tenants,
     schedds,

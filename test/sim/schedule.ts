@@ -6,6 +6,8 @@
  */
 import type { HPCJob } from '../../src/crds/hpcjob.js';
 import { FINAL_PHASES } from '../../src/crds/hpcjob.js';
+import { FINAL_SET_PHASES, type HPCJobSet } from '../../src/crds/hpcjobset.js';
+import type { KubeObject } from '../../src/runtime/kube-api.js';
 import type { Violation } from './invariants/context.js';
 import { isLive } from './invariants/ledger.js';
 import { startReplica, type OperatorFactory } from './operator-hook.js';
@@ -14,6 +16,7 @@ import { MINUTE } from './plan.js';
 import { Replicas } from './replicas.js';
 import { deleteEverything, heal, scheduleTimeline } from './script.js';
 import { World } from './world.js';
+import { RESOURCE_KINDS } from './kube/store.js';
 import { guardRealTime } from './guard.js';
 
 /**
@@ -98,6 +101,12 @@ async function phases(w: World, replicas: Replicas, plan: Plan, stopped: () => b
           ? 'HPCJob still being deleted after healing'
           : `HPCJob ended ${(o as HPCJob).status?.phase ?? 'without status'}`,
       );
+    for (const o of w.api.store.list('hpcjobsets'))
+      w.trace.count(
+        o.metadata.deletionTimestamp
+          ? 'HPCJobSet still being deleted after healing'
+          : `HPCJobSet ended ${(o as HPCJobSet).status?.phase ?? 'without status'}`,
+      );
   }
   if (!stopped()) {
     deleteEverything(w);
@@ -114,18 +123,20 @@ function counts(w: World): Record<string, number> {
   c['jobs committed'] = w.ledger.jobs.length;
   c['jobs lost to a spool wipe'] = w.ledger.wiped.size;
   c['409 conflicts'] = w.api.store.conflicts;
-  c['410 Gone on watch'] = w.api.store.hubs.hpcjobs.gone + w.api.store.hubs.virtualclusters.gone;
+  c['410 Gone on watch'] = RESOURCE_KINDS.reduce((n, k) => n + w.api.store.hubs[k].gone, 0);
   c['schedules'] = 1;
   return c;
 }
 
-/** Every HPCJob reached a final phase and left no live job. */
+/** Every HPCJob and HPCJobSet reached a final phase and left no live job. */
 function settled(w: World): boolean {
-  return w.api.store.list('hpcjobs').every((o) => {
-    if (o.metadata.deletionTimestamp) return true;
-    const phase = (o as HPCJob).status?.phase;
-    return !!phase && FINAL_PHASES.includes(phase) && !w.ledger.queued(o.metadata.uid as string).some(isLive);
-  });
+  const done = (o: KubeObject, phase: string | undefined, finals: readonly string[]) =>
+    !!o.metadata.deletionTimestamp ||
+    (!!phase && finals.includes(phase) && !w.ledger.queued(o.metadata.uid as string).some(isLive));
+  return (
+    w.api.store.list('hpcjobs').every((o) => done(o, (o as HPCJob).status?.phase, FINAL_PHASES)) &&
+    w.api.store.list('hpcjobsets').every((o) => done(o, (o as HPCJobSet).status?.phase, FINAL_SET_PHASES))
+  );
 }
 
 /** Every live replica's diagnostics are back at their baseline. */
@@ -139,5 +150,5 @@ function released(w: World): boolean {
 }
 
 function empty(w: World): boolean {
-  return w.api.store.list('hpcjobs').length === 0 && w.api.store.list('virtualclusters').length === 0;
+  return RESOURCE_KINDS.every((k) => w.api.store.list(k).length === 0);
 }

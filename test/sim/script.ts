@@ -16,8 +16,10 @@ import {
   virtualCluster,
   HOST_KEY,
 } from './builders.js';
+import { RESOURCE_KINDS } from './kube/store.js';
 import type { Fault, UserAction } from './plan.js';
 import type { Replicas } from './replicas.js';
+import { deleteSets, resumeSets, scheduleSets } from './sets/script.js';
 import type { World } from './world.js';
 
 export function scheduleTimeline(w: World, replicas: Replicas): void {
@@ -35,6 +37,7 @@ export function scheduleTimeline(w: World, replicas: Replicas): void {
   for (const j of plan.jobs) sched.schedule(j.at, () => w.user.createHPCJob(hpcJob(j)));
   for (const a of plan.actions) sched.schedule(a.at, () => userAction(w, a));
   for (const f of plan.faults) sched.schedule(f.at, () => applyFault(w, replicas, f));
+  scheduleSets(w);
   fairnessTicks(w);
 }
 
@@ -142,7 +145,7 @@ export function heal(w: World, replicas: Replicas): void {
   // Ended rather than zeroed: the token invariants count from when things were last unhealthy.
   f.slowUntil = ended(f.slowUntil);
   f.failWritesUntil = ended(f.failWritesUntil);
-  for (const k of ['hpcjobs', 'virtualclusters'] as const) w.api.store.hubs[k].window = w.plan.eventWindow;
+  for (const k of RESOURCE_KINDS) w.api.store.hubs[k].window = w.plan.eventWindow;
   for (const s of w.condor.schedds.values()) {
     s.downUntil = ended(s.downUntil);
     s.submitTimeoutsUntil = ended(s.submitTimeoutsUntil);
@@ -163,6 +166,7 @@ export function heal(w: World, replicas: Replicas): void {
   for (const o of w.api.store.list('hpcjobs'))
     if ((o as HPCJob).spec.suspend && !o.metadata.deletionTimestamp)
       w.user.setSuspend(o.metadata.namespace ?? '', o.metadata.name, false);
+  resumeSets(w);
   replicas.heal();
   w.trace.add(
     'world',
@@ -171,8 +175,9 @@ export function heal(w: World, replicas: Replicas): void {
   );
 }
 
-/** The user deletes every HPCJob and VirtualCluster. */
+/** The user deletes every HPCJob, HPCJobSet and VirtualCluster. */
 export function deleteEverything(w: World): void {
+  deleteSets(w);
   for (const o of w.api.store.list('hpcjobs'))
     w.user.delete('hpcjobs', o.metadata.namespace ?? '', o.metadata.name);
   for (const o of w.api.store.list('virtualclusters'))

@@ -19,6 +19,13 @@ describe('simulation', () => {
     expect(failed).toEqual([]);
   });
 
+  it('seeds that found HPCJobSet bugs beyond that range stay clean (51, 1600: an idle index removed, submitted again as the same attempt)', async () => {
+    for (const seed of [51, 1600]) {
+      const r = await runSeed(seed);
+      expect({ seed, violation: r.violation }).toEqual({ seed, violation: undefined });
+    }
+  });
+
   it('replays a seed exactly', async () => {
     const a = await runSeed(7, { traceAll: true });
     const b = await runSeed(7, { traceAll: true });

@@ -105,7 +105,7 @@ describe('charts/hpc-operator/files/grafana-dashboard.json', () => {
     }
   });
 
-  it('covers reconciles, the work queue, HPCJob phases, condor commands, submit batches and kube writes', () => {
+  it('covers reconciles, the work queue, HPCJob phases, HPCJobSet indices, condor commands, submit batches and kube writes', () => {
     const used = new Set(exprs.flatMap(({ expr }) => metricNamesIn(expr)));
     for (const name of [
       'controller_runtime_reconcile_total',
@@ -113,6 +113,7 @@ describe('charts/hpc-operator/files/grafana-dashboard.json', () => {
       'controller_runtime_reconcile_time_seconds_bucket',
       'workqueue_depth',
       'hpc_hpcjobs',
+      'hpc_hpcjobset_indices',
       'hpc_condor_command_duration_seconds_count',
       'hpc_condor_command_duration_seconds_bucket',
       'hpc_condor_submit_batch_jobs_bucket',

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { SchedulerBackends } from '../../condor/backend.js';
 import type { HPCJobSet } from '../../crds/hpcjobset.js';
 import type { VirtualCluster } from '../../crds/virtualcluster.js';
-import type { Clock, Random } from '../../runtime/clock.js';
+import { every, type Clock, type Random } from '../../runtime/clock.js';
 import { Controller } from '../../runtime/controller.js';
 import type { Recorder } from '../../runtime/event-types.js';
 import { keyOf, objectKey, type Informer } from '../../runtime/informer.js';
@@ -16,15 +16,20 @@ import type { ObjectWriter } from '../../runtime/kube-api.js';
 import type { Manager } from '../../runtime/manager.js';
 import type { Metrics } from '../../runtime/metrics.js';
 import type { AttemptFiles } from '../hpcjob/attempt-files.js';
+import type { HPCJobSetMetrics } from './metrics.js';
 import { HPCJobSetReconciler } from './reconciler.js';
 import { SET_REF_PREFIX } from './set-jobs.js';
 import type { SetSettings } from './transition-types.js';
+
+/** How often the hpc_hpcjobsets and hpc_hpcjobset_indices gauges are recounted from the cache. */
+const GAUGE_MS = 5000;
 
 export interface HPCJobSetControllerDeps {
   clock: Clock;
   random: Random;
   log: Logger;
   metrics: Metrics;
+  setMetrics: HPCJobSetMetrics;
   hpcJobSets: Informer<HPCJobSet>;
   virtualClusters: Informer<VirtualCluster>;
   writer: ObjectWriter;
@@ -50,7 +55,7 @@ export function indexSetsByVirtualCluster(sets: Informer<HPCJobSet>): void {
 }
 
 export function setupHPCJobSetController(mgr: Manager, d: HPCJobSetControllerDeps): Controller {
-  const reconciler = new HPCJobSetReconciler({ ...d, sets: d.hpcJobSets });
+  const reconciler = new HPCJobSetReconciler({ ...d, sets: d.hpcJobSets, metrics: d.setMetrics });
   const controller = new Controller({
     name: 'hpcjobset',
     reconcile: (key, ctx) => reconciler.reconcile(key, ctx),
@@ -66,6 +71,18 @@ export function setupHPCJobSetController(mgr: Manager, d: HPCJobSetControllerDep
       controller.queue.add(objectKey(s));
   });
   mgr.add(controller);
+  // On every replica, leader or not: the gauges say what the cache holds.
+  let gauge: { cancel(): void } | undefined;
+  mgr.add(
+    {
+      name: 'hpcjobset-gauges',
+      start: () => {
+        gauge = every(d.clock, GAUGE_MS, () => d.setMetrics.count(d.hpcJobSets.list()));
+      },
+      stop: async () => gauge?.cancel(),
+    },
+    { leaderOnly: false },
+  );
   return controller;
 }
 

@@ -17,6 +17,7 @@ import {
   type ObjectWriter,
 } from '../../runtime/kube-api.js';
 import type { AttemptFiles } from '../hpcjob/attempt-files.js';
+import type { HPCJobSetMetrics } from './metrics.js';
 import { SetEventReason } from './reasons.js';
 import { SET_REF_PREFIX, buildSetTable, filesJob, setRef, type IndexAttempt } from './set-jobs.js';
 import { SET_FINALIZER } from './transition.js';
@@ -29,6 +30,7 @@ export interface SetExecutorDeps {
   operatorId: string;
   wrapperPath: string;
   maxOutputBytes: number;
+  metrics?: HPCJobSetMetrics;
 }
 
 /** What became of it: done, written (the status was patched), or the set is gone. */
@@ -47,7 +49,9 @@ export async function executeSet(
   try {
     if (t.addFinalizer) current = (await addFinalizer(deps.writer, current, SET_FINALIZER)) ?? current;
     if (!sameJson(current.status ?? {}, t.status)) {
-      current = await deps.writer.patchStatus(current, statusPatch(current.status, t.status));
+      const before = current.status;
+      current = await deps.writer.patchStatus(current, statusPatch(before, t.status));
+      deps.metrics?.statusWritten(before, t.status);
       written = true;
     }
     const obj = { ...current, apiVersion: API_VERSION, kind: HPCJOBSET_KIND };
@@ -148,4 +152,5 @@ async function submit(
       : undefined,
   });
   backend.submitSet({ uid, ref, table });
+  deps.metrics?.submitted(entries);
 }

@@ -97,7 +97,7 @@ function held(
 }
 
 /** An attempt failed: a record counts it; the index waits for its retry or ends failed. */
-function failed(
+export function failed(
   d: SetDraft,
   view: IndexView,
   index: number,

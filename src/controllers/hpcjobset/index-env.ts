@@ -24,6 +24,21 @@ export function expand(text: string, vars: Readonly<Record<string, string>>): st
   });
 }
 
+/**
+ * What `expand(text, vars)` is made of, to size it for any vars without expanding: the bytes that stay
+ * (a $$ is one $) and the names referred to, once per reference. A name missing from vars stays as written.
+ */
+export function argShape(text: string): { fixedBytes: number; names: string[] } {
+  const names: string[] = [];
+  let fixed = text;
+  fixed = fixed.replace(REFERENCE, (_whole, name: string | undefined) => {
+    if (name === undefined) return '$';
+    names.push(name);
+    return '';
+  });
+  return { fixedBytes: Buffer.byteLength(fixed), names };
+}
+
 /** Whether any argument refers to a variable (or writes $$): then argv differs per index. */
 export function argsVary(args: readonly string[] | undefined): boolean {
   return (args ?? []).some((a) => /\$\$|\$\([A-Za-z_]/.test(a));

@@ -1,7 +1,8 @@
 /**
  * The compressed status of an HPCJobSet from its index view: a count per state, index ranges, the attempt
  * records, the phase and its conditions. 100,000 indices cost a few hundred bytes when they move in runs
- * (what ended is never cut; running and held lists are). Pure.
+ * (what ended is never cut; queued, running and held lists are). The queued, running and held lists also
+ * say which indices had a job in the queue (lost.ts). Pure.
  */
 import {
   HPCJobSetConditions as C,
@@ -45,6 +46,7 @@ export function summarize(d: SetDraft, view: IndexView): Record<IndexState, numb
   const st = d.status;
   st.total = view.total;
   st.counts = counts;
+  st.queued = rangesOf(states, 'queued', RUNNING_HELD_MAX);
   st.running = rangesOf(states, 'running', RUNNING_HELD_MAX);
   st.held = rangesOf(states, 'held', RUNNING_HELD_MAX);
   st.succeeded = rangesOf(states, 'succeeded');

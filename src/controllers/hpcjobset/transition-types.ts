@@ -40,6 +40,8 @@ export interface SetSettings {
    * even once acknowledged, and the set's finalizer waits for its last job.
    */
   forceRemovalAfterMs: number;
+  /** --max-output-bytes-ceiling: what the template's workspace.maxOutputBytes may ask for (unset: not checked). */
+  maxOutputBytesCeiling?: number;
   /** The operator's default pool: its first schedd (a VirtualCluster without a scheddName uses its name). */
   defaultTarget: ScheddTarget;
   /** Indices not submitted fail after the set's VirtualCluster stayed unusable this long (as an HPCJob does). */

@@ -12,13 +12,15 @@ import {
 import { hasEnded, refOf } from '../hpcjob/job-state.js';
 import { SetDraft } from './draft.js';
 import { cleanStale, followLive, forceOutStuck } from './follow.js';
-import { itemsProblem, totalOf } from './index-env.js';
+import { totalOf } from './index-env.js';
 import { expireDeadlines } from './deadline.js';
 import { Ended, buildView, type IndexView } from './index-view.js';
+import { loseVanished } from './lost.js';
 import { placeIndices } from './placement.js';
 import { parseRanges } from './ranges.js';
 import { SetActionReason, SetEventReason, SetReason, SetRequeue } from './reasons.js';
 import { submitNext } from './submit.js';
+import { setProblem } from './validate.js';
 import { settlePhase, summarize } from './summary.js';
 import type { SetObservation, SetSettings, SetTransition } from './transition-types.js';
 
@@ -43,7 +45,9 @@ export function transitionSet(
 }
 
 function step(d: SetDraft): void {
-  const problem = itemsProblem(d.set);
+  // What is judged (template, count, items) is immutable: a set accepted once stays accepted.
+  const accepted = d.set.status?.conditions?.some((c) => c.type === C.Accepted && c.status === 'True');
+  const problem = accepted ? undefined : setProblem(d.set, d.settings.maxOutputBytesCeiling);
   if (problem) {
     d.cond({ type: C.Accepted, status: 'False', reason: SetReason.InvalidSpec, message: problem });
     d.cond({ type: C.Failed, status: 'True', reason: SetReason.InvalidSpec, message: problem });
@@ -59,12 +63,22 @@ function step(d: SetDraft): void {
     reason: SetReason.Valid,
     message: 'the spec passed validation',
   });
+  // Before the first read of the queue, no job is known: every index would look pending again and its job
+  // lost (found by the simulation, seed 31). The status stays what it said.
+  if (!d.obs.state.synced) {
+    d.requeue(SetRequeue.Settling);
+    return;
+  }
   const total = totalOf(d.set);
   const view = buildView(d.status, total, d.obs.jobs);
   const cancel = d.set.metadata.annotations?.[A.Cancel];
   if (cancel && cancel !== d.status.cancelToken) cancelSet(d, view, cancel);
   else {
     cancelIndices(d, view);
+    if (!loseVanished(d, view)) {
+      d.requeue(SetRequeue.Settling);
+      return;
+    }
     expireDeadlines(d, view);
     followLive(d, view);
     cleanStale(d, view, SetActionReason.attemptEnded('superseded'));

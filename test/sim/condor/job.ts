@@ -47,6 +47,12 @@ export function jobAttempt(job: SimJob): number | undefined {
   return typeof v === 'number' ? v : undefined;
 }
 
+/** The HPCJobSet index of a set's job; undefined for an HPCJob's. */
+export function jobIndex(job: SimJob): number | undefined {
+  const v = job.ad[Tag.SetIndex];
+  return typeof v === 'number' ? v : undefined;
+}
+
 export function status(job: SimJob): JobStatusCode {
   return job.ad.JobStatus as JobStatusCode;
 }

@@ -1,5 +1,5 @@
 /**
- * Wires the invariants to the models: listens to commits, acknowledgements and HPCJob writes, samples the
+ * Wires the invariants to the models: listens to commits, acknowledgements and HPCJob and HPCJobSet writes, samples the
  * fairness monitor, and keeps the first violation (which stops the run).
  */
 import type { Caller } from '../net.js';
@@ -21,10 +21,12 @@ import { checkCleanup, checkLiveness, checkMemory, checkStuckRemovals } from './
 import { checkPilotStart, checkTokensLeft, checkTokensRemoved } from './tokens.js';
 import type { Pilot } from '../site/site-model.js';
 import { VC_FINALIZER } from '../../../src/controllers/virtualcluster/reasons.js';
+import { SetWrites, checkSetCleanup, checkSetLiveness } from './sets.js';
 
 export class Checker implements CondorListener, StoreListener {
   violation: Violation | undefined;
   readonly fairness: FairnessMonitor;
+  readonly setWrites: SetWrites;
   readonly report = (invariant: string, message: string): void => {
     if (this.violation) return;
     // A known violation being ignored (--ignore): counted, and the run goes on to find others.
@@ -40,11 +42,13 @@ export class Checker implements CondorListener, StoreListener {
     readonly tokenRemovalBoundMs = Infinity,
   ) {
     this.fairness = new FairnessMonitor(ctx, this.report, fairnessBoundMs);
+    this.setWrites = new SetWrites(ctx, this.report);
   }
 
   onCommit(jobs: readonly SimJob[], caller: Caller): void {
     for (const j of jobs) this.ctx.ledger.record(j, this.ctx.now());
     for (const j of jobs) checkCommit(this.ctx, this.report, j, caller);
+    for (const j of jobs) this.setWrites.onCommit(j);
   }
 
   onChange(job: SimJob, what: string): void {
@@ -61,14 +65,15 @@ export class Checker implements CondorListener, StoreListener {
 
   onWrite(kind: string, before: KubeObject | undefined, after: KubeObject | undefined, who: string): void {
     if (kind === 'virtualclusters' && before && who !== USER) return this.#vcWrite(before, after);
-    if (kind !== 'hpcjobs' || who === USER) return;
-    if (
+    if (kind === 'virtualclusters' || who === USER) return;
+    const statusChanged =
       after &&
       JSON.stringify((before as { status?: unknown } | undefined)?.status) !==
-        JSON.stringify((after as { status?: unknown }).status)
-    )
-      checkStatusWrite(this.ctx, this.report, before, after);
+        JSON.stringify((after as { status?: unknown }).status);
+    if (statusChanged && kind === 'hpcjobs') checkStatusWrite(this.ctx, this.report, before, after);
+    if (statusChanged && kind === 'hpcjobsets') this.setWrites.onStatusWrite(before, after, who);
     if (before) checkFinalizerRemoval(this.ctx, this.report, before, after);
+    if (before && !after) this.setWrites.forget(before.metadata.uid as string);
   }
 
   /** A VirtualCluster's finalizer removed: nothing it minted may be left on a site. */
@@ -91,6 +96,7 @@ export class Checker implements CondorListener, StoreListener {
 
   liveness(): void {
     checkLiveness(this.ctx, this.report);
+    checkSetLiveness(this.ctx, this.report);
   }
 
   /** At the end of the cleanup wait, before the memory settles. */
@@ -100,6 +106,7 @@ export class Checker implements CondorListener, StoreListener {
 
   cleanup(): void {
     checkCleanup(this.ctx, this.report);
+    checkSetCleanup(this.ctx, this.report);
     checkMemory(this.ctx, this.report);
   }
 }

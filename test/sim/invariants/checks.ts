@@ -5,14 +5,14 @@
 import type { HPCJob, HPCJobStatus } from '../../../src/crds/hpcjob.js';
 import { FINAL_PHASES } from '../../../src/crds/hpcjob.js';
 import type { KubeObject } from '../../../src/runtime/kube-api.js';
-import { jobAttempt, jobUid, type SimJob } from '../condor/job.js';
+import { jobAttempt, jobIndex, jobUid, type SimJob } from '../condor/job.js';
 import { mergedResultPath } from '../files.js';
 import type { Caller } from '../net.js';
 import type { CheckContext, Report } from './context.js';
-import { attemptKey, isLive, succeeded } from './ledger.js';
+import { attemptKey, attemptOf, isLive, succeeded } from './ledger.js';
 
-const describeJob = (j: SimJob): string =>
-  `${j.schedd} ${j.id} (uid …${jobUid(j)?.slice(-4)} attempt ${jobAttempt(j)})`;
+export const describeJob = (j: SimJob): string =>
+  `${j.schedd} ${j.id} (uid …${jobUid(j)?.slice(-4)}${jobIndex(j) === undefined ? '' : ` index ${jobIndex(j)}`} attempt ${jobAttempt(j)})`;
 
 /** Invariants 1 and 2, and no attempt after a success without a retry, and no job for a deleted HPCJob. */
 export function checkCommit(ctx: CheckContext, report: Report, job: SimJob, caller: Caller): void {
@@ -20,13 +20,13 @@ export function checkCommit(ctx: CheckContext, report: Report, job: SimJob, call
   const attempt = jobAttempt(job);
   if (uid === undefined || attempt === undefined)
     return report('tagged', `${describeJob(job)} lacks HPCJobUID/HPCJobAttempt`);
-  const twins = (ctx.ledger.byAttempt.get(attemptKey(uid, attempt)) ?? []).filter(
+  const twins = (ctx.ledger.byAttempt.get(attemptOf(job) ?? '') ?? []).filter(
     (j) => j !== job && isLive(j) && ctx.ledger.findable(j) === 'queue',
   );
   if (twins.length)
     report(
       'one-live-job-per-attempt',
-      `${describeJob(job)} committed while ${twins.map(describeJob).join(', ')} is live for the same (uid, attempt)`,
+      `${describeJob(job)} committed while ${twins.map(describeJob).join(', ')} is live for the same (uid, ${jobIndex(job) === undefined ? '' : 'index, '}attempt)`,
     );
   if (ctx.lease) {
     const holder = ctx.api.leases.holderAt(ctx.lease.namespace, ctx.lease.name, ctx.now());
@@ -36,8 +36,13 @@ export function checkCommit(ctx: CheckContext, report: Report, job: SimJob, call
         `${describeJob(job)} committed by ${caller.name} while the Lease is held by ${holder ?? 'nobody (expired)'}`,
       );
   }
+  // Of the same index, for a set's job: each index has attempts of its own.
   const earlier = (ctx.ledger.byUid.get(uid) ?? []).filter(
-    (j) => (jobAttempt(j) ?? 0) < attempt && succeeded(j) && !ctx.ledger.wiped.has(j),
+    (j) =>
+      jobIndex(j) === jobIndex(job) &&
+      (jobAttempt(j) ?? 0) < attempt &&
+      succeeded(j) &&
+      !ctx.ledger.wiped.has(j),
   );
   for (const j of earlier) {
     if (!retriedAfter(ctx, uid, j))
@@ -46,8 +51,12 @@ export function checkCommit(ctx: CheckContext, report: Report, job: SimJob, call
         `${describeJob(job)} submitted although ${describeJob(j)} completed with exit 0 and nobody asked for a retry`,
       );
   }
-  if (!ctx.api.store.list('hpcjobs').some((o) => o.metadata.uid === uid))
-    report('no-job-for-deleted-hpcjob', `${describeJob(job)} committed for an HPCJob that no longer exists`);
+  const kind = jobIndex(job) === undefined ? 'hpcjobs' : 'hpcjobsets';
+  if (!ctx.api.store.list(kind).some((o) => o.metadata.uid === uid))
+    report(
+      'no-job-for-deleted-hpcjob',
+      `${describeJob(job)} committed for an ${kind === 'hpcjobs' ? 'HPCJob' : 'HPCJobSet'} that no longer exists`,
+    );
 }
 
 /**

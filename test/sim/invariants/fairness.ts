@@ -1,7 +1,7 @@
 /**
  * Invariant 6: one tenant's VirtualCluster cannot delay another tenant's HTCondor calls beyond a stated
  * bound. The model cannot see inside the operator, so it measures what a tenant experiences: for every live
- * job of a not yet finished HPCJob, the time since the model last started serving a call that covers it (a
+ * job of a not yet finished HPCJob or HPCJobSet, the time since the model last started serving a call that covers it (a
  * call naming its uid or job id, or an operator-wide call on its schedd). Time does not count while the
  * job's own path is unhealthy (its schedd down, its pool's collector down or black-holed), while the API
  * server is unreachable, or before the current leader took over. When that time passes the bound while
@@ -9,6 +9,8 @@
  */
 import type { HPCJob } from '../../../src/crds/hpcjob.js';
 import { FINAL_PHASES } from '../../../src/crds/hpcjob.js';
+import { FINAL_SET_PHASES, type HPCJobSet } from '../../../src/crds/hpcjobset.js';
+import type { KubeObject } from '../../../src/runtime/kube-api.js';
 import { jobUid, type SimJob } from '../condor/job.js';
 import type { Caller, CallMeta, NetListener } from '../net.js';
 import type { CheckContext, Report } from './context.js';
@@ -71,9 +73,7 @@ export class FairnessMonitor implements NetListener {
       return;
     }
     const apiBack = this.ctx.api.faults.outage?.until ?? 0;
-    for (const o of this.ctx.api.store.list('hpcjobs')) {
-      const job = o as HPCJob;
-      if (job.status?.phase && FINAL_PHASES.includes(job.status.phase)) continue;
+    for (const job of this.#unfinished()) {
       const uid = job.metadata.uid as string;
       for (const j of this.ctx.ledger.queued(uid).filter(isLive)) {
         const since = Math.max(
@@ -103,6 +103,18 @@ export class FairnessMonitor implements NetListener {
             `${what}; nothing else was in flight: the operator lost track of the job`,
           );
       }
+    }
+  }
+
+  /** HPCJobs and HPCJobSets not in a final phase: their live jobs must be tracked. */
+  *#unfinished(): Iterable<KubeObject> {
+    for (const o of this.ctx.api.store.list('hpcjobs')) {
+      const phase = (o as HPCJob).status?.phase;
+      if (!phase || !FINAL_PHASES.includes(phase)) yield o;
+    }
+    for (const o of this.ctx.api.store.list('hpcjobsets')) {
+      const phase = (o as HPCJobSet).status?.phase;
+      if (!phase || !FINAL_SET_PHASES.includes(phase)) yield o;
     }
   }
 

@@ -1,13 +1,23 @@
 /**
  * What really happened to HTCondor jobs, whatever the operator believes: every job ever committed on any
- * schedd (live references, so their current state is visible), indexed by (HPCJobUID, HPCJobAttempt), and
+ * schedd (live references, so their current state is visible), indexed by (HPCJobUID, HPCJobAttempt) — for
+ * an HPCJobSet's jobs (HPCJobUID, HPCJobSetIndex, HPCJobAttempt): each index has attempts of its own — and
  * which of them a spool wipe destroyed before the operator could have recorded them.
  */
 import { Tag } from '../../../src/condor/tags.js';
-import { JobStatus, jobAttempt, jobUid, status, type SimJob } from '../condor/job.js';
+import { JobStatus, jobAttempt, jobIndex, jobUid, status, type SimJob } from '../condor/job.js';
 import type { ScheddModel } from '../condor/schedd-model.js';
 
-export const attemptKey = (uid: string, attempt: number): string => `${uid}#${attempt}`;
+/** An attempt of an HPCJob (uid#attempt), or of one index of an HPCJobSet (uid[index]#attempt). */
+export const attemptKey = (uid: string, attempt: number, index?: number): string =>
+  index === undefined ? `${uid}#${attempt}` : `${uid}[${index}]#${attempt}`;
+
+/** The attempt a job belongs to. */
+export const attemptOf = (job: SimJob): string | undefined => {
+  const uid = jobUid(job);
+  const attempt = jobAttempt(job);
+  return uid === undefined || attempt === undefined ? undefined : attemptKey(uid, attempt, jobIndex(job));
+};
 
 export function isLive(job: SimJob): boolean {
   const s = status(job);
@@ -33,10 +43,10 @@ export class Ledger {
     this.jobs.push(job);
     this.committedAt.set(job, now);
     const uid = jobUid(job);
-    const attempt = jobAttempt(job);
+    const attempt = attemptOf(job);
     if (uid === undefined) return;
     push(this.byUid, uid, job);
-    if (attempt !== undefined) push(this.byAttempt, attemptKey(uid, attempt), job);
+    if (attempt !== undefined) push(this.byAttempt, attempt, job);
   }
 
   wipedOut(lost: readonly SimJob[], history: readonly SimJob[]): void {

@@ -15,6 +15,7 @@ const BOOKMARK_EVERY_MS = 30_000;
 
 export const API_VERSION_OF: Record<ResourceKind, { apiVersion: string; kind: string }> = {
   hpcjobs: { apiVersion: 'hpc.scailfin.io/v1alpha1', kind: 'HPCJob' },
+  hpcjobsets: { apiVersion: 'hpc.scailfin.io/v1alpha1', kind: 'HPCJobSet' },
   virtualclusters: { apiVersion: 'hpc.scailfin.io/v1alpha1', kind: 'VirtualCluster' },
 };
 

@@ -218,6 +218,8 @@ function abortError(): Error {
 }
 
 function statusText(status: unknown): string {
-  const s = status as { phase?: unknown; attempt?: unknown } | null;
+  const s = status as { phase?: unknown; attempt?: unknown; counts?: unknown } | null;
+  // An HPCJobSet's status: its counts per state instead of an attempt.
+  if (s?.counts) return `phase=${String(s.phase ?? '-')} counts=${JSON.stringify(s.counts)}`;
   return `phase=${String(s?.phase ?? '-')} attempt=${String(s?.attempt ?? '-')}`;
 }

@@ -1,5 +1,5 @@
 /**
- * The state of the API server model: namespaced objects of the two custom resources with a global
+ * The state of the API server model: namespaced objects of the three custom resources with a global
  * resourceVersion counter, optimistic concurrency (409 on a stale resourceVersion), generation bumped on
  * spec changes (and when deletion starts), and finalizer semantics (a delete with finalizers sets
  * deletionTimestamp; the object goes when the last finalizer is removed). Everything here is synchronous: the
@@ -10,8 +10,8 @@ import type { Scheduler } from '../scheduler.js';
 import { admit, admitStatus, mergePatch } from './schema.js';
 import { WatchHub, type ChangeEvent } from './watch-hub.js';
 
-export type ResourceKind = 'hpcjobs' | 'virtualclusters';
-export const RESOURCE_KINDS: readonly ResourceKind[] = ['hpcjobs', 'virtualclusters'];
+export type ResourceKind = 'hpcjobs' | 'hpcjobsets' | 'virtualclusters';
+export const RESOURCE_KINDS: readonly ResourceKind[] = ['hpcjobs', 'hpcjobsets', 'virtualclusters'];
 
 /** Who wrote: a replica's name, or `user`. */
 export type Writer = string;
@@ -49,6 +49,7 @@ export class ApiStore {
   #uids = 0;
   readonly objects: Record<ResourceKind, Map<string, WithSpecAndStatus>> = {
     hpcjobs: new Map(),
+    hpcjobsets: new Map(),
     virtualclusters: new Map(),
   };
   readonly hubs: Record<ResourceKind, WatchHub>;
@@ -67,6 +68,7 @@ export class ApiStore {
   ) {
     this.hubs = {
       hpcjobs: new WatchHub(sched, isAlive, window, delay, goneInStream),
+      hpcjobsets: new WatchHub(sched, isAlive, window, delay, goneInStream),
       virtualclusters: new WatchHub(sched, isAlive, window, delay, goneInStream),
     };
   }

@@ -1,10 +1,11 @@
 /**
- * The simulated user (kubectl): creates, changes and deletes HPCJobs and VirtualClusters directly in the API
+ * The simulated user (kubectl): creates, changes and deletes HPCJobs, HPCJobSets and VirtualClusters directly in the API
  * server model (never through the operator's ports, and never subject to the operator's faults).
  */
 import { ApiError, type KubeObject } from '../../../src/runtime/kube-api.js';
 import type { HPCJob } from '../../../src/crds/hpcjob.js';
 import { HPCJobAnnotations } from '../../../src/crds/hpcjob.js';
+import { HPCJobSetAnnotations, type HPCJobSet } from '../../../src/crds/hpcjobset.js';
 import type { VirtualCluster } from '../../../src/crds/virtualcluster.js';
 import type { Trace } from '../trace.js';
 import type { ApiStore, ResourceKind } from './store.js';
@@ -12,7 +13,7 @@ import type { ApiStore, ResourceKind } from './store.js';
 export const USER = 'user';
 
 export class User {
-  /** uid of each HPCJob the user asked to delete, with when. */
+  /** uid of each HPCJob and HPCJobSet the user asked to delete, with when. */
   readonly deleted = new Map<string, number>();
   /** Retry and cancel requests per uid, with when (an invariant allows a new attempt after a retry). */
   readonly retries = new Map<string, number[]>();
@@ -33,6 +34,30 @@ export class User {
       `create hpcjob ${job.metadata.namespace}/${job.metadata.name} uid=${o.metadata.uid}`,
     );
     return o.metadata.uid as string;
+  }
+
+  createHPCJobSet(set: HPCJobSet): void {
+    const o = this.store.create('hpcjobsets', set, USER);
+    this.trace.add(
+      USER,
+      'user',
+      `create hpcjobset ${set.metadata.namespace}/${set.metadata.name} uid=${o.metadata.uid}`,
+    );
+  }
+
+  /** spec.suspend of an HPCJobSet. */
+  setSuspendSet(ns: string, name: string, suspend: boolean): void {
+    this.#update('hpcjobsets', ns, name, `spec.suspend=${suspend}`, (o) => {
+      (o.spec as HPCJobSet['spec']).suspend = suspend;
+    });
+  }
+
+  /** An annotation of an HPCJobSet (kubectl annotate): cancel, cancel-indices. */
+  annotateSet(ns: string, name: string, key: string, value: string): void {
+    const uid = this.#update('hpcjobsets', ns, name, `${key}=${value}`, (o) => {
+      o.metadata.annotations = { ...o.metadata.annotations, [key]: value };
+    });
+    if (uid && key === HPCJobSetAnnotations.Cancel) this.cancels.add(uid);
   }
 
   createVirtualCluster(vc: VirtualCluster): void {
@@ -69,7 +94,7 @@ export class User {
     const o = this.store.get(kind, ns, name);
     if (!o) return;
     this.store.delete(kind, { namespace: ns, name }, USER);
-    if (kind === 'hpcjobs' && !this.deleted.has(o.metadata.uid as string))
+    if (kind !== 'virtualclusters' && !this.deleted.has(o.metadata.uid as string))
       this.deleted.set(o.metadata.uid as string, this.now());
     this.trace.add(USER, 'user', `delete ${kind} ${ns}/${name}`);
   }

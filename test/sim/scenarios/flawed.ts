@@ -10,6 +10,7 @@ import { startReplica } from '../operator-hook.js';
 import { job, pilotGoneThenDeleted, quiet, vc } from './plans.js';
 import { scripted } from './scripted.js';
 import { TOKEN_FLAWS } from './flawed-tokens.js';
+import { SET_FLAWS } from './flawed-sets.js';
 
 export interface Flaw {
   invariant: string;
@@ -182,4 +183,5 @@ export const FLAWS: Record<string, Flaw> = {
     factory: (c, d, ctl) => startReplica({ ...c, forceRemovalAfterSeconds: 86_400 }, d, ctl),
   },
   ...TOKEN_FLAWS,
+  ...SET_FLAWS,
 };

@@ -14,18 +14,37 @@ export async function installCRDs(kc: k8s.KubeConfig): Promise<void> {
     // Through the client's model (loadYaml), so that x-kubernetes-* keys map onto its camelCase fields and
     // survive serialisation.
     const body = k8s.loadYaml<k8s.V1CustomResourceDefinition>(JSON.stringify(crd));
-    try {
-      const current = await ext.readCustomResourceDefinition({ name: crd.metadata.name });
-      body.metadata = { ...body.metadata, resourceVersion: current.metadata?.resourceVersion };
-      await ext.replaceCustomResourceDefinition({ name: crd.metadata.name, body });
-    } catch (e) {
-      if ((e as k8s.ApiException<unknown>).code !== 404) throw e;
-      await ext.createCustomResourceDefinition({ body });
-    }
+    await replaceCRD(ext, crd.metadata.name, body);
     await waitFor(`CRD ${crd.metadata.name} to be Established`, async () => {
       const got = await ext.readCustomResourceDefinition({ name: crd.metadata.name });
       return got.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
     });
+  }
+}
+
+/**
+ * Replaces (or creates) one CRD. Another checkout's test may write the same CRD at the same moment (the
+ * stack is shared; keepCRDsInstalled puts its own back): a 409 is read again and retried.
+ */
+async function replaceCRD(
+  ext: k8s.ApiextensionsV1Api,
+  name: string,
+  body: k8s.V1CustomResourceDefinition,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const current = await ext.readCustomResourceDefinition({ name });
+      body.metadata = { ...body.metadata, resourceVersion: current.metadata?.resourceVersion };
+      await ext.replaceCustomResourceDefinition({ name, body });
+      return;
+    } catch (e) {
+      const code = (e as k8s.ApiException<unknown>).code;
+      if (code === 404) {
+        await ext.createCustomResourceDefinition({ body });
+        return;
+      }
+      if (code !== 409 || attempt >= 5) throw e;
+    }
   }
 }
 
