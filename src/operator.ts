@@ -13,7 +13,13 @@ import type { CondorMetrics } from './condor/metrics.js';
 import { scheddLabel, type CondorConnector, type ScheddTarget } from './condor/schedd-api.js';
 import { defaultScheddNames, spreadPolicyOf, type OperatorConfig } from './config.js';
 import { BY_VIRTUAL_CLUSTER, setupHPCJobController, wakeJobsOn } from './controllers/hpcjob/controller.js';
-import { setKeyOf, setupHPCJobSetController } from './controllers/hpcjobset/controller.js';
+import {
+  SETS_BY_VIRTUAL_CLUSTER,
+  indexSetsByVirtualCluster,
+  setKeyOf,
+  setupHPCJobSetController,
+} from './controllers/hpcjobset/controller.js';
+import type { SetSettings } from './controllers/hpcjobset/transition-types.js';
 import { setupVirtualClusterController } from './controllers/virtualcluster/controller.js';
 import { demandOf } from './controllers/virtualcluster/demand.js';
 import type { TransitionConfig } from './controllers/virtualcluster/model.js';
@@ -80,6 +86,17 @@ export function settingsFrom(config: OperatorConfig): HPCJobSettings {
   };
 }
 
+/** The HPCJobSet controller's settings (the live-logs route finds a set's schedd with them too). */
+export function setSettingsFrom(config: OperatorConfig): SetSettings {
+  return {
+    forceRemovalAfterMs: config.forceRemovalAfterSeconds * 1000,
+    outputFetchTimeoutMs: config.outputFetchTimeoutSeconds * 1000,
+    maxOutputBytesCeiling: config.maxOutputBytesCeiling,
+    defaultTarget: defaultTargetOf(config),
+    virtualClusterWaitMs: config.virtualClusterWaitSeconds * 1000,
+  };
+}
+
 /** The default pool's schedd: the only one, or the first of --schedd-names. */
 export function defaultTargetOf(config: OperatorConfig): ScheddTarget {
   return defaultTargetsOf(config)[0] as ScheddTarget;
@@ -107,6 +124,8 @@ export function buildOperator(config: OperatorConfig, deps: OperatorDeps, o: Bui
   const { manager, elector } = managerOf(config, deps, all.runtime, o.onLostLeadership);
   const hpcJobs = manager.informer(deps.hpcJobs);
   const virtualClusters = manager.informer(deps.virtualClusters);
+  const hpcJobSets = deps.hpcJobSets && manager.informer(deps.hpcJobSets);
+  if (hpcJobSets) indexSetsByVirtualCluster(hpcJobSets);
   const condor = lanedConnector(deps.condor, lanes);
   const late: { controller?: Controller; sets?: Controller } = {};
   const backends = backendsOf(config, deps, {
@@ -133,8 +152,10 @@ export function buildOperator(config: OperatorConfig, deps: OperatorDeps, o: Bui
     backends,
   });
   late.controller = hpcJobController;
-  late.sets = hpcJobSetControllerOf(manager, deps, { config, o, all, backends });
-  setupVirtualClusters(manager, deps, { config, o, all, hpcJobs, virtualClusters, condor });
+  late.sets =
+    hpcJobSets &&
+    hpcJobSetControllerOf(manager, deps, { config, o, all, backends, hpcJobSets, virtualClusters });
+  setupVirtualClusters(manager, deps, { config, o, all, hpcJobs, hpcJobSets, virtualClusters, condor });
   return {
     log: deps.log,
     manager,
@@ -160,6 +181,8 @@ interface ControllerWiring {
   o: BuildOptions;
   all: OperatorMetrics;
   hpcJobs: Informer<HPCJob>;
+  /** Absent when the deps have no HPCJobSets (the simulation has none yet). */
+  hpcJobSets?: Informer<HPCJobSet>;
   virtualClusters: Informer<VirtualCluster>;
 }
 
@@ -197,9 +220,12 @@ function hpcJobControllerOf(
 function hpcJobSetControllerOf(
   manager: Manager,
   deps: OperatorDeps,
-  x: Pick<ControllerWiring, 'config' | 'o' | 'all'> & { backends: SchedulerBackends },
+  x: Pick<ControllerWiring, 'config' | 'o' | 'all' | 'virtualClusters'> & {
+    backends: SchedulerBackends;
+    hpcJobSets: Informer<HPCJobSet>;
+  },
 ): Controller | undefined {
-  if (!deps.hpcJobSets || !deps.hpcJobSetWriter) return undefined;
+  if (!deps.hpcJobSetWriter) return undefined;
   const { config, all } = x;
   return setupHPCJobSetController(manager, {
     clock: deps.clock,
@@ -207,17 +233,13 @@ function hpcJobSetControllerOf(
     log: deps.log,
     metrics: all.runtime,
     setMetrics: all.hpcJobSets,
-    hpcJobSets: manager.informer(deps.hpcJobSets),
+    hpcJobSets: x.hpcJobSets,
+    virtualClusters: x.virtualClusters,
     writer: countedWriter(deps.hpcJobSetWriter, kubeWritesOf(all.runtime, HPCJOBSET_PLURAL)),
     recorder: recorderFor(deps, all.runtime, 'hpc.scailfin.io/hpcjobset-controller'),
     backends: x.backends,
     files: deps.files,
-    defaultTarget: defaultTargetOf(config),
-    settings: {
-      forceRemovalAfterMs: config.forceRemovalAfterSeconds * 1000,
-      outputFetchTimeoutMs: config.outputFetchTimeoutSeconds * 1000,
-      maxOutputBytesCeiling: config.maxOutputBytesCeiling,
-    },
+    settings: setSettingsFrom(config),
     operatorId: config.operatorId,
     wrapperPath: x.o.wrapperPath,
     maxOutputBytes: config.maxOutputBytes,
@@ -317,9 +339,16 @@ function setupVirtualClusters(
     runtimeMetrics: x.all.runtime,
     metrics: x.all.virtualClusters,
     hpcJobs: x.hpcJobs,
+    hpcJobSets: x.hpcJobSets,
     virtualClusters: x.virtualClusters,
-    // The autoscaling demand, from the HPCJob cache's index on spec.virtualClusterRef.
-    demand: (vc) => demandOf(x.hpcJobs.byIndex(BY_VIRTUAL_CLUSTER, objectKey(vc)), vc, deps.clock.now()),
+    // The autoscaling demand, from the HPCJob and HPCJobSet caches' indexes on the VirtualCluster they name.
+    demand: (vc) =>
+      demandOf(
+        x.hpcJobs.byIndex(BY_VIRTUAL_CLUSTER, objectKey(vc)),
+        vc,
+        deps.clock.now(),
+        x.hpcJobSets?.byIndex(SETS_BY_VIRTUAL_CLUSTER, objectKey(vc)),
+      ),
     writer: countedWriter(deps.virtualClusterWriter, kubeWritesOf(x.all.runtime, VIRTUALCLUSTER_PLURAL)),
     recorder: recorderFor(deps, x.all.runtime, 'hpc.scailfin.io/virtualcluster-controller'),
     secrets: deps.secrets,

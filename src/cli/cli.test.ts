@@ -249,5 +249,20 @@ describe('HPCJobSets in status and describe', () => {
     expect(text).toContain('  Failed:         7');
     expect(text).toMatch(/^ +INDEX +FAILED +LAST JOB +CATEGORY +EXIT/m);
     expect(text).toMatch(/^ +7 +3 +ExitCode +1 +exited with code 1$/m);
+    expect(text).not.toContain('VirtualCluster');
+  });
+
+  it('names the VirtualCluster and the deadline of a set that has them', () => {
+    const onVc = structuredClone(set);
+    onVc.spec.template = {
+      ...onVc.spec.template,
+      virtualClusterRef: { name: 'vc' },
+      activeDeadlineSeconds: 60,
+    };
+    onVc.status = { ...onVc.status, schedd: 'schedd@vc', virtualCluster: 'ns/vc' };
+    const text = describeHPCJobSet(onVc, [], { now: NOW, maxEvents: 20 });
+    expect(text).toContain('  VirtualCluster: vc\n');
+    expect(text).toContain("  Deadline:       60s after each index's first submission");
+    expect(text).toContain('  VirtualCluster: ns/vc\n');
   });
 });

@@ -27,6 +27,8 @@ const SET_CONDITION_TEXT: Record<keyof typeof HPCJobSetConditions, string> = {
     'The spec passed the operator validation (`True`, reason `Valid`); `False` (reason `InvalidSpec`) means nothing is submitted, the message names the field.',
   Suspended: '`True` while `spec.suspend` holds the set (reason `Suspended`).',
   SchedulerReachable: 'The schedd answered its last query; `False` (reason `Unreachable`) while it does not.',
+  VirtualClusterReady:
+    'Only with `template.virtualClusterRef`, as for an HPCJob: `True` (`Found`, or `NoWorkerFits` when no worker of the VirtualCluster is big enough or lives long enough for the template: the indices are submitted and would stay idle, a Warning says so); `False` with `NotFound`, `NotUsable` or `CredentialsExpire` while no index is submitted. After `--virtual-cluster-wait-seconds` of `False` the indices not submitted end `failed`, and so do those whose job waits idle for a VirtualCluster that is gone (the job is removed; a running one finishes).',
   Succeeded: 'Terminal: every index succeeded.',
   Failed: 'Terminal: the set ended with failed or cancelled indices (reason `IndicesFailed` or `Cancelled`).',
 };
@@ -38,7 +40,8 @@ const INDEX_STATE_TEXT: Record<IndexState, string> = {
   running: 'Its HTCondor job runs.',
   held: 'Its HTCondor job is held (by suspend or by HTCondor).',
   succeeded: 'Final: an attempt exited 0.',
-  failed: 'Final: its last attempt failed and the retry policy allowed no other.',
+  failed:
+    'Final: its last attempt failed and the retry policy allowed no other, or it ran past `template.activeDeadlineSeconds` (counted from its first submission; its record says `DeadlineExceeded`, never retried), or its VirtualCluster stayed unusable.',
   cancelled: 'Final: cancelled by hand, or with the whole set.',
 };
 

@@ -71,6 +71,8 @@ export const HPCJobSetConditions = {
   Suspended: 'Suspended',
   /** The schedd answered the last query; False while it is unreachable. */
   SchedulerReachable: 'SchedulerReachable',
+  /** With template.virtualClusterRef: the VirtualCluster exists and takes jobs (False: nothing is submitted). */
+  VirtualClusterReady: 'VirtualClusterReady',
   /** Terminal: every index succeeded. */
   Succeeded: 'Succeeded',
   /** Terminal: every index ended and at least one failed or was cancelled (or the set was cancelled). */

@@ -31,17 +31,6 @@ const TEMPLATE_RULES = [
     fieldPath: '.template.ttlSecondsAfterFinished',
   },
   {
-    rule: '!has(self.template.activeDeadlineSeconds)',
-    message: 'spec.template.activeDeadlineSeconds is not supported in an HPCJobSet yet',
-    fieldPath: '.template.activeDeadlineSeconds',
-  },
-  {
-    rule: '!has(self.template.virtualClusterRef)',
-    message:
-      "spec.template.virtualClusterRef is not supported in an HPCJobSet yet: sets run on the operator's default pool",
-    fieldPath: '.template.virtualClusterRef',
-  },
-  {
     rule: '!has(self.template.resources) || !has(self.template.resources.nodes) || self.template.resources.nodes == 1',
     message: 'spec.template.resources.nodes must be 1: gang steps cannot be indices of a set',
     fieldPath: '.template.resources.nodes',

@@ -41,6 +41,10 @@ export const indexRecordSchema = obj(
     failureCategory: enumOf(FAILURE_CATEGORIES, { description: 'Why the last failed attempt failed.' }),
     message: str({ description: 'How the last failed attempt ended.', maxLength: 512 }),
     nextRetryTime: dateTime({ description: 'When the next attempt is due, while backing off.' }),
+    firstSubmitTime: dateTime({
+      description:
+        "When the index's first attempt was submitted (kept only with template.activeDeadlineSeconds, which counts from here).",
+    }),
   },
   {
     description: 'The attempts of one index that failed at least once.',
@@ -76,6 +80,15 @@ export const hpcJobSetStatusSchema = obj(
       listType: 'atomic',
     }),
     schedd: str({ description: "Schedd of the set's jobs.", maxLength: 256 }),
+    pool: str({
+      description: "Collector (host[:port]) of the schedd's pool, when not the operator's default.",
+      maxLength: 256,
+    }),
+    virtualCluster: str({
+      description:
+        "namespace/name of the VirtualCluster the set's jobs run on (template.virtualClusterRef), once recorded before the first submission.",
+      maxLength: 253,
+    }),
     startTime: dateTime({ description: 'When the first index was submitted.' }),
     completionTime: dateTime({ description: 'When the set reached a final phase.' }),
     cancelToken: str({

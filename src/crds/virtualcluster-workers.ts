@@ -83,7 +83,7 @@ export const workersSchema = withRules(
       }),
       autoscale: enumOf(['Static', 'QueuedJobs'] as const, {
         description:
-          'Static keeps count pilots; QueuedJobs grows between min and max with the queued HPCJobs that target this VirtualCluster (their CPUs, and their GPUs on allocations with gpus).',
+          'Static keeps count pilots; QueuedJobs grows between min and max with the queued HPCJobs and HPCJobSet indices that target this VirtualCluster (their CPUs, and their GPUs on allocations with gpus).',
         default: WORKER_DEFAULTS.autoscale,
       }),
       cores: int({

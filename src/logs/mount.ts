@@ -5,7 +5,8 @@
  */
 import { CondorCli } from '../condor/cli.js';
 import { recordedTarget } from '../controllers/hpcjob/placement.js';
-import { settingsFrom } from '../operator.js';
+import { setTarget } from '../controllers/hpcjobset/placement.js';
+import { setSettingsFrom, settingsFrom } from '../operator.js';
 import { KubeAccessReviews } from '../runtime/kube/access-reviews.js';
 import type { RouteDeps } from '../serving/routes.js';
 import { CachedClientCA } from './access.js';
@@ -33,6 +34,7 @@ export function mountLogs({ serving, op, config, kc, log }: RouteDeps): void {
   });
   op.manager.onStop('log-followers', () => pool.stopAll());
   const settings = settingsFrom(config);
+  const setSettings = setSettingsFrom(config);
   serving.route(
     LOGS_PREFIX,
     logsRoute({
@@ -43,8 +45,9 @@ export function mountLogs({ serving, op, config, kc, log }: RouteDeps): void {
       },
       job: (namespace, name) => op.hpcJobs.get(namespace, name),
       set: (namespace, name) => op.hpcJobSets?.get(namespace, name),
-      // HPCJobSets run on the default pool's first schedd (controllers/hpcjobset/reconciler.ts).
-      setTarget: () => op.defaultTarget,
+      // Where the set's jobs are: the default pool's first schedd, or the one recorded for a set on a
+      // VirtualCluster (none recorded: nothing of it is anywhere; the VirtualCluster itself is not needed).
+      setTarget: (set) => setTarget(set, 'missing', setSettings, Date.now()),
       target: (job) => {
         const ref = job.spec.virtualClusterRef;
         const vc = ref ? (op.virtualClusters.get(job.metadata.namespace, ref.name) ?? 'missing') : undefined;

@@ -84,8 +84,6 @@ export const CEL: Record<string, (self: Value) => boolean> = {
   'has(self.count) != has(self.items)': (s) => has(s, 'count') !== has(s, 'items'),
   '!has(self.template.suspend) || !self.template.suspend': (s) => get(get(s, 'template'), 'suspend') !== true,
   '!has(self.template.ttlSecondsAfterFinished)': (s) => !has(get(s, 'template'), 'ttlSecondsAfterFinished'),
-  '!has(self.template.activeDeadlineSeconds)': (s) => !has(get(s, 'template'), 'activeDeadlineSeconds'),
-  '!has(self.template.virtualClusterRef)': (s) => !has(get(s, 'template'), 'virtualClusterRef'),
   '!has(self.template.resources) || !has(self.template.resources.nodes) || self.template.resources.nodes == 1':
     (s) => {
       const r = get(get(s, 'template'), 'resources');

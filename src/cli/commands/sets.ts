@@ -76,6 +76,9 @@ export function describeHPCJobSet(
   if (t.command) field('Command', [...t.command, ...(t.args ?? [])].map(shellWord).join(' '), 2);
   if (t.script !== undefined) field('Script', oneLine(t.script.split('\n')[0], 70), 2);
   field('Parallelism', spec.parallelism === undefined ? 'all at once' : String(spec.parallelism), 2);
+  field('VirtualCluster', t.virtualClusterRef?.name, 2);
+  if (t.activeDeadlineSeconds)
+    field('Deadline', `${t.activeDeadlineSeconds}s after each index's first submission`, 2);
   field('Retry policy', retryPolicyText(t), 2);
   if (spec.suspend) field('Suspend', 'true (its jobs are held)', 2);
   if (spec.ttlSecondsAfterFinished !== undefined)
@@ -103,6 +106,7 @@ function statusFields(set: HPCJobSet, now: number, field: ReturnType<typeof fiel
   field('Failed', s.failed, 2);
   field('Cancelled', s.cancelled, 2);
   field('Schedd', s.schedd, 2);
+  field('VirtualCluster', s.virtualCluster, 2);
   field('Started', timeWithAge(s.startTime, now), 2);
   field('Completed', timeWithAge(s.completionTime, now), 2);
 }

@@ -30,8 +30,11 @@ export type NewPlacement =
 
 const UNUSABLE_PHASES = new Set(['Terminating', 'Terminated', 'Failed']);
 
+/** What placing on a VirtualCluster needs of the settings (an HPCJobSet's settings have it too). */
+type PlacementSettings = Pick<HPCJobSettings, 'defaultTarget'>;
+
 /** The schedd of a VirtualCluster's pool. */
-export function virtualClusterTarget(vc: VirtualCluster, settings: HPCJobSettings): ScheddTarget {
+export function virtualClusterTarget(vc: VirtualCluster, settings: PlacementSettings): ScheddTarget {
   return {
     name: vc.spec.pool.scheddName || settings.defaultTarget.name,
     pool: vc.spec.pool.collectorHost,
@@ -42,7 +45,7 @@ export function virtualClusterTarget(vc: VirtualCluster, settings: HPCJobSetting
 export function placementForNew(
   job: HPCJob,
   vc: VirtualCluster | 'missing' | undefined,
-  settings: HPCJobSettings,
+  settings: PlacementSettings,
   now: number,
 ): NewPlacement {
   const placement = virtualClusterPlacement(job, vc, settings);
@@ -59,7 +62,7 @@ export function placementForNew(
 export function virtualClusterPlacement(
   job: HPCJob,
   vc: VirtualCluster | 'missing' | undefined,
-  settings: HPCJobSettings,
+  settings: PlacementSettings,
 ): NewPlacement {
   const ref = job.spec.virtualClusterRef;
   if (!ref) return { usable: true, target: settings.defaultTarget };

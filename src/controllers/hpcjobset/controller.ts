@@ -1,15 +1,17 @@
 /**
- * The HPCJobSet controller's setup: it reconciles HPCJobSets and hears from the default pool's schedd
- * backend when one of a set's jobs changed (their HPCJobRef carries SET_REF_PREFIX; operator.ts routes it).
+ * The HPCJobSet controller's setup: it reconciles HPCJobSets, watches VirtualClusters (a set waits on the one
+ * its template names: an index on template.virtualClusterRef finds the sets to wake), and hears from the
+ * schedd backends when one of a set's jobs changed (their HPCJobRef carries SET_REF_PREFIX; operator.ts
+ * routes it).
  */
 import type { Logger } from 'pino';
 import type { SchedulerBackends } from '../../condor/backend.js';
-import type { ScheddTarget } from '../../condor/schedd-api.js';
 import type { HPCJobSet } from '../../crds/hpcjobset.js';
+import type { VirtualCluster } from '../../crds/virtualcluster.js';
 import { every, type Clock, type Random } from '../../runtime/clock.js';
 import { Controller } from '../../runtime/controller.js';
 import type { Recorder } from '../../runtime/event-types.js';
-import { objectKey, type Informer } from '../../runtime/informer.js';
+import { keyOf, objectKey, type Informer } from '../../runtime/informer.js';
 import type { ObjectWriter } from '../../runtime/kube-api.js';
 import type { Manager } from '../../runtime/manager.js';
 import type { Metrics } from '../../runtime/metrics.js';
@@ -29,16 +31,27 @@ export interface HPCJobSetControllerDeps {
   metrics: Metrics;
   setMetrics: HPCJobSetMetrics;
   hpcJobSets: Informer<HPCJobSet>;
+  virtualClusters: Informer<VirtualCluster>;
   writer: ObjectWriter;
   recorder: Recorder;
   backends: SchedulerBackends;
   files: AttemptFiles;
-  defaultTarget: ScheddTarget;
   settings: SetSettings;
   operatorId: string;
   wrapperPath: string;
   maxOutputBytes: number;
   workers: number;
+}
+
+/** Index of HPCJobSets by the VirtualCluster their template names (namespace/name). */
+export const SETS_BY_VIRTUAL_CLUSTER = 'spec.template.virtualClusterRef';
+
+/** Adds SETS_BY_VIRTUAL_CLUSTER to the set cache (the VirtualCluster controller reads it for demand too). */
+export function indexSetsByVirtualCluster(sets: Informer<HPCJobSet>): void {
+  sets.addIndex(SETS_BY_VIRTUAL_CLUSTER, (s) => {
+    const ref = s.spec.template.virtualClusterRef;
+    return ref ? [keyOf(s.metadata.namespace, ref.name)] : [];
+  });
 }
 
 export function setupHPCJobSetController(mgr: Manager, d: HPCJobSetControllerDeps): Controller {
@@ -52,6 +65,11 @@ export function setupHPCJobSetController(mgr: Manager, d: HPCJobSetControllerDep
     clock: d.clock,
   });
   d.hpcJobSets.on((_type, set) => controller.queue.add(objectKey(set)));
+  // A VirtualCluster change may unblock (or block) the sets that name it.
+  d.virtualClusters.on((_type, vc) => {
+    for (const s of d.hpcJobSets.byIndex(SETS_BY_VIRTUAL_CLUSTER, objectKey(vc)))
+      controller.queue.add(objectKey(s));
+  });
   mgr.add(controller);
   // On every replica, leader or not: the gauges say what the cache holds.
   let gauge: { cancel(): void } | undefined;

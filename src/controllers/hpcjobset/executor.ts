@@ -22,7 +22,7 @@ import type { HPCJobSetMetrics } from './metrics.js';
 import { SetEventReason } from './reasons.js';
 import { SET_REF_PREFIX, buildSetTable, filesJob, setRef, type IndexAttempt } from './set-jobs.js';
 import { SET_FINALIZER } from './transition.js';
-import type { SetEffect, SetTransition } from './transition-types.js';
+import type { SetEffect, SetTransition, SubmitPlacement } from './transition-types.js';
 
 export interface SetExecutorDeps {
   writer: ObjectWriter;
@@ -37,10 +37,11 @@ export interface SetExecutorDeps {
 /** What became of it: done, written (the status was patched), or the set is gone. */
 export type SetExecuted = 'done' | 'written' | 'gone';
 
+/** `backend` is the set's schedd's; none for a set never placed on its VirtualCluster (nothing is anywhere). */
 export async function executeSet(
   set: HPCJobSet,
   t: SetTransition,
-  backend: SchedulerBackend,
+  backend: SchedulerBackend | undefined,
   deps: SetExecutorDeps,
   log: Logger,
 ): Promise<SetExecuted> {
@@ -67,13 +68,34 @@ export async function executeSet(
 async function perform(
   set: HPCJobSet,
   e: SetEffect,
-  backend: SchedulerBackend,
+  backend: SchedulerBackend | undefined,
   deps: SetExecutorDeps,
   log: Logger,
 ): Promise<void> {
   switch (e.kind) {
+    case 'deleteObject':
+      log.info('ttlSecondsAfterFinished passed: deleting the HPCJobSet');
+      return deps.writer.delete(set);
+    case 'removeFiles':
+      return deps.files.removeAll(filesJob(set));
+    case 'removeFinalizer':
+      await removeFinalizer(deps.writer, set, SET_FINALIZER);
+      return;
+  }
+  // The rest act on the schedd; a set with none has nothing there (the transition asks for none of them).
+  if (backend) await performOnSchedd(set, e, backend, deps, log);
+}
+
+function performOnSchedd(
+  set: HPCJobSet,
+  e: SetEffect,
+  backend: SchedulerBackend,
+  deps: SetExecutorDeps,
+  log: Logger,
+): Promise<void> | void {
+  switch (e.kind) {
     case 'submit':
-      return submit(set, e.entries, backend, deps);
+      return submit(set, e.entries, e, backend, deps);
     case 'remove':
       return backend.remove(e.target, e.reason);
     case 'discard':
@@ -94,14 +116,6 @@ async function perform(
           'a job of the set stayed removed (X) past the grace: condor_rm -forcex',
         );
       return;
-    case 'deleteObject':
-      log.info('ttlSecondsAfterFinished passed: deleting the HPCJobSet');
-      return deps.writer.delete(set);
-    case 'removeFiles':
-      return deps.files.removeAll(filesJob(set));
-    case 'removeFinalizer':
-      await removeFinalizer(deps.writer, set, SET_FINALIZER);
-      return;
     case 'forget':
       return backend.forget(set.metadata.uid as string);
   }
@@ -111,6 +125,7 @@ async function perform(
 async function submit(
   set: HPCJobSet,
   entries: IndexAttempt[],
+  placement: SubmitPlacement,
   backend: SchedulerBackend,
   deps: SetExecutorDeps,
 ): Promise<void> {
@@ -132,6 +147,8 @@ async function submit(
     operatorId: deps.operatorId,
     wrapperPath: deps.wrapperPath,
     attemptDir: deps.files.dir(job, SET_FILES_ATTEMPT),
+    virtualCluster: placement.virtualCluster,
+    walltimeNeededSeconds: placement.walltimeNeededSeconds,
     inputFiles: plan.inputFiles,
     transferDir: plan.transferDir,
     maxOutputBytes: set.spec.template.workspace

@@ -10,7 +10,7 @@ import { SchedulerBackends } from '../../condor/backend.js';
 import { JobStatus } from '../../condor/job-status.js';
 import { Tag } from '../../condor/tags.js';
 import type { HPCJobSet } from '../../crds/hpcjobset.js';
-import { makeHPCJobSet } from '../../../test/support/builders/hpcjobset.js';
+import { makeHPCJobSet, setSettings } from '../../../test/support/builders/hpcjobset.js';
 import { FakeObjects, FakeRecorder } from '../../../test/support/fake-objects.js';
 import { FakeSchedd } from '../../../test/support/fake-schedd.js';
 import { ManualClock, flushPromises } from '../../../test/support/manual-clock.js';
@@ -52,8 +52,7 @@ function world() {
     recorder: new FakeRecorder(),
     backends,
     files,
-    defaultTarget: {},
-    settings: { forceRemovalAfterMs: 60_000, outputFetchTimeoutMs: TIMEOUT_MS },
+    settings: setSettings({ outputFetchTimeoutMs: TIMEOUT_MS }),
     operatorId: 'op',
     wrapperPath: '/opt/hpc-wrapper.sh',
     maxOutputBytes: 1 << 20,

@@ -11,6 +11,7 @@ import { ackShown, hasEnded, jobState, refOf, SUSPEND_REASON, type JobState } fr
 import { backoffMs, decide, type Failure } from '../hpcjob/retry.js';
 import type { SetDraft } from './draft.js';
 import { cut } from './draft.js';
+import { firstSubmitTime } from './deadline.js';
 import { Ended, type IndexView } from './index-view.js';
 import { outputHere } from './outputs.js';
 import { SetActionReason, SetLimit } from './reasons.js';
@@ -113,7 +114,7 @@ export function failed(
   const limit = policy?.limit ?? HPCJobDefaults.retryLimit;
   const room = view.records.has(index) || view.records.size < MAX_INDEX_RECORDS;
   const retry = room && decide(policy, f).action !== 'fail' && job.attempt - 1 < limit;
-  if (room) view.records.set(index, record(d, index, job, f, message, retry));
+  if (room) view.records.set(index, record(d, index, job, f, message, retry, view.records.get(index)));
   if (!retry) view.ended[index] = Ended.Failed;
   else d.requeue(Date.parse(view.records.get(index)?.nextRetryTime ?? '') - d.now);
 }
@@ -125,6 +126,7 @@ function record(
   f: Failure,
   message: string,
   retry: boolean,
+  previous: IndexRecord | undefined,
 ): IndexRecord {
   const r: IndexRecord = {
     index,
@@ -133,6 +135,8 @@ function record(
     failureCategory: f.category as FailureCategory,
     message: cut(message, SetLimit.recordMessage),
   };
+  const first = firstSubmitTime(d, previous, job);
+  if (first) r.firstSubmitTime = first;
   if (f.exitCode !== undefined && f.exitCode >= 0 && f.exitCode <= 255) r.exitCode = f.exitCode;
   if (retry) {
     const wait = backoffMs(d.set.spec.template.retryPolicy, job.attempt, () => d.obs.jitter);

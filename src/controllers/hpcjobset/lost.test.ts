@@ -5,12 +5,17 @@
  * removed while idle, and the replica watching submitted the same attempt again).
  */
 import { describe, expect, it } from '@jest/globals';
-import { makeHPCJobSet, makeSetJob, observeSet } from '../../../test/support/builders/hpcjobset.js';
+import {
+  makeHPCJobSet,
+  makeSetJob,
+  observeSet,
+  setSettings,
+} from '../../../test/support/builders/hpcjobset.js';
 import { transitionSet } from './transition.js';
 import type { SetEffect, SetObservation } from './transition-types.js';
 
 const run = (set: Parameters<typeof transitionSet>[0], obs: SetObservation) =>
-  transitionSet(set, obs, { forceRemovalAfterMs: 60_000, outputFetchTimeoutMs: 600_000 });
+  transitionSet(set, obs, setSettings());
 const submitted = (effects: SetEffect[]) => effects.flatMap((e) => (e.kind === 'submit' ? e.entries : []));
 const policy = (limit: number) => ({ limit, backoff: { initial: '10s', factor: 2, max: '1m' } });
 

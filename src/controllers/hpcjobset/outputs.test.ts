@@ -1,12 +1,17 @@
 import { describe, expect, it } from '@jest/globals';
 import { T0 } from '../../../test/support/builders/hpcjob.js';
-import { makeHPCJobSet, makeSetJob, observeSet } from '../../../test/support/builders/hpcjobset.js';
+import {
+  makeHPCJobSet,
+  makeSetJob,
+  observeSet,
+  setSettings,
+} from '../../../test/support/builders/hpcjobset.js';
 import { transitionSet } from './transition.js';
 import type { SetObservation } from './transition-types.js';
 
 const TIMEOUT = 600_000;
 const run = (set: Parameters<typeof transitionSet>[0], obs: SetObservation) =>
-  transitionSet(set, obs, { forceRemovalAfterMs: 60_000, outputFetchTimeoutMs: TIMEOUT });
+  transitionSet(set, obs, setSettings({ outputFetchTimeoutMs: TIMEOUT }));
 
 describe("HPCJobSet transition: an index's output comes back before its end is recorded", () => {
   const set = makeHPCJobSet().spec({ count: 2 }).obj();

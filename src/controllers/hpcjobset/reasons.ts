@@ -1,3 +1,5 @@
+import { EventReason, Reason } from '../hpcjob/reasons.js';
+
 /**
  * The HPCJobSet controller's vocabulary, one owner each: condition reasons, Event reasons, requeue delays,
  * status lengths and the reasons given to condor_rm / condor_hold. docs/reference/hpcjobset.md describes them.
@@ -14,6 +16,10 @@ export const SetReason = {
   AllSucceeded: 'AllSucceeded',
   IndicesFailed: 'IndicesFailed',
   Cancelled: 'Cancelled',
+  /** VirtualClusterReady, with the same words as an HPCJob's (placement.ts gives the False ones). */
+  Found: Reason.Found,
+  NoWorkerFits: Reason.NoWorkerFits,
+  CredentialsExpire: Reason.CredentialsExpire,
 } as const;
 
 /** Event reasons the HPCJobSet controller records: what a person should know, not the plain life cycle. */
@@ -22,6 +28,11 @@ export const SetEventReason = {
   IndicesFailed: 'IndicesFailed',
   Cancelled: 'Cancelled',
   InvalidSpec: 'InvalidSpec',
+  /** As an HPCJob's: the template fits no worker of its VirtualCluster; its credentials end too soon. */
+  NoWorkerFits: EventReason.NoWorkerFits,
+  CredentialsExpire: EventReason.CredentialsExpire,
+  /** The VirtualCluster stayed unusable for --virtual-cluster-wait-seconds: the indices not submitted failed. */
+  VirtualClusterUnavailable: Reason.VirtualClusterUnavailable,
 } as const;
 
 /** How long to wait before looking again (ms). */
@@ -38,6 +49,8 @@ export const SetRequeue = {
   Cleanup: 2000,
   /** While an index's output fetch is on its way (the fetcher's notice usually comes first). */
   Fetching: 2000,
+  /** While waiting for the VirtualCluster to exist or become usable. */
+  Waiting: 10_000,
 } as const;
 
 /** The shortest time between two status writes of one set: at most one per tracker tick. */
@@ -62,4 +75,6 @@ export const SetActionReason = {
   cancelled: 'HPCJobSet cancelled',
   indexCancelled: 'HPCJobSet index cancelled (hpc.scailfin.io/cancel-indices)',
   attemptEnded: (category: string) => `HPCJobSet index attempt ended: ${category}`,
+  deadline: 'HPCJobSet index activeDeadlineSeconds exceeded',
+  stranded: "the HPCJobSet's VirtualCluster is gone: the job can never run",
 } as const;

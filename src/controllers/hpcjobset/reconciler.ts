@@ -1,17 +1,19 @@
 /**
- * Reconciles one HPCJobSet, level-triggered: observe (the set from the informer cache; its jobs, its last
- * submission and the schedd's state from the default pool's backend), decide (the pure transition), execute.
+ * Reconciles one HPCJobSet, level-triggered: observe (the set and its VirtualCluster from the informer
+ * caches; its jobs, its last submission and the schedd's state from the backend of its schedd: the default
+ * pool's, or its VirtualCluster's, placement.ts), decide (the pure transition), execute.
  * A set's status is written at most once per MIN_STATUS_INTERVAL_MS (one tracker tick): change notices
  * that come faster are folded into the next reconcile.
  */
 import type { Logger } from 'pino';
 import type { SchedulerBackend, SchedulerBackends, TrackedJob } from '../../condor/backend.js';
 import type { FetchState } from '../../condor/output-fetcher.js';
-import type { ScheddTarget } from '../../condor/schedd-api.js';
 import type { HPCJobSet } from '../../crds/hpcjobset.js';
+import type { VirtualCluster } from '../../crds/virtualcluster.js';
 import type { Clock, Random } from '../../runtime/clock.js';
 import { hasCompleted } from '../hpcjob/job-state.js';
 import { executeSet, type SetExecutorDeps } from './executor.js';
+import { setTarget } from './placement.js';
 import { MIN_STATUS_INTERVAL_MS } from './reasons.js';
 import { transitionSet } from './transition.js';
 import type { SetObservation, SetSettings } from './transition-types.js';
@@ -21,8 +23,8 @@ export interface SetReconcilerDeps extends SetExecutorDeps {
   random: Random;
   sets: { getByKey(key: string): HPCJobSet | undefined };
   backends: SchedulerBackends;
-  /** HPCJobSets run on the operator's default pool. */
-  defaultTarget: ScheddTarget;
+  /** The VirtualClusters sets name (the informer cache; absent in the simulation: none is named). */
+  virtualClusters?: { getByKey(key: string): VirtualCluster | undefined };
   settings: SetSettings;
 }
 
@@ -40,17 +42,14 @@ export class HPCJobSetReconciler {
     const since = now - (this.#lastWrite.get(uid) ?? 0);
     if (since < MIN_STATUS_INTERVAL_MS && !set.metadata.deletionTimestamp)
       return { requeueAfterMs: MIN_STATUS_INTERVAL_MS - since };
-    const backend = this.deps.backends.for(this.deps.defaultTarget);
-    const jobs = backend.jobsOf(uid);
+    const vc = this.#virtualCluster(set);
+    const target = setTarget(set, vc, this.deps.settings, now);
+    const backend = target && this.deps.backends.for(target);
     const obs: SetObservation = {
       now,
       jitter: this.deps.random(),
-      schedd: backend.name,
-      state: backend.state,
-      jobs,
-      submission: backend.setSubmission(uid),
-      settled: backend.settled(uid),
-      fetches: fetchesOf(backend, jobs),
+      virtualCluster: vc,
+      ...scheddView(backend, uid),
     };
     const t = transitionSet(set, obs, this.deps.settings);
     const done = await executeSet(set, t, backend, this.deps, ctx.log);
@@ -60,6 +59,34 @@ export class HPCJobSetReconciler {
     if (t.events.length > 0)
       ctx.log.info({ phase: t.status.phase, events: t.events.map((e) => e.reason) }, 'HPCJobSet events');
     return t.requeueAfterMs !== undefined ? { requeueAfterMs: Math.max(1, t.requeueAfterMs) } : {};
+  };
+
+  #virtualCluster(set: HPCJobSet): VirtualCluster | 'missing' | undefined {
+    const ref = set.spec.template.virtualClusterRef;
+    if (!ref) return undefined;
+    return this.deps.virtualClusters?.getByKey(`${set.metadata.namespace}/${ref.name}`) ?? 'missing';
+  }
+}
+
+/**
+ * What the schedd shows of the set; with none (a set never placed on its VirtualCluster), the truth that
+ * nothing of it is anywhere: a schedd is always recorded before a set's first submission there.
+ */
+function scheddView(
+  backend: SchedulerBackend | undefined,
+  uid: string,
+): Omit<SetObservation, 'now' | 'jitter' | 'virtualCluster'> {
+  if (!backend)
+    return { state: { synced: true, reachable: true }, jobs: [], settled: true, fetches: new Map() };
+  const jobs = backend.jobsOf(uid);
+  return {
+    schedd: backend.name,
+    pool: backend.target.pool,
+    state: backend.state,
+    jobs,
+    submission: backend.setSubmission(uid),
+    settled: backend.settled(uid),
+    fetches: fetchesOf(backend, jobs),
   };
 }
 

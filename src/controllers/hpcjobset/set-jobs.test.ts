@@ -98,4 +98,23 @@ describe("an HPCJobSet's jobs", () => {
     expect(job!.commands.output).toEqual({ kind: 'string', value: 'hpc-2.stdout' });
     expect(job!.commands.batch_name).toEqual({ kind: 'string', value: 'ns/sweep' });
   });
+
+  it('on a VirtualCluster run only on its pilots, and only where an index has the time it needs', () => {
+    const set = makeHPCJobSet()
+      .template({ virtualClusterRef: { name: 'vc' } })
+      .obj();
+    const entries = [{ index: 0, attempt: 1 }];
+    const table = buildSetTable(set, entries, {
+      ...opts,
+      virtualCluster: 'ns/vc',
+      walltimeNeededSeconds: 1260,
+    });
+    const [job] = expandSubmitTable(table);
+    expect(job!.attributes).toMatchObject({ HPCVirtualCluster: 'ns/vc', HPCWalltimeNeeded: 1260 });
+    const description = renderSubmitTable(table);
+    expect(description).toContain('TARGET.VirtualCluster =?= MY.HPCVirtualCluster');
+    expect(description).toContain('TARGET.HPCPilotEnd - time() >= MY.HPCWalltimeNeeded');
+    const [plain] = expandSubmitTable(buildSetTable(makeHPCJobSet().obj(), entries, opts));
+    expect(plain!.attributes.HPCVirtualCluster).toBeNull();
+  });
 });

@@ -61,7 +61,7 @@ function setColumns(argvVaries: boolean): TableColumn[] {
 export function buildSetTable(
   set: HPCJobSet,
   entries: readonly IndexAttempt[],
-  o: Omit<DescriptionOptions, 'virtualCluster' | 'walltimeNeededSeconds' | 'memoryMiB'>,
+  o: Omit<DescriptionOptions, 'memoryMiB'>,
 ): SubmitTable {
   const base = buildSubmitJob(filesJob(set), 1, o);
   const ref = setRef(set);

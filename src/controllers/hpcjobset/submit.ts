@@ -7,8 +7,10 @@ import type { IndexAttempt } from './set-jobs.js';
 import type { SetDraft } from './draft.js';
 import { Ended, type IndexView } from './index-view.js';
 import { SetEventReason, SetLimit, SetRequeue } from './reasons.js';
+import type { SubmitPlacement } from './transition-types.js';
 
-export function submitNext(d: SetDraft, view: IndexView): void {
+/** `placement`: what the jobs carry on a VirtualCluster (placement.ts), {} on the default pool. */
+export function submitNext(d: SetDraft, view: IndexView, placement: SubmitPlacement): void {
   const { obs } = d;
   const sub = obs.submission;
   if (sub?.state === 'failed') {
@@ -19,7 +21,7 @@ export function submitNext(d: SetDraft, view: IndexView): void {
       return;
     }
   }
-  if (d.set.spec.suspend || !obs.state.reachable) return;
+  if (d.set.spec.suspend || !obs.state.reachable || obs.schedd === undefined) return;
   if (!obs.settled || sub?.state === 'in-flight') {
     d.requeue(SetRequeue.Settling);
     return;
@@ -29,7 +31,7 @@ export function submitNext(d: SetDraft, view: IndexView): void {
   d.status.startTime ??= d.iso();
   // The retry is on its way: its due time is history (the record keeps what failed).
   for (const e of entries) if (view.records.has(e.index)) delete view.records.get(e.index)?.nextRetryTime;
-  d.effect({ kind: 'submit', entries });
+  d.effect({ kind: 'submit', entries, ...placement });
   d.requeue(SetRequeue.Settling);
 }
 

@@ -5,8 +5,9 @@
  */
 import type { ScheddState, SetSubmitOutcome, TrackedJob } from '../../condor/backend.js';
 import type { FetchState } from '../../condor/output-fetcher.js';
-import type { JobRef } from '../../condor/schedd-api.js';
+import type { JobRef, ScheddTarget } from '../../condor/schedd-api.js';
 import type { HPCJobSetStatus } from '../../crds/hpcjobset.js';
+import type { VirtualCluster } from '../../crds/virtualcluster.js';
 import type { PlannedEvent } from '../../runtime/event-types.js';
 import type { IndexAttempt } from './set-jobs.js';
 
@@ -14,8 +15,15 @@ export interface SetObservation {
   now: number;
   /** A number in [0, 1) for backoff jitter, drawn by the caller. */
   jitter: number;
-  /** The schedd's name (status.schedd). */
-  schedd: string;
+  /**
+   * The schedd's name (status.schedd). Undefined only for a set on a VirtualCluster that was never placed and
+   * cannot be now (placement.ts): nothing of it was submitted anywhere, and the rest says so (no job, settled).
+   */
+  schedd?: string;
+  /** The collector of the schedd's pool, for a set on a VirtualCluster (status.pool). */
+  pool?: string;
+  /** The VirtualCluster template.virtualClusterRef names, from the cache ('missing': not there). */
+  virtualCluster?: VirtualCluster | 'missing';
   state: ScheddState;
   /** Every job of the set in the queue (HPCJobUID = the set's uid), any index and attempt. */
   jobs: readonly TrackedJob[];
@@ -42,10 +50,22 @@ export interface SetSettings {
   outputFetchTimeoutMs: number;
   /** --max-output-bytes-ceiling: what the template's workspace.maxOutputBytes may ask for (unset: not checked). */
   maxOutputBytesCeiling?: number;
+  /** The operator's default pool: its first schedd (a VirtualCluster without a scheddName uses its name). */
+  defaultTarget: ScheddTarget;
+  /** Indices not submitted fail after the set's VirtualCluster stayed unusable this long (as an HPCJob does). */
+  virtualClusterWaitMs: number;
+}
+
+/** What the jobs of a submission carry on a VirtualCluster (controllers/hpcjob/description.ts). */
+export interface SubmitPlacement {
+  /** namespace/name of the VirtualCluster. */
+  virtualCluster?: string;
+  /** How long an index needs a pilot for (s): the template's walltime and the VirtualCluster's margin. */
+  walltimeNeededSeconds?: number;
 }
 
 export type SetEffect =
-  | { kind: 'submit'; entries: IndexAttempt[] }
+  | ({ kind: 'submit'; entries: IndexAttempt[] } & SubmitPlacement)
   | { kind: 'remove'; target: { job: JobRef } | { uid: string }; reason: string }
   /**
    * HPCAck, then condor_rm, of every job of the deleted object: acknowledged before it is removed, a job leaves

@@ -1,13 +1,18 @@
 import { describe, expect, it } from '@jest/globals';
 import { T0, iso } from '../../../test/support/builders/hpcjob.js';
-import { makeHPCJobSet, makeSetJob, observeSet } from '../../../test/support/builders/hpcjobset.js';
+import {
+  makeHPCJobSet,
+  makeSetJob,
+  observeSet,
+  setSettings,
+} from '../../../test/support/builders/hpcjobset.js';
 import { HPCJobSetAnnotations } from '../../crds/hpcjobset.js';
 import { SUSPEND_REASON } from '../hpcjob/job-state.js';
 import { transitionSet } from './transition.js';
 import type { SetEffect, SetObservation } from './transition-types.js';
 
 const run = (set: Parameters<typeof transitionSet>[0], obs: SetObservation) =>
-  transitionSet(set, obs, { forceRemovalAfterMs: 60_000, outputFetchTimeoutMs: 600_000 });
+  transitionSet(set, obs, setSettings());
 
 const kinds = (effects: SetEffect[]) => effects.map((e) => e.kind);
 const submitted = (effects: SetEffect[]) => effects.flatMap((e) => (e.kind === 'submit' ? e.entries : []));

@@ -13,8 +13,10 @@ import { hasEnded, refOf } from '../hpcjob/job-state.js';
 import { SetDraft } from './draft.js';
 import { cleanStale, followLive, forceOutStuck } from './follow.js';
 import { totalOf } from './index-env.js';
+import { expireDeadlines } from './deadline.js';
 import { Ended, buildView, type IndexView } from './index-view.js';
 import { loseVanished } from './lost.js';
+import { placeIndices } from './placement.js';
 import { parseRanges } from './ranges.js';
 import { SetActionReason, SetEventReason, SetReason, SetRequeue } from './reasons.js';
 import { submitNext } from './submit.js';
@@ -77,9 +79,11 @@ function step(d: SetDraft): void {
       d.requeue(SetRequeue.Settling);
       return;
     }
+    expireDeadlines(d, view);
     followLive(d, view);
     cleanStale(d, view, SetActionReason.attemptEnded('superseded'));
-    submitNext(d, view);
+    const placement = placeIndices(d, view);
+    if (placement) submitNext(d, view, placement);
   }
   const counts = summarize(d, view);
   const wasFinal = d.set.status?.phase && FINAL_SET_PHASES.includes(d.set.status.phase);
@@ -94,9 +98,10 @@ function step(d: SetDraft): void {
   if (d.status.phase !== 'Succeeded' && d.status.phase !== 'Failed') d.requeue(SetRequeue.Active);
 }
 
-/** The schedd answers (or not): a condition; nothing is submitted while it does not. */
+/** The schedd answers (or not): a condition; nothing is submitted while it does not. None yet: nothing to say. */
 function reachability(d: SetDraft): void {
   const { state, schedd } = d.obs;
+  if (schedd === undefined) return;
   d.status.schedd = schedd;
   if (state.reachable)
     d.cond({ type: C.SchedulerReachable, status: 'True', reason: SetReason.Reachable, message: '' });
@@ -116,7 +121,8 @@ function cancelSet(d: SetDraft, view: IndexView, token: string): void {
   d.status.cancelToken = token;
   for (let i = 0; i < view.total; i++) if (view.ended[i] === Ended.No) view.ended[i] = Ended.Cancelled;
   view.live.clear();
-  d.effect({ kind: 'remove', target: { uid: d.uid }, reason: SetActionReason.cancelled });
+  if (d.obs.schedd !== undefined)
+    d.effect({ kind: 'remove', target: { uid: d.uid }, reason: SetActionReason.cancelled });
   d.event('Normal', SetEventReason.Cancelled, 'Cancel', `the set was cancelled (${A.Cancel}=${token})`);
   d.requeue(SetRequeue.Cleanup);
 }

@@ -3,10 +3,10 @@
  * away, or before it reviewed sets) is refused before anything is submitted, as an HPCJob is.
  */
 import { describe, expect, it } from '@jest/globals';
-import { makeHPCJobSet, observeSet } from '../../../test/support/builders/hpcjobset.js';
+import { makeHPCJobSet, observeSet, setSettings } from '../../../test/support/builders/hpcjobset.js';
 import { transitionSet } from './transition.js';
 
-const settings = { forceRemovalAfterMs: 60_000, outputFetchTimeoutMs: 600_000, maxOutputBytesCeiling: 1024 };
+const settings = setSettings({ maxOutputBytesCeiling: 1024 });
 
 describe('HPCJobSet transition: a template the operator refuses', () => {
   it('fails the set (Accepted=False, InvalidSpec) naming the field under spec.template, and submits nothing', () => {

@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import type { CondorConnector } from '../../condor/schedd-api.js';
 import type { HPCJob } from '../../crds/hpcjob.js';
+import type { HPCJobSet } from '../../crds/hpcjobset.js';
 import type { VirtualCluster } from '../../crds/virtualcluster.js';
 import type { Clock } from '../../runtime/clock.js';
 import { Controller, type ReconcileContext, type Result } from '../../runtime/controller.js';
@@ -126,6 +127,8 @@ export interface VirtualClusterSetupDeps extends Omit<VirtualClusterControllerDe
   /** The runtime's metrics (controller and work queue series). */
   runtimeMetrics: Metrics;
   hpcJobs: Informer<HPCJob>;
+  /** HPCJobSets, whose indices count as demand too (absent in the simulation). */
+  hpcJobSets?: Informer<HPCJobSet>;
   virtualClusters: Informer<VirtualCluster>;
   workers: number;
 }
@@ -164,17 +167,26 @@ export function virtualClusterOf(job: HPCJob): string | undefined {
 }
 
 /**
- * What the controller watches: For(VirtualCluster) and Watches(HPCJob) mapped to the VirtualCluster it
- * names. `enqueue` adds a key to the controller's queue.
+ * What the controller watches: For(VirtualCluster), and Watches(HPCJob) and Watches(HPCJobSet) mapped to the
+ * VirtualCluster they name (a set's status change is how its queued indices reach the demand). `enqueue`
+ * adds a key to the controller's queue.
  */
 export function watchVirtualClusters(
-  sources: { virtualClusters: Watchable<VirtualCluster>; hpcJobs: Watchable<HPCJob> },
+  sources: {
+    virtualClusters: Watchable<VirtualCluster>;
+    hpcJobs: Watchable<HPCJob>;
+    hpcJobSets?: Watchable<HPCJobSet>;
+  },
   enqueue: (key: string) => void,
 ): void {
   sources.virtualClusters.on((_type, vc) => enqueue(`${vc.metadata.namespace}/${vc.metadata.name}`));
   sources.hpcJobs.on((_type, job) => {
     const key = virtualClusterOf(job);
     if (key) enqueue(key);
+  });
+  sources.hpcJobSets?.on((_type, set) => {
+    const name = set.spec.template.virtualClusterRef?.name;
+    if (name) enqueue(`${set.metadata.namespace}/${name}`);
   });
 }
 /**

@@ -15,7 +15,8 @@ import {
 } from '../../../src/crds/hpcjobset.js';
 import { hasCompleted } from '../../../src/controllers/hpcjob/job-state.js';
 import { SET_FINALIZER } from '../../../src/controllers/hpcjobset/transition.js';
-import type { SetObservation } from '../../../src/controllers/hpcjobset/transition-types.js';
+import type { SetObservation, SetSettings } from '../../../src/controllers/hpcjobset/transition-types.js';
+import type { VirtualCluster } from '../../../src/crds/virtualcluster.js';
 import { T0, TrackedJobBuilder, iso, makeHPCJob } from './hpcjob.js';
 
 export class HPCJobSetBuilder {
@@ -136,6 +137,25 @@ export class SetObservationBuilder {
     return this;
   }
 
+  /** The set's VirtualCluster as the cache has it ('missing': not there). */
+  virtualCluster(vc: VirtualCluster | 'missing'): this {
+    this.#o.virtualCluster = vc;
+    return this;
+  }
+
+  /** The schedd of a VirtualCluster's pool. */
+  pool(schedd: string, pool: string): this {
+    this.#o.schedd = schedd;
+    this.#o.pool = pool;
+    return this;
+  }
+
+  /** No schedd: a set never placed on its VirtualCluster, which cannot take it now. */
+  nowhere(): this {
+    delete this.#o.schedd;
+    return this;
+  }
+
   unreachable(error = 'connection refused'): this {
     this.#o.state = { synced: true, reachable: false, lastError: error };
     return this;
@@ -155,3 +175,14 @@ export class SetObservationBuilder {
 }
 
 export const observeSet = (): SetObservationBuilder => new SetObservationBuilder();
+
+/** The settings set transitions run with in tests (the operator's defaults). */
+export function setSettings(patch: Partial<SetSettings> = {}): SetSettings {
+  return {
+    forceRemovalAfterMs: 60_000,
+    outputFetchTimeoutMs: 600_000,
+    defaultTarget: {},
+    virtualClusterWaitMs: 600_000,
+    ...patch,
+  };
+}
