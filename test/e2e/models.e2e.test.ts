@@ -8,7 +8,7 @@
  *   resourceVersion gets 410 Gone.
  * - HTCondor, through the real ScheddApi (condor/schedd.ts, the interface the model implements): a hold by a person has HoldReasonCode 1 (and holding it again is "already held"); condor_rm -forcex of a job not in X is refused; a finished
  *   job with leave_in_queue stays in the queue until HPCAck, then moves to condor_history; a job acknowledged
- *   before its removal leaves at once, one removed first stays in X after HPCAck until condor_rm -forcex; after the schedd's
+ *   before its removal leaves at once, one removed first stays in X after HPCAck until a periodic pass; after the schedd's
  *   spool is wiped, job ids start from 1 again and the old job is in neither the queue nor the history.
  *
  * The spool wipe stops and restarts the schedd, so it runs last, and alone (e2e-lane: solo, test/e2e/lanes.sh).
@@ -198,7 +198,7 @@ describe('HTCondor, through the real ScheddApi, behaves as the simulation models
     await sd.acknowledge(sel(uid));
   });
 
-  it('lets a job acknowledged before its removal (discard) leave at once; one removed first stays in X after HPCAck until -forcex', async () => {
+  it('lets a job acknowledged before its removal (discard) leave at once; one removed first stays in X after HPCAck until a periodic pass', async () => {
     const [first, second] = [uniqueName('discard'), uniqueName('rm-then-ack')];
     await submit(first, 'sleep 600');
     await submit(second, 'sleep 600');
@@ -210,17 +210,12 @@ describe('HTCondor, through the real ScheddApi, behaves as the simulation models
     );
     expect(await sd.act('remove', sel(second), 'deleted')).toBe(true);
     expect(await sd.acknowledge(sel(second))).toBe(true);
-    const [kept] = await sd.query(sel(second), ATTRS, 'track');
-    expect([adNumber(kept ?? {}, 'JobStatus'), kept?.[Tag.Ack]]).toEqual([JobStatus.Removed, true]);
-    // Several periodic passes (PERIODIC_EXPR_INTERVAL is 5 s on the stack): it stays, acknowledged, in X.
-    await new Promise((r) => setTimeout(r, 15_000));
-    const [still] = await sd.query(sel(second), ATTRS, 'track');
-    expect([adNumber(still ?? {}, 'JobStatus'), still?.[Tag.Ack]]).toEqual([JobStatus.Removed, true]);
-    expect(await sd.act('forcex', sel(second))).toBe(true);
+    // It waits for one of the schedd's periodic passes (PERIODIC_EXPR_INTERVAL is 5 s on the stack; on a
+    // queue of 20,000 jobs the passes come minutes apart, bench/hpcjobs.ts): the model's leaveSoon.
     await waitFor(
-      'the forced job to leave the queue',
+      'the acknowledged removed job to leave at a periodic pass',
       async () => (await sd.query(sel(second), ATTRS, 'track')).length === 0,
-      10_000,
+      60_000,
     );
   });
 

@@ -223,9 +223,11 @@ export class ScheddModel implements LifeHost {
       for (const l of this.listeners) l.onAcknowledge?.(j, caller);
       j.ad[Tag.Ack] = true;
       this.changed(j, `HPCAck set by ${caller.name}`);
-      // A removed job stays in X after a late HPCAck: HTCondor decided to keep it at the removal, and only
-      // condor_rm -forcex takes it out (shown on the real schedd in test/e2e/models.e2e.test.ts).
-      if (status(j) === JobStatus.Completed) this.#leaveSoon(j);
+      // An ended job leaves at one of the schedd's periodic passes, also one removed before its HPCAck
+      // (shown on the real schedd in test/e2e/models.e2e.test.ts); acknowledged before its removal, it leaves
+      // with the removal (ended()).
+      const s = status(j);
+      if (s === JobStatus.Completed || s === JobStatus.Removed) this.#leaveSoon(j);
     }
     return found.length > 0;
   }

@@ -23,8 +23,10 @@ export async function installCRDs(kc: k8s.KubeConfig): Promise<void> {
 }
 
 /**
- * Replaces (or creates) one CRD. Another checkout's test may write the same CRD at the same moment (the
- * stack is shared; keepCRDsInstalled puts its own back): a 409 is read again and retried.
+ * Replaces (or creates) one CRD. Another writer may write the same CRD at the same moment: another checkout's
+ * test on the shared stack (keepCRDsInstalled puts its own back), or the other e2e lane's first test on a fresh
+ * stack, both creating it. A 409 (a replace from a stale resourceVersion, or a create of a CRD that now exists)
+ * is read again and retried.
  */
 async function replaceCRD(
   ext: k8s.ApiextensionsV1Api,
@@ -33,19 +35,32 @@ async function replaceCRD(
 ): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const current = await ext.readCustomResourceDefinition({ name });
-      body.metadata = { ...body.metadata, resourceVersion: current.metadata?.resourceVersion };
-      await ext.replaceCustomResourceDefinition({ name, body });
+      await createOrReplaceCRD(ext, name, body);
       return;
     } catch (e) {
       const code = (e as k8s.ApiException<unknown>).code;
-      if (code === 404) {
-        await ext.createCustomResourceDefinition({ body });
-        return;
-      }
       if (code !== 409 || attempt >= 5) throw e;
     }
   }
+}
+
+async function createOrReplaceCRD(
+  ext: k8s.ApiextensionsV1Api,
+  name: string,
+  body: k8s.V1CustomResourceDefinition,
+): Promise<void> {
+  let current: k8s.V1CustomResourceDefinition;
+  try {
+    current = await ext.readCustomResourceDefinition({ name });
+  } catch (e) {
+    if ((e as k8s.ApiException<unknown>).code !== 404) throw e;
+    await ext.createCustomResourceDefinition({
+      body: { ...body, metadata: { ...body.metadata, resourceVersion: undefined } },
+    });
+    return;
+  }
+  body.metadata = { ...body.metadata, resourceVersion: current.metadata?.resourceVersion };
+  await ext.replaceCustomResourceDefinition({ name, body });
 }
 
 /**
