@@ -9,7 +9,7 @@ import { Registry } from 'prom-client';
 import type { SchedulerBackend, SetSubmitRequest } from '../../condor/backend.js';
 import type { HPCJobSet, HPCJobSetStatus } from '../../crds/hpcjobset.js';
 import { ApiError } from '../../runtime/kube-api.js';
-import { makeHPCJobSet } from '../../../test/support/builders/hpcjobset.js';
+import { makeHPCJobSet, setCounts } from '../../../test/support/builders/hpcjobset.js';
 import { FakeObjects, FakeRecorder } from '../../../test/support/fake-objects.js';
 import type { AttemptFiles } from '../hpcjob/attempt-files.js';
 import { executeSet } from './executor.js';
@@ -28,16 +28,7 @@ async function values(m: { get(): Promise<{ values: { labels: object; value: num
   return out;
 }
 
-const counts = (c: Partial<Record<string, number>>) => ({
-  pending: 0,
-  queued: 0,
-  running: 0,
-  held: 0,
-  succeeded: 0,
-  failed: 0,
-  cancelled: 0,
-  ...c,
-});
+const counts = setCounts;
 
 describe('the gauges', () => {
   it('sum sets by phase and indices by state over every set, with no label per set', async () => {

@@ -1,22 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { makeHPCJob } from '../../../test/support/builders/hpcjob.js';
-import { makeHPCJobSet } from '../../../test/support/builders/hpcjobset.js';
+import { makeHPCJobSet, setCounts } from '../../../test/support/builders/hpcjobset.js';
 import { makeVirtualCluster } from '../../../test/support/builders/virtualcluster.js';
-import type { HPCJobSet, HPCJobSetStatus } from '../../crds/hpcjobset.js';
+import type { HPCJobSet } from '../../crds/hpcjobset.js';
 import { watchVirtualClusters, type Watchable } from './controller.js';
 import { demandOf, NO_DEMAND, setSteps, wantedPilots } from './demand.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12);
-const counts = (c: Partial<NonNullable<HPCJobSetStatus['counts']>>) => ({
-  pending: 0,
-  queued: 0,
-  running: 0,
-  held: 0,
-  succeeded: 0,
-  failed: 0,
-  cancelled: 0,
-  ...c,
-});
+const counts = setCounts;
 
 describe('demandOf: the indices of HPCJobSets', () => {
   const vc = makeVirtualCluster('vc', 'ns')

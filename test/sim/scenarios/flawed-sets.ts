@@ -3,7 +3,8 @@
  * Each leads, waits for the plan's one set and writes its status or submits its indices directly.
  */
 import { buildSetTable } from '../../../src/controllers/hpcjobset/set-jobs.js';
-import type { HPCJobSet, HPCJobSetStatus } from '../../../src/crds/hpcjobset.js';
+import type { HPCJobSet } from '../../../src/crds/hpcjobset.js';
+import { setCounts } from '../../support/builders/hpcjobset.js';
 import { MINUTE } from '../plan.js';
 import type { SetPlan } from '../sets/plan.js';
 import { quiet } from './plans.js';
@@ -13,16 +14,7 @@ import type { Flaw } from './flawed.js';
 const SET: SetPlan = { at: 1_000, ns: 't1', name: 'sweep', size: 3, items: false, retryLimit: 1 };
 const plan = (seed: number) => quiet(seed, { sets: [SET], jobRunMs: 30 * MINUTE });
 
-const counts = (c: Partial<NonNullable<HPCJobSetStatus['counts']>>) => ({
-  pending: 0,
-  queued: 0,
-  running: 0,
-  held: 0,
-  succeeded: 0,
-  failed: 0,
-  cancelled: 0,
-  ...c,
-});
+const counts = setCounts;
 
 async function firstSet(h: Helpers): Promise<HPCJobSet> {
   await h.lead();

@@ -186,3 +186,10 @@ export function setSettings(patch: Partial<SetSettings> = {}): SetSettings {
     ...patch,
   };
 }
+
+/** status.counts with every state, zero unless `c` says otherwise. */
+export function setCounts(
+  c: Partial<NonNullable<HPCJobSetStatus['counts']>> = {},
+): NonNullable<HPCJobSetStatus['counts']> {
+  return { pending: 0, queued: 0, running: 0, held: 0, succeeded: 0, failed: 0, cancelled: 0, ...c };
+}
