@@ -7,6 +7,7 @@
 import { execa } from 'execa';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { CondorError, classifyFailure } from './errors.js';
 
 export interface CondorCliOptions {
@@ -41,6 +42,12 @@ export interface RunOptions {
   env?: Record<string, string>;
   target?: string;
   purpose?: string;
+  /**
+   * Gets stdout piece by piece as it arrives instead of it being buffered (RunResult.stdout is then empty):
+   * a whole read of a large queue is tens of MB. What it throws fails the call once the tool has exited
+   * (a failed or timed-out tool is reported as such first).
+   */
+  onStdout?: (chunk: string) => void;
 }
 
 export interface RunResult {
@@ -96,7 +103,8 @@ export class CondorCli {
     const started = process.hrtime.bigint();
     let outcome: CommandEvent['outcome'] = 'success';
     try {
-      const r = await execa(file, args, {
+      const streamed = o.onStdout ? consumeStdout(o.onStdout) : undefined;
+      const sub = execa(file, args, {
         input: o.input,
         cwd: o.cwd,
         timeout: o.timeoutMs ?? this.#timeoutMs,
@@ -105,9 +113,12 @@ export class CondorCli {
         reject: false,
         stripFinalNewline: false,
         maxBuffer: 512 * 1024 * 1024,
+        buffer: { stdout: !streamed },
         // Never let a tool read the operator's terminal.
         stdin: o.input === undefined ? 'ignore' : 'pipe',
       });
+      if (streamed) sub.stdout?.on('data', streamed.data);
+      const r = await sub;
       if (r.timedOut) {
         outcome = 'timeout';
         throw new CondorError('timeout', tool, undefined, String(r.stderr ?? ''), `${tool} timed out`);
@@ -129,6 +140,11 @@ export class CondorCli {
         outcome = err.kind;
         throw err;
       }
+      const consumerError = streamed?.end();
+      if (consumerError !== undefined) {
+        outcome = 'failed';
+        throw consumerError;
+      }
       return result;
     } finally {
       this.#observer?.({
@@ -140,4 +156,32 @@ export class CondorCli {
       });
     }
   }
+}
+
+/**
+ * Feeds stdout to `onStdout` as text (a character split across chunks is joined first). What it throws is
+ * kept, not thrown from the stream's event (that would be an uncaught exception): the first error stops the
+ * feeding and is returned by end().
+ */
+function consumeStdout(onStdout: (chunk: string) => void): {
+  data: (chunk: Buffer | string) => void;
+  end: () => unknown;
+} {
+  const decoder = new StringDecoder('utf8');
+  let error: unknown;
+  const feed = (text: string) => {
+    if (error !== undefined || text === '') return;
+    try {
+      onStdout(text);
+    } catch (e) {
+      error = e;
+    }
+  };
+  return {
+    data: (chunk) => feed(typeof chunk === 'string' ? chunk : decoder.write(chunk)),
+    end: () => {
+      feed(decoder.end());
+      return error;
+    },
+  };
 }

@@ -1,4 +1,5 @@
 /** Parsers for the output of condor_submit -terse and condor_q / condor_history -json. */
+import { parseAdsText } from './json-ads.js';
 
 /** A ClassAd as condor_q -json prints it: undefined values are null, non-literal expressions strings. */
 export type JobAd = Record<string, unknown>;
@@ -37,15 +38,12 @@ export function jobIdsOf(ranges: readonly SubmittedRange[]): string[] {
 }
 
 /**
- * `condor_q -json` / `condor_history -json` output. No match prints nothing at all (not `[]`), and an empty
- * history can print `[` `]` on two lines: both are an empty list.
+ * `condor_q -json` / `condor_history -json` output held whole (small answers). No match prints nothing at all
+ * (not `[]`), and an empty history can print `[` `]` on two lines: both are an empty list. Large answers are
+ * read ad by ad while they arrive (json-ads.ts, the same reader).
  */
-export function parseJsonAds(stdout: string): JobAd[] {
-  const text = stdout.trim();
-  if (text === '') return [];
-  const parsed: unknown = JSON.parse(text);
-  if (!Array.isArray(parsed)) throw new Error('condor -json output is not a JSON array');
-  return parsed.filter((x): x is JobAd => typeof x === 'object' && x !== null && !Array.isArray(x));
+export function parseJsonAds(stdout: string, tool = 'condor'): JobAd[] {
+  return parseAdsText(tool, stdout);
 }
 
 /** `-jsonl`: one ad per line. */

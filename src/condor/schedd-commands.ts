@@ -7,7 +7,8 @@
 import type { ChildProcess } from 'node:child_process';
 import type { CondorCli, RunResult } from './cli.js';
 import { CondorError } from './errors.js';
-import { parseJsonAds, parseSubmitTerse, type JobAd, type SubmittedRange } from './parse.js';
+import { JsonAdStream } from './json-ads.js';
+import { parseSubmitTerse, type JobAd, type SubmittedRange } from './parse.js';
 import { scheddLabel, type CallPurpose, type ScheddTarget } from './schedd-api.js';
 import { classAdLiteral } from './submit-description.js';
 
@@ -58,6 +59,22 @@ export class ScheddCommands {
   }
 
   /**
+   * The ads a -json listing prints, read ad by ad as they arrive (json-ads.ts): the text of a whole queue is
+   * never held at once.
+   */
+  async #readAds(tool: string, args: string[], purpose: CallPurpose): Promise<JobAd[]> {
+    const ads: JobAd[] = [];
+    const reader = new JsonAdStream(tool, (ad) => ads.push(ad));
+    await this.cli.run(tool, [...this.#addr(), ...args], {
+      target: this.label,
+      purpose,
+      onStdout: (chunk) => reader.write(chunk),
+    });
+    reader.end();
+    return ads;
+  }
+
+  /**
    * Submits a description read from stdin (of `procs` jobs, for its timeout). `spool` uploads the executable and inputs to the schedd, which is
    * what a remote operator needs (its files are not on the access point).
    */
@@ -83,12 +100,8 @@ export class ScheddCommands {
     attributes: readonly string[],
     purpose: CallPurpose = 'track',
   ): Promise<JobAd[]> {
-    const r = await this.#run(
-      'condor_q',
-      ['-allusers', '-constraint', constraint, '-json', '-attributes', withIds(attributes).join(',')],
-      { purpose },
-    );
-    return parseJsonAds(r.stdout);
+    const args = ['-allusers', '-constraint', constraint, '-json', '-attributes', withIds(attributes).join(',')];
+    return this.#readAds('condor_q', args, purpose);
   }
 
   /** condor_history of jobs that left the queue, newest first. */
@@ -100,8 +113,7 @@ export class ScheddCommands {
     const args = ['-constraint', constraint, '-json', '-attributes', withIds(attributes).join(',')];
     if (o.limit !== undefined) args.push('-limit', String(o.limit));
     if (o.completedSince !== undefined) args.push('-completedsince', String(Math.floor(o.completedSince)));
-    const r = await this.#run('condor_history', args, { purpose: 'track' });
-    return parseJsonAds(r.stdout);
+    return this.#readAds('condor_history', args, 'track');
   }
 
   /**
