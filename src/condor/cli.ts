@@ -163,14 +163,15 @@ export class CondorCli {
  * kept, not thrown from the stream's event (that would be an uncaught exception): the first error stops the
  * feeding and is returned by end().
  */
-function consumeStdout(onStdout: (chunk: string) => void): {
+function consumeStdout(consumer: (chunk: string) => void): {
   data: (chunk: Buffer | string) => void;
   end: () => unknown;
 } {
   const decoder = new StringDecoder('utf8');
+  let onStdout: ((chunk: string) => void) | undefined = consumer;
   let error: unknown;
   const feed = (text: string) => {
-    if (error !== undefined || text === '') return;
+    if (error !== undefined || text === '' || !onStdout) return;
     try {
       onStdout(text);
     } catch (e) {
@@ -181,6 +182,8 @@ function consumeStdout(onStdout: (chunk: string) => void): {
     data: (chunk) => feed(typeof chunk === 'string' ? chunk : decoder.write(chunk)),
     end: () => {
       feed(decoder.end());
+      // The child process object outlives the call (execa keeps it): what the consumer collected must not.
+      onStdout = undefined;
       return error;
     },
   };

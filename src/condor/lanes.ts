@@ -101,10 +101,15 @@ class LanedSchedd implements ScheddApi {
   submitTable(table: SubmitTable): Promise<string[]> {
     return this.#run('submit', () => this.inner.submitTable(table));
   }
-  query(sel: JobSelector, attributes: readonly string[], purpose: CallPurpose): Promise<JobAd[]> {
+  query(
+    sel: JobSelector,
+    attributes: readonly string[],
+    purpose: CallPurpose,
+    onAd?: (ad: JobAd) => void,
+  ): Promise<JobAd[]> {
     // The adoption check runs right before a submission, in the submission's lane.
     return this.#run(purpose === 'adopt' ? 'submit' : 'track', () =>
-      this.inner.query(sel, attributes, purpose),
+      this.inner.query(sel, attributes, purpose, onAd),
     );
   }
   history(sel: JobSelector, attributes: readonly string[], o: { limit?: number }): Promise<JobAd[]> {

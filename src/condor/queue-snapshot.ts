@@ -4,6 +4,11 @@
  * a job that rewrites its own HPCJobUID, HPCJobAttempt or HPCJobRef (through chirp, where the schedd does
  * not protect them) is set aside as tampered, never found under its new identity. A job id seen again with
  * another QDate is another job (ids are reused after a spool wipe) and is indexed afresh.
+ *
+ * Memory (bench/tracker-memory.ts, one HPCJobSet of 100,000 indices): a job's first-seen identity is the job
+ * the snapshot holds for its id, not a record of its own (only a tampered job, which leaves the snapshot,
+ * keeps its first-seen job aside); and the HPCJobUID / HPCJobRef strings every job of an HPCJob or set
+ * repeats are one string each, not one per job and read.
  */
 import { adBool, adNumber, adString, type JobAd } from './parse.js';
 import { Tag } from './tags.js';
@@ -52,19 +57,17 @@ export function sameAd(a: JobAd, b: JobAd): boolean {
   return true;
 }
 
-interface Identity {
-  qdate: number | undefined;
-  uid: string;
-  attempt: number;
-  ref: string;
-}
-
 export class QueueSnapshot {
   #jobs = new Map<string, TrackedJob>();
   #byUid = new Map<string, Set<string>>();
   #byAttempt = new Map<string, Set<string>>();
-  /** First-seen identity of every job in the queue, by job id. */
-  readonly #identity = new Map<string, Identity>();
+  /**
+   * Tampered jobs as first seen, by job id (their identity; every other job's is the one in #jobs). Kept
+   * while the tampered job is in the queue.
+   */
+  readonly #firstSeen = new Map<string, TrackedJob>();
+  /** One copy of each HPCJobUID and HPCJobRef in the snapshot (rebuilt with the indexes). */
+  #names = new Map<string, string>();
   /** Jobs whose identity attributes changed after they were first seen, by job id. */
   readonly #tampered = new Map<string, TrackedJob>();
 
@@ -103,20 +106,41 @@ export class QueueSnapshot {
   admit(ad: JobAd): { job: TrackedJob; tampered: false } | { job: TrackedJob; tampered: true } | undefined {
     const job = toTracked(ad, 'queue');
     if (!job) return undefined;
+    const known = this.#firstSeen.get(job.jobId) ?? this.#jobs.get(job.jobId);
+    this.#share(job, known);
     const qdate = adNumber(ad, 'QDate');
-    const known = this.#identity.get(job.jobId);
     // Only a job that has run can have rewritten its own attributes (chirp works from inside a running
     // job); the same id and QDate on a job that never started is a new job (ids are reused after a wipe).
     const started = (adNumber(ad, 'NumJobStarts') ?? 0) > 0 || adNumber(ad, 'JobStartDate') !== undefined;
-    if (known && known.qdate === qdate && started) {
+    if (known && adNumber(known.ad, 'QDate') === qdate && started) {
       if (known.uid !== job.uid || known.attempt !== job.attempt || known.ref !== job.ref) {
+        this.#firstSeen.set(job.jobId, known);
         this.#tampered.set(job.jobId, job);
         return { job, tampered: true };
       }
     } else {
-      this.#identity.set(job.jobId, { qdate, uid: job.uid, attempt: job.attempt, ref: job.ref });
+      // Another job under this id (or a first sighting): its identity is its own from now on.
+      this.#firstSeen.delete(job.jobId);
     }
     return { job, tampered: false };
+  }
+
+  /** Makes a job (and its ad) use the snapshot's copies of its id, uid and ref strings. */
+  #share(job: TrackedJob, known: TrackedJob | undefined): void {
+    if (known?.jobId === job.jobId) job.jobId = known.jobId;
+    const uid = this.#name(job.uid);
+    const ref = this.#name(job.ref);
+    job.uid = uid;
+    job.ref = ref;
+    job.ad[Tag.JobUID] = uid;
+    job.ad[Tag.Ref] = ref;
+  }
+
+  #name(s: string): string {
+    const shared = this.#names.get(s);
+    if (shared !== undefined) return shared;
+    this.#names.set(s, s);
+    return s;
   }
 
   /** Replaces the whole snapshot (a full read); returns the jobs that left it. */
@@ -125,8 +149,7 @@ export class QueueSnapshot {
     // same HPCJob) has left as well.
     const left = [...this.#jobs.values()].filter((j) => !sameJob(next.get(j.jobId), j));
     this.#jobs = next;
-    for (const id of [...this.#identity.keys()])
-      if (!next.has(id) && !this.#tampered.has(id)) this.#identity.delete(id);
+    for (const id of [...this.#firstSeen.keys()]) if (!this.#tampered.has(id)) this.#firstSeen.delete(id);
     this.#reindex();
     return left;
   }
@@ -155,13 +178,13 @@ export class QueueSnapshot {
     for (const id of [...this.#tampered.keys()]) {
       if (present.has(id)) continue;
       this.#tampered.delete(id);
-      this.#identity.delete(id);
+      this.#firstSeen.delete(id);
     }
   }
 
   /** Entries held, for the memory check (every one belongs to a job still in the queue). */
   memory(): Record<string, number> {
-    return { queue: this.#jobs.size, identities: this.#identity.size, tampered: this.#tampered.size };
+    return { queue: this.#jobs.size, identities: this.#firstSeen.size, tampered: this.#tampered.size };
   }
 
   #pick(ids: Set<string> | undefined): TrackedJob[] {
@@ -177,9 +200,13 @@ export class QueueSnapshot {
   #reindex(): void {
     this.#byUid = new Map();
     this.#byAttempt = new Map();
+    // Names no job in the snapshot uses any more go (a tampered job's were never shared beyond it).
+    this.#names = new Map();
     for (const j of this.#jobs.values()) {
       add(this.#byUid, j.uid, j.jobId);
       add(this.#byAttempt, attemptKey(j.uid, j.attempt), j.jobId);
+      this.#names.set(j.uid, j.uid);
+      this.#names.set(j.ref, j.ref);
     }
   }
 }

@@ -74,8 +74,17 @@ export interface ScheddApi {
   submit(jobs: readonly SubmitJob[]): Promise<string[]>;
   /** Submits the procs of `table` as one cluster, like submit (an HPCJobSet's indices: no job object each). */
   submitTable(table: SubmitTable): Promise<string[]>;
-  /** The queue's jobs that match, projected to `attributes` (ClusterId and ProcId always). */
-  query(sel: JobSelector, attributes: readonly string[], purpose: CallPurpose): Promise<JobAd[]>;
+  /**
+   * The queue's jobs that match, projected to `attributes` (ClusterId and ProcId always). With `onAd`, an
+   * implementation may hand each ad to it as soon as it is read instead of returning it (the condor_q
+   * client does: a whole queue's ads are then never all held at once); the caller takes both.
+   */
+  query(
+    sel: JobSelector,
+    attributes: readonly string[],
+    purpose: CallPurpose,
+    onAd?: (ad: JobAd) => void,
+  ): Promise<JobAd[]>;
   /** Jobs that left the queue, newest first, at most `limit`. */
   history(sel: JobSelector, attributes: readonly string[], o: { limit?: number }): Promise<JobAd[]>;
   /**

@@ -62,9 +62,14 @@ export class ScheddCommands {
    * The ads a -json listing prints, read ad by ad as they arrive (json-ads.ts): the text of a whole queue is
    * never held at once.
    */
-  async #readAds(tool: string, args: string[], purpose: CallPurpose): Promise<JobAd[]> {
+  async #readAds(
+    tool: string,
+    args: string[],
+    purpose: CallPurpose,
+    onAd?: (ad: JobAd) => void,
+  ): Promise<JobAd[]> {
     const ads: JobAd[] = [];
-    const reader = new JsonAdStream(tool, (ad) => ads.push(ad));
+    const reader = new JsonAdStream(tool, onAd ?? ((ad) => ads.push(ad)));
     await this.cli.run(tool, [...this.#addr(), ...args], {
       target: this.label,
       purpose,
@@ -94,14 +99,18 @@ export class ScheddCommands {
     return parseSubmitTerse(r.stdout);
   }
 
-  /** condor_q over every owner's jobs that match, projecting only `attributes`. */
+  /**
+   * condor_q over every owner's jobs that match, projecting only `attributes`. With `onAd`, each ad goes to it
+   * as soon as it is read and none is returned.
+   */
   async query(
     constraint: string,
     attributes: readonly string[],
     purpose: CallPurpose = 'track',
+    onAd?: (ad: JobAd) => void,
   ): Promise<JobAd[]> {
     const args = ['-allusers', '-constraint', constraint, '-json', '-attributes', withIds(attributes).join(',')];
-    return this.#readAds('condor_q', args, purpose);
+    return this.#readAds('condor_q', args, purpose, onAd);
   }
 
   /** condor_history of jobs that left the queue, newest first. */

@@ -77,8 +77,13 @@ export class ScheddClient implements ScheddApi {
     );
   }
 
-  query(sel: JobSelector, attributes: readonly string[], purpose: CallPurpose): Promise<JobAd[]> {
-    return this.commands.query(selectorConstraint(sel), attributes, purpose);
+  query(
+    sel: JobSelector,
+    attributes: readonly string[],
+    purpose: CallPurpose,
+    onAd?: (ad: JobAd) => void,
+  ): Promise<JobAd[]> {
+    return this.commands.query(selectorConstraint(sel), attributes, purpose, onAd);
   }
 
   history(sel: JobSelector, attributes: readonly string[], o: { limit?: number }): Promise<JobAd[]> {

@@ -310,30 +310,34 @@ export class JobTracker {
     return undefined;
   }
 
-  /** A whole read: replaces the snapshot; returns true when anything changed. */
+  /**
+   * A whole read: replaces the snapshot (true when anything changed). Ads are taken as they are read: an
+   * unchanged job keeps its object, the new ad is garbage at once, never all held (bench/tracker-memory.ts).
+   */
   async #readAll(): Promise<boolean> {
-    const ads = await this.#api.query(this.#ours(), TRACKED_ATTRIBUTES, 'track');
     const next = new Map<string, TrackedJob>();
     const changedRefs = new Set<string>();
-    const presentIds = new Set<string>();
-    const present = new Set<string>();
-    for (const ad of ads) {
-      presentIds.add(`${String(ad.ClusterId)}.${String(ad.ProcId)}`);
+    // Only a tampered job needs the ids of every ad (it is kept while its id is in the queue).
+    const presentIds = this.#queue.tampered().length > 0 ? new Set<string>() : undefined;
+    const take = (ad: JobAd): void => {
+      presentIds?.add(`${String(ad.ClusterId)}.${String(ad.ProcId)}`);
       const job = this.#admit(ad);
-      if (!job) continue;
-      present.add(refKey(job));
+      if (!job) return;
       const old = this.#queue.get(job.jobId);
-      // An unchanged job keeps its object: the new one is garbage at once, not kept until the next read.
       if (old && old.acked === job.acked && old.uid === job.uid && sameAd(old.ad, job.ad)) {
-        next.set(job.jobId, old);
-        continue;
+        next.set(old.jobId, old);
+        return;
       }
       next.set(job.jobId, job);
       changedRefs.add(job.ref);
-    }
+    };
+    for (const ad of await this.#api.query(this.#ours(), TRACKED_ATTRIBUTES, 'track', take)) take(ad);
     for (const left of this.#queue.replace(next)) if (this.#left(left)) changedRefs.add(left.ref);
-    this.#queue.dropTampered(presentIds);
-    for (const k of [...this.#acked]) if (!present.has(k)) this.#acked.delete(k);
+    if (presentIds) this.#queue.dropTampered(presentIds);
+    for (const k of [...this.#acked]) {
+      const [jobId = '', uid] = k.split('|');
+      if (this.#queue.get(jobId)?.uid !== uid) this.#acked.delete(k);
+    }
     for (const ref of changedRefs) this.#o.onChange(ref);
     return changedRefs.size > 0;
   }
@@ -356,11 +360,8 @@ export class JobTracker {
   /** Merges the jobs whose status changed (nothing leaves the snapshot: only a whole read says so). */
   async #readChanged(started: number): Promise<boolean> {
     const windowSeconds = Math.ceil((started - this.#lastPollOk) / 1000) + DELTA_MARGIN_SECONDS;
-    const ads = await this.#api.query(
-      this.#ours({ changedWithinSeconds: windowSeconds }),
-      TRACKED_ATTRIBUTES,
-      'track',
-    );
+    const sel = this.#ours({ changedWithinSeconds: windowSeconds });
+    const ads = await this.#api.query(sel, TRACKED_ATTRIBUTES, 'track');
     const changedRefs = new Set<string>();
     for (const ad of ads) {
       const job = this.#admit(ad);
