@@ -15,7 +15,16 @@
  * delta read (1% of the jobs started running) and a second whole read (the same change). With
  * --heap-snapshot, a V8 heap snapshot is written after the second whole read (open it in Chrome DevTools).
  */
-import { chmodSync, closeSync, copyFileSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
@@ -77,7 +86,12 @@ function writeAnswer(path: string, n: number, pick: (i: number) => boolean, runn
 /** The stand-in condor_q: a delta read (EnteredCurrentStatus in the constraint) gets delta.json. */
 function standIn(dir: string, n: number): void {
   const runs = (i: number) => i % RUNNING_EVERY === 0;
-  writeAnswer(join(dir, 'full-1.json'), n, () => true, () => false);
+  writeAnswer(
+    join(dir, 'full-1.json'),
+    n,
+    () => true,
+    () => false,
+  );
   writeAnswer(join(dir, 'delta.json'), n, runs, runs);
   writeAnswer(join(dir, 'full-2.json'), n, () => true, runs);
   const script = `#!/bin/sh\ncase "$*" in\n  *"EnteredCurrentStatus >="*) exec cat "${dir}/delta.json" ;;\n  *) exec cat "${dir}/current.json" ;;\nesac\n`;
@@ -114,7 +128,9 @@ async function main(): Promise<void> {
       log: pino({ level: 'silent' }),
       onChange: () => changes++,
     });
-    console.log(`JobTracker, one HPCJobSet of ${n} indices (stand-in condor_q printing recorded-format answers)\n`);
+    console.log(
+      `JobTracker, one HPCJobSet of ${n} indices (stand-in condor_q printing recorded-format answers)\n`,
+    );
     console.log('step                 | heap MiB | external MiB | RSS MiB | peak RSS MiB | changes | held');
     report('before', 0, tracker.memory());
     const read = async (step: string, answer: string | undefined, advanceMs: number) => {
@@ -128,7 +144,8 @@ async function main(): Promise<void> {
     await read('first whole read', 'full-1.json', 0);
     await read('delta read', undefined, 1000);
     await read('second whole read', 'full-2.json', 31_000);
-    if (snapDir) console.log(`\nheap snapshot: ${writeHeapSnapshot(join(snapDir, `tracker-${n}.heapsnapshot`))}`);
+    if (snapDir)
+      console.log(`\nheap snapshot: ${writeHeapSnapshot(join(snapDir, `tracker-${n}.heapsnapshot`))}`);
     const found = tracker.inQueue(SET_UID).length;
     if (found !== n) throw new Error(`the tracker holds ${found} of the set's ${n} jobs`);
   } finally {

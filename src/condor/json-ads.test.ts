@@ -13,7 +13,8 @@ function feed(chunks: readonly string[]): JobAd[] {
 }
 
 /** What condor_q -json printed for two jobs (attributes sorted, a `,` line between ads). */
-const TWO = '[\n{\n  "ClusterId": 1,\n  "HPCJobRef": "hpcjobset:ns/a{b}",\n  "ProcId": 0\n}\n,\n{\n  "ClusterId": 1,\n  "ProcId": 1\n}\n]\n';
+const TWO =
+  '[\n{\n  "ClusterId": 1,\n  "HPCJobRef": "hpcjobset:ns/a{b}",\n  "ProcId": 0\n}\n,\n{\n  "ClusterId": 1,\n  "ProcId": 1\n}\n]\n';
 
 describe('JsonAdStream (condor_q / condor_history -json, ad by ad)', () => {
   it('empty output (nothing matched: condor_q prints nothing) is no ads', () => {

@@ -63,7 +63,9 @@ export class JsonAdStream {
   /** stdout is over: it must have been empty or a whole array. */
   end(): void {
     if (this.#place === 'start' || this.#place === 'done') return;
-    throw this.#error(`${this.tool} -json output ended in the middle of the array (after ${this.#count} ads)`);
+    throw this.#error(
+      `${this.tool} -json output ended in the middle of the array (after ${this.#count} ads)`,
+    );
   }
 
   /** A character between ads (not white space): the array's punctuation, or the `{` of the next ad. */

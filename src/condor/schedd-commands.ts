@@ -109,7 +109,14 @@ export class ScheddCommands {
     purpose: CallPurpose = 'track',
     onAd?: (ad: JobAd) => void,
   ): Promise<JobAd[]> {
-    const args = ['-allusers', '-constraint', constraint, '-json', '-attributes', withIds(attributes).join(',')];
+    const args = [
+      '-allusers',
+      '-constraint',
+      constraint,
+      '-json',
+      '-attributes',
+      withIds(attributes).join(','),
+    ];
     return this.#readAds('condor_q', args, purpose, onAd);
   }
 

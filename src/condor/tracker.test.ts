@@ -216,6 +216,47 @@ describe('JobTracker', () => {
     expect(schedd.queue.size).toBe(0);
   });
 
+  it('a whole read taken ad by ad (as the condor_q client hands them over) sees changes, tampering and left jobs', async () => {
+    const tampered: string[] = [];
+    const { clock, schedd, changes, tracker } = setup({ onTampered: (j) => tampered.push(j.jobId) });
+    const query = schedd.query.bind(schedd);
+    let streamed = 0;
+    schedd.query = async (sel, attributes, _purpose, onAd) => {
+      const ads = await query(sel, attributes);
+      if (!onAd) return ads;
+      streamed++;
+      for (const ad of ads) onAd(ad);
+      return [];
+    };
+    const a = schedd.add({ ...tags('a'), JobStatus: JobStatus.Running, NumJobStarts: 1 });
+    const b = schedd.add(tags('b'));
+    await tracker.pollNow();
+    expect(tracker.inQueue('a').map((j) => j.jobId)).toEqual([a]);
+    schedd.set(a, { HPCJobUID: 'victim', HPCJobRef: 'other/victim' });
+    schedd.queue.delete(b);
+    changes.length = 0;
+    clock.advance(31_000);
+    await tracker.pollNow();
+    expect(tampered).toEqual([a]);
+    expect([tracker.inQueue('a'), tracker.inQueue('b'), tracker.inQueue('victim')]).toEqual([[], [], []]);
+    expect(changes.sort()).toEqual(['ns/a', 'ns/b']);
+    expect(streamed).toBe(2);
+  });
+
+  it("an HPCJobSet's unchanged jobs keep their objects across whole reads; a changed one is read anew", async () => {
+    const { clock, schedd, tracker } = setup();
+    const set = (i: number) => ({ ...tags('set'), HPCJobRef: 'hpcjobset:ns/set', HPCJobSetIndex: i });
+    const ids = [0, 1, 2].map((i) => schedd.add(set(i)));
+    await tracker.pollNow();
+    const before = tracker.inQueue('set');
+    schedd.set(ids[1]!, { JobStatus: JobStatus.Running });
+    clock.advance(31_000);
+    await tracker.pollNow();
+    const after = tracker.inQueue('set');
+    expect(after.map((j, i) => j === before[i])).toEqual([true, false, true]);
+    expect(after[1]?.ad.JobStatus).toBe(JobStatus.Running);
+  });
+
   it('compares ads by value, lists and nested ads included', () => {
     expect(sameAd({ A: 1, B: 'x', C: null }, { A: 1, B: 'x', C: null })).toBe(true);
     expect(sameAd({ A: 1 }, { A: 2 })).toBe(false);
