@@ -63,6 +63,27 @@ describe('SchedulerBackend', () => {
     expect(backend.load()).toBe(2);
   });
 
+  it('settles one HPCJob by its own submissions only, whichever attempt, and forgets its outcomes', async () => {
+    const { clock, backend } = setup();
+    await backend.pollNow();
+    backend.submit(request('u1', 2));
+    backend.submit(request('u10'));
+    expect([backend.settled('u1'), backend.settled('u10'), backend.settled('u2')]).toEqual([
+      false,
+      false,
+      true,
+    ]);
+    await clock.advanceAsync(1500);
+    expect(backend.submission('u1', 2)).toMatchObject({ state: 'submitted' });
+    expect(backend.settled('u1')).toBe(false); // no read began after its submission ended yet
+    await backend.pollNow();
+    expect([backend.settled('u1'), backend.settled('u10')]).toEqual([true, true]);
+    backend.forget('u1');
+    expect(backend.submission('u1', 2)).toBeUndefined();
+    expect(backend.submission('u10', 1)).toMatchObject({ state: 'submitted' });
+    expect(backend.load()).toBe(2);
+  });
+
   it('Orphan after a submit timeout: nothing of the HPCJob is settled until a read after the timed-out submit', async () => {
     const { clock, schedd, backend } = setup();
     await backend.pollNow();

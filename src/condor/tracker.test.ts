@@ -48,6 +48,20 @@ describe('JobTracker', () => {
     expect(schedd.calls.at(-1)?.sel).toEqual({ operator: 'op' });
   });
 
+  it('tells the HPCJob when its acknowledged job leaves the queue (a finalizer may wait for it)', async () => {
+    const { clock, schedd, changes, tracker } = setup();
+    const a = schedd.add({ ...tags('a'), JobStatus: JobStatus.Completed, ExitCode: 0 });
+    await tracker.pollNow();
+    tracker.ack({ jobId: a, uid: 'a' });
+    await tracker.pollNow(); // sends HPCAck: the fake schedd lets the completed job leave
+    changes.length = 0;
+    clock.advance(31_000);
+    await tracker.pollNow(); // the whole read that no longer shows it
+    expect(schedd.calls.at(-1)?.sel).toEqual({ operator: 'op' });
+    expect(tracker.inQueue('a')).toEqual([]);
+    expect(changes).toEqual(['ns/a']);
+  });
+
   it('Job ids reused (spool wiped, access point rebuilt): an attempt is found only under its own uid and attempt', async () => {
     const { clock, schedd, tracker } = setup();
     schedd.add(tags('a'));

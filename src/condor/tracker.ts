@@ -332,7 +332,7 @@ export class JobTracker {
       changedRefs.add(job.ref);
     };
     for (const ad of await this.#api.query(this.#ours(), TRACKED_ATTRIBUTES, 'track', take)) take(ad);
-    for (const left of this.#queue.replace(next)) if (this.#left(left)) changedRefs.add(left.ref);
+    for (const left of this.#queue.replace(next)) changedRefs.add(this.#left(left));
     if (presentIds) this.#queue.dropTampered(presentIds);
     for (const k of [...this.#acked]) {
       const [jobId = '', uid] = k.split('|');
@@ -346,15 +346,15 @@ export class JobTracker {
    * A job left the queue (or its id went to another job): what was kept for it goes, its acknowledgement
    * included, which would otherwise count for the job that has its id now (refKey is id and uid: the next
    * attempt of the same HPCJob can get the id back after a spool wipe; found by the simulation, seed 9331).
-   * True when its HPCJob should hear of it (the operator had not recorded its end).
+   * Its HPCJob always hears of it: one whose end is recorded may be waiting for it to go (its finalizer, or
+   * the sweep of a finished HPCJob), and only a whole read can tell. Returns its HPCJob's ref.
    */
-  #left(left: TrackedJob): boolean {
+  #left(left: TrackedJob): string {
     const k = refKey(left);
-    const unrecorded = !this.#acked.has(k);
     this.#acked.delete(k);
     this.#ackQueue.delete(k);
     this.#o.onLeft?.(left);
-    return unrecorded;
+    return left.ref;
   }
 
   /** Merges the jobs whose status changed (nothing leaves the snapshot: only a whole read says so). */
@@ -369,7 +369,7 @@ export class JobTracker {
       const old = this.#queue.get(job.jobId);
       if (old && old.uid === job.uid && sameAd(old.ad, job.ad)) continue;
       const displaced = this.#queue.upsert(job);
-      if (displaced) this.#left(displaced);
+      if (displaced) changedRefs.add(this.#left(displaced));
       changedRefs.add(job.ref);
     }
     for (const ref of changedRefs) this.#o.onChange(ref);

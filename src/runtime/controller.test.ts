@@ -60,6 +60,27 @@ describe('Controller', () => {
     await controller.stop();
   });
 
+  it('runs a timer requeue after the changes that came meanwhile (low priority), a change at once', async () => {
+    const gate: { open?: () => void } = {};
+    const r = recording(async (key, n) => {
+      if (key === 'n/busy' && n === 1) await new Promise<void>((resolve) => (gate.open = resolve));
+      return key === 'n/timer' && n === 1 ? requeueAfter(100) : undefined;
+    });
+    const { clock, controller } = setup(r.reconcile);
+    r.bind(clock);
+    controller.start();
+    controller.queue.add('n/timer');
+    await clock.advanceAsync(1);
+    controller.queue.add('n/busy'); // holds the one worker while the timer fires and a change comes
+    await clock.advanceAsync(1);
+    await clock.advanceAsync(100);
+    controller.queue.add('n/change');
+    gate.open?.();
+    await clock.advanceAsync(1);
+    expect(r.calls.map(([k]) => k)).toEqual(['n/timer', 'n/busy', 'n/change', 'n/timer']);
+    await controller.stop();
+  });
+
   it('retries errors with per-key exponential backoff and resets it after a success', async () => {
     const r = recording(async (_key, n) => {
       if (n <= 3) throw new Error('schedd unreachable');

@@ -1,8 +1,8 @@
 /**
  * The reconcile loop: N workers take keys from a work queue and call a level-triggered reconciler, with
  * controller-runtime's result handling (pkg/internal/controller/controller.go reconcileHandler):
- * an error requeues with per-key backoff, `requeueAfter` requeues after a delay and resets the backoff,
- * success resets the backoff. A TerminalError is counted and not retried.
+ * an error requeues with per-key backoff, `requeueAfter` requeues after a delay (at low priority, behind
+ * changes) and resets the backoff, success resets the backoff. A TerminalError is counted and not retried.
  */
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from './clock.js';
@@ -114,7 +114,8 @@ export class Controller {
       const result = (await this.#reconcile(key, { log, signal: this.#stopping.signal })) ?? {};
       if (result.requeueAfterMs && result.requeueAfterMs > 0) {
         this.queue.forget(key);
-        this.queue.addAfter(key, result.requeueAfterMs);
+        // A look again on a timer waits behind changes (see WorkQueue): it is the safety net, not the news.
+        this.queue.addAfter(key, result.requeueAfterMs, 'low');
         this.#metrics.reconcileTotal.inc({ controller: c, result: 'requeue_after' });
       } else {
         this.queue.forget(key);

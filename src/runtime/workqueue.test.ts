@@ -67,6 +67,69 @@ describe('WorkQueue', () => {
     expect(q.numRequeues('a')).toBe(0);
   });
 
+  it('hands out every high-priority key before any low one, each lane in order', async () => {
+    const q = new WorkQueue('t');
+    q.add('timer-1', 'low');
+    q.add('change-1');
+    q.add('timer-2', 'low');
+    q.add('change-2', 'high');
+    const order: (string | undefined)[] = [];
+    for (let i = 0; i < 4; i++) order.push(await q.get());
+    expect(order).toEqual(['change-1', 'change-2', 'timer-1', 'timer-2']);
+  });
+
+  it('moves a key waiting at low priority to the high lane when a change adds it, and never back', async () => {
+    const q = new WorkQueue('t');
+    q.add('a', 'low');
+    q.add('b', 'low');
+    q.add('c');
+    q.add('b'); // a change for b: it goes after c, ahead of a
+    q.add('c', 'low'); // a timer for c does not lower it
+    expect(q.len()).toBe(3);
+    expect([await q.get(), await q.get(), await q.get()]).toEqual(['c', 'b', 'a']);
+    expect(q.len()).toBe(0);
+  });
+
+  it('runs a key added again while processed in the lane of its highest add', async () => {
+    const q = new WorkQueue('t');
+    q.add('a');
+    const first = await q.get();
+    q.add('a', 'low');
+    q.add('a'); // raised while processed
+    q.add('b', 'low');
+    q.done(first as string);
+    expect(await q.get()).toBe('a');
+  });
+
+  it('fires a delayed key at low priority unless a high add for it came while it waited', async () => {
+    const clock = new ManualClock(0);
+    const q = new WorkQueue('t', { clock });
+    q.addAfter('timer', 100, 'low');
+    q.addAfter('raised', 100, 'low');
+    q.addAfter('raised', 500); // later, but high: the earlier timer stands and is raised
+    clock.advance(100);
+    q.add('change');
+    expect([await q.get(), await q.get(), await q.get()]).toEqual(['raised', 'change', 'timer']);
+  });
+
+  it('keeps its order through many keys taken, deleted and added (the lanes drop their consumed front)', async () => {
+    const q = new WorkQueue('t');
+    for (let i = 0; i < 5000; i++) q.add(`k${i}`, i % 2 === 0 ? 'low' : 'high');
+    for (let i = 0; i < 5000; i += 4) q.add(`k${i}`); // every other low key raised
+    const got: string[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const k = (await q.get()) as string;
+      got.push(k);
+      q.done(k);
+    }
+    const n = (k: string) => Number(k.slice(1));
+    const high = got.slice(0, 2500 + 1250);
+    expect(high.slice(0, 2500).every((k) => n(k) % 2 === 1)).toBe(true);
+    expect(high.slice(2500).map(n)).toEqual(Array.from({ length: 1250 }, (_, i) => i * 4));
+    expect(got.slice(3750).map(n)).toEqual(Array.from({ length: 1250 }, (_, i) => i * 4 + 2));
+    expect(q.len()).toBe(0);
+  });
+
   it('on shut down wakes waiting workers and resolves once in-flight work is done', async () => {
     const q = new WorkQueue('t');
     q.add('a');

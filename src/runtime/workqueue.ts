@@ -4,8 +4,15 @@
  * - a key is never handed to two workers at once; adds while it is processed make it run once more after;
  * - `addAfter` delays, `addRateLimited` backs off per key, `forget` resets the backoff;
  * - `shutDown` wakes every waiting `get` with undefined; in-flight keys finish normally.
+ *
+ * Keys wait in two lanes, as in controller-runtime's priority queue: a `high` add (something changed: a
+ * watch event, a schedd's change notice) is handed out before any `low` one (a look again on a timer, the
+ * safety net behind a notice that comes anyway). A key waits in one lane only, the higher it was added with.
+ * Without this, thousands of timer requeues queued ahead of a change delay it by minutes (the 20,000-HPCJob
+ * bench: 215,000 of 236,000 reconciles were timer requeues, and a change waited 120 s on average).
  */
 import { systemClock, type Clock, type Timer } from './clock.js';
+import { KeyFifo } from './key-fifo.js';
 import { defaultControllerRateLimiter, type RateLimiter } from './ratelimiter.js';
 
 /** Hooks for workqueue_* metrics. */
@@ -25,14 +32,19 @@ export interface WorkQueueOptions {
   clock?: Clock;
 }
 
+/** How soon a key should run: `high` for a change, `low` for a timer's look again. */
+export type Priority = 'high' | 'low';
+
 export class WorkQueue {
   readonly name: string;
-  readonly #queue: string[] = [];
-  readonly #dirty = new Set<string>();
+  /** Waiting keys by lane, in the order they came. */
+  readonly #lanes: Record<Priority, KeyFifo> = { high: new KeyFifo(), low: new KeyFifo() };
+  /** Keys to run (waiting, or to run again once processed), with the lane they go to. */
+  readonly #dirty = new Map<string, Priority>();
   readonly #processing = new Map<string, number>();
   readonly #addedAt = new Map<string, number>();
   /** Earliest time each delayed key becomes ready, and its timer. */
-  readonly #waiting = new Map<string, { at: number; timer: Timer }>();
+  readonly #waiting = new Map<string, { at: number; timer: Timer; priority: Priority }>();
   readonly #getters: ((key: string | undefined) => void)[] = [];
   readonly #limiter: RateLimiter<string>;
   readonly #metrics: QueueMetrics | undefined;
@@ -47,33 +59,42 @@ export class WorkQueue {
     this.#metrics = o.metrics;
   }
 
-  add(key: string): void {
+  add(key: string, priority: Priority = 'high'): void {
     if (this.#shuttingDown) return;
-    if (this.#dirty.has(key)) return;
+    const was = this.#dirty.get(key);
+    if (was !== undefined) {
+      if (was === 'low' && priority === 'high') this.#promote(key);
+      return;
+    }
     this.#metrics?.add();
-    this.#dirty.add(key);
+    this.#dirty.set(key, priority);
     this.#addedAt.set(key, this.#clock.now());
     // Being processed: it goes back into the queue when done() is called.
     if (this.#processing.has(key)) return;
-    this.#push(key);
+    this.#push(key, priority);
   }
 
-  /** Adds `key` after `ms`; an earlier pending delay for the same key wins. */
-  addAfter(key: string, ms: number): void {
+  /** Adds `key` after `ms`; an earlier pending delay for the same key wins (at the higher priority). */
+  addAfter(key: string, ms: number, priority: Priority = 'high'): void {
     if (this.#shuttingDown) return;
     if (ms <= 0) {
-      this.add(key);
+      this.add(key, priority);
       return;
     }
     const at = this.#clock.now() + ms;
     const current = this.#waiting.get(key);
-    if (current && current.at <= at) return;
+    if (current && current.at <= at) {
+      if (priority === 'high') current.priority = 'high';
+      return;
+    }
     current?.timer.cancel();
     const timer = this.#clock.after(ms, () => {
+      // The entry in the map is this timer's: a high add while it waited raised its priority there.
+      const fired = this.#waiting.get(key)?.priority ?? priority;
       this.#waiting.delete(key);
-      this.add(key);
+      this.add(key, fired);
     });
-    this.#waiting.set(key, { at, timer });
+    this.#waiting.set(key, { at, timer, priority: current?.priority === 'high' ? 'high' : priority });
   }
 
   addRateLimited(key: string): void {
@@ -102,13 +123,14 @@ export class WorkQueue {
     if (started === undefined) return;
     this.#processing.delete(key);
     this.#metrics?.workDuration((this.#clock.now() - started) / 1000);
-    if (this.#dirty.has(key) && !this.#shuttingDown) this.#push(key);
+    const again = this.#dirty.get(key);
+    if (again !== undefined && !this.#shuttingDown) this.#push(key, again);
     else this.#dirty.delete(key);
     if (this.#shuttingDown && this.#processing.size === 0) this.#drained?.();
   }
 
   len(): number {
-    return this.#queue.length;
+    return this.#lanes.high.size + this.#lanes.low.size;
   }
 
   get processing(): number {
@@ -128,7 +150,8 @@ export class WorkQueue {
     this.#shuttingDown = true;
     for (const w of this.#waiting.values()) w.timer.cancel();
     this.#waiting.clear();
-    this.#queue.length = 0;
+    this.#lanes.high.clear();
+    this.#lanes.low.clear();
     for (const g of this.#getters.splice(0)) g(undefined);
     if (this.#processing.size === 0) return Promise.resolve();
     return new Promise((resolve) => {
@@ -140,21 +163,27 @@ export class WorkQueue {
     return this.#shuttingDown;
   }
 
-  #push(key: string): void {
+  #push(key: string, priority: Priority): void {
     const getter = this.#getters.shift();
     if (getter) {
       this.#start(key);
       getter(key);
       return;
     }
-    this.#queue.push(key);
-    this.#metrics?.depth(this.#queue.length);
+    this.#lanes[priority].push(key);
+    this.#metrics?.depth(this.len());
+  }
+
+  /** A key waiting at low priority was added at high: it moves to the end of the high lane. */
+  #promote(key: string): void {
+    this.#dirty.set(key, 'high');
+    if (this.#lanes.low.delete(key)) this.#lanes.high.push(key);
   }
 
   #take(): string | undefined {
-    const key = this.#queue.shift();
+    const key = this.#lanes.high.shift() ?? this.#lanes.low.shift();
     if (key === undefined) return undefined;
-    this.#metrics?.depth(this.#queue.length);
+    this.#metrics?.depth(this.len());
     this.#start(key);
     return key;
   }

@@ -107,10 +107,10 @@ function placedNotSubmitted(job: HPCJob, settings: Draft['settings']): boolean {
  * takes longer (a large condor-transfer workspace) is shown as Submitted meanwhile. QDate is the schedd's
  * clock: a skew that puts it in the future does not make the wait longer.
  */
-function stillSpooling(d: Draft, job: TrackedJob): boolean {
-  if (!firstStatusCanWait(d) || jobState(job).state !== 'submitted') return false;
+function spoolWaitLeft(d: Draft, job: TrackedJob): number {
+  if (!firstStatusCanWait(d) || jobState(job).state !== 'submitted') return 0;
   const since = d.now - (Number(job.ad.QDate) || 0) * 1000;
-  return since >= 0 && since < FIRST_STATUS_SPOOL_WAIT_MS;
+  return since >= 0 && since < FIRST_STATUS_SPOOL_WAIT_MS ? FIRST_STATUS_SPOOL_WAIT_MS - since : 0;
 }
 
 export function neverWritten(job: HPCJob): boolean {
@@ -119,9 +119,11 @@ export function neverWritten(job: HPCJob): boolean {
 
 /** The attempt's job is in the queue: recorded and followed at once (one write for both). */
 function recordQueued(d: Draft, s: SchedulerView, job: TrackedJob): void {
-  if (stillSpooling(d, job)) {
+  // The spool's end changes the job's status, which the tracker reports: the timer is only the wait's end.
+  const spooling = spoolWaitLeft(d, job);
+  if (spooling > 0) {
     d.deferStatus = true;
-    d.requeue(Requeue.Spooling);
+    d.requeue(spooling);
     return;
   }
   const outcome = s.submission;

@@ -91,10 +91,13 @@ export const Requeue = {
   Fetching: 2000,
   /** Right after a release, while the tracker may still show the hold it released. */
   ReleaseSettling: 2000,
-  /** While a new HPCJob's job is held for a moment as its input is spooled (its first status waits). */
-  Spooling: 1000,
-  /** While jobs of a final or deleted HPCJob are still in the queue. */
-  Cleanup: 1000,
+  /**
+   * While jobs of a final or deleted HPCJob are still in the queue. A safety net: the whole read of the
+   * queue that no longer shows a job tells its HPCJob, and only a whole read (every 30 s at most) can.
+   */
+  Cleanup: 15_000,
+  /** While a match analysis is on its way (the analyzer tells every HPCJob that asked when it comes). */
+  AnalysisPending: 30_000,
   /** While cleanup cannot reach the schedd. */
   CleanupBlocked: 15_000,
 } as const;

@@ -12,7 +12,7 @@ import type { VirtualCluster } from '../../crds/virtualcluster.js';
 import type { Draft } from './draft.js';
 import { truncate } from './draft.js';
 import { noWorkerFits } from './fit.js';
-import { EventReason, Limit, Reason } from './reasons.js';
+import { EventReason, Limit, Reason, Requeue } from './reasons.js';
 
 export interface Verdict {
   reason: string;
@@ -76,7 +76,8 @@ export function explainIdle(d: Draft, job: TrackedJob): void {
   }
   const analysis = d.obs.scheduler?.analysis;
   if (!analysis || d.now - analysis.at >= d.settings.matchAnalysisEveryMs) d.effect({ kind: 'analyze', job });
-  d.requeue(analysis ? Math.max(1000, analysis.at + d.settings.matchAnalysisEveryMs - d.now) : 5000);
+  const nextDue = analysis ? analysis.at + d.settings.matchAnalysisEveryMs - d.now : 0;
+  d.requeue(nextDue > 0 ? nextDue : Requeue.AnalysisPending);
   if (!analysis) return;
   const vc = typeof d.obs.virtualCluster === 'object' ? d.obs.virtualCluster : undefined;
   const tooBig = vc && noWorkerFits(d.job, vc);

@@ -10,6 +10,7 @@ import {
 import type { HPCJob } from '../../crds/hpcjob.js';
 import { observedTarget } from './placement.js';
 import { transition } from './transition.js';
+import { Requeue } from './reasons.js';
 
 const settings = defaultSettings();
 const kinds = (t: ReturnType<typeof transition>) => t.afterWrite.map((e) => e.kind);
@@ -31,7 +32,7 @@ describe('HPCJob transition: a finished HPCJob', () => {
       },
       { kind: 'acknowledge', job: { jobId: '8.0', uid: 'uid-step' } },
     ]);
-    expect(t.requeueAfterMs).toBe(1000);
+    expect(t.requeueAfterMs).toBe(Requeue.Cleanup);
   });
 
   it('deletes it once ttlSecondsAfterFinished has passed, and not before', () => {
@@ -72,7 +73,7 @@ describe('HPCJob transition: deletion', () => {
     expect(t.afterWrite).toEqual([
       { kind: 'discard', target: { uid: 'uid-step' }, reason: 'HPCJob deleted' },
     ]);
-    expect(t.requeueAfterMs).toBe(1000);
+    expect(t.requeueAfterMs).toBe(Requeue.Cleanup);
   });
 
   it('acknowledges removed jobs so that they leave, and waits for them to go', () => {
@@ -86,7 +87,7 @@ describe('HPCJob transition: deletion', () => {
     const job = deleting().obj();
     const t = transition(job, observe().unsettled().obj(), settings);
     expect(kinds(t)).toEqual(['discard']);
-    expect(t.requeueAfterMs).toBe(1000);
+    expect(t.requeueAfterMs).toBe(Requeue.Cleanup);
   });
 
   it('drops its files, the finalizer and what the backend keeps once nothing is left', () => {
@@ -147,7 +148,7 @@ describe('HPCJob transition: deletion', () => {
         settings,
       );
       expect(kinds(t)).toEqual([]);
-      expect(t.requeueAfterMs).toBe(1000);
+      expect(t.requeueAfterMs).toBe(Requeue.Cleanup);
     });
 
     it('then forces it out with condor_rm -forcex, says so in an Event, and keeps the finalizer until it left', () => {
@@ -165,7 +166,7 @@ describe('HPCJob transition: deletion', () => {
         expect.objectContaining({ type: 'Warning', reason: 'RemovalForced', action: 'Delete' }),
       ]);
       expect(t.events[0]?.note).toContain('7.0');
-      expect(t.requeueAfterMs).toBe(1000);
+      expect(t.requeueAfterMs).toBe(Requeue.Cleanup);
       expect(
         kinds(
           transition(

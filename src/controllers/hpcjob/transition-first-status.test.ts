@@ -64,6 +64,8 @@ describe("HPCJob transition: a new HPCJob's first status", () => {
     );
     expect(soon.deferStatus).toBe(true);
     expect(soon.afterWrite).toEqual([]);
+    // The spool's end is a status change the tracker reports; the timer only ends the wait (10 s from QDate).
+    expect(soon.requeueAfterMs).toBe(8000);
     const late = transition(
       job,
       observe()

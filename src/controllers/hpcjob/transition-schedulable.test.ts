@@ -9,6 +9,7 @@ import {
 import { makeVirtualCluster } from '../../../test/support/builders/virtualcluster.js';
 import type { MatchAnalysis } from '../../condor/match-analysis.js';
 import { schedulableVerdict } from './schedulable.js';
+import { Requeue } from './reasons.js';
 import { transition } from './transition.js';
 
 const settings = defaultSettings({ matchAnalysisAfterMs: 60_000, matchAnalysisEveryMs: 300_000 });
@@ -73,6 +74,8 @@ describe('Why a step is not running: the Schedulable condition', () => {
     );
     expect(t.afterWrite).toContainEqual({ kind: 'analyze', job: tracked });
     expect(conditionOf(t)).toBeUndefined();
+    // The analyzer tells the HPCJob when the answer comes; the timer is only the safety net.
+    expect(t.requeueAfterMs).toBe(Requeue.AnalysisPending);
   });
 
   it('writes NoMatchingSlot naming each failing clause with the requested value, with one Event', () => {
