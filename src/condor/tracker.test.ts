@@ -5,6 +5,7 @@ import { ManualClock } from '../../test/support/manual-clock.js';
 import { CondorError } from './errors.js';
 import { JobStatus } from './job-status.js';
 import type { JobAd } from './parse.js';
+import type { ScheddApi } from './schedd-api.js';
 import { MIN_HISTORY_MISSES } from './history-lookups.js';
 import { sameAd } from './queue-snapshot.js';
 import { JobTracker, type TrackerOptions } from './tracker.js';
@@ -235,13 +236,15 @@ describe('JobTracker', () => {
     const { clock, schedd, changes, tracker } = setup({ onTampered: (j) => tampered.push(j.jobId) });
     const query = schedd.query.bind(schedd);
     let streamed = 0;
-    schedd.query = async (sel, attributes, _purpose, onAd) => {
+    // What the condor_q client does (ScheddCommands.query): every ad to onAd, none returned.
+    const streaming: ScheddApi['query'] = async (sel, attributes, _purpose, onAd) => {
       const ads = await query(sel, attributes);
       if (!onAd) return ads;
       streamed++;
       for (const ad of ads) onAd(ad);
       return [];
     };
+    Object.assign(schedd, { query: streaming });
     const a = schedd.add({ ...tags('a'), JobStatus: JobStatus.Running, NumJobStarts: 1 });
     const b = schedd.add(tags('b'));
     await tracker.pollNow();
