@@ -127,7 +127,7 @@ export class QueueSnapshot {
 
   /** Makes a job (and its ad) use the snapshot's copies of its id, uid and ref strings. */
   #share(job: TrackedJob, known: TrackedJob | undefined): void {
-    if (known?.jobId === job.jobId) job.jobId = known.jobId;
+    if (known) job.jobId = known.jobId;
     const uid = this.#name(job.uid);
     const ref = this.#name(job.ref);
     job.uid = uid;
