@@ -9,8 +9,9 @@ import { readFileSync } from 'node:fs';
 import { PooledKubeConfig } from '../../src/runtime/kube/kubeconfig.js';
 import { FINALIZER } from '../../src/controllers/hpcjob/transition.js';
 import { HPCJOBS } from '../../test/support/stack/kube.js';
-import { OperatorProcess } from '../../test/support/stack/operator.js';
+import { OperatorProcess, type OperatorOptions } from '../../test/support/stack/operator.js';
 import { kubeConfig, schedd } from '../../test/support/stack/stack.js';
+import { chartMemoryLimit, memoryCgroup, type MemoryCgroup } from './memory-limit.js';
 
 // Keep-alive connections, as the operator uses: the floors measure the API server, not TLS handshakes.
 export const kc = PooledKubeConfig.from(kubeConfig());
@@ -19,16 +20,46 @@ export const sd = schedd();
 /** A requirement no slot meets: the jobs stay Queued (submission and tracking only). */
 export const NEVER = 'TARGET.HPCBenchNeverMatches =?= true';
 
-/** The operator from dist/ (one process), with its own id and namespace (and `extra` flags). */
+/**
+ * The operator from dist/ (one process), with its own id and namespace (and `extra` flags), in a memory
+ * cgroup with the chart's limit (memory-limit.ts says why).
+ */
 export async function startOperator(ns: string, extra: string[] = []): Promise<OperatorProcess> {
-  const op = new OperatorProcess({
-    namespace: ns,
-    operatorId: ns,
-    entry: 'dist',
-    extraArgs: ['--workers=16', '--log-level=info', ...extra],
-  });
+  const limit = chartMemoryLimit();
+  const cgroup = memoryCgroup(`hpc-bench-${ns}`, limit);
+  console.log(
+    cgroup
+      ? `  the operator runs with the chart's memory limit, ${limit / 2 ** 20} MiB (${cgroup.procs})`
+      : '  no memory cgroup could be made: the operator runs without the memory limit of the chart',
+  );
+  const op = new LimitedOperator(
+    {
+      namespace: ns,
+      operatorId: ns,
+      entry: 'dist',
+      extraArgs: ['--workers=16', '--log-level=info', ...extra],
+      cgroupProcs: cgroup?.procs,
+    },
+    cgroup,
+  );
   await op.start();
   return op;
+}
+
+/** An operator process whose cgroup goes when it stops. */
+class LimitedOperator extends OperatorProcess {
+  constructor(
+    o: OperatorOptions,
+    readonly cgroup: MemoryCgroup | undefined,
+  ) {
+    super(o);
+  }
+
+  override async stop(signal?: NodeJS.Signals): Promise<number | null> {
+    const code = await super.stop(signal);
+    this.cgroup?.remove();
+    return code;
+  }
 }
 
 export async function pool<T>(items: T[], size: number, fn: (t: T) => Promise<unknown>): Promise<void> {

@@ -78,7 +78,7 @@ const SPEC = {
 export async function runThroughput(n: number, withFinalizer = false): Promise<Row> {
   const ns = uniqueName(`bench-${n}`);
   await createNamespace(kc, ns);
-  const op = await startOperator(ns);
+  let op = await startOperator(ns);
   const watch = phaseWatch(ns);
   const names = Array.from({ length: n }, (_, i) => `job-${i}`);
   try {
@@ -101,8 +101,13 @@ export async function runThroughput(n: number, withFinalizer = false): Promise<R
       hwm,
     });
     const m3 = await op.metrics();
+    const memory = await condorAndMemory(op, m3);
+    // (b) on the same objects with the operator stopped: it would react to every write (a reconcile each,
+    // on the same two cores) and finish its own work meanwhile. A new operator process cleans up after.
+    await op.stop();
     const apiWritesSeconds = await apiWritesFloor(ns, names);
     progress(n, '(b) API writes', { apiWritesSeconds });
+    op = await startOperator(ns);
     const floors = await cleanupAndFloors(ns, names, n);
     progress(n, '(a) schedd own', floors);
     const createAndWriteSeconds = await floorInOwnNamespace(ns, names);
@@ -113,7 +118,7 @@ export async function runThroughput(n: number, withFinalizer = false): Promise<R
       createAndWriteSeconds,
       ...submitted,
       ...tracking,
-      ...(await condorAndMemory(op, m3)),
+      ...memory,
       latency: { slice, all },
       cpuSeconds: cpu,
       peakRssMiB: hwm,

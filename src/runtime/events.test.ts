@@ -83,6 +83,20 @@ describe('EventRecorder', () => {
     expect(await counted(metrics, 'success')).toBe(13);
   });
 
+  it('writes one Event at a time by default, as client-go does, so a burst never crowds out status writes', async () => {
+    const sink = new HeldSink();
+    const rec = new EventRecorder(sink, { controller: 'test', instance: 'i', log });
+    for (const n of ['a', 'b', 'c']) rec.event(hpcJob(n), 'Warning', 'Held', 'Hold', `held ${n}`);
+    await flushPromises();
+    expect(sink.open).toBe(1);
+    while (rec.backlog > 0) {
+      sink.releaseAll();
+      await flushPromises();
+    }
+    expect(sink.received.map((e) => e.note)).toEqual(['held a', 'held b', 'held c']);
+    expect(sink.maxOpen).toBe(1);
+  });
+
   it('logs and counts an Event the sink refuses, and goes on with the next', async () => {
     const metrics = new Metrics({ defaultMetrics: false });
     const sink = new HeldSink();
@@ -135,6 +149,7 @@ describe('EventRecorder', () => {
       log,
       clock,
       random: seededRandom(7),
+      concurrency: 4,
     });
     // The suffix is the time in hex and 6 hex digits; what is left of 253 characters goes to the name.
     const room = MAX_OBJECT_NAME - (clock.now().toString(16).length + 6) - 1;

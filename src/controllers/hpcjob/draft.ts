@@ -149,7 +149,9 @@ export class Draft {
 
   result(): HPCJobTransition {
     const status = { ...this.status, conditions: this.conditions };
-    status.observedGeneration = this.job.metadata.generation;
+    // The API server bumps metadata.generation when it marks an object for deletion: a deleted HPCJob's
+    // status has nothing new to say, and writing observedGeneration alone would cost a write per deletion.
+    if (!this.job.metadata.deletionTimestamp) status.observedGeneration = this.job.metadata.generation;
     // One transition may pass through several phases (submitted and already running): only the phase
     // written is a transition anyone saw.
     const was = this.job.status?.phase;

@@ -66,7 +66,10 @@ function schedulerView(job: HPCJob, backend: SchedulerBackend): SchedulerView {
   const n = s?.attempt ?? 0;
   const current = n > 0 ? s?.attempts?.find((a) => a.attempt === n) : undefined;
   const jobs = backend.jobsOf(uid);
-  const lookup = current?.outcome === 'Running' ? backend.find(uid, n, { jobId: current.jobId }) : undefined;
+  // A deleted HPCJob only waits for its jobs to leave the queue: its attempt is not looked up in the history
+  // (20,000 deleted at once made a condor_history each 200 of them, each a scan of the whole history).
+  const follow = current?.outcome === 'Running' && !job.metadata.deletionTimestamp;
+  const lookup = follow ? backend.find(uid, n, { jobId: current.jobId }) : undefined;
   const fetches = new Map<string, FetchState>();
   const candidates = lookup?.state === 'found' ? [...jobs, lookup.job] : jobs;
   for (const j of candidates) {

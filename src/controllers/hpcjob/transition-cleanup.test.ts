@@ -76,6 +76,13 @@ describe('HPCJob transition: deletion', () => {
     expect(t.requeueAfterMs).toBe(Requeue.Cleanup);
   });
 
+  it('leaves the status as it was: the generation the deletion bumped is not written', () => {
+    const job = deleting().status({ observedGeneration: 1, conditions: [] }).obj();
+    job.metadata.generation = 2;
+    const t = transition(job, observe().jobs(makeTrackedJob(job).running().obj()).obj(), settings);
+    expect(t.status).toEqual(job.status);
+  });
+
   it('acknowledges removed jobs so that they leave, and waits for them to go', () => {
     const job = deleting().obj();
     const t = transition(job, observe().jobs(makeTrackedJob(job).removed().obj()).obj(), settings);

@@ -26,6 +26,8 @@ export interface OperatorOptions {
    * named after its operator id). Default off: test files run operators side by side.
    */
   leaderElection?: { namespace: string; id?: string };
+  /** A cgroup's cgroup.procs file the process joins before node starts (benchmarks: the pod's memory limit). */
+  cgroupProcs?: string;
 }
 
 export async function freePort(): Promise<number> {
@@ -79,7 +81,11 @@ export class OperatorProcess {
     this.servingPort = await freePort();
     const args = this.#args(loadStackEnv());
     this.#out = createWriteStream(this.logFile, { flags: 'a' });
-    const child = spawn(process.execPath, args, {
+    // exec keeps the pid: signals and kill -9 still reach the operator itself.
+    const [command, argv] = this.o.cgroupProcs
+      ? ['/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', this.o.cgroupProcs, process.execPath, ...args]]
+      : [process.execPath, args];
+    const child = spawn(command, argv, {
       cwd: REPO,
       env: {
         ...process.env,
