@@ -69,7 +69,7 @@ export class Metrics {
   readonly workqueueDepth = new Gauge({
     name: 'workqueue_depth',
     help: 'Current depth of workqueue',
-    labelNames: ['name', 'controller'] as const,
+    labelNames: ['name', 'controller', 'priority'] as const,
     registers: [],
   });
   readonly workqueueAdds = new Counter({
@@ -162,12 +162,12 @@ export class Metrics {
   /** workqueue_* hooks for one controller's queue. */
   queueMetrics(controller: string): QueueMetrics {
     const labels = { name: controller, controller };
-    this.workqueueDepth.set(labels, 0);
+    for (const priority of ['high', 'low'] as const) this.workqueueDepth.set({ ...labels, priority }, 0);
     this.workqueueAdds.inc(labels, 0);
     this.workqueueRetries.inc(labels, 0);
     return {
       add: () => this.workqueueAdds.inc(labels),
-      depth: (n) => this.workqueueDepth.set(labels, n),
+      depth: (n, priority) => this.workqueueDepth.set({ ...labels, priority }, n),
       queueLatency: (s) => this.workqueueLatency.observe(labels, s),
       workDuration: (s) => this.workqueueWorkDuration.observe(labels, s),
       retry: () => this.workqueueRetries.inc(labels),

@@ -130,6 +130,30 @@ describe('WorkQueue', () => {
     expect(q.len()).toBe(0);
   });
 
+  it('reports the depth of each lane (workqueue_depth{priority})', async () => {
+    const depths: [string, number][] = [];
+    const q = new WorkQueue('t', {
+      metrics: {
+        add: () => undefined,
+        depth: (n, priority) => depths.push([priority, n]),
+        queueLatency: () => undefined,
+        workDuration: () => undefined,
+        retry: () => undefined,
+      },
+    });
+    q.add('a', 'low');
+    q.add('b', 'low');
+    q.add('b');
+    await q.get();
+    expect(depths).toEqual([
+      ['low', 1],
+      ['low', 2],
+      ['low', 1],
+      ['high', 1],
+      ['high', 0],
+    ]);
+  });
+
   it('on shut down wakes waiting workers and resolves once in-flight work is done', async () => {
     const q = new WorkQueue('t');
     q.add('a');

@@ -18,7 +18,8 @@ import { defaultControllerRateLimiter, type RateLimiter } from './ratelimiter.js
 /** Hooks for workqueue_* metrics. */
 export interface QueueMetrics {
   add(): void;
-  depth(n: number): void;
+  /** Keys waiting in one lane (workqueue_depth{priority}, as controller-runtime's priority queue labels it). */
+  depth(n: number, priority: Priority): void;
   queueLatency(seconds: number): void;
   workDuration(seconds: number): void;
   retry(): void;
@@ -171,19 +172,23 @@ export class WorkQueue {
       return;
     }
     this.#lanes[priority].push(key);
-    this.#metrics?.depth(this.len());
+    this.#metrics?.depth(this.#lanes[priority].size, priority);
   }
 
   /** A key waiting at low priority was added at high: it moves to the end of the high lane. */
   #promote(key: string): void {
     this.#dirty.set(key, 'high');
-    if (this.#lanes.low.delete(key)) this.#lanes.high.push(key);
+    if (!this.#lanes.low.delete(key)) return;
+    this.#lanes.high.push(key);
+    this.#metrics?.depth(this.#lanes.low.size, 'low');
+    this.#metrics?.depth(this.#lanes.high.size, 'high');
   }
 
   #take(): string | undefined {
-    const key = this.#lanes.high.shift() ?? this.#lanes.low.shift();
+    const priority: Priority = this.#lanes.high.size > 0 ? 'high' : 'low';
+    const key = this.#lanes[priority].shift();
     if (key === undefined) return undefined;
-    this.#metrics?.depth(this.len());
+    this.#metrics?.depth(this.#lanes[priority].size, priority);
     this.#start(key);
     return key;
   }
