@@ -32,9 +32,10 @@ export function reportThroughput(rows: Row[]): void {
   console.log('\nHPCJobs applied at once (jobs never match: submission and tracking only)\n');
   console.log(HEAD.join(' | '));
   for (const r of rows) console.log(rowCells(r).join(' | '));
-  console.log('\nAPI writes per HPCJob by kind (created without the finalizer, as kubectl apply does)\n');
+  console.log('\nAPI writes per HPCJob by kind\n');
   for (const r of rows) {
-    console.log(`N=${r.n}: create → all Queued ${formatWrites(r.submitWrites)}`);
+    const how = r.withFinalizer ? 'created with the finalizer' : 'created without it, as kubectl apply does';
+    console.log(`N=${r.n} (${how}): create → all Queued ${formatWrites(r.submitWrites)}`);
     console.log(`N=${r.n}: whole run (a quiet minute, hold and release of all) ${formatWrites(r.allWrites)}`);
   }
   reportPerJob(rows);

@@ -17,6 +17,14 @@ describe('classifyFailure', () => {
     ['\n-- Parse error in constraint expression "HPCJobUID =="', 'rejected'],
     ['Permission denied to remove job 3.0', 'rejected'],
     ['something odd happened', 'failed'],
+    // The owner's or the schedd's job quota is full (found by bench/hpcjobset.ts): it empties as jobs leave.
+    [
+      'ERROR: Failed to create proc\nNumber of submitted jobs would exceed MAX_JOBS_PER_OWNER\nERROR: Failed to commit job submission.',
+      'failed',
+    ],
+    ['Number of submitted jobs would exceed MAX_JOBS_SUBMITTED', 'failed'],
+    // A submission larger than the schedd takes at once fails the same way every time.
+    ['Number of submitted jobs would exceed MAX_JOBS_PER_SUBMISSION', 'rejected'],
   ])('classifies %j as %s', (stderr, kind) => {
     const e = classifyFailure('condor_q', 1, stderr);
     expect(e.kind).toBe(kind);

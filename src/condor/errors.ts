@@ -55,13 +55,22 @@ const REJECTED = [
   /Permission denied/i,
   /Failed to commit job submission/i,
   /is not allowed/i,
+  /would exceed MAX_JOBS_PER_SUBMISSION/i,
 ];
+
+/**
+ * A job quota that is full now and empties as jobs leave the queue: worth a retry, although condor_submit
+ * also says "Failed to commit job submission".
+ */
+const QUOTA_FULL = [/would exceed MAX_JOBS_PER_OWNER/i, /would exceed MAX_JOBS_SUBMITTED/i];
 
 export function classifyFailure(tool: string, exitCode: number | undefined, stderr: string): CondorError {
   const firstLines = stderr.trim().split('\n').slice(0, 6).join(' | ').slice(0, 1000);
   const message = `${tool} exited ${exitCode ?? '?'}: ${firstLines || '(no error output)'}`;
   if (UNAVAILABLE.some((re) => re.test(stderr)))
     return new CondorError('unavailable', tool, exitCode, stderr, message);
+  if (QUOTA_FULL.some((re) => re.test(stderr)))
+    return new CondorError('failed', tool, exitCode, stderr, message);
   if (REJECTED.some((re) => re.test(stderr)))
     return new CondorError('rejected', tool, exitCode, stderr, message);
   return new CondorError('failed', tool, exitCode, stderr, message);

@@ -59,11 +59,13 @@ export const MIN_STATUS_INTERVAL_MS = 1000;
 /** Lengths that status fields are cut to. */
 export const SetLimit = {
   /**
-   * Indices per condor_submit: HTCondor's default MAX_JOBS_PER_SUBMISSION (20,000). A larger submission is
-   * refused for good ("Number of submitted jobs would exceed MAX_JOBS_PER_SUBMISSION"); the rest of the set
-   * goes in the next submission, a cluster each, once the queue shows this one.
+   * Indices per condor_submit; the rest of the set goes in the next submission, a cluster each, once the
+   * queue shows this one. condor_submit -spool holds every proc until it is spooled, about 60 KB each: 306 MB
+   * for 5,000 indices, 1.17 GB for 20,000 (measured on the stack), and it counts against the operator pod's
+   * memory limit (1 GiB in the chart: bench/hpcjobset.ts at 100,000 had 20,000-index submissions killed by
+   * the cgroup's OOM killer). HTCondor's default MAX_JOBS_PER_SUBMISSION (20,000) would allow four times this.
    */
-  perSubmission: 20_000,
+  perSubmission: 5_000,
   message: 4096,
   recordMessage: 512,
   eventNote: 1000,
