@@ -9,7 +9,7 @@ import { jobIdsOf } from '../../src/condor/parse.js';
 import type { ScheddCommands } from '../../src/condor/schedd-commands.js';
 import { renderSubmitDescriptions, s } from '../../src/condor/submit-description.js';
 import { HPCJOBS } from '../../test/support/stack/kube.js';
-import { REPO } from '../../test/support/stack/stack.js';
+import { REPO, waitFor } from '../../test/support/stack/stack.js';
 import { NEVER, co, createHPCJobs, pool, sd } from './cluster.js';
 
 export interface PerJob {
@@ -64,12 +64,22 @@ export async function createAndWriteFloor(ns: string, names: string[]): Promise<
 }
 
 /**
- * Removes the bench's own jobs and takes them out of the queue: a spooled job that was removed stays in X
- * (20,000 of them slow every later read of the queue) until condor_rm -forcex.
+ * Removes the bench's own jobs and waits until they are out of the queue: a spooled job that was removed
+ * stays in X (20,000 of them slow every later read of the queue, and they count against the owner's
+ * MAX_JOBS_PER_OWNER) until condor_rm -forcex, and a -forcex reaches only the jobs already in X when it runs
+ * (the schedd removes 100,000 jobs over many seconds): it is repeated until none is left.
  */
 export async function removeBenchJobs(on: ScheddCommands, constraint: string): Promise<void> {
   await on.act('condor_rm', constraint);
-  await on.act('condor_rm', `(${constraint}) && JobStatus == 3`, undefined, { forcex: true });
+  await waitFor(
+    `the bench's jobs (${constraint}) to leave the queue`,
+    async () => {
+      await on.act('condor_rm', `(${constraint}) && JobStatus == 3`, undefined, { forcex: true });
+      return (await on.query(constraint, ['JobStatus'])).length === 0;
+    },
+    1_800_000,
+    2000,
+  );
 }
 
 /** (c) The peers' way: one condor_submit per job, then one condor_q per job per poll (one round timed). */
