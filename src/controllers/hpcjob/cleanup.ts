@@ -7,9 +7,11 @@
  * execute side does not answer is forced out (condor_rm -forcex) after a grace.
  */
 import type { TrackedJob } from '../../condor/tracker.js';
+import { HPCJobConditions as C } from '../../crds/hpcjob.js';
 import type { Draft } from './draft.js';
 import { ackShown, hasEnded, jobState, refOf } from './job-state.js';
 import { ActionReason, EventReason, Requeue } from './reasons.js';
+import { schedulerCondition } from './scheduler.js';
 
 /** Removes or acknowledges every queued job of the HPCJob that `keep` does not accept. */
 function sweep(d: Draft, reason: string, keep: (attempt: number) => boolean): number {
@@ -32,12 +34,24 @@ export function sweepEarlierAttempts(d: Draft): void {
 
 /** A final HPCJob: its jobs go, and it is deleted once ttlSecondsAfterFinished has passed. */
 export function whileFinal(d: Draft): void {
+  answersAgain(d);
   if (sweep(d, ActionReason.finished, () => false) > 0) d.requeue(Requeue.Cleanup);
   const ttl = d.job.spec.ttlSecondsAfterFinished;
   if (ttl === undefined || !d.status.completionTime) return;
   const due = Date.parse(d.status.completionTime) + ttl * 1000 - d.now;
   if (due <= 0) d.effect({ kind: 'deleteObject' });
   else d.requeue(due);
+}
+
+/**
+ * An HPCJob can end while its schedd does not answer (what the tracker last read showed it ended):
+ * SchedulerReachable=False stays on it unless the schedd's return is said here. A schedd going away after
+ * the end is not (nothing of a final HPCJob waits on it but its cleanup).
+ */
+function answersAgain(d: Draft): void {
+  const s = d.obs.scheduler;
+  const was = d.conditions.find((c) => c.type === C.SchedulerReachable);
+  if (s?.state.synced && s.state.reachable && was?.status === 'False') schedulerCondition(d, s);
 }
 
 /** Deletion: every job removed and gone, nothing left to commit, then the files and the finalizer go. */

@@ -35,6 +35,27 @@ describe('HPCJob transition: a finished HPCJob', () => {
     expect(t.requeueAfterMs).toBe(Requeue.Cleanup);
   });
 
+  it('says the schedd answers again once it does, when the HPCJob ended while it did not', () => {
+    const down = {
+      type: 'SchedulerReachable',
+      status: 'False' as const,
+      reason: 'SchedulerUnavailable',
+      message: 'schedd schedd@ap is unreachable',
+      lastTransitionTime: '2026-01-01T00:00:00Z',
+    };
+    const job = makeHPCJob()
+      .submitted(1, '7.0', { outcome: 'Succeeded' })
+      .status({ phase: 'Succeeded', conditions: [down] })
+      .obj();
+    const back = transition(job, observe().obj(), settings);
+    expect(back.status.conditions?.find((c) => c.type === 'SchedulerReachable')).toMatchObject({
+      status: 'True',
+      reason: 'Reachable',
+    });
+    const stillDown = transition(job, observe().unreachable().obj(), settings);
+    expect(stillDown.status.conditions).toEqual([down]);
+  });
+
   it('deletes it once ttlSecondsAfterFinished has passed, and not before', () => {
     const job = makeHPCJob()
       .spec({ ttlSecondsAfterFinished: 60 })
