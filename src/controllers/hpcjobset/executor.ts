@@ -119,9 +119,7 @@ function performOnSchedd(
     case 'fetchOutput':
       backend.fetchOutput(e.job);
       return;
-    case 'forceRemove':
-      backend.forceRemove(e.job);
-      return;
+    // forceRemove is done by executeSet itself: it counts what it sent for one log line.
     case 'forget':
       return backend.forget(set.metadata.uid as string);
   }
