@@ -16,6 +16,7 @@ import {
   installCRDs,
   waitForPhase,
 } from '../support/stack/kube.js';
+import { everyJob } from '../support/stack/condor-jobs.js';
 import { OperatorProcess } from '../support/stack/operator.js';
 import { kubeConfig, schedd, uniqueName, waitFor } from '../support/stack/stack.js';
 
@@ -132,10 +133,7 @@ describe('kill -9 between condor_submit and the status write', () => {
       expect(done.status?.attempts).toHaveLength(1);
       expect(done.status?.conditions?.find((c) => c.type === 'Submitted')?.reason).toBe('Adopted');
       const all = await waitFor('the job to be acknowledged and leave the queue', async () => {
-        const [queue, history] = await Promise.all([
-          sd.query(constraint, ['HPCJobAttempt']),
-          sd.history(constraint, ['HPCJobAttempt']),
-        ]);
+        const { queue, history } = await everyJob(sd, constraint, ['HPCJobAttempt']);
         return queue.length === 0 ? history : undefined;
       });
       expect(all).toHaveLength(1);

@@ -21,6 +21,7 @@ import {
   waitForPhase,
   type HPCJobObject,
 } from '../support/stack/kube.js';
+import { everyJob, jobIdOf } from '../support/stack/condor-jobs.js';
 import { OperatorProcess } from '../support/stack/operator.js';
 import { STACK, kubeConfig, schedd, uniqueName, waitFor } from '../support/stack/stack.js';
 
@@ -33,19 +34,10 @@ const op = new OperatorProcess({ namespace: ns, operatorId });
 const sharedHost = join(STACK, 'shared/reana', ns);
 const sharedPool = `/reana/${ns}`;
 
-/**
- * Every HTCondor job (queue and history) of an HPCJob, by its uid. The history is read after the queue: a job
- * leaving in between is in both, and counted once (by its id).
- */
+/** Every HTCondor job (queue and history) of an HPCJob, by its uid. */
 async function condorJobsOf(uid: string) {
   const constraint = `HPCOperator == ${classAdLiteral(operatorId)} && HPCJobUID == ${classAdLiteral(uid)}`;
-  const attrs = ['JobStatus', 'HPCJobAttempt'];
-  const queue = await sd.query(constraint, attrs);
-  const history = await sd.history(constraint, attrs);
-  const byId = new Map(
-    [...history, ...queue].map((a) => [`${adNumber(a, 'ClusterId')}.${adNumber(a, 'ProcId')}`, a]),
-  );
-  return { queue, history, all: [...byId.values()] };
+  return everyJob(sd, constraint, ['JobStatus', 'HPCJobAttempt']);
 }
 
 function condition(j: HPCJobObject, type: string) {
@@ -205,7 +197,7 @@ describe('HPCJob on the local pool', () => {
     // The finalizer waited for the job to leave the queue.
     const after = await condorJobsOf(created.metadata.uid);
     expect(after.queue).toEqual([]);
-    expect(after.history.map((a) => `${adNumber(a, 'ClusterId')}.${adNumber(a, 'ProcId')}`)).toEqual([jobId]);
+    expect(after.history.map(jobIdOf)).toEqual([jobId]);
     expect(adNumber(after.history[0]!, 'JobStatus')).toBe(3);
   });
 

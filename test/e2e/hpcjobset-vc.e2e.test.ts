@@ -17,6 +17,7 @@ import type { HPCJobSet, HPCJobSetSpec } from '../../src/crds/hpcjobset.js';
 import { findStatusCondition } from '../../src/runtime/conditions.js';
 import { createNamespace, deleteNamespace, installCRDs, keepCRDsInstalled } from '../support/stack/kube.js';
 import { OperatorProcess } from '../support/stack/operator.js';
+import { everyJob } from '../support/stack/condor-jobs.js';
 import { kubeConfig, schedd, uniqueName, waitFor } from '../support/stack/stack.js';
 import {
   activePilots,
@@ -57,13 +58,7 @@ function waitForSet(name: string, what: string, test: (s: HPCJobSet) => boolean,
 /** Every job the set ever had (the queue and the history), with the attributes asked for. */
 async function jobsOf(set: HPCJobSet, attributes: string[]): Promise<Record<string, unknown>[]> {
   const c = `HPCJobUID == ${classAdLiteral(set.metadata.uid as string)}`;
-  const all = ['ClusterId', 'ProcId', ...attributes];
-  const history = await sd.history(c, all, { limit: 100 });
-  const seen = new Set(history.map((a) => `${adNumber(a, 'ClusterId')}.${adNumber(a, 'ProcId')}`));
-  const queue = (await sd.query(c, all)).filter(
-    (a) => !seen.has(`${adNumber(a, 'ClusterId')}.${adNumber(a, 'ProcId')}`),
-  );
-  return [...history, ...queue];
+  return (await everyJob(sd, c, attributes, { limit: 100 })).all;
 }
 
 /** Deletes the test's sets and waits until their finalizers saw their jobs leave the queue. */

@@ -16,6 +16,7 @@ import {
   waitForPhase,
   type HPCJobObject,
 } from '../support/stack/kube.js';
+import { everyJob } from '../support/stack/condor-jobs.js';
 import { OperatorProcess } from '../support/stack/operator.js';
 import { kubeConfig, loadStackEnv, schedd, uniqueName, waitFor } from '../support/stack/stack.js';
 
@@ -80,11 +81,8 @@ describe('an operator with several schedds', () => {
     // Each schedd holds exactly its share, in its queue (acknowledged, on its way out) or its history.
     for (const s of [S1, S2]) {
       const constraint = `HPCOperator == "${ns}"`;
-      const [queued, past] = await Promise.all([
-        schedd(s).query(constraint, ['HPCJobRef']),
-        schedd(s).history(constraint, ['HPCJobRef']),
-      ]);
-      const refs = new Set([...queued, ...past].map((a) => String(a.HPCJobRef)));
+      const { all } = await everyJob(schedd(s), constraint, ['HPCJobRef']);
+      const refs = new Set(all.map((a) => String(a.HPCJobRef)));
       expect([...refs].sort()).toEqual(on(s).sort());
     }
   });

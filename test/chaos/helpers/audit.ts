@@ -5,6 +5,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { adNumber, adString } from '../../../src/condor/parse.js';
 import { classAdLiteral } from '../../../src/condor/submit-description.js';
+import { everyJob, jobIdOf } from '../../support/stack/condor-jobs.js';
 import { HPCJOBS, type HPCJobObject } from '../../support/stack/kube.js';
 import { kubeConfig, schedd, waitFor } from '../../support/stack/stack.js';
 
@@ -70,17 +71,10 @@ export interface Ledger {
 export async function ledger(operatorId: string, jobs: HPCJobObject[]): Promise<Ledger> {
   const constraint = `HPCOperator == ${classAdLiteral(operatorId)}`;
   const attrs = ['HPCJobUID', 'HPCJobAttempt'];
-  // The queue first, then the history: a job leaving in between is in both (counted once below), never in
-  // neither (as it could be when both are read at once).
-  const queue = await sd.query(constraint, attrs);
-  const history = await sd.history(constraint, attrs);
   const perAttempt = new Map<string, string[]>();
-  const seenIds = new Set<string>();
-  for (const ad of [...queue, ...history]) {
-    const id = `${adNumber(ad, 'ClusterId')}.${adNumber(ad, 'ProcId')}`;
-    // A job that left the queue between the two calls shows in both: count it once.
-    if (seenIds.has(id)) continue;
-    seenIds.add(id);
+  const { all } = await everyJob(sd, constraint, attrs);
+  for (const ad of all) {
+    const id = jobIdOf(ad);
     const key = `${adString(ad, 'HPCJobUID')}/${adNumber(ad, 'HPCJobAttempt')}`;
     perAttempt.set(key, [...(perAttempt.get(key) ?? []), id]);
   }
@@ -104,7 +98,7 @@ export async function ledger(operatorId: string, jobs: HPCJobObject[]): Promise<
       mismatched.push(`${j.metadata.name}: status ${want}, HTCondor [${have.join()}]`);
     if (expected.some((a) => !have.includes(a))) lost.push(j.metadata.name);
   }
-  return { perAttempt, orphans, mismatched, doubled, lost, condorJobs: seenIds.size };
+  return { perAttempt, orphans, mismatched, doubled, lost, condorJobs: all.length };
 }
 
 /** Waits until the operator has acknowledged every ended job, so none is left in the queue. */
