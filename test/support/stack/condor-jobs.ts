@@ -17,7 +17,7 @@ export function jobIdOf(ad: JobAdRecord): string {
 }
 
 export async function everyJob(
-  sd: ScheddCommands,
+  sd: Pick<ScheddCommands, 'query' | 'history'>,
   constraint: string,
   attributes: readonly string[],
   o: { limit?: number } = {},
