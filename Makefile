@@ -155,6 +155,7 @@ demo-down: ## Remove what make demo made (HPCJobs, pilots, the demo operator); t
 
 bench: build stack-up ## Benchmarks on the local stack (prints tables; see docs/performance.md).
 	node --import tsx bench/hpcjobs.ts
+	node --import tsx bench/api-status-cost.ts
 	node --import tsx bench/hpcjobset.ts
 	node --import tsx bench/staging.ts
 	node --import tsx bench/walltime.ts

@@ -80,9 +80,10 @@ export async function createHPCJobs(
   names: string[],
   spec: Record<string, unknown>,
   withFinalizer: boolean,
+  created?: { count: number },
 ): Promise<void> {
-  await pool(names, 64, (name) =>
-    co.createNamespacedCustomObject({
+  await pool(names, 64, async (name) => {
+    await co.createNamespacedCustomObject({
       ...HPCJOBS,
       namespace: ns,
       body: {
@@ -91,8 +92,9 @@ export async function createHPCJobs(
         metadata: { name, ...(withFinalizer ? { finalizers: [FINALIZER] } : {}) },
         spec,
       },
-    }),
-  );
+    });
+    if (created) created.count++;
+  });
 }
 
 /** The names of the HPCJobs in `ns` (one page: the benchmarks stay below 10,000 at a time here). */

@@ -38,8 +38,29 @@ export function reportThroughput(rows: Row[]): void {
     console.log(`N=${r.n} (${how}): create → all Queued ${formatWrites(r.submitWrites)}`);
     console.log(`N=${r.n}: whole run (a quiet minute, hold and release of all) ${formatWrites(r.allWrites)}`);
   }
+  reportCpu(rows);
   reportPerJob(rows);
   reportTargets(rows);
+}
+
+/**
+ * Where the cores went from the first create to the last HPCJob Queued, and in (d) alone: (d) times the API
+ * server with the cores to itself; the run shares them with the schedd and the operator.
+ */
+function reportCpu(rows: Row[]): void {
+  console.log('\nCPU seconds by component (busy: share of all cores over the phase)\n');
+  for (const r of rows) {
+    for (const [what, c] of [
+      ['create → all Queued', r.submitCpu],
+      ['(d) API creates + writes alone', r.createAndWriteCpu],
+    ] as const) {
+      const parts = Object.entries(c.seconds).map(([k, v]) => `${k} ${f(v)}`);
+      const bound = Object.values(c.seconds).reduce((a, b) => a + b, 0) / c.cores;
+      console.log(
+        `N=${r.n} ${what}: ${f(c.wallSeconds)} s, busy ${f(100 * c.busy, 0)}% of ${c.cores} cores; ${parts.join(', ')}; all of it over the cores: ${f(bound)} s`,
+      );
+    }
+  }
 }
 
 function rowCells(r: Row): (string | number)[] {

@@ -25,6 +25,8 @@ import {
   scheddOwnLimit,
   type PerJob,
 } from './floors.js';
+import { measuringCpu, type CpuShare } from './cpu-share.js';
+import { startTimeline } from './timeline.js';
 import { writesPerJob, type WritesByKind } from './writes.js';
 
 export interface Latency {
@@ -38,6 +40,8 @@ export interface Row {
   withFinalizer: boolean;
   createSeconds: number;
   createToSubmittedSeconds: number;
+  /** Where the machine's CPU went from the first create to the last HPCJob Queued. */
+  submitCpu: CpuShare;
   condorSubmits: number;
   adoptQueries: number;
   trackQueriesPerMinute: number;
@@ -55,8 +59,9 @@ export interface Row {
   allWrites: WritesByKind;
   scheddOwnSeconds: number;
   apiWritesSeconds: number;
-  /** (d) The API server alone: the same N creates plus one status write each. */
+  /** (d) The API server alone: the same N creates plus one status write each, and the CPU it took. */
   createAndWriteSeconds: number;
+  createAndWriteCpu: CpuShare;
   perJob?: PerJob;
 }
 
@@ -83,7 +88,7 @@ export async function runThroughput(n: number, withFinalizer = false): Promise<R
   const names = Array.from({ length: n }, (_, i) => `job-${i}`);
   try {
     const m0 = await op.metrics();
-    const submitted = await submitAll(ns, names, watch, withFinalizer);
+    const submitted = await submitAll(op, ns, names, watch, withFinalizer);
     progress(n, 'submitted', submitted);
     const m1 = await op.metrics();
     const tracking = await quietMinute(op);
@@ -110,12 +115,15 @@ export async function runThroughput(n: number, withFinalizer = false): Promise<R
     op = await startOperator(ns);
     const floors = await cleanupAndFloors(ns, names, n);
     progress(n, '(a) schedd own', floors);
-    const createAndWriteSeconds = await floorInOwnNamespace(ns, names);
-    progress(n, '(d) API creates + writes', { createAndWriteSeconds });
+    const { result: createAndWriteSeconds, cpu: createAndWriteCpu } = await measuringCpu(op.pid, () =>
+      floorInOwnNamespace(ns, names),
+    );
+    progress(n, '(d) API creates + writes', { createAndWriteSeconds, createAndWriteCpu });
     return {
       n,
       withFinalizer,
       createAndWriteSeconds,
+      createAndWriteCpu,
       ...submitted,
       ...tracking,
       ...memory,
@@ -139,16 +147,47 @@ function progress(n: number, what: string, values: object): void {
   console.log(`  N=${n} ${what}: ${JSON.stringify(values)}`);
 }
 
-/** Creates the HPCJobs and waits until every one was seen Queued. */
-async function submitAll(ns: string, names: string[], watch: PhaseWatch, withFinalizer: boolean) {
-  const t0 = Date.now();
-  await createHPCJobs(ns, names, SPEC, withFinalizer);
-  const createSeconds = (Date.now() - t0) / 1000;
-  const queued = (x: string) => watch.seen.get(x)?.has('Queued');
-  await waitFor(`${names.length} HPCJobs Queued`, () => names.every(queued), 1_800_000, 500);
-  const at = (x: string) => watch.seen.get(x)?.get('Submitted') ?? watch.seen.get(x)?.get('Queued') ?? 0;
-  const submittedAt = Math.max(...names.map(at));
-  return { createSeconds, createToSubmittedSeconds: (submittedAt - t0) / 1000 };
+/**
+ * Creates the HPCJobs and waits until every one was seen Queued, with a timeline of the phase and where the
+ * machine's CPU went over it (cpu-share.ts).
+ */
+async function submitAll(
+  op: OperatorProcess,
+  ns: string,
+  names: string[],
+  watch: PhaseWatch,
+  withFinalizer: boolean,
+) {
+  const created = { count: 0 };
+  const stop = startTimeline(`N=${names.length} create → Queued`, op.pid, async () => {
+    const m = await op.metrics();
+    return {
+      created: created.count,
+      queued: names.filter((x) => watch.seen.get(x)?.has('Queued')).length,
+      submitted: await op.metric('hpc_hpcjob_submissions_total', {}, m),
+      condorSubmits: await op.metric(
+        'hpc_condor_command_duration_seconds_count',
+        { command: 'condor_submit' },
+        m,
+      ),
+      highLane: await op.metric('workqueue_depth', { priority: 'high' }, m),
+    };
+  });
+  try {
+    const t0 = Date.now();
+    const { result: createSeconds, cpu } = await measuringCpu(op.pid, async () => {
+      await createHPCJobs(ns, names, SPEC, withFinalizer, created);
+      const createSeconds = (Date.now() - t0) / 1000;
+      const queued = (x: string) => watch.seen.get(x)?.has('Queued');
+      await waitFor(`${names.length} HPCJobs Queued`, () => names.every(queued), 1_800_000, 500);
+      return createSeconds;
+    });
+    const at = (x: string) => watch.seen.get(x)?.get('Submitted') ?? watch.seen.get(x)?.get('Queued') ?? 0;
+    const submittedAt = Math.max(...names.map(at));
+    return { createSeconds, createToSubmittedSeconds: (submittedAt - t0) / 1000, submitCpu: cpu };
+  } finally {
+    stop();
+  }
 }
 
 /** Steady tracking cost: condor calls over a quiet minute, with N jobs tracked. */
