@@ -3,8 +3,15 @@ import { pino } from 'pino';
 import { ManualClock, flushPromises } from '../../test/support/manual-clock.js';
 import { seededRandom } from '../../test/support/random.js';
 import { SERIES_FINISH_MS, SPAM_BURST, SPAM_REFILL_MS } from './event-correlator.js';
-import { EventRecorder, MAX_OBJECT_NAME, eventName, type EventVerb } from './events.js';
-import type { EventRecord, EventSeries, EventSink, KubeObject } from './kube-api.js';
+import {
+  EVENT_RETRY_MS,
+  EVENT_WRITE_TRIES,
+  EventRecorder,
+  MAX_OBJECT_NAME,
+  eventName,
+  type EventVerb,
+} from './events.js';
+import { ApiError, type EventRecord, type EventSeries, type EventSink, type KubeObject } from './kube-api.js';
 import { Metrics } from './metrics.js';
 
 const log = pino({ level: process.env.DEBUG_TEST ? 'debug' : 'silent' });
@@ -37,8 +44,14 @@ class HeldSink implements EventSink {
     for (const h of this.#held.splice(0)) h.resolve();
   }
 
-  failAll(): void {
-    for (const h of this.#held.splice(0)) h.reject(new Error('apiserver down'));
+  /** Fails every write held: by default as the API server refuses one (422). */
+  failAll(e: Error = new ApiError(422, 'Event.events.k8s.io is invalid')): void {
+    for (const h of this.#held.splice(0)) h.reject(e);
+  }
+
+  /** Fails every write held as when nobody answers (the API server is down or restarting). */
+  unanswered(): void {
+    this.failAll(new Error('connect ECONNREFUSED 127.0.0.1:6443'));
   }
 }
 
@@ -251,5 +264,69 @@ describe('EventRecorder: series and spam filter (client-go)', () => {
     await settle(sink, rec);
     expect(sink.received).toHaveLength(2);
     expect(sink.series).toHaveLength(0);
+  });
+
+  it('tries a write nobody answered again, after a random wait and then every 10 s, the writes behind it waiting', async () => {
+    const metrics = new Metrics({ defaultMetrics: false });
+    const sink = new HeldSink();
+    const clock = new ManualClock();
+    const random = () => 0.5;
+    const rec = new EventRecorder(sink, { controller: 'c', instance: 'i', log, metrics, clock, random });
+    rec.event(hpcJob('a'), 'Normal', 'Submitted', 'Submit', 'first');
+    rec.event(hpcJob('b'), 'Normal', 'Submitted', 'Submit', 'second');
+    await flushPromises();
+    sink.unanswered();
+    await flushPromises();
+    // The first wait is random (half of 10 s here); nothing else is written meanwhile.
+    expect(sink.open).toBe(0);
+    clock.advance(EVENT_RETRY_MS / 2);
+    await flushPromises();
+    expect(sink.received.map((e) => e.note)).toEqual(['first', 'first']);
+    sink.unanswered();
+    await flushPromises();
+    clock.advance(EVENT_RETRY_MS - 1);
+    await flushPromises();
+    expect(sink.open).toBe(0);
+    clock.advance(1);
+    await settle(sink, rec);
+    expect(sink.received.map((e) => e.note)).toEqual(['first', 'first', 'first', 'second']);
+    expect(await counted(metrics, 'success')).toBe(2);
+    expect(await counted(metrics, 'error')).toBeUndefined();
+  });
+
+  it('gives a write nobody answers up after 12 tries, counts it failed and goes on with the next', async () => {
+    const metrics = new Metrics({ defaultMetrics: false });
+    const sink = new HeldSink();
+    const clock = new ManualClock();
+    const rec = new EventRecorder(sink, { controller: 'c', instance: 'i', log, metrics, clock });
+    rec.event(hpcJob('a'), 'Normal', 'Submitted', 'Submit', 'lost');
+    rec.event(hpcJob('b'), 'Normal', 'Submitted', 'Submit', 'next');
+    for (let i = 0; i < EVENT_WRITE_TRIES; i++) {
+      await flushPromises();
+      sink.unanswered();
+      await flushPromises();
+      clock.advance(EVENT_RETRY_MS);
+    }
+    await settle(sink, rec);
+    const notes = sink.received.map((e) => e.note);
+    expect(notes.filter((n) => n === 'lost')).toHaveLength(EVENT_WRITE_TRIES);
+    expect(notes.at(-1)).toBe('next');
+    expect(await counted(metrics, 'error')).toBe(1);
+  });
+
+  it('does not try again a write the API server refused (4xx)', async () => {
+    const metrics = new Metrics({ defaultMetrics: false });
+    const sink = new HeldSink();
+    const clock = new ManualClock();
+    const rec = new EventRecorder(sink, { controller: 'c', instance: 'i', log, metrics, clock });
+    rec.event(hpcJob('a'), 'Normal', 'Submitted', 'Submit', 'refused');
+    await flushPromises();
+    sink.failAll(new ApiError(403, 'namespace n is being terminated'));
+    await flushPromises();
+    clock.advance(EVENT_WRITE_TRIES * EVENT_RETRY_MS);
+    await flushPromises();
+    expect(sink.received).toHaveLength(1);
+    expect(rec.backlog).toBe(0);
+    expect(await counted(metrics, 'error')).toBe(1);
   });
 });

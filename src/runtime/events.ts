@@ -6,12 +6,23 @@
  * pending request nor crowd out the status writes, which say the same exactly. With four at a time, 20,000
  * jobs held at once wrote 6,532 Events beside their 20,000 status writes (bench/hpcjobs.ts).
  * What repeats becomes a series and an object's Events are rate-limited (event-correlator.ts).
+ *
+ * A write the API server did not take (no answer: it is down or restarting; or 429 or 5xx) is tried again, as
+ * client-go's broadcaster does: up to EVENT_WRITE_TRIES tries, EVENT_RETRY_MS apart (the first wait random, so
+ * that replicas do not come back in step), the writes behind it waiting. A write it refused (4xx) is not.
  */
 import type { Logger } from 'pino';
 import { every, systemClock, systemRandom, type Clock, type Random, type Timer } from './clock.js';
 import { EventCorrelator, SERIES_FINISH_MS, type SeriesWrite } from './event-correlator.js';
 import type { EventType, Recorder } from './event-types.js';
-import { errorMessage, microTime, type EventRecord, type EventSink, type KubeObject } from './kube-api.js';
+import {
+  codeOf,
+  errorMessage,
+  microTime,
+  type EventRecord,
+  type EventSink,
+  type KubeObject,
+} from './kube-api.js';
 import type { Metrics } from './metrics.js';
 
 export interface EventRecorderOptions {
@@ -35,6 +46,16 @@ export interface EventRecorderOptions {
 
 /** An Event write: a new Event, or the count of a series. */
 export type EventVerb = 'create' | 'patch';
+
+/** Tries of one Event write that the API server did not take, and the wait between them (client-go's). */
+export const EVENT_WRITE_TRIES = 12;
+export const EVENT_RETRY_MS = 10_000;
+
+/** Whether the API server did not take a write: no answer at all, too many requests, or its own failure. */
+function notTaken(e: unknown): boolean {
+  const code = codeOf(e);
+  return code === undefined || code === 429 || code >= 500;
+}
 
 /** An object name (DNS subdomain) is at most 253 characters. */
 export const MAX_OBJECT_NAME = 253;
@@ -163,6 +184,23 @@ export class EventRecorder implements Recorder {
     });
   }
 
+  /** Writes `w`, trying again while the API server does not take it (see the header). */
+  async #writeTrying(w: PendingWrite): Promise<void> {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await this.#write(w);
+      } catch (e) {
+        if (!notTaken(e) || tries >= EVENT_WRITE_TRIES) throw e;
+        const reason = w.verb === 'create' ? w.record.reason : 'series';
+        this.#log.info(
+          { err: errorMessage(e), reason, key: w.ref, tries },
+          'could not record event: trying again',
+        );
+        await this.#clock.sleep(tries === 1 ? this.#random() * EVENT_RETRY_MS : EVENT_RETRY_MS);
+      }
+    }
+  }
+
   #write(w: PendingWrite): Promise<void> {
     if (w.verb === 'create') return this.#sink.create(w.record);
     const { namespace, name, count, lastObserved } = w.series;
@@ -173,7 +211,7 @@ export class EventRecorder implements Recorder {
     while (this.#inFlight < this.#concurrency && this.#pending.length > 0) {
       const w = this.#pending.shift() as PendingWrite;
       this.#inFlight++;
-      this.#write(w)
+      this.#writeTrying(w)
         .then(() => this.#outcome(w, 'success'))
         .catch((e: unknown) => {
           this.#outcome(w, 'error');
