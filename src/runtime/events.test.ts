@@ -329,4 +329,23 @@ describe('EventRecorder: series and spam filter (client-go)', () => {
     expect(rec.backlog).toBe(0);
     expect(await counted(metrics, 'error')).toBe(1);
   });
+
+  it('takes a create that meets AlreadyExists on a later try as written: an earlier try got through unanswered', async () => {
+    const metrics = new Metrics({ defaultMetrics: false });
+    const sink = new HeldSink();
+    const clock = new ManualClock();
+    const rec = new EventRecorder(sink, { controller: 'c', instance: 'i', log, metrics, clock });
+    rec.event(hpcJob('a'), 'Normal', 'Submitted', 'Submit', 'once');
+    await flushPromises();
+    sink.unanswered();
+    await flushPromises();
+    clock.advance(EVENT_RETRY_MS);
+    await flushPromises();
+    sink.failAll(new ApiError(409, 'events.events.k8s.io "a.1" already exists'));
+    await flushPromises();
+    expect(rec.backlog).toBe(0);
+    expect(sink.received.map((e) => e.name)).toEqual([sink.received[0]?.name, sink.received[0]?.name]);
+    expect(await counted(metrics, 'success')).toBe(1);
+    expect(await counted(metrics, 'error')).toBeUndefined();
+  });
 });

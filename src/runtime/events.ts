@@ -190,6 +190,8 @@ export class EventRecorder implements Recorder {
       try {
         return await this.#write(w);
       } catch (e) {
+        // An earlier try that got no answer had created it after all (its name is fixed at recording).
+        if (tries > 1 && w.verb === 'create' && codeOf(e) === 409) return;
         if (!notTaken(e) || tries >= EVENT_WRITE_TRIES) throw e;
         const reason = w.verb === 'create' ? w.record.reason : 'series';
         this.#log.info(
