@@ -68,6 +68,15 @@ async function counted(metrics: Metrics, outcome: string): Promise<number | unde
   return m?.values.find((v) => v.labels.outcome === outcome && v.labels.resource === 'events')?.value;
 }
 
+/** A recorder over a HeldSink on a manual clock, with its metrics. */
+function onManualClock(random?: () => number) {
+  const metrics = new Metrics({ defaultMetrics: false });
+  const sink = new HeldSink();
+  const clock = new ManualClock();
+  const rec = new EventRecorder(sink, { controller: 'c', instance: 'i', log, metrics, clock, random });
+  return { metrics, sink, clock, rec };
+}
+
 /** A DNS subdomain (RFC 1123): lowercase alphanumerics, '-' and '.', starting and ending alphanumeric. */
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
@@ -236,10 +245,7 @@ describe('EventRecorder: series and spam filter (client-go)', () => {
   });
 
   it('lets an object have 25 Events at once, then one per 5 minutes; other objects are not affected', async () => {
-    const metrics = new Metrics({ defaultMetrics: false });
-    const sink = new HeldSink();
-    const clock = new ManualClock();
-    const rec = new EventRecorder(sink, { controller: 'c', instance: 'i', log, metrics, clock });
+    const { metrics, sink, clock, rec } = onManualClock();
     for (let i = 0; i < SPAM_BURST + 5; i++) rec.event(hpcJob('noisy'), 'Normal', 'Test', 'Test', `n${i}`);
     rec.event(hpcJob('quiet'), 'Normal', 'Test', 'Test', 'hello');
     await settle(sink, rec);
@@ -267,11 +273,7 @@ describe('EventRecorder: series and spam filter (client-go)', () => {
   });
 
   it('tries a write nobody answered again, after a random wait and then every 10 s, the writes behind it waiting', async () => {
-    const metrics = new Metrics({ defaultMetrics: false });
-    const sink = new HeldSink();
-    const clock = new ManualClock();
-    const random = () => 0.5;
-    const rec = new EventRecorder(sink, { controller: 'c', instance: 'i', log, metrics, clock, random });
+    const { metrics, sink, clock, rec } = onManualClock(() => 0.5);
     rec.event(hpcJob('a'), 'Normal', 'Submitted', 'Submit', 'first');
     rec.event(hpcJob('b'), 'Normal', 'Submitted', 'Submit', 'second');
     await flushPromises();
@@ -295,10 +297,7 @@ describe('EventRecorder: series and spam filter (client-go)', () => {
   });
 
   it('gives a write nobody answers up after 12 tries, counts it failed and goes on with the next', async () => {
-    const metrics = new Metrics({ defaultMetrics: false });
-    const sink = new HeldSink();
-    const clock = new ManualClock();
-    const rec = new EventRecorder(sink, { controller: 'c', instance: 'i', log, metrics, clock });
+    const { metrics, sink, clock, rec } = onManualClock();
     rec.event(hpcJob('a'), 'Normal', 'Submitted', 'Submit', 'lost');
     rec.event(hpcJob('b'), 'Normal', 'Submitted', 'Submit', 'next');
     for (let i = 0; i < EVENT_WRITE_TRIES; i++) {
@@ -315,10 +314,7 @@ describe('EventRecorder: series and spam filter (client-go)', () => {
   });
 
   it('does not try again a write the API server refused (4xx)', async () => {
-    const metrics = new Metrics({ defaultMetrics: false });
-    const sink = new HeldSink();
-    const clock = new ManualClock();
-    const rec = new EventRecorder(sink, { controller: 'c', instance: 'i', log, metrics, clock });
+    const { metrics, sink, clock, rec } = onManualClock();
     rec.event(hpcJob('a'), 'Normal', 'Submitted', 'Submit', 'refused');
     await flushPromises();
     sink.failAll(new ApiError(403, 'namespace n is being terminated'));
@@ -331,10 +327,7 @@ describe('EventRecorder: series and spam filter (client-go)', () => {
   });
 
   it('takes a create that meets AlreadyExists on a later try as written: an earlier try got through unanswered', async () => {
-    const metrics = new Metrics({ defaultMetrics: false });
-    const sink = new HeldSink();
-    const clock = new ManualClock();
-    const rec = new EventRecorder(sink, { controller: 'c', instance: 'i', log, metrics, clock });
+    const { metrics, sink, clock, rec } = onManualClock();
     rec.event(hpcJob('a'), 'Normal', 'Submitted', 'Submit', 'once');
     await flushPromises();
     sink.unanswered();
