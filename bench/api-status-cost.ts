@@ -9,9 +9,9 @@
  *   node --import tsx bench/api-status-cost.ts [N]
  */
 import * as k8s from '@kubernetes/client-node';
-import { HPCJOBS, createNamespace, deleteNamespace } from '../test/support/stack/kube.js';
+import { HPCJOBS, createNamespace, deleteNamespace, installCRDs } from '../test/support/stack/kube.js';
 import { uniqueName } from '../test/support/stack/stack.js';
-import { NEVER, co, createHPCJobs, kc, pool } from './hpcjobs/cluster.js';
+import { NEVER, co, createHPCJobs, hpcjobsPath, kc, pool } from './hpcjobs/cluster.js';
 import { measuringCpu } from './hpcjobs/cpu-share.js';
 
 const n = Number(process.argv[2] ?? 4000);
@@ -53,7 +53,7 @@ function queuedStatus(i: number): Record<string, unknown> {
 }
 
 function openWatches(ns: string, count: number): Promise<AbortController[]> {
-  const path = `/apis/${HPCJOBS.group}/${HPCJOBS.version}/namespaces/${ns}/${HPCJOBS.plural}`;
+  const path = hpcjobsPath(ns);
   return Promise.all(
     Array.from({ length: count }, () =>
       new k8s.Watch(kc).watch(
@@ -94,6 +94,7 @@ async function run(label: string, status: (i: number) => Record<string, unknown>
   }
 }
 
+await installCRDs(kc);
 await run("(d)'s one-field status", () => ({ message: 'benchmark write' }), 0);
 await run('the Queued status the operator writes', queuedStatus, 0);
 await run("(d)'s one-field status", () => ({ message: 'benchmark write' }), 2);

@@ -4,13 +4,13 @@
  * small statistics the tables print.
  */
 import * as k8s from '@kubernetes/client-node';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { PooledKubeConfig } from '../../src/runtime/kube/kubeconfig.js';
 import { FINALIZER } from '../../src/controllers/hpcjob/transition.js';
 import { HPCJOBS } from '../../test/support/stack/kube.js';
 import { OperatorProcess, type OperatorOptions } from '../../test/support/stack/operator.js';
 import { kubeConfig, schedd } from '../../test/support/stack/stack.js';
+import { processCpu } from './cpu-share.js';
 import { chartMemoryLimit, memoryCgroup, type MemoryCgroup } from './memory-limit.js';
 
 // Keep-alive connections, as the operator uses: the floors measure the API server, not TLS handshakes.
@@ -124,13 +124,14 @@ export function percentile(xs: number[], p: number): number {
 
 /** utime+stime (s) and VmHWM (MiB) of a process. */
 export function usage(pid: number): { cpu: number; hwm: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
-  const cpu = (Number(fields[11]) + Number(fields[12])) / ticks;
+  const cpu = processCpu(pid)?.own ?? 0;
   const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
   return { cpu, hwm };
 }
+
+/** The API path of the HPCJobs of namespace `ns` (for watches). */
+export const hpcjobsPath = (ns: string): string =>
+  `/apis/${HPCJOBS.group}/${HPCJOBS.version}/namespaces/${ns}/${HPCJOBS.plural}`;
 
 export interface PhaseWatch {
   /** Per HPCJob, when it was first seen in each phase (ms). */
@@ -149,7 +150,7 @@ export function phaseWatch(ns: string): PhaseWatch {
   const start = () => {
     void new k8s.Watch(kc)
       .watch(
-        `/apis/${HPCJOBS.group}/${HPCJOBS.version}/namespaces/${ns}/${HPCJOBS.plural}`,
+        hpcjobsPath(ns),
         { allowWatchBookmarks: true },
         (type: string, obj: { metadata: { name: string }; status?: { phase?: string } }) => {
           if (type === 'MODIFIED')

@@ -45,7 +45,7 @@ function ticks(): number {
 }
 
 /** utime+stime and cutime+cstime of a process (s), or undefined once it is gone. */
-function processCpu(pid: number): { own: number; children: number } | undefined {
+export function processCpu(pid: number): { own: number; children: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat

@@ -57,6 +57,9 @@ function notTaken(e: unknown): boolean {
   return code === undefined || code === 429 || code >= 500;
 }
 
+/** What a write is, for its log lines: the Event's reason, or a series count. */
+const reasonOf = (w: PendingWrite): string => (w.verb === 'create' ? w.record.reason : 'series');
+
 /** An object name (DNS subdomain) is at most 253 characters. */
 export const MAX_OBJECT_NAME = 253;
 /** A note is at most 1 KiB (events.k8s.io/v1 validation). */
@@ -193,9 +196,8 @@ export class EventRecorder implements Recorder {
         // An earlier try that got no answer had created it after all (its name is fixed at recording).
         if (tries > 1 && w.verb === 'create' && codeOf(e) === 409) return;
         if (!notTaken(e) || tries >= EVENT_WRITE_TRIES) throw e;
-        const reason = w.verb === 'create' ? w.record.reason : 'series';
         this.#log.info(
-          { err: errorMessage(e), reason, key: w.ref, tries },
+          { err: errorMessage(e), reason: reasonOf(w), key: w.ref, tries },
           'could not record event: trying again',
         );
         await this.#clock.sleep(tries === 1 ? this.#random() * EVENT_RETRY_MS : EVENT_RETRY_MS);
@@ -217,8 +219,7 @@ export class EventRecorder implements Recorder {
         .then(() => this.#outcome(w, 'success'))
         .catch((e: unknown) => {
           this.#outcome(w, 'error');
-          const reason = w.verb === 'create' ? w.record.reason : 'series';
-          this.#log.warn({ err: errorMessage(e), reason, key: w.ref }, 'could not record event');
+          this.#log.warn({ err: errorMessage(e), reason: reasonOf(w), key: w.ref }, 'could not record event');
         })
         .finally(() => {
           this.#inFlight--;
