@@ -7,7 +7,7 @@
  * (no condor_submit of this replica can commit afterwards), and only then is the Lease released.
  */
 import type { Logger } from 'pino';
-import { SchedulerBackends, type BackendsOptions } from './condor/backend.js';
+import { SchedulerBackends } from './condor/backend.js';
 import { Lanes, lanedConnector } from './condor/lanes.js';
 import type { CondorMetrics } from './condor/metrics.js';
 import { scheddLabel, type CondorConnector, type ScheddTarget } from './condor/schedd-api.js';
@@ -134,10 +134,10 @@ export function buildOperator(config: OperatorConfig, deps: OperatorDeps, o: Bui
     elector,
     afterSubmit: o.afterSubmit,
     // A set's jobs name it with a prefix (controllers/hpcjobset/set-jobs.ts).
-    onChange: (ref, priority) => {
+    onChange: (ref) => {
       const set = setKeyOf(ref);
-      if (set) late.sets?.queue.add(set, priority);
-      else late.controller?.queue.add(ref, priority);
+      if (set) late.sets?.queue.add(set);
+      else late.controller?.queue.add(ref);
     },
     onReachability: (schedd) => late.controller && wakeJobsOn(late.controller, hpcJobs, schedd),
   });
@@ -282,7 +282,7 @@ function backendsOf(
     metrics: CondorMetrics;
     elector?: LeaderElector;
     afterSubmit?: () => void;
-    onChange: BackendsOptions['onChange'];
+    onChange: (ref: string) => void;
     onReachability: (schedd: string) => void;
   },
 ): SchedulerBackends {

@@ -2,25 +2,14 @@ import { describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import { FakeSchedd, tags } from '../../test/support/fake-schedd.js';
 import { ManualClock, flushPromises } from '../../test/support/manual-clock.js';
-import { SchedulerBackend, type BackendsOptions, type TrackedJob } from './backend.js';
+import { SchedulerBackend, type BackendsOptions } from './backend.js';
 import { CondorError } from './errors.js';
 import { JobStatus } from './job-status.js';
-import type { MatchAnalysis } from './match-analysis.js';
 import { Tag } from './tags.js';
 import type { CondorConnector, ScheddApi } from './schedd-api.js';
 import { s } from './submit-description.js';
 
 const log = pino({ level: 'silent' });
-const NO_SLOTS: MatchAnalysis = {
-  machines: 0,
-  rejectedByJob: 0,
-  rejectedBySlots: 0,
-  runningYours: 0,
-  servingOthers: 0,
-  available: 0,
-  clauses: [],
-  jobValues: {},
-};
 
 function setup(o: Partial<BackendsOptions> = {}) {
   const clock = new ManualClock();
@@ -263,21 +252,5 @@ describe('SchedulerBackend', () => {
     // Only a whole read shows that a job left: the next poll is one (not the next full read, 30 s on).
     await backend.pollNow();
     expect(backend.jobsOf('u').map((j) => j.jobId)).toEqual([running]);
-  });
-  it('tells of a match analysis at low priority: news of why a job waits goes behind the changes of jobs', async () => {
-    const told: [string, string | undefined][] = [];
-    const { clock, schedd, backend } = setup({ onChange: (ref, priority) => told.push([ref, priority]) });
-    schedd.analysis = { ...NO_SLOTS };
-    schedd.add({ ...tags('u'), JobStatus: JobStatus.Idle });
-    await backend.pollNow();
-    expect(told).toEqual([['ns/u', undefined]]);
-    const job = backend.jobsOf('u')[0] as TrackedJob;
-    backend.analyze(job);
-    await clock.advanceAsync(100);
-    expect(told).toEqual([
-      ['ns/u', undefined],
-      ['ns/u', 'low'],
-    ]);
-    expect(backend.analysis(job)?.result).toEqual(NO_SLOTS);
   });
 });

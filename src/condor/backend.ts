@@ -7,7 +7,6 @@
 import type { Logger } from 'pino';
 import type { Clock, Timer } from '../runtime/clock.js';
 import { every } from '../runtime/clock.js';
-import type { Priority } from '../runtime/workqueue.js';
 import { ActionBatcher } from './actions.js';
 import { SubmitCoalescer, type SubmitOutcome, type SubmitRequest } from './coalescer.js';
 import { MatchAnalyzer, type AnalysisResult } from './match-analyzer.js';
@@ -31,12 +30,8 @@ export interface BackendsOptions {
   clock: Clock;
   log: Logger;
   metrics?: CondorMetrics;
-  /**
-   * An HPCJob (namespace/name) needs a reconcile: its job changed or its submission finished (no priority:
-   * a change), or a match analysis it asked for came in (`low`: why a job waits is written behind the
-   * changes of other jobs, so that under load their states show first).
-   */
-  onChange: (ref: string, priority?: Priority) => void;
+  /** An HPCJob (namespace/name) needs a reconcile: its job changed or its submission finished. */
+  onChange: (ref: string) => void;
   /** A schedd became unreachable or reachable again. */
   onReachability?: (schedd: string, reachable: boolean) => void;
   /** May this replica submit now? (leader election's fence) */
@@ -116,7 +111,7 @@ export class SchedulerBackend {
     this.#fetcher = new OutputFetcher(api, { ...common, onDone: o.onChange });
     this.#analyzer = new MatchAnalyzer(api, {
       ...common,
-      onDone: (ref) => o.onChange(ref, 'low'),
+      onDone: o.onChange,
       everyMs: o.matchAnalysisEveryMs,
     });
   }

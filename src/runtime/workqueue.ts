@@ -7,8 +7,7 @@
  *
  * Keys wait in two lanes, as in controller-runtime's priority queue: a `high` add (something changed: a
  * watch event, a schedd's change notice) is handed out before any `low` one (a look again on a timer, the
- * safety net behind a notice that comes anyway; news that is not a change of state, such as a match
- * analysis). A key waits in one lane only, the higher it was added with.
+ * safety net behind a notice that comes anyway). A key waits in one lane only, the higher it was added with.
  * Without this, thousands of timer requeues queued ahead of a change delay it by minutes (the 20,000-HPCJob
  * bench: 215,000 of 236,000 reconciles were timer requeues, and a change waited 120 s on average).
  */
