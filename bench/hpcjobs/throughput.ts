@@ -26,6 +26,7 @@ import {
   type PerJob,
 } from './floors.js';
 import { measuringCpu, type CpuShare } from './cpu-share.js';
+import { settle } from './settle.js';
 import { startTimeline } from './timeline.js';
 import { writesPerJob, type WritesByKind } from './writes.js';
 
@@ -93,11 +94,12 @@ export async function runThroughput(n: number, withFinalizer = false): Promise<R
     const m1 = await op.metrics();
     const tracking = await quietMinute(op);
     const slice = await changeStates(
+      op,
       watch,
       SLICE.filter((x) => names.includes(x)),
       `HPCOperator == "${ns}" && ${SLICE_CONSTRAINT}`,
     );
-    const all = await changeStates(watch, names, `HPCOperator == "${ns}"`);
+    const all = await changeStates(op, watch, names, `HPCOperator == "${ns}"`);
     const { cpu, hwm } = usage(op.pid as number);
     progress(n, 'all changed at once (s)', {
       holdP99: percentile(all.hold, 99),
@@ -206,14 +208,21 @@ async function quietMinute(op: OperatorProcess) {
 
 /**
  * Status latency, from the moment HTCondor had changed the jobs (the command returned) to the CR showing it:
- * hold, then release, of the jobs `constraint` selects (`subset` by name).
+ * hold, then release, of the jobs `constraint` selects (`subset` by name), each once the operator has caught
+ * up with what came before (settle.ts).
  */
-async function changeStates(watch: PhaseWatch, subset: string[], constraint: string): Promise<Latency> {
+async function changeStates(
+  op: OperatorProcess,
+  watch: PhaseWatch,
+  subset: string[],
+  constraint: string,
+): Promise<Latency> {
   const latency: Latency = { hold: [], release: [] };
   for (const [action, phase, key] of [
     ['condor_hold', 'Held', 'hold'],
     ['condor_release', 'Queued', 'release'],
   ] as const) {
+    console.log(`    before ${subset.length} ${key}: caught up ${JSON.stringify(await settle(op))}`);
     for (const x of subset) watch.seen.get(x)?.delete(phase);
     await sd.act(action, constraint, action === 'condor_hold' ? 'benchmark' : undefined);
     const done = Date.now();
