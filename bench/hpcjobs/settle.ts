@@ -7,7 +7,7 @@
 import type { OperatorProcess } from '../../test/support/stack/operator.js';
 
 export interface Settled {
-  /** Seconds until the operator was idle (0 when it already was). */
+  /** Seconds from the start of the wait to the operator's last status write in it (0: it wrote none). */
   seconds: number;
   /** Keys waiting in the high lane when the wait began. */
   highLaneAtStart: number;
