@@ -83,6 +83,18 @@ describe('deleting an HPCJob whose pilot died', () => {
       resources: { memory: '128Mi' },
     });
     const running = await waitForPhase(kc, ns, 'step', ['Running'], 180_000);
+    // The schedd says Running from the shadow's start, before the starter executes the job. A pilot killed in
+    // between may end the run before it began, and a removed job that is not running leaves at once, with no
+    // stay in X to force: the likely cause of one CI failure here (the job was never seen in X). Once the
+    // starter has executed it, the job stays in X while the shadow waits for the lease.
+    await waitFor('the starter to execute the job', async () => {
+      const [ad] = await schedd().query(
+        `HPCOperator == "${ns}" && HPCJobUID == "${running.metadata.uid}"`,
+        ['JobCurrentStartExecutingDate'],
+        'probe',
+      );
+      return ad && adNumber(ad, 'JobCurrentStartExecutingDate') !== undefined;
+    });
     // slot1_1@<pilot>-<SLURM job id>@hpc-site: the pilot's SLURM job, killed as a dead node would be.
     const slurmJob = /-(\d+)@hpc-site$/.exec(running.status?.attempts?.[0]?.host ?? '')?.[1];
     expect(slurmJob).toBeDefined();
