@@ -22,21 +22,26 @@ const GIVE_UP_MS = 900_000;
 
 export async function settle(op: OperatorProcess): Promise<Settled> {
   const started = Date.now();
-  const writes = () => op.metric('hpc_hpcjob_api_writes_total', { kind: 'status' });
-  const first = await writes();
-  const highLaneAtStart = await op.metric('workqueue_depth', { priority: 'high' });
-  let last = first;
-  let lastChange = Date.now();
+  // One scrape per look: the status writes and the high lane's depth from the same snapshot.
+  const look = async () => {
+    const m = await op.metrics();
+    return {
+      writes: await op.metric('hpc_hpcjob_api_writes_total', { kind: 'status' }, m),
+      high: await op.metric('workqueue_depth', { priority: 'high' }, m),
+    };
+  };
+  const first = await look();
+  let last = first.writes;
+  let lastChange = started;
   for (;;) {
-    const now = Date.now();
-    const w = await writes();
-    if (w !== last) [last, lastChange] = [w, now];
-    const high = await op.metric('workqueue_depth', { priority: 'high' });
-    if (high === 0 && now - lastChange >= QUIET_MS) break;
-    if (now - started > GIVE_UP_MS) throw new Error(`the operator did not settle in ${GIVE_UP_MS / 1000} s`);
     await new Promise((r) => setTimeout(r, POLL_MS));
+    const now = Date.now();
+    const seen = await look();
+    if (seen.writes !== last) [last, lastChange] = [seen.writes, now];
+    if (seen.high === 0 && now - lastChange >= QUIET_MS) break;
+    if (now - started > GIVE_UP_MS) throw new Error(`the operator did not settle in ${GIVE_UP_MS / 1000} s`);
   }
   // The quiet window itself is not part of catching up.
-  const seconds = Math.max(0, (lastChange - started) / 1000);
-  return { seconds, highLaneAtStart, statusWrites: last - first };
+  const seconds = (lastChange - started) / 1000;
+  return { seconds, highLaneAtStart: first.high, statusWrites: last - first.writes };
 }

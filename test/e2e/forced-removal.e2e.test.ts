@@ -83,16 +83,14 @@ describe('deleting an HPCJob whose pilot died', () => {
       resources: { memory: '128Mi' },
     });
     const running = await waitForPhase(kc, ns, 'step', ['Running'], 180_000);
+    const uid = created.metadata.uid;
+    const where = `HPCOperator == "${ns}" && HPCJobUID == "${uid}"`;
     // The schedd says Running from the shadow's start, before the starter executes the job. A pilot killed in
     // between may end the run before it began, and a removed job that is not running leaves at once, with no
     // stay in X to force: the likely cause of one CI failure here (the job was never seen in X). Once the
     // starter has executed it, the job stays in X while the shadow waits for the lease.
     await waitFor('the starter to execute the job', async () => {
-      const [ad] = await schedd().query(
-        `HPCOperator == "${ns}" && HPCJobUID == "${running.metadata.uid}"`,
-        ['JobCurrentStartExecutingDate'],
-        'probe',
-      );
+      const [ad] = await schedd().query(where, ['JobCurrentStartExecutingDate'], 'probe');
       return ad && adNumber(ad, 'JobCurrentStartExecutingDate') !== undefined;
     });
     // slot1_1@<pilot>-<SLURM job id>@hpc-site: the pilot's SLURM job, killed as a dead node would be.
@@ -102,8 +100,6 @@ describe('deleting an HPCJob whose pilot died', () => {
     expect(killed.code).toBe(0);
 
     await deleteHPCJob(kc, ns, 'step');
-    const uid = created.metadata.uid;
-    const where = `HPCOperator == "${ns}" && HPCJobUID == "${uid}"`;
     // The operator's condor_rm took effect, but the schedd keeps the job in X: its starter is gone.
     await waitFor('the job in JobStatus 3 (X)', async () => (await queuedStatus(uid)) === 3);
     await waitFor('the HPCJob to be gone', async () => !(await getHPCJob(kc, ns, 'step')), 120_000, 500);
